@@ -1,0 +1,69 @@
+import type { Logger } from "pino";
+
+/** What Asterisk told us about the call in the `agi_*` block, typed. */
+export interface AgiRequest {
+  /** Script path without query, e.g. `ura` or `ura/status` (from agi_network_script). */
+  script: string;
+  /** Query parameters of the script URL (`ura/ticket?service=2.3` → { service: "2.3" }). */
+  params: Record<string, string>;
+  /** agi_arg_1..N in order. */
+  args: string[];
+  uniqueId: string;
+  /** Caller number, or null when Asterisk said `unknown`. */
+  callerId: string | null;
+  callerIdName: string | null;
+  channel: string;
+  context: string;
+  extension: string;
+  language: string;
+  /** Every agi_* variable as received (without the `agi_` prefix). */
+  variables: Record<string, string>;
+}
+
+export interface StreamResult {
+  /** The escape key that interrupted playback, or null when it played to the end. */
+  key: string | null;
+  /** Samples played (8 per ms at 8 kHz). */
+  endpos: number;
+}
+
+export interface DataResult {
+  /** Digits typed (`#` ends entry and is not included). */
+  digits: string;
+  /** True when Asterisk stopped waiting because no (more) keys came. */
+  timedOut: boolean;
+}
+
+/**
+ * One call, as the flow sees it. Every method sends exactly one AGI command (never pipelined)
+ * and rejects with HangupError once the caller has gone, with AgiTimeoutError when Asterisk does
+ * not answer in time, and with AgiCommandError for 510/520 replies.
+ */
+export interface AgiChannel {
+  readonly request: AgiRequest;
+  /** Child logger carrying the call's uniqueid and masked caller id. */
+  readonly log: Logger;
+  /** Aborted when the call ends (hang-up, timeout, error): pass it to slow work the call waits on. */
+  readonly signal: AbortSignal;
+  readonly hungUp: boolean;
+
+  answer(): Promise<void>;
+  /** Plays a file (no extension); stops at one of `escape`'s keys. */
+  streamFile(file: string, options?: { escape?: string }): Promise<StreamResult>;
+  /** Plays a prompt then collects digits (keys during the prompt interrupt it and count). */
+  getData(file: string, options?: { timeoutMs?: number; maxDigits?: number }): Promise<DataResult>;
+  /** Speaks digits one by one with Asterisk's own digit sounds. Returns the escape key pressed, if any. */
+  sayDigits(digits: string, options?: { escape?: string }): Promise<string | null>;
+  /** Waits for one key; null on timeout. */
+  waitForDigit(timeoutMs: number): Promise<string | null>;
+  setVariable(name: string, value: string): Promise<void>;
+  /** Channel variable or dialplan function value; null when unset. */
+  getVariable(name: string): Promise<string | null>;
+  /** Runs a dialplan application; returns its result code. */
+  exec(application: string, args?: string): Promise<number>;
+  verbose(message: string, level?: number): Promise<void>;
+  hangup(): Promise<void>;
+}
+
+/** A routed AGI script: runs one call to its end. Throwing ends only this call. */
+export type AgiScript = (channel: AgiChannel) => Promise<void>;

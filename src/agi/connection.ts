@@ -1,0 +1,284 @@
+import type { Socket } from "node:net";
+import type { Logger } from "pino";
+import type { AgiChannel, AgiRequest, DataResult, StreamResult } from "./channel.js";
+import { AgiCommandError, AgiTimeoutError, HangupError, PlaybackError } from "./errors.js";
+import {
+  buildCommand,
+  checkName,
+  escapeAndQuote,
+  keyFromResult,
+  parseResultLine,
+  type AgiReply,
+} from "./protocol.js";
+
+/** A line longer than this without a newline is not Asterisk talking: the call is ended. */
+export const MAX_LINE_BYTES = 16 * 1024;
+
+/** After our FIN, how long a peer may take to close its side before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
+interface Pending {
+  line: string;
+  timeoutMs: number;
+  resolve: (reply: AgiReply) => void;
+  reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+export interface ConnectionOptions {
+  commandTimeoutMs: number;
+  /** After a -1 from a playback, how long to wait for Asterisk's HANGUP before calling it a missing file. */
+  hangupSettleMs?: number;
+}
+
+/**
+ * The command side of one FastAGI connection, after the `agi_*` block has been read.
+ *
+ * One command in flight at a time (Asterisk reads the socket only between commands, and an
+ * interrupted playback gets no reply), a FIFO behind it, a timeout per command, and hang-up as an
+ * event: the HANGUP line, a 511, or the socket closing rejects the command in flight and every
+ * later one with HangupError. Nothing here survives the call: `close()` clears every timer.
+ */
+export class AgiConnection implements AgiChannel {
+  private readonly queue: Pending[] = [];
+  private inFlight: Pending | null = null;
+  private usage: string[] | null = null;
+  private ended: Error | null = null;
+  private readonly controller = new AbortController();
+  private readonly hangupWaiters = new Set<() => void>();
+  private hungUpFlag = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly request: AgiRequest,
+    readonly log: Logger,
+    private readonly options: ConnectionOptions,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get hungUp(): boolean {
+    return this.hungUpFlag;
+  }
+
+  get isEnded(): boolean {
+    return this.ended !== null;
+  }
+
+  /** Feeds one line received after the variable block. */
+  onLine(line: string): void {
+    if (this.usage !== null) {
+      // Inside a multi-line 520 usage block: read through to the "520 End of proper usage." line.
+      if (line.startsWith("520 ")) {
+        const usage = this.usage.join("\n");
+        this.usage = null;
+        this.settle((p) => p.reject(new AgiCommandError(520, p.line, usage || line.slice(4))));
+      } else {
+        this.usage.push(line);
+      }
+      return;
+    }
+    if (line === "HANGUP") {
+      this.markHangup("caller hung up");
+      return;
+    }
+    if (line.startsWith("520-")) {
+      this.usage = [line.slice(4)];
+      return;
+    }
+    const code = /^(\d{3})[ -]/.exec(line)?.[1];
+    switch (code) {
+      case "100": // GOSUB's "Trying...": the real reply follows.
+        return;
+      case "200": {
+        const reply = parseResultLine(line);
+        if (!reply) return this.protocolError(`unreadable reply "${line.slice(0, 80)}"`);
+        // Our own HANGUP succeeded: the call is over before anything queued behind it is sent.
+        const ownHangup = this.inFlight?.line === "HANGUP" && reply.result === "1";
+        this.settle(
+          (p) => p.resolve(reply),
+          ownHangup ? () => this.markHangup("hung up by the script") : undefined,
+        );
+        return;
+      }
+      case "510":
+        this.settle((p) => p.reject(new AgiCommandError(510, p.line, line.slice(4))));
+        return;
+      case "511":
+        this.markHangup("command refused on a dead channel (511)");
+        return;
+      case "520":
+        this.settle((p) => p.reject(new AgiCommandError(520, p.line, line.slice(4))));
+        return;
+      default:
+        this.protocolError(`unexpected line "${line.slice(0, 80)}"`);
+    }
+  }
+
+  /** The socket closed or failed: nothing more will come. */
+  onClose(reason: string): void {
+    if (!this.hungUpFlag && !this.ended) this.markHangup(reason);
+  }
+
+  /**
+   * Ends the call from our side: rejects what is pending, clears timers and closes the socket
+   * (nothing more can be sent, and after a hang-up Asterisk waits for the close with no timeout,
+   * however long the script itself takes to return). Idempotent.
+   */
+  end(error: Error): void {
+    if (this.ended) return;
+    this.ended = error;
+    const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
+    this.inFlight = null;
+    for (const p of pending) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(error);
+    }
+    for (const wake of [...this.hangupWaiters]) wake();
+    this.hangupWaiters.clear();
+    if (!this.controller.signal.aborted) this.controller.abort(error);
+    this.closeSocket();
+  }
+
+  /** Half-closes (flushing what was written); a peer that does not close its side is cut after a grace period. */
+  private closeSocket(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  }
+
+  private markHangup(reason: string): void {
+    this.hungUpFlag = true;
+    this.log.debug({ reason }, "hang-up");
+    this.end(new HangupError(reason));
+  }
+
+  private protocolError(message: string): void {
+    this.log.warn({ detail: message }, "AGI protocol error, ending call");
+    this.end(new AgiCommandError(0, this.inFlight?.line ?? "", message));
+    this.socket.destroy();
+  }
+
+  private settle(action: (p: Pending) => void, before?: () => void): void {
+    const p = this.inFlight;
+    if (!p) {
+      this.log.debug("reply with no command in flight ignored");
+      return;
+    }
+    if (p.timer) clearTimeout(p.timer);
+    this.inFlight = null;
+    action(p);
+    before?.();
+    this.pump();
+  }
+
+  /** Sends one command line (already built with escapeAndQuote) and waits for its reply. */
+  send(line: string, timeoutMs = this.options.commandTimeoutMs): Promise<AgiReply> {
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise<AgiReply>((resolve, reject) => {
+      this.queue.push({ line, timeoutMs, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.ended) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.inFlight = next;
+    next.timer = setTimeout(() => {
+      const err = new AgiTimeoutError(next.line, next.timeoutMs);
+      this.log.warn({ command: next.line.split(" ", 2).join(" "), timeoutMs: next.timeoutMs }, "AGI command timed out, ending call");
+      // A late reply would be read as the answer to the next command: this call is over.
+      this.end(err);
+      this.socket.destroy();
+    }, next.timeoutMs);
+    this.socket.write(`${next.line}\n`);
+  }
+
+  /** A -1 from a playback is either a hang-up (HANGUP follows at once) or a missing file. */
+  private async failedPlayback(file: string): Promise<never> {
+    const settleMs = this.options.hangupSettleMs ?? 200;
+    if (!this.ended) {
+      await new Promise<void>((resolve) => {
+        const waiters = this.hangupWaiters;
+        // When the delay is up, decide only after one more pass of I/O (setImmediate runs after the
+        // poll phase): on a busy event loop the timer can fire before a HANGUP that has already
+        // arrived is read, and a hang-up would be reported as a missing file.
+        let immediate: NodeJS.Immediate | undefined;
+        const timer = setTimeout(() => (immediate = setImmediate(done)), settleMs);
+        function done() {
+          clearTimeout(timer);
+          if (immediate) clearImmediate(immediate);
+          waiters.delete(done);
+          resolve();
+        }
+        waiters.add(done);
+      });
+    }
+    if (this.ended) throw this.ended;
+    throw new PlaybackError(file);
+  }
+
+  // ── typed commands ─────────────────────────────────────────────────────────────────────────
+
+  async answer(): Promise<void> {
+    const r = await this.send("ANSWER");
+    if (r.result === "-1") throw new AgiCommandError(200, "ANSWER", "answer failed");
+  }
+
+  async streamFile(file: string, options: { escape?: string } = {}): Promise<StreamResult> {
+    const r = await this.send(buildCommand("STREAM FILE", escapeAndQuote(file), escapeAndQuote(options.escape ?? "")));
+    if (r.result === "-1") return this.failedPlayback(file);
+    return { key: keyFromResult(r.result), endpos: r.endpos ?? 0 };
+  }
+
+  async getData(file: string, options: { timeoutMs?: number; maxDigits?: number } = {}): Promise<DataResult> {
+    const timeout = String(Math.max(1, Math.round(options.timeoutMs ?? 5000)));
+    const max = String(Math.max(1, Math.round(options.maxDigits ?? 1024)));
+    // Asterisk's own wait (prompt + timeouts) must fit inside our command timeout.
+    const r = await this.send(buildCommand("GET DATA", escapeAndQuote(file), timeout, max));
+    if (r.result === "-1") return this.failedPlayback(file);
+    return { digits: r.result, timedOut: r.data === "timeout" };
+  }
+
+  async sayDigits(digits: string, options: { escape?: string } = {}): Promise<string | null> {
+    if (!/^\d+$/.test(digits)) throw new AgiCommandError(0, "SAY DIGITS", `not digits: "${digits}"`);
+    const r = await this.send(buildCommand("SAY DIGITS", digits, escapeAndQuote(options.escape ?? "")));
+    if (r.result === "-1") return this.failedPlayback(`digits ${digits}`);
+    return keyFromResult(r.result);
+  }
+
+  async waitForDigit(timeoutMs: number): Promise<string | null> {
+    const r = await this.send(buildCommand("WAIT FOR DIGIT", String(Math.round(timeoutMs))));
+    if (r.result === "-1") return this.failedPlayback("WAIT FOR DIGIT");
+    return keyFromResult(r.result);
+  }
+
+  async setVariable(name: string, value: string): Promise<void> {
+    await this.send(buildCommand("SET VARIABLE", checkName("variable", name), escapeAndQuote(value)));
+  }
+
+  async getVariable(name: string): Promise<string | null> {
+    const r = await this.send(buildCommand("GET VARIABLE", checkName("variable", name)));
+    return r.result === "1" ? (r.data ?? "") : null;
+  }
+
+  async exec(application: string, args = ""): Promise<number> {
+    const r = await this.send(buildCommand("EXEC", checkName("application", application), escapeAndQuote(args)));
+    return Number(r.result);
+  }
+
+  async verbose(message: string, level = 1): Promise<void> {
+    await this.send(buildCommand("VERBOSE", escapeAndQuote(message), String(level)));
+  }
+
+  async hangup(): Promise<void> {
+    await this.send("HANGUP");
+  }
+}

@@ -1,0 +1,124 @@
+import { AgiArgumentError } from "./errors.js";
+import type { AgiRequest } from "./channel.js";
+
+/** Asterisk reads at most this many bytes per command line (res_agi.c AGI_BUF_LEN). */
+export const MAX_COMMAND_BYTES = 8191;
+
+/**
+ * Quotes one argument so Asterisk's parse_args reads it back as exactly one token with the same
+ * text: backslash and double quote are escaped, and CR/LF/NUL are refused because parse_args
+ * cannot encode them (a raw newline would end the command and run the rest as a new one).
+ * The only place in the code base that builds argument text.
+ */
+export function escapeAndQuote(value: string): string {
+  if (/[\r\n\0]/.test(value)) {
+    throw new AgiArgumentError("AGI arguments cannot contain line breaks or NUL characters");
+  }
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Builds a command line from a verb and already-safe parts; checks the 8191-byte limit. */
+export function buildCommand(verb: string, ...parts: string[]): string {
+  const line = [verb, ...parts].join(" ");
+  if (Buffer.byteLength(line) > MAX_COMMAND_BYTES) {
+    throw new AgiArgumentError(`AGI command over ${MAX_COMMAND_BYTES} bytes`);
+  }
+  return line;
+}
+
+/** Names that are safe unquoted: channel variables, dialplan functions, application names. */
+export function checkName(kind: string, name: string): string {
+  if (!/^[A-Za-z_][\w.-]*(\([\w.,-]*\))?$/.test(name)) {
+    throw new AgiArgumentError(`invalid ${kind} name "${name}"`);
+  }
+  return name;
+}
+
+export interface AgiReply {
+  code: number;
+  /** The raw result token (`-1`, `0`, `49`, `1234`, or empty for GET DATA with only `#`). */
+  result: string;
+  /** Text between the first `(` and the last `)`, e.g. `timeout` or a variable's value. */
+  data: string | null;
+  endpos: number | null;
+  /** Anything else after the result, e.g. "Gosub complete". */
+  extra: string;
+}
+
+/** Parses a `200 result=…` line. Returns null for anything that is not a result line. */
+export function parseResultLine(line: string): AgiReply | null {
+  const head = /^(\d{3}) result=(\S*)/.exec(line);
+  if (!head) return null;
+  let rest = line.slice(head[0].length);
+  let data: string | null = null;
+  let endpos: number | null = null;
+  const open = rest.indexOf("(");
+  if (open !== -1 && rest.slice(0, open).trim() === "") {
+    const close = rest.lastIndexOf(")");
+    if (close > open) {
+      data = rest.slice(open + 1, close);
+      rest = rest.slice(close + 1);
+    }
+  }
+  const end = /\s*endpos=(\d+)/.exec(rest);
+  if (end) {
+    endpos = Number(end[1]);
+    rest = rest.slice(0, end.index) + rest.slice(end.index + end[0].length);
+  }
+  return { code: Number(head[1]), result: head[2] ?? "", data, endpos, extra: rest.trim() };
+}
+
+/** Splits one `agi_name: value` line at the first colon; values keep their own colons. */
+export function parseEnvLine(line: string): [string, string] | null {
+  const colon = line.indexOf(":");
+  if (colon <= 0) return null;
+  const name = line.slice(0, colon).trim();
+  if (!/^agi_\w+$/.test(name)) return null;
+  // Asterisk writes "name: value"; drop exactly that one separating space.
+  const raw = line.slice(colon + 1);
+  return [name, raw.startsWith(" ") ? raw.slice(1) : raw];
+}
+
+/** Turns the `agi_*` block into a typed request. */
+export function buildRequest(env: Record<string, string>): AgiRequest {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) variables[name.slice(4)] = value;
+
+  const scriptWithQuery = env.agi_network_script ?? scriptFromUrl(env.agi_request ?? "");
+  const q = scriptWithQuery.indexOf("?");
+  const path = (q === -1 ? scriptWithQuery : scriptWithQuery.slice(0, q)).replace(/^\/+|\/+$/g, "");
+  const params: Record<string, string> = {};
+  if (q !== -1) {
+    for (const [k, v] of new URLSearchParams(scriptWithQuery.slice(q + 1))) params[k] = v;
+  }
+  const args: string[] = [];
+  for (let i = 1; env[`agi_arg_${i}`] !== undefined; i++) args.push(env[`agi_arg_${i}`]!);
+
+  const known = (v: string | undefined) => (v === undefined || v === "" || v === "unknown" ? null : v);
+  return {
+    script: path,
+    params,
+    args,
+    uniqueId: env.agi_uniqueid ?? "",
+    callerId: known(env.agi_callerid),
+    callerIdName: known(env.agi_calleridname),
+    channel: env.agi_channel ?? "",
+    context: env.agi_context ?? "",
+    extension: env.agi_extension ?? "",
+    language: env.agi_language ?? "",
+    variables,
+  };
+}
+
+/** `agi://host:4573/ura/status?x=1` → `ura/status?x=1` (what agi_network_script would hold). */
+function scriptFromUrl(url: string): string {
+  const m = /^h?agi:\/\/[^/]*\/?(.*)$/.exec(url);
+  return m?.[1] ?? "";
+}
+
+/** ASCII code in a STREAM FILE/WAIT FOR DIGIT result → the key, or null for 0/-1. */
+export function keyFromResult(result: string): string | null {
+  const n = Number(result);
+  if (!Number.isInteger(n) || n <= 0) return null;
+  return String.fromCharCode(n);
+}

@@ -1,0 +1,52 @@
+import { createHmac, randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import { AgiServer } from "../agi/index.js";
+import { createApiClient } from "../api-client/index.js";
+import type { Settings } from "../config/index.js";
+import { ivrScripts, type IvrDependencies, type TicketApi } from "../ivr/index.js";
+import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer } from "../tts/index.js";
+
+/** What `buildIvr` can be given instead of its defaults (tests, `ura start` with an in-process API). */
+export interface IvrParts {
+  api?: TicketApi;
+  speech?: SpeechSynthesizer;
+  promptFile?: (id: string) => string;
+  clock?: () => Date;
+}
+
+/** Builds the FastAGI server with every IVR script routed (not listening yet). */
+export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {}): AgiServer {
+  const log = logger.child({ part: "ivr" });
+  const server = new AgiServer({
+    host: settings.AGI_HOST,
+    port: settings.AGI_PORT,
+    allowedPeers: settings.AGI_ALLOWED_PEERS,
+    commandTimeoutMs: settings.AGI_COMMAND_TIMEOUT_MS,
+    maxCallSeconds: settings.AGI_MAX_CALL_SECONDS,
+    logger: log,
+  });
+  // Prompt references follow AUDIO_MODE (shared path, AUDIO_PBX_PATH remap, or http:// URL).
+  const prompts = parts.promptFile ? null : loadPromptSet(settings);
+  const deps: IvrDependencies = {
+    api: parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS }),
+    speech: parts.speech ?? createSpeechSynthesizer(settings, { logger: log }),
+    promptFile: parts.promptFile ?? ((id) => prompts!.file(id)),
+    settings,
+    stateKey: stateKey(settings, log),
+    clock: parts.clock,
+  };
+  const scripts = ivrScripts(deps);
+  for (const [path, script] of Object.entries(scripts)) server.route(path, script);
+  return server;
+}
+
+/**
+ * The key that signs URA_USER between step scripts. Every IVR node must share it (a call's steps
+ * may reach different nodes), so it is IVR_STATE_SECRET, else derived from the shared API_TOKEN.
+ */
+function stateKey(settings: Settings, log: Logger): string {
+  if (settings.IVR_STATE_SECRET !== "") return settings.IVR_STATE_SECRET;
+  if (settings.API_TOKEN !== "") return createHmac("sha256", settings.API_TOKEN).update("ura-state-key").digest("base64url");
+  log.warn("IVR_STATE_SECRET and API_TOKEN are empty: step-script state is signed with a per-process key");
+  return randomBytes(32).toString("base64url");
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { AgiServer } from "../agi/index.js";
+import { resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
+import type { Settings } from "../config/index.js";
+import { openStore, type Store } from "../domain/index.js";
+import { audioDirs, audioRoutes, createSpeechSynthesizer, type TtsService } from "../tts/index.js";
+import { createSender } from "../whatsapp/index.js";
+import { buildIvr } from "./ivr.js";
+
+export interface RunningApp {
+  ivr: AgiServer;
+  api: FastifyInstance;
+  store: Store;
+  tts: TtsService;
+  /** Graceful stop: drain calls (up to AGI_DRAIN_TIMEOUT_MS), then the API, then the database. */
+  stop(): Promise<{ finished: number; cut: number }>;
+}
+
+/**
+ * `ura start`: the ticket API and the IVR in one process. The IVR still talks to the API over
+ * HTTP on loopback (the same path as on a multi-node site), with the API's own `ivr` token.
+ */
+export async function startAll(settings: Settings, logger: Logger, extraPlugins: ApiPlugin[] = []): Promise<RunningApp> {
+  const { tokens, file } = resolveApiTokens(settings);
+  const ivrToken = settings.API_TOKEN || tokens.find((t) => t.scopes.includes("ivr"))?.secret;
+  if (!ivrToken) throw new Error('API_TOKENS has no token with scope "ivr" and API_TOKEN is empty: the IVR could not call the API');
+
+  const store = await openStore(settings, { migrate: true });
+  const tts = createSpeechSynthesizer(settings, { logger });
+  const stopJanitor = tts.startJanitor();
+  // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
+  const plugins = [audioRoutes({ dirs: audioDirs(settings) }), ...extraPlugins];
+  const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
+  const apiAddress = api.server.address();
+  const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
+  const apiHost = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
+  const apiUrl = `http://${apiHost.includes(":") ? `[${apiHost}]` : apiHost}:${apiPort}`;
+  logger.info({ address: apiUrl, database: store.dialect, tokensFile: file ?? undefined }, "ticket API listening");
+
+  const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
+  const ivr = buildIvr(ivrSettings, logger, { speech: tts });
+  await ivr.listen();
+
+  return {
+    ivr,
+    api,
+    store,
+    tts,
+    async stop() {
+      const result = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
+      stopJanitor();
+      tts.close();
+      await api.close();
+      await store.close();
+      return result;
+    },
+  };
+}

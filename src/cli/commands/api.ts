@@ -1,0 +1,41 @@
+import { parseArgs } from "node:util";
+import { runUntilSignal } from "../../app/lifecycle.js";
+import { resolveApiTokens, startApi } from "../../api/index.js";
+import { openStore } from "../../domain/index.js";
+import { createSender } from "../../whatsapp/index.js";
+import { UsageError, type CliCommand } from "../command.js";
+
+export const command: CliCommand = {
+  name: "api",
+  summary: "run the ticket API alone (HTTP, /api/v1, OpenAPI at /docs)",
+  usage: `ura api [--no-migrate]
+
+Serves the ticket API on API_HOST:API_PORT (default 127.0.0.1:8080) over the database DB_DRIVER
+names (SQLite under DATA_DIR by default, or MySQL/MariaDB at DATABASE_URL). Pending migrations are
+applied at start (safe with several starters: MySQL takes a named lock); --no-migrate leaves a
+MySQL schema to \`ura migrate\`. Clients need a bearer token from API_TOKENS (when empty, tokens
+are made once in DATA_DIR/api-tokens.local) and an address in API_ALLOWED_CLIENTS.
+One-time codes go through SENDER_DRIVER (log, venom, cloud).`,
+  async run(args, ctx) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args, options: { "no-migrate": { type: "boolean" } }, strict: true }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { settings, logger } = ctx;
+    const { tokens, file } = resolveApiTokens(settings);
+    const store = await openStore(settings, { migrate: !values["no-migrate"] });
+    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens });
+    logger.info(
+      { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },
+      "ticket API listening",
+    );
+    if (file) ctx.stdout.write(`API tokens (API_TOKENS is empty): ${file}\n`);
+    return runUntilSignal(logger, async () => {
+      await app.close();
+      await store.close();
+      logger.info("ticket API stopped");
+    });
+  },
+};

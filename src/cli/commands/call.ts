@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { soundsDir } from "../../config/index.js";
+import { readPromptTexts } from "../../tts/index.js";
+import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/asterisk-emulator.js";
+import { UsageError, type CliCommand, type CliContext } from "../command.js";
+
+const USAGE = `ura call [--caller-id N] [--script PATH] [--host H] [--port P] [--keys K1,K2,…]
+
+Places a simulated call against a running IVR (ura start / ura ivr), playing Asterisk's side of
+FastAGI. Prints what the caller would hear (prompt id and its sentence) and reads the keys you
+press: type digits then Enter; Enter alone is silence; "h" hangs up. One-time codes sent by the
+log sender (SENDER_DRIVER=log) are shown as they arrive in the outbox, and typing "c" sends the
+newest code followed by # (as if read from WhatsApp).
+
+  --caller-id N   calling number (default: unknown, so the IVR asks for a user code)
+  --script PATH   AGI script path with query (default: ura)
+  --keys LIST     answer prompts from this comma-separated list instead of the keyboard
+                  ("" = silence, "c" = the newest one-time code from the outbox, then #)`;
+
+export const command: CliCommand = {
+  name: "call",
+  summary: "place a simulated call against the running IVR, in the terminal",
+  usage: USAGE,
+  async run(args, ctx) {
+    const opts = parseOptions(args);
+    const texts = readPromptTexts(soundsDir(ctx.settings));
+    const outbox = join(ctx.settings.DATA_DIR, "outbox.jsonl");
+    const caller = new TerminalCaller(ctx, texts, outbox, opts.keys);
+    const result = await placeCall({
+      host: opts.host ?? (ctx.settings.AGI_HOST === "0.0.0.0" ? "127.0.0.1" : ctx.settings.AGI_HOST),
+      port: opts.port ?? ctx.settings.AGI_PORT,
+      script: opts.script ?? "ura",
+      callerId: opts.callerId,
+      uniqueId: `${Math.floor(Date.now() / 1000)}.${process.pid}`,
+      caller,
+      deadChannelTimeoutMs: 3000,
+    });
+    caller.close();
+    const vars = Object.entries(result.variables)
+      .filter(([k]) => k.startsWith("URA_"))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    ctx.stdout.write(`\n— call ended (${result.agiStatus}) ${vars}\n`);
+    return 0;
+  },
+};
+
+interface CallOptionsCli {
+  callerId?: string;
+  script?: string;
+  host?: string;
+  port?: number;
+  keys?: string[];
+}
+
+function parseOptions(args: string[]): CallOptionsCli {
+  const out: CallOptionsCli = {};
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    const value = args[i + 1];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    i++;
+    if (flag === "--caller-id") out.callerId = value;
+    else if (flag === "--script") out.script = value;
+    else if (flag === "--host") out.host = value;
+    else if (flag === "--port") {
+      const port = Number(value);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: "${value}" is not a port`);
+      out.port = port;
+    } else if (flag === "--keys") out.keys = value.split(",");
+    else throw new UsageError(`unknown option ${flag}`);
+  }
+  return out;
+}
+
+class TerminalCaller implements Caller {
+  private readonly lines: string[] = [];
+  private readonly waiters: ((line: string | null) => void)[] = [];
+  private readonly rl;
+  private inputEnded = false;
+  private readonly seen = new Set<string>();
+  private readonly since = Date.now();
+  private latestCode: string | null = null;
+
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly texts: Map<string, string>,
+    private readonly outbox: string,
+    private readonly scripted: string[] | undefined,
+  ) {
+    this.rl = scripted ? null : createInterface({ input: ctx.stdin, terminal: false });
+    this.rl?.on("line", (line) => {
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(line);
+      else this.lines.push(line);
+    });
+    this.rl?.on("close", () => {
+      this.inputEnded = true;
+      for (const w of this.waiters.splice(0)) w(null);
+    });
+  }
+
+  close(): void {
+    this.rl?.close();
+  }
+
+  async react(event: PromptEvent): Promise<CallerAction> {
+    const text = this.describe(event);
+    this.ctx.stdout.write(`♪ ${event.prompt}: ${text}\n`);
+    // Prompts that only allow barge-in play through; keys are asked for where the IVR waits for them.
+    const acceptsKeys = event.command === "GET DATA" || event.command === "WAIT FOR DIGIT";
+    if (!acceptsKeys) return { kind: "listen" };
+    this.showOutbox();
+    const line = await this.nextLine();
+    if (line === null) return { kind: "hangup" };
+    const typed = line.trim().toLowerCase();
+    if (typed === "h") return { kind: "hangup" };
+    if (typed === "c") {
+      this.showOutbox();
+      if (this.latestCode === null) this.ctx.stdout.write("  (no one-time code in the outbox yet)\n");
+      else this.ctx.stdout.write(`  → ${this.latestCode}#\n`);
+      return this.latestCode === null ? { kind: "listen" } : { kind: "press", keys: `${this.latestCode}#`, atMs: 1_000_000 };
+    }
+    const keys = line.replace(/[^0-9*#]/g, "");
+    // Keys typed at the prompt arrive after it has played (no barge-in from the terminal).
+    return keys === "" ? { kind: "listen" } : { kind: "press", keys, atMs: 1_000_000 };
+  }
+
+  private describe(event: PromptEvent): string {
+    if (event.file.startsWith("digits:")) return event.file.slice(7).split("").join(" ");
+    return this.texts.get(event.prompt) ?? "(áudio sintetizado)";
+  }
+
+  private async nextLine(): Promise<string | null> {
+    if (this.scripted) {
+      const next = this.scripted.shift();
+      this.ctx.stdout.write(`  teclas> ${next ?? "(desliga)"}\n`);
+      return next ?? null;
+    }
+    this.ctx.stdout.write("  teclas (Enter = silêncio, h = desligar)> ");
+    const queued = this.lines.shift();
+    if (queued !== undefined) return queued;
+    if (this.inputEnded) return null;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private showOutbox(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.outbox, "utf8");
+    } catch {
+      return;
+    }
+    for (const line of text.trim().split("\n").slice(-5)) {
+      if (!line || this.seen.has(line)) continue;
+      this.seen.add(line);
+      try {
+        const entry = JSON.parse(line) as { at: string; text: string };
+        if (Date.parse(entry.at) < this.since) continue;
+        this.ctx.stdout.write(`  [WhatsApp simulado] ${entry.text}\n`);
+        this.latestCode = /\b(\d{4,8})\b/.exec(entry.text)?.[1] ?? this.latestCode;
+      } catch {
+        continue;
+      }
+    }
+  }
+}

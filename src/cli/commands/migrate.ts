@@ -1,0 +1,46 @@
+import { parseArgs } from "node:util";
+import { loadMigrations, openStore } from "../../domain/index.js";
+import { UsageError, type CliCommand } from "../command.js";
+
+export const command: CliCommand = {
+  name: "migrate",
+  summary: "create or update the database schema (sql/)",
+  usage: `ura migrate [--status]
+
+Applies, in order, the files of sql/common and sql/<DB_DRIVER> that the database has not seen
+(recorded in schema_migrations). Safe to run again and from several hosts at once.
+  --status   list the migrations and whether each is applied, change nothing`,
+  async run(args, ctx) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args, options: { status: { type: "boolean" } }, strict: true }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const store = await openStore(ctx.settings, { migrate: false });
+    try {
+      if (values.status) {
+        const applied = new Set<number>();
+        try {
+          for (const r of await store.db.all<{ version: number }>("SELECT version FROM schema_migrations")) applied.add(Number(r.version));
+        } catch {
+          // No schema_migrations table yet: nothing applied.
+        }
+        for (const m of loadMigrations(store.dialect)) {
+          ctx.stdout.write(`${applied.has(m.version) ? "applied" : "pending"}  ${m.file}\n`);
+        }
+        return 0;
+      }
+      const result = await store.migrate();
+      for (const m of result.applied) ctx.stdout.write(`applied  ${m.file}\n`);
+      ctx.stdout.write(
+        result.applied.length === 0
+          ? `${store.dialect} schema is up to date (version ${result.current})\n`
+          : `${store.dialect} schema now at version ${result.current}\n`,
+      );
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

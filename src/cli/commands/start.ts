@@ -1,0 +1,21 @@
+import { runUntilSignal } from "../../app/lifecycle.js";
+import { startAll } from "../../app/start.js";
+import type { CliCommand } from "../command.js";
+
+export const command: CliCommand = {
+  name: "start",
+  summary: "run everything in one process: the IVR (FastAGI) and the ticket API",
+  usage: `ura start
+
+Runs the FastAGI server on AGI_HOST:AGI_PORT (default 127.0.0.1:4573) and the ticket API on
+API_HOST:API_PORT (default 127.0.0.1:8080), with the embedded SQLite database under DATA_DIR
+(migrated at start). When API_TOKENS is empty, tokens are made once in DATA_DIR/api-tokens.local.
+On SIGTERM calls in progress finish (up to AGI_DRAIN_TIMEOUT_MS), then the API stops.`,
+  async run(_args, ctx) {
+    const app = await startAll(ctx.settings, ctx.logger);
+    return runUntilSignal(ctx.logger, async () => {
+      const { finished, cut } = await app.stop();
+      ctx.logger.info({ finished, cut }, "stopped");
+    });
+  },
+};

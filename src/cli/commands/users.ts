@@ -1,0 +1,138 @@
+import { readFile } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import { CsvHeaderError, DomainValidationError, ConflictError, openStore, type Actor, type ImportReport } from "../../domain/index.js";
+import { maskPhone } from "../../shared/privacy.js";
+import { UsageError, type CliCommand, type CliContext } from "../command.js";
+
+const USAGE = `ura users import FILE.csv
+    Adds or updates users from a CSV file with a header row. Columns (English or Portuguese):
+    code/codigo, name/nome, phone/celular, extensions/ramais, department/departamento, active/ativo;
+    code and name are required. ',' or ';' separated; several extensions in one cell separated by
+    spaces or '|'. Good rows are kept, bad ones are listed with their line number and reason;
+    importing again updates users (same code) instead of duplicating them. Exit code 1 when any
+    row was rejected.
+ura users add --code 1234 --name "Ana Souza" [--phone "(45) 99999-9999"] [--ext 2001 --ext 2002]
+              [--department Saúde]
+    Adds one user.`;
+
+const actor = (): Actor => ({ client: `cli:${userInfo().username}`, address: null });
+
+/** A one-line progress bar, redrawn in place; only on a terminal. */
+export function progressBar(stream: NodeJS.WritableStream, label: string): { update(done: number, total: number): void; end(): void } {
+  const tty = (stream as NodeJS.WriteStream).isTTY === true;
+  let last = -1;
+  return {
+    update(done, total) {
+      if (!tty || total === 0) return;
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      const pct = Math.floor((done / total) * 100);
+      if (pct === last && done !== total) return;
+      last = pct;
+      stream.write(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(pct).padStart(3)}% ${done}/${total}`);
+    },
+    end() {
+      if (tty && last !== -1) stream.write("\n");
+    },
+  };
+}
+
+export function formatReport(file: string, r: ImportReport): string {
+  const lines = [`${file}: ${r.rows} row(s) — ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected.length} rejected`];
+  for (const x of r.rejected) lines.push(`  line ${x.line}${x.code ? ` (code ${x.code})` : ""}: ${x.reason}`);
+  return `${lines.join("\n")}\n`;
+}
+
+async function importFile(args: string[], ctx: CliContext): Promise<number> {
+  const file = args[0];
+  if (!file || args.length > 1) throw new UsageError("give one CSV file: ura users import FILE.csv");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    ctx.stderr.write(`ura users import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return 1;
+  }
+  const store = await openStore(ctx.settings);
+  const bar = progressBar(ctx.stderr, "importing");
+  try {
+    const report = await store.users.importCsv(text, actor(), new Date(), (done, total) => bar.update(done, total));
+    bar.end();
+    ctx.stdout.write(formatReport(file, report));
+    return report.rejected.length === 0 ? 0 : 1;
+  } catch (err) {
+    bar.end();
+    if (err instanceof CsvHeaderError) {
+      ctx.stderr.write(`ura users import: ${file}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+async function addUser(args: string[], ctx: CliContext): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        code: { type: "string" },
+        name: { type: "string" },
+        phone: { type: "string" },
+        ext: { type: "string", multiple: true },
+        department: { type: "string" },
+        inactive: { type: "boolean" },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (!values.code || !values.name) throw new UsageError("--code and --name are required");
+  const store = await openStore(ctx.settings);
+  try {
+    const user = await store.users.create(
+      {
+        code: values.code,
+        name: values.name,
+        phone: values.phone ?? null,
+        extensions: (values.ext ?? []).flatMap((e) => e.split(/[\s,;|]+/)).filter(Boolean),
+        department: values.department ?? null,
+        active: !values.inactive,
+      },
+      actor(),
+      new Date(),
+    );
+    ctx.stdout.write(
+      `added user ${user.code} ${user.name}${user.phone ? `, mobile ${maskPhone(user.phone)}` : ""}${user.extensions.length ? `, extensions ${user.extensions.join(" ")}` : ""}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof DomainValidationError) {
+      ctx.stderr.write(`ura users add: --${err.field === "extensions" ? "ext" : err.field}: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof ConflictError) {
+      ctx.stderr.write(`ura users add: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+export const command: CliCommand = {
+  name: "users",
+  summary: "import users from CSV, or add one",
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    if (sub === "import") return importFile(rest, ctx);
+    if (sub === "add") return addUser(rest, ctx);
+    throw new UsageError(sub === undefined ? "which one: import or add?" : `unknown sub-command "${sub}"`);
+  },
+};

@@ -1,0 +1,146 @@
+import { z } from "zod";
+
+/**
+ * Every setting of ura-chamados, in one place. Each entry is read from the environment variable
+ * of the same name (or `.env`). `describe()` is the one-line comment copied into `.env.example`,
+ * and a test keeps that file in step with this schema.
+ */
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const int = (min: number, max: number) => {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected);
+};
+
+/** Comma-separated list; empty string means an empty list. */
+const list = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
+
+const port = int(1, 65535);
+
+export const settingsSchema = z.object({
+  // ── general ────────────────────────────────────────────────────────────────
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("pino log level"),
+  URA_TIMEZONE: z
+    .string()
+    .default("America/Sao_Paulo")
+    .describe("IANA timezone used to show dates and evaluate business hours (storage is UTC)"),
+  DATA_DIR: z.string().default("./data").describe("where the embedded database, TTS cache and dev outbox live"),
+
+  // ── FastAGI server (src/agi) ───────────────────────────────────────────────
+  AGI_HOST: z.string().default("127.0.0.1").describe("address the FastAGI server listens on"),
+  AGI_PORT: port.default(4573).describe("FastAGI port (agi://host:PORT/ura in the dialplan)"),
+  AGI_ALLOWED_PEERS: list
+    .default(["127.0.0.1", "::1"])
+    .describe("IPs or CIDR ranges allowed to open AGI connections (FastAGI has no authentication)"),
+  AGI_COMMAND_TIMEOUT_MS: int(100, 3_600_000)
+    .default(120_000)
+    .describe("longest wait for Asterisk's reply to one AGI command before the call is ended"),
+  AGI_MAX_CALL_SECONDS: int(10, 86_400).default(900).describe("hard limit on one call's time inside the IVR"),
+  AGI_DRAIN_TIMEOUT_MS: int(0, 3_600_000)
+    .default(60_000)
+    .describe("on SIGTERM, how long calls in progress may go on before the process exits"),
+
+  // ── ticket API (src/api) ────────────────────────────────────────────────────
+  API_HOST: z.string().default("127.0.0.1").describe("address the HTTP API listens on"),
+  API_PORT: port.default(8080).describe("HTTP API port"),
+  API_TOKENS: z
+    .string()
+    .default("")
+    .describe(
+      "named bearer tokens: name:scope+scope:secret,… (scopes: ivr, admin, web). Empty: ura start makes random ones in DATA_DIR/api-tokens.local",
+    ),
+  API_ALLOWED_CLIENTS: list
+    .default(["127.0.0.1", "::1"])
+    .describe("IPs or CIDR ranges allowed to call the API"),
+  API_TRUST_PROXY: bool.default(false).describe("trust X-Forwarded-For from a reverse proxy"),
+  SITE_CODE: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, "1 to 3 digits")
+    .default("1")
+    .describe("site number that prefixes protocol numbers, so protocols are unique per site"),
+
+  // ── database ───────────────────────────────────────────────────────────────
+  DB_DRIVER: z.enum(["sqlite", "mysql"]).default("sqlite").describe("sqlite (embedded default) or mysql (MySQL 8 / MariaDB 10.11)"),
+  SQLITE_PATH: z.string().default("").describe("SQLite file; empty = DATA_DIR/ura.sqlite"),
+  DATABASE_URL: z
+    .string()
+    .default("mysql://root@127.0.0.1:3306/ura")
+    .describe("MySQL/MariaDB connection URL, used when DB_DRIVER=mysql"),
+  DB_POOL_SIZE: int(1, 500).default(10).describe("MySQL connection pool size"),
+  RETENTION_CALL_DAYS: int(1, 36_500).default(180).describe("days call records are kept before `ura purge` deletes them (LGPD)"),
+  RETENTION_AUDIT_DAYS: int(1, 36_500).default(365).describe("days audit records are kept before `ura purge` deletes them (LGPD)"),
+
+  // ── one-time codes ─────────────────────────────────────────────────────────
+  OTP_SECRET: z
+    .string()
+    .default("")
+    .describe("HMAC key for stored one-time codes (≥32 chars); empty = generated once into DATA_DIR/otp-secret.local"),
+  OTP_TTL_SECONDS: int(30, 600).default(300).describe("one-time code lifetime (NIST: never over 10 minutes)"),
+  OTP_MAX_ATTEMPTS: int(1, 10).default(3).describe("wrong tries allowed per code"),
+  OTP_MAX_FAILURES: int(1, 100).default(10).describe("consecutive wrong codes per user before codes are refused (reset only by a success)"),
+  OTP_MAX_PER_HOUR: int(1, 100).default(5).describe("codes sent per user and per phone number in one hour"),
+  OTP_POLICY: z
+    .enum(["always", "unregistered-only", "never"])
+    .default("always")
+    .describe("ask for a one-time code always, only when calling from a number not registered to the user, or never"),
+
+  // ── message sender (one-time code delivery) ────────────────────────────────
+  SENDER_DRIVER: z.enum(["log", "venom", "cloud"]).default("log").describe("log (development: prints and writes DATA_DIR/outbox.jsonl), venom (ura whatsapp service) or cloud (WhatsApp Business Cloud API)"),
+  SENDER_TIMEOUT_MS: int(100, 60_000).default(3000).describe("longest wait for the sender to accept a message"),
+  WHATSAPP_URL: z.string().url().default("http://127.0.0.1:8090").describe("base URL of the ura whatsapp service (SENDER_DRIVER=venom)"),
+  WHATSAPP_TOKEN: z.string().default("").describe("bearer token shared by the API and the ura whatsapp service"),
+  WHATSAPP_CLOUD_URL: z.string().url().default("https://graph.facebook.com/v20.0").describe("Graph API base URL (SENDER_DRIVER=cloud)"),
+  WHATSAPP_CLOUD_PHONE_ID: z.string().default("").describe("Cloud API phone-number id (SENDER_DRIVER=cloud)"),
+  WHATSAPP_CLOUD_TOKEN: z.string().default("").describe("Cloud API access token (SENDER_DRIVER=cloud)"),
+
+  // ── WhatsApp sender service (ura whatsapp) ─────────────────────────────────
+  WHATSAPP_HOST: z.string().default("127.0.0.1").describe("address the ura whatsapp service listens on"),
+  WHATSAPP_PORT: port.default(8090).describe("port of the ura whatsapp service"),
+  WHATSAPP_ALLOWED_CLIENTS: list.default(["127.0.0.1", "::1"]).describe("IPs or CIDR ranges allowed to call the whatsapp service"),
+  WHATSAPP_SESSION_DIR: z.string().default("").describe("venom session data; empty = DATA_DIR/whatsapp-session"),
+  WHATSAPP_SESSION_NAME: z.string().default("ura").describe("venom session name"),
+  CHROMIUM_PATH: z.string().default("/usr/bin/chromium").describe("Chromium binary venom-bot drives (Debian package chromium)"),
+  WHATSAPP_QUEUE_MAX: int(1, 100_000).default(500).describe("messages waiting while WhatsApp is down; more are refused"),
+  WHATSAPP_PER_NUMBER_PER_MINUTE: int(1, 1000).default(3).describe("messages to one number per minute"),
+
+  // ── text to speech and audio ───────────────────────────────────────────────
+  TTS_ENGINE: z.enum(["espeak", "polly", "none"]).default("espeak").describe("espeak (offline default), polly (Amazon Polly) or none (no names spoken)"),
+  TTS_VOICE: z.string().default("").describe("voice: Polly Camila/Vitoria/Thiago; espeak-ng pt-br variants. Empty = engine default"),
+  TTS_TIMEOUT_MS: int(100, 60_000).default(2500).describe("longest wait for one synthesis before the flow falls back"),
+  TTS_CACHE_DIR: z.string().default("").describe("synthesised audio cache; empty = DATA_DIR/tts"),
+  TTS_CACHE_MAX_MB: int(1, 1_000_000).default(512).describe("cache size limit; oldest files are removed beyond it"),
+  TTS_CACHE_MAX_AGE_DAYS: int(1, 36_500).default(90).describe("cache entries unused this long are removed"),
+  POLLY_ENGINE: z.enum(["standard", "neural"]).default("neural").describe("Polly engine"),
+  POLLY_REGION: z.string().default("us-east-1").describe("AWS region for Polly (credentials come from the SDK default chain)"),
+  POLLY_ENDPOINT: z.string().default("").describe("override the Polly endpoint (tests, VPC endpoints); empty = AWS default"),
+  SOUNDS_DIR: z.string().default("").describe("prompt texts and rendered prompt audio; empty = the sounds/ directory shipped with ura-chamados"),
+  AUDIO_MODE: z.enum(["path", "http"]).default("path").describe("how Asterisk reaches our audio: path (shared directory on the PBX host) or http (media cache URL)"),
+  AUDIO_PBX_PATH: z.string().default("").describe("AUDIO_MODE=path: the directory as the PBX sees it; empty = same absolute path as here"),
+  AUDIO_HTTP_BASE_URL: z.string().default("").describe("AUDIO_MODE=http: base URL the PBX fetches audio from, e.g. http://ivr:8080/audio"),
+
+  // ── the call flow (src/ivr) ────────────────────────────────────────────────
+  API_URL: z.string().url().default("http://127.0.0.1:8080").describe("where the IVR finds the ticket API"),
+  API_TOKEN: z.string().default("").describe("the IVR's bearer token for the API (scope ivr); empty with ura start = in-process token"),
+  IVR_API_BUDGET_MS: int(100, 60_000).default(3000).describe("longest silence the IVR allows a dependency before telling the caller"),
+  IVR_INPUT_TIMEOUT_MS: int(1000, 60_000).default(5000).describe("wait for a key after a prompt"),
+  IVR_NO_INPUT_RETRIES: int(0, 10).default(2).describe("times a prompt is repeated after no input or an invalid key"),
+  IVR_CODE_TRIES: int(1, 10).default(3).describe("tries for the user code and the ticket number"),
+  IVR_STATE_SECRET: z
+    .string()
+    .default("")
+    .describe("HMAC key signing URA_USER between FreePBX step scripts (same on every IVR node); empty = derived from API_TOKEN, else random per process"),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingName = keyof Settings;

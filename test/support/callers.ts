@@ -1,0 +1,76 @@
+import type { Caller, CallerAction, CallState, PromptEvent } from "./asterisk-emulator.js";
+
+type Matcher = string | RegExp | ((event: PromptEvent) => boolean);
+type Keys = string | ((state: CallState) => string | Promise<string>);
+
+interface Step {
+  match: Matcher;
+  action: (state: CallState) => CallerAction | Promise<CallerAction>;
+  times: number;
+}
+
+/**
+ * A caller who follows a script: `new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#")`.
+ * Each step answers the first prompt it matches (by prompt id) once, in any order; a prompt no
+ * step matches gets silence. Reads like the call it describes.
+ */
+export class ScriptedCaller implements Caller {
+  private readonly steps: Step[] = [];
+
+  on(match: Matcher, times = 1): StepBuilder {
+    return new StepBuilder(this, match, times);
+  }
+
+  /** @internal */
+  add(step: Step): this {
+    this.steps.push(step);
+    return this;
+  }
+
+  /** Steps that never matched a prompt: usually a sign the flow went somewhere unexpected. */
+  unused(): string[] {
+    return this.steps.filter((s) => s.times > 0).map((s) => String(s.match));
+  }
+
+  async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
+    const step = this.steps.find((s) => s.times > 0 && matches(s.match, event));
+    if (!step) return { kind: "listen" };
+    step.times--;
+    return step.action(state);
+  }
+}
+
+class StepBuilder {
+  constructor(
+    private readonly caller: ScriptedCaller,
+    private readonly match: Matcher,
+    private readonly times: number,
+  ) {}
+
+  /** Types keys `atMs` after the prompt starts (0 = barge in at once; a large value = after it ends). */
+  press(keys: Keys, atMs = 0): ScriptedCaller {
+    return this.caller.add({
+      match: this.match,
+      times: this.times,
+      action: async (state) => ({ kind: "press", keys: typeof keys === "function" ? await keys(state) : keys, atMs }),
+    });
+  }
+
+  listen(): ScriptedCaller {
+    return this.caller.add({ match: this.match, times: this.times, action: () => ({ kind: "listen" }) });
+  }
+
+  hangup(atMs = 0): ScriptedCaller {
+    return this.caller.add({ match: this.match, times: this.times, action: () => ({ kind: "hangup", atMs }) });
+  }
+
+  hangupAfter(): ScriptedCaller {
+    return this.caller.add({ match: this.match, times: this.times, action: () => ({ kind: "hangup-after" }) });
+  }
+}
+
+function matches(m: Matcher, e: PromptEvent): boolean {
+  if (typeof m === "string") return e.prompt === m || e.file === m;
+  if (m instanceof RegExp) return m.test(e.prompt) || m.test(e.file);
+  return m(e);
+}

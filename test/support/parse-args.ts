@@ -1,0 +1,1 @@
+export * from "../../src/emulator/parse-args.js";

@@ -1,0 +1,487 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mysql from "mysql2/promise";
+import pino from "pino";
+import type { AgiServer } from "../../src/agi/index.js";
+import { createApiClient } from "../../src/api-client/index.js";
+import { buildApi } from "../../src/api/index.js";
+import { openStore, systemActor } from "../../src/domain/index.js";
+import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
+import type { RecordCallRequest, ServiceNode, TicketView } from "../../src/api/contract.js";
+import { testSettings, type Settings, type SettingName } from "../../src/config/index.js";
+import {
+  DependencyUnavailableError,
+  ivrScripts,
+  signUser,
+  type IvrDependencies,
+  type OtpRequestResult,
+  type RequestOptions,
+  type TicketApi,
+} from "../../src/ivr/index.js";
+import { readPromptTexts, TtsUnavailableError, type SpeechSynthesizer } from "../../src/tts/index.js";
+import { startAgiServer, type LogLine } from "./agi-server.js";
+import { placeCall, type CallOptions, type CallResult, type Caller, type CallerAction, type CallState, type PromptEvent } from "./asterisk-emulator.js";
+
+/**
+ * Helpers for call-flow scenarios: an IVR on a free port wired to a TicketApi (the in-memory fake
+ * below, or the real API through the HTTP client), a fake TTS engine whose files are named after
+ * the text, and a caller wrapper that keeps type-ahead keys as Asterisk does.
+ */
+
+export const STATE_KEY = "scenario-state-key-0123456789abcdef";
+
+export interface IvrUnderTest {
+  port: number;
+  server: AgiServer;
+  logs: LogLine[];
+  settings: Settings;
+  /** Resolves when work that outlives calls (call records) is done. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Every prompt id of sounds/prompts.pt-BR.txt: the flow may only use these. */
+const PROMPT_IDS = new Set(readPromptTexts("sounds").keys());
+
+/** Prompt ids → files, refusing ids the prompt file does not have (as the real PromptSet does). */
+export function strictPrompts(dir = "/sounds/pt-BR"): (id: string) => string {
+  return (id) => {
+    if (!PROMPT_IDS.has(id)) throw new Error(`prompt "${id}" is not in sounds/prompts.pt-BR.txt`);
+    return `${dir}/${id}`;
+  };
+}
+
+export async function startIvr(options: {
+  api: TicketApi;
+  speech?: SpeechSynthesizer;
+  settings?: Partial<Record<SettingName, string>>;
+  clock?: () => Date;
+  promptFile?: (id: string) => string;
+}): Promise<IvrUnderTest> {
+  const settings = testSettings({ IVR_API_BUDGET_MS: "400", IVR_INPUT_TIMEOUT_MS: "3000", ...options.settings });
+  const deps: IvrDependencies = {
+    api: options.api,
+    speech: options.speech ?? new FakeSpeech(),
+    promptFile: options.promptFile ?? strictPrompts(),
+    settings,
+    stateKey: STATE_KEY,
+    clock: options.clock,
+    track: (work) => {
+      pending.add(work);
+      void work.finally(() => pending.delete(work));
+    },
+  };
+  const pending = new Set<Promise<unknown>>();
+  const ivr = await startAgiServer(ivrScripts(deps), { commandTimeoutMs: 10_000 });
+  const settled = async () => void (await Promise.allSettled([...pending]));
+  return {
+    ...ivr,
+    settings,
+    settled,
+    close: async () => {
+      await settled();
+      await ivr.close();
+    },
+  };
+}
+
+let callCounter = 0;
+/** A fresh Asterisk-like uniqueid per call. */
+export function uniqueId(): string {
+  return `${1741700000 + process.pid}.${++callCounter}`;
+}
+
+/** Places a call and waits for its call record to be written. */
+export async function dial(ivr: IvrUnderTest, options: Omit<CallOptions, "port"> & { caller?: Caller }): Promise<CallResult & { uniqueId: string }> {
+  const id = options.uniqueId ?? uniqueId();
+  const result = await placeCall({ ...options, caller: options.caller ? new TypeAhead(options.caller) : undefined, port: ivr.port, uniqueId: id });
+  // After a hang-up the server closes the socket at once while the script finishes (call record).
+  for (let i = 0; ivr.server.activeCalls > 0 && i < 1000; i++) await new Promise((r) => setTimeout(r, 5));
+  await ivr.settled();
+  return { ...result, uniqueId: id };
+}
+
+/** Signed step-mode state, as `ura/identify` leaves it on the channel. */
+export function identifiedVariables(uniqueId: string, userCode: string): Record<string, string> {
+  return { URA_USER: userCode, URA_AUTH: signUser(STATE_KEY, uniqueId, userCode) };
+}
+
+/** TTS that "renders" instantly to a file named after the text, so tests can hear what was said. */
+export class FakeSpeech implements SpeechSynthesizer {
+  readonly engine = "espeak" as const;
+  readonly texts: string[] = [];
+  mode: "ok" | "fail" | "hang" = "ok";
+
+  async synthesize(text: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    this.texts.push(text);
+    if (this.mode === "fail") throw new TtsUnavailableError("engine failed");
+    if (this.mode === "hang") {
+      await new Promise((_, reject) => options.signal?.addEventListener("abort", () => reject(new TtsUnavailableError("aborted"))));
+    }
+    return `/var/cache/tts/say:${text}`;
+  }
+}
+
+/** What the caller heard from TTS: `say:<text>` prompts. */
+export const said = (text: string) => `say:${text}`;
+
+/**
+ * A caller who types ahead: keys pressed during a STREAM FILE interrupt it with the first key,
+ * and Asterisk queues the rest for the next GET DATA. The emulator drops them, so this wrapper
+ * re-sends them at the next prompt that collects digits.
+ */
+export class TypeAhead implements Caller {
+  private pending = "";
+  constructor(private readonly inner: Caller) {}
+
+  async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
+    const collects = event.command === "GET DATA" || event.command === "WAIT FOR DIGIT";
+    if (this.pending && collects) {
+      const keys = this.pending;
+      this.pending = "";
+      return { kind: "press", keys, atMs: 0 };
+    }
+    const action = await this.inner.react(event, state);
+    if (!collects && action.kind === "press" && !action.atMs) {
+      const first = [...action.keys].findIndex((k) => event.escape.includes(k));
+      if (first >= 0) this.pending = action.keys.slice(first + 1);
+    }
+    return action;
+  }
+}
+
+// ── the in-memory TicketApi ───────────────────────────────────────────────────────────────────
+
+export interface FakeUser {
+  code: string;
+  name: string;
+  phone: string | null;
+  /** Numbers that identify the user by caller id. */
+  numbers: string[];
+}
+
+type Method = keyof TicketApi;
+
+/** The seed catalogue (thesis Table 1), as the API serves it. */
+export function seedCatalogue(): ServiceNode[] {
+  const leaf = (id: number, key: string, label: string): ServiceNode => ({ id, key, label, prompt: `Para ${label.toLowerCase()}, tecle ${key}.`, children: [] });
+  const menu = (id: number, key: string, label: string, children: ServiceNode[]): ServiceNode => ({ ...leaf(id, key, label), children });
+  return [
+    menu(1, "1", "Sistemas", [leaf(101, "1", "Atualização do portal"), leaf(102, "2", "Problemas diversos")]),
+    menu(2, "2", "Computador", [leaf(201, "1", "Formatação"), leaf(202, "2", "Não liga"), leaf(203, "3", "Sem conexão com a impressora")]),
+    menu(3, "3", "Impressoras", [leaf(301, "1", "Instalar"), leaf(302, "2", "Configurar")]),
+    menu(4, "4", "Acessos", [leaf(401, "1", "Privilégio IPM"), leaf(402, "2", "Wi-Fi")]),
+    menu(5, "5", "Projetor", [leaf(501, "1", "Reserva")]),
+    menu(6, "6", "Ramal", [leaf(601, "1", "Problema com ramal")]),
+  ];
+}
+
+/**
+ * Behaves like the ticket API (codes, one-time codes with attempts, tickets idempotent per call,
+ * hours) and can be told to fail: `down` (unreachable), `slow` (answers after the abort only),
+ * `sender` (the one-time-code sender is down).
+ */
+export class FakeTicketApi implements TicketApi {
+  users: FakeUser[] = [
+    { code: "1234", name: "Maria Souza", phone: "+5545999991234", numbers: ["1001"] },
+    { code: "5678", name: "João Lima", phone: "+5545988885678", numbers: ["2000"] },
+    { code: "9012", name: "Ana Costa", phone: "+5545977779012", numbers: ["2000"] },
+  ];
+  services = seedCatalogue();
+  hoursView: Awaited<ReturnType<TicketApi["hours"]>> = { open: true, reason: "open", holidayName: null, nextOpenAt: null, nextOpenAtLocal: null };
+  readonly outbox: { userCode: string; code: string }[] = [];
+  readonly tickets: (TicketView & { callId: string })[] = [];
+  readonly calls: RecordCallRequest[] = [];
+  readonly requests: Method[] = [];
+  readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
+  private readonly otps = new Map<string, { code: string; attemptsLeft: number }>();
+  private nextProtocol = 2025100001;
+
+  lastCode(userCode = "1234"): string {
+    const entry = [...this.outbox].reverse().find((o) => o.userCode === userCode);
+    if (!entry) throw new Error(`no one-time code was sent to ${userCode}`);
+    return entry.code;
+  }
+
+  private async gate(method: Method, options?: RequestOptions): Promise<void> {
+    this.requests.push(method);
+    const mode = this.failures.get(method) ?? this.failures.get("all");
+    if (mode === "down") throw new DependencyUnavailableError("api", "unreachable", `${method}: ECONNREFUSED`);
+    if (mode === "slow") {
+      await new Promise((_, reject) => {
+        const abort = () => reject(new DependencyUnavailableError("api", "timeout", `${method}: aborted`));
+        if (options?.signal?.aborted) abort();
+        options?.signal?.addEventListener("abort", abort);
+      });
+    }
+  }
+
+  private publicUser(u: FakeUser) {
+    return { code: u.code, name: u.name, department: null, phoneMasked: u.phone ? `+55******${u.phone.slice(-4)}` : null };
+  }
+
+  async identifyByCode(code: string, options?: RequestOptions) {
+    await this.gate("identifyByCode", options);
+    const u = this.users.find((x) => x.code === code);
+    return u ? this.publicUser(u) : null;
+  }
+
+  async identifyByCaller(number: string, options?: RequestOptions) {
+    await this.gate("identifyByCaller", options);
+    const found = this.users.filter((u) => u.numbers.includes(number));
+    if (found.length === 1) return { match: "unique" as const, user: this.publicUser(found[0]!) };
+    return { match: found.length ? ("shared" as const) : ("none" as const) };
+  }
+
+  async requestOtp(input: { userCode: string }, options?: RequestOptions): Promise<OtpRequestResult> {
+    await this.gate("requestOtp", options);
+    if (this.failures.get("requestOtp") === "sender") return { ok: false, reason: "sender_unavailable" };
+    const u = this.users.find((x) => x.code === input.userCode);
+    if (!u) return { ok: false, reason: "unknown_user" };
+    if (!u.phone) return { ok: false, reason: "no_phone" };
+    const code = String(100000 + this.outbox.length * 7919);
+    this.otps.set(u.code, { code, attemptsLeft: 3 });
+    this.outbox.push({ userCode: u.code, code });
+    return { ok: true, phoneMasked: this.publicUser(u).phoneMasked!, expiresAt: new Date(Date.now() + 300_000).toISOString() };
+  }
+
+  async verifyOtp(input: { userCode: string; code: string }, options?: RequestOptions) {
+    await this.gate("verifyOtp", options);
+    const otp = this.otps.get(input.userCode);
+    if (!otp) return { ok: false as const, reason: "none" as const, attemptsLeft: 0 };
+    if (otp.code === input.code) {
+      this.otps.delete(input.userCode);
+      return { ok: true as const };
+    }
+    otp.attemptsLeft--;
+    if (otp.attemptsLeft <= 0) this.otps.delete(input.userCode);
+    return { ok: false as const, reason: "wrong" as const, attemptsLeft: Math.max(0, otp.attemptsLeft) };
+  }
+
+  async catalogue(options?: RequestOptions) {
+    await this.gate("catalogue", options);
+    return structuredClone(this.services);
+  }
+
+  async openTicket(input: { userCode: string; serviceId: number; callId: string }, options?: RequestOptions) {
+    await this.gate("openTicket", options);
+    const existing = this.tickets.find((t) => t.callId === input.callId);
+    if (existing) return { ticket: existing, created: false };
+    const u = this.users.find((x) => x.code === input.userCode)!;
+    const now = new Date().toISOString();
+    const ticket = {
+      callId: input.callId,
+      protocol: String(this.nextProtocol++),
+      status: "open" as const,
+      service: { id: input.serviceId, label: String(input.serviceId), path: String(input.serviceId) },
+      requester: { code: u.code, name: u.name },
+      description: null,
+      source: "phone" as const,
+      createdAt: now,
+      updatedAt: now,
+      updatedAtLocal: "2025-03-10T14:05:00-03:00",
+    };
+    this.tickets.push(ticket);
+    return { ticket, created: true };
+  }
+
+  async ticketStatus(protocol: string, userCode: string, options?: RequestOptions) {
+    await this.gate("ticketStatus", options);
+    return this.tickets.find((t) => t.protocol === protocol && t.requester.code === userCode) ?? null;
+  }
+
+  async hours(options?: RequestOptions) {
+    await this.gate("hours", options);
+    return this.hoursView;
+  }
+
+  async recordCall(call: RecordCallRequest, options?: RequestOptions) {
+    await this.gate("recordCall", options);
+    const i = this.calls.findIndex((c) => c.callId === call.callId);
+    if (i >= 0) this.calls[i] = call;
+    else this.calls.push(call);
+  }
+}
+
+// ── backends: the same scenarios against the fake and against the real API ────────────────────
+
+/** Fixed instants (São Paulo, UTC-3): a Tuesday in and out of business hours. */
+export const TUESDAY_10H = new Date("2025-03-11T13:00:00Z");
+export const TUESDAY_19H = new Date("2025-03-11T22:00:00Z");
+export const WEDNESDAY_8H_LOCAL = "2025-03-12T08:00:00-03:00";
+
+export interface CallRow {
+  outcome: string;
+  step: string | null;
+  ticketProtocol: string | null;
+  userCode: string | null;
+}
+
+export interface TicketRow {
+  protocol: string;
+  userCode: string;
+  serviceId: number;
+}
+
+/**
+ * What a scenario needs from the system behind the IVR. Every backend has the same people:
+ * 1234 Maria Souza (extension 1001), 5678 João Lima and 9012 Ana Costa (sharing 2000), and the
+ * seed catalogue (thesis Table 1).
+ */
+export interface Backend {
+  readonly name: string;
+  readonly api: TicketApi;
+  /** The clock both the API and the IVR read. */
+  readonly clock: () => Date;
+  /** The newest one-time code delivered to a user (the `log` sender's outbox). */
+  lastCode(userCode: string): Promise<string>;
+  tickets(): Promise<TicketRow[]>;
+  callRecord(callId: string): Promise<CallRow | null>;
+  /** open: Tuesday 10:00 · closed: Tuesday 19:00 · holiday: Tuesday 10:00 on a holiday. */
+  setHours(state: "open" | "closed" | "holiday"): Promise<void>;
+  /** A ticket owned by a user (for the status path). */
+  ticketFor(userCode: string): Promise<string>;
+  /** Renames a catalogue option (admin change while calls go on). */
+  renameService(id: number, prompt: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTicketApi } {
+  let now = TUESDAY_10H;
+  let n = 0;
+  return {
+    name: "in-memory",
+    api,
+    fake: api,
+    clock: () => now,
+    lastCode: async (userCode) => api.lastCode(userCode),
+    tickets: async () => api.tickets.map((t) => ({ protocol: t.protocol, userCode: t.requester.code, serviceId: t.service.id })),
+    callRecord: async (callId) => api.calls.find((c) => c.callId === callId) ?? null,
+    async setHours(state) {
+      now = state === "closed" ? TUESDAY_19H : TUESDAY_10H;
+      api.hoursView =
+        state === "open"
+          ? { open: true, reason: "open", holidayName: null, nextOpenAt: null, nextOpenAtLocal: null }
+          : { open: false, reason: state === "holiday" ? "holiday" : "outside_hours", holidayName: state === "holiday" ? "Carnaval" : null, nextOpenAt: "2025-03-12T11:00:00.000Z", nextOpenAtLocal: WEDNESDAY_8H_LOCAL };
+    },
+    async ticketFor(userCode) {
+      const { ticket } = await api.openTicket({ userCode, serviceId: 101, callId: `seed-${++n}-${userCode}` });
+      return ticket.protocol;
+    },
+    async renameService(id, prompt) {
+      const visit = (nodes: ServiceNode[]) => {
+        for (const s of nodes) {
+          if (s.id === id) s.prompt = prompt;
+          visit(s.children);
+        }
+      };
+      visit(api.services);
+    },
+    close: async () => undefined,
+  };
+}
+
+const MYSQL_ROOT = process.env.URA_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
+const IVR_TOKEN = "scenario-ivr-token-0123456789";
+
+export interface RealBackendOptions {
+  /** A database name unique to the test file (MariaDB). */
+  database?: string;
+  /** Makes the API's own requests this much slower (a slow database). */
+  apiDelayMs?: number;
+  /** The IVR client's timeout (its IVR_API_BUDGET_MS). */
+  timeoutMs?: number;
+}
+
+/**
+ * The real ticket API (fastify, src/api) over a real store, listening on a free port, with the
+ * `log` sender writing one-time codes to an outbox file that the scripted caller reads — the
+ * same way `ura call` shows them. The IVR talks to it through the real HTTP client.
+ */
+export async function realBackend(driver: "sqlite" | "mysql", options: RealBackendOptions = {}): Promise<Backend & { apiUrl: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
+  let now = TUESDAY_10H;
+  const clock = () => now;
+  let database: string | null = null;
+  if (driver === "mysql") {
+    database = options.database ?? `ura_ivr_${process.pid}`;
+    const admin = await mysql.createConnection({ uri: MYSQL_ROOT, connectTimeout: 3000 }).catch((err: unknown) => {
+      throw new Error(`MariaDB is not reachable at ${MYSQL_ROOT} (start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd)`, { cause: err });
+    });
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.end();
+  }
+  const settings = testSettings({
+    DB_DRIVER: driver,
+    DATA_DIR: dir,
+    ...(database ? { DATABASE_URL: `${MYSQL_ROOT}/${database}` } : {}),
+    OTP_SECRET: "scenario-otp-secret-0123456789abcdef",
+    OTP_MAX_PER_HOUR: "100",
+    OTP_MAX_FAILURES: "100",
+    API_TOKENS: `ivr:ivr:${IVR_TOKEN}`,
+  });
+  const store = await openStore(settings, { migrate: true });
+  const outbox = join(dir, "outbox.jsonl");
+  const app = await buildApi({ settings, store, sender: createLogSender(outbox), logger: pino({ level: "silent" }), clock });
+  if (options.apiDelayMs) {
+    const delay = options.apiDelayMs;
+    app.addHook("onRequest", async () => void (await new Promise((r) => setTimeout(r, delay))));
+  }
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const apiUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const api = createApiClient({ baseUrl: apiUrl, token: IVR_TOKEN, timeoutMs: options.timeoutMs ?? 3000 });
+
+  const people = [
+    { code: "1234", name: "Maria Souza", phone: "+5545999991234", extensions: ["1001"] },
+    { code: "5678", name: "João Lima", phone: "+5545988885678", extensions: ["2000"] },
+    { code: "9012", name: "Ana Costa", phone: "+5545977779012", extensions: ["2000"] },
+  ];
+  for (const p of people) await store.users.create(p, systemActor, now);
+  let seeded = 0;
+
+  return {
+    name: driver,
+    api,
+    apiUrl,
+    clock,
+    async lastCode(userCode) {
+      const phone = people.find((p) => p.code === userCode)!.phone;
+      const message = await lastOutboxMessage(outbox, phone);
+      const code = message ? /\b(\d{4,12})\b/.exec(message.text)?.[1] : undefined;
+      if (!code) throw new Error(`no one-time code in the outbox for ${userCode}`);
+      return code;
+    },
+    async tickets() {
+      const { tickets } = await store.tickets.list({ limit: 10_000, offset: 0 });
+      return tickets.map((t) => ({ protocol: t.protocol, userCode: t.requester.code, serviceId: t.service.id }));
+    },
+    async callRecord(callId) {
+      return store.calls.get(callId);
+    },
+    async setHours(state) {
+      now = state === "closed" ? TUESDAY_19H : TUESDAY_10H;
+      const holidays = await store.hours.holidays();
+      if (state === "holiday" && !holidays.some((h) => h.date === "2025-03-11")) await store.hours.putHoliday("2025-03-11", "Carnaval", systemActor, now);
+      if (state !== "holiday" && holidays.some((h) => h.date === "2025-03-11")) await store.hours.deleteHoliday("2025-03-11", systemActor, now);
+    },
+    async ticketFor(userCode) {
+      const { ticket } = await store.tickets.open({ userCode, serviceId: 101, source: "web", callId: `seed.${++seeded}` }, systemActor, now);
+      return ticket.protocol;
+    },
+    async renameService(id, prompt) {
+      await store.catalogue.update(id, { prompt }, systemActor, now);
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      if (database) {
+        const admin = await mysql.createConnection({ uri: MYSQL_ROOT });
+        await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+        await admin.end();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { z } from "zod";
+import {
+  holidaySchema,
+  isoDate,
+  scheduleSchema,
+  serviceCreateSchema,
+  serviceUpdateSchema,
+  statusChangeSchema,
+  TICKET_STATUSES,
+  userInputSchema,
+  userPatchSchema,
+} from "../domain/index.js";
+import { protocol, ticketView, userCode } from "./contract.js";
+
+/**
+ * Shapes of the admin routes (`/api/v1/admin/…`, scope `admin`). Request bodies are the domain's
+ * own schemas, so the API and the CSV import validate users the same way.
+ */
+export { userInputSchema as adminUserCreate, userPatchSchema as adminUserPatch };
+export { serviceCreateSchema as adminServiceCreate, serviceUpdateSchema as adminServiceUpdate };
+export { scheduleSchema as adminSchedule, holidaySchema as adminHolidayBody, statusChangeSchema as adminStatusChange };
+
+export const adminUser = z.object({
+  code: userCode,
+  name: z.string(),
+  /** E.164; admins see it whole. */
+  phone: z.string().nullable(),
+  phoneMasked: z.string().nullable(),
+  department: z.string().nullable(),
+  active: z.boolean(),
+  extensions: z.array(z.string()),
+  otpFailures: z.number().int(),
+  /** Too many wrong codes in a row: POST …/otp-reset lets the user ask for codes again. */
+  otpLocked: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const adminUserResponse = z.object({ user: adminUser });
+export const adminUserList = z.object({ users: z.array(adminUser), total: z.number().int() });
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const userListQuery = pageQuery.extend({ search: z.string().max(100).optional(), department: z.string().max(200).optional() });
+export const userCodeParams = z.object({ code: userCode });
+
+export const importReport = z.object({
+  rows: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.array(z.object({ line: z.number().int(), code: z.string().nullable(), field: z.string().nullable(), reason: z.string() })),
+});
+/** CSV as `text/csv`, or JSON `{ csv: "…" }`. */
+export const importBody = z.union([z.string().min(1, "empty file"), z.object({ csv: z.string().min(1, "empty file") })]);
+
+export interface AdminServiceNode {
+  id: number;
+  parentId: number | null;
+  key: string;
+  label: string;
+  prompt: string;
+  active: boolean;
+  children: AdminServiceNode[];
+}
+export const adminServiceNode: z.ZodType<AdminServiceNode> = z.lazy(() =>
+  z.object({
+    id: z.number().int(),
+    parentId: z.number().int().nullable(),
+    key: z.string(),
+    label: z.string(),
+    prompt: z.string(),
+    active: z.boolean(),
+    children: z.array(adminServiceNode),
+  }),
+);
+export const adminCatalogue = z.object({ services: z.array(adminServiceNode) });
+export const adminServiceResponse = z.object({ service: adminServiceNode });
+export const serviceIdParams = z.object({ id: z.coerce.number().int().positive() });
+
+export const scheduleResponse = z.object({
+  timeZone: z.string(),
+  intervals: z.array(z.object({ weekday: z.number().int(), opens: z.string(), closes: z.string() })),
+});
+export const holidayParams = z.object({ date: isoDate });
+export const holidayView = z.object({ date: z.string(), name: z.string() });
+export const holidayResponse = z.object({ holiday: holidayView });
+export const holidayList = z.object({ holidays: z.array(holidayView) });
+export const holidayListQuery = z.object({ from: isoDate.optional() });
+
+export const ticketListQuery = pageQuery.extend({ status: z.enum(TICKET_STATUSES).optional(), userCode: userCode.optional() });
+export const ticketList = z.object({ tickets: z.array(ticketView), total: z.number().int() });
+export const protocolParams = z.object({ protocol });
+export const ticketHistoryEntry = z.object({
+  from: z.enum(TICKET_STATUSES).nullable(),
+  to: z.enum(TICKET_STATUSES),
+  note: z.string().nullable(),
+  actor: z.string(),
+  at: z.string(),
+  atLocal: z.string(),
+});
+export const ticketDetail = z.object({ ticket: ticketView, history: z.array(ticketHistoryEntry) });
+
+export const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  entity: z.string().max(64).optional(),
+  entityId: z.string().max(64).optional(),
+  action: z.string().max(64).optional(),
+});
+export const auditList = z.object({
+  entries: z.array(
+    z.object({
+      id: z.number().int(),
+      at: z.string(),
+      client: z.string(),
+      address: z.string().nullable(),
+      action: z.string(),
+      entity: z.string(),
+      entityId: z.string().nullable(),
+      details: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  ),
+});
+export const purgeReport = z.object({
+  calls: z.number().int(),
+  audit: z.number().int(),
+  otpCodes: z.number().int(),
+  callsBefore: z.string(),
+  auditBefore: z.string(),
+});

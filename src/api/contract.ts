@@ -1,0 +1,161 @@
+import { z } from "zod";
+
+/**
+ * The HTTP contract between the ticket API and its clients (the IVR, `ura call`, a web form).
+ * The API validates requests with these schemas and derives its OpenAPI document from them; the
+ * IVR's API client parses responses with them. Changing a shape here changes both sides at once.
+ *
+ * Conventions: JSON everywhere; errors are `{ error: <code>, message, field? }` with a 4xx/5xx
+ * status; user codes and protocol numbers are strings of digits (a keypad is what types them);
+ * instants are ISO-8601 UTC strings, with a `…Local` sibling in America/Sao_Paulo where a person
+ * reads them.
+ */
+
+export const API_PREFIX = "/api/v1";
+
+export const digits = (min: number, max: number) =>
+  z.string().regex(new RegExp(`^[0-9]{${min},${max}}$`), `${min} to ${max} digits`);
+
+export const userCode = digits(1, 12);
+export const protocol = digits(6, 16);
+export const callId = z.string().min(1).max(64).regex(/^[\w.\-:]+$/, "letters, digits and . _ - :");
+
+export const errorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+// ── users and identification ────────────────────────────────────────────────────────────────
+export const publicUser = z.object({
+  code: userCode,
+  name: z.string(),
+  department: z.string().nullable(),
+  /** The registered mobile, masked (`+55******1234`): enough to say where a code went. */
+  phoneMasked: z.string().nullable(),
+});
+export type PublicUser = z.infer<typeof publicUser>;
+
+export const identifyByCodeRequest = z.object({ code: userCode });
+export const identifyByCodeResponse = z.object({ user: publicUser });
+
+export const identifyByCallerRequest = z.object({ number: z.string().min(1).max(32) });
+export const identifyByCallerResponse = z.discriminatedUnion("match", [
+  z.object({ match: z.literal("unique"), user: publicUser }),
+  /** `shared`: the number belongs to several users, so nobody is identified by it. */
+  z.object({ match: z.enum(["none", "shared"]) }),
+]);
+export type CallerMatch = z.infer<typeof identifyByCallerResponse>;
+
+// ── one-time codes ───────────────────────────────────────────────────────────────────────────
+export const otpRequest = z.object({ userCode, callId: callId.optional(), callerNumber: z.string().max(32).optional() });
+/** 202 when the sender accepted the message. 429 `rate_limited`, 423 `locked`, 409 `no_phone`, 503 `sender_unavailable`. */
+export const otpRequestResponse = z.object({ expiresAt: z.string(), phoneMasked: z.string() });
+
+export const otpVerifyRequest = z.object({ userCode, code: digits(1, 12) });
+export const otpVerifyResponse = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true) }),
+  z.object({
+    ok: z.literal(false),
+    /** wrong: try again while attemptsLeft > 0 · expired/none: ask for a new code · locked: too many failures */
+    reason: z.enum(["wrong", "expired", "none", "locked"]),
+    attemptsLeft: z.number().int().min(0),
+  }),
+]);
+export type OtpVerifyResult = z.infer<typeof otpVerifyResponse>;
+
+// ── service catalogue ────────────────────────────────────────────────────────────────────────
+export interface ServiceNode {
+  id: number;
+  /** DTMF key that picks this node inside its parent menu ("1".."9"). */
+  key: string;
+  label: string;
+  /** What the caller hears for this option, e.g. "Para Sistemas, tecle 1". */
+  prompt: string;
+  children: ServiceNode[];
+}
+export const serviceNode: z.ZodType<ServiceNode> = z.lazy(() =>
+  z.object({
+    id: z.number().int(),
+    key: z.string().regex(/^[0-9]$/),
+    label: z.string(),
+    prompt: z.string(),
+    children: z.array(serviceNode),
+  }),
+);
+export const catalogueResponse = z.object({ services: z.array(serviceNode) });
+
+// ── tickets ──────────────────────────────────────────────────────────────────────────────────
+export const ticketStatus = z.enum(["open", "in_progress", "waiting", "resolved", "closed"]);
+export type TicketStatus = z.infer<typeof ticketStatus>;
+
+export const openTicketRequest = z.object({
+  userCode,
+  /** A leaf of the catalogue. */
+  serviceId: z.number().int().positive(),
+  description: z.string().max(4000).optional(),
+  source: z.enum(["phone", "web", "api"]).default("api"),
+  /** The originating call (Asterisk's agi_uniqueid): opening twice for one call returns the same ticket. */
+  callId: callId.optional(),
+});
+export const ticketView = z.object({
+  protocol,
+  status: ticketStatus,
+  service: z.object({ id: z.number().int(), label: z.string(), path: z.string() }),
+  requester: z.object({ code: userCode, name: z.string() }),
+  description: z.string().nullable(),
+  source: z.enum(["phone", "web", "api"]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  updatedAtLocal: z.string(),
+});
+export type TicketView = z.infer<typeof ticketView>;
+/** 201 for a new ticket, 200 when the call id already opened one (same body). */
+export const openTicketResponse = z.object({ ticket: ticketView, created: z.boolean() });
+
+/** GET /tickets/:protocol?userCode=… — someone else's ticket is a 404, exactly like an unknown one. */
+export const ticketStatusQuery = z.object({ userCode });
+export const ticketStatusResponse = z.object({ ticket: ticketView });
+
+// ── business hours ───────────────────────────────────────────────────────────────────────────
+export const hoursResponse = z.object({
+  open: z.boolean(),
+  /** Why it is closed right now. */
+  reason: z.enum(["open", "outside_hours", "holiday"]),
+  holidayName: z.string().nullable(),
+  /** Next opening instant (null while open, or if no schedule is configured). */
+  nextOpenAt: z.string().nullable(),
+  nextOpenAtLocal: z.string().nullable(),
+});
+export type HoursView = z.infer<typeof hoursResponse>;
+
+// ── calls ────────────────────────────────────────────────────────────────────────────────────
+export const callOutcome = z.enum(["ticket", "status", "transfer", "abandoned", "error"]);
+export const recordCallRequest = z.object({
+  callId,
+  callerNumber: z.string().max(64).nullable(),
+  userCode: userCode.nullable(),
+  outcome: callOutcome,
+  /** Where the call ended (the IVR step name), e.g. `otp`, `service-menu`. */
+  step: z.string().max(64).nullable(),
+  ticketProtocol: protocol.nullable(),
+  startedAt: z.string(),
+  durationMs: z.number().int().min(0),
+});
+export type RecordCallRequest = z.infer<typeof recordCallRequest>;
+/** 201 when the call is new, 200 when an earlier report of the same callId was updated. */
+export const recordCallResponse = z.object({ callId, created: z.boolean() });
+
+/** Routes the IVR uses (all under API_PREFIX, scope `ivr`). Admin routes live beside them in src/api/routes. */
+export const ivrRoutes = {
+  identifyByCode: "POST /identify/code",
+  identifyByCaller: "POST /identify/caller",
+  requestOtp: "POST /otp/request",
+  verifyOtp: "POST /otp/verify",
+  catalogue: "GET /catalogue",
+  openTicket: "POST /tickets",
+  ticketStatus: "GET /tickets/:protocol",
+  hours: "GET /hours",
+  recordCall: "POST /calls",
+} as const;

@@ -1,0 +1,195 @@
+import { z } from "zod";
+import { writeAudit, type Actor } from "./audit.js";
+import type { Db, Queryable } from "./db.js";
+import { ConflictError, NotFoundError } from "./errors.js";
+import { parseInput } from "./users.js";
+import { toDbTime } from "./time.js";
+
+/** A catalogue node as admins see it (the IVR's view, `ServiceNode`, drops parentId/active). */
+export interface CatalogueNode {
+  id: number;
+  parentId: number | null;
+  key: string;
+  label: string;
+  prompt: string;
+  active: boolean;
+  children: CatalogueNode[];
+}
+
+interface ServiceRow {
+  id: number;
+  parent_id: number | null;
+  dtmf_key: string;
+  label: string;
+  prompt: string;
+  active: number;
+}
+
+const key = z.string().regex(/^[1-9]$/, "one key, 1 to 9");
+export const serviceCreateSchema = z.object({
+  parentId: z.number().int().positive().nullable().default(null),
+  key,
+  label: z.string().trim().min(1, "required").max(200),
+  /** Defaults to "Para <label>, tecle <key>." */
+  prompt: z.string().trim().min(1).max(500).optional(),
+  active: z.boolean().default(true),
+});
+export const serviceUpdateSchema = z.object({
+  parentId: z.number().int().positive().nullable().optional(),
+  key: key.optional(),
+  label: z.string().trim().min(1, "required").max(200).optional(),
+  prompt: z.string().trim().min(1).max(500).optional(),
+  active: z.boolean().optional(),
+});
+
+const defaultPrompt = (label: string, k: string) => `Para ${label.charAt(0).toLowerCase()}${label.slice(1)}, tecle ${k}.`;
+
+async function rows(q: Queryable): Promise<ServiceRow[]> {
+  return q.all<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services ORDER BY dtmf_key, id");
+}
+
+function build(all: ServiceRow[], includeInactive: boolean): CatalogueNode[] {
+  const nodes = new Map<number, CatalogueNode>();
+  for (const r of all) {
+    if (!includeInactive && Number(r.active) !== 1) continue;
+    nodes.set(Number(r.id), {
+      id: Number(r.id),
+      parentId: r.parent_id === null ? null : Number(r.parent_id),
+      key: r.dtmf_key,
+      label: r.label,
+      prompt: r.prompt,
+      active: Number(r.active) === 1,
+      children: [],
+    });
+  }
+  const roots: CatalogueNode[] = [];
+  for (const node of nodes.values()) {
+    if (node.parentId === null) roots.push(node);
+    else nodes.get(node.parentId)?.children.push(node);
+  }
+  return roots;
+}
+
+/** The tree; without `includeInactive`, inactive nodes and everything under them are hidden. */
+export async function catalogueTree(q: Queryable, includeInactive = false): Promise<CatalogueNode[]> {
+  return build(await rows(q), includeInactive);
+}
+
+export interface ServiceInfo {
+  id: number;
+  label: string;
+  /** "Computador > Não liga" */
+  path: string;
+  active: boolean;
+  /** Active and without active children: tickets are opened for leaves. */
+  leaf: boolean;
+}
+
+/** Resolves services by id against one read of the catalogue (for pages of tickets). */
+export async function serviceIndex(q: Queryable): Promise<(id: number) => ServiceInfo | null> {
+  const all = await rows(q);
+  const byId = new Map(all.map((r) => [Number(r.id), r]));
+  const withActiveChildren = new Set(all.filter((r) => Number(r.active) === 1 && r.parent_id !== null).map((r) => Number(r.parent_id)));
+  return (id) => {
+    const row = byId.get(id);
+    if (!row) return null;
+    const labels: string[] = [];
+    let activePath = true;
+    for (let cur: ServiceRow | undefined = row, depth = 0; cur && depth < 20; depth++) {
+      labels.unshift(cur.label);
+      if (Number(cur.active) !== 1) activePath = false;
+      cur = cur.parent_id === null ? undefined : byId.get(Number(cur.parent_id));
+    }
+    return { id, label: row.label, path: labels.join(" > "), active: activePath, leaf: activePath && !withActiveChildren.has(id) };
+  };
+}
+
+export async function serviceInfo(q: Queryable, id: number): Promise<ServiceInfo | null> {
+  return (await serviceIndex(q))(id);
+}
+
+async function assertKeyFree(q: Queryable, parentId: number | null, k: string, exceptId: number | null): Promise<void> {
+  const clash = await q.get<{ id: number }>(
+    `SELECT id FROM services WHERE ${parentId === null ? "parent_id IS NULL" : "parent_id = ?"} AND dtmf_key = ? AND active = 1${exceptId === null ? "" : " AND id <> ?"}`,
+    [...(parentId === null ? [] : [parentId]), k, ...(exceptId === null ? [] : [exceptId])],
+  );
+  if (clash) throw new ConflictError("duplicate_key", `key ${k} is already used in that menu (service ${clash.id})`, "key");
+}
+
+async function assertParent(q: Queryable, parentId: number | null, selfId: number | null): Promise<void> {
+  if (parentId === null) return;
+  const all = await rows(q);
+  const byId = new Map(all.map((r) => [Number(r.id), r]));
+  if (!byId.has(parentId)) throw new NotFoundError("unknown_service", `no service ${parentId} (parentId)`);
+  for (let cur = byId.get(parentId), depth = 0; cur && depth < 50; depth++) {
+    if (selfId !== null && Number(cur.id) === selfId) throw new ConflictError("cycle", "a service cannot be moved under itself", "parentId");
+    cur = cur.parent_id === null ? undefined : byId.get(Number(cur.parent_id));
+  }
+}
+
+export async function createService(db: Db, raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
+  const input = parseInput(serviceCreateSchema, raw);
+  return db.transaction(async (tx) => {
+    await assertParent(tx, input.parentId, null);
+    if (input.active) await assertKeyFree(tx, input.parentId, input.key, null);
+    const at = toDbTime(now);
+    const prompt = input.prompt ?? defaultPrompt(input.label, input.key);
+    const r = await tx.run(
+      "INSERT INTO services (parent_id, dtmf_key, label, prompt, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      [input.parentId, input.key, input.label, prompt, input.active ? 1 : 0, at, at],
+    );
+    await writeAudit(tx, actor, now, { action: "service.create", entity: "service", entityId: r.insertId, details: { ...input, prompt } });
+    return { id: r.insertId, parentId: input.parentId, key: input.key, label: input.label, prompt, active: input.active, children: [] };
+  });
+}
+
+export async function updateService(db: Db, id: number, raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
+  const patch = parseInput(serviceUpdateSchema, raw);
+  return db.transaction(async (tx) => {
+    const before = await tx.get<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services WHERE id = ?", [id]);
+    if (!before) throw new NotFoundError("unknown_service", `no service ${id}`);
+    const next = {
+      parentId: patch.parentId === undefined ? (before.parent_id === null ? null : Number(before.parent_id)) : patch.parentId,
+      key: patch.key ?? before.dtmf_key,
+      label: patch.label ?? before.label,
+      prompt: patch.prompt ?? before.prompt,
+      active: patch.active ?? Number(before.active) === 1,
+    };
+    await assertParent(tx, next.parentId, id);
+    if (next.active) await assertKeyFree(tx, next.parentId, next.key, id);
+    await tx.run("UPDATE services SET parent_id = ?, dtmf_key = ?, label = ?, prompt = ?, active = ?, updated_at = ? WHERE id = ?", [
+      next.parentId,
+      next.key,
+      next.label,
+      next.prompt,
+      next.active ? 1 : 0,
+      toDbTime(now),
+      id,
+    ]);
+    await writeAudit(tx, actor, now, { action: "service.update", entity: "service", entityId: id, details: patch });
+    const tree = build(await rows(tx), true);
+    const find = (list: CatalogueNode[]): CatalogueNode | undefined => {
+      for (const n of list) {
+        if (n.id === id) return n;
+        const hit = find(n.children);
+        if (hit) return hit;
+      }
+      return undefined;
+    };
+    return find(tree) ?? { id, ...next, children: [] };
+  });
+}
+
+/** Deletes a node without children and tickets; otherwise deactivate it (active: false). */
+export async function deleteService(db: Db, id: number, actor: Actor, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await tx.get<ServiceRow>("SELECT id FROM services WHERE id = ?", [id]);
+    if (!row) throw new NotFoundError("unknown_service", `no service ${id}`);
+    const children = await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM services WHERE parent_id = ?", [id]);
+    if (Number(children?.n) > 0) throw new ConflictError("has_children", "delete or move its sub-options first");
+    const tickets = await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE service_id = ?", [id]);
+    if (Number(tickets?.n) > 0) throw new ConflictError("in_use", "tickets refer to this service: deactivate it instead (active: false)");
+    await tx.run("DELETE FROM services WHERE id = ?", [id]);
+    await writeAudit(tx, actor, now, { action: "service.delete", entity: "service", entityId: id });
+  });
+}

@@ -1,0 +1,146 @@
+import type { Actor } from "./audit.js";
+import { parseCsv } from "./csv.js";
+import type { Db } from "./db.js";
+import { upsertUser, userInputSchema, type ValidUserInput } from "./users.js";
+
+/**
+ * CSV import of users. Header row names the columns (English or Portuguese):
+ * code/codigo, name/nome, phone/celular/telefone, extensions/ramais, department/departamento,
+ * active/ativo. Only code and name are required; on re-import, columns the file lacks keep their
+ * stored values, while an empty cell clears an optional field. Every row is validated first; then each good row
+ * is written in its own transaction (a user and their extensions together or not at all). Rows
+ * already present (same code) are updated, so importing the same file twice changes nothing.
+ */
+export interface ImportRejection {
+  line: number;
+  code: string | null;
+  field: string | null;
+  reason: string;
+}
+
+export interface ImportReport {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: ImportRejection[];
+}
+
+const COLUMNS: Record<string, keyof ValidUserInput> = {
+  code: "code",
+  codigo: "code",
+  "código": "code",
+  matricula: "code",
+  "matrícula": "code",
+  name: "name",
+  nome: "name",
+  phone: "phone",
+  mobile: "phone",
+  celular: "phone",
+  telefone: "phone",
+  whatsapp: "phone",
+  extensions: "extensions",
+  extension: "extensions",
+  ramais: "extensions",
+  ramal: "extensions",
+  department: "department",
+  departamento: "department",
+  setor: "department",
+  secretaria: "department",
+  active: "active",
+  ativo: "active",
+};
+
+const TRUE = new Set(["1", "true", "yes", "sim", "s", "y", "ativo"]);
+const FALSE = new Set(["0", "false", "no", "nao", "não", "n", "inativo"]);
+
+export class CsvHeaderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CsvHeaderError";
+  }
+}
+
+interface PreparedRow {
+  line: number;
+  input: ValidUserInput;
+}
+
+export interface PreparedImport {
+  good: PreparedRow[];
+  rejected: ImportRejection[];
+  rows: number;
+  /** Fields the file has a column for; on re-import the others keep their stored values. */
+  columns: Set<keyof ValidUserInput>;
+}
+
+/** Validates the whole file without writing anything. */
+export function prepareImport(text: string): PreparedImport {
+  const records = parseCsv(text);
+  const header = records.shift();
+  if (!header) throw new CsvHeaderError("the file is empty: expected a header row (code,name,phone,extensions,department,active)");
+  const map = header.fields.map((h) => COLUMNS[h.trim().toLowerCase()] ?? null);
+  for (const required of ["code", "name"] as const) {
+    if (!map.includes(required)) throw new CsvHeaderError(`the header row has no "${required}" column (line ${header.line})`);
+  }
+  const good: PreparedRow[] = [];
+  const rejected: ImportRejection[] = [];
+  const seen = new Map<string, number>();
+  for (const rec of records) {
+    const raw: Record<string, unknown> = {};
+    map.forEach((column, i) => {
+      if (column === null) return;
+      const value = (rec.fields[i] ?? "").trim();
+      if (column === "extensions") raw.extensions = value === "" ? [] : value.split(/[\s,;|/]+/).filter(Boolean);
+      else if (column === "active") raw.active = value === "" ? true : TRUE.has(value.toLowerCase()) ? true : FALSE.has(value.toLowerCase()) ? false : value;
+      else raw[column] = value === "" && column !== "code" && column !== "name" ? null : value;
+    });
+    const code = typeof raw.code === "string" && raw.code !== "" ? raw.code : null;
+    if (rec.fields.length > header.fields.length) {
+      rejected.push({ line: rec.line, code, field: null, reason: `${rec.fields.length} fields where the header has ${header.fields.length}` });
+      continue;
+    }
+    const parsed = userInputSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.length ? String(issue.path[0]) : null;
+      const message = field === "active" ? "expected yes/no, sim/não, true/false or 1/0" : issue.message;
+      rejected.push({ line: rec.line, code, field, reason: `${field ?? "row"}: ${message}` });
+      continue;
+    }
+    const first = seen.get(parsed.data.code);
+    if (first !== undefined) {
+      rejected.push({ line: rec.line, code, field: "code", reason: `code: duplicate of line ${first}` });
+      continue;
+    }
+    seen.set(parsed.data.code, rec.line);
+    good.push({ line: rec.line, input: parsed.data });
+  }
+  const columns = new Set(map.filter((c): c is keyof ValidUserInput => c !== null));
+  return { good, rejected, rows: records.length, columns };
+}
+
+/** Imports a CSV text; `onProgress(done, total)` after each row (for a progress bar). */
+export async function importUsersCsv(
+  db: Db,
+  text: string,
+  actor: Actor,
+  now: Date,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportReport> {
+  const { good, rejected, rows, columns } = prepareImport(text);
+  const report: ImportReport = { rows, created: 0, updated: 0, unchanged: 0, rejected: [...rejected] };
+  let done = rejected.length;
+  onProgress?.(done, rows);
+  for (const row of good) {
+    try {
+      const outcome = await upsertUser(db, row.input, actor, now, columns);
+      report[outcome]++;
+    } catch (err) {
+      report.rejected.push({ line: row.line, code: row.input.code, field: null, reason: `not written: ${(err as Error).message}` });
+    }
+    onProgress?.(++done, rows);
+  }
+  report.rejected.sort((a, b) => a.line - b.line);
+  return report;
+}

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/domain/index.js";
+import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "./stores.js";
+
+// São Paulo is UTC-3 all year (no DST since 2019): 2025-06-02 is a Monday.
+const at = (local: string) => new Date(`${local}-03:00`);
+
+describe.each(DRIVERS)("store on %s", (driver) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(driver, import.meta.filename);
+    const now = at("2025-06-02T09:00:00");
+    await t.store.users.create({ code: "1001", name: "Ana Souza", phone: "(45) 99911-1111", extensions: ["2001"], department: "Saúde" }, admin, now);
+    await t.store.users.create({ code: "1002", name: "Bruno Lima", phone: "+55 45 99922-2222", extensions: ["2002", "2100"] }, admin, now);
+    await t.store.users.create({ code: "1003", name: "Carla Dias", phone: "045 99933-3333", extensions: ["2100"] }, admin, now);
+  });
+  afterAll(async () => t?.cleanup());
+
+  it("applies every migration once and records it", async () => {
+    const versions = await t.store.db.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
+    const again = await migrate(t.store.db);
+    expect(again.applied).toEqual([]);
+    expect(again.current).toBe(2);
+  });
+
+  it("seeds the thesis's Table 1 as the catalogue: keys 1..6, sub-options 1..n", async () => {
+    const tree = await t.store.catalogue.tree();
+    expect(tree.map((n) => `${n.key}:${n.label}`)).toEqual([
+      "1:Sistemas",
+      "2:Computador",
+      "3:Impressoras",
+      "4:Acessos",
+      "5:Projetor",
+      "6:Ramal",
+    ]);
+    expect(tree.map((n) => n.children.length)).toEqual([2, 6, 3, 4, 1, 1]);
+    for (const node of tree) expect(node.children.map((c) => c.key)).toEqual(node.children.map((_, i) => String(i + 1)));
+    expect(tree[1]!.children.map((c) => c.label)).toContain("Não liga");
+    expect(tree[3]!.children.map((c) => c.label)).toEqual(["Privilégio IPM", "Wi-Fi", "Sites", "Pastas do servidor"]);
+    expect(tree[0]!.prompt).toBe("Para sistemas, tecle 1.");
+  });
+
+  it("stores the mobile normalised to E.164 and recognises callers by extension", async () => {
+    const ana = await t.store.users.byCode("1001");
+    expect(ana).toMatchObject({ name: "Ana Souza", phone: "+5545999111111", department: "Saúde", extensions: ["2001"], active: true });
+    expect((await t.store.users.byCode("1003"))?.phone).toBe("+5545999333333");
+    const unique = await t.store.users.byCaller("2001");
+    expect(unique.match).toBe("unique");
+    expect(unique.match === "unique" && unique.user.code).toBe("1001");
+    expect((await t.store.users.byCaller("2100")).match).toBe("shared");
+    expect((await t.store.users.byCaller("9999")).match).toBe("none");
+  });
+
+  it("opens tickets with digit-only protocols and returns the same ticket for the same call", async () => {
+    const now = at("2025-06-02T10:00:00");
+    const first = await t.store.tickets.open({ userCode: "1001", serviceId: 202, source: "phone", callId: "1717333200.11" }, admin, now);
+    expect(first.created).toBe(true);
+    expect(first.ticket.protocol).toMatch(/^2025001\d{5}$/);
+    expect(first.ticket.service).toEqual({ id: 202, label: "Não liga", path: "Computador > Não liga" });
+    expect(first.ticket.updatedAtLocal).toBe("2025-06-02T10:00:00-03:00");
+    const again = await t.store.tickets.open({ userCode: "1001", serviceId: 202, source: "phone", callId: "1717333200.11" }, admin, now);
+    expect(again).toEqual({ ticket: first.ticket, created: false });
+    await expect(t.store.tickets.open({ userCode: "1001", serviceId: 2, source: "api" }, admin, now)).rejects.toMatchObject({
+      field: "serviceId",
+    });
+  });
+
+  it("moves a ticket through its lifecycle with a history, and refuses impossible moves", async () => {
+    const now = at("2025-06-02T11:00:00");
+    const { ticket } = await t.store.tickets.open({ userCode: "1002", serviceId: 301, source: "web" }, admin, now);
+    await t.store.tickets.changeStatus(ticket.protocol, { status: "in_progress", note: "a caminho" }, admin, now);
+    await t.store.tickets.changeStatus(ticket.protocol, { status: "resolved" }, admin, new Date(now.getTime() + 60_000));
+    const closed = await t.store.tickets.changeStatus(ticket.protocol, { status: "closed" }, admin, new Date(now.getTime() + 120_000));
+    expect(closed.ticket.status).toBe("closed");
+    expect(closed.history.map((h) => `${h.from}->${h.to}`)).toEqual(["null->open", "open->in_progress", "in_progress->resolved", "resolved->closed"]);
+    expect(closed.history[1]).toMatchObject({ note: "a caminho", actor: "test-admin" });
+    await expect(t.store.tickets.changeStatus(ticket.protocol, { status: "open" }, admin, now)).rejects.toMatchObject({ code: "invalid_transition" });
+  });
+
+  it("shows a ticket only to its requester, and someone else's exactly like an unknown one", async () => {
+    const { ticket } = await t.store.tickets.open({ userCode: "1001", serviceId: 101, source: "api" }, admin, at("2025-06-02T12:00:00"));
+    expect((await t.store.tickets.forRequester(ticket.protocol, "1001"))?.protocol).toBe(ticket.protocol);
+    expect(await t.store.tickets.forRequester(ticket.protocol, "1002")).toBeNull();
+    expect(await t.store.tickets.forRequester("999999999999", "1002")).toBeNull();
+  });
+
+  it("stores SQL metacharacters as plain text", async () => {
+    const evil = `Robert'); DROP TABLE users;-- "x" \\ % _ \``;
+    const user = await t.store.users.create({ code: "1666", name: evil, department: evil }, admin, at("2025-06-02T12:00:00"));
+    expect(user.name).toBe(evil);
+    const { ticket } = await t.store.tickets.open({ userCode: "1666", serviceId: 102, description: evil }, admin, at("2025-06-02T12:00:00"));
+    expect(ticket.description).toBe(evil);
+    expect((await t.store.users.list({ limit: 10, offset: 0, search: "'); DROP" })).users.map((u) => u.code)).toEqual(["1666"]);
+    expect((await t.store.users.list({ limit: 10, offset: 0, search: "%" })).users.map((u) => u.code)).toEqual(["1666"]);
+    expect((await t.store.users.byCode("1001"))?.name).toBe("Ana Souza");
+  });
+
+  it("records a call once per call id (a second report updates it)", async () => {
+    const input = {
+      callId: "1717333999.7",
+      callerNumber: "2001",
+      userCode: "1001",
+      outcome: "abandoned" as const,
+      step: "otp",
+      ticketProtocol: null,
+      startedAt: "2025-06-02T13:00:00.000Z",
+      durationMs: 42_000,
+    };
+    expect(await t.store.calls.record(input, admin, at("2025-06-02T10:01:00"))).toEqual({ created: true });
+    expect(await t.store.calls.record({ ...input, outcome: "ticket", step: null, ticketProtocol: "202500100001" }, admin, at("2025-06-02T10:01:00"))).toEqual({
+      created: false,
+    });
+    expect(await t.store.calls.get(input.callId)).toMatchObject({ outcome: "ticket", userCode: "1001", ticketProtocol: "202500100001", durationMs: 42_000 });
+  });
+
+  it("writes an audit row for every write, without phone numbers in clear", async () => {
+    const rows = await t.store.audit.list({ limit: 500 });
+    const actions = new Set(rows.map((r) => r.action));
+    for (const a of ["user.create", "ticket.open", "ticket.status", "call.record", "call.update"]) expect(actions).toContain(a);
+    expect(rows.every((r) => r.client === "test-admin" && r.address === "127.0.0.1")).toBe(true);
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain("99911-1111");
+    expect(text).not.toContain("5545999111111");
+    expect(text).toContain("+55*******1111");
+  });
+
+  it("purges call records and audit rows past their retention", async () => {
+    const later = new Date(at("2025-06-02T13:00:00").getTime() + 400 * 86_400_000);
+    const report = await t.store.purge(admin, later);
+    expect(report.calls).toBe(1);
+    expect(report.audit).toBeGreaterThan(5);
+    expect(await t.store.calls.get("1717333999.7")).toBeNull();
+    const left = await t.store.audit.list({ limit: 10 });
+    expect(left.map((r) => r.action)).toEqual(["purge"]);
+    expect(await dumpAll(t.store)).toContain("Ana Souza"); // users and tickets are not personal-data logs: kept
+  });
+});

@@ -1,0 +1,123 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import mysql from "mysql2/promise";
+import { testSettings, type Settings } from "../../src/config/index.js";
+import { openStore, type Store } from "../../src/domain/index.js";
+
+/**
+ * One migrated database per test file and driver. MariaDB: root@127.0.0.1:3306 without password
+ * (CI's machine), a database named after the file and the process, dropped at the end.
+ */
+export const DRIVERS = ["sqlite", "mysql"] as const;
+export type Driver = (typeof DRIVERS)[number];
+
+const MYSQL_ROOT = process.env.URA_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
+
+export interface TestDb {
+  store: Store;
+  settings: Settings;
+  dataDir: string;
+  /** Drops the MySQL database / removes the SQLite file. */
+  cleanup(): Promise<void>;
+}
+
+async function mysqlReachable(): Promise<boolean> {
+  try {
+    const conn = await mysql.createConnection({ uri: MYSQL_ROOT, connectTimeout: 2000 });
+    await conn.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the machine's MariaDB when it is installed but stopped (as .ci/run does). */
+async function ensureMysql(): Promise<void> {
+  if (await mysqlReachable()) return;
+  if (existsSync("/usr/sbin/mariadbd")) {
+    try {
+      execFileSync("start-stop-daemon", ["--start", "--oknodo", "--background", "--exec", "/usr/sbin/mariadbd"], { stdio: "ignore" });
+    } catch (err) {
+      throw new Error(`MariaDB is down and could not be started: ${(err as Error).message}`, { cause: err });
+    }
+    for (let i = 0; i < 60; i++) {
+      if (await mysqlReachable()) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`MariaDB is not reachable at ${MYSQL_ROOT}: start it (start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd)`);
+}
+
+export async function openTestDb(
+  driver: Driver,
+  testFile: string,
+  overrides: Partial<Record<keyof Settings, string>> = {},
+  options: { migrate?: boolean } = {},
+): Promise<TestDb> {
+  const dataDir = mkdtempSync(join(tmpdir(), "ura-test-"));
+  const tag = basename(testFile).replace(/\.test\.ts$/, "").replace(/\W/g, "_").slice(0, 30);
+  if (driver === "sqlite") {
+    const settings = testSettings({ DB_DRIVER: "sqlite", DATA_DIR: dataDir, OTP_SECRET: "x".repeat(40), ...overrides });
+    const store = await openStore(settings, { migrate: options.migrate ?? true });
+    return {
+      store,
+      settings,
+      dataDir,
+      async cleanup() {
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  await ensureMysql();
+  const name = `ura_t_${tag}_${process.pid}`;
+  const admin = await mysql.createConnection({ uri: MYSQL_ROOT });
+  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  const settings = testSettings({
+    DB_DRIVER: "mysql",
+    DATABASE_URL: `${MYSQL_ROOT}/${name}`,
+    DB_POOL_SIZE: "10",
+    DATA_DIR: dataDir,
+    OTP_SECRET: "x".repeat(40),
+    ...overrides,
+  });
+  const store = await openStore(settings, { migrate: options.migrate ?? true });
+  return {
+    store,
+    settings,
+    dataDir,
+    async cleanup() {
+      await store.close();
+      const conn = await mysql.createConnection({ uri: MYSQL_ROOT });
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await conn.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every table's every value, as text: to prove what the database holds (or does not). */
+export async function dumpAll(store: Store): Promise<string> {
+  const tables = [
+    "users",
+    "user_phones",
+    "services",
+    "tickets",
+    "ticket_history",
+    "otp_codes",
+    "calls",
+    "business_hours",
+    "holidays",
+    "audit_log",
+    "protocol_counters",
+  ];
+  const parts: string[] = [];
+  for (const t of tables) parts.push(JSON.stringify(await store.db.all(`SELECT * FROM ${t}`)));
+  return parts.join("\n");
+}
+
+export const admin = { client: "test-admin", address: "127.0.0.1" };

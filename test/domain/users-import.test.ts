@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prepareImport, CsvHeaderError } from "../../src/domain/index.js";
+import { admin, DRIVERS, openTestDb, type TestDb } from "./stores.js";
+
+const NOW = new Date("2025-06-02T12:00:00Z");
+
+// Line numbers matter: the report must point at the file as an editor shows it.
+const FILE = [
+  "code,name,phone,extensions,department,active", // 1
+  "2001,Ana Souza,(45) 99911-1111,3001,Saúde,sim", // 2
+  '2002,"Bruno ""Bia"" Lima",+55 45 99922-2222,"3002 3100",Educação,', // 3
+  "2003,Carla Dias,045 99933-3333,3100,,1", // 4
+  "2001,Ana Duplicada,,,,", // 5  duplicate of line 2
+  "abc,Código Ruim,,,,", // 6  bad code
+  "2004,,,,,", // 7  missing name
+  "2005,Telefone Ruim,12345,,,", // 8  bad phone
+  "2006,Ativo Ruim,,,,talvez", // 9  bad active
+  "2007,Muitos,,,,,extra", // 10 too many fields
+  '2008,"Nome com', // 11 a quoted field spanning lines
+  'quebra",,ramal-x,,', // 12 bad extension
+  "", // 13 blank line, ignored
+  "2009,Último Bom,(45) 9 9944-4444,,Obras,não", // 14
+].join("\n");
+
+describe("CSV validation", () => {
+  it("reports each bad row with its line and reason", () => {
+    const { good, rejected, rows } = prepareImport(FILE);
+    expect(rows).toBe(11);
+    expect(good.map((g) => g.line)).toEqual([2, 3, 4, 14]);
+    expect(rejected.map((r) => [r.line, r.field])).toEqual([
+      [5, "code"],
+      [6, "code"],
+      [7, "name"],
+      [8, "phone"],
+      [9, "active"],
+      [10, null],
+      [11, "extensions"],
+    ]);
+    expect(rejected[0]!.reason).toBe("code: duplicate of line 2");
+    expect(good[1]!.input).toMatchObject({ name: 'Bruno "Bia" Lima', extensions: ["3002", "3100"], department: "Educação", active: true });
+    expect(good[3]!.input).toMatchObject({ phone: "+5545999444444", active: false });
+  });
+
+  it("accepts a semicolon file with Portuguese headers and a BOM", () => {
+    const { good, rejected } = prepareImport("\uFEFFCódigo;Nome;Celular;Ramais;Setor;Ativo\r\n3001;Davi;45999550000;3010,3011;TI;S\r\n");
+    expect(rejected).toEqual([]);
+    expect(good[0]!.input).toMatchObject({ code: "3001", name: "Davi", phone: "+5545999550000", extensions: ["3010", "3011"], department: "TI" });
+  });
+
+  it("refuses a file without the required columns", () => {
+    expect(() => prepareImport("nome,telefone\nAna,123\n")).toThrow(CsvHeaderError);
+    expect(() => prepareImport("")).toThrow(CsvHeaderError);
+  });
+});
+
+describe.each(DRIVERS)("CSV import on %s", (driver) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(driver, import.meta.filename);
+  });
+  afterAll(async () => t?.cleanup());
+
+  it("keeps good rows, reports bad ones, and re-importing updates instead of duplicating", async () => {
+    const progress: number[] = [];
+    const report = await t.store.users.importCsv(FILE, admin, NOW, (done) => progress.push(done));
+    expect(report).toMatchObject({ rows: 11, created: 4, updated: 0, unchanged: 0 });
+    expect(report.rejected.map((r) => r.line)).toEqual([5, 6, 7, 8, 9, 10, 11]);
+    expect(progress.at(-1)).toBe(11);
+    const { users, total } = await t.store.users.list({ limit: 50, offset: 0 });
+    expect(total).toBe(4);
+    expect(users.map((u) => u.code)).toEqual(["2001", "2002", "2003", "2009"]);
+    expect((await t.store.users.byCaller("3100")).match).toBe("shared");
+
+    const again = await t.store.users.importCsv(FILE, admin, NOW);
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 4 });
+
+    const changed = await t.store.users.importCsv("code,name,phone,extensions\n2001,Ana S. Souza,(45) 99911-1111,3001 3002\n", admin, NOW);
+    expect(changed).toMatchObject({ created: 0, updated: 1, unchanged: 0, rejected: [] });
+    expect(await t.store.users.byCode("2001")).toMatchObject({ name: "Ana S. Souza", extensions: ["3001", "3002"], department: "Saúde" });
+    expect((await t.store.users.list({ limit: 50, offset: 0 })).total).toBe(4);
+  });
+
+  it("writes nothing of a row that fails half-way", async () => {
+    // Each row is one transaction (user + extensions + audit row). Make the second statement of
+    // such a transaction fail (an extension pointing at no user) and nothing of it remains.
+    const before = (await t.store.users.list({ limit: 100, offset: 0 })).total;
+    const audits = (await t.store.audit.list({ limit: 1000 })).length;
+    await expect(
+      t.store.db.transaction(async (tx) => {
+        await tx.run(
+          "INSERT INTO users (code, name, phone, department, active, otp_failures, created_at, updated_at) VALUES ('2999', 'Meio', NULL, NULL, 1, 0, '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000')",
+        );
+        await tx.run("INSERT INTO user_phones (user_id, number) VALUES (?, '3999')", [-1]);
+      }),
+    ).rejects.toThrow();
+    expect((await t.store.users.list({ limit: 100, offset: 0 })).total).toBe(before);
+    expect(await t.store.users.byCode("2999")).toBeNull();
+    expect((await t.store.audit.list({ limit: 1000 })).length).toBe(audits);
+  });
+});

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import { readdir, stat, unlink, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import { TMP_SUFFIX, writeAtomically } from "./atomic-write.js";
+
+/** Cache file names: the sha256 of what was synthesised, as 64 hex digits, plus `.sln`. */
+export const CACHE_NAME = /^[0-9a-f]{64}$/;
+/** A temporary file this old belongs to a process that died mid-write. */
+const ORPHAN_TMP_MS = 10 * 60_000;
+/** Reads refresh a file's mtime (its "last used" time) at most this often. */
+const TOUCH_EVERY_MS = 24 * 3600_000;
+
+/**
+ * The key of one synthesis: what engine, which voice (with everything else that changes the
+ * sound) and which text. The same name said by the same voice is synthesised once.
+ */
+export function cacheKey(engine: string, voiceKey: string, text: string): string {
+  return createHash("sha256").update(JSON.stringify(["sln8k/1", engine, voiceKey, text])).digest("hex");
+}
+
+export interface CleanupLimits {
+  maxBytes: number;
+  maxAgeMs: number;
+}
+
+export interface CleanupReport {
+  removed: number;
+  removedBytes: number;
+  kept: number;
+  keptBytes: number;
+}
+
+/**
+ * Content-addressed store of `.sln` files. A file appears under its playable name only complete
+ * (writeAtomically: temp dot-file, sync, rename). Concurrent requests for the same key
+ * share one synthesis. "Last used" is the file's mtime, refreshed on reads, so cleanup can drop
+ * what nobody asked for in TTS_CACHE_MAX_AGE_DAYS and then the least recently used beyond
+ * TTS_CACHE_MAX_MB.
+ */
+export class AudioCache {
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  constructor(
+    readonly dir: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Absolute path of a cached file, with extension. */
+  path(hash: string): string {
+    if (!CACHE_NAME.test(hash)) throw new Error(`not a cache key: ${JSON.stringify(hash)}`);
+    return join(this.dir, `${hash}.sln`);
+  }
+
+  /** The cached file's path if present (and marks it used), else null. */
+  async lookup(hash: string): Promise<string | null> {
+    const path = this.path(hash);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+    const now = this.now();
+    if (now - info.mtimeMs > TOUCH_EVERY_MS) await utimes(path, now / 1000, now / 1000);
+    return path;
+  }
+
+  /**
+   * The file for `hash`, produced at most once however many callers ask at the same time. A
+   * failed production is not remembered: the next request tries again.
+   */
+  obtain(hash: string, produce: () => Promise<Buffer>): Promise<string> {
+    const pending = this.inFlight.get(hash);
+    if (pending) return pending;
+    const work = (async () => {
+      const found = await this.lookup(hash);
+      if (found) return found;
+      return this.put(hash, await produce());
+    })();
+    this.inFlight.set(hash, work);
+    const forget = () => {
+      if (this.inFlight.get(hash) === work) this.inFlight.delete(hash);
+    };
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Writes `data` atomically under `<hash>.sln` and returns its path. */
+  async put(hash: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<string> {
+    const target = this.path(hash);
+    await writeAtomically(target, data);
+    return target;
+  }
+
+  /**
+   * Removes entries unused for `maxAgeMs`, then the least recently used until the rest fits in
+   * `maxBytes`, and temporary files left by a process that died mid-write.
+   */
+  async cleanup(limits: CleanupLimits): Promise<CleanupReport> {
+    const report: CleanupReport = { removed: 0, removedBytes: 0, kept: 0, keptBytes: 0 };
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return report;
+      throw err;
+    }
+    const now = this.now();
+    const live: { path: string; size: number; used: number }[] = [];
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const isTmp = name.startsWith(".") && name.endsWith(TMP_SUFFIX);
+      const isEntry = name.endsWith(".sln") && CACHE_NAME.test(name.slice(0, -4));
+      if (!isTmp && !isEntry) continue;
+      const info = await stat(path).catch(() => null);
+      if (!info) continue;
+      const age = now - info.mtimeMs;
+      if ((isTmp && age > ORPHAN_TMP_MS) || (isEntry && age > limits.maxAgeMs)) {
+        if (await removeFile(path)) {
+          report.removed++;
+          report.removedBytes += info.size;
+        }
+      } else if (isEntry) {
+        live.push({ path, size: info.size, used: info.mtimeMs });
+      }
+    }
+    let total = live.reduce((sum, f) => sum + f.size, 0);
+    live.sort((a, b) => a.used - b.used);
+    for (const file of live) {
+      if (total > limits.maxBytes && (await removeFile(file.path))) {
+        total -= file.size;
+        report.removed++;
+        report.removedBytes += file.size;
+      } else {
+        report.kept++;
+        report.keptBytes += file.size;
+      }
+    }
+    return report;
+  }
+}
+
+/** Deletes a file; false when another cleanup got there first. */
+async function removeFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}

@@ -1,0 +1,12 @@
+export { TtsUnavailableError, type AudioKind, type AudioLocator, type PromptSet, type SpeechSynthesizer } from "./types.js";
+export { TtsTimeoutError } from "./deadline.js";
+export { AudioCache, cacheKey, type CleanupLimits, type CleanupReport } from "./cache.js";
+export { createAudioLocator, audioLocatorFromSettings, audioDirs, type AudioDirs } from "./locator.js";
+export { createEngine, createSpeechSynthesizer, normaliseText, type EngineName, type PrewarmReport, type SynthesizerOptions, type TtsService } from "./synthesizer.js";
+export type { SpeechEngine } from "./engines/engine.js";
+export { createEspeakEngine } from "./engines/espeak.js";
+export { createPollyEngine } from "./engines/polly.js";
+export { slnDurationMs } from "./audio.js";
+export { createPromptSet, loadPromptSet, parsePromptTexts, readPromptTexts, PromptFileError, UnknownPromptError, PROMPT_ID, PROMPTS_FILE } from "./prompts.js";
+export { renderPrompts, readManifest, promptSource, promptStates, classifyPrompt, MANIFEST_FILE, type Manifest, type ManifestEntry, type PromptAudioState, type RenderOptions, type RenderReport } from "./render.js";
+export { audioRoutes, SLN_CONTENT_TYPE, type AudioRoutesOptions } from "./http.js";

@@ -1,0 +1,175 @@
+import type { Logger } from "pino";
+import type { Settings } from "../config/index.js";
+import { AudioCache, cacheKey, type CleanupReport } from "./cache.js";
+import { runWithin } from "./deadline.js";
+import type { SpeechEngine } from "./engines/engine.js";
+import { createEspeakEngine } from "./engines/espeak.js";
+import { createPollyEngine } from "./engines/polly.js";
+import { audioDirs, audioLocatorFromSettings } from "./locator.js";
+import { TtsUnavailableError, type AudioLocator, type SpeechSynthesizer } from "./types.js";
+
+export type EngineName = Settings["TTS_ENGINE"];
+
+/** The engine the settings ask for (`--engine`/`--voice` on the command line override them); null for `none`. */
+export function createEngine(settings: Settings, override: { engine?: EngineName; voice?: string } = {}): SpeechEngine | null {
+  const engine = override.engine ?? settings.TTS_ENGINE;
+  const voice = override.voice ?? settings.TTS_VOICE;
+  switch (engine) {
+    case "none":
+      return null;
+    case "espeak":
+      return createEspeakEngine({ voice });
+    case "polly":
+      return createPollyEngine({
+        voice,
+        engine: settings.POLLY_ENGINE,
+        region: settings.POLLY_REGION,
+        endpoint: settings.POLLY_ENDPOINT,
+      });
+  }
+}
+
+/**
+ * What is said, as the cache sees it: Unicode NFC, control characters gone, runs of spaces as
+ * one. "Maria  da Silva" and "Maria da Silva" are one cache entry, and no control character
+ * reaches an engine (Polly would reject it as invalid SSML).
+ */
+export function normaliseText(text: string): string {
+  return text
+    .normalize("NFC")
+    .replace(/[\p{Cc}\p{Cf}]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+export interface PrewarmReport {
+  total: number;
+  synthesised: number;
+  cached: number;
+  failed: { text: string; error: TtsUnavailableError }[];
+}
+
+/** SpeechSynthesizer plus what the application and `ura tts` do with it. */
+export interface TtsService extends SpeechSynthesizer {
+  /** null when TTS_ENGINE=none. */
+  readonly cache: AudioCache | null;
+  /** Synthesises each distinct text ahead of the calls that will need it (`ura tts prewarm`). */
+  prewarm(texts: Iterable<string>, options?: { concurrency?: number; onProgress?: (done: number, total: number) => void }): Promise<PrewarmReport>;
+  /** Applies TTS_CACHE_MAX_AGE_DAYS and TTS_CACHE_MAX_MB once. */
+  cleanup(): Promise<CleanupReport>;
+  /** Cleans up now and then every `intervalMs` (default: hourly); returns the function that stops it. */
+  startJanitor(intervalMs?: number): () => void;
+  /** Releases the engine's connections (call when the process stops). */
+  close(): void;
+}
+
+export interface SynthesizerOptions {
+  /** Default: from the settings. `null` = TTS off. */
+  engine?: SpeechEngine | null;
+  locator?: AudioLocator;
+  cache?: AudioCache;
+  /** Default TTS_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Per-text limit for prewarm, which no caller is waiting on. Default 30 s. */
+  prewarmTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * The IVR's text-to-speech: cache first, then the engine, every request bounded by
+ * TTS_TIMEOUT_MS and the caller's AbortSignal. A synthesis shared by several callers runs on its
+ * own deadline, so one caller hanging up does not cancel it for the others (and the audio is
+ * still cached for the next call).
+ */
+export function createSpeechSynthesizer(settings: Settings, options: SynthesizerOptions = {}): TtsService {
+  const engine = options.engine === undefined ? createEngine(settings) : options.engine;
+  const locator = options.locator ?? audioLocatorFromSettings(settings);
+  const timeoutMs = options.timeoutMs ?? settings.TTS_TIMEOUT_MS;
+  const prewarmTimeoutMs = options.prewarmTimeoutMs ?? Math.max(timeoutMs, 30_000);
+  const cache = engine ? (options.cache ?? new AudioCache(audioDirs(settings).tts)) : null;
+  const log = options.logger?.child({ part: "tts", engine: engine?.name ?? "none" });
+  const limits = { maxBytes: settings.TTS_CACHE_MAX_MB * 1024 * 1024, maxAgeMs: settings.TTS_CACHE_MAX_AGE_DAYS * 86_400_000 };
+
+  /** The cache file for `text`, synthesised within `limitMs` if it is not there yet. */
+  const obtain = (text: string, limitMs: number) => {
+    if (!engine || !cache) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
+    const said = normaliseText(text);
+    if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
+    const hash = cacheKey(engine.name, engine.voiceKey, said);
+    const file = cache.obtain(hash, () => runWithin(`${engine.name} synthesis`, limitMs, undefined, (signal) => engine.render(said, signal)));
+    return { hash, file };
+  };
+
+  const cleanup = async (): Promise<CleanupReport> => {
+    if (!cache) return { removed: 0, removedBytes: 0, kept: 0, keptBytes: 0 };
+    const report = await cache.cleanup(limits);
+    if (report.removed > 0) log?.info(report, "tts cache cleaned");
+    return report;
+  };
+
+  return {
+    engine: engine?.name ?? "none",
+    cache,
+
+    async synthesize(text, opts = {}) {
+      // Off by configuration: not worth a warning on every call.
+      if (!engine) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
+      const started = Date.now();
+      try {
+        const { hash, file } = obtain(text, timeoutMs);
+        await runWithin("speech synthesis", timeoutMs, opts.signal, () => file);
+        log?.debug({ hash, ms: Date.now() - started }, "tts ready");
+        return locator.reference("tts", hash);
+      } catch (err) {
+        const error = err instanceof TtsUnavailableError ? err : new TtsUnavailableError(`speech synthesis failed: ${(err as Error).message}`, { cause: err });
+        log?.warn({ err: error, ms: Date.now() - started }, "tts unavailable");
+        throw error;
+      }
+    },
+
+    async prewarm(texts, opts = {}) {
+      const distinct = [...new Set([...texts].map(normaliseText).filter((t) => t !== ""))];
+      const report: PrewarmReport = { total: distinct.length, synthesised: 0, cached: 0, failed: [] };
+      if (!engine || !cache) {
+        if (distinct.length > 0) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none): nothing to prewarm");
+        return report;
+      }
+      let next = 0;
+      let done = 0;
+      const worker = async () => {
+        while (next < distinct.length) {
+          const text = distinct[next++]!;
+          const hash = cacheKey(engine.name, engine.voiceKey, text);
+          try {
+            if (await cache.lookup(hash)) report.cached++;
+            else {
+              await runWithin("speech synthesis", prewarmTimeoutMs, undefined, () => obtain(text, prewarmTimeoutMs).file);
+              report.synthesised++;
+            }
+          } catch (err) {
+            report.failed.push({ text, error: err instanceof TtsUnavailableError ? err : new TtsUnavailableError((err as Error).message, { cause: err }) });
+          }
+          opts.onProgress?.(++done, distinct.length);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+      return report;
+    },
+
+    cleanup,
+
+    startJanitor(intervalMs = 3600_000) {
+      const run = () => {
+        cleanup().catch((err: unknown) => log?.error({ err }, "tts cache cleanup failed"));
+      };
+      run();
+      const timer = setInterval(run, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+
+    close() {
+      engine?.close?.();
+    },
+  };
+}

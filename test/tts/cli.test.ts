@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { command as sounds } from "../../src/cli/commands/sounds.js";
+import { createTtsCommand } from "../../src/cli/commands/tts.js";
+import type { CliContext } from "../../src/cli/command.js";
+import { testSettings, type SettingName } from "../../src/config/index.js";
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "ura-cli-audio-"));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function context(overrides: Partial<Record<SettingName, string>>, stdin = "") {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (c: Buffer) => (stdout += c.toString()));
+  err.on("data", (c: Buffer) => (stderr += c.toString()));
+  const ctx: CliContext = {
+    settings: testSettings({ DATA_DIR: join(root, "data"), SOUNDS_DIR: join(root, "sounds"), ...overrides }),
+    stdout: out,
+    stderr: err,
+    stdin: Readable.from([stdin]),
+    logger: pino({ level: "silent" }),
+  };
+  return { ctx, output: () => ({ stdout, stderr }) };
+}
+
+describe("ura sounds / ura tts (espeak-ng)", () => {
+  it("ura sounds render renders the prompt texts, then finds nothing to do, and keeps a studio recording", async () => {
+    await mkdir(join(root, "sounds"));
+    await writeFile(join(root, "sounds", "prompts.pt-BR.txt"), "# test\ngreeting: Olá!\ndigit-1: um\n");
+    const first = context({});
+    expect(await sounds.run(["render"], first.ctx)).toBe(0);
+    expect(first.output().stdout).toMatch(/2 prompts \(espeak, pt-br@150wpm\).*2 rendered, 0 unchanged/);
+    const greeting = await readFile(join(root, "sounds", "pt-BR", "greeting.sln"));
+    expect(greeting.length / 16_000).toBeGreaterThan(0.2);
+
+    await writeFile(join(root, "sounds", "pt-BR", "greeting.sln"), Buffer.alloc(16_000));
+    const second = context({});
+    expect(await sounds.run(["render", "--force"], second.ctx)).toBe(0);
+    expect(second.output().stdout).toMatch(/1 rendered, 0 unchanged, 1 studio recordings kept/);
+    expect(second.output().stdout).toMatch(/kept greeting\.sln/);
+
+    const list = context({});
+    expect(await sounds.run(["list"], list.ctx)).toBe(0);
+    expect(list.output().stdout).toMatch(/greeting\s+studio recording/);
+    expect(list.output().stdout).toMatch(/digit-1\s+rendered \(espeak/);
+  });
+
+  it("ura sounds render refuses an engine it does not know", async () => {
+    await expect(sounds.run(["render", "--engine", "festival"], context({}).ctx)).rejects.toThrow(/espeak or polly/);
+  });
+
+  it("ura tts prewarm synthesises the names it is given, once", async () => {
+    const tts = createTtsCommand(async () => ["Ana Souza", "Bruno Lima", "Ana Souza"]);
+    const first = context({});
+    expect(await tts.run(["prewarm"], first.ctx)).toBe(0);
+    expect(first.output().stdout).toMatch(/2 texts: 2 synthesised, 0 already cached, 0 failed \(espeak\)/);
+    const fromFile = context({}, "Ana Souza\nCarla Dias\n");
+    expect(await tts.run(["prewarm", "--names-file", "-"], fromFile.ctx)).toBe(0);
+    expect(fromFile.output().stdout).toMatch(/2 texts: 1 synthesised, 1 already cached/);
+  });
+});

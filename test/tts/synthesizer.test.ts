@@ -1,0 +1,111 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError, testSettings } from "../../src/config/index.js";
+import { cacheKey, createAudioLocator, createSpeechSynthesizer, TtsUnavailableError, type SpeechEngine } from "../../src/tts/index.js";
+import { tone } from "../support/fake-polly.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ura-tts-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function slowEngine(delayMs: number): SpeechEngine & { calls: number } {
+  return {
+    name: "espeak",
+    voiceKey: "slow",
+    calls: 0,
+    async render(_text, signal) {
+      this.calls++;
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, delayMs);
+        signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
+      });
+      return tone(0.4);
+    },
+  };
+}
+
+describe("speech synthesizer", () => {
+  it("gives up after TTS_TIMEOUT_MS with TtsUnavailableError, and caches nothing", async () => {
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir, TTS_TIMEOUT_MS: "200" }), { engine: slowEngine(5000) });
+    const started = Date.now();
+    const error = await tts.synthesize("Maria").catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TtsUnavailableError);
+    expect(Date.now() - started).toBeLessThan(450);
+    expect((await readdir(dir).catch(() => [])).filter((n) => n.endsWith(".sln"))).toEqual([]);
+  });
+
+  it("a caller who hangs up stops waiting, but the synthesis goes on for the others and is cached", async () => {
+    const engine = slowEngine(300);
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
+    const hungUp = new AbortController();
+    const first = tts.synthesize("Maria", { signal: hungUp.signal });
+    const second = tts.synthesize("Maria");
+    setTimeout(() => hungUp.abort(new Error("hang-up")), 50);
+    await expect(first).rejects.toBeInstanceOf(TtsUnavailableError);
+    await expect(second).resolves.toBe(join(dir, cacheKey("espeak", "slow", "Maria")));
+    expect(engine.calls).toBe(1);
+  });
+
+  it("an already aborted signal fails at once", async () => {
+    const engine = slowEngine(10);
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
+    await expect(tts.synthesize("Maria", { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(TtsUnavailableError);
+  });
+
+  it("refuses an empty text instead of caching silence", async () => {
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine: slowEngine(1) });
+    await expect(tts.synthesize(" \u0000\n ")).rejects.toThrow(/empty/);
+  });
+
+  it("hands Asterisk a URL when AUDIO_MODE=http", async () => {
+    const settings = testSettings({ TTS_CACHE_DIR: dir, AUDIO_MODE: "http", AUDIO_HTTP_BASE_URL: "http://ivr.example:8080/audio/" });
+    const tts = createSpeechSynthesizer(settings, { engine: slowEngine(1) });
+    expect(await tts.synthesize("Maria")).toBe(`http://ivr.example:8080/audio/tts/${cacheKey("espeak", "slow", "Maria")}.sln`);
+  });
+
+  it("prewarm synthesises each distinct name once and reports what was already cached", async () => {
+    const engine = slowEngine(5);
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
+    await tts.synthesize("Ana");
+    const progress: number[] = [];
+    const report = await tts.prewarm(["Ana", "Bia", "Bia ", "Caio", ""], { onProgress: (done) => progress.push(done) });
+    expect(report).toMatchObject({ total: 3, synthesised: 2, cached: 1, failed: [] });
+    expect(engine.calls).toBe(3);
+    expect(progress).toEqual([1, 2, 3]);
+  });
+});
+
+describe("audio locator", () => {
+  const dirs = { tts: "/var/lib/ura/tts", prompts: "/opt/ura/sounds/pt-BR" };
+
+  it("path mode: our absolute path without extension", () => {
+    const locator = createAudioLocator({ mode: "path", dirs });
+    expect(locator.reference("tts", "ab12")).toBe("/var/lib/ura/tts/ab12");
+    expect(locator.reference("prompts", "greeting")).toBe("/opt/ura/sounds/pt-BR/greeting");
+  });
+
+  it("path mode with AUDIO_PBX_PATH: the directory as the PBX mounts it", () => {
+    const locator = createAudioLocator({ mode: "path", dirs, pbxPath: "/var/lib/asterisk/sounds/ura/" });
+    expect(locator.reference("tts", "ab12")).toBe("/var/lib/asterisk/sounds/ura/tts/ab12");
+    expect(locator.reference("prompts", "greeting")).toBe("/var/lib/asterisk/sounds/ura/prompts/greeting");
+    expect(() => createAudioLocator({ mode: "path", dirs, pbxPath: "sounds/ura" })).toThrow(/AUDIO_PBX_PATH/);
+  });
+
+  it("http mode: a URL ending in .sln with no query string, or a start-up error naming the setting", () => {
+    const locator = createAudioLocator({ mode: "http", dirs, httpBaseUrl: "http://10.0.0.5:8080/audio" });
+    expect(locator.reference("prompts", "greeting")).toBe("http://10.0.0.5:8080/audio/prompts/greeting.sln");
+    expect(() => createAudioLocator({ mode: "http", dirs })).toThrow(ConfigError);
+    expect(() => createAudioLocator({ mode: "http", dirs, httpBaseUrl: "" })).toThrow(/AUDIO_HTTP_BASE_URL: required/);
+    expect(() => createAudioLocator({ mode: "http", dirs, httpBaseUrl: "http://h/audio?x=1" })).toThrow(/query string/);
+    expect(() => createAudioLocator({ mode: "http", dirs, httpBaseUrl: "ftp://h/audio" })).toThrow(/http/);
+  });
+});

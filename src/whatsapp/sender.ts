@@ -1,0 +1,36 @@
+/** The port the ticket API sends one-time codes through. Drivers: log, venom (ura whatsapp), cloud. */
+export interface OutgoingMessage {
+  /** E.164 mobile number, e.g. +5545999999999. */
+  phone: string;
+  text: string;
+  /**
+   * Idempotency key: a message sent again with the same id (a retry after a timeout) is delivered
+   * at most once by the venom service. Drivers make one when it is absent.
+   */
+  id?: string;
+}
+
+export interface MessageSender {
+  readonly driver: "log" | "venom" | "cloud";
+  /** Resolves once the message is accepted for delivery (queued), with the sender's message id. */
+  send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<{ id: string }>;
+}
+
+/** The sender cannot take messages now (session unlinked, service down, timeout): the caller is told. */
+export class SenderUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SenderUnavailableError";
+  }
+}
+
+/** The sender refused this message for good (not a WhatsApp number, invalid number, rate limit). */
+export class SenderRejectedError extends Error {
+  constructor(
+    readonly reason: "invalid_number" | "not_on_whatsapp" | "rate_limited" | "queue_full" | "rejected",
+    message: string,
+  ) {
+    super(message);
+    this.name = "SenderRejectedError";
+  }
+}

@@ -1,0 +1,210 @@
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { IpAllowList } from "../shared/ip-allow-list.js";
+import { maskPhone } from "../shared/privacy.js";
+import type { SessionStatus, WhatsappClient } from "./client.js";
+import type { DeliveryQueue } from "./delivery-queue.js";
+import { normalizeBrazilianPhone } from "./phone.js";
+import { qrPng, qrTerminal } from "./qr.js";
+import { describeRejection, withTimeout } from "./timers.js";
+
+export interface ServerOptions {
+  client: WhatsappClient;
+  queue: DeliveryQueue;
+  /** The bearer token clients send to POST /api/send-message. */
+  token: string;
+  /** WHATSAPP_ALLOWED_CLIENTS: who may call anything but /health. */
+  allowedClients: readonly string[];
+  logger: Logger;
+  /**
+   * Longest wait for the number lookup done while answering a send request (so a number with no
+   * WhatsApp is refused at once, 422). Past it the message is queued and looked up later.
+   */
+  lookupBudgetMs?: number;
+  /**
+   * How long after a drop new messages are still queued. A session down for longer answers 503, so
+   * the IVR tells the caller now instead of promising a code that would arrive too late.
+   */
+  acceptWhileDownMs?: number;
+  /** Clock of the session's `since` (tests). */
+  now?: () => number;
+}
+
+/** The body of POST /api/send-message. */
+export const sendMessageBody = z.object({
+  phone: z.string().min(1).max(40),
+  message: z.string().min(1).max(4096),
+  /** Idempotency key: the same id is queued and delivered once. */
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, "1 to 100 letters, digits, '.', '_', ':' or '-'")
+    .optional(),
+});
+
+type ErrorCode =
+  | "invalid_request"
+  | "invalid_number"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "no_qr"
+  | "not_on_whatsapp"
+  | "rate_limited"
+  | "queue_full"
+  | "whatsapp_unavailable";
+
+function sendError(reply: FastifyReply, status: number, error: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  return reply.code(status).type("application/json").send({ error, message, ...extra });
+}
+
+/**
+ * The HTTP face of `ura whatsapp` (fastify):
+ * - `GET /health` — liveness and the session state, open to anyone who can reach the port;
+ * - `GET /api/auth/status` — linked / connected / state, and the queue;
+ * - `GET /api/auth/qr` — the current QR as PNG (`?format=text` for a terminal), 404 when there is none;
+ * - `POST /api/send-message {phone, message, id?}` — bearer token, 202 `{id}` once queued.
+ * Everything but /health is limited to WHATSAPP_ALLOWED_CLIENTS. Errors are JSON `{error, message}`.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { client, queue } = options;
+  if (options.token === "") throw new Error("the whatsapp service needs a token (WHATSAPP_TOKEN)");
+  const allowList = new IpAllowList(options.allowedClients);
+  const expectedDigest = digest(options.token);
+  const lookupBudgetMs = options.lookupBudgetMs ?? 1500;
+  const acceptWhileDownMs = options.acceptWhileDownMs ?? 120_000;
+  const now = options.now ?? Date.now;
+
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = Fastify({ loggerInstance, bodyLimit: 16 * 1024 });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendError(reply, status, "invalid_request", err.message);
+    request.log.error({ err }, "request failed");
+    return reply.code(500).send({ error: "internal", message: "internal error" });
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, "not_found", `no route ${request.method} ${request.url}`));
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.url === "/health") return;
+    if (!allowList.allows(request.ip)) {
+      return sendError(reply, 403, "forbidden", `client address ${request.ip} is not in WHATSAPP_ALLOWED_CLIENTS`);
+    }
+  });
+
+  app.get("/health", async () => {
+    const status = client.status();
+    return { status: "ok", whatsapp: status.state, linked: status.linked, connected: status.connected, queued: queue.size };
+  });
+
+  app.get("/api/auth/status", async () => {
+    const status = client.status();
+    return {
+      linked: status.linked,
+      connected: status.connected,
+      state: status.state,
+      detail: status.detail ?? null,
+      since: new Date(status.since).toISOString(),
+      qrAvailable: status.state === "qr" && status.qr !== undefined,
+      queue: queue.stats(),
+    };
+  });
+
+  app.get("/api/auth/qr", async (request: FastifyRequest<{ Querystring: { format?: string } }>, reply) => {
+    const status = client.status();
+    if (status.state !== "qr" || status.qr === undefined) {
+      const why = status.linked
+        ? "the number is already linked"
+        : `no QR code yet: the session is ${status.state}${status.detail ? ` (${status.detail})` : ""}`;
+      return sendError(reply, 404, "no_qr", why, { state: status.state });
+    }
+    reply.header("cache-control", "no-store");
+    if (request.query.format === "text") {
+      return reply.type("text/plain; charset=utf-8").send(await qrTerminal(status.qr));
+    }
+    return reply.type("image/png").send(await qrPng(status.qr));
+  });
+
+  app.post("/api/send-message", async (request, reply) => {
+    if (!authorized(request.headers.authorization, expectedDigest)) {
+      reply.header("www-authenticate", 'Bearer realm="ura-whatsapp"');
+      return sendError(reply, 401, "unauthorized", "missing or wrong bearer token (WHATSAPP_TOKEN)");
+    }
+    const parsed = sendMessageBody.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const fieldName = issue.path.length > 0 ? issue.path.join(".") : "body";
+      return sendError(reply, 400, "invalid_request", `${fieldName}: ${issue.message}`, { field: fieldName });
+    }
+    const body = parsed.data;
+    const phone = normalizeBrazilianPhone(body.phone);
+    if (!phone.ok) return sendError(reply, 400, "invalid_number", `phone: ${phone.reason}`, { field: "phone" });
+    if (phone.kind !== "mobile") {
+      return sendError(reply, 400, "invalid_number", "phone: a landline; one-time codes go to mobile numbers", { field: "phone" });
+    }
+    const id = body.id ?? randomUUID();
+    if (queue.has(id)) return reply.code(202).send({ id, status: "queued", duplicate: true });
+
+    const status = client.status();
+    const unavailable = whyUnavailable(status, now(), acceptWhileDownMs);
+    if (unavailable !== null) return sendError(reply, 503, "whatsapp_unavailable", unavailable, { state: status.state });
+    const refused = queue.refusal(phone.e164);
+    if (refused) return refuse(reply, refused);
+
+    // While connected, look the number up now so a number without WhatsApp is refused to the caller
+    // at once; a slow or failed lookup is left to the delivery loop.
+    let waId: string | undefined;
+    if (status.connected) {
+      try {
+        const found = await withTimeout(client.resolveNumber(phone.e164), lookupBudgetMs, `number lookup over ${lookupBudgetMs} ms`);
+        if (found === null) {
+          request.log.info({ to: maskPhone(phone.e164) }, "refused: number has no WhatsApp account");
+          return sendError(reply, 422, "not_on_whatsapp", "phone: this number has no WhatsApp account", { field: "phone" });
+        }
+        waId = found;
+      } catch (err) {
+        request.log.warn({ to: maskPhone(phone.e164), err: describeRejection(err) }, "number lookup deferred to the delivery loop");
+      }
+    }
+    const result = queue.enqueue({ id, phone: phone.e164, text: body.message, ...(waId ? { waId } : {}) });
+    if (!result.ok) return refuse(reply, result);
+    return reply.code(202).send({ id: result.id, status: "queued", ...(result.duplicate ? { duplicate: true } : {}) });
+  });
+
+  return app;
+}
+
+/**
+ * Why a new message cannot be accepted now, or null. Accepted: connected, or linked and down for a
+ * short while (a network drop, a browser restart), when the queue rides it out.
+ */
+function whyUnavailable(status: SessionStatus, now: number, acceptWhileDownMs: number): string | null {
+  const detail = status.detail ? ` (${status.detail})` : "";
+  if (status.connected) return null;
+  if (!status.linked) return `WhatsApp is not linked: the session is ${status.state}${detail}`;
+  if (status.state === "failed" || status.state === "closed") return `the WhatsApp session is ${status.state}${detail}`;
+  const downFor = now - status.since;
+  if (downFor > acceptWhileDownMs) {
+    return `WhatsApp has been ${status.state} for ${Math.round(downFor / 1000)} s${detail}; a code sent now would arrive too late`;
+  }
+  return null;
+}
+
+function refuse(reply: FastifyReply, refused: { reason: "queue_full" | "rate_limited"; message: string; retryAfterMs: number }) {
+  reply.header("retry-after", String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000))));
+  return sendError(reply, 429, refused.reason, refused.message);
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/** Constant-time comparison of the bearer token (hashes first, so lengths never differ). */
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  if (header === undefined) return false;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) return false;
+  return timingSafeEqual(digest(match[1]!), expected);
+}

@@ -1,0 +1,43 @@
+import { Writable } from "node:stream";
+import type { Logger } from "pino";
+import { createLogger } from "../../src/shared/logger.js";
+import { realTimers, type Timers } from "../../src/whatsapp/timers.js";
+
+/** A pino logger (with the project's redaction) whose lines the test can read. */
+export function captureLogs(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  const logger = createLogger("debug", stream);
+  const text = () => chunks.join("");
+  const lines = () =>
+    text()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logger, lines, text };
+}
+
+/** Real timers with a clock the test moves by hand (rate-limit windows, message ages). */
+export class ManualClock implements Timers {
+  private offset = 0;
+  now = () => Date.now() + this.offset;
+  setTimeout = realTimers.setTimeout;
+  clearTimeout = realTimers.clearTimeout;
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+/** Waits until `check` holds, polling every few ms; fails after `ms`. */
+export async function eventually(check: () => boolean, ms = 2000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

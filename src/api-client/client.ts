@@ -1,0 +1,172 @@
+import type { z } from "zod";
+import {
+  API_PREFIX,
+  catalogueResponse,
+  errorBody,
+  hoursResponse,
+  identifyByCallerResponse,
+  identifyByCodeResponse,
+  openTicketResponse,
+  otpRequestResponse,
+  otpVerifyResponse,
+  ticketStatusResponse,
+} from "../api/contract.js";
+import { DependencyUnavailableError, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
+
+export interface ApiClientOptions {
+  /** API base URL without the /api/v1 prefix (API_URL). */
+  baseUrl: string;
+  /** Bearer token with scope `ivr` (API_TOKEN). */
+  token: string;
+  /** Longest wait for one request, answer body included (IVR_API_BUDGET_MS). */
+  timeoutMs: number;
+  /** Injectable for tests; default the global fetch. */
+  fetch?: typeof fetch;
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The ticket API over HTTP, as the IVR's TicketApi port. Answers are parsed with the contract's
+ * schemas. Expected refusals (unknown code, rate limit, sender down…) become values; the network
+ * failing, the budget running out, a 5xx or an answer that breaks the contract reject with
+ * DependencyUnavailableError, which the flow turns into a sentence for the caller.
+ */
+export function createApiClient(options: ApiClientOptions): TicketApi {
+  const base = options.baseUrl.replace(/\/+$/, "") + API_PREFIX;
+  const doFetch = options.fetch ?? fetch;
+
+  async function request(method: "GET" | "POST", path: string, body: unknown, opts: RequestOptions = {}): Promise<Reply> {
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+    const what = `${method} ${path.split("?")[0]}`;
+    try {
+      const response = await doFetch(base + path, {
+        method,
+        signal,
+        headers: {
+          accept: "application/json",
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = null;
+      if (text !== "") {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new DependencyUnavailableError("api", "bad_response", `${what}: answer is not JSON (HTTP ${response.status})`);
+        }
+      }
+      return { status: response.status, body: parsed };
+    } catch (err) {
+      if (err instanceof DependencyUnavailableError) throw err;
+      if (timeout.aborted) throw new DependencyUnavailableError("api", "timeout", `${what}: no answer within ${options.timeoutMs} ms`, { cause: err });
+      if (opts.signal?.aborted) throw new DependencyUnavailableError("api", "unreachable", `${what}: abandoned (the call ended)`, { cause: err });
+      throw new DependencyUnavailableError("api", "unreachable", `${what}: ${networkReason(err)}`, { cause: err });
+    }
+  }
+
+  /** The answer for an expected status, parsed with its schema; anything else is a failure of the API. */
+  function expect<S extends z.ZodType>(reply: Reply, ok: number[], schema: S, what: string): z.infer<S> {
+    if (!ok.includes(reply.status)) throw unexpected(reply, what);
+    const parsed = schema.safeParse(reply.body);
+    if (!parsed.success) throw new DependencyUnavailableError("api", "bad_response", `${what}: answer does not match the contract`);
+    return parsed.data;
+  }
+
+  return {
+    async identifyByCode(code, opts) {
+      const reply = await request("POST", "/identify/code", { code }, opts);
+      if (reply.status === 404) return null;
+      return expect(reply, [200], identifyByCodeResponse, "identify by code").user;
+    },
+
+    async identifyByCaller(number, opts) {
+      const reply = await request("POST", "/identify/caller", { number }, opts);
+      return expect(reply, [200], identifyByCallerResponse, "identify by caller");
+    },
+
+    async requestOtp(input, opts): Promise<OtpRequestResult> {
+      const reply = await request("POST", "/otp/request", input, opts);
+      const refusal = otpRefusal(reply);
+      if (refusal) return { ok: false, reason: refusal };
+      const sent = expect(reply, [200, 201, 202], otpRequestResponse, "request one-time code");
+      return { ok: true, ...sent };
+    },
+
+    async verifyOtp(input, opts) {
+      const reply = await request("POST", "/otp/verify", input, opts);
+      if (reply.status === 423) return { ok: false, reason: "locked", attemptsLeft: 0 };
+      return expect(reply, [200], otpVerifyResponse, "verify one-time code");
+    },
+
+    async catalogue(opts) {
+      const reply = await request("GET", "/catalogue", undefined, opts);
+      return expect(reply, [200], catalogueResponse, "catalogue").services;
+    },
+
+    async openTicket(input, opts) {
+      const reply = await request("POST", "/tickets", { ...input, source: "phone" }, opts);
+      return expect(reply, [200, 201], openTicketResponse, "open ticket");
+    },
+
+    async ticketStatus(protocol, userCode, opts) {
+      const path = `/tickets/${encodeURIComponent(protocol)}?userCode=${encodeURIComponent(userCode)}`;
+      const reply = await request("GET", path, undefined, opts);
+      if (reply.status === 404) return null;
+      return expect(reply, [200], ticketStatusResponse, "ticket status").ticket;
+    },
+
+    async hours(opts) {
+      const reply = await request("GET", "/hours", undefined, opts);
+      return expect(reply, [200], hoursResponse, "hours");
+    },
+
+    async recordCall(call, opts) {
+      const reply = await request("POST", "/calls", call, opts);
+      if (![200, 201, 204].includes(reply.status)) throw unexpected(reply, "record call");
+    },
+  };
+}
+
+/** The API's documented refusals of POST /otp/request (by status, confirmed by the error code when present). */
+function otpRefusal(reply: Reply): Exclude<OtpRequestResult, { ok: true }>["reason"] | null {
+  const code = errorBody.safeParse(reply.body).data?.error;
+  switch (reply.status) {
+    case 429:
+      return "rate_limited";
+    case 423:
+      return "locked";
+    case 409:
+      return code === undefined || code === "no_phone" ? "no_phone" : null;
+    case 422:
+      // The sender refused the registered number for good (not on WhatsApp, invalid).
+      return "undeliverable";
+    case 404:
+      return "unknown_user";
+    case 503:
+    case 502:
+    case 504:
+      // The sender (not the API) is down; an API that is itself failing says something else.
+      return code === undefined || code === "sender_unavailable" ? "sender_unavailable" : null;
+    default:
+      return null;
+  }
+}
+
+function unexpected(reply: Reply, what: string): DependencyUnavailableError {
+  const detail = errorBody.safeParse(reply.body).data;
+  const reason = reply.status >= 500 ? "server_error" : "rejected";
+  return new DependencyUnavailableError("api", reason, `${what}: HTTP ${reply.status}${detail ? ` ${detail.error}` : ""}`);
+}
+
+function networkReason(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,1 @@
+export { createApiClient, type ApiClientOptions } from "./client.js";

@@ -1,0 +1,278 @@
+import type { AgiChannel } from "../agi/index.js";
+import { HangupError } from "../agi/index.js";
+import type { IvrDependencies, IvrSettings } from "./deps.js";
+import type { StepResult } from "./outcome.js";
+import { DependencyUnavailableError, type PublicUser } from "./ports.js";
+import { signUser } from "./state.js";
+
+/** Every key a phone can send: any of them may interrupt a prompt (barge-in). */
+export const ALL_KEYS = "0123456789*#";
+/** Repeats the current menu (the thesis' "7 repetir"), unless an option of that menu uses it. */
+export const REPEAT_KEY = "7";
+export const BACK_KEY = "*";
+export const TECHNICIAN_KEY = "0";
+/** A caller who keeps asking for a repeat is eventually let go (the call also has a hard time limit). */
+const MAX_REPEATS = 10;
+/** Work that follows other work in one silence still gets this much time (ms) before it is given up. */
+const MIN_SLICE_MS = 250;
+
+export type Choice = { kind: "key"; key: string } | { kind: "back" } | { kind: "technician" } | { kind: "none" };
+export type Entry = { kind: "digits"; digits: string } | { kind: "back" } | { kind: "none" };
+
+export interface MenuSpec {
+  /** Played before the menu the first time only (the greeting before the main menu). */
+  intro?: string[];
+  /** Files played in order; the last one waits for the key. */
+  parts: string[];
+  /** Option keys this menu accepts. */
+  keys: string;
+  back?: boolean;
+  technician?: boolean;
+  repeat?: boolean;
+  /** Repeats after no input or an invalid key; default IVR_NO_INPUT_RETRIES. */
+  retries?: number;
+}
+
+/**
+ * One call in progress: the channel, the dependencies, what is known so far (user, ticket, step)
+ * and the caller-experience primitives every path uses (menus, digit entry, bounded waits).
+ */
+export class Call {
+  step = "greeting";
+  result: StepResult = "abandoned";
+  user: PublicUser | null = null;
+  ticket: string | null = null;
+  readonly startedAt: Date;
+  private ttsDown = false;
+  private readonly sent = new Map<string, string>();
+  /** When the caller last heard something: the silence budget counts from here. */
+  private quietSince = Date.now();
+
+  constructor(
+    readonly channel: AgiChannel,
+    readonly deps: IvrDependencies,
+  ) {
+    this.startedAt = this.now();
+  }
+
+  get log() {
+    return this.channel.log;
+  }
+
+  get settings(): IvrSettings {
+    return this.deps.settings;
+  }
+
+  get callId(): string {
+    return this.channel.request.uniqueId;
+  }
+
+  now(): Date {
+    return (this.deps.clock ?? (() => new Date()))();
+  }
+
+  /** STREAM FILE references of prompt ids. */
+  p(...ids: string[]): string[] {
+    return ids.map((id) => this.deps.promptFile(id));
+  }
+
+  /** Plays files in order, stopping at the first key of `escape`; returns that key. */
+  async play(files: string[], escape = ""): Promise<string | null> {
+    for (const file of files) {
+      const { key } = await this.heard(this.channel.streamFile(file, { escape }));
+      if (key !== null) return key;
+    }
+    return null;
+  }
+
+  /** Media commands end a silence. */
+  private async heard<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } finally {
+      this.quietSince = Date.now();
+    }
+  }
+
+  /**
+   * Plays `files` and collects up to `maxDigits` keys. Every part is interruptible; a key typed
+   * during an early part starts the entry and the rest is collected by GET DATA on the last part
+   * (whose playback the next key cuts at once).
+   */
+  async ask(files: string[], maxDigits: number): Promise<{ digits: string; timedOut: boolean }> {
+    const timeoutMs = this.settings.IVR_INPUT_TIMEOUT_MS;
+    const last = files[files.length - 1];
+    if (last === undefined) throw new Error("ask() needs at least one prompt");
+    for (const file of files.slice(0, -1)) {
+      const { key } = await this.heard(this.channel.streamFile(file, { escape: ALL_KEYS }));
+      if (key === null) continue;
+      if (key === "#") return { digits: "", timedOut: false };
+      if (maxDigits === 1 || key === BACK_KEY) return { digits: key, timedOut: false };
+      const rest = await this.heard(this.channel.getData(last, { timeoutMs, maxDigits: maxDigits - 1 }));
+      return { digits: key + rest.digits, timedOut: false };
+    }
+    return this.heard(this.channel.getData(last, { timeoutMs, maxDigits }));
+  }
+
+  /** A one-key menu: repeat on no input, "invalid option" on a wrong key, limited tries. */
+  async menu(spec: MenuSpec): Promise<Choice> {
+    const retries = spec.retries ?? this.settings.IVR_NO_INPUT_RETRIES;
+    let failures = 0;
+    let repeats = 0;
+    let notice: string[] = spec.intro ?? [];
+    for (;;) {
+      const { digits: key, timedOut } = await this.ask([...notice, ...spec.parts], 1);
+      if (key === "" && timedOut) {
+        if (++failures > retries) return { kind: "none" };
+        notice = this.p("no-input");
+        continue;
+      }
+      if (spec.keys.includes(key) && key !== "") return { kind: "key", key };
+      if (spec.repeat && key === REPEAT_KEY) {
+        if (++repeats > MAX_REPEATS) return { kind: "none" };
+        notice = [];
+        continue;
+      }
+      if (spec.back && key === BACK_KEY) return { kind: "back" };
+      if (spec.technician && key === TECHNICIAN_KEY) return { kind: "technician" };
+      if (++failures > retries) return { kind: "none" };
+      notice = this.p("invalid-option");
+    }
+  }
+
+  /** Digit entry ended by `#` (or by maxDigits); `*` anywhere goes back. */
+  async digits(parts: string[], maxDigits: number): Promise<Entry> {
+    const retries = this.settings.IVR_NO_INPUT_RETRIES;
+    let failures = 0;
+    let notice: string[] = [];
+    for (;;) {
+      const { digits } = await this.ask([...notice, ...parts], maxDigits);
+      if (digits.includes(BACK_KEY)) return { kind: "back" };
+      if (digits !== "") return { kind: "digits", digits };
+      if (++failures > retries) return { kind: "none" };
+      notice = this.p("no-input");
+    }
+  }
+
+  /**
+   * Runs slow work (an API request, a synthesis) under the silence budget: it is aborted and
+   * rejected with DependencyUnavailableError when the budget runs out, and aborted when the caller
+   * hangs up unless `keepOnHangup` (the call record, a ticket being created). The budget is what is
+   * left of the current silence, so two requests in a row (code lookup, then sending the one-time
+   * code) together stay within it; each still gets MIN_SLICE_MS.
+   */
+  async within<T>(
+    what: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    options: { dependency?: "api" | "tts"; keepOnHangup?: boolean; fullBudget?: boolean } = {},
+  ): Promise<T> {
+    const dependency = options.dependency ?? "api";
+    if (!options.keepOnHangup && this.channel.signal.aborted) throw new HangupError("caller hung up");
+    const controller = new AbortController();
+    const onHangup = () => controller.abort(this.channel.signal.reason);
+    if (!options.keepOnHangup) this.channel.signal.addEventListener("abort", onHangup, { once: true });
+    const full = this.settings.IVR_API_BUDGET_MS;
+    const budgetMs = options.fullBudget ? full : Math.max(full - (Date.now() - this.quietSince), Math.min(MIN_SLICE_MS, full));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new DependencyUnavailableError(dependency, "timeout", `${what}: no answer within ${budgetMs} ms`));
+      }, budgetMs);
+    });
+    const running = work(controller.signal);
+    // Whichever loses the race must not become an unhandled rejection.
+    running.catch(() => undefined);
+    try {
+      return await Promise.race([running, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.channel.signal.removeEventListener("abort", onHangup);
+    }
+  }
+
+  /** Starts work now and lets the flow await it later (e.g. while a prompt plays). */
+  background<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => undefined);
+    return work;
+  }
+
+  /**
+   * Synthesised speech for catalogue text or a name; null when TTS fails or is too slow, and the
+   * flow then falls back to recorded prompts. After one failure TTS is skipped for the rest of the
+   * call, so a broken engine costs the caller one budget, not one per menu.
+   */
+  async speak(text: string): Promise<string | null> {
+    if (this.ttsDown) return null;
+    try {
+      return await this.within("tts", (signal) => this.deps.speech.synthesize(text, { signal }), { dependency: "tts" });
+    } catch (err) {
+      if (this.channel.hungUp) throw new HangupError("caller hung up");
+      this.ttsDown = true;
+      this.log.warn({ err: describe(err) }, "speech synthesis failed, using recorded prompts");
+      return null;
+    }
+  }
+
+  /** Marks the caller as identified and tells the dialplan (signed, for step scripts). */
+  async identified(user: PublicUser): Promise<void> {
+    this.user = user;
+    await this.setVariables({ URA_USER: user.code, URA_AUTH: signUser(this.deps.stateKey, this.callId, user.code) });
+  }
+
+  /** Sets channel variables, skipping values the channel already has from us. */
+  async setVariables(vars: Record<string, string>): Promise<void> {
+    for (const [name, value] of Object.entries(vars)) {
+      if (this.sent.get(name) === value) continue;
+      await this.channel.setVariable(name, value);
+      this.sent.set(name, value);
+    }
+  }
+
+  /** The outcome for the dialplan (while the channel is up) and the call record (always, bounded). */
+  async finish(options: { record: boolean }): Promise<void> {
+    if (!this.channel.hungUp) {
+      const vars: Record<string, string> = { URA_RESULT: this.result };
+      if (this.ticket) vars.URA_TICKET = this.ticket;
+      await this.setVariables(vars).catch((err: unknown) => this.log.debug({ err: describe(err) }, "could not set the outcome variables"));
+    }
+    if (!options.record) return;
+    const recording = this.record();
+    // A caller still on the line must not wait for the record (the queue, the dialplan's goodbye):
+    // the request runs on, bounded by the budget, after the AGI session ends.
+    if (this.channel.hungUp) await recording;
+    else this.deps.track?.(recording);
+  }
+
+  private async record(): Promise<void> {
+    const outcome = this.result === "identified" || this.result === "back" ? "abandoned" : this.result;
+    try {
+      await this.within(
+        "record call",
+        (signal) =>
+          this.deps.api.recordCall(
+            {
+              callId: this.callId,
+              callerNumber: this.channel.request.callerId,
+              userCode: this.user?.code ?? null,
+              outcome,
+              step: this.step.slice(0, 64),
+              ticketProtocol: this.ticket,
+              startedAt: this.startedAt.toISOString(),
+              durationMs: Math.max(0, this.now().getTime() - this.startedAt.getTime()),
+            },
+            { signal },
+          ),
+        { keepOnHangup: true, fullBudget: true },
+      );
+    } catch (err) {
+      this.log.warn({ err: describe(err) }, "could not record the call");
+    }
+  }
+}
+
+/** Error text for logs without stack noise (never carries a code: the flow never puts one in a message). */
+export function describe(err: unknown): string {
+  if (err instanceof DependencyUnavailableError) return `${err.dependency} ${err.reason}: ${err.message}`;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

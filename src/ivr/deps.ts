@@ -1,0 +1,27 @@
+import type { SpeechSynthesizer } from "../tts/types.js";
+import type { Clock, PromptLookup, TicketApi } from "./ports.js";
+
+/** The settings the flow reads (a subset of `Settings`, so tests can pass plain values). */
+export interface IvrSettings {
+  /** Longest silence a dependency may cause before the caller is told (IVR_API_BUDGET_MS). */
+  IVR_API_BUDGET_MS: number;
+  IVR_INPUT_TIMEOUT_MS: number;
+  IVR_NO_INPUT_RETRIES: number;
+  IVR_CODE_TRIES: number;
+  OTP_POLICY: "always" | "unregistered-only" | "never";
+  URA_TIMEZONE: string;
+}
+
+/** What the IVR scripts need from the outside world (filled in by src/app). */
+export interface IvrDependencies {
+  api: TicketApi;
+  speech: SpeechSynthesizer;
+  /** STREAM FILE reference of a prompt id. */
+  promptFile: PromptLookup;
+  settings: IvrSettings;
+  /** HMAC key that signs URA_USER between step scripts (see state.ts). */
+  stateKey: string;
+  clock?: Clock;
+  /** Receives work that outlives the AGI session (the call record), so tests and shutdown can await it. */
+  track?: (work: Promise<unknown>) => void;
+}

@@ -1,0 +1,130 @@
+import type { Call } from "./call.js";
+import { BackToMenu, EndCall } from "./outcome.js";
+import type { CallerMatch, PublicUser } from "./ports.js";
+import { digitPrompts } from "./when.js";
+
+const MAX_CODE_DIGITS = 12;
+
+/**
+ * Who is calling. By caller id when the number is registered to exactly one user ("Você é <nome>?"),
+ * else by user code; then the one-time code (per OTP_POLICY) and, for code callers, "Você é <nome>?".
+ * `callerLookup` was started when the call was answered so it is ready by now.
+ */
+export async function identify(call: Call, callerLookup: Promise<CallerMatch> | null): Promise<PublicUser> {
+  if (call.user) return call.user;
+  call.step = "identify";
+  let user: PublicUser | null = null;
+  let name: Promise<string | null> | null = null;
+  let fromOwnNumber = false;
+
+  const match = callerLookup ? await callerLookup : null;
+  if (match?.match === "unique") {
+    name = call.background(call.speak(match.user.name));
+    call.step = "confirm-caller";
+    const choice = await call.menu({ parts: await namedParts(call, "you-are", name, match.user, "confirm-caller"), keys: "12", back: true });
+    if (choice.kind === "back") throw new BackToMenu();
+    if (choice.kind === "none") throw new EndCall("abandoned", "confirm-caller", ["no-input-end"]);
+    if (choice.kind === "key" && choice.key === "1") {
+      user = match.user;
+      fromOwnNumber = true;
+    } else {
+      name = null;
+    }
+  }
+
+  if (!user) {
+    user = await askUserCode(call);
+    // Synthesis runs while the one-time code is sent and its prompt plays.
+    name = call.background(call.speak(user.name));
+  }
+
+  const policy = call.settings.OTP_POLICY;
+  if (policy === "always" || (policy === "unregistered-only" && !fromOwnNumber)) await oneTimeCode(call, user);
+
+  if (!fromOwnNumber) {
+    call.step = "confirm-name";
+    const choice = await call.menu({ parts: await namedParts(call, "you-are", name, user, "confirm-name"), keys: "12", back: true });
+    if (choice.kind === "back") throw new BackToMenu();
+    if (choice.kind === "none") throw new EndCall("abandoned", "confirm-name", ["no-input-end"]);
+    if (choice.kind === "key" && choice.key === "2") throw new EndCall("abandoned", "confirm-name", ["name-declined"]);
+  }
+  await call.identified(user);
+  return user;
+}
+
+/** "Você é" + the name (TTS), or the user code read digit by digit when TTS failed, + the question. */
+async function namedParts(call: Call, prefix: string, name: Promise<string | null> | null, user: PublicUser, question: string): Promise<string[]> {
+  const spoken = name ? await name : null;
+  if (spoken) return [...call.p(prefix), spoken, ...call.p(question)];
+  return call.p("confirm-code-prefix", ...digitPrompts(user.code), question);
+}
+
+async function askUserCode(call: Call): Promise<PublicUser> {
+  call.step = "user-code";
+  let parts = call.p("ask-user-code");
+  for (let tries = 1; ; tries++) {
+    const entry = await call.digits(parts, MAX_CODE_DIGITS);
+    if (entry.kind === "back") throw new BackToMenu();
+    if (entry.kind === "none") throw new EndCall("abandoned", "user-code", ["no-input-end"]);
+    const user = await call.within("identify by code", (signal) => call.deps.api.identifyByCode(entry.digits, { signal }));
+    if (user) return user;
+    call.log.info({ tries }, "unknown user code");
+    if (tries >= call.settings.IVR_CODE_TRIES) throw new EndCall("abandoned", "user-code", ["too-many-tries"]);
+    parts = call.p("unknown-user-code", "ask-user-code");
+  }
+}
+
+/**
+ * The one-time code: the API makes it and has the sender deliver it to the user's WhatsApp; the
+ * caller types it. The code itself only ever travels in the verify request: never in a channel
+ * variable, an EXEC argument or a log line.
+ */
+async function oneTimeCode(call: Call, user: PublicUser): Promise<void> {
+  call.step = "otp";
+  let resent = false;
+  let sent = await requestCode(call, user);
+  let parts = call.p("otp-sent", ...digitPrompts(sent.slice(-4)), "ask-otp");
+  for (let tries = 1; ; tries++) {
+    const entry = await call.digits(parts, MAX_CODE_DIGITS);
+    if (entry.kind === "back") throw new BackToMenu();
+    if (entry.kind === "none") throw new EndCall("abandoned", "otp", ["no-input-end"]);
+    const result = await call.within("verify one-time code", (signal) =>
+      call.deps.api.verifyOtp({ userCode: user.code, code: entry.digits }, { signal }),
+    );
+    if (result.ok) return;
+    call.log.info({ tries, reason: result.reason, attemptsLeft: result.attemptsLeft }, "one-time code refused");
+    if (result.reason === "locked") throw new EndCall("abandoned", "otp", ["otp-locked"], { offerTechnician: true });
+    if (result.reason === "expired" || result.reason === "none") {
+      if (resent) throw new EndCall("abandoned", "otp", ["otp-expired", "too-many-tries"]);
+      resent = true;
+      sent = await requestCode(call, user);
+      parts = call.p("otp-expired", "otp-sent", ...digitPrompts(sent.slice(-4)), "ask-otp");
+      continue;
+    }
+    if (result.attemptsLeft <= 0 || tries >= call.settings.IVR_CODE_TRIES) throw new EndCall("abandoned", "otp", ["too-many-tries"]);
+    parts = call.p("otp-wrong", "ask-otp");
+  }
+}
+
+/** Asks the API to send a code; returns the masked phone it went to. Refusals end the call with their reason. */
+async function requestCode(call: Call, user: PublicUser): Promise<string> {
+  const result = await call.within("request one-time code", (signal) =>
+    call.deps.api.requestOtp({ userCode: user.code, callId: call.callId, callerNumber: call.channel.request.callerId ?? undefined }, { signal }),
+  );
+  if (result.ok) return result.phoneMasked;
+  call.log.warn({ reason: result.reason }, "one-time code not sent");
+  switch (result.reason) {
+    case "sender_unavailable":
+      throw new EndCall("error", "otp", ["otp-send-failed"], { offerTechnician: true });
+    case "rate_limited":
+      throw new EndCall("abandoned", "otp", ["otp-rate-limited"], { offerTechnician: true });
+    case "locked":
+      throw new EndCall("abandoned", "otp", ["otp-locked"], { offerTechnician: true });
+    case "no_phone":
+      throw new EndCall("abandoned", "otp", ["otp-no-phone"], { offerTechnician: true });
+    case "undeliverable":
+      throw new EndCall("error", "otp", ["otp-undeliverable"], { offerTechnician: true });
+    default:
+      throw new EndCall("error", "otp", ["system-unavailable"], { offerTechnician: true });
+  }
+}

@@ -1,0 +1,33 @@
+/** What the dialplan reads in URA_RESULT. The first five are also the call record's outcome. */
+export type CallResult = "ticket" | "status" | "transfer" | "abandoned" | "error";
+/** Step scripts only: `identified` (ura/identify succeeded), `back` (caller pressed * at the first prompt). */
+export type StepResult = CallResult | "identified" | "back";
+
+/**
+ * Thrown to end the call from anywhere in the flow: the runner plays `prompts` (then goodbye,
+ * unless it is a transfer), sets the channel variables and records the call.
+ */
+export class EndCall extends Error {
+  constructor(
+    readonly result: StepResult,
+    readonly step: string | null = null,
+    readonly prompts: string[] = [],
+    readonly options: {
+      /** Something failed that a technician can solve: offer one when the desk is open. */
+      offerTechnician?: boolean;
+      /** The dialplan goes on with the call (step mode): no goodbye. */
+      handBack?: boolean;
+    } = {},
+  ) {
+    super(`call ends: ${result}`);
+    this.name = "EndCall";
+  }
+}
+
+/** `*` where going back leaves the current flow: the main menu (full flow) or the FreePBX IVR (step mode). */
+export class BackToMenu extends Error {
+  constructor() {
+    super("back to the previous menu");
+    this.name = "BackToMenu";
+  }
+}

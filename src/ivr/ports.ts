@@ -1,0 +1,65 @@
+import type {
+  CallerMatch,
+  HoursView,
+  OtpVerifyResult,
+  PublicUser,
+  RecordCallRequest,
+  ServiceNode,
+  TicketView,
+} from "../api/contract.js";
+
+/**
+ * The ports the call flow is written against. The flow never sees HTTP, SQL or a TTS engine:
+ * `src/api-client` implements TicketApi over the API contract, `src/tts` the synthesizer, and
+ * tests put in-memory fakes behind the same interfaces.
+ */
+
+/** Every request may carry the call's signal so a hang-up stops waiting for an answer. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export type OtpRequestResult =
+  | { ok: true; phoneMasked: string; expiresAt: string }
+  | { ok: false; reason: "rate_limited" | "locked" | "no_phone" | "undeliverable" | "sender_unavailable" | "unknown_user" };
+
+export interface OpenTicketResult {
+  ticket: TicketView;
+  created: boolean;
+}
+
+/** The ticket API as the IVR uses it. Network errors, timeouts and 5xx reject with DependencyUnavailableError. */
+export interface TicketApi {
+  /** null when no user has this code. */
+  identifyByCode(code: string, options?: RequestOptions): Promise<PublicUser | null>;
+  identifyByCaller(number: string, options?: RequestOptions): Promise<CallerMatch>;
+  requestOtp(input: { userCode: string; callId: string; callerNumber?: string }, options?: RequestOptions): Promise<OtpRequestResult>;
+  verifyOtp(input: { userCode: string; code: string }, options?: RequestOptions): Promise<OtpVerifyResult>;
+  catalogue(options?: RequestOptions): Promise<ServiceNode[]>;
+  openTicket(input: { userCode: string; serviceId: number; callId: string }, options?: RequestOptions): Promise<OpenTicketResult>;
+  /** null when the ticket does not exist or belongs to someone else (the API does not say which). */
+  ticketStatus(protocol: string, userCode: string, options?: RequestOptions): Promise<TicketView | null>;
+  hours(options?: RequestOptions): Promise<HoursView>;
+  recordCall(call: RecordCallRequest, options?: RequestOptions): Promise<void>;
+}
+
+/** A dependency (API, sender behind it, TTS) did not answer usefully within its budget. */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: "api" | "tts",
+    readonly reason: "unreachable" | "timeout" | "server_error" | "rejected" | "bad_response",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "DependencyUnavailableError";
+  }
+}
+
+/** The wall clock the flow uses to say "today"/"tomorrow" (injectable for tests). */
+export type Clock = () => Date;
+
+/** STREAM FILE reference of a prompt id from the prompt set (`sounds/prompts.pt-BR.txt`). */
+export type PromptLookup = (id: string) => string;
+
+export type { CallerMatch, HoursView, OtpVerifyResult, PublicUser, RecordCallRequest, ServiceNode, TicketView };

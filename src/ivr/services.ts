@@ -1,0 +1,118 @@
+import { BACK_KEY, REPEAT_KEY, TECHNICIAN_KEY, type Call } from "./call.js";
+import { BackToMenu, EndCall } from "./outcome.js";
+import type { PublicUser, ServiceNode } from "./ports.js";
+import { technician } from "./technician.js";
+import { digitPrompts } from "./when.js";
+
+/** How many times the caller may ask to hear the protocol again. */
+const MAX_PROTOCOL_REPEATS = 3;
+
+/**
+ * The catalogue menus, then the ticket. The catalogue is fetched again on every menu entry, so an
+ * admin's change is heard on the next menu without a restart. `start` is a key path (["2"] opens
+ * the "Computador" sub-menu directly; a leaf opens the ticket at once), used by `ura/ticket`.
+ */
+export async function openTicketFlow(call: Call, user: PublicUser, start: string[] = []): Promise<void> {
+  const path = [...start];
+  for (;;) {
+    call.step = path.length ? `service-menu-${path.join(".")}` : "service-menu";
+    const services = await call.within("catalogue", (signal) => call.deps.api.catalogue({ signal }));
+    const node = resolvePath(services, path);
+    if (node === undefined) {
+      // The admin removed what this path pointed to: start again from the top.
+      call.log.info({ path: path.join(".") }, "catalogue path no longer exists");
+      if (path.length === 0) throw new EndCall("error", "service-menu", ["no-services"], { offerTechnician: true });
+      path.length = 0;
+      continue;
+    }
+    if (node && node.children.length === 0) return createTicket(call, user, node);
+    const options = node ? node.children : services;
+    if (options.length === 0) throw new EndCall("error", "service-menu", ["no-services"], { offerTechnician: true });
+
+    const choice = await call.menu({
+      parts: [...call.p(path.length ? "sub-menu" : "service-menu"), ...(await optionPrompts(call, options)), ...call.p(footer(options))],
+      keys: options.map((o) => o.key).join(""),
+      back: true,
+      technician: true,
+      repeat: true,
+    });
+    if (choice.kind === "none") throw new EndCall("abandoned", call.step, ["no-input-end"]);
+    if (choice.kind === "back") {
+      if (path.length === 0) throw new BackToMenu();
+      path.pop();
+      continue;
+    }
+    if (choice.kind === "technician") {
+      await technician(call, { offerTicket: true });
+      continue;
+    }
+    // A leaf opens the ticket with the catalogue just heard; a sub-menu is fetched afresh.
+    const picked = options.find((o) => o.key === choice.key);
+    if (picked && picked.children.length === 0) return createTicket(call, user, picked);
+    path.push(choice.key);
+  }
+}
+
+/** undefined: the path does not exist; null: the top of the catalogue. */
+export function resolvePath(services: ServiceNode[], path: string[]): ServiceNode | null | undefined {
+  let node: ServiceNode | null = null;
+  for (const key of path) {
+    const next: ServiceNode | undefined = (node ? node.children : services).find((s) => s.key === key);
+    if (!next) return undefined;
+    node = next;
+  }
+  return node;
+}
+
+/** Finds a node by id anywhere in the catalogue, with its key path. */
+export function findById(services: ServiceNode[], id: number, path: string[] = []): string[] | null {
+  for (const s of services) {
+    if (s.id === id) return [...path, s.key];
+    const inner = findById(s.children, id, [...path, s.key]);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+/**
+ * One file per option: the catalogue's own sentence, synthesised (the TTS cache makes repeats
+ * instant). When TTS fails, a recorded "opção" + the key, so the menu still works.
+ */
+async function optionPrompts(call: Call, options: ServiceNode[]): Promise<string[]> {
+  const spoken = await Promise.all(options.map((o) => call.speak(o.prompt)));
+  const files: string[] = [];
+  options.forEach((o, i) => {
+    const file = spoken[i];
+    if (file) files.push(file);
+    else files.push(...call.p("option", `digit-${o.key}`));
+  });
+  return files;
+}
+
+/** "7 repete, * volta, 0 técnico" — without the repeat when an option uses 7. */
+function footer(options: ServiceNode[]): string {
+  return options.some((o) => o.key === REPEAT_KEY || o.key === BACK_KEY || o.key === TECHNICIAN_KEY) ? "menu-footer-no-repeat" : "menu-footer";
+}
+
+async function createTicket(call: Call, user: PublicUser, service: ServiceNode): Promise<void> {
+  call.step = "open-ticket";
+  // Not aborted by a hang-up: a ticket being created is finished and recorded, never half-made.
+  const { ticket, created } = await call.within(
+    "open ticket",
+    (signal) => call.deps.api.openTicket({ userCode: user.code, serviceId: service.id, callId: call.callId }, { signal }),
+    { keepOnHangup: true },
+  );
+  call.ticket = ticket.protocol;
+  call.result = "ticket";
+  call.log.info({ protocol: ticket.protocol, serviceId: service.id, created }, "ticket opened");
+  call.step = "protocol";
+  await call.setVariables({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol });
+
+  let parts = call.p("ticket-opened", ...digitPrompts(ticket.protocol), "protocol-repeat");
+  for (let repeats = 0; repeats <= MAX_PROTOCOL_REPEATS; repeats++) {
+    const choice = await call.menu({ parts, keys: "12", retries: 0 });
+    if (!(choice.kind === "key" && choice.key === "1")) break;
+    parts = call.p("protocol-is", ...digitPrompts(ticket.protocol), "protocol-repeat");
+  }
+  throw new EndCall("ticket", "protocol");
+}

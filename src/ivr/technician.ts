@@ -1,0 +1,55 @@
+import { HangupError } from "../agi/index.js";
+import { describe, type Call } from "./call.js";
+import { EndCall } from "./outcome.js";
+import type { HoursView } from "./ports.js";
+import { whenPrompts } from "./when.js";
+
+/** Business hours, or null when the API cannot say within the budget. */
+export async function fetchHours(call: Call): Promise<HoursView | null> {
+  try {
+    return await call.within("hours", (signal) => call.deps.api.hours({ signal }));
+  } catch (err) {
+    if (call.channel.hungUp) throw new HangupError("caller hung up");
+    call.log.warn({ err: describe(err) }, "business hours unavailable");
+    return null;
+  }
+}
+
+/** Hands the call back to the dialplan, which sends it to the technicians' queue. */
+export async function transfer(call: Call): Promise<never> {
+  call.result = "transfer";
+  // Set before the prompt so a hang-up during it still leaves the outcome on the channel.
+  await call.setVariables({ URA_RESULT: "transfer" });
+  throw new EndCall("transfer", call.step, ["transferring"]);
+}
+
+/**
+ * "Falar com um técnico": open (or hours unknown: the queue and the dialplan's own time check
+ * decide) → transfer. Closed → say why and when it opens, and offer to open a ticket instead.
+ * Returns only when the caller accepts that offer.
+ */
+export async function technician(call: Call, options: { offerTicket: boolean }): Promise<void> {
+  call.step = "technician";
+  const hours = await fetchHours(call);
+  if (!hours || hours.open) return transfer(call);
+  call.step = "technician-closed";
+  const when = whenPrompts(hours.nextOpenAtLocal, call.now(), call.settings.URA_TIMEZONE);
+  const ids = [hours.reason === "holiday" ? "closed-holiday" : "closed-now", ...(when.length ? ["opens-at", ...when] : [])];
+  if (!options.offerTicket) throw new EndCall("abandoned", call.step, ids);
+  const parts = call.p(...ids);
+  const choice = await call.menu({ parts: [...parts, ...call.p("offer-ticket")], keys: "12", retries: 1 });
+  if (choice.kind === "key" && choice.key === "1") return;
+  throw new EndCall("abandoned", call.step);
+}
+
+/**
+ * After a failure the caller was told about: during business hours (or when hours cannot be
+ * fetched, since a person can still answer the queue) offer a technician.
+ * `hours` was started before the failure sentence played so it adds no silence.
+ */
+export async function offerTechnician(call: Call, hours: Promise<HoursView | null>): Promise<void> {
+  const h = await hours;
+  if (h && !h.open) return;
+  const choice = await call.menu({ parts: call.p("offer-technician"), keys: "0", retries: 0 });
+  if (choice.kind === "key") await transfer(call);
+}

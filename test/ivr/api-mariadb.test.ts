@@ -1,0 +1,7 @@
+import { describe } from "vitest";
+import { realBackend } from "../support/scenario.js";
+import { callScenarios } from "./scenarios.js";
+
+describe("call scenarios against the real API (HTTP) on MariaDB", () => {
+  callScenarios(() => realBackend("mysql", { database: `ura_t_ivr_scenarios_${process.pid}` }));
+});

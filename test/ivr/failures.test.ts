@@ -1,0 +1,151 @@
+import { createServer, type Server } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { createApiClient } from "../../src/api-client/index.js";
+import type { TicketApi } from "../../src/ivr/index.js";
+import { ScriptedCaller } from "../support/callers.js";
+import { FakeSpeech, FakeTicketApi, dial, fakeBackend, said, startIvr, type IvrUnderTest } from "../support/scenario.js";
+
+/**
+ * Item 3 of issue 6: whatever fails, the caller hears a sentence that says so within the budget
+ * (never silence), and during business hours (or when hours are unknown) is offered a technician.
+ */
+
+const BUDGET_MS = 400;
+let ivr: IvrUnderTest | undefined;
+let server: Server | undefined;
+afterEach(async () => {
+  await ivr?.close();
+  ivr = undefined;
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+async function start(api: TicketApi, speech = new FakeSpeech()) {
+  ivr = await startIvr({ api, speech, settings: { IVR_API_BUDGET_MS: String(BUDGET_MS) } });
+  return ivr;
+}
+
+/** The longest the caller waited in silence for the IVR between two commands. */
+const longestSilence = (call: { commands: { thinkMs: number }[] }) => Math.max(...call.commands.map((c) => c.thinkMs));
+
+const upToCode = () => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#");
+
+/** A port nothing listens on: connections are refused at once. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** An HTTP server that accepts requests and never answers (an API stuck on its database). */
+async function silentServer(): Promise<number> {
+  server = createServer(() => undefined);
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  return (server.address() as { port: number }).port;
+}
+
+describe("the API unreachable or slow", () => {
+  it("API_URL at a closed port: the caller hears that the system is unavailable and is offered a technician", async () => {
+    const api = createApiClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, token: "t", timeoutMs: BUDGET_MS });
+    const { logs } = await start(api);
+    const call = await dial(ivr!, { caller: upToCode().on("offer-technician").press("0"), callerId: "1001" });
+    expect(call.heard).toEqual(["greeting", "main-menu", "ask-user-code", "system-unavailable", "offer-technician", "transferring"]);
+    expect(call.variables.URA_RESULT).toBe("transfer");
+    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);
+    expect(logs.some((l) => l.msg === "could not record the call")).toBe(true);
+    expect(logs.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it("an API that never answers: the budget cuts the wait, the caller hears why, and can still end the call", async () => {
+    const api = createApiClient({ baseUrl: `http://127.0.0.1:${await silentServer()}`, token: "t", timeoutMs: BUDGET_MS });
+    await start(api);
+    const call = await dial(ivr!, { caller: upToCode() });
+    expect(call.heard).toEqual(["greeting", "main-menu", "ask-user-code", "system-unavailable", "offer-technician", "goodbye"]);
+    expect(call.variables.URA_RESULT).toBe("error");
+    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);
+  });
+
+  it("the API fails after identification (catalogue): the step is recorded with the error", async () => {
+    const { fake, ...backend } = fakeBackend();
+    fake.failures.set("catalogue", "slow");
+    await start(backend.api);
+    const caller = upToCode().on("ask-otp").press(() => `${fake.lastCode()}#`).on("confirm-name").press("1").on("offer-technician").press("2");
+    const call = await dial(ivr!, { caller });
+    expect(call.heard.slice(-3)).toEqual(["system-unavailable", "offer-technician", "goodbye"]);
+    expect(fake.calls[0]).toMatchObject({ outcome: "error", step: "service-menu", userCode: "1234" });
+  });
+
+  it("out of business hours the technician is not offered after a failure", async () => {
+    const { fake } = fakeBackend();
+    await fakeBackend(fake).setHours("closed");
+    fake.failures.set("identifyByCode", "down");
+    await start(fake);
+    const call = await dial(ivr!, { caller: upToCode() });
+    expect(call.heard.slice(-2)).toEqual(["system-unavailable", "goodbye"]);
+    expect(call.variables.URA_RESULT).toBe("error");
+  });
+
+  it("a slow caller-id lookup does not block the call: the caller is asked for the code", async () => {
+    const fake = new FakeTicketApi();
+    fake.failures.set("identifyByCaller", "slow");
+    await start(fake);
+    const call = await dial(ivr!, { caller: upToCode().on("ask-otp").hangup(), callerId: "1001" });
+    expect(call.heard).toContain("ask-user-code");
+    expect(call.heard).not.toContain("confirm-caller");
+  });
+});
+
+describe("the message sender down", () => {
+  it("says the code could not be sent and offers a technician in business hours", async () => {
+    const fake = new FakeTicketApi();
+    fake.failures.set("requestOtp", "sender");
+    await start(fake);
+    const call = await dial(ivr!, { caller: upToCode().on("offer-technician").press("0") });
+    expect(call.heard.slice(-3)).toEqual(["otp-send-failed", "offer-technician", "transferring"]);
+    expect(call.variables.URA_RESULT).toBe("transfer");
+    expect(fake.calls[0]).toMatchObject({ outcome: "transfer", step: "otp" });
+  });
+
+  it("out of hours: says so and says goodbye", async () => {
+    const { fake } = fakeBackend();
+    await fakeBackend(fake).setHours("closed");
+    fake.failures.set("requestOtp", "sender");
+    await start(fake);
+    const call = await dial(ivr!, { caller: upToCode() });
+    expect(call.heard.slice(-2)).toEqual(["otp-send-failed", "goodbye"]);
+    expect(call.variables.URA_RESULT).toBe("error");
+  });
+});
+
+describe("TTS hanging", () => {
+  it("a synthesis that never finishes falls back within the budget, and is not tried again in the call", async () => {
+    const fake = new FakeTicketApi();
+    const speech = new FakeSpeech();
+    speech.mode = "hang";
+    await start(fake, speech);
+    const caller = upToCode()
+      .on("ask-otp").press(() => `${fake.lastCode()}#`)
+      .on("confirm-name").press("1")
+      .on("menu-footer").press("5")
+      .on("menu-footer").press("1")
+      .on("protocol-repeat").press("2");
+    const call = await dial(ivr!, { caller });
+    expect(call.heard).not.toContain(said("Maria Souza"));
+    expect(call.heard).toContain("confirm-code-prefix");
+    expect(call.variables.URA_RESULT).toBe("ticket");
+    expect(speech.texts).toEqual(["Maria Souza"]);
+    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);
+  });
+});
+
+describe("hang-up with AGIEXITONHANGUP=yes (what the dialplan sets)", () => {
+  it("Asterisk leaves at once; the IVR still records the call over HTTP", async () => {
+    const fake = new FakeTicketApi();
+    await start(fake);
+    const call = await dial(ivr!, { caller: upToCode().on("ask-otp").hangup(300), exitOnHangup: true });
+    expect(call.agiStatus).toBe("HANGUP");
+    expect(fake.calls[0]).toMatchObject({ outcome: "abandoned", step: "otp", userCode: null });
+  });
+});

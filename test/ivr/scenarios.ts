@@ -1,0 +1,353 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { SettingName } from "../../src/config/index.js";
+import { ScriptedCaller } from "../support/callers.js";
+import { FakeSpeech, dial, identifiedVariables, said, startIvr, uniqueId, type Backend, type IvrUnderTest } from "../support/scenario.js";
+
+/**
+ * The call paths of issue 6, one scenario each, through the Asterisk emulator. The same file runs
+ * against the in-memory API and against the real API over HTTP (SQLite and MariaDB).
+ */
+export function callScenarios(makeBackend: () => Promise<Backend>, settings: Partial<Record<SettingName, string>> = {}): void {
+  let backend: Backend;
+  let ivr: IvrUnderTest;
+  let speech: FakeSpeech;
+
+  beforeAll(async () => {
+    backend = await makeBackend();
+    speech = new FakeSpeech();
+    ivr = await startIvr({ api: backend.api, speech, clock: () => backend.clock(), settings });
+  });
+  afterAll(async () => {
+    await ivr?.close();
+    await backend?.close();
+  });
+  beforeEach(async () => {
+    speech.mode = "ok";
+    await backend.setHours("open");
+  });
+
+  /** Types the user code, the one-time code from the outbox, and confirms the name. */
+  const byCode = (caller: ScriptedCaller, code = "1234") =>
+    caller
+      .on("ask-user-code").press(`${code}#`)
+      .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`)
+      .on("confirm-name").press("1");
+
+  const ticketsOf = async (user: string) => (await backend.tickets()).filter((t) => t.userCode === user);
+
+  describe("opening a ticket", () => {
+    it("happy path by code: exactly one ticket for the right user and service, protocol read back digit by digit", async () => {
+      const before = await ticketsOf("1234");
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
+        .on("menu-footer").press("2")
+        .on("menu-footer").press("2")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller });
+
+      const after = await ticketsOf("1234");
+      expect(after).toHaveLength(before.length + 1);
+      const ticket = after.find((t) => !before.some((b) => b.protocol === t.protocol))!;
+      expect(ticket.serviceId).toBe(202);
+      const readBack = call.heard.slice(call.heard.indexOf("ticket-opened") + 1, call.heard.indexOf("protocol-repeat"));
+      expect(readBack).toEqual([...ticket.protocol].map((d) => `digit-${d}`));
+      expect(call.heard).toContain(said("Maria Souza"));
+      expect(call.heard.at(-1)).toBe("goodbye");
+      expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol, URA_USER: "1234" });
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "ticket", step: "protocol", ticketProtocol: ticket.protocol, userCode: "1234" });
+      // The one-time code travels only in the HTTP request: never in an AGI command.
+      const code = await backend.lastCode("1234");
+      expect(call.commands.filter((c) => c.line.includes(code))).toEqual([]);
+    });
+
+    it("happy path by caller id: 'Você é Maria Souza?' instead of the user code", async () => {
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("1")
+        .on("confirm-caller").press("1")
+        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
+        .on("menu-footer").press("6")
+        .on("menu-footer").press("1")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller, callerId: "1001" });
+      expect(call.heard).not.toContain("ask-user-code");
+      expect(call.heard.slice(call.heard.indexOf("you-are"), call.heard.indexOf("you-are") + 3)).toEqual(["you-are", said("Maria Souza"), "confirm-caller"]);
+      expect(call.variables.URA_RESULT).toBe("ticket");
+      expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(601);
+    });
+
+    it("a number shared by two users identifies nobody: the caller types the code", async () => {
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1"), "5678")
+        .on("menu-footer").press("5")
+        .on("menu-footer").press("1")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller, callerId: "2000" });
+      expect(call.heard).not.toContain("confirm-caller");
+      expect(call.heard).toContain("ask-user-code");
+      expect(call.heard).toContain(said("João Lima"));
+      expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "5678" });
+    });
+
+    it("a wrong user code three times ends the call politely, without a ticket", async () => {
+      const before = (await backend.tickets()).length;
+      const caller = new ScriptedCaller().on("main-menu").press("1").on("ask-user-code", 3).press("999999#");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.filter((p) => p === "unknown-user-code")).toHaveLength(2);
+      expect(call.heard.slice(-2)).toEqual(["too-many-tries", "goodbye"]);
+      expect(call.variables.URA_RESULT).toBe("abandoned");
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "user-code", userCode: null });
+      expect((await backend.tickets()).length).toBe(before);
+    });
+
+    it("a wrong one-time code three times ends the call, and the code was never in a command", async () => {
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("1")
+        .on("ask-user-code").press("9012#")
+        .on("ask-otp", 3).press("000000#");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.filter((p) => p === "otp-wrong")).toHaveLength(2);
+      expect(call.heard.slice(-2)).toEqual(["too-many-tries", "goodbye"]);
+      expect(call.heard).not.toContain("confirm-name");
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "otp" });
+    });
+
+    it("declining the name ends the call without a ticket", async () => {
+      const before = (await backend.tickets()).length;
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("1")
+        .on("ask-user-code").press("1234#")
+        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
+        .on("confirm-name").press("2");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.slice(-2)).toEqual(["name-declined", "goodbye"]);
+      expect(call.variables.URA_USER).toBeUndefined();
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "confirm-name" });
+      expect((await backend.tickets()).length).toBe(before);
+    });
+
+    it("barge-in: keys typed during a prompt cut it and count (greeting, one-time code, menu intro)", async () => {
+      const caller = new ScriptedCaller()
+        .on("greeting").press("1")
+        .on("ask-user-code").press("1234#")
+        .on("otp-sent").press(async () => `${await backend.lastCode("1234")}#`)
+        .on("confirm-name").press("1")
+        .on("service-menu").press("3")
+        .on("sub-menu").press("2")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.slice(0, 2)).toEqual(["greeting", "ask-user-code"]);
+      expect(call.heard).not.toContain(said("Para sistemas, tecle 1."));
+      expect(call.variables.URA_RESULT).toBe("ticket");
+      expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(302);
+    });
+
+    it("'*' goes back one menu, '7' repeats it, and an admin's change is heard on the next menu", async () => {
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
+        .on("menu-footer").press("4")
+        .on("menu-footer").press("*")
+        .on("menu-footer").press(async () => {
+          await backend.renameService(1, "Para sistemas e portais, tecle 1.");
+          return "7";
+        })
+        .on("menu-footer").press("*")
+        .on("main-menu").press("1")
+        .on("menu-footer").press("4")
+        .on("menu-footer").press("2")
+        .on("protocol-repeat").press("1")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller });
+      const menus = call.heard.filter((p) => ["main-menu", "service-menu", "sub-menu"].includes(p));
+      expect(menus).toEqual(["main-menu", "service-menu", "sub-menu", "service-menu", "service-menu", "main-menu", "service-menu", "sub-menu"]);
+      expect(call.heard).toContain(said("Para sistemas e portais, tecle 1."));
+      expect(call.heard.filter((p) => p === "ask-user-code")).toHaveLength(1);
+      expect(call.heard).toContain("protocol-is");
+      expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(402);
+      await backend.renameService(1, "Para sistemas, tecle 1.");
+    });
+  });
+
+  describe("invalid and missing keys", () => {
+    it("main menu: an invalid key is announced and the menu repeats; silence repeats, then a polite end", async () => {
+      const caller = new ScriptedCaller().on("main-menu").press("9");
+      const call = await dial(ivr, { caller });
+      expect(call.heard).toEqual(["greeting", "main-menu", "invalid-option", "main-menu", "no-input", "main-menu", "no-input-end", "goodbye"]);
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "main-menu" });
+    });
+
+    it("service and sub-menu: invalid keys and silence, then the caller picks", async () => {
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
+        .on("menu-footer").press("9")
+        .on("menu-footer").listen()
+        .on("menu-footer").press("2")
+        .on("menu-footer").press("8")
+        .on("menu-footer").press("1")
+        .on("protocol-repeat").listen();
+      const call = await dial(ivr, { caller });
+      const menuPrompts = call.heard.filter((p) => ["invalid-option", "no-input", "service-menu", "sub-menu"].includes(p));
+      expect(menuPrompts).toEqual(["service-menu", "invalid-option", "service-menu", "no-input", "service-menu", "sub-menu", "invalid-option", "sub-menu"]);
+      expect(call.variables.URA_RESULT).toBe("ticket");
+      expect(call.heard.at(-1)).toBe("goodbye");
+    });
+
+    it("digit entry: silence at the user code prompt repeats it, then ends politely", async () => {
+      const caller = new ScriptedCaller().on("main-menu").press("1");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.slice(2)).toEqual(["ask-user-code", "no-input", "ask-user-code", "no-input", "ask-user-code", "no-input-end", "goodbye"]);
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "user-code" });
+    });
+
+    it("'*' at the user code prompt goes back to the main menu", async () => {
+      const caller = new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("*").on("main-menu").press("2").on("ask-user-code").hangup();
+      const call = await dial(ivr, { caller });
+      expect(call.heard).toEqual(["greeting", "main-menu", "ask-user-code", "main-menu", "ask-user-code"]);
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "user-code" });
+    });
+  });
+
+  describe("ticket status", () => {
+    const status = (protocol: string) => byCode(new ScriptedCaller().on("main-menu").press("2")).on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2");
+
+    it("the caller's own ticket: status and last update", async () => {
+      const protocol = await backend.ticketFor("1234");
+      const call = await dial(ivr, { caller: status(protocol) });
+      const i = call.heard.indexOf("status-open");
+      expect(i).toBeGreaterThan(0);
+      expect(call.heard[i + 1]).toBe("updated-at");
+      expect(call.heard.slice(i + 2, call.heard.indexOf("status-more")).length).toBeGreaterThanOrEqual(2);
+      expect(call.variables.URA_RESULT).toBe("status");
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "status", step: "status", userCode: "1234" });
+    });
+
+    it("someone else's ticket sounds exactly like an unknown one", async () => {
+      const theirs = await backend.ticketFor("5678");
+      const other = await dial(ivr, { caller: status(theirs).on("ask-ticket-number", 2).press("1#") });
+      const unknown = await dial(ivr, { caller: status("99999999").on("ask-ticket-number", 2).press("1#") });
+      for (const call of [other, unknown]) {
+        expect(call.heard.filter((p) => p.startsWith("status-"))).toEqual([]);
+        expect(call.heard.slice(-3)).toEqual(["ticket-not-found", "too-many-tries", "goodbye"]);
+      }
+      expect(other.heard).toEqual(unknown.heard);
+    });
+  });
+
+  describe("technician", () => {
+    it("in business hours: URA_RESULT=transfer and back to the dialplan", async () => {
+      const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("3") });
+      expect(call.heard).toEqual(["greeting", "main-menu", "transferring"]);
+      expect(call.variables.URA_RESULT).toBe("transfer");
+      expect(call.agiStatus).toBe("SUCCESS");
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "technician" });
+    });
+
+    it("out of hours: says when it opens (tomorrow at eight) and offers to open a ticket", async () => {
+      await backend.setHours("closed");
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("0").on("offer-ticket").press("1"))
+        .on("menu-footer").press("1")
+        .on("menu-footer").press("2")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.slice(2, 7)).toEqual(["closed-now", "opens-at", "tomorrow", "at-hour-8", "offer-ticket"]);
+      expect(call.variables.URA_RESULT).toBe("ticket");
+    });
+
+    it("on a holiday: says so and when it opens; declining the ticket ends the call", async () => {
+      await backend.setHours("holiday");
+      const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("3").on("offer-ticket").press("2") });
+      expect(call.heard).toEqual(["greeting", "main-menu", "closed-holiday", "opens-at", "tomorrow", "at-hour-8", "offer-ticket", "goodbye"]);
+      expect(call.variables.URA_RESULT).toBe("abandoned");
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "technician-closed" });
+    });
+  });
+
+  describe("TTS failing", () => {
+    it("the name falls back to the user code read digit by digit, menu options to 'opção N'", async () => {
+      speech.mode = "fail";
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
+        .on("confirm-code-prefix").listen()
+        .on("menu-footer").press("1")
+        .on("menu-footer").press("1")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller });
+      const i = call.heard.indexOf("confirm-code-prefix");
+      expect(call.heard.slice(i, i + 6)).toEqual(["confirm-code-prefix", "digit-1", "digit-2", "digit-3", "digit-4", "confirm-name"]);
+      const menu = call.heard.indexOf("service-menu");
+      expect(call.heard.slice(menu + 1, menu + 5)).toEqual(["option", "digit-1", "option", "digit-2"]);
+      expect(call.variables.URA_RESULT).toBe("ticket");
+    });
+  });
+
+  describe("hang-up", () => {
+    it("at every command of the happy path: a ticket only if its creation finished, and the call row says where", async () => {
+      const happy = () =>
+        byCode(new ScriptedCaller().on("main-menu").press("1"))
+          .on("menu-footer").press("2")
+          .on("menu-footer").press("2")
+          .on("protocol-repeat").press("2");
+      const reference = await dial(ivr, { caller: happy() });
+      const created = reference.commands.findIndex((c) => c.line === 'SET VARIABLE URA_RESULT "ticket"');
+      expect(created).toBeGreaterThan(0);
+      const steps = new Set<string>();
+      for (let i = 0; i < reference.commands.length; i++) {
+        const id = uniqueId();
+        const before = (await backend.tickets()).length;
+        const call = await dial(ivr, { caller: happy(), uniqueId: id, hangupBeforeCommand: i });
+        expect(call.agiStatus).toBe("HANGUP");
+        expect(call.closedBy).toBe("server");
+        const after = (await backend.tickets()).length;
+        expect(after - before, `hang-up before command ${i}`).toBe(i >= created ? 1 : 0);
+        const row = await backend.callRecord(id);
+        expect(row, `call row after a hang-up before command ${i}`).not.toBeNull();
+        expect(row!.outcome).toBe(i >= created ? "ticket" : "abandoned");
+        steps.add(row!.step ?? "");
+      }
+      expect([...steps]).toEqual(expect.arrayContaining(["greeting", "main-menu", "user-code", "otp", "confirm-name", "service-menu", "protocol"]));
+    });
+  });
+
+  describe("step scripts, chained as a FreePBX IVR chains them", () => {
+    it("ura/identify then ura/ticket?service=2.3 on the same channel", async () => {
+      const id = uniqueId();
+      const first = await dial(ivr, { script: "ura/identify", uniqueId: id, caller: byCode(new ScriptedCaller()) });
+      expect(first.variables).toMatchObject({ URA_RESULT: "identified", URA_USER: "1234" });
+      expect(first.heard.at(-1)).toBe("confirm-name");
+      const second = await dial(ivr, {
+        script: "ura/ticket?service=2.3",
+        uniqueId: id,
+        variables: first.variables,
+        caller: new ScriptedCaller().on("protocol-repeat").press("2"),
+      });
+      expect(second.heard[0]).toBe("ticket-opened");
+      expect(second.variables.URA_RESULT).toBe("ticket");
+      expect((await ticketsOf("1234")).find((t) => t.protocol === second.variables.URA_TICKET)?.serviceId).toBe(203);
+      expect(await backend.callRecord(id)).toMatchObject({ outcome: "ticket", step: "protocol" });
+    });
+
+    it("ura/ticket without a verified user, or with URA_USER forged by the dialplan, refuses", async () => {
+      const none = await dial(ivr, { script: "ura/ticket?service=2.3" });
+      const forged = await dial(ivr, { script: "ura/ticket?service=2.3", variables: { URA_USER: "1234", URA_AUTH: "x".repeat(32) } });
+      const otherCall = await dial(ivr, { script: "ura/ticket?service=2.3", variables: identifiedVariables("another.call", "1234") });
+      for (const call of [none, forged, otherCall]) {
+        expect(call.variables).toMatchObject({ URA_RESULT: "error", URA_ERROR: "needs-identify" });
+        expect(call.heard).toEqual([]);
+      }
+    });
+
+    it("ura/ticket?service=2 plays the sub-menu; ura/status and ura/hours work alone", async () => {
+      const id = uniqueId();
+      const vars = identifiedVariables(id, "1234");
+      const menu = await dial(ivr, { script: "ura/ticket?service=2", uniqueId: id, variables: vars, caller: new ScriptedCaller().on("menu-footer").press("1").on("protocol-repeat").press("2") });
+      expect(menu.heard[0]).toBe("sub-menu");
+      expect(menu.variables.URA_RESULT).toBe("ticket");
+
+      const protocol = await backend.ticketFor("1234");
+      const status = await dial(ivr, { script: "ura/status", uniqueId: id, variables: vars, caller: new ScriptedCaller().on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2") });
+      expect(status.heard).toContain("status-open");
+      expect(status.variables.URA_RESULT).toBe("status");
+
+      const hours = await dial(ivr, { script: "ura/hours" });
+      expect(hours.heard).toEqual(["transferring"]);
+      expect(hours.variables.URA_RESULT).toBe("transfer");
+
+      const back = await dial(ivr, { script: "ura/status", variables: identifiedVariables("9.9", "1234"), uniqueId: "9.9", caller: new ScriptedCaller().on("ask-ticket-number").press("*") });
+      expect(back.variables.URA_RESULT).toBe("back");
+    });
+  });
+}

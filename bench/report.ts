@@ -1,0 +1,52 @@
+import type { BenchReport } from "./run.js";
+import type { Summary } from "./stats.js";
+
+const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
+const pad = (s: string, n: number) => s.padStart(n);
+
+function row(label: string, s: Summary): string {
+  return `  ${label.padEnd(28)}${pad(f(s.p50), 9)}${pad(f(s.p95), 9)}${pad(f(s.p99), 9)}${pad(f(s.max), 9)}${pad(f(s.mean), 9)}${pad(String(s.n), 10)}`;
+}
+
+/** The plain-text table `npm run bench` prints. */
+export function formatReport(r: BenchReport): string {
+  const s = r.service;
+  const fl = r.floor;
+  const lines: string[] = [];
+  lines.push("");
+  lines.push(`ura-chamados bench — ${r.scenario}, C=${r.options.calls}, ${r.options.durationS} s, ${r.options.db}, ${r.machine.cpus} CPUs, node ${r.machine.node}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  lines.push("");
+  lines.push(`  ${"ms".padEnd(28)}${pad("p50", 9)}${pad("p95", 9)}${pad("p99", 9)}${pad("max", 9)}${pad("mean", 9)}${pad("n", 10)}`);
+  lines.push(row("think / AGI command", s.think));
+  if (fl) lines.push(row("  floor, same commands", fl.think));
+  if (r.ratio) lines.push(`  ${"  ratio to the floor".padEnd(28)}${pad(`${f(r.ratio.p50, 1)}×`, 9)}${pad(`${f(r.ratio.p95, 1)}×`, 9)}${pad(`${f(r.ratio.p99, 1)}×`, 9)}${pad("", 9)}${pad(`${f(r.ratio.mean, 1)}×`, 9)}`);
+  lines.push(row("think / call (sum)", s.callThink));
+  if (fl) lines.push(row("  floor", fl.callThink));
+  lines.push(row("commands / call", s.commandsPerCall));
+  lines.push(row("caller-perceived / call", s.perceived));
+  lines.push("");
+  lines.push(`  calls completed      ${s.completed} in ${f(s.elapsedS, 1)} s = ${f(s.callsPerSecond, 1)}/s${fl ? `   (floor: ${f(fl.callsPerSecond, 1)}/s)` : ""}`);
+  lines.push(`  errors               ${s.errors}${s.errors ? `  ${JSON.stringify(s.errorReasons)}` : ""}`);
+  lines.push(`  service CPU          ${f(s.proc.cpuPercent, 0)} % of one core${fl ? `   (floor: ${f(fl.proc.cpuPercent, 0)} %)` : ""}`);
+  lines.push(`  emulator CPU         ${f(s.emulatorCpuPercent, 0)} % of one core${fl ? `   (floor run: ${f(fl.emulatorCpuPercent, 0)} %)` : ""}  (the bench process: near 100 % it is what limits calls/s)`);
+  const others = (w: { machineCpuPercent: number; cpuPercent: number }, emu: number) => w.machineCpuPercent - w.cpuPercent - emu;
+  lines.push(
+    `  machine CPU          ${f(s.proc.machineCpuPercent, 0)} % of ${r.machine.cpus * 100} %: other processes took ${f(others(s.proc, s.emulatorCpuPercent), 0)} %${fl ? `   (floor run: ${f(others(fl.proc, fl.emulatorCpuPercent), 0)} %)` : ""}; load average before ${r.machine.loadBefore.map((x) => x.toFixed(1)).join(" ")}`,
+  );
+  lines.push(`  service CPU / call   ${f((s.proc.cpuPercent * 10) / s.callsPerSecond, 2)} ms${fl ? `   (floor: ${f((fl.proc.cpuPercent * 10) / fl.callsPerSecond, 2)} ms)` : ""}`);
+  lines.push(`  service RSS          idle ${f(s.idleRssMb, 1)} MB, under load mean ${f(s.proc.rssMeanMb, 1)} / max ${f(s.proc.rssMaxMb, 1)} MB  → ${f(s.rssPerCallKb, 1)} kB per concurrent call`);
+  if (r.tickets) {
+    const t = r.tickets;
+    lines.push(`  tickets              ${t.tickets} for ${t.completedCalls} completed calls: ${t.completedWithTicket} with one, ${t.completedWithoutTicket} without, ${t.duplicateCallIds} duplicated, ${t.fromOtherCalls} from calls that did not complete`);
+  }
+  if (s.coarseSamples) lines.push(`  (${s.coarseSamples} think times from the emulator's 1 ms clock: the wire tap missed them)`);
+  lines.push("");
+  lines.push("  slowest steps (think before the command, ms)     p50      p95      max");
+  for (const st of [...s.byStep].sort((a, b) => b.think.p95 - a.think.p95).slice(0, 8)) {
+    lines.push(`    ${st.step.slice(0, 44).padEnd(44)}${pad(f(st.think.p50), 9)}${pad(f(st.think.p95), 9)}${pad(f(st.think.max), 9)}`);
+  }
+  lines.push("");
+  lines.push(r.errors.length ? `  FAILED: ${r.errors.join("; ")}` : "  OK: no errors");
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,133 @@
+import type { Caller, CallerAction, PromptEvent } from "../src/emulator/asterisk-emulator.js";
+import type { CallPlan } from "./load.js";
+import type { OutboxReader } from "./outbox.js";
+
+/** A test user: what the caller types and where the one-time code goes. */
+export interface BenchUser {
+  code: string;
+  name: string;
+  /** Registered mobile (E.164): the outbox is keyed by it. */
+  phone: string;
+  /** The number the call comes from: an extension registered to nobody, so the flow asks for the code. */
+  callerId: string;
+}
+
+/** Names are shared by many users so a pre-warmed TTS cache covers them all (a name is synthesised once). */
+const FIRST = ["Ana", "Bruno", "Carla", "Diego", "Elaine", "Fábio", "Gabriela", "Hugo", "Isabela", "João"];
+const LAST = ["Silva", "Souza", "Oliveira", "Pereira", "Costa"];
+export const BENCH_NAMES = FIRST.flatMap((f) => LAST.map((l) => `${f} ${l}`));
+
+export function benchUsers(n: number): BenchUser[] {
+  return Array.from({ length: n }, (_, i) => ({
+    code: String(700000 + i),
+    name: BENCH_NAMES[i % BENCH_NAMES.length]!,
+    // +55 45 9xxxx-xxxx: a valid Brazilian mobile, distinct per user (per-number hourly caps).
+    phone: `+55459${String(80000000 + i).padStart(8, "0")}`,
+    callerId: String(30000 + i),
+  }));
+}
+
+/** Users handed out one call at a time: nobody is in two calls at once (a new code would void the other's). */
+export class UserPool {
+  private readonly free: BenchUser[];
+  constructor(users: BenchUser[]) {
+    this.free = [...users];
+  }
+  take(): BenchUser {
+    const u = this.free.shift();
+    if (!u) throw new Error("user pool exhausted: more concurrent calls than test users");
+    return u;
+  }
+  give(u: BenchUser): void {
+    this.free.push(u);
+  }
+}
+
+export interface Scenario {
+  name: "placeholder" | "open-ticket" | "api-missing";
+  /** URA_RESULT a successful call ends with. */
+  expectedResult: string;
+  plan(seq: number): CallPlan;
+}
+
+/** The placeholder `ura` script (greeting, goodbye, URA_RESULT=abandoned): listens and waits. */
+export function placeholderScenario(): Scenario {
+  const listener: Caller = { react: (): CallerAction => ({ kind: "listen" }) };
+  return {
+    name: "placeholder",
+    expectedResult: "abandoned",
+    plan: () => ({ callerId: "30000", caller: listener }),
+  };
+}
+
+/**
+ * The open-ticket path, answered at once (every key pressed 0 ms into its prompt): main menu 1,
+ * user code, the one-time code read from the outbox, name confirmed, a service, a sub-service,
+ * protocol heard (no repeat). Prompt ids are those of the flow in src/ivr and
+ * sounds/prompts.pt-BR.txt.
+ */
+export function openTicketScenario(pool: UserPool, outbox: OutboxReader, keys: OpenTicketKeys = DEFAULT_KEYS): Scenario {
+  return {
+    name: "open-ticket",
+    expectedResult: "ticket",
+    plan: () => {
+      const user = pool.take();
+      const since = Date.now();
+      return {
+        callerId: user.callerId,
+        caller: new OpenTicketCaller(user, outbox, since, keys),
+        release: () => pool.give(user),
+      };
+    },
+  };
+}
+
+/**
+ * What the caller presses, by prompt id: the prompt that asks the question (the last part of a
+ * menu, played with GET DATA), at 0 ms into it. A list is used in order (the service menu, then the
+ * sub-menu, both end on `menu-footer`). `{code}` is the user code, `{otp}` the one-time code.
+ */
+export interface OpenTicketKeys {
+  byPrompt: Record<string, string[]>;
+}
+
+export const DEFAULT_KEYS: OpenTicketKeys = {
+  byPrompt: {
+    "main-menu": ["1"],
+    "ask-user-code": ["{code}#"],
+    "ask-otp": ["{otp}#"],
+    "confirm-name": ["1"],
+    // "Computador" (2), then "Formatação" (1): a two-level path of the seed catalogue.
+    "menu-footer": ["2", "1"],
+    "menu-footer-no-repeat": ["2", "1"],
+    "protocol-repeat": ["2"],
+  },
+};
+
+export class OpenTicketCaller implements Caller {
+  private readonly used = new Map<string, number>();
+
+  constructor(
+    private readonly user: BenchUser,
+    private readonly outbox: OutboxReader,
+    private readonly since: number,
+    private readonly keys: OpenTicketKeys,
+  ) {}
+
+  async react(event: PromptEvent): Promise<CallerAction> {
+    const list = this.keys.byPrompt[event.prompt];
+    if (list === undefined) return { kind: "listen" };
+    // Both footers count as one menu position.
+    const slot = event.prompt.startsWith("menu-footer") ? "menu-footer" : event.prompt;
+    const n = this.used.get(slot) ?? 0;
+    this.used.set(slot, n + 1);
+    const template = list[Math.min(n, list.length - 1)]!;
+    let keys = template.replace("{code}", this.user.code);
+    if (keys.includes("{otp}")) {
+      const otp = await this.outbox.codeFor(this.user.phone, this.since - 5);
+      if (otp === null) return { kind: "hangup" };
+      keys = keys.replace("{otp}", otp);
+    }
+    return { kind: "press", keys, atMs: 0 };
+  }
+}

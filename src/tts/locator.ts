@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ConfigError, dataPath, soundsDir, type Settings } from "../config/index.js";
 import type { AudioKind, AudioLocator } from "./types.js";
 

@@ -2,6 +2,7 @@ import type { CliCommand } from "../command.js";
 import { command as api } from "./api.js";
 import { command as call } from "./call.js";
 import { command as config } from "./config.js";
+import { command as doctor } from "./doctor.js";
 import { command as ivr } from "./ivr.js";
 import { command as migrate } from "./migrate.js";
 import { command as purge } from "./purge.js";
@@ -24,4 +25,5 @@ export const commands: CliCommand[] = [
   sounds,
   call,
   config,
+  doctor,
 ];

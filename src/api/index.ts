@@ -6,6 +6,7 @@ import type { Settings } from "../config/index.js";
 import { systemClock, type Clock, type CodeGenerator, type Store } from "../domain/index.js";
 import { IpAllowList } from "../shared/ip-allow-list.js";
 import { maskPhone } from "../shared/privacy.js";
+import { REDACTED_PATHS } from "../shared/logger.js";
 import type { MessageSender } from "../whatsapp/sender.js";
 import { createTokenChecker, resolveApiTokens, type ApiTokenSpec } from "./auth.js";
 import type { ApiContext } from "./context.js";
@@ -49,29 +50,9 @@ function apiLogger(logger: Logger): Logger {
     { component: "api" },
     {
       redact: {
-        // A child's redact list replaces its parent's, so this repeats src/shared/logger.ts's and adds
+        // A child's redact list replaces its parent's, so it starts from the process logger's and adds
         // the API's own: headers (Authorization) and the SQL text mysql2 attaches to its errors.
-        paths: [
-          "req.headers",
-          "headers",
-          "authorization",
-          "*.authorization",
-          "token",
-          "*.token",
-          "secret",
-          "*.secret",
-          "code",
-          "*.code",
-          "otp",
-          "*.otp",
-          "password",
-          "*.password",
-          "message",
-          "text",
-          "*.text",
-          "err.sql",
-          "err.parameters",
-        ],
+        paths: [...REDACTED_PATHS, "req.headers", "headers", "*.authorization", "*.text", "err.sql", "err.parameters"],
         censor: "[redacted]",
       },
       serializers: {

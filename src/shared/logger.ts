@@ -1,5 +1,24 @@
 import pino, { type Logger } from "pino";
 
+/** Log fields that may hold a secret, a one-time code or a message text: never written. */
+export const REDACTED_PATHS = [
+  "req.headers.authorization",
+  "headers.authorization",
+  "authorization",
+  "token",
+  "*.token",
+  "secret",
+  "*.secret",
+  "code",
+  "*.code",
+  "otp",
+  "*.otp",
+  "password",
+  "*.password",
+  "message",
+  "text",
+] as const;
+
 /**
  * The process logger. Redaction is configured once, here, so secrets and one-time codes never
  * reach a log line by accident (STYLE.md §8); phone numbers are masked where they are logged.
@@ -9,23 +28,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       redact: {
-        paths: [
-          "req.headers.authorization",
-          "headers.authorization",
-          "authorization",
-          "token",
-          "*.token",
-          "secret",
-          "*.secret",
-          "code",
-          "*.code",
-          "otp",
-          "*.otp",
-          "password",
-          "*.password",
-          "message",
-          "text",
-        ],
+        paths: [...REDACTED_PATHS],
         censor: "[redacted]",
       },
     },

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startAgiServer } from "../support/agi-server.js";
+import { freePort } from "../support/processes.js";
 import { placeCall, type Caller, type CallerAction } from "../support/asterisk-emulator.js";
 import { eventually, RawAsterisk, settled, sleep } from "./helpers.js";
 
@@ -116,15 +116,3 @@ describe("graceful drain", () => {
     }
   }, 30_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -1,0 +1,317 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { posix } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { commands } from "../../src/cli/commands/index.js";
+import { loadSettings, settingsSchema, type Settings } from "../../src/config/index.js";
+import { IpAllowList } from "../../src/shared/ip-allow-list.js";
+import { audioLocatorFromSettings } from "../../src/tts/index.js";
+
+/**
+ * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked for what would
+ * break them quietly: a setting name the schema does not have (ura would ignore it and run on its
+ * default), a value the schema refuses, ports and addresses that do not line up with the dialplan
+ * and with each other, health checks on routes that do not exist, a command the CLI does not have.
+ */
+
+const SETTINGS = new Set(Object.keys(settingsSchema.shape));
+const raw = readFileSync("docker-compose.yml", "utf8");
+
+/** What an operator would export; the test addresses stand for the PBX and this host. */
+const DEPLOY_ENV: Record<string, string> = {
+  DEPLOY_PBX_ADDRESS: "10.0.0.20",
+  DEPLOY_HOST_ADDRESS: "10.0.0.5",
+  DEPLOY_MYSQL_PASSWORD: "dbSecret123",
+  DEPLOY_MYSQL_ROOT_PASSWORD: "rootSecret456",
+  DEPLOY_WHATSAPP_TOKEN: "waToken789",
+};
+
+/** Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$. */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (match, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+    if (match === "$$") return "$";
+    const value = env[name!];
+    const unset = value === undefined || (op?.startsWith(":") === true && value === "");
+    if (op === undefined) return value ?? "";
+    if (op.endsWith("-")) return unset ? arg! : value!;
+    if (unset) throw new Error(`required variable ${name}: ${arg}`);
+    return value!;
+  });
+}
+
+interface Service {
+  image?: string;
+  build?: { context: string; target?: string };
+  environment?: Record<string, string | number | boolean | null>;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[]; interval?: string; start_period?: string };
+  depends_on?: Record<string, { condition: string }>;
+  stop_grace_period?: string;
+  networks?: Record<string, { ipv4_address?: string } | null>;
+}
+interface Compose {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+  networks: Record<string, { ipam?: { config: { subnet: string }[] } }>;
+}
+
+const compose = parse(interpolate(raw, DEPLOY_ENV)) as Compose;
+const { ura, whatsapp, mysql } = compose.services as Record<"ura" | "whatsapp" | "mysql", Service>;
+
+function envOf(service: Service): Record<string, string> {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v === null ? "" : String(v)]));
+}
+function settingsOf(service: Service): Settings {
+  return loadSettings({ env: envOf(service), envFile: false });
+}
+function seconds(duration: string): number {
+  const m = /^(\d+)(ms|s|m)$/.exec(duration);
+  if (!m) throw new Error(`duration ${duration}`);
+  return Number(m[1]) * (m[2] === "ms" ? 0.001 : m[2] === "m" ? 60 : 1);
+}
+/** "HOST:CONTAINER" or "IP:HOST:CONTAINER" → [host, container]. */
+function published(service: Service): [number, number][] {
+  return (service.ports ?? []).map((p) => {
+    const parts = p.replace(/\/tcp$/, "").split(":");
+    return [Number(parts.at(-2)), Number(parts.at(-1))];
+  });
+}
+
+// ── the Dockerfile, read as stages ───────────────────────────────────────────────────────────────
+interface Stage {
+  name: string;
+  from: string;
+  lines: string[];
+}
+const dockerfile = readFileSync("Dockerfile", "utf8").replace(/\\\n/g, " ");
+const stages: Stage[] = [];
+const args: Record<string, string> = {};
+for (const line of dockerfile.split("\n").map((l) => l.trim())) {
+  if (line === "" || line.startsWith("#")) continue;
+  const arg = /^ARG (\w+)=(\S+)$/.exec(line);
+  if (arg && stages.length === 0) args[arg[1]!] = arg[2]!;
+  const from = /^FROM (\S+)(?: AS (\S+))?$/i.exec(line);
+  if (from) stages.push({ name: from[2] ?? String(stages.length), from: from[1]!.replace(/\$\{(\w+)\}/, (_m, a: string) => args[a] ?? ""), lines: [] });
+  else stages.at(-1)?.lines.push(line);
+}
+/** A stage's lines with those of the stages it is built FROM first. */
+function chain(name: string): string[] {
+  const stage = stages.find((s) => s.name === name);
+  if (!stage) throw new Error(`no stage ${name}`);
+  return stages.some((s) => s.name === stage.from) ? [...chain(stage.from), ...stage.lines] : stage.lines;
+}
+function execForm(lines: string[], instruction: "CMD" | "ENTRYPOINT"): string[] {
+  const line = lines.filter((l) => l.startsWith(`${instruction} `)).at(-1);
+  if (!line) return [];
+  return JSON.parse(line.slice(instruction.length + 1)) as string[];
+}
+
+describe("docker-compose.yml", () => {
+  it("needs the DEPLOY_* variables, and none of them is mistaken for a ura setting", () => {
+    const names = new Set([...raw.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
+    for (const name of names) {
+      expect(name, "compose-level variables are DEPLOY_*").toMatch(/^DEPLOY_/);
+      expect(SETTINGS.has(name)).toBe(false);
+    }
+    for (const required of Object.keys(DEPLOY_ENV)) {
+      const without = { ...DEPLOY_ENV };
+      delete without[required];
+      expect(() => interpolate(raw, without), required).toThrow(required);
+    }
+  });
+
+  it("names only real settings in the environment of ura and whatsapp", () => {
+    for (const [name, service] of [["ura", ura], ["whatsapp", whatsapp]] as const) {
+      const keys = Object.keys(service.environment ?? {});
+      expect(keys.length, name).toBeGreaterThan(3);
+      for (const key of keys) expect(SETTINGS.has(key), `${name}: ${key} is not in src/config/schema.ts`).toBe(true);
+    }
+    // mysql's are the official image's own variables.
+    for (const key of Object.keys(mysql.environment ?? {})) {
+      expect(["MYSQL_DATABASE", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"]).toContain(key);
+    }
+  });
+
+  it("gives values the settings schema accepts (loadSettings does not throw)", () => {
+    const s = settingsOf(ura);
+    expect(s).toMatchObject({ DB_DRIVER: "mysql", SENDER_DRIVER: "venom", AUDIO_MODE: "http", TTS_ENGINE: "espeak", AGI_HOST: "0.0.0.0", API_HOST: "0.0.0.0" });
+    const w = settingsOf(whatsapp);
+    expect(w).toMatchObject({ WHATSAPP_HOST: "0.0.0.0", CHROMIUM_PATH: "/usr/bin/chromium" });
+    // Start-up's own check of the audio URL, and what Asterisk is handed.
+    expect(audioLocatorFromSettings(s).reference("prompts", "greeting")).toBe(`http://${DEPLOY_ENV.DEPLOY_HOST_ADDRESS}:8080/audio/prompts/greeting.sln`);
+  });
+
+  it("publishes the AGI port the dialplan connects to, and the API port", () => {
+    const s = settingsOf(ura);
+    const conf = readFileSync("asterisk-dialplan/extensions_custom.conf", "utf8");
+    const agi = /Set\(URA_AGI=agi:\/\/[^:/]+:(\d+)\)/.exec(conf);
+    expect(agi, "URA_AGI in extensions_custom.conf").not.toBeNull();
+    const ports = published(ura);
+    expect(ports).toContainEqual([Number(agi![1]), s.AGI_PORT]);
+    expect(ports).toContainEqual([s.API_PORT, s.API_PORT]);
+    // The audio URL Asterisk fetches is the published API port.
+    expect(new URL(s.AUDIO_HTTP_BASE_URL).port).toBe(String(s.API_PORT));
+    // mysql and whatsapp stay on the compose network.
+    expect(mysql.ports ?? []).toEqual([]);
+    expect(whatsapp.ports ?? []).toEqual([]);
+  });
+
+  it("wires the services to each other: database, WhatsApp sender, allow-lists", () => {
+    const s = settingsOf(ura);
+    const w = settingsOf(whatsapp);
+    const db = new URL(s.DATABASE_URL);
+    const m = envOf(mysql);
+    expect([db.protocol, db.hostname, db.port || "3306", db.pathname]).toEqual(["mysql:", "mysql", "3306", `/${m.MYSQL_DATABASE}`]);
+    expect([db.username, db.password]).toEqual([m.MYSQL_USER, m.MYSQL_PASSWORD]);
+
+    const wa = new URL(s.WHATSAPP_URL);
+    expect([wa.hostname, Number(wa.port)]).toEqual(["whatsapp", w.WHATSAPP_PORT]);
+    expect(s.WHATSAPP_TOKEN).not.toBe("");
+    expect(s.WHATSAPP_TOKEN).toBe(w.WHATSAPP_TOKEN);
+    const uraAddress = ura.networks?.ura?.ipv4_address;
+    expect(uraAddress).toBeDefined();
+    expect(new IpAllowList(w.WHATSAPP_ALLOWED_CLIENTS).allows(uraAddress)).toBe(true);
+    const subnet = compose.networks.ura!.ipam!.config[0]!.subnet.split("/");
+    expect(new IpAllowList([subnet.join("/")]).allows(uraAddress)).toBe(true);
+
+    // The PBX may open AGI sessions and fetch audio; the in-container IVR and the health check use loopback.
+    expect(new IpAllowList(s.AGI_ALLOWED_PEERS).allows(DEPLOY_ENV.DEPLOY_PBX_ADDRESS)).toBe(true);
+    const api = new IpAllowList(s.API_ALLOWED_CLIENTS);
+    expect(api.allows(DEPLOY_ENV.DEPLOY_PBX_ADDRESS)).toBe(true);
+    expect(api.allows("127.0.0.1")).toBe(true);
+    expect(new IpAllowList(s.AGI_ALLOWED_PEERS).allows("192.0.2.1")).toBe(false);
+
+    expect(ura.depends_on?.mysql?.condition).toBe("service_healthy");
+  });
+
+  it("keeps data, sounds, the WhatsApp session and the database on declared volumes", () => {
+    const s = settingsOf(ura);
+    const w = settingsOf(whatsapp);
+    const mounts = (service: Service) => new Map((service.volumes ?? []).map((v) => v.split(":") as [string, string]).map(([src, dst]) => [dst, src]));
+    const expected: [Service, string][] = [
+      [ura, s.DATA_DIR],
+      [ura, s.SOUNDS_DIR],
+      [whatsapp, w.WHATSAPP_SESSION_DIR],
+      [mysql, "/var/lib/mysql"],
+    ];
+    for (const [service, dir] of expected) {
+      const volume = mounts(service).get(dir.trim());
+      expect(volume, `a volume at ${dir}`).toBeDefined();
+      expect(Object.keys(compose.volumes), volume).toContain(volume);
+    }
+    for (const service of Object.values(compose.services)) {
+      for (const [, src] of mounts(service)) if (!src.startsWith(".") && !src.startsWith("/")) expect(Object.keys(compose.volumes)).toContain(src);
+    }
+  });
+
+  it("lets calls in progress finish before Docker kills ura", () => {
+    const s = settingsOf(ura);
+    expect(seconds(ura.stop_grace_period ?? "10s") * 1000).toBeGreaterThan(s.AGI_DRAIN_TIMEOUT_MS);
+  });
+});
+
+describe("health checks", () => {
+  const route = (file: string) => readFileSync(file, "utf8").includes(`app.get("/health"`);
+
+  it("every service has one; ura's and whatsapp's call the real /health routes on their ports", () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.healthcheck?.test?.[0], name).toMatch(/^CMD/);
+    }
+    expect(route("src/api/index.ts")).toBe(true);
+    expect(route("src/whatsapp/server.ts")).toBe(true);
+    expect(ura.healthcheck!.test.join(" ")).toContain(`http://127.0.0.1:${settingsOf(ura).API_PORT}/health`);
+    expect(whatsapp.healthcheck!.test.join(" ")).toContain(`http://127.0.0.1:${settingsOf(whatsapp).WHATSAPP_PORT}/health`);
+  });
+
+  it("the node one-liners exit 0 on 200 and 1 on 503 or no answer", async () => {
+    let status = 200;
+    const server = createServer((req, res) => {
+      res.writeHead(req.url === "/health" ? status : 404).end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const run = async (test: string[], to: number): Promise<number> => {
+      const [, command, ...rest] = test;
+      expect(command).toBe("node");
+      const argv = rest.map((a) => a.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${to}`));
+      try {
+        await promisify(execFile)(process.execPath, argv, { timeout: 10_000 });
+        return 0;
+      } catch (err) {
+        return (err as { code?: number }).code ?? -1;
+      }
+    };
+    try {
+      for (const service of [ura, whatsapp]) {
+        status = 200;
+        expect(await run(service.healthcheck!.test, port)).toBe(0);
+        status = 503;
+        expect(await run(service.healthcheck!.test, port)).toBe(1);
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await run(ura.healthcheck!.test, port)).toBe(1); // nothing listening
+  });
+});
+
+describe("Dockerfile", () => {
+  const names = new Set(commands.map((c) => c.name));
+
+  it("builds on Node 20 / Debian bookworm-slim, with the targets compose asks for", () => {
+    for (const stage of stages) if (!stages.some((s) => s.name === stage.from)) expect(stage.from).toBe("node:20-bookworm-slim");
+    for (const service of [ura, whatsapp]) expect(stages.map((s) => s.name)).toContain(service.build?.target);
+    expect(stages.at(-1)!.name, "a plain `docker build .` gives the ura image").toBe("ura");
+  });
+
+  it("runs the compiled CLI with commands that exist: ura start and ura whatsapp", () => {
+    // Where tsc -p tsconfig.build.json puts src/cli/main.ts.
+    const build = JSON.parse(readFileSync("tsconfig.build.json", "utf8")) as { compilerOptions: { rootDir: string; outDir: string } };
+    const main = posix.join("/app", build.compilerOptions.outDir, posix.relative(build.compilerOptions.rootDir, "src/cli/main.ts").replace(/\.ts$/, ".js"));
+    for (const [target, command] of [["ura", "start"], ["whatsapp", "whatsapp"]] as const) {
+      const lines = chain(target);
+      expect(execForm(lines, "ENTRYPOINT"), target).toEqual(["node", main]);
+      const cmd = execForm(lines, "CMD");
+      expect(names.has(cmd[0]!), `${target}: ura ${cmd[0]}`).toBe(true);
+      expect(cmd, target).toEqual([command]);
+      expect(lines, target).toContain("USER node");
+    }
+    expect(chain("ura").some((l) => l.includes(main))).toBe(true); // the `ura` wrapper for docker compose exec
+  });
+
+  it("compiles with npm ci and npm run build, never downloading a browser", () => {
+    const build = chain("build");
+    const npmCi = build.findIndex((l) => /^RUN npm ci\b/.test(l));
+    const skip = build.findIndex((l) => /^ENV .*PUPPETEER_SKIP_DOWNLOAD=true/.test(l) && /PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=true/.test(l));
+    expect(npmCi).toBeGreaterThan(-1);
+    expect(skip, "PUPPETEER_SKIP_* set before npm ci").toBeGreaterThan(-1);
+    expect(skip).toBeLessThan(npmCi);
+    expect(build.some((l) => /^COPY .*\.puppeteerrc\.cjs/.test(l))).toBe(true);
+    expect(build.some((l) => /^RUN npm run build\b/.test(l))).toBe(true);
+    expect(readFileSync("Dockerfile", "utf8")).not.toMatch(/npm install\b/);
+  });
+
+  it("puts Chromium in the whatsapp image only, espeak-ng in the ura image", () => {
+    const installs = (target: string) => chain(target).filter((l) => /apt-get install/.test(l)).join(" ");
+    expect(installs("whatsapp")).toMatch(/\bchromium\b/);
+    expect(chain("whatsapp").some((l) => /^ENV .*PUPPETEER_SKIP_DOWNLOAD=true/.test(l))).toBe(true);
+    expect(chain("whatsapp").some((l) => /^ENV .*CHROMIUM_PATH=\/usr\/bin\/chromium/.test(l))).toBe(true);
+    expect(installs("ura")).toMatch(/\bespeak-ng\b/);
+    expect(installs("ura")).not.toMatch(/\bchromium\b/);
+  });
+
+  it("copies what dist/ looks for beside it, and .dockerignore keeps secrets and data out", () => {
+    const runtime = chain("ura");
+    for (const dir of ["sql", "sounds"]) expect(runtime, dir).toContain(`COPY ${dir} ./${dir}`);
+    const ignored = readFileSync(".dockerignore", "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    for (const secret of [".env", "*.local", "data", "node_modules", ".git"]) expect(ignored).toContain(secret);
+    for (const copied of ["src", "sql", "sounds", "package.json", "package-lock.json", ".puppeteerrc.cjs", "tsconfig.build.json", ".npmrc"]) {
+      expect(ignored, copied).not.toContain(copied);
+    }
+  });
+});

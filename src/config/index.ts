@@ -46,8 +46,14 @@ function describeIssues(error: z.ZodError, input: Record<string, string>): strin
   return error.issues.map((issue) => {
     const name = String(issue.path[0] ?? "?");
     const got = input[name];
-    return `${name}: ${issue.message}${got === undefined ? "" : ` (got ${JSON.stringify(got)})`}`;
+    return `${name}: ${issue.message}${got === undefined ? "" : ` (got ${shown(name, got)})`}`;
   });
+}
+
+/** A rejected value as it may be printed: secrets are never echoed, only their length. */
+function shown(name: string, value: string): string {
+  if (/TOKEN|SECRET|PASSWORD/.test(name)) return `${value.length} characters, not shown`;
+  return JSON.stringify(value.replace(/^(\w+:\/\/[^:/@\s]*:)[^@/\s]*@/, "$1***@"));
 }
 
 /** Absolute path of a file under DATA_DIR, or of an explicit setting when it is non-empty. */

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { parseApiTokens } from "../shared/api-tokens.js";
+import { IpAllowList } from "../shared/ip-allow-list.js";
 
 /**
  * Every setting of ura-chamados, in one place. Each entry is read from the environment variable
@@ -25,6 +27,28 @@ const list = z.string().transform((s) =>
 
 const port = int(1, 65535);
 
+/** A list of IPs/CIDR ranges, checked now rather than when the first connection arrives. */
+const addressList = list.superRefine((entries, ctx) => {
+  try {
+    new IpAllowList(entries);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+  }
+});
+
+/** A secret that, when given, must be long enough to be one (empty = the documented fallback). */
+const optionalSecret = (min: number) =>
+  z.string().refine((s) => s === "" || s.length >= min, `expected at least ${min} characters (or empty)`);
+
+function validTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const settingsSchema = z.object({
   // ── general ────────────────────────────────────────────────────────────────
   LOG_LEVEL: z
@@ -33,6 +57,7 @@ export const settingsSchema = z.object({
     .describe("pino log level"),
   URA_TIMEZONE: z
     .string()
+    .refine(validTimeZone, "expected an IANA timezone such as America/Sao_Paulo")
     .default("America/Sao_Paulo")
     .describe("IANA timezone used to show dates and evaluate business hours (storage is UTC)"),
   DATA_DIR: z.string().default("./data").describe("where the embedded database, TTS cache and dev outbox live"),
@@ -40,7 +65,7 @@ export const settingsSchema = z.object({
   // ── FastAGI server (src/agi) ───────────────────────────────────────────────
   AGI_HOST: z.string().default("127.0.0.1").describe("address the FastAGI server listens on"),
   AGI_PORT: port.default(4573).describe("FastAGI port (agi://host:PORT/ura in the dialplan)"),
-  AGI_ALLOWED_PEERS: list
+  AGI_ALLOWED_PEERS: addressList
     .default(["127.0.0.1", "::1"])
     .describe("IPs or CIDR ranges allowed to open AGI connections (FastAGI has no authentication)"),
   AGI_COMMAND_TIMEOUT_MS: int(100, 3_600_000)
@@ -56,11 +81,18 @@ export const settingsSchema = z.object({
   API_PORT: port.default(8080).describe("HTTP API port"),
   API_TOKENS: z
     .string()
+    .superRefine((spec, ctx) => {
+      try {
+        parseApiTokens(spec);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message.replace(/^API_TOKENS: /, "") });
+      }
+    })
     .default("")
     .describe(
       "named bearer tokens: name:scope+scope:secret,… (scopes: ivr, admin, web). Empty: ura start makes random ones in DATA_DIR/api-tokens.local",
     ),
-  API_ALLOWED_CLIENTS: list
+  API_ALLOWED_CLIENTS: addressList
     .default(["127.0.0.1", "::1"])
     .describe("IPs or CIDR ranges allowed to call the API"),
   API_TRUST_PROXY: bool.default(false).describe("trust X-Forwarded-For from a reverse proxy"),
@@ -75,6 +107,7 @@ export const settingsSchema = z.object({
   SQLITE_PATH: z.string().default("").describe("SQLite file; empty = DATA_DIR/ura.sqlite"),
   DATABASE_URL: z
     .string()
+    .refine((u) => /^mysql:\/\/[^/\s]+/.test(u) && URL.canParse(u), "expected mysql://user:password@host:3306/database")
     .default("mysql://root@127.0.0.1:3306/ura")
     .describe("MySQL/MariaDB connection URL, used when DB_DRIVER=mysql"),
   DB_POOL_SIZE: int(1, 500).default(10).describe("MySQL connection pool size"),
@@ -82,8 +115,7 @@ export const settingsSchema = z.object({
   RETENTION_AUDIT_DAYS: int(1, 36_500).default(365).describe("days audit records are kept before `ura purge` deletes them (LGPD)"),
 
   // ── one-time codes ─────────────────────────────────────────────────────────
-  OTP_SECRET: z
-    .string()
+  OTP_SECRET: optionalSecret(32)
     .default("")
     .describe("HMAC key for stored one-time codes (≥32 chars); empty = generated once into DATA_DIR/otp-secret.local"),
   OTP_TTL_SECONDS: int(30, 600).default(300).describe("one-time code lifetime (NIST: never over 10 minutes)"),
@@ -107,7 +139,7 @@ export const settingsSchema = z.object({
   // ── WhatsApp sender service (ura whatsapp) ─────────────────────────────────
   WHATSAPP_HOST: z.string().default("127.0.0.1").describe("address the ura whatsapp service listens on"),
   WHATSAPP_PORT: port.default(8090).describe("port of the ura whatsapp service"),
-  WHATSAPP_ALLOWED_CLIENTS: list.default(["127.0.0.1", "::1"]).describe("IPs or CIDR ranges allowed to call the whatsapp service"),
+  WHATSAPP_ALLOWED_CLIENTS: addressList.default(["127.0.0.1", "::1"]).describe("IPs or CIDR ranges allowed to call the whatsapp service"),
   WHATSAPP_SESSION_DIR: z.string().default("").describe("venom session data; empty = DATA_DIR/whatsapp-session"),
   WHATSAPP_SESSION_NAME: z.string().default("ura").describe("venom session name"),
   CHROMIUM_PATH: z.string().default("/usr/bin/chromium").describe("Chromium binary venom-bot drives (Debian package chromium)"),
@@ -140,6 +172,13 @@ export const settingsSchema = z.object({
     .string()
     .default("")
     .describe("HMAC key signing URA_USER between FreePBX step scripts (same on every IVR node); empty = derived from API_TOKEN, else random per process"),
+}).superRefine((settings, ctx) => {
+  // Settings that only matter together: said at start-up, not at the first one-time code.
+  if (settings.SENDER_DRIVER === "cloud") {
+    for (const name of ["WHATSAPP_CLOUD_PHONE_ID", "WHATSAPP_CLOUD_TOKEN"] as const) {
+      if (settings[name] === "") ctx.addIssue({ code: "custom", path: [name], message: "required when SENDER_DRIVER=cloud" });
+    }
+  }
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -26,6 +26,47 @@ describe("configuration", () => {
     expect(problems.find((p) => p.startsWith("DB_DRIVER:"))).toMatch(/sqlite.*mysql/);
   });
 
+  it.each([
+    ["AGI_ALLOWED_PEERS", { AGI_ALLOWED_PEERS: "127.0.0.1,pbx.local" }, /"pbx\.local" is not an IP address/],
+    ["API_ALLOWED_CLIENTS", { API_ALLOWED_CLIENTS: "10.0.0.0/40" }, /invalid prefix length/],
+    ["WHATSAPP_ALLOWED_CLIENTS", { WHATSAPP_ALLOWED_CLIENTS: "foo" }, /not an IP address/],
+    ["API_TOKENS", { API_TOKENS: "ivr:ivr:short" }, /shorter than 16 characters/],
+    ["DATABASE_URL", { DB_DRIVER: "mysql", DATABASE_URL: "notaurl" }, /expected mysql:\/\/user:password@host/],
+    ["URA_TIMEZONE", { URA_TIMEZONE: "Mars/Base" }, /IANA timezone/],
+    ["OTP_SECRET", { OTP_SECRET: "short" }, /at least 32 characters/],
+    ["WHATSAPP_CLOUD_TOKEN", { SENDER_DRIVER: "cloud", WHATSAPP_CLOUD_PHONE_ID: "123" }, /required when SENDER_DRIVER=cloud/],
+  ])("stops at start-up on a bad %s, naming it, instead of failing at the first call", (name, env, why) => {
+    let error: unknown;
+    try {
+      loadSettings({ env, envFile: false });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+    expect(problems[0]).toMatch(why);
+  });
+
+  it("never echoes a rejected secret: tokens and secrets by length, a database password masked", () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadSettings({ env, envFile: false });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    const [tokens] = problems({ API_TOKENS: "ivr:ivr:hunter2hunter2" });
+    expect(tokens).not.toContain("hunter2");
+    expect(tokens).toContain("22 characters, not shown");
+    const [otp] = problems({ OTP_SECRET: "tooshort-secret" });
+    expect(otp).not.toContain("tooshort-secret");
+    const [url] = problems({ DB_DRIVER: "mysql", DATABASE_URL: "mysql://ura:s3cr3t@db host/ura" });
+    expect(url).toContain('"mysql://ura:***@db host/ura"');
+  });
+
   it("reads .env under the environment, and the environment wins", () => {
     const env = parseEnvFile('# comment\nAGI_PORT=5000\nLOG_LEVEL="debug"\nAPI_PORT=9000 # trailing\n');
     expect(env).toEqual({ AGI_PORT: "5000", LOG_LEVEL: "debug", API_PORT: "9000" });

@@ -4,8 +4,9 @@ import type { AgiServer } from "../agi/index.js";
 import { resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import type { Settings } from "../config/index.js";
 import { openStore, type Store } from "../domain/index.js";
-import { audioDirs, audioRoutes, createSpeechSynthesizer, type TtsService } from "../tts/index.js";
+import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
+import { audioApiPlugin } from "./audio.js";
 import { buildIvr } from "./ivr.js";
 
 export interface RunningApp {
@@ -30,7 +31,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
   const tts = createSpeechSynthesizer(settings, { logger });
   const stopJanitor = tts.startJanitor();
   // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
-  const plugins = [audioRoutes({ dirs: audioDirs(settings) }), ...extraPlugins];
+  const plugins = [audioApiPlugin(settings, logger), ...extraPlugins];
   const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
   const apiAddress = api.server.address();
   const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { audioRoutes, cacheKey } from "../../src/tts/index.js";
 import { tone } from "../support/fake-polly.js";
+import { freePort, runUra, type RunningUra } from "../support/processes.js";
 
 let root: string;
 let app: FastifyInstance;
@@ -28,8 +29,7 @@ beforeAll(async () => {
 });
 
 /** A request sent byte for byte (inject and ordinary clients would normalise the `..` away). */
-function rawGet(path: string): Promise<{ status: number; text: string }> {
-  const { port } = app.server.address() as AddressInfo;
+function rawGet(path: string, port = (app.server.address() as AddressInfo).port): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: pbx\r\nConnection: close\r\n\r\n`));
     let text = "";
@@ -98,4 +98,54 @@ describe("HTTP audio route (what Asterisk's media cache fetches)", () => {
       expect(res.text, url).not.toContain("SECRET");
     }
   });
+});
+
+describe("ura api serves /audio too (a split site: AUDIO_HTTP_BASE_URL points at the API host)", () => {
+  let api: RunningUra | undefined;
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it("serves the prompts and the TTS cache another process wrote, and refuses traversal", async () => {
+    const port = await freePort();
+    const dataDir = await mkdtemp(join(tmpdir(), "ura-api-audio-"));
+    const base = `http://127.0.0.1:${port}/audio`;
+    // The same DATA_DIR (so TTS_CACHE_DIR) for both processes: what a shared mount gives an IVR node.
+    const env = { API_PORT: String(port), DATA_DIR: dataDir, AUDIO_MODE: "http", AUDIO_HTTP_BASE_URL: base, TTS_ENGINE: "espeak" };
+    try {
+      api = runUra(["api"], env);
+      await api.waitFor(/ticket API listening/);
+      expect(api.output()).toMatch(/serving \/audio/);
+
+      const prompt = await fetch(`${base}/prompts/greeting.sln`);
+      expect(prompt.status).toBe(200);
+      expect(prompt.headers.get("content-type")).toBe("application/octet-stream");
+      expect(prompt.headers.get("cache-control")).toBe("public, max-age=300");
+      const bytes = Buffer.from(await prompt.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(8000); // over a quarter second of 8 kHz 16-bit audio
+      expect(bytes.length % 2).toBe(0);
+
+      // What an IVR node does on a caller's name: synthesise into the cache and hand Asterisk a URL.
+      const say = runUra(["tts", "say", "Maria da Silva"], env);
+      expect(await say.exited).toBe(0);
+      const url = say.output().trim().split("\n").pop()!;
+      expect(url).toMatch(new RegExp(`^${base}/tts/[0-9a-f]{64}\\.sln$`));
+      const name = await fetch(url);
+      expect(name.status).toBe(200);
+      expect(name.headers.get("cache-control")).toMatch(/immutable/);
+      expect((await name.arrayBuffer()).byteLength).toBeGreaterThan(8000);
+
+      for (const attempt of ["/audio/prompts/../../package.json", "/audio/tts/..%2f..%2fapi-tokens.local", "/audio/prompts/%2e%2e%2fprompts.pt-BR.txt"]) {
+        const res = await rawGet(attempt, port);
+        expect(res.status, attempt).toBeGreaterThanOrEqual(400);
+        expect(res.status, attempt).toBeLessThan(500);
+        expect(res.text, attempt).not.toMatch(/"name": "ura-chamados"|ivr:|greeting:/);
+      }
+      expect((await fetch(`${base}/prompts/no-such-prompt.sln`)).status).toBe(404);
+    } finally {
+      expect(await api?.stop()).toBe(0);
+      api = undefined;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { audioApiPlugin } from "../../app/audio.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { resolveApiTokens, startApi } from "../../api/index.js";
 import { openStore } from "../../domain/index.js";
@@ -15,7 +16,10 @@ names (SQLite under DATA_DIR by default, or MySQL/MariaDB at DATABASE_URL). Pend
 applied at start (safe with several starters: MySQL takes a named lock); --no-migrate leaves a
 MySQL schema to \`ura migrate\`. Clients need a bearer token from API_TOKENS (when empty, tokens
 are made once in DATA_DIR/api-tokens.local) and an address in API_ALLOWED_CLIENTS.
-One-time codes go through SENDER_DRIVER (log, venom, cloud).`,
+One-time codes go through SENDER_DRIVER (log, venom, cloud).
+Also serves /audio/prompts/<id>.sln (SOUNDS_DIR/pt-BR) and /audio/tts/<hash>.sln (TTS_CACHE_DIR)
+for a PBX that fetches audio over HTTP (AUDIO_MODE=http, AUDIO_HTTP_BASE_URL): IVR nodes on other
+hosts must write their TTS cache into that same directory (a shared mount; docs/audio.md).`,
   async run(args, ctx) {
     let values;
     try {
@@ -26,7 +30,9 @@ One-time codes go through SENDER_DRIVER (log, venom, cloud).`,
     const { settings, logger } = ctx;
     const { tokens, file } = resolveApiTokens(settings);
     const store = await openStore(settings, { migrate: !values["no-migrate"] });
-    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens });
+    // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.
+    const plugins = [audioApiPlugin(settings, logger)];
+    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
     logger.info(
       { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },
       "ticket API listening",

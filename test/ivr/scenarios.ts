@@ -274,6 +274,94 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     });
   });
 
+  describe("the sender and the API failing (what the caller hears, URA_RESULT, the call row)", () => {
+    /** The longest the caller waited in silence between two commands. */
+    const longestSilence = (call: { commands: { thinkMs: number }[] }) => Math.max(...call.commands.map((c) => c.thinkMs));
+    const upToCode = () => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#");
+
+    it("sender down (the API answers 503), in business hours: the sentence for it, then a technician", async () => {
+      await backend.setSender("down");
+      try {
+        const call = await dial(ivr, { caller: upToCode().on("offer-technician").press("0") });
+        expect(call.heard.slice(2)).toEqual(["ask-user-code", "otp-send-failed", "offer-technician", "transferring"]);
+        expect(call.heard).not.toContain("ask-otp");
+        expect(call.variables.URA_RESULT).toBe("transfer");
+        expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "otp", userCode: null });
+      } finally {
+        await backend.setSender("ok");
+      }
+    });
+
+    it("sender down out of hours: the sentence for it, then goodbye (no technician offered)", async () => {
+      await backend.setHours("closed");
+      await backend.setSender("down");
+      try {
+        const call = await dial(ivr, { caller: upToCode() });
+        expect(call.heard.slice(2)).toEqual(["ask-user-code", "otp-send-failed", "goodbye"]);
+        expect(call.variables.URA_RESULT).toBe("error");
+        expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "error", step: "otp", userCode: null });
+      } finally {
+        await backend.setSender("ok");
+      }
+    });
+
+    it("a sender slower than the budget: the IVR stops waiting within it, says so and offers a technician", async () => {
+      await backend.setSender("slow");
+      try {
+        const call = await dial(ivr, { caller: upToCode().on("offer-technician").press("2") });
+        expect(call.heard.slice(2)).toEqual(["ask-user-code", "system-unavailable", "offer-technician", "goodbye"]);
+        expect(call.variables.URA_RESULT).toBe("error");
+        expect(longestSilence(call)).toBeLessThan(ivr.settings.IVR_API_BUDGET_MS + 300);
+        expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "error", step: "otp", userCode: null });
+      } finally {
+        await backend.setSender("ok");
+      }
+    });
+
+    it("the API unreachable after identification: 'system unavailable', a technician offered, and the step recorded once it is back", async () => {
+      const before = (await backend.tickets()).length;
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("1")
+        .on("ask-user-code").press("1234#")
+        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
+        .on("confirm-name").press(async () => {
+          await backend.setApiReachable(false);
+          return "1";
+        })
+        .on("offer-technician").press(async () => {
+          await backend.setApiReachable(true);
+          return "2";
+        });
+      try {
+        const call = await dial(ivr, { caller });
+        expect(call.heard.slice(-4)).toEqual(["confirm-name", "system-unavailable", "offer-technician", "goodbye"]);
+        expect(call.heard).not.toContain("service-menu");
+        expect(call.variables).toMatchObject({ URA_RESULT: "error", URA_USER: "1234" });
+        expect(longestSilence(call)).toBeLessThan(ivr.settings.IVR_API_BUDGET_MS + 300);
+        expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "error", step: "service-menu", userCode: "1234" });
+        expect((await backend.tickets()).length).toBe(before);
+      } finally {
+        await backend.setApiReachable(true);
+      }
+    });
+
+    it("the API still unreachable when the call ends: the caller is told, and no call row can be written", async () => {
+      const caller = new ScriptedCaller().on("main-menu").press(async () => {
+        await backend.setApiReachable(false);
+        return "1";
+      }).on("ask-user-code").press("1234#").on("offer-technician").press("0");
+      try {
+        const call = await dial(ivr, { caller });
+        expect(call.heard.slice(2)).toEqual(["ask-user-code", "system-unavailable", "offer-technician", "transferring"]);
+        expect(call.variables.URA_RESULT).toBe("transfer");
+        await backend.setApiReachable(true);
+        expect(await backend.callRecord(call.uniqueId)).toBeNull();
+      } finally {
+        await backend.setApiReachable(true);
+      }
+    });
+  });
+
   describe("hang-up", () => {
     it("at every command of the happy path: a ticket only if its creation finished, and the call row says where", async () => {
       const happy = () =>

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createTcpServer, connect as tcpConnect, type Server as TcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
@@ -8,6 +9,7 @@ import { createApiClient } from "../../src/api-client/index.js";
 import { buildApi } from "../../src/api/index.js";
 import { openStore, systemActor } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
+import { createSender, type MessageSender } from "../../src/whatsapp/index.js";
 import type { RecordCallRequest, ServiceNode, TicketView } from "../../src/api/contract.js";
 import { testSettings, type Settings, type SettingName } from "../../src/config/index.js";
 import {
@@ -344,8 +346,17 @@ export interface Backend {
   ticketFor(userCode: string): Promise<string>;
   /** Renames a catalogue option (admin change while calls go on). */
   renameService(id: number, prompt: string): Promise<void>;
+  /**
+   * The WhatsApp sender behind the API: ok, down (refuses at once: the API answers 503) or slow
+   * (never answers: the API gives up only after its SENDER_TIMEOUT_MS, beyond the IVR's budget).
+   */
+  setSender(mode: SenderMode): Promise<void>;
+  /** Makes the API unreachable (connections refused) or reachable again, in the middle of a call. */
+  setApiReachable(reachable: boolean): Promise<void>;
   close(): Promise<void>;
 }
+
+export type SenderMode = "ok" | "down" | "slow";
 
 export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTicketApi } {
   let now = TUESDAY_10H;
@@ -378,6 +389,14 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
       };
       visit(api.services);
     },
+    async setSender(mode) {
+      if (mode === "ok") api.failures.delete("requestOtp");
+      else api.failures.set("requestOtp", mode === "down" ? "sender" : "slow");
+    },
+    async setApiReachable(reachable) {
+      if (reachable) api.failures.delete("all");
+      else api.failures.set("all", "down");
+    },
     close: async () => undefined,
   };
 }
@@ -393,6 +412,55 @@ export interface RealBackendOptions {
   /** The IVR client's timeout (its IVR_API_BUDGET_MS). */
   timeoutMs?: number;
 }
+
+/** The API's SENDER_TIMEOUT_MS in the real backend: longer than the scenarios' IVR budget (400 ms). */
+export const REAL_SENDER_TIMEOUT_MS = 1000;
+
+/**
+ * A TCP relay in front of the API, so a test can make the real API unreachable mid-call: down
+ * closes the listening socket (new connections are refused, as with a stopped process) and cuts the
+ * kept-alive ones; up listens again on the same port.
+ */
+async function apiRelay(targetPort: number): Promise<{ port: number; setUp(up: boolean): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => s.destroy());
+  };
+  const listen = (server: TcpServer, port: number) => new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", () => resolve()));
+  const makeServer = () =>
+    createTcpServer((client) => {
+      const upstream = tcpConnect(targetPort, "127.0.0.1");
+      track(client);
+      track(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+  let server: TcpServer | null = makeServer();
+  await listen(server, 0);
+  const port = (server.address() as { port: number }).port;
+  const stop = async () => {
+    const s = server;
+    server = null;
+    for (const socket of sockets) socket.destroy();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  return {
+    port,
+    async setUp(up) {
+      if (up && !server) {
+        server = makeServer();
+        await listen(server, port);
+      } else if (!up) await stop();
+    },
+    close: stop,
+  };
+}
+
+/** A sender that accepts the message and never answers (its driver ignores the abort, as a stuck one would). */
+const stuckSender: MessageSender = { driver: "venom", send: () => new Promise<never>(() => undefined) };
 
 /**
  * The real ticket API (fastify, src/api) over a real store, listening on a free port, with the
@@ -421,16 +489,26 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     OTP_MAX_PER_HOUR: "100",
     OTP_MAX_FAILURES: "100",
     API_TOKENS: `ivr:ivr:${IVR_TOKEN}`,
+    SENDER_TIMEOUT_MS: String(REAL_SENDER_TIMEOUT_MS),
   });
   const store = await openStore(settings, { migrate: true });
   const outbox = join(dir, "outbox.jsonl");
-  const app = await buildApi({ settings, store, sender: createLogSender(outbox), logger: pino({ level: "silent" }), clock });
+  // "down" is the real venom driver (SENDER_DRIVER=venom) pointed at a port nothing listens on.
+  const senders: Record<SenderMode, MessageSender> = {
+    ok: createLogSender(outbox),
+    down: createSender({ ...settings, SENDER_DRIVER: "venom", WHATSAPP_URL: `http://127.0.0.1:${await closedPort()}`, WHATSAPP_TOKEN: "scenario-whatsapp-token" }),
+    slow: stuckSender,
+  };
+  let sender = senders.ok;
+  const switching: MessageSender = { driver: "log", send: (message, opts) => sender.send(message, opts) };
+  const app = await buildApi({ settings, store, sender: switching, logger: pino({ level: "silent" }), clock });
   if (options.apiDelayMs) {
     const delay = options.apiDelayMs;
     app.addHook("onRequest", async () => void (await new Promise((r) => setTimeout(r, delay))));
   }
   await app.listen({ host: "127.0.0.1", port: 0 });
-  const apiUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const relay = await apiRelay((app.server.address() as { port: number }).port);
+  const apiUrl = `http://127.0.0.1:${relay.port}`;
   const api = createApiClient({ baseUrl: apiUrl, token: IVR_TOKEN, timeoutMs: options.timeoutMs ?? 3000 });
 
   const people = [
@@ -473,7 +551,12 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     async renameService(id, prompt) {
       await store.catalogue.update(id, { prompt }, systemActor, now);
     },
+    async setSender(mode) {
+      sender = senders[mode];
+    },
+    setApiReachable: (reachable) => relay.setUp(reachable),
     async close() {
+      await relay.close();
       await app.close();
       await store.close();
       if (database) {
@@ -484,4 +567,13 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A loopback port nothing listens on: connections to it are refused at once. */
+export async function closedPort(): Promise<number> {
+  const s = createTcpServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
 }

@@ -1,13 +1,16 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { command as sounds } from "../../src/cli/commands/sounds.js";
-import { createTtsCommand } from "../../src/cli/commands/tts.js";
+import { command as ttsCommand, createTtsCommand } from "../../src/cli/commands/tts.js";
+import { command as users } from "../../src/cli/commands/users.js";
 import type { CliContext } from "../../src/cli/command.js";
 import { testSettings, type SettingName } from "../../src/config/index.js";
+import { openStore, systemActor, type CatalogueNode } from "../../src/domain/index.js";
+import { audioDirs, cacheKey, createEngine, normaliseText } from "../../src/tts/index.js";
 
 let root: string;
 beforeEach(async () => {
@@ -69,4 +72,55 @@ describe("ura sounds / ura tts (espeak-ng)", () => {
     expect(await tts.run(["prewarm", "--names-file", "-"], fromFile.ctx)).toBe(0);
     expect(fromFile.output().stdout).toMatch(/2 texts: 1 synthesised, 1 already cached/);
   });
+
+  it("ura tts prewarm reads a real SQLite store: every active user's name and active catalogue sentence, once", async () => {
+    // A store as `ura start` leaves it: migrations applied, so the catalogue is the seeded one.
+    const setup = context({});
+    const store = await openStore(setup.ctx.settings, { migrate: true });
+    try {
+      // Deactivate one seeded branch (Projetor, key 5): neither it nor its option may be said.
+      const projetor = (await store.catalogue.tree()).find((n) => n.label === "Projetor")!;
+      await store.catalogue.update(projetor.id, { active: false }, systemActor, new Date());
+    } finally {
+      await store.close();
+    }
+    for (const args of [
+      ["add", "--code", "1001", "--name", "Ana Souza"],
+      ["add", "--code", "1002", "--name", "Bruno  Lima", "--ext", "2002"],
+      ["add", "--code", "1003", "--name", "Carla Dias (desligada)", "--inactive"],
+    ]) {
+      expect(await users.run(args, context({}).ctx), args.join(" ")).toBe(0);
+    }
+
+    // What the IVR will say, read back independently: active names, active catalogue sentences.
+    const check = await openStore(setup.ctx.settings);
+    let expected: string[];
+    try {
+      const all = await check.catalogue.tree(true);
+      const said: string[] = [];
+      const walk = (nodes: CatalogueNode[]) => nodes.filter((n) => n.active).forEach((n) => (said.push(n.prompt), walk(n.children)));
+      walk(all);
+      expect(said.length).toBeGreaterThan(15); // the seeded catalogue, not an empty one
+      expect(said.some((t) => /projetor/i.test(t))).toBe(false);
+      expected = ["Ana Souza", "Bruno Lima", ...said];
+    } finally {
+      await check.close();
+    }
+    const engine = createEngine(setup.ctx.settings)!;
+    const hashes = new Set(expected.map((t) => `${cacheKey(engine.name, engine.voiceKey, normaliseText(t))}.sln`));
+    const cached = async () => (await readdir(audioDirs(setup.ctx.settings).tts)).filter((f) => f.endsWith(".sln")).sort();
+
+    const first = context({});
+    expect(await ttsCommand.run(["prewarm"], first.ctx)).toBe(0);
+    expect(first.output().stdout).toContain(`${expected.length} texts: ${expected.length} synthesised, 0 already cached, 0 failed (espeak)`);
+    // Exactly those files: the inactive user and the inactive branch were not synthesised.
+    expect(await cached()).toEqual([...hashes].sort());
+    const inactive = cacheKey(engine.name, engine.voiceKey, "Carla Dias (desligada)");
+    expect(await cached()).not.toContain(`${inactive}.sln`);
+
+    const second = context({});
+    expect(await ttsCommand.run(["prewarm"], second.ctx)).toBe(0);
+    expect(second.output().stdout).toContain(`${expected.length} texts: 0 synthesised, ${expected.length} already cached, 0 failed (espeak)`);
+    expect(await cached()).toEqual([...hashes].sort());
+  }, 60_000);
 });

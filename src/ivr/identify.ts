@@ -14,12 +14,12 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
   if (call.user) return call.user;
   call.step = "identify";
   let user: PublicUser | null = null;
-  let name: Promise<string | null> | null = null;
+  let name: (() => Promise<string | null>) | null = null;
   let fromOwnNumber = false;
 
   const match = callerLookup ? await callerLookup : null;
   if (match?.match === "unique") {
-    name = call.background(call.speak(match.user.name));
+    name = call.speakLater(match.user.name);
     call.step = "confirm-caller";
     const choice = await call.menu({ parts: await namedParts(call, "you-are", name, match.user, "confirm-caller"), keys: "12", back: true });
     if (choice.kind === "back") throw new BackToMenu();
@@ -34,8 +34,9 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
 
   if (!user) {
     user = await askUserCode(call);
-    // Synthesis runs while the one-time code is sent and its prompt plays.
-    name = call.background(call.speak(user.name));
+    // Synthesis runs while the one-time code is sent, its prompt plays and the caller types it;
+    // only what is left of it when the name is needed counts against the silence budget.
+    name = call.speakLater(user.name);
   }
 
   const policy = call.settings.OTP_POLICY;
@@ -53,8 +54,8 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
 }
 
 /** "Você é" + the name (TTS), or the user code read digit by digit when TTS failed, + the question. */
-async function namedParts(call: Call, prefix: string, name: Promise<string | null> | null, user: PublicUser, question: string): Promise<string[]> {
-  const spoken = name ? await name : null;
+async function namedParts(call: Call, prefix: string, name: (() => Promise<string | null>) | null, user: PublicUser, question: string): Promise<string[]> {
+  const spoken = name ? await name() : null;
   if (spoken) return [...call.p(prefix), spoken, ...call.p(question)];
   return call.p("confirm-code-prefix", ...digitPrompts(user.code), question);
 }

@@ -125,6 +125,54 @@ export class FakeSpeech implements SpeechSynthesizer {
   }
 }
 
+/** One synthesis of SlowSpeech: when it started and ended (real ms), and whether it was cut. */
+export interface SynthesisRun {
+  text: string;
+  startedAt: number;
+  endedAt: number | null;
+  aborted: boolean;
+  done: Promise<void>;
+}
+
+/** TTS that takes `delayMs` per text (a cold espeak-ng or Polly), and stops when its signal aborts. */
+export class SlowSpeech implements SpeechSynthesizer {
+  readonly engine = "espeak" as const;
+  readonly runs: SynthesisRun[] = [];
+  constructor(readonly delayMs: number) {}
+
+  /** The synthesis of `text` (the first one asked for). */
+  run(text: string): SynthesisRun {
+    const found = this.runs.find((r) => r.text === text);
+    if (!found) throw new Error(`"${text}" was never synthesised`);
+    return found;
+  }
+
+  synthesize(text: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    let settle!: () => void;
+    const run: SynthesisRun = { text, startedAt: Date.now(), endedAt: null, aborted: false, done: new Promise<void>((r) => (settle = r)) };
+    this.runs.push(run);
+    return new Promise<string>((resolve, reject) => {
+      const end = () => {
+        run.endedAt = Date.now();
+        options.signal?.removeEventListener("abort", onAbort);
+        settle();
+      };
+      const timer = setTimeout(() => {
+        end();
+        resolve(`/var/cache/tts/say:${text}`);
+      }, this.delayMs);
+      const onAbort = () => {
+        clearTimeout(timer);
+        run.aborted = true;
+        end();
+        reject(new TtsUnavailableError("synthesis aborted"));
+      };
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
 /** What the caller heard from TTS: `say:<text>` prompts. */
 export const said = (text: string) => `say:${text}`;
 

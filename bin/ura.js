@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const built = join(root, "dist", "src", "cli", "main.js");
+const built = join(root, "dist", "cli", "main.js");
 if (existsSync(built)) {
   await import(pathToFileURL(built).href);
 } else {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
 import { resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
-import type { Settings } from "../config/index.js";
+import { ConfigError, type Settings } from "../config/index.js";
 import { openStore, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
@@ -25,24 +25,45 @@ export interface RunningApp {
 export async function startAll(settings: Settings, logger: Logger, extraPlugins: ApiPlugin[] = []): Promise<RunningApp> {
   const { tokens, file } = resolveApiTokens(settings);
   const ivrToken = settings.API_TOKEN || tokens.find((t) => t.scopes.includes("ivr"))?.secret;
-  if (!ivrToken) throw new Error('API_TOKENS has no token with scope "ivr" and API_TOKEN is empty: the IVR could not call the API');
+  if (!ivrToken) throw new ConfigError(['API_TOKENS: has no token with scope "ivr" and API_TOKEN is empty, so the IVR could not call the API']);
 
-  const store = await openStore(settings, { migrate: true });
-  const tts = createSpeechSynthesizer(settings, { logger });
-  const stopJanitor = tts.startJanitor();
-  // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
-  const plugins = [audioApiPlugin(settings, logger), ...extraPlugins];
-  const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
-  const apiAddress = api.server.address();
-  const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
-  const apiHost = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
-  const apiUrl = `http://${apiHost.includes(":") ? `[${apiHost}]` : apiHost}:${apiPort}`;
-  logger.info({ address: apiUrl, database: store.dialect, tokensFile: file ?? undefined }, "ticket API listening");
+  // What has started so far, stopped in reverse if a later part cannot start: a process left
+  // running with the API but no IVR would look healthy to a service manager.
+  const started: Array<() => Promise<void> | void> = [];
+  const undo = async () => {
+    for (const stop of started.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+  };
+  try {
+    const store = await openStore(settings, { migrate: true });
+    started.push(() => store.close());
+    const tts = createSpeechSynthesizer(settings, { logger });
+    const stopJanitor = tts.startJanitor();
+    started.push(() => {
+      stopJanitor();
+      tts.close();
+    });
+    // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
+    const plugins = [audioApiPlugin(settings, logger), ...extraPlugins];
+    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
+    started.push(() => api.close());
+    const apiAddress = api.server.address();
+    const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
+    const apiHost = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
+    const apiUrl = `http://${apiHost.includes(":") ? `[${apiHost}]` : apiHost}:${apiPort}`;
+    logger.info({ address: apiUrl, database: store.dialect, tokensFile: file ?? undefined }, "ticket API listening");
 
-  const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
-  const ivr = buildIvr(ivrSettings, logger, { speech: tts });
-  await ivr.listen();
+    const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
+    const ivr = buildIvr(ivrSettings, logger, { speech: tts });
+    await ivr.listen();
+    return running(settings, { ivr, api, store, tts, stopJanitor });
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
 
+function running(settings: Settings, parts: Omit<RunningApp, "stop"> & { stopJanitor: () => void }): RunningApp {
+  const { ivr, api, store, tts, stopJanitor } = parts;
   return {
     ivr,
     api,

@@ -52,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     logger.fatal({ err }, `ura ${command.name} failed`);
     process.stderr.write(`ura ${command.name}: ${(err as Error).message}\n`);
+    // A failed command ends the process even if a library left a socket or timer behind.
+    setTimeout(() => process.exit(1), 2000).unref();
     return 1;
   }
 }

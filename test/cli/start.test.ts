@@ -2,6 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:net";
+import { resolveApiTokens } from "../../src/api/index.js";
+import { testSettings } from "../../src/config/index.js";
 import { freePort, runUra, type RunningUra } from "../support/processes.js";
 
 let running: RunningUra | undefined;
@@ -28,5 +31,40 @@ describe("ura start on a fresh clone", () => {
     running = runUra(["start"], { AGI_PORT: "70000" });
     expect(await running.exited).toBe(78);
     expect(running.output()).toContain("AGI_PORT: expected a whole number from 1 to 65535");
+  });
+
+  it("with the AGI port taken, says so and exits instead of running on with the API alone", async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const agiPort = (taken.address() as { port: number }).port;
+    const apiPort = await freePort();
+    try {
+      running = runUra(["start"], { AGI_PORT: String(agiPort), API_PORT: String(apiPort), DATA_DIR: mkdtempSync(join(tmpdir(), "ura-start-")) });
+      const code = await Promise.race([running.exited, new Promise((r) => setTimeout(() => r("still running"), 15_000))]);
+      expect(code).toBe(1);
+      expect(running.output()).toContain("EADDRINUSE");
+      // The API it had started is closed too: its port can be taken again.
+      const again = createServer();
+      await new Promise<void>((resolve, reject) => again.once("error", reject).listen(apiPort, "127.0.0.1", resolve));
+      await new Promise((r) => again.close(r));
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+  });
+});
+
+describe("ura ivr", () => {
+  it("refuses to start without an API token, naming API_TOKEN (every call would get a 401)", async () => {
+    running = runUra(["ivr"], { AGI_PORT: String(await freePort()), DATA_DIR: mkdtempSync(join(tmpdir(), "ura-ivr-")) });
+    expect(await running.exited).toBe(78);
+    expect(running.output()).toContain("API_TOKEN: required by ura ivr");
+  });
+
+  it("on the API's host, uses the ivr token the API made in DATA_DIR", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
+    resolveApiTokens(testSettings({ DATA_DIR: dataDir })); // what `ura api` does at its first start
+    running = runUra(["ivr"], { AGI_PORT: String(await freePort()), DATA_DIR: dataDir });
+    await running.waitFor(/FastAGI server listening/);
+    expect(await running.stop()).toBe(0);
   });
 });

@@ -1,5 +1,9 @@
+import { existsSync } from "node:fs";
 import { buildIvr } from "../../app/ivr.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
+import { resolveApiTokens } from "../../api/index.js";
+import { ConfigError, dataPath, type Settings } from "../../config/index.js";
+import { createSpeechSynthesizer } from "../../tts/index.js";
 import type { CliCommand } from "../command.js";
 
 export const command: CliCommand = {
@@ -8,14 +12,42 @@ export const command: CliCommand = {
   usage: `ura ivr
 
 Listens on AGI_HOST:AGI_PORT (default 127.0.0.1:4573) for Asterisk's AGI(agi://…/ura) and talks to
-the ticket API at API_URL. On SIGTERM it stops accepting calls and lets calls in progress finish
-for up to AGI_DRAIN_TIMEOUT_MS.`,
+the ticket API at API_URL with the bearer token API_TOKEN (scope ivr). On the API's own host,
+API_TOKEN may stay empty: the ivr token of API_TOKENS or DATA_DIR/api-tokens.local is used. On SIGTERM it stops
+accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS.`,
   async run(_args, ctx) {
-    const ivr = buildIvr(ctx.settings, ctx.logger);
-    await ivr.listen();
+    const settings: Settings = { ...ctx.settings, API_TOKEN: ivrToken(ctx.settings) };
+    const tts = createSpeechSynthesizer(settings, { logger: ctx.logger });
+    const stopJanitor = tts.startJanitor();
+    const ivr = buildIvr(settings, ctx.logger, { speech: tts });
+    try {
+      await ivr.listen();
+    } catch (err) {
+      stopJanitor();
+      tts.close();
+      throw err;
+    }
     return runUntilSignal(ctx.logger, async () => {
-      const { finished, cut } = await ivr.drain(ctx.settings.AGI_DRAIN_TIMEOUT_MS);
+      const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
+      stopJanitor();
+      tts.close();
       ctx.logger.info({ finished, cut }, "IVR stopped");
     });
   },
 };
+
+/**
+ * Without a token every API request is a 401 and every caller hears "system unavailable", so an
+ * IVR with none refuses to start. On the API's host the token file it made is good enough.
+ */
+function ivrToken(settings: Settings): string {
+  if (settings.API_TOKEN !== "") return settings.API_TOKEN;
+  // API_TOKENS (the API's own list, when this host has it) or the file the API made; never make one here.
+  if (settings.API_TOKENS !== "" || existsSync(dataPath(settings, "", "api-tokens.local"))) {
+    const token = resolveApiTokens(settings).tokens.find((t) => t.scopes.includes("ivr"));
+    if (token) return token.secret;
+  }
+  throw new ConfigError([
+    `API_TOKEN: required by ura ivr (the ticket API's token with scope ivr); none in API_TOKENS or DATA_DIR/api-tokens.local either`,
+  ]);
+}

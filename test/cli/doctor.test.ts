@@ -116,11 +116,6 @@ describe("ura doctor", () => {
     venom.link();
     expect((await runDoctor(settings)).lines.get("sender")).toMatch(/^ok .*linked and connected/);
   });
-
-  it("SENDER_DRIVER=cloud without its token names the missing settings", async () => {
-    const { lines } = await runDoctor(testSettings({ DATA_DIR: tempDir(), SENDER_DRIVER: "cloud", WHATSAPP_CLOUD_PHONE_ID: "123" }));
-    expect(lines.get("sender")).toMatch(/^FAIL .*needs WHATSAPP_CLOUD_TOKEN$/);
-  });
 });
 
 /** The settings of a test database as environment strings, to add API_* to them. */

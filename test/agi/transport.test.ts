@@ -36,6 +36,20 @@ describe("FastAGI transport", () => {
     expect(seen?.variables.accountcode).toBe("");
   });
 
+  it("every log line of a call carries its uniqueid, the masked caller number and the script", async () => {
+    const s = await serve(async (ch) => {
+      ch.log.info("inside the script");
+      await ch.answer();
+      throw new Error("the script failed");
+    });
+    await placeCall({ port: s.port, script: "ura/status", callerId: "45999991234", uniqueId: "1795369750.7" });
+    const ofCall = s.logs.filter((l) => l.call === "1795369750.7");
+    expect(ofCall.map((l) => l.msg)).toEqual(expect.arrayContaining(["inside the script"]));
+    expect(ofCall.some((l) => l.level >= 50)).toBe(true); // the failure is logged in the call's context
+    for (const line of ofCall) expect(line).toMatchObject({ caller: "*******1234", script: "ura/status" });
+    expect(JSON.stringify(s.logs)).not.toContain("45999991234");
+  });
+
   it("sends a value with quotes, backslashes and spaces so Asterisk reads it back unchanged", async () => {
     const value = 'José "Zé" d\'Ávila \\ EXEC Hangup';
     const { port } = await serve(async (ch) => {

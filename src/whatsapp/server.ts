@@ -1,4 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -30,6 +33,13 @@ export interface ServerOptions {
   acceptWhileDownMs?: number;
   /** Clock of the session's `since` (tests). */
   now?: () => number;
+  /**
+   * A file that records that this session has been linked once (service.ts keeps it beside the
+   * WhatsApp login, in WHATSAPP_SESSION_DIR). It lets /health tell a first link (a QR to scan on a
+   * fresh install: healthy) from a lost link (a QR after a logout, even across a restart:
+   * degraded). Without it only what this process saw counts.
+   */
+  linkedMarkerFile?: string;
 }
 
 /** The body of POST /api/send-message. */
@@ -61,7 +71,8 @@ function sendError(reply: FastifyReply, status: number, error: ErrorCode, messag
 
 /**
  * The HTTP face of `ura whatsapp` (fastify):
- * - `GET /health` — liveness and the session state, open to anyone who can reach the port;
+ * - `GET /health` — the session state, open to anyone who can reach the port: 200 `ok`, or 503
+ *   `degraded` when nothing will be delivered until a person acts (whyDegraded);
  * - `GET /api/auth/status` — linked / connected / state, and the queue;
  * - `GET /api/auth/qr` — the current QR as PNG (`?format=text` for a terminal), 404 when there is none;
  * - `POST /api/send-message {phone, message, id?}` — bearer token, 202 `{id}` once queued.
@@ -94,9 +105,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
-  app.get("/health", async () => {
+  // What /health needs beyond the current state: was the number ever linked, and is the session
+  // restarting after a failure or a logout (a "starting" between two "failed" is not a recovery).
+  const memory: HealthMemory = { everLinked: options.linkedMarkerFile !== undefined && existsSync(options.linkedMarkerFile) };
+  const observe = (status: SessionStatus) => {
+    if (status.linked && !memory.everLinked) {
+      memory.everLinked = true;
+      if (options.linkedMarkerFile) void recordLinked(options.linkedMarkerFile, options.logger);
+    }
+    if (status.state === "failed" || status.state === "logged_out") memory.lastFailure = `${status.state}${status.detail ? ` (${status.detail})` : ""}`;
+    else if (status.state !== "starting") delete memory.lastFailure;
+  };
+  observe(client.status());
+  const stopObserving = client.onStateChange(observe);
+  app.addHook("onClose", async () => stopObserving());
+
+  app.get("/health", async (_request, reply) => {
     const status = client.status();
-    return { status: "ok", whatsapp: status.state, linked: status.linked, connected: status.connected, queued: queue.size };
+    const body = { whatsapp: status.state, linked: status.linked, connected: status.connected, queued: queue.size };
+    const degraded = whyDegraded(status, memory);
+    if (degraded === null) return { status: "ok", ...body };
+    return reply.code(503).send({ status: "degraded", ...body, detail: degraded, since: new Date(status.since).toISOString() });
   });
 
   app.get("/api/auth/status", async () => {
@@ -174,6 +203,51 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   return app;
+}
+
+interface HealthMemory {
+  /** The number has been linked once (this process saw it, or the marker file says so). */
+  everLinked: boolean;
+  /** Set on "failed" or "logged_out", kept through the "starting" that follows, cleared by any other state. */
+  lastFailure?: string;
+}
+
+/**
+ * Why /health answers 503 (the service cannot deliver and will not recover without a person), or
+ * null for 200. Healthy: connected; disconnected (linked: the queue rides out a drop, the client
+ * restarts a session stuck for 5 minutes, and a restart of the service would not bring the phone
+ * back); starting (unless it is a retry after a failure); and "qr" while the number has never been
+ * linked, a fresh install waiting for its first scan, which a health check must not restart in a
+ * loop. Degraded: failed, logged out (and the "starting" of a restart after either), "qr" after
+ * having been linked (someone must scan again), closed.
+ */
+export function whyDegraded(status: SessionStatus, memory: HealthMemory): string | null {
+  const detail = status.detail ? ` (${status.detail})` : "";
+  switch (status.state) {
+    case "connected":
+    case "disconnected":
+      return null;
+    case "starting":
+      return memory.lastFailure === undefined ? null : `the WhatsApp session is restarting after being ${memory.lastFailure}`;
+    case "qr":
+      return memory.everLinked ? "the number was linked and no longer is: scan a new QR code (ura whatsapp qr)" : null;
+    case "logged_out":
+      return `WhatsApp logged the number out${detail}: scan a new QR code (ura whatsapp qr)`;
+    case "failed":
+      return `the WhatsApp session cannot start${detail}`;
+    case "closed":
+      return "the service is stopping";
+  }
+}
+
+/** Best effort: without the marker, a restart after a logout only looks like a first link. */
+async function recordLinked(file: string, logger: Logger): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await writeFile(file, `${new Date().toISOString()}\n`, { mode: 0o600 });
+  } catch (err) {
+    logger.warn({ err, file }, "could not record that the number is linked");
+  }
 }
 
 /**

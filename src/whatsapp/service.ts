@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { dataPath, type Settings } from "../config/index.js";
@@ -45,11 +46,12 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
     );
   }
 
+  const sessionDir = dataPath(settings, settings.WHATSAPP_SESSION_DIR, "whatsapp-session");
   const client =
     options.client ??
     createVenomClient({
       session: settings.WHATSAPP_SESSION_NAME,
-      sessionDir: dataPath(settings, settings.WHATSAPP_SESSION_DIR, "whatsapp-session"),
+      sessionDir,
       chromiumPath: settings.CHROMIUM_PATH,
       logger: logger.child({ component: "venom" }),
     });
@@ -67,6 +69,8 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
     token,
     allowedClients: settings.WHATSAPP_ALLOWED_CLIENTS,
     logger,
+    // Beside the login: deleting the session directory (a new number) makes the next QR a first link.
+    linkedMarkerFile: join(sessionDir, `${settings.WHATSAPP_SESSION_NAME}.linked`),
   });
   try {
     await app.listen({ host: settings.WHATSAPP_HOST, port: options.port ?? settings.WHATSAPP_PORT });

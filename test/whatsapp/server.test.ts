@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeliveryQueue } from "../../src/whatsapp/delivery-queue.js";
@@ -18,6 +21,7 @@ interface Setup extends FakeVenomOptions {
   acceptWhileDownMs?: number;
   maxAgeMs?: number;
   callTimeoutMs?: number;
+  linkedMarkerFile?: string;
 }
 
 let open: Array<{ app: FastifyInstance; queue: DeliveryQueue }> = [];
@@ -51,6 +55,7 @@ async function service(setup: Setup = {}) {
     logger: logs.logger,
     acceptWhileDownMs: setup.acceptWhileDownMs,
     now: clock.now,
+    linkedMarkerFile: setup.linkedMarkerFile,
   });
   open.push({ app, queue });
   const send = (payload: Record<string, unknown>, headers: Record<string, string> = AUTH) =>
@@ -362,6 +367,111 @@ describe("GET /api/auth/status and /api/auth/qr", () => {
     expect(status).toMatchObject({ linked: true, connected: false, state: "disconnected", detail: "phone offline", queue: { queued: 1, max: 100 } });
     const health = (await app.inject({ url: "/health" })).json();
     expect(health).toEqual({ status: "ok", whatsapp: "disconnected", linked: true, connected: false, queued: 1 });
+  });
+});
+
+describe("GET /health: healthy only while the service can deliver or will by itself", () => {
+  const health = async (app: FastifyInstance) => {
+    const res = await app.inject({ url: "/health" });
+    return { code: res.statusCode, body: res.json<Record<string, unknown>>() };
+  };
+
+  it.each([
+    ["connected", (_v: FakeVenomClient) => undefined, "connected"],
+    ["starting (a restart of a linked session)", (v: FakeVenomClient) => v.fail("starting", "starting Chromium"), "starting"],
+    ["disconnected (a drop: the queue rides it out)", (v: FakeVenomClient) => v.drop("network"), "disconnected"],
+  ])("answers 200 ok while %s", async (_name, act, state) => {
+    const { app, venom } = await service();
+    act(venom);
+    expect(await health(app)).toEqual({ code: 200, body: { status: "ok", whatsapp: state, linked: true, connected: state === "connected", queued: 0 } });
+  });
+
+  it("keeps answering 200 while disconnected for long: send-message refuses, but only the network or the phone can fix it", async () => {
+    const { app, venom, clock, send } = await service({ acceptWhileDownMs: 60_000 });
+    venom.drop("phone offline");
+    clock.advance(3_600_000);
+    expect((await send({ phone: PHONE, message: "x" })).statusCode).toBe(503);
+    expect((await health(app)).code).toBe(200);
+  });
+
+  it("answers 200 on a fresh install waiting for its first QR scan (a health check must not restart it in a loop)", async () => {
+    const { app, venom } = await service({ state: "starting" });
+    venom.showQr();
+    expect(await health(app)).toEqual({ code: 200, body: { status: "ok", whatsapp: "qr", linked: false, connected: false, queued: 0 } });
+    venom.link();
+    expect((await health(app)).body).toMatchObject({ status: "ok", whatsapp: "connected" });
+  });
+
+  it("answers 503 degraded, with state and detail, once WhatsApp logged the number out, and while the new QR waits", async () => {
+    const { app, venom } = await service();
+    venom.logout();
+    const loggedOut = await health(app);
+    expect(loggedOut.code).toBe(503);
+    expect(loggedOut.body).toMatchObject({
+      status: "degraded",
+      whatsapp: "logged_out",
+      linked: false,
+      connected: false,
+      detail: expect.stringMatching(/logged the number out \(logged out from the phone\): scan a new QR code/),
+      since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    venom.fail("starting", "starting Chromium"); // a restart after the logout is no recovery
+    expect((await health(app)).code).toBe(503);
+    venom.showQr();
+    const relink = await health(app);
+    expect(relink.code).toBe(503);
+    expect(relink.body).toMatchObject({ status: "degraded", whatsapp: "qr", detail: expect.stringMatching(/was linked and no longer is/) });
+    venom.link(); // scanned: healthy again
+    expect((await health(app)).code).toBe(200);
+  });
+
+  it("answers 503 degraded when the session fails, also through the retries, until it gets somewhere", async () => {
+    const { app, venom } = await service({ state: "starting" });
+    venom.fail("failed", "web.whatsapp.com cannot be resolved (ENOTFOUND)");
+    const failed = await health(app);
+    expect(failed.code).toBe(503);
+    expect(failed.body).toMatchObject({ status: "degraded", whatsapp: "failed", detail: expect.stringMatching(/cannot start \(.*ENOTFOUND/) });
+    venom.fail("starting", "starting Chromium");
+    const retrying = await health(app);
+    expect(retrying.code).toBe(503);
+    expect(retrying.body.detail).toMatch(/restarting after being failed \(.*ENOTFOUND/);
+    venom.showQr(); // reached WhatsApp: a first link is pending, nothing is broken
+    expect((await health(app)).code).toBe(200);
+  });
+
+  it("remembers across a restart that the number was linked: a QR then is a lost link, not a first one", async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), "ura-wa-health-")), "session", "ura.linked");
+    const first = await service({ state: "starting", linkedMarkerFile: marker });
+    first.venom.showQr();
+    expect((await health(first.app)).code).toBe(200);
+    expect(existsSync(marker)).toBe(false);
+    first.venom.link();
+    await eventually(() => existsSync(marker), 2000, "the linked marker");
+
+    // The service restarts (a reboot after a logout): WhatsApp Web shows a QR again.
+    const second = await service({ state: "starting", linkedMarkerFile: marker });
+    expect((await health(second.app)).code).toBe(200); // starting: may still load the stored session
+    second.venom.showQr();
+    expect(await health(second.app)).toMatchObject({ code: 503, body: { status: "degraded", whatsapp: "qr" } });
+
+    // Without the marker (the session directory was removed to link another number): a first link.
+    const fresh = await service({ state: "starting", linkedMarkerFile: join(tmpdir(), "no-such-dir-ura", "ura.linked") });
+    fresh.venom.showQr();
+    expect((await health(fresh.app)).code).toBe(200);
+  });
+
+  it("a marker file that cannot be written is logged, and /health still answers", async () => {
+    const blocker = join(mkdtempSync(join(tmpdir(), "ura-wa-health-")), "file");
+    writeFileSync(blocker, "not a directory");
+    const { app, logs } = await service({ linkedMarkerFile: join(blocker, "ura.linked") });
+    await eventually(() => /could not record that the number is linked/.test(logs.text()), 2000, "the warning");
+    expect((await health(app)).code).toBe(200);
+  });
+
+  it("answers 503 while the service is closing", async () => {
+    const { app, venom } = await service();
+    await venom.close();
+    expect(await health(app)).toMatchObject({ code: 503, body: { status: "degraded", whatsapp: "closed" } });
   });
 });
 

@@ -141,6 +141,7 @@ describe("venom driver (HTTP client) against the real ura whatsapp service with 
       ]),
     );
     const health = await fetch(`${service.url}/health`);
-    expect(await health.json()).toMatchObject({ status: "ok", whatsapp: "logged_out", linked: false });
+    expect(health.status).toBe(503); // logged out: nothing goes out until someone scans again
+    expect(await health.json()).toMatchObject({ status: "degraded", whatsapp: "logged_out", linked: false });
   });
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { writeAudit, type Actor } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
 import { ConflictError, NotFoundError } from "./errors.js";
+import { message } from "./messages.js";
 import { parseInput } from "./users.js";
 import { toDbTime } from "./time.js";
 
@@ -42,7 +43,8 @@ export const serviceUpdateSchema = z.object({
   active: z.boolean().optional(),
 });
 
-const defaultPrompt = (label: string, k: string) => `Para ${label.charAt(0).toLowerCase()}${label.slice(1)}, tecle ${k}.`;
+/** The sentence of sounds/messages.pt-BR.txt `catalogue-option` ("Para <label>, tecle <key>."). */
+const defaultPrompt = (label: string, k: string) => message("catalogue-option", { label: `${label.charAt(0).toLowerCase()}${label.slice(1)}`, key: k });
 
 async function rows(q: Queryable): Promise<ServiceRow[]> {
   return q.all<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services ORDER BY dtmf_key, id");

@@ -6,6 +6,7 @@ import { SenderRejectedError, SenderUnavailableError, type MessageSender } from 
 import { writeAudit, type Actor } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
 import { LockedError, NoPhoneError, NotFoundError, RateLimitedError } from "./errors.js";
+import { message } from "./messages.js";
 import { callerKey } from "./phone.js";
 import { findUserByCode } from "./users.js";
 import { fromDbTime, toDbTime } from "./time.js";
@@ -191,11 +192,16 @@ export async function resetCodeFailures(db: Db, userCode: string, actor: Actor, 
   });
 }
 
-/** The message the caller receives (pt-BR). */
+/** The message the caller receives (pt-BR, from sounds/messages.pt-BR.txt). */
 export function codeMessage(code: string, ttlSeconds: number): string {
   const minutes = Math.round(ttlSeconds / 60);
-  const validity = ttlSeconds < 60 ? `${ttlSeconds} segundos` : minutes === 1 ? "1 minuto" : `${minutes} minutos`;
-  return `Seu código de acesso ao suporte de TI é ${code}. Ele vale por ${validity}.`;
+  const validity =
+    ttlSeconds < 60
+      ? message("otp-validity-seconds", { seconds: ttlSeconds })
+      : minutes === 1
+        ? message("otp-validity-one-minute", {})
+        : message("otp-validity-minutes", { minutes });
+  return message("otp-message", { code, validity });
 }
 
 /**

@@ -16,6 +16,8 @@ import ts from "typescript";
  */
 export const SINKS = {
   calls: ["p", "promptFile"],
+  /** `message(id, values)`: ids of the written texts in sounds/messages.pt-BR.txt (src/domain/messages.ts). */
+  messages: ["message"],
   /** `prompts.file(id)`, `promptSet.text(id)`: method names on a receiver whose name says "prompt". */
   promptMethods: ["file", "text"],
   /** Constructors and the argument index that carries prompt ids. */
@@ -23,6 +25,8 @@ export const SINKS = {
 };
 
 export interface PromptReference {
+  /** "prompt" (sounds/prompts.pt-BR.txt) or "message" (sounds/messages.pt-BR.txt). */
+  kind: "prompt" | "message";
   where: string;
   /** Concrete ids the expression can produce. */
   ids: string[];
@@ -65,6 +69,8 @@ export function findPromptReferences(root: string, files: string[]): { reference
   const ours = new Set(files);
   const references: PromptReference[] = [];
   const sinksSeen = new Set<string>();
+  /** The kind of sink whose arguments are being followed. */
+  let kind: PromptReference["kind"] = "prompt";
 
   const where = (node: ts.Node) => {
     const sf = node.getSourceFile();
@@ -87,7 +93,7 @@ export function findPromptReferences(root: string, files: string[]): { reference
     if (seen.has(expr)) return;
     seen.add(expr);
     if (ts.isStringLiteral(expr) || ts.isNoSubstitutionTemplateLiteral(expr)) {
-      references.push({ where: where(expr), ids: [expr.text], source: expr.getText() });
+      references.push({ kind, where: where(expr), ids: [expr.text], source: expr.getText() });
     } else if (ts.isTemplateExpression(expr)) {
       collectTemplate(expr);
     } else if (ts.isArrayLiteralExpression(expr)) {
@@ -157,7 +163,7 @@ export function findPromptReferences(root: string, files: string[]): { reference
       spelled = values && spelled && spelled.length * values.length <= 1000 ? spelled.flatMap((s) => values.map((v) => s + v + span.literal.text)) : null;
       pattern += `.+${escapeRegex(span.literal.text)}`;
     }
-    references.push({ where: where(expr), ids: spelled ?? [], ...(spelled ? {} : { pattern: new RegExp(`^${pattern}$`) }), source: expr.getText() });
+    references.push({ kind, where: where(expr), ids: spelled ?? [], ...(spelled ? {} : { pattern: new RegExp(`^${pattern}$`) }), source: expr.getText() });
   };
 
   const declarationOf = (node: ts.Node): ts.Declaration | undefined => {
@@ -169,10 +175,10 @@ export function findPromptReferences(root: string, files: string[]): { reference
   const isSinkCall = (call: ts.CallExpression): boolean => sinkName(call) !== null;
   const sinkName = (call: ts.CallExpression): string | null => {
     const callee = call.expression;
-    if (ts.isIdentifier(callee) && SINKS.calls.includes(callee.text)) return callee.text;
+    if (ts.isIdentifier(callee) && (SINKS.calls.includes(callee.text) || SINKS.messages.includes(callee.text))) return callee.text;
     if (ts.isPropertyAccessExpression(callee)) {
       const name = callee.name.text;
-      if (SINKS.calls.includes(name)) return name;
+      if (SINKS.calls.includes(name) || SINKS.messages.includes(name)) return name;
       if (SINKS.promptMethods.includes(name) && /prompt/i.test(callee.expression.getText())) return `prompts.${name}`;
     }
     return null;
@@ -186,10 +192,15 @@ export function findPromptReferences(root: string, files: string[]): { reference
         const sink = sinkName(node);
         if (sink) {
           sinksSeen.add(sink);
-          for (const arg of node.arguments) collect(arg, new Set());
+          kind = SINKS.messages.includes(sink) ? "message" : "prompt";
+          // A message's first argument is its id; the rest are the values it is filled with.
+          const args = kind === "message" ? node.arguments.slice(0, 1) : node.arguments;
+          for (const arg of args) collect(arg, new Set());
+          kind = "prompt";
         }
       } else if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text in SINKS.constructors) {
         sinksSeen.add(`new ${node.expression.text}`);
+        kind = "prompt";
         const arg = node.arguments?.[SINKS.constructors[node.expression.text]!];
         if (arg) collect(arg, new Set());
       }

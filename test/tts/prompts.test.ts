@@ -21,6 +21,8 @@ const root = resolve(import.meta.dirname, "../..");
 const soundsDir = join(root, "sounds");
 const renderedDir = join(soundsDir, "pt-BR");
 const texts = readPromptTexts(soundsDir);
+/** The written texts (sounds/messages.pt-BR.txt): templates the code fills in, never rendered. */
+const messages = parsePromptTexts(readFileSync(join(soundsDir, "messages.pt-BR.txt"), "utf8"));
 /** The code that can refer to prompts: everything but the TTS module itself. */
 const codeFiles = listSources(join(root, "src")).filter((f) => !f.startsWith(join(root, "src", "tts")));
 const { references, sinksSeen } = findPromptReferences(root, codeFiles);
@@ -94,6 +96,25 @@ describe("prompt ids used by the code", () => {
     }
   });
 
+  it("tell message ids (message(id, values)) from prompt ids, and follow a message nested in another's values", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ura-scan-"));
+    try {
+      const file = join(dir, "texts.ts");
+      writeFileSync(
+        file,
+        `declare function message(id: string, values: Record<string, string | number>): string;
+        declare function p(...ids: string[]): string[];
+        export const f = (short: boolean) => [message("otp-message", { validity: short ? message("otp-validity-seconds", { seconds: 5 }) : "x", code: "greeting" }), p("goodbye")];`,
+      );
+      const { references } = findPromptReferences(dir, [file]);
+      const by = (kind: string) => references.filter((r) => r.kind === kind).flatMap((r) => r.ids).sort();
+      expect(by("message")).toEqual(["otp-message", "otp-validity-seconds"]);
+      expect(by("prompt")).toEqual(["goodbye"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("are found where the flow passes them (the scanner still understands the code)", () => {
     const flowFiles = codeFiles.filter((f) => f.includes(`${join("src", "ivr")}`));
     if (flowFiles.length === 0) return;
@@ -103,11 +124,24 @@ describe("prompt ids used by the code", () => {
 
   it("every id the code uses has a sentence in the prompt texts", () => {
     const missing: string[] = [];
-    for (const ref of references) {
+    for (const ref of references.filter((r) => r.kind === "prompt")) {
       for (const id of ref.ids) if (!texts.has(id)) missing.push(`${ref.where}: "${id}" (from ${ref.source})`);
       if (ref.pattern && ![...texts.keys()].some((id) => ref.pattern!.test(id))) missing.push(`${ref.where}: nothing matches ${ref.source}`);
     }
     expect(missing, "add these to sounds/prompts.pt-BR.txt").toEqual([]);
+  });
+
+  it("every message id the code fills in has a template in sounds/messages.pt-BR.txt, and every template is used", () => {
+    const used = references.filter((r) => r.kind === "message");
+    expect(sinksSeen.has("message"), "message(…) calls not found: update SINKS.messages").toBe(true);
+    const missing = used.flatMap((ref) => ref.ids.filter((id) => !messages.has(id)).map((id) => `${ref.where}: "${id}"`));
+    expect(missing, "add these to sounds/messages.pt-BR.txt").toEqual([]);
+    const usedIds = new Set(used.flatMap((r) => r.ids));
+    expect([...messages.keys()].filter((id) => !usedIds.has(id)), "templates no code fills in").toEqual([]);
+  });
+
+  it("the message templates are not prompts: `ura sounds render` never speaks them", () => {
+    expect([...messages.keys()].filter((id) => texts.has(id))).toEqual([]);
   });
 
   it("every prompt, and so every id the code uses, has rendered audio", () => {

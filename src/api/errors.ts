@@ -28,7 +28,9 @@ export class ApiError extends Error {
 /** 400 naming the first bad field (`userCode`, `intervals.0.opens`, or `body` for the whole). */
 export function validationError(error: z.ZodError, part: "body" | "query" | "params"): ApiError {
   const issue = error.issues[0]!;
-  const field = issue.path.length ? issue.path.map(String).join(".") : part;
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+  const field = path.length ? path.map(String).join(".") : part;
+  if (issue.code === "unrecognized_keys") return new ApiError(400, "validation", `${field}: unknown field`, field);
   return new ApiError(400, "validation", `${field}: ${issue.message}`, field);
 }
 

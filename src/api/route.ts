@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Actor } from "../domain/index.js";
 import type { ApiClient, Scope } from "./auth.js";
-import { validationError } from "./errors.js";
+import { ApiError, validationError } from "./errors.js";
 import { jsonSchema } from "./json-schema.js";
 
 declare module "fastify" {
@@ -45,7 +45,13 @@ export interface RouteSpec<B, Q, P> {
 }
 
 function parsePart<S extends z.ZodType | undefined>(schema: S, value: unknown, part: "body" | "query" | "params"): Out<S> {
-  if (schema === undefined) return undefined as Out<S>;
+  if (schema === undefined) {
+    // A body sent to a route that takes none is a client mistake worth saying, not ignoring.
+    if (part === "body" && value !== undefined && value !== null && !(typeof value === "object" && Object.keys(value).length === 0)) {
+      throw new ApiError(400, "validation", "body: this request takes no body", "body");
+    }
+    return undefined as Out<S>;
+  }
   const r = (schema as z.ZodType).safeParse(value ?? (part === "body" ? undefined : {}));
   if (!r.success) throw validationError(r.error, part);
   return r.data as Out<S>;
@@ -63,6 +69,8 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
   for (const [status, schema] of Object.entries(spec.responses)) {
     response[Number(status)] = schema === null ? { type: "null", description: "empty" } : jsonSchema(schema, "output");
   }
+  // Unknown body fields are refused (a misspelt `timeZone` must not be silently dropped).
+  const bodySchema = spec.body instanceof z.ZodObject ? (spec.body.strict() as unknown as B) : spec.body;
   app.route({
     method: spec.method,
     url: spec.url,
@@ -72,7 +80,7 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
       summary: spec.summary,
       tags: spec.tags,
       ...(spec.scopes.length ? { security: [{ bearer: [] }] } : {}),
-      ...(spec.body ? { body: jsonSchema(spec.body) } : {}),
+      ...(bodySchema ? { body: jsonSchema(bodySchema) } : {}),
       ...(spec.query ? { querystring: jsonSchema(spec.query) } : {}),
       ...(spec.params ? { params: jsonSchema(spec.params) } : {}),
       ...(spec.consumes ? { consumes: ["application/json", ...spec.consumes] } : {}),
@@ -82,7 +90,7 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
       const ctx: RouteContext<B, Q, P> = {
         params: parsePart(spec.params, request.params, "params") as Out<P>,
         query: parsePart(spec.query, request.query, "query") as Out<Q>,
-        body: parsePart(spec.body, request.body, "body") as Out<B>,
+        body: parsePart(bodySchema, request.body, "body") as Out<B>,
         actor: { client: request.apiClient?.name ?? "anonymous", address: request.ip ?? null },
         request,
         reply,

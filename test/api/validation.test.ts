@@ -81,6 +81,13 @@ const CASES: Case[] = [
   { method: "PATCH", url: `${P}/admin/catalogue/601`, token: "admin", valid: { label: "Ramal mudo" }, bad: { key: ["a"], label: [""], parentId: [0], active: [0] } },
   { method: "PUT", url: `${P}/admin/holidays/2025-12-25`, token: "admin", valid: { name: "Natal" }, bad: { name: [undefined, "", "n".repeat(201)] } },
   {
+    method: "PUT",
+    url: `${P}/admin/schedule`,
+    token: "admin",
+    valid: { intervals: [{ weekday: 1, opens: "08:00", closes: "17:00" }] },
+    bad: { intervals: [undefined, "mon-fri", [{ weekday: 7, opens: "08:00", closes: "17:00" }], [{ weekday: 1, opens: "8h", closes: "17:00" }], [{ weekday: 1, opens: "17:00", closes: "08:00" }]] },
+  },
+  {
     method: "POST",
     url: `${P}/admin/tickets/{protocol}/status`,
     token: "admin",
@@ -139,6 +146,23 @@ describe.each(DRIVERS)("request validation (%s)", (driver) => {
       expect(res.statusCode, url).toBe(400);
       expect(res.json().field, url).toBe(field);
     }
+  });
+
+  it("refuses unknown body fields by name, and a body where none is taken", async () => {
+    const cases: Array<[string, string, Record<string, unknown>, string]> = [
+      ["PUT", `${P}/admin/schedule`, { intervals: [], timeZone: "Europe/Lisbon" }, "timeZone"],
+      ["POST", `${P}/tickets`, { userCode: "1001", serviceId: 202, priority: "high" }, "priority"],
+      ["POST", `${P}/admin/users`, { code: "8009", name: "Bia", email: "bia@x" }, "email"],
+      ["POST", `${P}/admin/purge`, { olderThanDays: 1 }, "body"],
+    ];
+    for (const [method, url, body, field] of cases) {
+      const res = await api.call(method as "POST", url, { token: url.includes("/admin/") ? "admin" : "ivr", body });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toMatchObject({ error: "validation", field });
+    }
+    // Nothing was written by the refused requests.
+    expect((await api.call("GET", `${P}/admin/users/8009`)).statusCode).toBe(404);
+    expect((await api.call("GET", `${P}/admin/schedule`)).json().intervals.length).toBeGreaterThan(0);
   });
 
   it("answers 400 to a body that is not JSON, or no body at all", async () => {

@@ -63,7 +63,8 @@ describe("ura doctor", () => {
 
     await empty.store.migrate();
     const apiPort = await freePort();
-    const settings = testSettings({ ...pick(empty.settings), API_PORT: String(apiPort), API_URL: `http://127.0.0.1:${apiPort}` });
+    // As under `ura start`: API_URL keeps its default, the API listens on API_PORT.
+    const settings = testSettings({ ...pick(empty.settings), API_PORT: String(apiPort), API_URL: `http://127.0.0.1:${await freePort()}` });
     const api = await startApi({ settings, store: empty.store, sender: createLogSender(join(empty.dataDir, "outbox.jsonl")), logger: pino({ level: "silent" }), tokens: [{ name: "ivr", scopes: ["ivr"], secret: "s".repeat(32) }] });
     cleanups.push(() => api.close());
     const after = await runDoctor(settings);

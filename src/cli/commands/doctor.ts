@@ -124,17 +124,26 @@ async function checkTts(settings: Settings): Promise<Omit<Check, "name">> {
   }
 }
 
-/** The API this node's IVR talks to. With `ura start` it runs in this process, so "not running" is only a warning. */
+/**
+ * The API this node's IVR talks to: API_URL (`ura ivr`), or this host's API_HOST:API_PORT, which is
+ * what `ura start` uses. Not running is only a warning: the check may run before the service.
+ */
 async function checkApi(settings: Settings): Promise<Omit<Check, "name">> {
-  const url = new URL("/health", settings.API_URL).toString();
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(settings.IVR_API_BUDGET_MS) });
-    const body = (await res.json().catch(() => ({}))) as { status?: string };
-    if (res.ok) return { level: "ok", detail: `${url}: ${body.status ?? res.status}` };
-    return { level: "fail", detail: `${url}: HTTP ${res.status}${body.status ? ` (${body.status})` : ""}` };
-  } catch (err) {
-    return { level: "warn", detail: `${url} not reachable (${oneLine(err)}); fine if the API is not started yet, a call would fail otherwise` };
+  const host = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
+  const local = `http://${host.includes(":") ? `[${host}]` : host}:${settings.API_PORT}`;
+  const urls = [...new Set([new URL("/health", settings.API_URL).toString(), new URL("/health", local).toString()])];
+  const failures: string[] = [];
+  for (const url of urls) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(settings.IVR_API_BUDGET_MS) });
+      const body = (await res.json().catch(() => ({}))) as { status?: string };
+      if (res.ok) return { level: "ok", detail: `${url}: ${body.status ?? res.status}` };
+      return { level: "fail", detail: `${url}: HTTP ${res.status}${body.status ? ` (${body.status})` : ""}` };
+    } catch (err) {
+      failures.push(`${url} (${oneLine(err)})`);
+    }
   }
+  return { level: "warn", detail: `not reachable: ${failures.join(", ")}; fine if the API is not started yet, a call would fail otherwise` };
 }
 
 async function checkSender(settings: Settings): Promise<Omit<Check, "name">> {

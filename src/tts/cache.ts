@@ -1,10 +1,16 @@
 import { createHash } from "node:crypto";
-import { readdir, stat, unlink, utimes } from "node:fs/promises";
+import { readFile, readdir, stat, unlink, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { TMP_SUFFIX, writeAtomically } from "./atomic-write.js";
 
 /** Cache file names: the sha256 of what was synthesised, as 64 hex digits, plus `.sln`. */
 export const CACHE_NAME = /^[0-9a-f]{64}$/;
+/**
+ * Beside each `<hash>.sln`, `<hash>.txt` holds the (normalised) text it says, so a person or
+ * `ura call` can tell what a cached file is without playing it. It is written before the audio
+ * (each atomically), so an entry with audio always has its text; `/audio` never serves it.
+ */
+export const TEXT_SUFFIX = ".txt";
 /** A temporary file this old belongs to a process that died mid-write. */
 const ORPHAN_TMP_MS = 10 * 60_000;
 /** Reads refresh a file's mtime (its "last used" time) at most this often. */
@@ -39,6 +45,8 @@ export interface CleanupReport {
  */
 export class AudioCache {
   private readonly inFlight = new Map<string, Promise<string>>();
+  /** Entries whose sidecar this process has seen or written (no disk read on every hit). */
+  private readonly withText = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -66,17 +74,39 @@ export class AudioCache {
     return path;
   }
 
+  /** Absolute path of a cached file's text sidecar. */
+  textPath(hash: string): string {
+    return join(this.dir, `${this.checked(hash)}${TEXT_SUFFIX}`);
+  }
+
+  /** What a cached file says (its sidecar), or null when unknown. */
+  async text(hash: string): Promise<string | null> {
+    return readCachedText(this.dir, this.checked(hash));
+  }
+
+  private checked(hash: string): string {
+    if (!CACHE_NAME.test(hash)) throw new Error(`not a cache key: ${JSON.stringify(hash)}`);
+    return hash;
+  }
+
   /**
    * The file for `hash`, produced at most once however many callers ask at the same time. A
-   * failed production is not remembered: the next request tries again.
+   * failed production is not remembered: the next request tries again. `text` is what it says,
+   * kept beside it (and added to an entry cached before sidecars existed).
    */
-  obtain(hash: string, produce: () => Promise<Buffer>): Promise<string> {
+  obtain(hash: string, produce: () => Promise<Buffer>, text?: string): Promise<string> {
     const pending = this.inFlight.get(hash);
     if (pending) return pending;
     const work = (async () => {
       const found = await this.lookup(hash);
-      if (found) return found;
-      return this.put(hash, await produce());
+      if (found) {
+        if (text !== undefined && !this.withText.has(hash)) {
+          if ((await readCachedText(this.dir, hash)) === null) await writeAtomically(this.textPath(hash), Buffer.from(text));
+          this.withText.add(hash);
+        }
+        return found;
+      }
+      return this.put(hash, await produce(), text);
     })();
     this.inFlight.set(hash, work);
     const forget = () => {
@@ -86,16 +116,21 @@ export class AudioCache {
     return work;
   }
 
-  /** Writes `data` atomically under `<hash>.sln` and returns its path. */
-  async put(hash: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<string> {
+  /** Writes `data` atomically under `<hash>.sln` (after `text`, if given, under `<hash>.txt`) and returns its path. */
+  async put(hash: string, data: Uint8Array | AsyncIterable<Uint8Array>, text?: string): Promise<string> {
     const target = this.path(hash);
+    if (text !== undefined) {
+      await writeAtomically(this.textPath(hash), Buffer.from(text));
+      this.withText.add(hash);
+    }
     await writeAtomically(target, data);
     return target;
   }
 
   /**
    * Removes entries unused for `maxAgeMs`, then the least recently used until the rest fits in
-   * `maxBytes`, and temporary files left by a process that died mid-write.
+   * `maxBytes` (each with its text sidecar), temporary files left by a process that died
+   * mid-write, and sidecars whose audio is gone.
    */
   async cleanup(limits: CleanupLimits): Promise<CleanupReport> {
     const report: CleanupReport = { removed: 0, removedBytes: 0, kept: 0, keptBytes: 0 };
@@ -108,10 +143,20 @@ export class AudioCache {
     }
     const now = this.now();
     const live: { path: string; size: number; used: number }[] = [];
+    const present = new Set(names);
+    const sidecarOf = (slnPath: string) => `${slnPath.slice(0, -4)}${TEXT_SUFFIX}`;
     for (const name of names) {
       const path = join(this.dir, name);
       const isTmp = name.startsWith(".") && name.endsWith(TMP_SUFFIX);
       const isEntry = name.endsWith(".sln") && CACHE_NAME.test(name.slice(0, -4));
+      const isText = name.endsWith(TEXT_SUFFIX) && CACHE_NAME.test(name.slice(0, -TEXT_SUFFIX.length));
+      if (isText) {
+        // Its audio was removed (by us, or by an admin), or is still being written (young).
+        if (present.has(`${name.slice(0, -TEXT_SUFFIX.length)}.sln`)) continue;
+        const info = await stat(path).catch(() => null);
+        if (info && now - info.mtimeMs > ORPHAN_TMP_MS) await removeFile(path);
+        continue;
+      }
       if (!isTmp && !isEntry) continue;
       const info = await stat(path).catch(() => null);
       if (!info) continue;
@@ -121,6 +166,7 @@ export class AudioCache {
           report.removed++;
           report.removedBytes += info.size;
         }
+        if (isEntry) await removeFile(sidecarOf(path));
       } else if (isEntry) {
         live.push({ path, size: info.size, used: info.mtimeMs });
       }
@@ -129,6 +175,7 @@ export class AudioCache {
     live.sort((a, b) => a.used - b.used);
     for (const file of live) {
       if (total > limits.maxBytes && (await removeFile(file.path))) {
+        await removeFile(sidecarOf(file.path));
         total -= file.size;
         report.removed++;
         report.removedBytes += file.size;
@@ -138,6 +185,20 @@ export class AudioCache {
       }
     }
     return report;
+  }
+}
+
+/**
+ * The text a cached file says, from its sidecar in `dir`; null when there is none (an entry cached
+ * before sidecars existed, or another host's cache). `ura call` reads it to print synthesised audio.
+ */
+export async function readCachedText(dir: string, hash: string): Promise<string | null> {
+  if (!CACHE_NAME.test(hash)) return null;
+  try {
+    return await readFile(join(dir, `${hash}${TEXT_SUFFIX}`), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
   }
 }
 

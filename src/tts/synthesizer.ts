@@ -96,7 +96,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     const said = normaliseText(text);
     if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
     const hash = cacheKey(engine.name, engine.voiceKey, said);
-    const file = cache.obtain(hash, () => runWithin(`${engine.name} synthesis`, limitMs, undefined, (signal) => engine.render(said, signal)));
+    const file = cache.obtain(hash, () => runWithin(`${engine.name} synthesis`, limitMs, undefined, (signal) => engine.render(said, signal)), said);
     return { hash, file };
   };
 

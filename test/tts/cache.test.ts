@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
-import { AudioCache, cacheKey, createSpeechSynthesizer, type SpeechEngine } from "../../src/tts/index.js";
+import { AudioCache, cacheKey, createSpeechSynthesizer, readCachedText, type SpeechEngine } from "../../src/tts/index.js";
 import { tone } from "../support/fake-polly.js";
 
 let dir: string;
@@ -135,5 +135,58 @@ describe("audio cache", () => {
     const tts = createSpeechSynthesizer(testSettings({ TTS_ENGINE: "none", TTS_CACHE_DIR: dir }));
     expect(tts.engine).toBe("none");
     await expect(tts.synthesize("Maria")).rejects.toThrow(/TTS_ENGINE=none/);
+  });
+});
+
+describe("the text sidecar (<hash>.txt)", () => {
+  it("a synthesis leaves the normalised text beside its audio, written atomically, and the cache reads it back", async () => {
+    const engine = countingEngine(5);
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
+    const reference = await tts.synthesize("  Para   sistemas, tecle 1. ");
+    const hash = reference.split("/").pop()!;
+    expect(await readFile(join(dir, `${hash}.txt`), "utf8")).toBe("Para sistemas, tecle 1.");
+    expect(await tts.cache!.text(hash)).toBe("Para sistemas, tecle 1.");
+    expect(await readCachedText(dir, hash)).toBe("Para sistemas, tecle 1.");
+    expect((await readdir(dir)).sort()).toEqual([`${hash}.sln`, `${hash}.txt`].sort());
+    expect(await readCachedText(dir, cacheKey("espeak", "counting", "never said"))).toBeNull();
+    expect(await readCachedText(dir, "../etc/passwd")).toBeNull();
+  });
+
+  it("an entry cached before sidecars existed gets its text on the next hit, without a new synthesis", async () => {
+    const cache = new AudioCache(dir);
+    const hash = cacheKey("espeak", "counting", "Maria Souza");
+    await cache.put(hash, tone(0.2));
+    expect(await cache.text(hash)).toBeNull();
+    const engine = countingEngine(5);
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine, cache: new AudioCache(dir) });
+    await tts.synthesize("Maria Souza");
+    expect(engine.calls).toEqual([]);
+    expect(await cache.text(hash)).toBe("Maria Souza");
+  });
+
+  it("cleanup removes each sidecar with its audio (age and size), and sidecars whose audio is gone once they are old", async () => {
+    const now = Date.now();
+    const cache = new AudioCache(dir, () => now);
+    const entry = async (name: string, kb: number, usedDaysAgo: number) => {
+      const hash = cacheKey("espeak", "v", name);
+      const path = await cache.put(hash, Buffer.alloc(kb * 1024), name);
+      const when = (now - usedDaysAgo * DAY) / 1000;
+      await utimes(path, when, when);
+      return hash;
+    };
+    await entry("stale", 10, 100);
+    await entry("old", 10, 30);
+    const recent = await entry("recent", 10, 2);
+    const fresh = await entry("fresh", 10, 0);
+    // A sidecar whose audio an admin deleted long ago, and one whose audio is being written now.
+    const orphan = cacheKey("espeak", "v", "orphan");
+    const writing = cacheKey("espeak", "v", "writing");
+    await writeFile(join(dir, `${orphan}.txt`), "orphan");
+    await utimes(join(dir, `${orphan}.txt`), (now - DAY) / 1000, (now - DAY) / 1000);
+    await writeFile(join(dir, `${writing}.txt`), "writing");
+
+    const report = await cache.cleanup({ maxBytes: 25 * 1024, maxAgeMs: 90 * DAY });
+    expect(report).toMatchObject({ removed: 2, kept: 2, keptBytes: 20 * 1024 });
+    expect((await readdir(dir)).sort()).toEqual([`${fresh}.sln`, `${fresh}.txt`, `${recent}.sln`, `${recent}.txt`, `${writing}.txt`].sort());
   });
 });

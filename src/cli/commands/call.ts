@@ -1,15 +1,16 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { soundsDir } from "../../config/index.js";
-import { readPromptTexts } from "../../tts/index.js";
+import { audioDirs, readCachedText, readPromptTexts } from "../../tts/index.js";
 import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/asterisk-emulator.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
 const USAGE = `ura call [--caller-id N] [--script PATH] [--host H] [--port P] [--keys K1,K2,…]
 
 Places a simulated call against a running IVR (ura start / ura ivr), playing Asterisk's side of
-FastAGI. Prints what the caller would hear (prompt id and its sentence) and reads the keys you
+FastAGI. Prints what the caller would hear (prompt id and its sentence; for synthesised audio, the
+text it says, from the TTS cache of this host) and reads the keys you
 press: type digits then Enter; Enter alone is silence; "h" hangs up. One-time codes sent by the
 log sender (SENDER_DRIVER=log) are shown as they arrive in the outbox, and typing "c" sends the
 newest code followed by # (as if read from WhatsApp).
@@ -27,7 +28,7 @@ export const command: CliCommand = {
     const opts = parseOptions(args);
     const texts = readPromptTexts(soundsDir(ctx.settings));
     const outbox = join(ctx.settings.DATA_DIR, "outbox.jsonl");
-    const caller = new TerminalCaller(ctx, texts, outbox, opts.keys);
+    const caller = new TerminalCaller(ctx, texts, outbox, opts.keys, audioDirs(ctx.settings).tts);
     const result = await placeCall({
       host: opts.host ?? (ctx.settings.AGI_HOST === "0.0.0.0" ? "127.0.0.1" : ctx.settings.AGI_HOST),
       port: opts.port ?? ctx.settings.AGI_PORT,
@@ -89,6 +90,7 @@ class TerminalCaller implements Caller {
     private readonly texts: Map<string, string>,
     private readonly outbox: string,
     private readonly scripted: string[] | undefined,
+    private readonly ttsDir: string,
   ) {
     this.rl = scripted ? null : createInterface({ input: ctx.stdin, terminal: false });
     this.rl?.on("line", (line) => {
@@ -107,8 +109,7 @@ class TerminalCaller implements Caller {
   }
 
   async react(event: PromptEvent): Promise<CallerAction> {
-    const text = this.describe(event);
-    this.ctx.stdout.write(`♪ ${event.prompt}: ${text}\n`);
+    this.ctx.stdout.write(`♪ ${await this.describe(event)}\n`);
     // Prompts that only allow barge-in play through; keys are asked for where the IVR waits for them.
     const acceptsKeys = event.command === "GET DATA" || event.command === "WAIT FOR DIGIT";
     if (!acceptsKeys) return { kind: "listen" };
@@ -128,9 +129,21 @@ class TerminalCaller implements Caller {
     return keys === "" ? { kind: "listen" } : { kind: "press", keys, atMs: 1_000_000 };
   }
 
-  private describe(event: PromptEvent): string {
-    if (event.file.startsWith("digits:")) return event.file.slice(7).split("").join(" ");
-    return this.texts.get(event.prompt) ?? "(áudio sintetizado)";
+  /** `id: sentence` for a prompt; `tts <hash>: text` for synthesised audio (the cache's sidecar). */
+  private async describe(event: PromptEvent): Promise<string> {
+    if (event.file.startsWith("digits:")) return `${event.prompt}: ${event.file.slice(7).split("").join(" ")}`;
+    // `<dir>/<name>` (AUDIO_MODE=path) or `<base>/<kind>/<name>.sln` (http): the name is a prompt id or a TTS hash.
+    const name = event.prompt.replace(/\.sln$/, "");
+    const prompt = this.texts.get(name);
+    if (prompt !== undefined) return `${name}: ${prompt}`;
+    const hash = name;
+    if (!/^[0-9a-f]{64}$/.test(hash)) return `${name}: (áudio)`;
+    const dirs = [this.ttsDir, ...(isAbsolute(event.file) ? [dirname(event.file)] : [])];
+    for (const dir of dirs) {
+      const text = await readCachedText(dir, hash).catch(() => null);
+      if (text !== null) return `tts ${hash.slice(0, 8)}: ${text}`;
+    }
+    return `tts ${hash.slice(0, 8)}: (áudio sintetizado)`;
   }
 
   private async nextLine(): Promise<string | null> {

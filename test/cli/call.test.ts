@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { testSettings } from "../../src/config/index.js";
+import { openStore } from "../../src/domain/index.js";
+import { freePort, runUra, type RunningUra } from "../support/processes.js";
+
+/**
+ * README's simulated call, end to end through the CLI as an operator runs it: `ura start`, then
+ * `ura users add`, then `ura call --keys …` ("c" = the one-time code from the log sender's outbox).
+ * The synthesised menu options are printed as the text they say (the TTS cache's sidecar).
+ */
+
+let running: RunningUra | undefined;
+let dataDir: string | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+async function finished(process: RunningUra): Promise<string> {
+  const code = await process.exited;
+  expect(code, process.output()).toBe(0);
+  return process.output();
+}
+
+describe("ura call against ura start", () => {
+  it.each(["path", "http"])("AUDIO_MODE=%s: opens a ticket with README's keys, showing the name and the menu options as text", async (mode) => {
+    dataDir = mkdtempSync(join(tmpdir(), "ura-call-"));
+    const apiPort = await freePort();
+    const audio: Record<string, string> = mode === "http" ? { AUDIO_MODE: "http", AUDIO_HTTP_BASE_URL: `http://127.0.0.1:${apiPort}/audio` } : {};
+    const env: Record<string, string> = { AGI_PORT: String(await freePort()), API_PORT: String(apiPort), DATA_DIR: dataDir, ...audio };
+    running = runUra(["start"], env);
+    await running.waitFor(/FastAGI server listening/);
+
+    await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
+    const out = await finished(runUra(["call", "--keys", "1,1234#,c,1,2,2,2"], env));
+    if (mode === "http") expect(running.output()).not.toMatch(/"level":[56]0/);
+
+    const ended = /— call ended \(SUCCESS\) (.*)/.exec(out);
+    expect(ended, out).not.toBeNull();
+    expect(ended![1]).toMatch(/URA_USER=1234/);
+    expect(ended![1]).toMatch(/URA_RESULT=ticket/);
+    const protocol = /URA_TICKET=(\d+)/.exec(ended![1]!)?.[1];
+    expect(protocol, out).toMatch(/^\d{12,}$/);
+
+    // The one-time code came from the outbox and was typed.
+    const code = /\[WhatsApp simulado\] Seu código de acesso ao suporte de TI é (\d{6})\. Ele vale por 5 minutos\./.exec(out)?.[1];
+    expect(code, out).toBeDefined();
+    expect(out).toContain(`→ ${code}#`);
+    // Synthesised audio is printed as what it says: the name and the catalogue options.
+    expect(out).toMatch(/♪ you-are: Você é\n♪ tts [0-9a-f]{8}: Ana Souza\n♪ confirm-name:/);
+    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Para sistemas, tecle 1\./);
+    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Para computador, tecle 2\./);
+    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Se o computador não liga, tecle 2\./);
+    expect(out).not.toContain("(áudio sintetizado)");
+    // The protocol is read digit by digit after "ticket-opened".
+    const readBack = out.slice(out.indexOf("♪ ticket-opened"), out.indexOf("♪ protocol-repeat"));
+    expect([...readBack.matchAll(/♪ digit-(\d)/g)].map((m) => m[1]).join("")).toBe(protocol);
+
+    const store = await openStore(testSettings({ DATA_DIR: dataDir }), { migrate: false });
+    try {
+      const { tickets } = await store.tickets.list({ limit: 10, offset: 0 });
+      expect(tickets.map((t) => ({ protocol: t.protocol, user: t.requester.code, service: t.service.id, source: t.source }))).toEqual([
+        { protocol, user: "1234", service: 202, source: "phone" },
+      ]);
+    } finally {
+      await store.close();
+    }
+    expect(await running.stop()).toBe(0);
+  }, 60_000);
+});

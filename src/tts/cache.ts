@@ -101,8 +101,9 @@ export class AudioCache {
       const found = await this.lookup(hash);
       if (found) {
         if (text !== undefined && !this.withText.has(hash)) {
-          if ((await readCachedText(this.dir, hash)) === null) await writeAtomically(this.textPath(hash), Buffer.from(text));
+          // Best effort: a missing sidecar must never cost the caller the audio that is there.
           this.withText.add(hash);
+          await this.addText(hash, text).catch(() => undefined);
         }
         return found;
       }
@@ -114,6 +115,10 @@ export class AudioCache {
     };
     work.then(forget, forget);
     return work;
+  }
+
+  private async addText(hash: string, text: string): Promise<void> {
+    if ((await readCachedText(this.dir, hash)) === null) await writeAtomically(this.textPath(hash), Buffer.from(text));
   }
 
   /** Writes `data` atomically under `<hash>.sln` (after `text`, if given, under `<hash>.txt`) and returns its path. */

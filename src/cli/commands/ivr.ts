@@ -20,19 +20,24 @@ accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS
     const tts = createSpeechSynthesizer(settings, { logger: ctx.logger });
     const stopJanitor = tts.startJanitor();
     const ivr = buildIvr(settings, ctx.logger, { speech: tts });
-    try {
-      await ivr.listen();
-    } catch (err) {
-      stopJanitor();
-      tts.close();
-      throw err;
-    }
-    return runUntilSignal(ctx.logger, async () => {
+    // Signals are handled from before the port opens: a SIGTERM right after "listening" must
+    // drain, not kill (a deploy can restart a node at any moment).
+    const listening = ivr.listen();
+    const stopped = runUntilSignal(ctx.logger, async () => {
+      await listening.catch(() => undefined);
       const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
       stopJanitor();
       tts.close();
       ctx.logger.info({ finished, cut }, "IVR stopped");
     });
+    try {
+      await listening;
+    } catch (err) {
+      stopJanitor();
+      tts.close();
+      throw err;
+    }
+    return stopped;
   },
 };
 

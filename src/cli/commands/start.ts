@@ -12,10 +12,15 @@ API_HOST:API_PORT (default 127.0.0.1:8080), with the embedded SQLite database un
 (migrated at start). When API_TOKENS is empty, tokens are made once in DATA_DIR/api-tokens.local.
 On SIGTERM calls in progress finish (up to AGI_DRAIN_TIMEOUT_MS), then the API stops.`,
   async run(_args, ctx) {
-    const app = await startAll(ctx.settings, ctx.logger);
-    return runUntilSignal(ctx.logger, async () => {
+    // Signals are handled from the start, so a SIGTERM right after "listening" drains (see ura ivr).
+    const starting = startAll(ctx.settings, ctx.logger);
+    const stopped = runUntilSignal(ctx.logger, async () => {
+      const app = await starting.catch(() => null);
+      if (!app) return;
       const { finished, cut } = await app.stop();
       ctx.logger.info({ finished, cut }, "stopped");
     });
+    await starting;
+    return stopped;
   },
 };

@@ -45,6 +45,12 @@ export interface LoadResult {
   byStep: { step: string; think: Summary }[];
   /** Commands whose think time came from the emulator's ms clock because the wire tap missed them. */
   coarseSamples: number;
+  /**
+   * Calls inside the service (first command received, not yet closed), sampled every 250 ms, and
+   * calls connected (those still waiting for the service to accept them included).
+   */
+  inService: { mean: number; max: number };
+  connected: { mean: number; max: number };
   /** CPU of the bench process itself (the emulated callers), % of one core: near 100 % it is the bottleneck. */
   emulatorCpuPercent: number;
   completedCallIds: string[];
@@ -77,6 +83,22 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const stopAt = startedAt + o.durationMs;
   const rampMs = o.rampMs ?? Math.min(2000, o.concurrency * 2);
 
+  const live = new Set<WireTap>();
+  let sampled = 0;
+  let inServiceSum = 0;
+  let inServiceMax = 0;
+  let connectedSum = 0;
+  let connectedMax = 0;
+  const occupancy = setInterval(() => {
+    let inside = 0;
+    for (const t of live) if (t.thinkMs.length > 0) inside++;
+    sampled++;
+    inServiceSum += inside;
+    inServiceMax = Math.max(inServiceMax, inside);
+    connectedSum += live.size;
+    connectedMax = Math.max(connectedMax, live.size);
+  }, 250);
+
   const fail = (reason: string, callId: string) => {
     errorReasons[reason] = (errorReasons[reason] ?? 0) + 1;
     failedCallIds.push(callId);
@@ -87,6 +109,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const callId = `${o.idPrefix}.${n}`;
     const plan = await o.plan(n);
     const tap = new WireTap();
+    live.add(tap);
     let result: CallResult;
     try {
       result = await withTap(tap, () =>
@@ -104,6 +127,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       fail(`emulator: ${(err as Error).message.slice(0, 80)}`, callId);
       return;
     } finally {
+      live.delete(tap);
       plan.release?.();
     }
     const exact = tap.thinkMs.length === result.commands.length;
@@ -132,6 +156,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     while (Date.now() < stopAt) await one();
   };
   await Promise.all(Array.from({ length: o.concurrency }, (_, i) => worker(i)));
+  clearInterval(occupancy);
   const endedAt = Date.now();
   const elapsedS = (endedAt - startedAt) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
@@ -151,6 +176,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     perceived: perceived.summary(),
     byStep,
     coarseSamples: coarse,
+    inService: { mean: sampled ? inServiceSum / sampled : Number.NaN, max: inServiceMax },
+    connected: { mean: sampled ? connectedSum / sampled : Number.NaN, max: connectedMax },
     emulatorCpuPercent: ((cpu.user + cpu.system) / 1000 / (endedAt - startedAt)) * 100,
     completedCallIds,
     failedCallIds,
@@ -160,7 +187,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 /** Wraps a caller and writes down what it did, so the floor can replay the same call. */
 export class RecordingCaller implements Caller {
   readonly actions: CallerAction[] = [];
-  constructor(private readonly inner: Caller) {}
+  constructor(readonly inner: Caller) {}
   async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
     const action = await this.inner.react(event, state);
     this.actions.push(action);

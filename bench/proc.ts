@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 
 /** RSS and CPU of a process, read from /proc (Linux). CPU is user+system of all its threads. */
@@ -122,4 +122,21 @@ export class ProcSampler {
       samples: inside.length,
     };
   }
+}
+
+/** The pid of a process by its command name (/proc/<pid>/comm), e.g. the local `mariadbd`; null if none. */
+export function pidByName(...names: string[]): number | null {
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (names.includes(readFileSync(`/proc/${entry}/comm`, "utf8").trim())) return Number(entry);
+      } catch {
+        continue;
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return null;
 }

@@ -30,17 +30,24 @@ export function formatReport(r: BenchReport): string {
   lines.push(`  errors               ${s.errors}${s.errors ? `  ${JSON.stringify(s.errorReasons)}` : ""}`);
   lines.push(`  service CPU          ${f(s.proc.cpuPercent, 0)} % of one core${fl ? `   (floor: ${f(fl.proc.cpuPercent, 0)} %)` : ""}`);
   lines.push(`  emulator CPU         ${f(s.emulatorCpuPercent, 0)} % of one core${fl ? `   (floor run: ${f(fl.emulatorCpuPercent, 0)} %)` : ""}  (the bench process: near 100 % it is what limits calls/s)`);
-  const others = (w: { machineCpuPercent: number; cpuPercent: number }, emu: number) => w.machineCpuPercent - w.cpuPercent - emu;
+  if (r.database) lines.push(`  MariaDB CPU          ${f(r.database.cpuPercent, 0)} % of one core, RSS ${f(r.database.rssMaxMb, 0)} MB (mariadbd, shared with other clients)`);
+  const dbCpu = r.database?.cpuPercent ?? 0;
+  const others = (w: { machineCpuPercent: number; cpuPercent: number }, emu: number, db = 0) => w.machineCpuPercent - w.cpuPercent - emu - db;
   lines.push(
-    `  machine CPU          ${f(s.proc.machineCpuPercent, 0)} % of ${r.machine.cpus * 100} %: other processes took ${f(others(s.proc, s.emulatorCpuPercent), 0)} %${fl ? `   (floor run: ${f(others(fl.proc, fl.emulatorCpuPercent), 0)} %)` : ""}; load average before ${r.machine.loadBefore.map((x) => x.toFixed(1)).join(" ")}`,
+    `  machine CPU          ${f(s.proc.machineCpuPercent, 0)} % of ${r.machine.cpus * 100} %: other processes took ${f(others(s.proc, s.emulatorCpuPercent, dbCpu), 0)} %${fl ? `   (floor run: ${f(others(fl.proc, fl.emulatorCpuPercent), 0)} %)` : ""}; load average before ${r.machine.loadBefore.map((x) => x.toFixed(1)).join(" ")}`,
   );
   lines.push(`  service CPU / call   ${f((s.proc.cpuPercent * 10) / s.callsPerSecond, 2)} ms${fl ? `   (floor: ${f((fl.proc.cpuPercent * 10) / fl.callsPerSecond, 2)} ms)` : ""}`);
-  lines.push(`  service RSS          idle ${f(s.idleRssMb, 1)} MB, under load mean ${f(s.proc.rssMeanMb, 1)} / max ${f(s.proc.rssMaxMb, 1)} MB  → ${f(s.rssPerCallKb, 1)} kB per concurrent call`);
-  if (r.tickets) {
-    const t = r.tickets;
-    lines.push(`  tickets              ${t.tickets} for ${t.completedCalls} completed calls: ${t.completedWithTicket} with one, ${t.completedWithoutTicket} without, ${t.duplicateCallIds} duplicated, ${t.fromOtherCalls} from calls that did not complete`);
-  }
+  lines.push(`  calls in the service  mean ${f(s.inService.mean, 0)}, max ${s.inService.max}  (connected: mean ${f(s.connected.mean, 0)}, max ${s.connected.max}; the rest wait in the kernel's accept queue)`);
+  lines.push(`  service RSS          idle ${f(s.idleRssMb, 1)} MB, under load mean ${f(s.proc.rssMeanMb, 1)} / max ${f(s.proc.rssMaxMb, 1)} MB  → ${f(s.rssPerCallKb, 1)} kB per call in the service (mean RSS − idle) / mean calls inside`);
+  const t = r.tickets;
+  lines.push(`  tickets              ${t.tickets} for ${t.completedCalls} completed calls: ${t.completedWithTicket} with one, ${t.completedWithoutTicket} without, ${t.duplicateCallIds} duplicated, ${t.fromOtherCalls} from calls that did not complete`);
+  for (const [line, n] of Object.entries(r.serviceLog).sort((a, b) => b[1] - a[1]).slice(0, 6)) lines.push(`  service log  ${String(n).padStart(6)} × ${line}`);
   if (s.coarseSamples) lines.push(`  (${s.coarseSamples} think times from the emulator's 1 ms clock: the wire tap missed them)`);
+  lines.push("");
+  lines.push("  happy path, one unloaded call: answer → protocol heard → goodbye (virtual media + real think)");
+  for (const h of r.happyPath) {
+    lines.push(`    ${h.caller.padEnd(24)}${f(h.perceivedMs / 1000, 1)} s (media ${f(h.mediaMs / 1000, 1)} s, think ${f(h.thinkMs, 0)} ms), ${h.prompts} prompts (${h.promptsInFull} in full), ${h.keys} keys, ${h.commands} AGI commands`);
+  }
   lines.push("");
   lines.push("  slowest steps (think before the command, ms)     p50      p95      max");
   for (const st of [...s.byStep].sort((a, b) => b.think.p95 - a.think.p95).slice(0, 8)) {

@@ -14,11 +14,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { placeCall, type CallResult } from "../src/emulator/asterisk-emulator.js";
 import { runLoad, RecordingCaller, ReplayCaller, type LoadResult } from "./load.js";
-import { ProcSampler, type ProcWindow } from "./proc.js";
+import { pidByName, ProcSampler, type ProcWindow } from "./proc.js";
 import { startFloor } from "./floor.js";
 import { OutboxReader } from "./outbox.js";
-import { benchUsers, openTicketScenario, placeholderScenario, UserPool, type Scenario } from "./scenario.js";
-import { describeExit, freePort, ROOT, runUra, startService, uraHasCommand, waitForPort, type Service } from "./service.js";
+import { BargeInCaller, benchUsers, openTicketScenario, UserPool, type OpenTicketCaller, type Scenario } from "./scenario.js";
+import { describeExit, freePort, ROOT, runUra, startService, waitForPort, type Service } from "./service.js";
 import { round } from "./stats.js";
 import { createDatabase, dropDatabase, ticketCallIds, type DbChoice } from "./db.js";
 import { createBenchUsers, prewarmTts } from "./fixtures.js";
@@ -42,10 +42,16 @@ export interface BenchReport {
   options: BenchOptions;
   scenario: Scenario["name"];
   notes: string[];
+  happyPath: HappyPath[];
+  /** rssPerCallKb: (mean RSS under load − idle RSS) / mean calls inside the service. */
   service: LoadResult & { proc: ProcWindow; idleRssMb: number; rssPerCallKb: number };
+  /** The local MariaDB server's CPU and RSS during the load (--db mysql). */
+  database: ProcWindow | null;
   floor: (LoadResult & { proc: ProcWindow }) | null;
   ratio: { p50: number; p95: number; p99: number; mean: number } | null;
-  tickets: TicketCheck | null;
+  tickets: TicketCheck;
+  /** The service's warnings and errors, counted (see Service.logSummary). */
+  serviceLog: Record<string, number>;
   errors: string[];
 }
 
@@ -82,6 +88,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     API_TOKENS: `ivr:ivr:${ivrToken},bench:admin:${adminToken}`,
     API_TOKEN: ivrToken,
     DATA_DIR: dataDir,
+    // Content-addressed, so shared by runs: a second run finds the names and menus synthesised.
+    TTS_CACHE_DIR: join(tmpdir(), "ura-bench-tts-cache"),
     SENDER_DRIVER: "log",
     LOG_LEVEL: "warn",
     DB_DRIVER: o.db,
@@ -91,13 +99,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     // A closed loop of instant callers is not a brute-force attack; keep the production limits otherwise.
   };
   let service: Service | null = null;
-  let apiService: Service | null = null;
+  let serviceLog: Record<string, number>;
   let sampler: ProcSampler | null = null;
   try {
-    // ── prepare: migrations (MySQL), the service, TTS cache (while it boots), users ──────────
+    // ── prepare: migrations (MySQL), the service, users, TTS cache ──────────────────────────
     log(o.verbose, `preparing (${o.db})`);
-    const helpRead = uraHasCommand("start", env);
-    if (db && (await uraHasCommand("migrate", env))) {
+    if (db) {
       log(o.verbose, "ura migrate");
       await runUra(["migrate"], env);
     }
@@ -107,57 +114,26 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const spawnedAt = Date.now();
     sampler = new ProcSampler(service.pid).start();
     const svc = service;
-    await helpRead;
-    // The cache is files on disk: filling it while the service starts is as good as before.
-    notes.push(...(await prewarmTts(env, users)));
     await waitForPort(agiPort, 60_000, () => svc.alive());
+    await waitForPort(apiPort, 60_000, () => svc.alive());
     log(o.verbose, `service pid ${service.pid} listening (AGI ${agiPort}, API ${apiPort}), data in ${dataDir}`);
-    let apiUp = true;
-    try {
-      await waitForPort(apiPort, 3000, () => svc.alive());
-    } catch {
-      apiUp = false;
-    }
-    if (!apiUp && (await uraHasCommand("api", env))) {
-      // Transitional: `ura start` does not serve the API yet; run it beside, as the two-process
-      // topology would (`ura ivr` + `ura api`). CPU and RSS are then the sum of both.
-      apiService = startService(env, profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [], "api");
-      const api = apiService;
-      await waitForPort(apiPort, 60_000, () => api.alive());
-      sampler.add(apiService.pid);
-      apiUp = true;
-      notes.push("`ura start` does not serve the ticket API yet: ran `ura api` beside it (CPU and RSS are the sum of both processes)");
-    }
-    if (apiUp) notes.push(...(await createBenchUsers(env, `http://127.0.0.1:${apiPort}`, adminToken, users)));
+    notes.push(await createBenchUsers(`http://127.0.0.1:${apiPort}`, adminToken, users));
+    notes.push(await prewarmTts(env));
+    log(o.verbose, notes.at(-1)!);
 
-    // ── warm-up: find out which script answers, record one whole call for the floor ──────────
+    // ── warm-up: three calls, the last one recorded for the floor ────────────────────────────
     const outbox = new OutboxReader(join(dataDir, "outbox.jsonl"));
     const pool = new UserPool(users);
-    let scenario: Scenario = openTicketScenario(pool, outbox);
+    const scenario: Scenario = openTicketScenario(pool, outbox);
     let recorded: { result: CallResult; caller: RecordingCaller } | null = null;
     for (let i = 0; i < 3; i++) {
       const plan = scenario.plan(0);
       const caller = new RecordingCaller(plan.caller);
       const result = await placeCall({ port: agiPort, script: "ura", callerId: plan.callerId, uniqueId: `warmup.${i}`, caller, hangupAfterIdleMs: 30_000 });
       plan.release?.();
-      const outcome = result.variables.URA_RESULT;
-      if (outcome !== scenario.expectedResult && i === 0 && scenario.name === "open-ticket") {
-        if (result.heard.join(",") === "greeting,goodbye") {
-          scenario = placeholderScenario();
-          notes.push("the real call flow is not in src/ivr yet: drove the placeholder script (greeting, goodbye)");
-          i = -1;
-          continue;
-        }
-        if (!apiUp && outcome === "error" && result.heard.includes("system-unavailable")) {
-          // Transitional: the flow is in, the API is not part of `ura start` yet. The flow then goes
-          // as far as it can (the user code) and says the system is unavailable: drive that.
-          scenario = { ...scenario, name: "api-missing", expectedResult: "error" };
-          notes.push(`the ticket API is not in \`ura start\` yet: drove the flow to where it needs the API (${result.heard.join(" → ")})`);
-        }
-      }
-      if (outcome !== scenario.expectedResult) {
+      if (result.variables.URA_RESULT !== scenario.expectedResult) {
         throw new Error(
-          `warm-up call ended with URA_RESULT=${outcome ?? "(unset)"}; heard: ${result.heard.join(" → ")}; last command: ${result.commands.at(-1)?.line ?? "none"}`,
+          `warm-up call ended with URA_RESULT=${result.variables.URA_RESULT ?? "(unset)"}; heard: ${result.heard.join(" → ")}; last command: ${result.commands.at(-1)?.line ?? "none"}`,
         );
       }
       recorded = { result, caller };
@@ -166,11 +142,17 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const sequence = recorded.result.commands.map((c) => c.line);
     log(o.verbose, `scenario ${scenario.name}: ${sequence.length} AGI commands per call`);
 
+    // ── caller-perceived time of the happy path, unloaded: both callers, one call each ───────
+    const happyPath = await measureHappyPath(agiPort, pool, outbox, recorded);
+
     // ── the load ─────────────────────────────────────────────────────────────────────────────
     await new Promise((r) => setTimeout(r, 500));
     const idle = sampler.sample();
     const idleRssMb = idle ? idle.rssKb / 1024 : Number.NaN;
     log(o.verbose, `driving ${o.calls} callers for ${o.durationS} s`);
+    // MariaDB's own CPU is part of the cost with --db mysql (the server is shared: other clients count too).
+    const dbPid = db ? pidByName("mariadbd", "mysqld") : null;
+    const dbSampler = dbPid ? new ProcSampler(dbPid).start() : null;
     const result = await runLoad({
       port: agiPort,
       concurrency: o.calls,
@@ -181,6 +163,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     });
     sampler.sample();
     const proc = sampler.window(result.startedAt, result.endedAt);
+    dbSampler?.sample();
+    dbSampler?.stop();
+    const dbProc = dbSampler ? dbSampler.window(result.startedAt, result.endedAt) : null;
     if (profileDir) {
       const from = (result.startedAt - spawnedAt) / 1000;
       const to = (result.endedAt - spawnedAt) / 1000;
@@ -189,23 +174,16 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     sampler.stop();
     log(o.verbose, "stopping the service (SIGTERM, graceful drain)");
     const stopped = await service.stop();
+    serviceLog = service.logSummary();
     if (stopped.code !== 0 || stopped.killed) errors.push(`on SIGTERM the service ${describeExit(stopped)}: ${service.output().trim().split("\n").slice(-3).join(" | ")}`);
     else log(o.verbose, `service stopped in ${stopped.ms} ms`);
     service = null;
-    if (apiService) {
-      const apiStopped = await apiService.stop();
-      if (apiStopped.code !== 0 || apiStopped.killed) errors.push(`on SIGTERM ura api ${describeExit(apiStopped)}`);
-      apiService = null;
-    }
 
     // ── correctness: one ticket per completed call ──────────────────────────────────────────
-    let tickets: TicketCheck | null = null;
-    if (scenario.name === "open-ticket") {
-      const ids = await ticketCallIds(o.db, dataDir, db?.url ?? null);
-      tickets = checkTickets(ids.filter((id) => !id.startsWith("warmup.")), result.completedCallIds);
-      if (tickets.completedWithoutTicket > 0) errors.push(`${tickets.completedWithoutTicket} completed calls have no ticket`);
-      if (tickets.duplicateCallIds > 0) errors.push(`${tickets.duplicateCallIds} call ids have more than one ticket`);
-    }
+    const ids = await ticketCallIds(o.db, dataDir, db?.url ?? null);
+    const tickets = checkTickets(ids.filter((id) => !id.startsWith("warmup.") && !id.startsWith("happy.")), result.completedCallIds);
+    if (tickets.completedWithoutTicket > 0) errors.push(`${tickets.completedWithoutTicket} completed calls have no ticket`);
+    if (tickets.duplicateCallIds > 0) errors.push(`${tickets.duplicateCallIds} call ids have more than one ticket`);
     if (result.errors > 0) errors.push(`${result.errors} calls did not end with URA_RESULT=${scenario.expectedResult}: ${JSON.stringify(result.errorReasons)}`);
 
     // ── the floor, same C, same calls ───────────────────────────────────────────────────────
@@ -237,7 +215,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       p99: result.think.p99 / floorResult.think.p99,
       mean: result.think.mean / floorResult.think.mean,
     };
-    const otherCpu = proc.machineCpuPercent - proc.cpuPercent - result.emulatorCpuPercent;
+    const otherCpu = proc.machineCpuPercent - proc.cpuPercent - result.emulatorCpuPercent - (dbProc?.cpuPercent ?? 0);
     if (otherCpu > 20) notes.push(`the machine was not quiet: other processes used ${otherCpu.toFixed(0)} % of a core during the run, so these numbers are pessimistic`);
     const report: BenchReport = {
       version: 1,
@@ -246,25 +224,82 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       options: o,
       scenario: scenario.name,
       notes,
+      happyPath,
       service: {
         ...result,
         proc,
         idleRssMb: round(idleRssMb),
-        rssPerCallKb: round(((proc.rssMaxMb - idleRssMb) * 1024) / o.calls),
+        rssPerCallKb: round(((proc.rssMeanMb - idleRssMb) * 1024) / result.inService.mean),
       },
+      database: dbProc,
       floor: floorResult,
       ratio,
       tickets,
+      serviceLog,
       errors,
     };
     return report;
   } finally {
     sampler?.stop();
     if (service) await service.stop(5000);
-    if (apiService) await apiService.stop(5000);
     if (db) await dropDatabase(db.name).catch((err: unknown) => errors.push(`drop database: ${(err as Error).message}`));
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** One unloaded call on the happy path, as the caller lives it (virtual media time + real think time). */
+export interface HappyPath {
+  caller: "answers-at-the-question" | "barges-in";
+  perceivedMs: number;
+  mediaMs: number;
+  thinkMs: number;
+  /** Prompts started (a barged-in prompt counts: the caller heard its beginning). */
+  prompts: number;
+  /** Of which played to the end. */
+  promptsInFull: number;
+  keys: number;
+  commands: number;
+  heard: string[];
+}
+
+function happyPathOf(caller: HappyPath["caller"], r: CallResult, keys: number): HappyPath {
+  const media = r.commands.filter((c) => c.name === "STREAM FILE" || c.name === "GET DATA" || c.name === "SAY DIGITS");
+  const played = (c: CallResult["commands"][number]) => c.name !== "GET DATA" && /^200 result=0 /.test(c.reply[0] ?? "");
+  return {
+    caller,
+    perceivedMs: r.perceivedMs,
+    mediaMs: Math.round(r.perceivedMs - r.thinkMs),
+    thinkMs: r.thinkMs,
+    prompts: media.length,
+    promptsInFull: media.filter(played).length,
+    keys,
+    commands: r.commands.length,
+    heard: r.heard.map((h) => (/^[0-9a-f]{32,64}$/.test(h) ? "<tts>" : h)),
+  };
+}
+
+/**
+ * The issue 6 figure: answer → protocol heard (and goodbye), for the caller of the load (listens to
+ * each menu, answers 0 ms into its question) and for the fastest caller (BargeInCaller).
+ */
+async function measureHappyPath(
+  port: number,
+  pool: UserPool,
+  outbox: OutboxReader,
+  recorded: { result: CallResult; caller: RecordingCaller },
+): Promise<HappyPath[]> {
+  const inner = recorded.caller.inner as OpenTicketCaller;
+  const out = [happyPathOf("answers-at-the-question", recorded.result, inner.typed)];
+  const user = pool.take();
+  try {
+    const caller = new BargeInCaller(user, outbox, Date.now());
+    const r = await placeCall({ port, script: "ura", callerId: user.callerId, uniqueId: "happy.barge-in", caller, hangupAfterIdleMs: 30_000 });
+    if (r.variables.URA_RESULT !== "ticket") throw new Error(`the barge-in call ended with URA_RESULT=${r.variables.URA_RESULT ?? "(unset)"}; heard: ${r.heard.join(" → ")}`);
+    out.push(happyPathOf("barges-in", r, caller.typed));
+  } finally {
+    pool.give(user);
+  }
+  return out;
 }
 
 function checkTickets(ticketIds: string[], completed: string[]): TicketCheck {

@@ -39,20 +39,9 @@ export async function waitForPort(port: number, timeoutMs: number, alive: () => 
   throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
-/** Runs `ura <args>` to completion (for one-shot commands: users import, tts prewarm, migrate). */
+/** Runs `ura <args>` to completion (one-shot commands: migrate, tts prewarm). */
 export async function runUra(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ stdout: string; stderr: string }> {
   return execFileP(process.execPath, [URA_BIN, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 64 << 20 });
-}
-
-let helpText: Promise<string> | null = null;
-
-/** Does `ura <name>` exist in this checkout? (`ura --help` lists the commands; read once.) */
-export async function uraHasCommand(name: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  helpText ??= runUra(["--help"], env, 30_000).then(
-    (r) => r.stdout,
-    (err: unknown) => (err as { stdout?: string }).stdout ?? "",
-  );
-  return new RegExp(`^\\s+${name}\\s`, "m").test(await helpText);
 }
 
 export interface Exit {
@@ -75,6 +64,8 @@ export interface Service {
   pid: number;
   /** stderr/stdout tail, for error reports. */
   output(): string;
+  /** Warnings and errors the service logged, counted by level, message, step and error (pino JSON lines). */
+  logSummary(): Record<string, number>;
   alive(): boolean;
   /** SIGTERM (graceful drain), then SIGKILL after `graceMs`. Resolves with how it exited. */
   stop(graceMs?: number): Promise<Exit>;
@@ -88,11 +79,20 @@ export function startService(env: NodeJS.ProcessEnv, nodeArgs: string[] = [], co
     stdio: ["ignore", "pipe", "pipe"],
   });
   let tail = "";
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString("utf8")).slice(-20_000);
+  const tally: Record<string, number> = {};
+  const partial = { stdout: "", stderr: "" };
+  const keep = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    tail = (tail + text).slice(-20_000);
+    const lines = (partial[stream] + text).split("\n");
+    partial[stream] = lines.pop() ?? "";
+    for (const line of lines) {
+      const key = logKey(line);
+      if (key) tally[key] = (tally[key] ?? 0) + 1;
+    }
   };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
+  child.stdout!.on("data", keep("stdout"));
+  child.stderr!.on("data", keep("stderr"));
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => {
@@ -104,6 +104,7 @@ export function startService(env: NodeJS.ProcessEnv, nodeArgs: string[] = [], co
     child,
     pid: child.pid!,
     output: () => tail,
+    logSummary: () => ({ ...tally }),
     alive: () => exited === undefined,
     async stop(graceMs = 30_000) {
       if (exited !== undefined) return { ...exited, ms: 0, killed: false };
@@ -119,4 +120,19 @@ export function startService(env: NodeJS.ProcessEnv, nodeArgs: string[] = [], co
       return { ...e, ms: Date.now() - t, killed };
     },
   };
+}
+
+/** `warn a dependency failed, telling the caller [otp] api timeout: POST /otp: no answer within 3000 ms`, or null for other lines. */
+function logKey(line: string): string | null {
+  if (!line.startsWith("{")) return line.trim() ? `(not JSON) ${line.slice(0, 120)}` : null;
+  try {
+    const o = JSON.parse(line) as { level?: number | string; msg?: string; step?: string; err?: unknown };
+    const level = typeof o.level === "number" ? (o.level >= 50 ? "error" : o.level >= 40 ? "warn" : null) : o.level;
+    if (level !== "warn" && level !== "error" && level !== "fatal") return null;
+    const err = typeof o.err === "string" ? o.err : o.err && typeof o.err === "object" ? String((o.err as { message?: string }).message ?? "") : "";
+    // Numbers vary per call (ms, ids): fold them so the same failure counts once.
+    return `${level} ${o.msg ?? ""}${o.step ? ` [${o.step}]` : ""}${err ? ` ${err}` : ""}`.replace(/\d{3,}/g, "N").slice(0, 200);
+  } catch {
+    return `(not JSON) ${line.slice(0, 120)}`;
+  }
 }

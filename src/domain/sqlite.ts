@@ -32,19 +32,33 @@ export function openSqlite(path: string): Db {
     return result;
   }
 
+  // Prepared once per SQL text: preparing (parsing and planning) was ~7 % of the service's CPU
+  // under load (docs/performance.md). The SQL texts are the store's constants, so the cache stays
+  // small; the bound is there in case a caller ever builds SQL dynamically.
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let stmt = statements.get(sql);
+    if (stmt === undefined) {
+      if (statements.size >= 500) statements.clear();
+      stmt = db.prepare(sql);
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+
   const bind = (params: readonly SqlValue[] = []) =>
     params.map((p) => (p === undefined ? null : typeof p === "boolean" ? (p ? 1 : 0) : p));
 
   const direct: Queryable = {
     dialect: "sqlite",
     async all<T>(sql: string, params?: readonly SqlValue[]) {
-      return db.prepare(sql).all(...bind(params)) as T[];
+      return prepare(sql).all(...bind(params)) as T[];
     },
     async get<T>(sql: string, params?: readonly SqlValue[]) {
-      return db.prepare(sql).get(...bind(params)) as T | undefined;
+      return prepare(sql).get(...bind(params)) as T | undefined;
     },
     async run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
-      const r = db.prepare(sql).run(...bind(params));
+      const r = prepare(sql).run(...bind(params));
       return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
     },
   };

@@ -19,10 +19,12 @@ describe("bench harness", () => {
     expect(report.service.proc.rssMaxMb).toBeGreaterThan(10);
     expect(report.floor!.completed).toBeGreaterThan(0);
     expect(report.floor!.commandsPerCall.p50).toBe(report.service.commandsPerCall.p50);
-    if (report.scenario === "open-ticket") {
-      expect(report.tickets!.completedWithoutTicket).toBe(0);
-      expect(report.tickets!.completedWithTicket).toBe(report.service.completed);
-    }
+    expect(report.tickets.completedWithoutTicket).toBe(0);
+    expect(report.tickets.duplicateCallIds).toBe(0);
+    expect(report.tickets.completedWithTicket).toBe(report.service.completed);
+    const [atQuestion, bargeIn] = report.happyPath;
+    expect(atQuestion!.keys).toBeGreaterThan(0);
+    expect(bargeIn!.perceivedMs).toBeLessThan(atQuestion!.perceivedMs);
     expect(formatReport(report)).toContain("ratio to the floor");
   }, 60_000);
 });

@@ -98,12 +98,13 @@ async function nextProtocol(q: Queryable, siteCode: string, now: Date, timeZone:
     );
     value = Number(row!.last_value);
   } else {
-    await q.run(
-      "INSERT INTO protocol_counters (site, year, last_value) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE last_value = last_value + 1",
+    // LAST_INSERT_ID(expr) hands the new value back with the write itself: one round trip less
+    // while the counter row is locked (the lock is what serialises every ticket of the site).
+    const r = await q.run(
+      "INSERT INTO protocol_counters (site, year, last_value) VALUES (?, ?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)",
       [site, year],
     );
-    const row = await q.get<{ last_value: number }>(`SELECT last_value FROM protocol_counters WHERE site = ? AND year = ?${forUpdate(q)}`, [site, year]);
-    value = Number(row!.last_value);
+    value = r.insertId;
   }
   return `${year}${site}${String(value).padStart(5, "0")}`;
 }
@@ -139,10 +140,12 @@ export async function openTicket(
   const input = parseInput(openTicketSchema, raw);
   const callId = input.callId ?? null;
   try {
-    return await db.transaction(async (tx) => {
+    // The transaction only writes; the answer is read after the commit, so the protocol counter's
+    // row lock (MySQL) is held for as few round trips as possible.
+    const done = await db.transaction(async (tx): Promise<{ row: TicketRow; created: false } | { id: number; created: true }> => {
       if (callId !== null) {
         const existing = await byCallId(tx, callId);
-        if (existing) return { ticket: await view(tx, sameRequester(existing, input.userCode), options.timeZone), created: false };
+        if (existing) return { row: sameRequester(existing, input.userCode), created: false };
       }
       const user = await findUserByCode(tx, input.userCode);
       if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
@@ -167,9 +170,10 @@ export async function openTicket(
         entityId: protocol,
         details: { requester: user.code, serviceId: service.id, source: input.source, callId },
       });
-      const row = (await tx.get<TicketRow>(`${SELECT_TICKET} WHERE t.id = ?`, [r.insertId]))!;
-      return { ticket: await view(tx, row, options.timeZone), created: true };
+      return { id: r.insertId, created: true };
     });
+    const row = done.created ? (await db.get<TicketRow>(`${SELECT_TICKET} WHERE t.id = ?`, [done.id]))! : done.row;
+    return { ticket: await view(db, row, options.timeZone), created: done.created };
   } catch (err) {
     // Another request for the same call won the race: answer with its ticket.
     if (callId !== null && isUniqueViolation(err)) {

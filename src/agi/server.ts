@@ -17,6 +17,11 @@ export interface AgiServerOptions {
   logger: Logger;
   /** Longest wait for the `agi_*` block after connecting. */
   envTimeoutMs?: number;
+  /**
+   * Calls whose script runs at once; more wait, in arrival order, before their first command.
+   * 0 = no bound. Past saturation, a bound keeps the calls inside fast instead of every call slow.
+   */
+  maxCalls?: number;
   hangupSettleMs?: number;
 }
 
@@ -38,6 +43,9 @@ export class AgiServer {
   private readonly sockets = new Set<Socket>();
   private readonly calls = new Set<Promise<void>>();
   private draining = false;
+  /** Scripts running now (≤ maxCalls), and the calls waiting for one of them to end. */
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly options: AgiServerOptions) {
     this.allowList = new IpAllowList(options.allowedPeers);
@@ -53,6 +61,11 @@ export class AgiServer {
   /** Calls being served right now. */
   get activeCalls(): number {
     return this.calls.size;
+  }
+
+  /** Calls connected but waiting for a slot (AGI_MAX_CALLS). */
+  get waitingCalls(): number {
+    return this.waiting.length;
   }
 
   get openSockets(): number {
@@ -197,18 +210,64 @@ export class AgiServer {
 
     const request = buildRequest(env);
     const log = baseLog.child({ call: request.uniqueId, caller: maskPhone(request.callerId), script: request.script });
-    connection = new AgiConnection(socket, request, log, {
+    if (!(await this.acquireSlot(socket, () => socketClosed))) {
+      log.info("call ended by hang-up while waiting for a free slot");
+      socket.destroy();
+      return;
+    }
+    try {
+      await this.run(socket, request, log, early, socketClosed, closeReason, (c) => (connection = c));
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  /** Waits (FIFO) for a running slot; false when the caller left first. */
+  private async acquireSlot(socket: Socket, isClosed: () => boolean): Promise<boolean> {
+    const max = this.options.maxCalls ?? 0;
+    if (max <= 0 || this.running < max) {
+      this.running++;
+      return true;
+    }
+    if (isClosed()) return false;
+    let granted = false;
+    let grant!: () => void;
+    const slot = new Promise<void>((resolve) => (grant = () => ((granted = true), resolve())));
+    this.waiting.push(grant);
+    await Promise.race([slot, new Promise<void>((resolve) => socket.once("close", () => resolve()))]);
+    if (granted) return true; // the slot is ours even if the caller has just left: run() sees the close
+    this.waiting.splice(this.waiting.indexOf(grant), 1);
+    return false;
+  }
+
+  /** A finished call hands its slot straight to the longest-waiting one. */
+  private releaseSlot(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  private async run(
+    socket: Socket,
+    request: ReturnType<typeof buildRequest>,
+    log: Logger,
+    early: string[] | null,
+    closedBefore: boolean,
+    closeReason: string,
+    attach: (connection: AgiConnection) => void,
+  ): Promise<void> {
+    const connection = new AgiConnection(socket, request, log, {
       commandTimeoutMs: this.options.commandTimeoutMs,
       hangupSettleMs: this.options.hangupSettleMs,
     });
+    attach(connection);
     for (const line of early ?? []) connection.onLine(line);
-    early = null;
-    if (socketClosed) connection.onClose(closeReason);
+    if (closedBefore || socket.destroyed) connection.onClose(closeReason);
     const script = this.router.match(request.script);
     const started = Date.now();
     const callTimer = setTimeout(() => {
       log.warn({ maxCallSeconds: this.options.maxCallSeconds }, "call exceeded its time limit, ending it");
-      connection?.end(new HangupError("call time limit reached"));
+      connection.end(new HangupError("call time limit reached"));
     }, this.options.maxCallSeconds * 1000);
 
     try {

@@ -23,6 +23,7 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
     allowedPeers: settings.AGI_ALLOWED_PEERS,
     commandTimeoutMs: settings.AGI_COMMAND_TIMEOUT_MS,
     maxCallSeconds: settings.AGI_MAX_CALL_SECONDS,
+    maxCalls: settings.AGI_MAX_CALLS,
     logger: log,
   });
   // Prompt references follow AUDIO_MODE (shared path, AUDIO_PBX_PATH remap, or http:// URL).

@@ -71,6 +71,9 @@ export const settingsSchema = z.object({
   AGI_COMMAND_TIMEOUT_MS: int(100, 3_600_000)
     .default(120_000)
     .describe("longest wait for Asterisk's reply to one AGI command before the call is ended"),
+  AGI_MAX_CALLS: int(0, 100_000)
+    .default(100)
+    .describe("calls served at once by this node; more wait (silent, before their first command) for one to end. 0 = no bound"),
   AGI_MAX_CALL_SECONDS: int(10, 86_400).default(900).describe("hard limit on one call's time inside the IVR"),
   AGI_DRAIN_TIMEOUT_MS: int(0, 3_600_000)
     .default(60_000)

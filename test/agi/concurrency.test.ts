@@ -3,7 +3,7 @@ import { HangupError } from "../../src/agi/index.js";
 import { startAgiServer } from "../support/agi-server.js";
 import { placeCall, type CallOptions } from "../support/asterisk-emulator.js";
 import { ScriptedCaller } from "../support/callers.js";
-import { backToBaseline, handleCounts, int, pick, prng, processListenerCount, PromiseTracker, settled } from "./helpers.js";
+import { backToBaseline, eventually, handleCounts, int, pick, prng, processListenerCount, PromiseTracker, settled } from "./helpers.js";
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -88,3 +88,59 @@ describe("200 concurrent calls with interleaved hang-ups", () => {
     expect(processListenerCount()).toBe(listeners);
   });
 });
+
+describe("AGI_MAX_CALLS: a bound on calls served at once", () => {
+  it("runs at most N scripts at once, serves the rest in arrival order, and frees a waiting caller who hangs up", async () => {
+    let running = 0;
+    let peak = 0;
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    let gate = new Promise<void>((r) => (release = r));
+    const s = await startAgiServer(
+      {
+        ura: async (ch) => {
+          running++;
+          peak = Math.max(peak, running);
+          order.push(ch.request.uniqueId);
+          try {
+            await ch.answer();
+            await gate;
+            await ch.setVariable("URA_RESULT", "done");
+          } finally {
+            running--;
+          }
+        },
+      },
+      { maxCalls: 2 },
+    );
+    stop = s.close;
+    const call = (id: string, extra: Partial<CallOptions> = {}) => placeCall({ port: s.port, uniqueId: id, ...extra });
+    const first = [call("1"), call("2")];
+    await until(() => running === 2);
+    const third = call("3");
+    await until(() => s.server.waitingCalls === 1);
+    // A caller who gives up while waiting: never reaches the script, and takes no slot with it.
+    const quitter = call("4", { hangupAfterIdleMs: 200 });
+    await until(() => s.server.waitingCalls === 2);
+    const quitterResult = await quitter;
+    expect(quitterResult.variables.URA_RESULT).toBeUndefined();
+    expect(s.server.waitingCalls).toBe(1);
+    const fifth = call("5");
+    await until(() => s.server.waitingCalls === 2);
+
+    release();
+    gate = Promise.resolve();
+    const results = await Promise.all([...first, third, fifth]);
+    expect(results.map((r) => r.variables.URA_RESULT)).toEqual(["done", "done", "done", "done"]);
+    expect(peak).toBe(2);
+    expect(order).toEqual(["1", "2", "3", "5"]);
+    expect(await settled(s.server)).toEqual({ activeCalls: 0, openSockets: 0 });
+    // The slots were all returned: two more calls run at once again.
+    const again = await Promise.all([call("6"), call("7")]);
+    expect(again.map((r) => r.variables.URA_RESULT)).toEqual(["done", "done"]);
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  expect(await eventually(check, 3000)).toBe(true);
+}

@@ -8,6 +8,7 @@ export async function startAgiServer(
     commandTimeoutMs?: number;
     allowedPeers?: string[];
     maxCallSeconds?: number;
+    maxCalls?: number;
     /** Longest wait for the agi_* block (server default 10 s). */
     envTimeoutMs?: number;
     /** After a -1 from a playback, how long to wait for HANGUP before calling it a missing file (default 100). */
@@ -28,6 +29,7 @@ export async function startAgiServer(
     logger,
     hangupSettleMs: options.hangupSettleMs ?? 100,
     envTimeoutMs: options.envTimeoutMs,
+    maxCalls: options.maxCalls,
   });
   for (const [path, script] of Object.entries(routes)) server.route(path, script);
   const { port } = await server.listen();

@@ -7,6 +7,7 @@ import { systemClock, type Clock, type CodeGenerator, type Store } from "../doma
 import { IpAllowList } from "../shared/ip-allow-list.js";
 import { maskPhone } from "../shared/privacy.js";
 import { REDACTED_PATHS } from "../shared/logger.js";
+import { withTimeout } from "../shared/timers.js";
 import type { MessageSender } from "../whatsapp/sender.js";
 import { createTokenChecker, resolveApiTokens, type ApiTokenSpec } from "./auth.js";
 import type { ApiContext } from "./context.js";
@@ -126,7 +127,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get("/ping", { schema: { summary: "Liveness: the process answers", tags: ["health"] } }, async () => ({ pong: true }));
   app.get("/health", { schema: { summary: "Readiness: 200 when the database answers, else 503", tags: ["health"] } }, async (_request, reply) => {
     try {
-      await withTimeout(deps.store.ping(), 2000);
+      await withTimeout(deps.store.ping(), 2000, "no answer within 2000 ms");
       return { status: "ok", database: deps.store.dialect };
     } catch {
       return reply.code(503).send({ status: "unavailable", database: deps.store.dialect, error: "database_unreachable" });
@@ -158,14 +159,4 @@ export async function startApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = await buildApi(deps);
   await app.listen({ host: deps.settings.API_HOST, port: deps.settings.API_PORT });
   return app;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

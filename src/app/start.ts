@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
 import { resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
-import { ConfigError, type Settings } from "../config/index.js";
+import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { openStore, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
@@ -48,8 +48,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     started.push(() => api.close());
     const apiAddress = api.server.address();
     const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
-    const apiHost = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
-    const apiUrl = `http://${apiHost.includes(":") ? `[${apiHost}]` : apiHost}:${apiPort}`;
+    const apiUrl = localApiUrl(settings, apiPort);
     logger.info({ address: apiUrl, database: store.dialect, tokensFile: file ?? undefined }, "ticket API listening");
 
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };

@@ -69,6 +69,12 @@ export function soundsDir(settings: Settings): string {
   return settings.SOUNDS_DIR !== "" ? resolve(settings.SOUNDS_DIR) : BUNDLED_SOUNDS_DIR;
 }
 
+/** Where a process on this host reaches the API it serves (a wildcard listen address means loopback). */
+export function localApiUrl(settings: Settings, port: number = settings.API_PORT): string {
+  const host = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 /** The text of `.env.example`, generated from the schema so the two never drift apart. */
 export function renderEnvExample(): string {
   const lines = [

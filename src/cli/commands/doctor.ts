@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
-import { dataPath, soundsDir, type Settings } from "../../config/index.js";
+import { dataPath, localApiUrl, soundsDir, type Settings } from "../../config/index.js";
 import { loadMigrations, openMysql, openSqlite, type Db } from "../../domain/index.js";
 import { audioDirs, createEngine, promptStates, readPromptTexts, type SpeechEngine } from "../../tts/index.js";
+import { withTimeout } from "../../shared/timers.js";
 import { UsageError, type CliCommand } from "../command.js";
 
 type Level = "ok" | "warn" | "fail";
@@ -129,9 +130,7 @@ async function checkTts(settings: Settings): Promise<Omit<Check, "name">> {
  * what `ura start` uses. Not running is only a warning: the check may run before the service.
  */
 async function checkApi(settings: Settings): Promise<Omit<Check, "name">> {
-  const host = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
-  const local = `http://${host.includes(":") ? `[${host}]` : host}:${settings.API_PORT}`;
-  const urls = [...new Set([new URL("/health", settings.API_URL).toString(), new URL("/health", local).toString()])];
+  const urls = [...new Set([settings.API_URL, localApiUrl(settings)].map((base) => new URL("/health", base).toString()))];
   const failures: string[] = [];
   for (const url of urls) {
     try {
@@ -187,12 +186,6 @@ function parseFlags(args: string[]): { json?: boolean } {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function redactUrl(url: string): string {

@@ -34,6 +34,16 @@ async function runDoctor(settings: Settings): Promise<{ code: number; lines: Map
   return { code, lines };
 }
 
+/** The AWS SDK wants credentials before it talks to the fake Polly. */
+function useTestAwsCredentials(): void {
+  const env = { AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret" };
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  cleanups.push(() => {
+    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
+  });
+}
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "ura-doctor-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,17 +95,23 @@ describe("ura doctor", () => {
     const polly = await FakePolly.start();
     cleanups.push(() => polly.close());
     polly.answer = () => ({ kind: "error", status: 400, type: "InvalidSsmlException", message: "bad ssml" });
-    const env = { AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret" };
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    cleanups.push(() => {
-      for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
-    });
+    useTestAwsCredentials();
     const { code, lines } = await runDoctor(testSettings({ DATA_DIR: tempDir(), TTS_ENGINE: "polly", POLLY_ENDPOINT: polly.url }));
     expect(polly.requests).toHaveLength(1);
     expect(lines.get("tts")).toMatch(/^FAIL .*polly: .*bad ssml/);
     expect(lines.get("prompts")).toMatch(/^warn .*148 stale/); // rendered with espeak, not with Polly
     expect(code).toBe(1);
+  });
+
+  it("a TTS engine that never answers fails the check within TTS_TIMEOUT_MS, saying so", async () => {
+    const polly = await FakePolly.start();
+    cleanups.push(() => polly.close());
+    polly.answer = () => ({ kind: "hang" });
+    useTestAwsCredentials();
+    const started = Date.now();
+    const { lines } = await runDoctor(testSettings({ DATA_DIR: tempDir(), TTS_ENGINE: "polly", POLLY_ENDPOINT: polly.url, TTS_TIMEOUT_MS: "300" }));
+    expect(lines.get("tts")).toMatch(/^FAIL .*polly: no audio within TTS_TIMEOUT_MS=300 ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("SENDER_DRIVER=venom: a WhatsApp service waiting for its QR fails the sender check; a connected one passes", async () => {

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { dataPath, localApiUrl, soundsDir, type Settings } from "../../config/index.js";
 import { loadMigrations, openMysql, openSqlite, type Db } from "../../domain/index.js";
-import { audioDirs, createEngine, promptStates, readPromptTexts, type SpeechEngine } from "../../tts/index.js";
+import { audioDirs, createEngine, promptStates, readPromptTexts, runWithin, TtsTimeoutError, type SpeechEngine } from "../../tts/index.js";
 import { withTimeout } from "../../shared/timers.js";
 import { UsageError, type CliCommand } from "../command.js";
 
@@ -107,20 +107,19 @@ async function checkTts(settings: Settings): Promise<Omit<Check, "name">> {
   const engine: SpeechEngine | null = createEngine(settings);
   if (!engine) return { level: "warn", detail: "TTS_ENGINE=none: names are not spoken (the flow reads the user code instead)" };
   const started = Date.now();
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), settings.TTS_TIMEOUT_MS);
   try {
-    const audio = await engine.render("Teste de voz.", abort.signal);
+    // runWithin settles by the deadline even if the engine ignores its abort signal.
+    const audio = await runWithin("tts check", settings.TTS_TIMEOUT_MS, undefined, (signal) => engine.render("Teste de voz.", signal));
     const ms = Date.now() - started;
     return {
       level: ms > settings.TTS_TIMEOUT_MS / 2 ? "warn" : "ok",
       detail: `${engine.name} (${engine.voiceKey}) synthesised a test sentence in ${ms} ms (${audio.length} bytes; limit TTS_TIMEOUT_MS=${settings.TTS_TIMEOUT_MS})`,
     };
   } catch (err) {
-    const why = abort.signal.aborted ? `no audio within TTS_TIMEOUT_MS=${settings.TTS_TIMEOUT_MS} ms` : oneLine(err);
+    const cause = (err as Error).cause;
+    const why = cause instanceof TtsTimeoutError ? `no audio within TTS_TIMEOUT_MS=${settings.TTS_TIMEOUT_MS} ms` : oneLine(cause ?? err);
     return { level: "fail", detail: `${engine.name}: ${why}` };
   } finally {
-    clearTimeout(timer);
     engine.close?.();
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { maskDigits, maskPhone } from "../shared/privacy.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
-import { describeRejection, realTimers, withTimeout, type Timers } from "./timers.js";
+import { describeRejection, realTimers, withTimeout, type Timers } from "../shared/timers.js";
 
 export interface QueueOptions {
   client: WhatsappClient;

@@ -1,5 +1,5 @@
 import { whatsappIdCandidates } from "./phone.js";
-import { realTimers, type Timers } from "./timers.js";
+import { realTimers, type Timers } from "../shared/timers.js";
 
 export interface NumberResolverOptions {
   /** Entries kept; the least recently used goes first. */

@@ -11,7 +11,7 @@ import type { SessionStatus, WhatsappClient } from "./client.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
 import { normalizeBrazilianPhone } from "./phone.js";
 import { qrPng, qrTerminal } from "./qr.js";
-import { describeRejection, withTimeout } from "./timers.js";
+import { describeRejection, withTimeout } from "../shared/timers.js";
 
 export interface ServerOptions {
   client: WhatsappClient;

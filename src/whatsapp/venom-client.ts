@@ -7,7 +7,7 @@ import type { CreateOptions, Whatsapp } from "venom-bot";
 import { ChromiumStartError, launchChromium, type ChromiumOptions, type ChromiumProcess } from "./chromium.js";
 import { SessionStatusBox, type SessionStatus, type WhatsappClient } from "./client.js";
 import { createNumberResolver } from "./number-resolver.js";
-import { describeRejection, realTimers, withTimeout, type Timers } from "./timers.js";
+import { describeRejection, realTimers, withTimeout, type Timers } from "../shared/timers.js";
 
 export interface VenomClientOptions {
   /** WHATSAPP_SESSION_NAME: the folder of this session under `sessionDir`. */

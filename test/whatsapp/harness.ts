@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { createLogger } from "../../src/shared/logger.js";
-import { realTimers, type Timers } from "../../src/whatsapp/timers.js";
+import { realTimers, type Timers } from "../../src/shared/timers.js";
 
 /** A pino logger (with the project's redaction) whose lines the test can read. */
 export function captureLogs(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {

@@ -53,7 +53,12 @@ function describeIssues(error: z.ZodError, input: Record<string, string>): strin
 /** A rejected value as it may be printed: secrets are never echoed, only their length. */
 function shown(name: string, value: string): string {
   if (/TOKEN|SECRET|PASSWORD/.test(name)) return `${value.length} characters, not shown`;
-  return JSON.stringify(value.replace(/^(\w+:\/\/[^:/@\s]*:)[^@/\s]*@/, "$1***@"));
+  return JSON.stringify(maskUrlPassword(value));
+}
+
+/** `mysql://ura:secret@db/ura` → `mysql://ura:***@db/ura`; works on malformed URLs too. */
+export function maskUrlPassword(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@\s]*:)[^@/\s]*@/, "$1***@");
 }
 
 /** Absolute path of a file under DATA_DIR, or of an explicit setting when it is non-empty. */

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, isAbsolute } from "node:path";
 import { soundsDir } from "../../config/index.js";
 import { audioDirs, readCachedText, readPromptTexts } from "../../tts/index.js";
+import { outboxPath } from "../../whatsapp/index.js";
 import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/asterisk-emulator.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
@@ -27,7 +28,7 @@ export const command: CliCommand = {
   async run(args, ctx) {
     const opts = parseOptions(args);
     const texts = readPromptTexts(soundsDir(ctx.settings));
-    const outbox = join(ctx.settings.DATA_DIR, "outbox.jsonl");
+    const outbox = outboxPath(ctx.settings);
     const caller = new TerminalCaller(ctx, texts, outbox, opts.keys, audioDirs(ctx.settings).tts);
     const result = await placeCall({
       host: opts.host ?? (ctx.settings.AGI_HOST === "0.0.0.0" ? "127.0.0.1" : ctx.settings.AGI_HOST),

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
-import { dataPath, localApiUrl, soundsDir, type Settings } from "../../config/index.js";
+import { dataPath, localApiUrl, maskUrlPassword, soundsDir, type Settings } from "../../config/index.js";
 import { loadMigrations, openMysql, openSqlite, type Db } from "../../domain/index.js";
 import { audioDirs, createEngine, promptStates, readPromptTexts, runWithin, TtsTimeoutError, type SpeechEngine } from "../../tts/index.js";
 import { withTimeout } from "../../shared/timers.js";
+import { outboxPath } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand } from "../command.js";
 
 type Level = "ok" | "warn" | "fail";
@@ -62,7 +63,7 @@ async function checkDatabase(settings: Settings): Promise<Omit<Check, "name">> {
   let where: string;
   if (settings.DB_DRIVER === "mysql") {
     db = openMysql(settings.DATABASE_URL, 1);
-    where = `mysql ${redactUrl(settings.DATABASE_URL)}`;
+    where = `mysql ${maskUrlPassword(settings.DATABASE_URL)}`;
   } else {
     const file = dataPath(settings, settings.SQLITE_PATH, "ura.sqlite");
     // Opening a missing SQLite file would create it: a check must not.
@@ -147,7 +148,7 @@ async function checkApi(settings: Settings): Promise<Omit<Check, "name">> {
 async function checkSender(settings: Settings): Promise<Omit<Check, "name">> {
   switch (settings.SENDER_DRIVER) {
     case "log":
-      return { level: "warn", detail: `SENDER_DRIVER=log: one-time codes are only written to ${dataPath(settings, "", "outbox.jsonl")} (development)` };
+      return { level: "warn", detail: `SENDER_DRIVER=log: one-time codes are only written to ${outboxPath(settings)} (development)` };
     case "cloud":
       // Its two settings are checked when settings load; contacting Meta would need a real message.
       return { level: "ok", detail: `cloud: ${settings.WHATSAPP_CLOUD_URL}, phone id ${settings.WHATSAPP_CLOUD_PHONE_ID} (not contacted)` };
@@ -184,16 +185,6 @@ function parseFlags(args: string[]): { json?: boolean } {
     return parseArgs({ args, options: { json: { type: "boolean" } }, strict: true }).values;
   } catch (err) {
     throw new UsageError((err as Error).message);
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(DATABASE_URL)";
   }
 }
 

@@ -37,11 +37,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const store = await openStore(settings, { migrate: true });
     started.push(() => store.close());
     const tts = createSpeechSynthesizer(settings, { logger });
-    const stopJanitor = tts.startJanitor();
-    started.push(() => {
-      stopJanitor();
-      tts.close();
-    });
+    tts.startJanitor();
+    started.push(() => tts.close());
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     const plugins = [audioApiPlugin(settings, logger), ...extraPlugins];
     const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
@@ -54,15 +51,15 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
     const ivr = buildIvr(ivrSettings, logger, { speech: tts });
     await ivr.listen();
-    return running(settings, { ivr, api, store, tts, stopJanitor });
+    return running(settings, { ivr, api, store, tts });
   } catch (err) {
     await undo();
     throw err;
   }
 }
 
-function running(settings: Settings, parts: Omit<RunningApp, "stop"> & { stopJanitor: () => void }): RunningApp {
-  const { ivr, api, store, tts, stopJanitor } = parts;
+function running(settings: Settings, parts: Omit<RunningApp, "stop">): RunningApp {
+  const { ivr, api, store, tts } = parts;
   return {
     ivr,
     api,
@@ -70,7 +67,6 @@ function running(settings: Settings, parts: Omit<RunningApp, "stop"> & { stopJan
     tts,
     async stop() {
       const result = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
-      stopJanitor();
       tts.close();
       await api.close();
       await store.close();

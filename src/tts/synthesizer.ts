@@ -107,6 +107,8 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     return report;
   };
 
+  const janitors = new Set<NodeJS.Timeout>();
+
   return {
     engine: engine?.name ?? "none",
     cache,
@@ -165,10 +167,17 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
       run();
       const timer = setInterval(run, intervalMs);
       timer.unref();
-      return () => clearInterval(timer);
+      janitors.add(timer);
+      return () => {
+        clearInterval(timer);
+        janitors.delete(timer);
+      };
     },
 
+    /** Stops the janitor too: one call ends everything the service started. */
     close() {
+      for (const timer of janitors) clearInterval(timer);
+      janitors.clear();
       engine?.close?.();
     },
   };

@@ -18,7 +18,7 @@ accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS
   async run(_args, ctx) {
     const settings: Settings = { ...ctx.settings, API_TOKEN: ivrToken(ctx.settings) };
     const tts = createSpeechSynthesizer(settings, { logger: ctx.logger });
-    const stopJanitor = tts.startJanitor();
+    tts.startJanitor();
     const ivr = buildIvr(settings, ctx.logger, { speech: tts });
     // Signals are handled from before the port opens: a SIGTERM right after "listening" must
     // drain, not kill (a deploy can restart a node at any moment).
@@ -26,14 +26,12 @@ accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS
     const stopped = runUntilSignal(ctx.logger, async () => {
       await listening.catch(() => undefined);
       const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
-      stopJanitor();
       tts.close();
       ctx.logger.info({ finished, cut }, "IVR stopped");
     });
     try {
       await listening;
     } catch (err) {
-      stopJanitor();
       tts.close();
       throw err;
     }

@@ -210,32 +210,67 @@ export class AgiServer {
 
     const request = buildRequest(env);
     const log = baseLog.child({ call: request.uniqueId, caller: maskPhone(request.callerId), script: request.script });
-    if (!(await this.acquireSlot(socket, () => socketClosed))) {
+    if (!(await this.acquireSlot(socket))) {
       log.info("call ended by hang-up while waiting for a free slot");
       socket.destroy();
       return;
     }
+    connection = new AgiConnection(socket, request, log, {
+      commandTimeoutMs: this.options.commandTimeoutMs,
+      hangupSettleMs: this.options.hangupSettleMs,
+    });
+    const call = connection;
+    for (const line of early ?? []) call.onLine(line);
+    if (socketClosed) call.onClose(closeReason);
+    const script = this.router.match(request.script);
+    const started = Date.now();
+    const callTimer = setTimeout(() => {
+      log.warn({ maxCallSeconds: this.options.maxCallSeconds }, "call exceeded its time limit, ending it");
+      call.end(new HangupError("call time limit reached"));
+    }, this.options.maxCallSeconds * 1000);
+
     try {
-      await this.run(socket, request, log, early, socketClosed, closeReason, (c) => (connection = c));
+      if (!script) {
+        log.warn("no AGI script for this path");
+        await call.setVariable("URA_RESULT", "error");
+      } else {
+        log.info("call started");
+        await script(connection);
+      }
+      log.info({ ms: Date.now() - started }, "call ended");
+    } catch (err) {
+      if (err instanceof HangupError || call.hungUp) {
+        log.info({ ms: Date.now() - started }, "call ended by hang-up");
+      } else {
+        log.error({ err }, "call failed");
+        // Tell the dialplan so it can fall back (queue / apology); harmless if the channel is gone.
+        if (!call.isEnded) {
+          await call.setVariable("URA_RESULT", "error").catch(() => undefined);
+        }
+      }
     } finally {
+      clearTimeout(callTimer);
+      // Ending closes the socket (if a hang-up or timeout has not already): closing is what lets
+      // Asterisk continue the dialplan, or free a dead channel.
+      call.end(new HangupError("call ended"));
       this.releaseSlot();
     }
   }
 
   /** Waits (FIFO) for a running slot; false when the caller left first. */
-  private async acquireSlot(socket: Socket, isClosed: () => boolean): Promise<boolean> {
+  private async acquireSlot(socket: Socket): Promise<boolean> {
     const max = this.options.maxCalls ?? 0;
     if (max <= 0 || this.running < max) {
       this.running++;
       return true;
     }
-    if (isClosed()) return false;
+    if (socket.destroyed) return false;
     let granted = false;
     let grant!: () => void;
     const slot = new Promise<void>((resolve) => (grant = () => ((granted = true), resolve())));
     this.waiting.push(grant);
     await Promise.race([slot, new Promise<void>((resolve) => socket.once("close", () => resolve()))]);
-    if (granted) return true; // the slot is ours even if the caller has just left: run() sees the close
+    if (granted) return true; // ours even if the caller has just left: the connection sees the close
     this.waiting.splice(this.waiting.indexOf(grant), 1);
     return false;
   }
@@ -245,55 +280,5 @@ export class AgiServer {
     const next = this.waiting.shift();
     if (next) next();
     else this.running--;
-  }
-
-  private async run(
-    socket: Socket,
-    request: ReturnType<typeof buildRequest>,
-    log: Logger,
-    early: string[] | null,
-    closedBefore: boolean,
-    closeReason: string,
-    attach: (connection: AgiConnection) => void,
-  ): Promise<void> {
-    const connection = new AgiConnection(socket, request, log, {
-      commandTimeoutMs: this.options.commandTimeoutMs,
-      hangupSettleMs: this.options.hangupSettleMs,
-    });
-    attach(connection);
-    for (const line of early ?? []) connection.onLine(line);
-    if (closedBefore || socket.destroyed) connection.onClose(closeReason);
-    const script = this.router.match(request.script);
-    const started = Date.now();
-    const callTimer = setTimeout(() => {
-      log.warn({ maxCallSeconds: this.options.maxCallSeconds }, "call exceeded its time limit, ending it");
-      connection.end(new HangupError("call time limit reached"));
-    }, this.options.maxCallSeconds * 1000);
-
-    try {
-      if (!script) {
-        log.warn("no AGI script for this path");
-        await connection.setVariable("URA_RESULT", "error");
-      } else {
-        log.info("call started");
-        await script(connection);
-      }
-      log.info({ ms: Date.now() - started }, "call ended");
-    } catch (err) {
-      if (err instanceof HangupError || connection.hungUp) {
-        log.info({ ms: Date.now() - started }, "call ended by hang-up");
-      } else {
-        log.error({ err }, "call failed");
-        // Tell the dialplan so it can fall back (queue / apology); harmless if the channel is gone.
-        if (!connection.isEnded) {
-          await connection.setVariable("URA_RESULT", "error").catch(() => undefined);
-        }
-      }
-    } finally {
-      clearTimeout(callTimer);
-      // Ending closes the socket (if a hang-up or timeout has not already): closing is what lets
-      // Asterisk continue the dialplan, or free a dead channel.
-      connection.end(new HangupError("call ended"));
-    }
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 // Token parsing lives in src/shared so the settings schema can check API_TOKENS at start-up.
@@ -12,7 +12,7 @@ import { TokenConfigError, parseApiTokens, type ApiTokenSpec, type Scope } from 
  */
 export function resolveApiTokens(settings: { API_TOKENS: string; DATA_DIR: string }): { tokens: ApiTokenSpec[]; file: string | null } {
   if (settings.API_TOKENS.trim() !== "") return { tokens: parseApiTokens(settings.API_TOKENS), file: null };
-  const file = resolve(join(settings.DATA_DIR, "api-tokens.local"));
+  const file = apiTokensFile(settings);
   mkdirSync(dirname(file), { recursive: true });
   const fresh = ["ivr:ivr", "admin:admin", "web:web"].map((ns) => `${ns}:${randomBytes(24).toString("base64url")}`).join("\n");
   try {
@@ -26,6 +26,20 @@ export function resolveApiTokens(settings: { API_TOKENS: string; DATA_DIR: strin
   } catch (err) {
     throw new TokenConfigError(`${file} is damaged (${(err as Error).message}); delete it to make new tokens`);
   }
+}
+
+function apiTokensFile(settings: { DATA_DIR: string }): string {
+  return resolve(join(settings.DATA_DIR, "api-tokens.local"));
+}
+
+/**
+ * The IVR's bearer token: API_TOKEN, else the `ivr` token of this host's API (API_TOKENS, or the
+ * file the API made; never made here). Null when there is none: every call would get a 401.
+ */
+export function ivrTokenFor(settings: { API_TOKEN: string; API_TOKENS: string; DATA_DIR: string }, tokens?: readonly ApiTokenSpec[]): string | null {
+  if (settings.API_TOKEN !== "") return settings.API_TOKEN;
+  const known = tokens ?? (settings.API_TOKENS.trim() !== "" || existsSync(apiTokensFile(settings)) ? resolveApiTokens(settings).tokens : []);
+  return known.find((t) => t.scopes.includes("ivr"))?.secret ?? null;
 }
 
 export interface ApiClient {

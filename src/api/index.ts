@@ -21,7 +21,7 @@ import { identifyRoutes } from "./routes/identify.js";
 import { otpRoutes } from "./routes/otp.js";
 import { ticketRoutes } from "./routes/tickets.js";
 
-export { parseApiTokens, resolveApiTokens, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
+export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
 export { ApiError } from "./errors.js";
 export { jsonSchema } from "./json-schema.js";
 

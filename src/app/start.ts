@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
-import { resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
+import { ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { openStore, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
@@ -24,7 +24,7 @@ export interface RunningApp {
  */
 export async function startAll(settings: Settings, logger: Logger, extraPlugins: ApiPlugin[] = []): Promise<RunningApp> {
   const { tokens, file } = resolveApiTokens(settings);
-  const ivrToken = settings.API_TOKEN || tokens.find((t) => t.scopes.includes("ivr"))?.secret;
+  const ivrToken = ivrTokenFor(settings, tokens);
   if (!ivrToken) throw new ConfigError(['API_TOKENS: has no token with scope "ivr" and API_TOKEN is empty, so the IVR could not call the API']);
 
   // What has started so far, stopped in reverse if a later part cannot start: a process left

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import { buildIvr } from "../../app/ivr.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
-import { resolveApiTokens } from "../../api/index.js";
-import { ConfigError, dataPath, type Settings } from "../../config/index.js";
+import { ivrTokenFor } from "../../api/index.js";
+import { ConfigError, type Settings } from "../../config/index.js";
 import { createSpeechSynthesizer } from "../../tts/index.js";
 import type { CliCommand } from "../command.js";
 
@@ -39,17 +38,10 @@ accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS
   },
 };
 
-/**
- * Without a token every API request is a 401 and every caller hears "system unavailable", so an
- * IVR with none refuses to start. On the API's host the token file it made is good enough.
- */
+/** Without a token every API request is a 401 and every caller hears "system unavailable". */
 function ivrToken(settings: Settings): string {
-  if (settings.API_TOKEN !== "") return settings.API_TOKEN;
-  // API_TOKENS (the API's own list, when this host has it) or the file the API made; never make one here.
-  if (settings.API_TOKENS !== "" || existsSync(dataPath(settings, "", "api-tokens.local"))) {
-    const token = resolveApiTokens(settings).tokens.find((t) => t.scopes.includes("ivr"));
-    if (token) return token.secret;
-  }
+  const token = ivrTokenFor(settings);
+  if (token !== null) return token;
   throw new ConfigError([
     `API_TOKEN: required by ura ivr (the ticket API's token with scope ivr); none in API_TOKENS or DATA_DIR/api-tokens.local either`,
   ]);

@@ -22,7 +22,11 @@ describe("ura start on a fresh clone", () => {
     await running.waitFor(/FastAGI server listening/);
 
     const call = runUra(["call", "--keys", ",,,,,,,,"], env);
-    await call.waitFor(/call ended/);
+    try {
+      await call.waitFor(/call ended/);
+    } finally {
+      await call.stop();
+    }
     expect(call.output()).toMatch(/♪ greeting: Olá!/);
     expect(await running.stop()).toBe(0);
   });

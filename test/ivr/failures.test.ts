@@ -1,3 +1,4 @@
+import { closedPort } from "../support/scenario.js";
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApiClient } from "../../src/api-client/index.js";
@@ -31,13 +32,6 @@ const longestSilence = (call: { commands: { thinkMs: number }[] }) => Math.max(.
 const upToCode = () => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#");
 
 /** A port nothing listens on: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** An HTTP server that accepts requests and never answers (an API stuck on its database). */
 async function silentServer(): Promise<number> {

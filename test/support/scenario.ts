@@ -1,3 +1,4 @@
+import { freePort } from "./processes.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer as createTcpServer, connect as tcpConnect, type Server as TcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -618,10 +619,5 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
 }
 
 /** A loopback port nothing listens on: connections to it are refused at once. */
-export async function closedPort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+/** A loopback port nothing listens on (bound, then released): connecting to it is refused. */
+export const closedPort = freePort;

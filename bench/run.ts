@@ -18,7 +18,7 @@ import { pidByName, ProcSampler, type ProcWindow } from "./proc.js";
 import { startFloor } from "./floor.js";
 import { OutboxReader } from "./outbox.js";
 import { BargeInCaller, benchUsers, openTicketScenario, UserPool, type OpenTicketCaller, type Scenario } from "./scenario.js";
-import { describeExit, freePort, ROOT, runUra, startService, waitForPort, type Service } from "./service.js";
+import { benchServiceEnv, describeExit, freePort, ROOT, runUra, startService, waitForPort, type Service } from "./service.js";
 import { round } from "./stats.js";
 import { createDatabase, dropDatabase, ticketCallIds, type DbChoice } from "./db.js";
 import { createBenchUsers, prewarmTts } from "./fixtures.js";
@@ -78,20 +78,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const [ivrToken, adminToken] = [secret(), secret()];
   const db = o.db === "mysql" ? await createDatabase() : null;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    AGI_HOST: "127.0.0.1",
-    AGI_PORT: String(agiPort),
-    API_HOST: "127.0.0.1",
-    API_PORT: String(apiPort),
-    API_URL: `http://127.0.0.1:${apiPort}`,
-    API_TOKENS: `ivr:ivr:${ivrToken},bench:admin:${adminToken}`,
-    API_TOKEN: ivrToken,
-    DATA_DIR: dataDir,
-    // Content-addressed, so shared by runs: a second run finds the names and menus synthesised.
-    TTS_CACHE_DIR: join(tmpdir(), "ura-bench-tts-cache"),
-    SENDER_DRIVER: "log",
-    LOG_LEVEL: "warn",
+    ...benchServiceEnv({ agiPort, apiPort, dataDir, apiTokens: `ivr:ivr:${ivrToken},bench:admin:${adminToken}`, ivrToken }),
     DB_DRIVER: o.db,
     ...(db ? { DATABASE_URL: db.url, DB_POOL_SIZE: String(Math.min(50, Math.max(10, o.calls))) } : {}),
     // Each test user may get a code at most this many times an hour; the bench reuses users.

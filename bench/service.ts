@@ -1,6 +1,7 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -10,18 +11,8 @@ export const URA_BIN = join(ROOT, "bin", "ura.js");
 
 const execFileP = promisify(execFile);
 
-/** A free loopback TCP port (bound and released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// The tests' helper: a free loopback TCP port (bound and released at once).
+export { freePort } from "../test/support/processes.js";
 
 /** Resolves when something accepts TCP connections on the port; rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
@@ -135,4 +126,25 @@ function logKey(line: string): string | null {
   } catch {
     return `(not JSON) ${line.slice(0, 120)}`;
   }
+}
+
+/** The service's settings in a bench: loopback ports, named tokens, the log sender, a TTS cache shared by runs. */
+export function benchServiceEnv(o: { agiPort: number; apiPort: number; dataDir: string; apiTokens: string; ivrToken: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: "production",
+    AGI_HOST: "127.0.0.1",
+    AGI_PORT: String(o.agiPort),
+    API_HOST: "127.0.0.1",
+    API_PORT: String(o.apiPort),
+    API_URL: `http://127.0.0.1:${o.apiPort}`,
+    API_TOKENS: o.apiTokens,
+    API_TOKEN: o.ivrToken,
+    DATA_DIR: o.dataDir,
+    // Content-addressed, so shared by runs: a second run finds the names and menus synthesised.
+    TTS_CACHE_DIR: join(tmpdir(), "ura-bench-tts-cache"),
+    SENDER_DRIVER: "log",
+    LOG_LEVEL: "warn",
+    DB_DRIVER: "sqlite",
+  };
 }

@@ -10,7 +10,7 @@ export const CACHE_NAME = /^[0-9a-f]{64}$/;
  * `ura call` can tell what a cached file is without playing it. It is written before the audio
  * (each atomically), so an entry with audio always has its text; `/audio` never serves it.
  */
-export const TEXT_SUFFIX = ".txt";
+const TEXT_SUFFIX = ".txt";
 /** A temporary file this old belongs to a process that died mid-write. */
 const ORPHAN_TMP_MS = 10 * 60_000;
 /** Reads refresh a file's mtime (its "last used" time) at most this often. */
@@ -55,8 +55,7 @@ export class AudioCache {
 
   /** Absolute path of a cached file, with extension. */
   path(hash: string): string {
-    if (!CACHE_NAME.test(hash)) throw new Error(`not a cache key: ${JSON.stringify(hash)}`);
-    return join(this.dir, `${hash}.sln`);
+    return join(this.dir, `${this.checked(hash)}.sln`);
   }
 
   /** The cached file's path if present (and marks it used), else null. */
@@ -77,11 +76,6 @@ export class AudioCache {
   /** Absolute path of a cached file's text sidecar. */
   textPath(hash: string): string {
     return join(this.dir, `${this.checked(hash)}${TEXT_SUFFIX}`);
-  }
-
-  /** What a cached file says (its sidecar), or null when unknown. */
-  async text(hash: string): Promise<string | null> {
-    return readCachedText(this.dir, this.checked(hash));
   }
 
   private checked(hash: string): string {

@@ -1,6 +1,6 @@
 export { TtsUnavailableError, type AudioKind, type AudioLocator, type PromptSet, type SpeechSynthesizer } from "./types.js";
 export { runWithin, TtsTimeoutError } from "./deadline.js";
-export { AudioCache, cacheKey, readCachedText, TEXT_SUFFIX, type CleanupLimits, type CleanupReport } from "./cache.js";
+export { AudioCache, cacheKey, readCachedText, type CleanupLimits, type CleanupReport } from "./cache.js";
 export { createAudioLocator, audioLocatorFromSettings, audioDirs, type AudioDirs } from "./locator.js";
 export { createEngine, createSpeechSynthesizer, normaliseText, type EngineName, type PrewarmReport, type SynthesizerOptions, type TtsService } from "./synthesizer.js";
 export type { SpeechEngine } from "./engines/engine.js";

@@ -7,7 +7,7 @@ import { createVenomSender } from "./venom-sender.js";
 
 export { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./sender.js";
 export { createLogSender, lastOutboxMessage } from "./log-sender.js";
-export { createVenomSender, type VenomSenderOptions } from "./venom-sender.js";
+export { createVenomSender, whatsappServiceUrl, type VenomSenderOptions } from "./venom-sender.js";
 export { createCloudSender, type CloudSenderOptions } from "./cloud-sender.js";
 export { normalizeBrazilianPhone, whatsappIdCandidates, VALID_DDDS, type NormalizedPhone, type PhoneKind } from "./phone.js";
 export { maskPhone, maskDigits } from "../shared/privacy.js";

@@ -32,7 +32,7 @@ const REJECTION_REASONS = new Set<SenderRejectedError["reason"]>([
  * address (401/403) is SenderUnavailableError: no message can go until an operator fixes it.
  */
 export function createVenomSender(options: VenomSenderOptions): MessageSender {
-  const endpoint = new URL("api/send-message", options.url.endsWith("/") ? options.url : `${options.url}/`).toString();
+  const endpoint = whatsappServiceUrl(options.url, "api/send-message").toString();
   const getToken = typeof options.token === "string" ? async () => options.token as string : options.token;
   return {
     driver: "venom",
@@ -83,4 +83,9 @@ function describe(body: unknown, status: number): string {
   if (typeof message === "string") return message;
   const error = field(body, "error");
   return typeof error === "string" ? error : `HTTP ${status}`;
+}
+
+/** A route of the `ura whatsapp` service under WHATSAPP_URL, keeping its path prefix (a reverse proxy's /wa/). */
+export function whatsappServiceUrl(baseUrl: string, path: string): URL {
+  return new URL(path.replace(/^\//, ""), baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
 }

@@ -5,7 +5,7 @@ import { dataPath, localApiUrl, maskUrlPassword, soundsDir, type Settings } from
 import { loadMigrations, openMysql, openSqlite, type Db } from "../../domain/index.js";
 import { audioDirs, createEngine, promptStates, readPromptTexts, runWithin, TtsTimeoutError, type SpeechEngine } from "../../tts/index.js";
 import { withTimeout } from "../../shared/timers.js";
-import { outboxPath } from "../../whatsapp/index.js";
+import { outboxPath, whatsappServiceUrl } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand } from "../command.js";
 
 type Level = "ok" | "warn" | "fail";
@@ -153,7 +153,7 @@ async function checkSender(settings: Settings): Promise<Omit<Check, "name">> {
       // Its two settings are checked when settings load; contacting Meta would need a real message.
       return { level: "ok", detail: `cloud: ${settings.WHATSAPP_CLOUD_URL}, phone id ${settings.WHATSAPP_CLOUD_PHONE_ID} (not contacted)` };
     case "venom": {
-      const url = new URL("/api/auth/status", settings.WHATSAPP_URL).toString();
+      const url = whatsappServiceUrl(settings.WHATSAPP_URL, "/api/auth/status").toString();
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(settings.SENDER_TIMEOUT_MS) });
         const body = (await res.json()) as { connected?: boolean; linked?: boolean; state?: string; detail?: string | null };

@@ -1,5 +1,5 @@
 import { runUntilSignal } from "../../app/lifecycle.js";
-import { createSender, SenderRejectedError, SenderUnavailableError, startWhatsappService } from "../../whatsapp/index.js";
+import { createSender, SenderRejectedError, SenderUnavailableError, startWhatsappService, whatsappServiceUrl } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
 export const command: CliCommand = {
@@ -42,8 +42,7 @@ async function serve(ctx: CliContext): Promise<number> {
 }
 
 async function getFromService(ctx: CliContext, path: string): Promise<Response | null> {
-  const base = ctx.settings.WHATSAPP_URL.endsWith("/") ? ctx.settings.WHATSAPP_URL : `${ctx.settings.WHATSAPP_URL}/`;
-  const url = new URL(path.replace(/^\//, ""), base); // keeps a path prefix (a reverse proxy's /wa/)
+  const url = whatsappServiceUrl(ctx.settings.WHATSAPP_URL, path);
   try {
     return await fetch(url, { signal: AbortSignal.timeout(ctx.settings.SENDER_TIMEOUT_MS) });
   } catch (err) {

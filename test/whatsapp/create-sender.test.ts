@@ -58,3 +58,12 @@ describe("createSender", () => {
 });
 
 /** A loopback port nothing listens on. */
+
+describe("whatsappServiceUrl", () => {
+  it("keeps a reverse proxy's path prefix in WHATSAPP_URL, with or without a trailing slash", async () => {
+    const { whatsappServiceUrl } = await import("../../src/whatsapp/index.js");
+    expect(whatsappServiceUrl("https://proxy.lan/wa", "/api/auth/status").toString()).toBe("https://proxy.lan/wa/api/auth/status");
+    expect(whatsappServiceUrl("https://proxy.lan/wa/", "api/send-message").toString()).toBe("https://proxy.lan/wa/api/send-message");
+    expect(whatsappServiceUrl("http://127.0.0.1:8090", "/health").toString()).toBe("http://127.0.0.1:8090/health");
+  });
+});

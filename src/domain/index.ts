@@ -1,6 +1,6 @@
 /** The help desk's domain and storage: what other modules may use. */
 export { openStore, createStore, type Store, type StoreOptions } from "./store.js";
-export { migrate, loadMigrations, defaultSqlDir, type Migration, type MigrateResult } from "./migrations.js";
+export { migrate, loadMigrations, pendingMigrations, defaultSqlDir, type Migration, type MigrateResult } from "./migrations.js";
 export { openSqlite } from "./sqlite.js";
 export { openMysql } from "./mysql.js";
 export type { Db, Dialect, Queryable } from "./db.js";

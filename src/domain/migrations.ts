@@ -41,6 +41,17 @@ export function loadMigrations(dialect: Db["dialect"], sqlDir = defaultSqlDir())
   return found;
 }
 
+/** The migrations not applied yet (all of them when the schema_migrations table does not exist). Reads only. */
+export async function pendingMigrations(db: Queryable & { dialect: Db["dialect"] }, sqlDir?: string): Promise<Migration[]> {
+  let applied = new Set<number>();
+  try {
+    applied = new Set((await db.all<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
+  } catch {
+    // No schema_migrations table yet: nothing applied.
+  }
+  return loadMigrations(db.dialect, sqlDir).filter((m) => !applied.has(m.version));
+}
+
 export interface MigrateResult {
   applied: Migration[];
   current: number;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { dataPath, localApiUrl, maskUrlPassword, soundsDir, type Settings } from "../../config/index.js";
-import { loadMigrations, openMysql, openSqlite, type Db } from "../../domain/index.js";
+import { loadMigrations, openMysql, openSqlite, pendingMigrations, type Db } from "../../domain/index.js";
 import { audioDirs, createEngine, promptStates, readPromptTexts, runWithin, TtsTimeoutError, type SpeechEngine } from "../../tts/index.js";
 import { withTimeout } from "../../shared/timers.js";
 import { outboxPath, whatsappServiceUrl } from "../../whatsapp/index.js";
@@ -73,15 +73,8 @@ async function checkDatabase(settings: Settings): Promise<Omit<Check, "name">> {
   }
   try {
     await withTimeout(db.ping(), 5000, "no answer from the database in 5 s");
-    const known = loadMigrations(db.dialect);
-    const latest = known.at(-1)?.version ?? 0;
-    let applied: number[] = [];
-    try {
-      applied = (await db.all<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version));
-    } catch {
-      // No table yet: nothing applied.
-    }
-    const pending = known.filter((m) => !applied.includes(m.version));
+    const latest = loadMigrations(db.dialect).at(-1)?.version ?? 0;
+    const pending = await pendingMigrations(db);
     if (pending.length > 0) {
       return { level: "warn", detail: `${where}: ${pending.length} migration(s) pending (${pending.map((m) => m.file).join(", ")}); run ura migrate` };
     }

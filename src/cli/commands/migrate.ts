@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { loadMigrations, openStore } from "../../domain/index.js";
+import { loadMigrations, openStore, pendingMigrations } from "../../domain/index.js";
 import { UsageError, type CliCommand } from "../command.js";
 
 export const command: CliCommand = {
@@ -20,14 +20,9 @@ Applies, in order, the files of sql/common and sql/<DB_DRIVER> that the database
     const store = await openStore(ctx.settings, { migrate: false });
     try {
       if (values.status) {
-        const applied = new Set<number>();
-        try {
-          for (const r of await store.db.all<{ version: number }>("SELECT version FROM schema_migrations")) applied.add(Number(r.version));
-        } catch {
-          // No schema_migrations table yet: nothing applied.
-        }
+        const pending = new Set((await pendingMigrations(store.db)).map((m) => m.version));
         for (const m of loadMigrations(store.dialect)) {
-          ctx.stdout.write(`${applied.has(m.version) ? "applied" : "pending"}  ${m.file}\n`);
+          ctx.stdout.write(`${pending.has(m.version) ? "pending" : "applied"}  ${m.file}\n`);
         }
         return 0;
       }

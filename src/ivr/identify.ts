@@ -20,11 +20,7 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
   const match = callerLookup ? await callerLookup : null;
   if (match?.match === "unique") {
     name = call.speakLater(match.user.name);
-    call.step = "confirm-caller";
-    const choice = await call.menu({ parts: await namedParts(call, "you-are", name, match.user, "confirm-caller"), keys: "12", back: true });
-    if (choice.kind === "back") throw new BackToMenu();
-    if (choice.kind === "none") throw new EndCall("abandoned", "confirm-caller", ["no-input-end"]);
-    if (choice.kind === "key" && choice.key === "1") {
+    if ((await confirmName(call, "confirm-caller", name, match.user)) === "1") {
       user = match.user;
       fromOwnNumber = true;
     } else {
@@ -43,21 +39,24 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
   if (policy === "always" || (policy === "unregistered-only" && !fromOwnNumber)) await oneTimeCode(call, user);
 
   if (!fromOwnNumber) {
-    call.step = "confirm-name";
-    const choice = await call.menu({ parts: await namedParts(call, "you-are", name, user, "confirm-name"), keys: "12", back: true });
-    if (choice.kind === "back") throw new BackToMenu();
-    if (choice.kind === "none") throw new EndCall("abandoned", "confirm-name", ["no-input-end"]);
-    if (choice.kind === "key" && choice.key === "2") throw new EndCall("abandoned", "confirm-name", ["name-declined"]);
+    if ((await confirmName(call, "confirm-name", name, user)) === "2") throw new EndCall("abandoned", "confirm-name", ["name-declined"]);
   }
   await call.identified(user);
   return user;
 }
 
-/** "Você é" + the name (TTS), or the user code read digit by digit when TTS failed, + the question. */
-async function namedParts(call: Call, prefix: string, name: (() => Promise<string | null>) | null, user: PublicUser, question: string): Promise<string[]> {
+/**
+ * "Você é <nome>?" (the name from TTS, or the user code read digit by digit when TTS failed), then
+ * the question of `step`: the key pressed, 1 or 2. `*` goes back; silence ends the call.
+ */
+async function confirmName(call: Call, step: "confirm-caller" | "confirm-name", name: (() => Promise<string | null>) | null, user: PublicUser): Promise<string> {
+  call.step = step;
   const spoken = name ? await name() : null;
-  if (spoken) return [...call.p(prefix), spoken, ...call.p(question)];
-  return call.p("confirm-code-prefix", ...digitPrompts(user.code), question);
+  const parts = spoken ? [...call.p("you-are"), spoken, ...call.p(step)] : call.p("confirm-code-prefix", ...digitPrompts(user.code), step);
+  const choice = await call.menu({ parts, keys: "12", back: true });
+  if (choice.kind === "back") throw new BackToMenu();
+  if (choice.kind !== "key") throw new EndCall("abandoned", step, ["no-input-end"]);
+  return choice.key;
 }
 
 async function askUserCode(call: Call): Promise<PublicUser> {

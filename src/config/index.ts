@@ -74,10 +74,15 @@ export function soundsDir(settings: Settings): string {
   return settings.SOUNDS_DIR !== "" ? resolve(settings.SOUNDS_DIR) : BUNDLED_SOUNDS_DIR;
 }
 
-/** Where a process on this host reaches the API it serves (a wildcard listen address means loopback). */
+/** Where a process on this host reaches a server listening on host:port (a wildcard address means loopback). */
+export function localUrl(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/** Where a process on this host reaches the API it serves. */
 export function localApiUrl(settings: Settings, port: number = settings.API_PORT): string {
-  const host = settings.API_HOST === "0.0.0.0" || settings.API_HOST === "::" ? "127.0.0.1" : settings.API_HOST;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return localUrl(settings.API_HOST, port);
 }
 
 /** The text of `.env.example`, generated from the schema so the two never drift apart. */

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { dataPath, type Settings } from "../config/index.js";
+import { dataPath, localUrl, type Settings } from "../config/index.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
 import { DeliveryQueue, type QueueOptions } from "./delivery-queue.js";
 import { qrTerminal } from "./qr.js";
@@ -82,8 +82,7 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
   }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : settings.WHATSAPP_PORT;
-  const host = settings.WHATSAPP_HOST.includes(":") ? `[${settings.WHATSAPP_HOST}]` : settings.WHATSAPP_HOST;
-  const url = `http://${host}:${port}`;
+  const url = localUrl(settings.WHATSAPP_HOST, port);
   logger.info({ url, session: client.status().state }, "whatsapp service listening");
 
   return {
@@ -129,6 +128,6 @@ async function showQr(status: SessionStatus, terminal: NodeJS.WritableStream, se
   const drawing = await qrTerminal(status.qr!);
   terminal.write(
     `\nLink the municipality's WhatsApp number: on its phone open WhatsApp → Linked devices → Link a device, and scan` +
-      ` (QR ${status.qrAttempt ?? 1}; it is renewed every ~20 s; also at http://${settings.WHATSAPP_HOST}:${settings.WHATSAPP_PORT}/api/auth/qr)\n${drawing}\n`,
+      ` (QR ${status.qrAttempt ?? 1}; it is renewed every ~20 s; also at ${localUrl(settings.WHATSAPP_HOST, settings.WHATSAPP_PORT)}/api/auth/qr)\n${drawing}\n`,
   );
 }

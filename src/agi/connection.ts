@@ -14,6 +14,14 @@ import {
 /** A line longer than this without a newline is not Asterisk talking: the call is ended. */
 export const MAX_LINE_BYTES = 16 * 1024;
 
+/**
+ * A 520 usage block is the command's documentation from Asterisk's XML docs: a few dozen lines,
+ * a few kB. One that goes on past these bounds without its `520 End of proper usage.` line is not
+ * Asterisk, and the call is ended instead of buffering it.
+ */
+export const MAX_USAGE_LINES = 200;
+export const MAX_USAGE_BYTES = 64 * 1024;
+
 /** After our FIN, how long a peer may take to close its side before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -43,6 +51,7 @@ export class AgiConnection implements AgiChannel {
   private readonly queue: Pending[] = [];
   private inFlight: Pending | null = null;
   private usage: string[] | null = null;
+  private usageBytes = 0;
   private ended: Error | null = null;
   private readonly controller = new AbortController();
   private readonly hangupWaiters = new Set<() => void>();
@@ -67,17 +76,31 @@ export class AgiConnection implements AgiChannel {
     return this.ended !== null;
   }
 
+  /** Bytes of peer input this call holds (an unfinished 520 usage block). */
+  get bufferedBytes(): number {
+    return this.usageBytes;
+  }
+
   /** Feeds one line received after the variable block. */
   onLine(line: string): void {
+    // Once the call is over nothing read can matter (and nothing is kept).
+    if (this.ended) return;
     if (this.usage !== null) {
       // Inside a multi-line 520 usage block: read through to the "520 End of proper usage." line.
       if (line.startsWith("520 ")) {
         const usage = this.usage.join("\n");
         this.usage = null;
+        this.usageBytes = 0;
         this.settle((p) => p.reject(new AgiCommandError(520, p.line, usage || line.slice(4))));
-      } else {
-        this.usage.push(line);
+        return;
       }
+      this.usageBytes += Buffer.byteLength(line) + 1;
+      if (this.usage.length >= MAX_USAGE_LINES || this.usageBytes > MAX_USAGE_BYTES) {
+        this.usage = null;
+        this.usageBytes = 0;
+        return this.protocolError(`520 usage block over ${MAX_USAGE_LINES} lines or ${MAX_USAGE_BYTES} bytes without its end`);
+      }
+      this.usage.push(line);
       return;
     }
     if (line === "HANGUP") {
@@ -86,6 +109,7 @@ export class AgiConnection implements AgiChannel {
     }
     if (line.startsWith("520-")) {
       this.usage = [line.slice(4)];
+      this.usageBytes = Buffer.byteLength(line) + 1;
       return;
     }
     const code = /^(\d{3})[ -]/.exec(line)?.[1];

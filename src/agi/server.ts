@@ -15,7 +15,7 @@ export interface AgiServerOptions {
   commandTimeoutMs: number;
   maxCallSeconds: number;
   logger: Logger;
-  /** Longest wait for the `agi_*` block after connecting. */
+  /** Longest wait for the `agi_*` block after connecting (default ENV_DEADLINE_MS; tests shorten it). */
   envTimeoutMs?: number;
   /**
    * Calls whose script runs at once; more wait, in arrival order, before their first command.
@@ -25,7 +25,23 @@ export interface AgiServerOptions {
   hangupSettleMs?: number;
 }
 
+/**
+ * Asterisk writes the whole `agi_*` block as soon as its connect succeeds (res_agi.c
+ * launch_netscript, then setup_env; the connect itself gets 2 s). A peer that has not finished the
+ * block within this is not Asterisk and is dropped, before it could take a call slot. Not a
+ * setting: nothing but one network round trip is in it.
+ */
+export const ENV_DEADLINE_MS = 5_000;
+/** About 25 variables plus up to 127 `agi_arg_N`: a block past either bound is not Asterisk's. */
 const MAX_ENV_LINES = 256;
+const MAX_ENV_BYTES = 64 * 1024;
+/**
+ * Lines that arrive after the block but before the call has a slot (AGI_MAX_CALLS) are kept to be
+ * replayed to the connection. Asterisk sends nothing unasked but HANGUP (twice with
+ * AGIEXITONHANGUP), so past these bounds the peer is flooding and the connection is closed.
+ */
+export const MAX_EARLY_LINES = 16;
+const MAX_EARLY_BYTES = 16 * 1024;
 
 /** After the drain limit has cut the calls, how long scripts may take to return before drain() resolves. */
 const DRAIN_GRACE_MS = 500;
@@ -46,6 +62,8 @@ export class AgiServer {
   /** Scripts running now (≤ maxCalls), and the calls waiting for one of them to end. */
   private running = 0;
   private readonly waiting: Array<() => void> = [];
+  /** Per open connection: how many bytes of peer input it holds (partial line, block, early lines, usage). */
+  private readonly held = new Map<Socket, () => number>();
 
   constructor(private readonly options: AgiServerOptions) {
     this.allowList = new IpAllowList(options.allowedPeers);
@@ -70,6 +88,17 @@ export class AgiServer {
 
   get openSockets(): number {
     return this.sockets.size;
+  }
+
+  /**
+   * Bytes of peer input held right now across every connection (a partial line, the block being
+   * read, lines waiting for a slot, a 520 usage block). Bounded per connection by the limits
+   * above: what a flood can cost, for tests and diagnostics.
+   */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const bytes of this.held.values()) total += bytes();
+    return total;
   }
 
   async listen(): Promise<{ host: string; port: number }> {
@@ -138,6 +167,7 @@ export class AgiServer {
 
   private async serve(socket: Socket): Promise<void> {
     const baseLog = this.options.logger;
+    const peer = socket.remoteAddress;
     // The socket's own 'error' (ECONNRESET…) must never become an uncaught exception.
     let connection: AgiConnection | null = null;
     let closeReason = "connection closed";
@@ -145,34 +175,72 @@ export class AgiServer {
     let envDone: (() => void) | null = null;
     let envFail: ((err: Error) => void) | null = null;
     let envLines = 0;
+    let envBytes = 0;
     let buffer = "";
     // Lines that come after the block's empty line but before the connection exists (same chunk,
-    // e.g. an immediate HANGUP): kept and replayed, never read as agi_* lines.
+    // e.g. an immediate HANGUP, or while the call waits for a slot): kept and replayed, never read
+    // as agi_* lines.
     let early: string[] | null = null;
+    let earlyBytes = 0;
+    // A caller who hangs up while the call waits for a slot: Asterisk sends HANGUP, then waits for
+    // our close with no timeout, so the wait ends there instead of when a slot frees.
+    let hangupWhileWaiting!: () => void;
+    const hungUpEarly = new Promise<void>((resolve) => (hangupWhileWaiting = resolve));
     let socketClosed = false;
+    this.held.set(socket, () => buffer.length + envBytes + earlyBytes + (connection?.bufferedBytes ?? 0));
+    socket.once("close", () => this.held.delete(socket));
+
+    /** Closes a connection that is not behaving as Asterisk does, saying why. */
+    const drop = (reason: string) => {
+      closeReason = reason;
+      if (envFail) envFail(new Error(reason)); // logged where the block is awaited
+      else baseLog.warn({ peer, reason }, "AGI connection closed");
+      socket.destroy();
+    };
 
     const onLine = (line: string) => {
       if (connection) return connection.onLine(line);
-      if (early) return void early.push(line);
+      const bytes = Buffer.byteLength(line) + 1;
+      if (early) {
+        earlyBytes += bytes;
+        if (early.length >= MAX_EARLY_LINES || earlyBytes > MAX_EARLY_BYTES) {
+          return drop(`more than ${MAX_EARLY_LINES} lines or ${MAX_EARLY_BYTES} bytes sent before the call started (Asterisk sends only HANGUP unasked)`);
+        }
+        if (line === "HANGUP") hangupWhileWaiting();
+        return void early.push(line);
+      }
+      const pair = parseEnvLine(line);
+      if (envLines++ === 0 && !pair) {
+        // Asterisk's block starts with agi_network: a blank or foreign first line is not Asterisk.
+        return drop(line === "" ? "empty agi_* block" : "first line is not an agi_* variable");
+      }
       if (line === "") {
         early = [];
         return envDone?.();
       }
-      if (++envLines > MAX_ENV_LINES) return envFail?.(new Error("too many lines in the agi_* block"));
-      const pair = parseEnvLine(line);
+      envBytes += bytes;
+      if (envLines > MAX_ENV_LINES || envBytes > MAX_ENV_BYTES) {
+        return drop(`agi_* block over ${MAX_ENV_LINES} lines or ${MAX_ENV_BYTES} bytes`);
+      }
       if (pair) env[pair[0]] = pair[1];
       else baseLog.debug({ line: line.slice(0, 80) }, "ignored malformed agi_* line");
     };
 
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => {
-      buffer += chunk;
+      const text = buffer + chunk;
+      buffer = "";
+      let start = 0;
       let nl: number;
-      while ((nl = buffer.indexOf("\n")) !== -1) {
-        const line = buffer.slice(0, nl).replace(/\r$/, "");
-        buffer = buffer.slice(nl + 1);
+      while ((nl = text.indexOf("\n", start)) !== -1) {
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        const line = text.slice(start, end);
+        start = nl + 1;
         onLine(line);
+        // Dropped (or ended) while reading this chunk: the rest of it is not read at all.
+        if (socket.destroyed) return;
       }
+      buffer = text.slice(start);
       if (buffer.length > MAX_LINE_BYTES) {
         buffer = "";
         const err = new Error("line too long");
@@ -194,13 +262,13 @@ export class AgiServer {
       await new Promise<void>((resolve, reject) => {
         envDone = resolve;
         envFail = reject;
-        const timer = setTimeout(() => reject(new Error("no agi_* block received")), this.options.envTimeoutMs ?? 10_000);
+        const timer = setTimeout(() => reject(new Error("no complete agi_* block in time")), this.options.envTimeoutMs ?? ENV_DEADLINE_MS);
         const clear = () => clearTimeout(timer);
         envDone = () => (clear(), resolve());
         envFail = (err) => (clear(), reject(err));
       });
     } catch (err) {
-      baseLog.warn({ peer: socket.remoteAddress, reason: (err as Error).message }, "AGI connection dropped before the call started");
+      baseLog.warn({ peer, reason: (err as Error).message }, "AGI connection dropped before the call started");
       socket.destroy();
       return;
     } finally {
@@ -210,8 +278,8 @@ export class AgiServer {
 
     const request = buildRequest(env);
     const log = baseLog.child({ call: request.uniqueId, caller: maskPhone(request.callerId), script: request.script });
-    if (!(await this.acquireSlot(socket))) {
-      log.info("call ended by hang-up while waiting for a free slot");
+    if (!(await this.acquireSlot(socket, hungUpEarly))) {
+      log.info({ reason: socket.destroyed ? closeReason : "caller hung up" }, "call ended while waiting for a free slot");
       socket.destroy();
       return;
     }
@@ -257,8 +325,8 @@ export class AgiServer {
     }
   }
 
-  /** Waits (FIFO) for a running slot; false when the caller left first. */
-  private async acquireSlot(socket: Socket): Promise<boolean> {
+  /** Waits (FIFO) for a running slot; false when the caller left first (hung up, or the socket closed). */
+  private async acquireSlot(socket: Socket, hungUp: Promise<void>): Promise<boolean> {
     const max = this.options.maxCalls ?? 0;
     if (max <= 0 || this.running < max) {
       this.running++;
@@ -269,7 +337,10 @@ export class AgiServer {
     let grant!: () => void;
     const slot = new Promise<void>((resolve) => (grant = () => ((granted = true), resolve())));
     this.waiting.push(grant);
-    await Promise.race([slot, new Promise<void>((resolve) => socket.once("close", () => resolve()))]);
+    let onClose!: () => void;
+    const closed = new Promise<void>((resolve) => socket.once("close", (onClose = resolve)));
+    await Promise.race([slot, closed, hungUp]);
+    socket.off("close", onClose);
     if (granted) return true; // ours even if the caller has just left: the connection sees the close
     this.waiting.splice(this.waiting.indexOf(grant), 1);
     return false;

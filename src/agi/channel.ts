@@ -8,8 +8,16 @@ export interface AgiRequest {
   params: Record<string, string>;
   /** agi_arg_1..N in order. */
   args: string[];
+  /**
+   * The call's id, safe for the API and logs: Asterisk's agi_uniqueid when it already is
+   * (`[A-Za-z0-9_.:-]{1,64}`), else a derived `ura:<32 hex>` (see callIdFor). The original is
+   * `variables.uniqueid`.
+   */
   uniqueId: string;
-  /** Caller number, or null when Asterisk said `unknown`. */
+  /**
+   * Caller number: digits, with a leading `+` kept; null when Asterisk said `unknown`, sent no
+   * digits, or more than 20 (see callerNumber). The original is `variables.callerid`.
+   */
   callerId: string | null;
   callerIdName: string | null;
   channel: string;

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from "node:crypto";
 import { AgiArgumentError } from "./errors.js";
 import type { AgiRequest } from "./channel.js";
 
@@ -99,8 +100,8 @@ export function buildRequest(env: Record<string, string>): AgiRequest {
     script: path,
     params,
     args,
-    uniqueId: env.agi_uniqueid ?? "",
-    callerId: known(env.agi_callerid),
+    uniqueId: callIdFor(env.agi_uniqueid ?? ""),
+    callerId: callerNumber(env.agi_callerid),
     callerIdName: known(env.agi_calleridname),
     channel: env.agi_channel ?? "",
     context: env.agi_context ?? "",
@@ -108,6 +109,47 @@ export function buildRequest(env: Record<string, string>): AgiRequest {
     language: env.agi_language ?? "",
     variables,
   };
+}
+
+/** Call ids used as they come: what the API's callId takes (letters, digits, `_ . - :`, 1 to 64). */
+const SAFE_CALL_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Marks ids made here. An id from Asterisk that starts with it is replaced too, so the two never meet. */
+const DERIVED_PREFIX = "ura:";
+
+/**
+ * The call's id as the rest of the system uses it (API requests, call records, tickets, logs).
+ * Asterisk's uniqueid (`1718000000.42`, or `host-1718000000.42`) is kept as it is. Anything else —
+ * a quote, a space, over 64 characters — becomes `ura:` + 32 hex digits of its SHA-256: stable, so
+ * the step scripts of one call agree, and 128 bits, so two different ids do not collide. An empty
+ * uniqueid names no call, so each connection gets a random one: two such calls must never share a
+ * ticket.
+ */
+export function callIdFor(uniqueId: string): string {
+  if (SAFE_CALL_ID.test(uniqueId) && !uniqueId.startsWith(DERIVED_PREFIX)) return uniqueId;
+  const source = uniqueId === "" ? `random\0${randomUUID()}` : `uniqueid\0${uniqueId}`;
+  return DERIVED_PREFIX + createHash("sha256").update(source).digest("hex").slice(0, 32);
+}
+
+/**
+ * E.164 has at most 15 digits; a Brazilian number dialled with carrier and area code has 14. A
+ * caller id with more digits identifies no one, and cutting it could make it someone else's.
+ */
+export const MAX_CALLER_DIGITS = 20;
+
+/**
+ * The caller's number as the flow uses it (caller lookup, one-time code caps, call records): the
+ * first number in agi_callerid — digits and the separators people write (space ( ) . - /), a
+ * leading `+` kept — as digits. A trunk may append more (`4530251234 <sip:4530251234@host>`,
+ * `5545999991234;tgrp=x`): that is not part of the number. Null when Asterisk said `unknown`, when
+ * there is no number (`anonymous`), or one of more than MAX_CALLER_DIGITS digits. The original stays
+ * in `variables.callerid`.
+ */
+export function callerNumber(callerId: string | undefined): string | null {
+  const number = /\+?[0-9][0-9 ()./-]*/.exec(callerId ?? "")?.[0];
+  if (number === undefined) return null;
+  const digits = number.replace(/[^0-9]/g, "");
+  if (digits.length > MAX_CALLER_DIGITS) return null;
+  return (number.startsWith("+") ? "+" : "") + digits;
 }
 
 /** `agi://host:4573/ura/status?x=1` → `ura/status?x=1` (what agi_network_script would hold). */

@@ -278,6 +278,10 @@ export class AgiServer {
 
     const request = buildRequest(env);
     const log = baseLog.child({ call: request.uniqueId, caller: maskPhone(request.callerId), script: request.script });
+    if (request.uniqueId !== request.variables.uniqueid) {
+      // Logged once, so an operator can match the derived id with Asterisk's CDR.
+      log.info({ uniqueid: (request.variables.uniqueid ?? "").slice(0, 200) }, "agi_uniqueid is not usable as a call id, a derived id is used");
+    }
     if (!(await this.acquireSlot(socket, hungUpEarly))) {
       log.info({ reason: socket.destroyed ? closeReason : "caller hung up" }, "call ended while waiting for a free slot");
       socket.destroy();

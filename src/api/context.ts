@@ -1,7 +1,6 @@
 import type { Settings } from "../config/index.js";
-import type { Clock, CodeGenerator, Store, User } from "../domain/index.js";
+import type { Clock, CodeGenerator, MessageSender, Store, User } from "../domain/index.js";
 import { maskPhone } from "../shared/privacy.js";
-import type { MessageSender } from "../whatsapp/sender.js";
 import type { PublicUser } from "./contract.js";
 
 /** What every route plugin gets: the store, the sender port, settings, and the injected clock/random. */

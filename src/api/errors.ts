@@ -8,8 +8,9 @@ import {
   NoPhoneError,
   NotFoundError,
   RateLimitedError,
+  SenderRejectedError,
+  SenderUnavailableError,
 } from "../domain/index.js";
-import { SenderRejectedError, SenderUnavailableError } from "../whatsapp/sender.js";
 
 /** An answer other than success, with the JSON body every error has: `{ error, message, field? }`. */
 export class ApiError extends Error {

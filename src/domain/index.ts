@@ -4,6 +4,7 @@ export { migrate, loadMigrations, pendingMigrations, defaultSqlDir, type Migrati
 export { openSqlite } from "./sqlite.js";
 export { openMysql } from "./mysql.js";
 export type { Db, Dialect, Queryable } from "./db.js";
+export { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./ports/index.js";
 export { systemActor, type Actor, type AuditRecord } from "./audit.js";
 export type { User, CallerMatchResult } from "./users.js";
 export { userInputSchema, userPatchSchema } from "./users.js";
@@ -15,7 +16,15 @@ export { recordCallSchema, type CallRecord } from "./calls.js";
 export { randomCode, codeMessage, resolveOtpSecret, type CodeGenerator, type OtpVerifyResult, type OtpPolicy } from "./one-time-codes.js";
 export { prepareImport, CsvHeaderError, type ImportReport, type ImportRejection } from "./users-import.js";
 export type { PurgeReport } from "./purge.js";
-export { parseBrazilianPhone, normalizeMobile, callerKey } from "./phone.js";
+export {
+  normalizeBrazilianPhone,
+  parseBrazilianPhone,
+  normalizeMobile,
+  callerKey,
+  VALID_DDDS,
+  type NormalizedPhone,
+  type PhoneKind,
+} from "./phone.js";
 export { systemClock, formatLocal, type Clock } from "./time.js";
 export {
   DomainValidationError,

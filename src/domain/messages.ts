@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parsePromptTexts } from "../tts/prompts.js";
+import { parsePromptTexts } from "../shared/prompt-texts.js";
 
 /**
  * Caller-facing pt-BR texts that are written rather than played as prompts (the WhatsApp message,

@@ -2,12 +2,12 @@ import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { maskPhone } from "../shared/privacy.js";
-import { SenderRejectedError, SenderUnavailableError, type MessageSender } from "../whatsapp/sender.js";
 import { writeAudit, type Actor } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
 import { LockedError, NoPhoneError, NotFoundError, RateLimitedError } from "./errors.js";
 import { message } from "./messages.js";
 import { callerKey } from "./phone.js";
+import { SenderRejectedError, SenderUnavailableError, type MessageSender } from "./ports/index.js";
 import { findUserByCode } from "./users.js";
 import { fromDbTime, toDbTime } from "./time.js";
 

@@ -1,6 +1,6 @@
 import type { Settings } from "../config/index.js";
 import { dataPath } from "../config/index.js";
-import type { MessageSender } from "../whatsapp/sender.js";
+import type { MessageSender } from "./ports/index.js";
 import { listAudit, type Actor, type AuditRecord } from "./audit.js";
 import {
   catalogueTree,

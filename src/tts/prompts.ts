@@ -1,52 +1,20 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { soundsDir, type Settings } from "../config/index.js";
+import { parsePromptTexts } from "../shared/prompt-texts.js";
 import { audioLocatorFromSettings } from "./locator.js";
 import type { AudioLocator, PromptSet } from "./types.js";
 
-/** Prompt ids: lower-case letters, digits, `-` and `_`; they are file names on the PBX and in URLs. */
-export const PROMPT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-export const PROMPTS_FILE = "prompts.pt-BR.txt";
+// The format is shared with the domain's written messages (src/shared/prompt-texts.ts).
+export { parsePromptTexts, PromptFileError, PROMPT_ID } from "../shared/prompt-texts.js";
 
-export class PromptFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`${file}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "PromptFileError";
-  }
-}
+export const PROMPTS_FILE = "prompts.pt-BR.txt";
 
 export class UnknownPromptError extends Error {
   constructor(readonly id: string) {
     super(`unknown prompt id "${id}" (not in sounds/${PROMPTS_FILE})`);
     this.name = "UnknownPromptError";
   }
-}
-
-/**
- * Reads the prompt text format: one `id: sentence` per line, `#` starts a comment line, blank
- * lines are ignored. Every bad line is reported at once, with its number.
- */
-export function parsePromptTexts(source: string, file = PROMPTS_FILE): Map<string, string> {
-  const texts = new Map<string, string>();
-  const problems: string[] = [];
-  source.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
-    const where = `line ${index + 1}`;
-    const colon = line.indexOf(":");
-    if (colon < 0) return void problems.push(`${where}: expected "id: sentence"`);
-    const id = line.slice(0, colon).trim();
-    const sentence = line.slice(colon + 1).trim();
-    if (!PROMPT_ID.test(id)) problems.push(`${where}: "${id}" is not a prompt id (lower-case letters, digits, - and _)`);
-    else if (texts.has(id)) problems.push(`${where}: "${id}" is defined twice`);
-    else if (sentence === "") problems.push(`${where}: "${id}" has no sentence`);
-    else texts.set(id, sentence);
-  });
-  if (problems.length > 0) throw new PromptFileError(file, problems);
-  return texts;
 }
 
 /** The prompt texts of a sounds directory (SOUNDS_DIR). */

@@ -1,11 +1,11 @@
 import { field, postJson } from "./http.js";
-import { normalizeBrazilianPhone } from "./phone.js";
 import {
+  normalizeBrazilianPhone,
   SenderRejectedError,
   SenderUnavailableError,
   type MessageSender,
   type OutgoingMessage,
-} from "./sender.js";
+} from "../domain/index.js";
 
 export interface CloudSenderOptions {
   /** Graph API base with its version, e.g. https://graph.facebook.com/v20.0. */

@@ -1,4 +1,4 @@
-import { SenderUnavailableError } from "./sender.js";
+import { SenderUnavailableError } from "../domain/index.js";
 
 export interface JsonResponse {
   status: number;

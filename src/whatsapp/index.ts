@@ -1,15 +1,14 @@
 import { dataPath, type Settings } from "../config/index.js";
 import { createCloudSender } from "./cloud-sender.js";
 import { createLogSender } from "./log-sender.js";
-import type { MessageSender } from "./sender.js";
+import type { MessageSender } from "../domain/index.js";
 import { clientToken } from "./token.js";
 import { createVenomSender } from "./venom-sender.js";
 
-export { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./sender.js";
 export { createLogSender, lastOutboxMessage } from "./log-sender.js";
 export { createVenomSender, whatsappServiceUrl, type VenomSenderOptions } from "./venom-sender.js";
 export { createCloudSender, type CloudSenderOptions } from "./cloud-sender.js";
-export { normalizeBrazilianPhone, whatsappIdCandidates, VALID_DDDS, type NormalizedPhone, type PhoneKind } from "./phone.js";
+export { whatsappIdCandidates } from "./phone.js";
 export { maskPhone, maskDigits } from "../shared/privacy.js";
 export type { WhatsappClient, SessionStatus, SessionState } from "./client.js";
 export { buildServer, type ServerOptions } from "./server.js";

@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
-import type { MessageSender, OutgoingMessage } from "./sender.js";
+import type { MessageSender, OutgoingMessage } from "../domain/index.js";
 
 /**
  * Development sender: appends each message as a JSON line to `file` (the "outbox") instead of

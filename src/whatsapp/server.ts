@@ -9,7 +9,7 @@ import { IpAllowList } from "../shared/ip-allow-list.js";
 import { maskPhone } from "../shared/privacy.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
-import { normalizeBrazilianPhone } from "./phone.js";
+import { normalizeBrazilianPhone } from "../domain/index.js";
 import { qrPng, qrTerminal } from "./qr.js";
 import { describeRejection, withTimeout } from "../shared/timers.js";
 

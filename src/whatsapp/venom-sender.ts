@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { field, postJson } from "./http.js";
-import { normalizeBrazilianPhone } from "./phone.js";
 import {
+  normalizeBrazilianPhone,
   SenderRejectedError,
   SenderUnavailableError,
   type MessageSender,
   type OutgoingMessage,
-} from "./sender.js";
+} from "../domain/index.js";
 
 export interface VenomSenderOptions {
   /** Base URL of `ura whatsapp`, e.g. http://127.0.0.1:8090. */

@@ -2,8 +2,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { buildApi, type ApiPlugin } from "../../src/api/index.js";
-import type { MessageSender, OutgoingMessage } from "../../src/whatsapp/sender.js";
 import type { Settings } from "../../src/config/index.js";
+import type { MessageSender, OutgoingMessage } from "../../src/domain/index.js";
 import { openTestDb, type Driver, type TestDb } from "../domain/stores.js";
 
 export const TOKENS = {

@@ -10,7 +10,7 @@ import {
   otpVerifyResponse,
   ticketStatusResponse,
 } from "../../src/api/contract.js";
-import { SenderRejectedError, SenderUnavailableError } from "../../src/whatsapp/sender.js";
+import { SenderRejectedError, SenderUnavailableError } from "../../src/domain/index.js";
 import { DRIVERS } from "../domain/stores.js";
 import { openTestApi, type TestApi } from "./helper.js";
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "../../src/whatsapp/sender.js";
-import { randomCode } from "../../src/domain/index.js";
+import { randomCode, SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "../../src/domain/index.js";
 import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "./stores.js";
 
 const T0 = new Date("2025-06-02T12:00:00.000Z");

@@ -8,9 +8,9 @@ import pino from "pino";
 import type { AgiServer } from "../../src/agi/index.js";
 import { createApiClient } from "../../src/api-client/index.js";
 import { buildApi } from "../../src/api/index.js";
-import { openStore, systemActor } from "../../src/domain/index.js";
+import { openStore, systemActor, type MessageSender } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
-import { createSender, type MessageSender } from "../../src/whatsapp/index.js";
+import { createSender } from "../../src/whatsapp/index.js";
 import type { RecordCallRequest, ServiceNode, TicketView } from "../../src/api/contract.js";
 import { testSettings, type Settings, type SettingName } from "../../src/config/index.js";
 import {

@@ -1,12 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
-import {
-  createCloudSender,
-  createSender,
-  SenderRejectedError,
-  SenderUnavailableError,
-  type MessageSender,
-} from "../../src/whatsapp/index.js";
+import { SenderRejectedError, SenderUnavailableError, type MessageSender } from "../../src/domain/index.js";
+import { createCloudSender, createSender } from "../../src/whatsapp/index.js";
 import { FakeGraph } from "../support/fake-graph.js";
 
 const CODE_TEXT = "Seu código de acesso à URA é 482913. Ele vale por 5 minutos.";

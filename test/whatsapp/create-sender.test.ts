@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
-import { createSender, lastOutboxMessage, outboxPath, SenderRejectedError, SenderUnavailableError } from "../../src/whatsapp/index.js";
+import { SenderRejectedError, SenderUnavailableError } from "../../src/domain/index.js";
+import { createSender, lastOutboxMessage, outboxPath } from "../../src/whatsapp/index.js";
 
 describe("createSender", () => {
   let dir: string;

@@ -1,5 +1,6 @@
 import { runUntilSignal } from "../../app/lifecycle.js";
-import { createSender, SenderRejectedError, SenderUnavailableError, startWhatsappService, whatsappServiceUrl } from "../../whatsapp/index.js";
+import { SenderRejectedError, SenderUnavailableError } from "../../domain/index.js";
+import { createSender, startWhatsappService, whatsappServiceUrl } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
 export const command: CliCommand = {

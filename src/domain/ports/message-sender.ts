@@ -1,4 +1,4 @@
-/** The port the ticket API sends one-time codes through. Drivers: log, venom (ura whatsapp), cloud. */
+/** The port the domain sends one-time codes through. Adapters (src/whatsapp): log, venom (ura whatsapp), cloud. */
 export interface OutgoingMessage {
   /** E.164 mobile number, e.g. +5545999999999. */
   phone: string;

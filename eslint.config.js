@@ -1,6 +1,25 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** src/domain files at one depth (`up` reaches src/) may import only config, shared and the domain's own files. */
+function domainImportsOnly(files, up) {
+  const escaped = up.replaceAll(".", "\\.");
+  return {
+    files: [files],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: `^${escaped}(?!config/|shared/)`, message: "src/domain imports only src/config, src/shared and its own files: adapters implement its ports" },
+            { group: ["ding-dong", "fastify", "@fastify/*", "@aws-sdk/*", "venom-bot", "puppeteer*"], message: "src/domain talks to ports, not to adapters' libraries" },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "data/", "bench/results/", "coverage/"] },
   js.configs.recommended,
@@ -37,4 +56,7 @@ export default tseslint.config(
       ],
     },
   },
+  // The domain is the core: it imports nothing but src/config, src/shared and its own files.
+  domainImportsOnly("src/domain/*.ts", "../"),
+  domainImportsOnly("src/domain/*/**/*.ts", "../../"),
 );

@@ -52,37 +52,47 @@ interface AuditRow {
   details: string | null;
 }
 
-export async function listAudit(
-  q: Queryable,
-  filter: { limit: number; entity?: string; entityId?: string; action?: string },
-): Promise<AuditRecord[]> {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.entity) {
-    where.push("entity = ?");
-    params.push(filter.entity);
+export interface AuditFilter {
+  limit: number;
+  entity?: string;
+  entityId?: string;
+  action?: string;
+}
+
+/** The audit log, read back (rows are written by each repository's own transactions, with writeAudit). */
+export class AuditRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Newest first. */
+  async list(filter: AuditFilter): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.entity) {
+      where.push("entity = ?");
+      params.push(filter.entity);
+    }
+    if (filter.entityId) {
+      where.push("entity_id = ?");
+      params.push(filter.entityId);
+    }
+    if (filter.action) {
+      where.push("action = ?");
+      params.push(filter.action);
+    }
+    params.push(filter.limit);
+    const rows = await this.db.all<AuditRow>(
+      `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: fromDbTime(r.at).toISOString(),
+      client: r.client,
+      address: r.address,
+      action: r.action,
+      entity: r.entity,
+      entityId: r.entity_id,
+      details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
+    }));
   }
-  if (filter.entityId) {
-    where.push("entity_id = ?");
-    params.push(filter.entityId);
-  }
-  if (filter.action) {
-    where.push("action = ?");
-    params.push(filter.action);
-  }
-  params.push(filter.limit);
-  const rows = await q.all<AuditRow>(
-    `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`,
-    params,
-  );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    at: fromDbTime(r.at).toISOString(),
-    client: r.client,
-    address: r.address,
-    action: r.action,
-    entity: r.entity,
-    entityId: r.entity_id,
-    details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-  }));
 }

@@ -16,13 +16,16 @@ export interface Holiday {
   name: string;
 }
 
-export interface HoursStatus {
-  open: boolean;
-  reason: "open" | "outside_hours" | "holiday";
-  holidayName: string | null;
-  nextOpenAt: string | null;
-  nextOpenAtLocal: string | null;
-}
+export const hoursStatusSchema = z.object({
+  open: z.boolean(),
+  /** Why it is closed right now. */
+  reason: z.enum(["open", "outside_hours", "holiday"]),
+  holidayName: z.string().nullable(),
+  /** Next opening instant (null while open, or if no schedule is configured). */
+  nextOpenAt: z.string().nullable(),
+  nextOpenAtLocal: z.string().nullable(),
+});
+export type HoursStatus = z.infer<typeof hoursStatusSchema>;
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "HH:MM, 00:00 to 23:59");
 export const scheduleSchema = z.object({
@@ -42,50 +45,73 @@ export const holidaySchema = z.object({ name: z.string().trim().min(1, "required
 
 const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
 
-export async function getSchedule(q: Queryable): Promise<ScheduleInterval[]> {
+/** The weekly schedule and the holidays: when a technician can take a call. Writes are audited. */
+export class HoursRepository {
+  constructor(
+    private readonly db: Db,
+    /** URA_TIMEZONE: the schedule and holidays are local. */
+    private readonly timeZone: string,
+  ) {}
+
+  /** Is the help desk open at `now`, and when does it open next. */
+  async at(now: Date): Promise<HoursStatus> {
+    const schedule = await this.schedule();
+    const from = localDate(new Date(now.getTime() - 86_400_000), this.timeZone);
+    const holidays = new Map((await this.holidays(from)).map((h) => [h.date, h.name]));
+    return evaluateHours(now, schedule, holidays, this.timeZone);
+  }
+
+  schedule(): Promise<ScheduleInterval[]> {
+    return readSchedule(this.db);
+  }
+
+  /** Replaces the whole weekly schedule. */
+  async setSchedule(intervals: ScheduleInterval[], actor: Actor, now: Date): Promise<ScheduleInterval[]> {
+    return this.db.transaction(async (tx) => {
+      const before = await readSchedule(tx);
+      await tx.run("DELETE FROM business_hours");
+      for (const i of intervals) {
+        await tx.run("INSERT INTO business_hours (weekday, opens, closes) VALUES (?, ?, ?)", [i.weekday, i.opens, i.closes]);
+      }
+      await writeAudit(tx, actor, now, { action: "schedule.set", entity: "schedule", details: { before, after: intervals } });
+      return readSchedule(tx);
+    });
+  }
+
+  /** Holidays by date, from a local date on when given. */
+  async holidays(from?: string): Promise<Holiday[]> {
+    const rows = await this.db.all<{ day: string; name: string }>(
+      `SELECT day, name FROM holidays ${from ? "WHERE day >= ?" : ""} ORDER BY day`,
+      from ? [from] : [],
+    );
+    return rows.map((r) => ({ date: r.day, name: r.name }));
+  }
+
+  /** Adds a holiday, or renames the one on that date. */
+  async putHoliday(date: string, name: string, actor: Actor, now: Date): Promise<{ holiday: Holiday; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const existing = await tx.get<{ name: string }>("SELECT name FROM holidays WHERE day = ?", [date]);
+      if (existing) await tx.run("UPDATE holidays SET name = ? WHERE day = ?", [name, date]);
+      else await tx.run("INSERT INTO holidays (day, name) VALUES (?, ?)", [date, name]);
+      await writeAudit(tx, actor, now, { action: existing ? "holiday.update" : "holiday.create", entity: "holiday", entityId: date, details: { name } });
+      return { holiday: { date, name }, created: !existing };
+    });
+  }
+
+  async deleteHoliday(date: string, actor: Actor, now: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const r = await tx.run("DELETE FROM holidays WHERE day = ?", [date]);
+      if (r.changes === 0) throw new NotFoundError("unknown_holiday", `no holiday on ${date}`);
+      await writeAudit(tx, actor, now, { action: "holiday.delete", entity: "holiday", entityId: date });
+    });
+  }
+}
+
+async function readSchedule(q: Queryable): Promise<ScheduleInterval[]> {
   const rows = await q.all<{ weekday: number; opens: string; closes: string }>(
     "SELECT weekday, opens, closes FROM business_hours ORDER BY weekday, opens",
   );
   return rows.map((r) => ({ weekday: Number(r.weekday), opens: r.opens, closes: r.closes }));
-}
-
-/** Replaces the whole weekly schedule. Overlapping intervals of one day are merged by the check. */
-export async function setSchedule(db: Db, intervals: ScheduleInterval[], actor: Actor, now: Date): Promise<ScheduleInterval[]> {
-  return db.transaction(async (tx) => {
-    const before = await getSchedule(tx);
-    await tx.run("DELETE FROM business_hours");
-    for (const i of intervals) {
-      await tx.run("INSERT INTO business_hours (weekday, opens, closes) VALUES (?, ?, ?)", [i.weekday, i.opens, i.closes]);
-    }
-    await writeAudit(tx, actor, now, { action: "schedule.set", entity: "schedule", details: { before, after: intervals } });
-    return getSchedule(tx);
-  });
-}
-
-export async function listHolidays(q: Queryable, from?: string): Promise<Holiday[]> {
-  const rows = await q.all<{ day: string; name: string }>(
-    `SELECT day, name FROM holidays ${from ? "WHERE day >= ?" : ""} ORDER BY day`,
-    from ? [from] : [],
-  );
-  return rows.map((r) => ({ date: r.day, name: r.name }));
-}
-
-export async function putHoliday(db: Db, date: string, name: string, actor: Actor, now: Date): Promise<{ holiday: Holiday; created: boolean }> {
-  return db.transaction(async (tx) => {
-    const existing = await tx.get<{ name: string }>("SELECT name FROM holidays WHERE day = ?", [date]);
-    if (existing) await tx.run("UPDATE holidays SET name = ? WHERE day = ?", [name, date]);
-    else await tx.run("INSERT INTO holidays (day, name) VALUES (?, ?)", [date, name]);
-    await writeAudit(tx, actor, now, { action: existing ? "holiday.update" : "holiday.create", entity: "holiday", entityId: date, details: { name } });
-    return { holiday: { date, name }, created: !existing };
-  });
-}
-
-export async function deleteHoliday(db: Db, date: string, actor: Actor, now: Date): Promise<void> {
-  await db.transaction(async (tx) => {
-    const r = await tx.run("DELETE FROM holidays WHERE day = ?", [date]);
-    if (r.changes === 0) throw new NotFoundError("unknown_holiday", `no holiday on ${date}`);
-    await writeAudit(tx, actor, now, { action: "holiday.delete", entity: "holiday", entityId: date });
-  });
 }
 
 /** Pure: is the help desk open at `now`, and when does it open next (looks up to a year ahead). */
@@ -120,11 +146,4 @@ export function evaluateHours(now: Date, schedule: ScheduleInterval[], holidays:
     nextOpenAt: next ? next.toISOString() : null,
     nextOpenAtLocal: next ? formatLocal(next, timeZone) : null,
   };
-}
-
-export async function hoursAt(q: Queryable, now: Date, timeZone: string): Promise<HoursStatus> {
-  const schedule = await getSchedule(q);
-  const from = localDate(new Date(now.getTime() - 86_400_000), timeZone);
-  const holidays = new Map((await listHolidays(q, from)).map((h) => [h.date, h.name]));
-  return evaluateHours(now, schedule, holidays, timeZone);
 }

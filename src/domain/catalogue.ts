@@ -3,7 +3,7 @@ import { writeAudit, type Actor } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { message } from "./messages.js";
-import { parseInput } from "./users.js";
+import { parseInput, serviceKey } from "./rules.js";
 import { toDbTime } from "./time.js";
 
 /** A catalogue node as admins see it (the IVR's view, `ServiceNode`, drops parentId/active). */
@@ -26,20 +26,22 @@ interface ServiceRow {
   active: number;
 }
 
-const key = z.string().regex(/^[1-9]$/, "one key, 1 to 9");
+const parentId = z.number().int().positive().nullable();
+const label = z.string().trim().min(1, "required").max(200);
+const prompt = z.string().trim().min(1).max(500);
 export const serviceCreateSchema = z.object({
-  parentId: z.number().int().positive().nullable().default(null),
-  key,
-  label: z.string().trim().min(1, "required").max(200),
+  parentId: parentId.default(null),
+  key: serviceKey,
+  label,
   /** Defaults to "Para <label>, tecle <key>." */
-  prompt: z.string().trim().min(1).max(500).optional(),
+  prompt: prompt.optional(),
   active: z.boolean().default(true),
 });
 export const serviceUpdateSchema = z.object({
-  parentId: z.number().int().positive().nullable().optional(),
-  key: key.optional(),
-  label: z.string().trim().min(1, "required").max(200).optional(),
-  prompt: z.string().trim().min(1).max(500).optional(),
+  parentId: parentId.optional(),
+  key: serviceKey.optional(),
+  label: label.optional(),
+  prompt: prompt.optional(),
   active: z.boolean().optional(),
 });
 
@@ -70,11 +72,6 @@ function build(all: ServiceRow[], includeInactive: boolean): CatalogueNode[] {
     else nodes.get(node.parentId)?.children.push(node);
   }
   return roots;
-}
-
-/** The tree; without `includeInactive`, inactive nodes and everything under them are hidden. */
-export async function catalogueTree(q: Queryable, includeInactive = false): Promise<CatalogueNode[]> {
-  return build(await rows(q), includeInactive);
 }
 
 export interface ServiceInfo {
@@ -129,69 +126,79 @@ async function assertParent(q: Queryable, parentId: number | null, selfId: numbe
   }
 }
 
-export async function createService(db: Db, raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
-  const input = parseInput(serviceCreateSchema, raw);
-  return db.transaction(async (tx) => {
-    await assertParent(tx, input.parentId, null);
-    if (input.active) await assertKeyFree(tx, input.parentId, input.key, null);
-    const at = toDbTime(now);
-    const prompt = input.prompt ?? defaultPrompt(input.label, input.key);
-    const r = await tx.run(
-      "INSERT INTO services (parent_id, dtmf_key, label, prompt, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      [input.parentId, input.key, input.label, prompt, input.active ? 1 : 0, at, at],
-    );
-    await writeAudit(tx, actor, now, { action: "service.create", entity: "service", entityId: r.insertId, details: { ...input, prompt } });
-    return { id: r.insertId, parentId: input.parentId, key: input.key, label: input.label, prompt, active: input.active, children: [] };
-  });
-}
+/** The service catalogue: menus and options, as the IVR offers them and admins edit them. Writes are audited. */
+export class CatalogueRepository {
+  constructor(private readonly db: Db) {}
 
-export async function updateService(db: Db, id: number, raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
-  const patch = parseInput(serviceUpdateSchema, raw);
-  return db.transaction(async (tx) => {
-    const before = await tx.get<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services WHERE id = ?", [id]);
-    if (!before) throw new NotFoundError("unknown_service", `no service ${id}`);
-    const next = {
-      parentId: patch.parentId === undefined ? (before.parent_id === null ? null : Number(before.parent_id)) : patch.parentId,
-      key: patch.key ?? before.dtmf_key,
-      label: patch.label ?? before.label,
-      prompt: patch.prompt ?? before.prompt,
-      active: patch.active ?? Number(before.active) === 1,
-    };
-    await assertParent(tx, next.parentId, id);
-    if (next.active) await assertKeyFree(tx, next.parentId, next.key, id);
-    await tx.run("UPDATE services SET parent_id = ?, dtmf_key = ?, label = ?, prompt = ?, active = ?, updated_at = ? WHERE id = ?", [
-      next.parentId,
-      next.key,
-      next.label,
-      next.prompt,
-      next.active ? 1 : 0,
-      toDbTime(now),
-      id,
-    ]);
-    await writeAudit(tx, actor, now, { action: "service.update", entity: "service", entityId: id, details: patch });
-    const tree = build(await rows(tx), true);
-    const find = (list: CatalogueNode[]): CatalogueNode | undefined => {
-      for (const n of list) {
-        if (n.id === id) return n;
-        const hit = find(n.children);
-        if (hit) return hit;
-      }
-      return undefined;
-    };
-    return find(tree) ?? { id, ...next, children: [] };
-  });
-}
+  /** The tree; without `includeInactive`, inactive nodes and everything under them are hidden. */
+  async tree(includeInactive = false): Promise<CatalogueNode[]> {
+    return build(await rows(this.db), includeInactive);
+  }
 
-/** Deletes a node without children and tickets; otherwise deactivate it (active: false). */
-export async function deleteService(db: Db, id: number, actor: Actor, now: Date): Promise<void> {
-  await db.transaction(async (tx) => {
-    const row = await tx.get<ServiceRow>("SELECT id FROM services WHERE id = ?", [id]);
-    if (!row) throw new NotFoundError("unknown_service", `no service ${id}`);
-    const children = await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM services WHERE parent_id = ?", [id]);
-    if (Number(children?.n) > 0) throw new ConflictError("has_children", "delete or move its sub-options first");
-    const tickets = await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE service_id = ?", [id]);
-    if (Number(tickets?.n) > 0) throw new ConflictError("in_use", "tickets refer to this service: deactivate it instead (active: false)");
-    await tx.run("DELETE FROM services WHERE id = ?", [id]);
-    await writeAudit(tx, actor, now, { action: "service.delete", entity: "service", entityId: id });
-  });
+  async create(raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
+    const input = parseInput(serviceCreateSchema, raw);
+    return this.db.transaction(async (tx) => {
+      await assertParent(tx, input.parentId, null);
+      if (input.active) await assertKeyFree(tx, input.parentId, input.key, null);
+      const at = toDbTime(now);
+      const prompt = input.prompt ?? defaultPrompt(input.label, input.key);
+      const r = await tx.run(
+        "INSERT INTO services (parent_id, dtmf_key, label, prompt, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [input.parentId, input.key, input.label, prompt, input.active ? 1 : 0, at, at],
+      );
+      await writeAudit(tx, actor, now, { action: "service.create", entity: "service", entityId: r.insertId, details: { ...input, prompt } });
+      return { id: r.insertId, parentId: input.parentId, key: input.key, label: input.label, prompt, active: input.active, children: [] };
+    });
+  }
+
+  async update(id: number, raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
+    const patch = parseInput(serviceUpdateSchema, raw);
+    return this.db.transaction(async (tx) => {
+      const before = await tx.get<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services WHERE id = ?", [id]);
+      if (!before) throw new NotFoundError("unknown_service", `no service ${id}`);
+      const next = {
+        parentId: patch.parentId === undefined ? (before.parent_id === null ? null : Number(before.parent_id)) : patch.parentId,
+        key: patch.key ?? before.dtmf_key,
+        label: patch.label ?? before.label,
+        prompt: patch.prompt ?? before.prompt,
+        active: patch.active ?? Number(before.active) === 1,
+      };
+      await assertParent(tx, next.parentId, id);
+      if (next.active) await assertKeyFree(tx, next.parentId, next.key, id);
+      await tx.run("UPDATE services SET parent_id = ?, dtmf_key = ?, label = ?, prompt = ?, active = ?, updated_at = ? WHERE id = ?", [
+        next.parentId,
+        next.key,
+        next.label,
+        next.prompt,
+        next.active ? 1 : 0,
+        toDbTime(now),
+        id,
+      ]);
+      await writeAudit(tx, actor, now, { action: "service.update", entity: "service", entityId: id, details: patch });
+      const tree = build(await rows(tx), true);
+      const find = (list: CatalogueNode[]): CatalogueNode | undefined => {
+        for (const n of list) {
+          if (n.id === id) return n;
+          const hit = find(n.children);
+          if (hit) return hit;
+        }
+        return undefined;
+      };
+      return find(tree) ?? { id, ...next, children: [] };
+    });
+  }
+
+  /** Deletes a node without children and tickets; otherwise deactivate it (active: false). */
+  async remove(id: number, actor: Actor, now: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await tx.get<ServiceRow>("SELECT id FROM services WHERE id = ?", [id]);
+      if (!row) throw new NotFoundError("unknown_service", `no service ${id}`);
+      const children = await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM services WHERE parent_id = ?", [id]);
+      if (Number(children?.n) > 0) throw new ConflictError("has_children", "delete or move its sub-options first");
+      const tickets = await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE service_id = ?", [id]);
+      if (Number(tickets?.n) > 0) throw new ConflictError("in_use", "tickets refer to this service: deactivate it instead (active: false)");
+      await tx.run("DELETE FROM services WHERE id = ?", [id]);
+      await writeAudit(tx, actor, now, { action: "service.delete", entity: "service", entityId: id });
+    });
+  }
 }

@@ -5,7 +5,8 @@
  */
 export type Dialect = "sqlite" | "mysql";
 
-export type SqlValue = string | number | boolean | null | undefined;
+/** Bytes (`Uint8Array`, a Buffer) are stored as BLOBs. */
+export type SqlValue = string | number | boolean | null | undefined | Uint8Array;
 
 export interface RunResult {
   /** Rows matched by an UPDATE/DELETE, rows inserted by an INSERT. */

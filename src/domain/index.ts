@@ -1,19 +1,80 @@
-/** The help desk's domain and storage: what other modules may use. */
-export { openStore, createStore, type Store, type StoreOptions } from "./store.js";
+/** The help desk's domain: its rules, its ports, its repositories and storage. What other modules may use. */
+export {
+  openStore,
+  createStore,
+  type Store,
+  type StoreOptions,
+  type TicketBackendDeps,
+  type TicketBackendFactory,
+} from "./store.js";
 export { migrate, loadMigrations, pendingMigrations, defaultSqlDir, type Migration, type MigrateResult } from "./migrations.js";
 export { openSqlite } from "./sqlite.js";
 export { openMysql } from "./mysql.js";
 export type { Db, Dialect, Queryable } from "./db.js";
-export { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./ports/index.js";
-export { systemActor, type Actor, type AuditRecord } from "./audit.js";
-export type { User, CallerMatchResult } from "./users.js";
-export { userInputSchema, userPatchSchema } from "./users.js";
-export type { CatalogueNode } from "./catalogue.js";
-export { serviceCreateSchema, serviceUpdateSchema } from "./catalogue.js";
-export { TICKET_STATUSES, TRANSITIONS, statusChangeSchema, type TicketView, type TicketHistoryEntry, type TicketStatus } from "./tickets.js";
-export { scheduleSchema, holidaySchema, isoDate, evaluateHours, type HoursStatus, type ScheduleInterval, type Holiday } from "./business-hours.js";
-export { recordCallSchema, type CallRecord } from "./calls.js";
-export { randomCode, codeMessage, resolveOtpSecret, type CodeGenerator, type OtpVerifyResult, type OtpPolicy } from "./one-time-codes.js";
+
+// Rules, each defined once; the API contract composes them.
+export { callId, digits, parseInput, protocol, serviceKey, userCode } from "./rules.js";
+export {
+  attachmentFileSchema,
+  MAX_ATTACHMENT_BYTES,
+  openTicketSchema,
+  SenderRejectedError,
+  SenderUnavailableError,
+  statusChangeSchema,
+  TICKET_SOURCES,
+  TICKET_STATUSES,
+  ticketAttachmentSchema,
+  ticketDetailSchema,
+  ticketHistoryEntrySchema,
+  ticketSource,
+  ticketStatus,
+  ticketViewSchema,
+  TRANSITIONS,
+  type AttachmentFile,
+  type MessageSender,
+  type OpenTicketInput,
+  type OutgoingMessage,
+  type StatusChange,
+  type TicketAttachment,
+  type TicketBackend,
+  type TicketDetail,
+  type TicketFilter,
+  type TicketHistoryEntry,
+  type TicketSource,
+  type TicketStatus,
+  type TicketView,
+} from "./ports/index.js";
+
+// Repositories, one per aggregate.
+export { AuditRepository, systemActor, type Actor, type AuditFilter, type AuditRecord } from "./audit.js";
+export { UserRepository, type User, type UserFilter, type CallerMatchResult, type UpsertOutcome } from "./users.js";
+export { userInputSchema, userPatchSchema, type UserInput, type UserPatch, type ValidUserInput } from "./user-schemas.js";
+export { CatalogueRepository, serviceCreateSchema, serviceUpdateSchema, type CatalogueNode } from "./catalogue.js";
+export { BuiltinTicketBackend, type BuiltinTicketOptions } from "./tickets.js";
+export {
+  HoursRepository,
+  scheduleSchema,
+  holidaySchema,
+  hoursStatusSchema,
+  isoDate,
+  evaluateHours,
+  type HoursStatus,
+  type ScheduleInterval,
+  type Holiday,
+} from "./business-hours.js";
+export { CallRepository, CALL_OUTCOMES, callOutcome, recordCallSchema, type CallOutcome, type CallRecord, type RecordCallInput } from "./calls.js";
+export {
+  CodeRepository,
+  randomCode,
+  codeMessage,
+  otpVerifyResultSchema,
+  resolveOtpSecret,
+  type CodeGenerator,
+  type CodeRequest,
+  type IssuedCode,
+  type OtpVerifyResult,
+  type OtpPolicy,
+} from "./one-time-codes.js";
 export { prepareImport, CsvHeaderError, type ImportReport, type ImportRejection } from "./users-import.js";
 export type { PurgeReport } from "./purge.js";
 export {

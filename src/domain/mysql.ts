@@ -38,7 +38,10 @@ export function openMysql(url: string, poolSize: number): Db {
       return (rows as T[])[0];
     },
     async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-      const [result] = await conn.query(sql, normalise(params));
+      // query() inlines a Buffer as X'…' hex, doubling it on the wire: a 10 MiB attachment would
+      // pass MariaDB's 16 MiB max_allowed_packet. A prepared statement sends the bytes as they are.
+      const binary = params.some((p) => p instanceof Uint8Array);
+      const [result] = binary ? await conn.execute(sql, normalise(params)) : await conn.query(sql, normalise(params));
       const header = result as mysql.ResultSetHeader;
       return { changes: header.affectedRows, insertId: Number(header.insertId ?? 0) };
     },
@@ -85,6 +88,6 @@ export function openMysql(url: string, poolSize: number): Db {
   };
 }
 
-function normalise(params: readonly SqlValue[]): unknown[] {
+function normalise(params: readonly SqlValue[]): Exclude<SqlValue, undefined>[] {
   return params.map((p) => (p === undefined ? null : p));
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
 import { maskPhone } from "../shared/privacy.js";
 import { writeAudit, type Actor } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
@@ -31,9 +32,16 @@ export type CodeGenerator = () => string;
 
 export const randomCode: CodeGenerator = () => String(randomInt(0, 1_000_000)).padStart(6, "0");
 
-export type OtpVerifyResult =
-  | { ok: true }
-  | { ok: false; reason: "wrong" | "expired" | "none" | "locked"; attemptsLeft: number };
+export const otpVerifyResultSchema = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true) }),
+  z.object({
+    ok: z.literal(false),
+    /** wrong: try again while attemptsLeft > 0 · expired/none: ask for a new code · locked: too many failures */
+    reason: z.enum(["wrong", "expired", "none", "locked"]),
+    attemptsLeft: z.number().int().min(0),
+  }),
+]);
+export type OtpVerifyResult = z.infer<typeof otpVerifyResultSchema>;
 
 /** OTP_SECRET, or a random key generated once into DATA_DIR/otp-secret.local (mode 0600). */
 export function resolveOtpSecret(settings: { OTP_SECRET: string; DATA_DIR: string }): Buffer {
@@ -70,128 +78,6 @@ async function countSince(q: Queryable, column: "user_id" | "phone_hash" | "call
   return { n: Number(row?.n ?? 0), oldest: row?.oldest ?? null };
 }
 
-/** Makes and stores (hashed) a new code for a user, superseding any earlier one. */
-export async function issueCode(
-  db: Db,
-  input: { userCode: string; callId?: string | null; callerNumber?: string | null },
-  actor: Actor,
-  now: Date,
-  policy: OtpPolicy,
-  generate: CodeGenerator = randomCode,
-): Promise<IssuedCode> {
-  return db.transaction(async (tx) => {
-    const user = await findUserByCode(tx, input.userCode, true);
-    if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
-    if (!user.phone) throw new NoPhoneError();
-    if (user.otpFailures >= policy.maxFailures) throw new LockedError();
-
-    const hourAgo = new Date(now.getTime() - 3_600_000);
-    const since = toDbTime(hourAgo);
-    const phoneHash = numberHash(policy, user.phone);
-    const caller = input.callerNumber ? callerKey(input.callerNumber) : null;
-    const callerHash = caller ? numberHash(policy, caller) : null;
-    const checks: [string, Awaited<ReturnType<typeof countSince>>][] = [
-      ["this user", await countSince(tx, "user_id", user.id, since)],
-      ["this phone number", await countSince(tx, "phone_hash", phoneHash, since)],
-    ];
-    if (callerHash) checks.push(["the calling number", await countSince(tx, "caller_hash", callerHash, since)]);
-    for (const [what, c] of checks) {
-      if (c.n >= policy.maxPerHour) {
-        const retry = c.oldest ? Math.max(1, Math.ceil((fromDbTime(c.oldest).getTime() + 3_600_000 - now.getTime()) / 1000)) : 3600;
-        throw new RateLimitedError(`too many codes for ${what} in the last hour`, retry);
-      }
-    }
-
-    await tx.run("UPDATE otp_codes SET state = 'void' WHERE user_id = ? AND state = 'active'", [user.id]);
-    const code = generate();
-    if (!/^[0-9]{6,}$/.test(code)) throw new Error("code generator must return at least 6 digits");
-    const expiresAt = new Date(now.getTime() + Math.min(policy.ttlSeconds, 600) * 1000);
-    const r = await tx.run(
-      "INSERT INTO otp_codes (user_id, code_hash, phone_hash, caller_hash, call_id, state, attempts, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'active', 0, ?, ?)",
-      [user.id, codeHash(policy, user.id, code), phoneHash, callerHash, input.callId ?? null, toDbTime(now), toDbTime(expiresAt)],
-    );
-    await writeAudit(tx, actor, now, {
-      action: "otp.request",
-      entity: "user",
-      entityId: user.code,
-      details: { phone: maskPhone(user.phone), caller: maskPhone(caller), callId: input.callId ?? null, expiresAt: expiresAt.toISOString() },
-    });
-    return { codeId: r.insertId, code, phone: user.phone, expiresAt };
-  });
-}
-
-/** The sender did not take the message: the code is void and does not count against the caps. */
-export async function markCodeUndelivered(db: Db, codeId: number, reason: string, actor: Actor, now: Date): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.run("UPDATE otp_codes SET state = 'failed' WHERE id = ?", [codeId]);
-    await writeAudit(tx, actor, now, { action: "otp.undelivered", entity: "otp_code", entityId: codeId, details: { reason } });
-  });
-}
-
-/** Checks a typed code against the user's newest code. */
-export async function verifyCode(
-  db: Db,
-  input: { userCode: string; code: string },
-  actor: Actor,
-  now: Date,
-  policy: OtpPolicy,
-): Promise<OtpVerifyResult> {
-  return db.transaction(async (tx) => {
-    const user = await findUserByCode(tx, input.userCode, true);
-    if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
-    const audit = (details: Record<string, unknown>) =>
-      writeAudit(tx, actor, now, { action: "otp.verify", entity: "user", entityId: user.code, details });
-    if (user.otpFailures >= policy.maxFailures) {
-      await audit({ result: "locked" });
-      return { ok: false, reason: "locked", attemptsLeft: 0 };
-    }
-    const row = await tx.get<{ id: number; code_hash: string; attempts: number; expires_at: string }>(
-      `SELECT id, code_hash, attempts, expires_at FROM otp_codes WHERE user_id = ? AND state = 'active' ORDER BY id DESC LIMIT 1`,
-      [user.id],
-    );
-    if (!row) {
-      await audit({ result: "none" });
-      return { ok: false, reason: "none", attemptsLeft: 0 };
-    }
-    if (fromDbTime(row.expires_at).getTime() <= now.getTime()) {
-      await tx.run("UPDATE otp_codes SET state = 'void' WHERE id = ?", [row.id]);
-      await audit({ result: "expired" });
-      return { ok: false, reason: "expired", attemptsLeft: 0 };
-    }
-    const expected = Buffer.from(row.code_hash, "hex");
-    const given = Buffer.from(codeHash(policy, user.id, input.code), "hex");
-    if (expected.length === given.length && timingSafeEqual(expected, given)) {
-      await tx.run("UPDATE otp_codes SET state = 'used', used_at = ?, attempts = attempts + 1 WHERE id = ?", [toDbTime(now), row.id]);
-      await tx.run("UPDATE users SET otp_failures = 0 WHERE id = ?", [user.id]);
-      await audit({ result: "ok" });
-      return { ok: true };
-    }
-    const attempts = Number(row.attempts) + 1;
-    const failures = user.otpFailures + 1;
-    const spent = attempts >= policy.maxAttempts || failures >= policy.maxFailures;
-    await tx.run(`UPDATE otp_codes SET attempts = ?${spent ? ", state = 'void'" : ""} WHERE id = ?`, [attempts, row.id]);
-    await tx.run("UPDATE users SET otp_failures = ? WHERE id = ?", [failures, user.id]);
-    if (failures >= policy.maxFailures) {
-      await audit({ result: "locked", failures });
-      return { ok: false, reason: "locked", attemptsLeft: 0 };
-    }
-    const attemptsLeft = Math.max(0, policy.maxAttempts - attempts);
-    await audit({ result: "wrong", attemptsLeft, failures });
-    return { ok: false, reason: "wrong", attemptsLeft };
-  });
-}
-
-/** Lets a locked user ask for codes again (an admin's decision). */
-export async function resetCodeFailures(db: Db, userCode: string, actor: Actor, now: Date): Promise<void> {
-  await db.transaction(async (tx) => {
-    const user = await findUserByCode(tx, userCode, true);
-    if (!user) throw new NotFoundError("unknown_user", `no user with code ${userCode}`);
-    await tx.run("UPDATE users SET otp_failures = 0 WHERE id = ?", [user.id]);
-    await tx.run("UPDATE otp_codes SET state = 'void' WHERE user_id = ? AND state = 'active'", [user.id]);
-    await writeAudit(tx, actor, now, { action: "otp.reset", entity: "user", entityId: user.code, details: { failuresBefore: user.otpFailures } });
-  });
-}
-
 /** The message the caller receives (pt-BR, from sounds/messages.pt-BR.txt). */
 export function codeMessage(code: string, ttlSeconds: number): string {
   const minutes = Math.round(ttlSeconds / 60);
@@ -204,29 +90,141 @@ export function codeMessage(code: string, ttlSeconds: number): string {
   return message("otp-message", { code, validity });
 }
 
-/**
- * Issues a code and hands it to the sender. When the sender cannot take it, the code is voided and
- * the sender's error (SenderUnavailableError / SenderRejectedError) reaches the caller.
- */
-export async function sendCode(
-  db: Db,
-  sender: MessageSender,
-  input: { userCode: string; callId?: string | null; callerNumber?: string | null },
-  actor: Actor,
-  now: Date,
-  policy: OtpPolicy,
-  options: { generate?: CodeGenerator; timeoutMs: number },
-): Promise<{ expiresAt: Date; phoneMasked: string }> {
-  const issued = await issueCode(db, input, actor, now, policy, options.generate);
-  try {
-    await deliver(sender, { phone: issued.phone, text: codeMessage(issued.code, policy.ttlSeconds) }, options.timeoutMs);
-  } catch (err) {
-    const known = err instanceof SenderUnavailableError || err instanceof SenderRejectedError;
-    const mapped = known ? err : new SenderUnavailableError("the message sender did not answer", { cause: err });
-    await markCodeUndelivered(db, issued.codeId, mapped instanceof SenderRejectedError ? mapped.reason : "unavailable", actor, now);
-    throw mapped;
+export interface CodeRequest {
+  userCode: string;
+  callId?: string | null;
+  callerNumber?: string | null;
+}
+
+/** One-time codes: issued (hashed), handed to the message sender, checked. Every step is audited. */
+export class CodeRepository {
+  constructor(
+    private readonly db: Db,
+    readonly policy: OtpPolicy,
+  ) {}
+
+  /** Makes and stores (hashed) a new code for a user, superseding any earlier one. */
+  async issue(input: CodeRequest, actor: Actor, now: Date, generate: CodeGenerator = randomCode): Promise<IssuedCode> {
+    const policy = this.policy;
+    return this.db.transaction(async (tx) => {
+      const user = await findUserByCode(tx, input.userCode, true);
+      if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
+      if (!user.phone) throw new NoPhoneError();
+      if (user.otpFailures >= policy.maxFailures) throw new LockedError();
+
+      const hourAgo = new Date(now.getTime() - 3_600_000);
+      const since = toDbTime(hourAgo);
+      const phoneHash = numberHash(policy, user.phone);
+      const caller = input.callerNumber ? callerKey(input.callerNumber) : null;
+      const callerHash = caller ? numberHash(policy, caller) : null;
+      const checks: [string, Awaited<ReturnType<typeof countSince>>][] = [
+        ["this user", await countSince(tx, "user_id", user.id, since)],
+        ["this phone number", await countSince(tx, "phone_hash", phoneHash, since)],
+      ];
+      if (callerHash) checks.push(["the calling number", await countSince(tx, "caller_hash", callerHash, since)]);
+      for (const [what, c] of checks) {
+        if (c.n >= policy.maxPerHour) {
+          const retry = c.oldest ? Math.max(1, Math.ceil((fromDbTime(c.oldest).getTime() + 3_600_000 - now.getTime()) / 1000)) : 3600;
+          throw new RateLimitedError(`too many codes for ${what} in the last hour`, retry);
+        }
+      }
+
+      await tx.run("UPDATE otp_codes SET state = 'void' WHERE user_id = ? AND state = 'active'", [user.id]);
+      const code = generate();
+      if (!/^[0-9]{6,}$/.test(code)) throw new Error("code generator must return at least 6 digits");
+      const expiresAt = new Date(now.getTime() + Math.min(policy.ttlSeconds, 600) * 1000);
+      const r = await tx.run(
+        "INSERT INTO otp_codes (user_id, code_hash, phone_hash, caller_hash, call_id, state, attempts, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'active', 0, ?, ?)",
+        [user.id, codeHash(policy, user.id, code), phoneHash, callerHash, input.callId ?? null, toDbTime(now), toDbTime(expiresAt)],
+      );
+      await writeAudit(tx, actor, now, {
+        action: "otp.request",
+        entity: "user",
+        entityId: user.code,
+        details: { phone: maskPhone(user.phone), caller: maskPhone(caller), callId: input.callId ?? null, expiresAt: expiresAt.toISOString() },
+      });
+      return { codeId: r.insertId, code, phone: user.phone, expiresAt };
+    });
   }
-  return { expiresAt: issued.expiresAt, phoneMasked: maskPhone(issued.phone) ?? "" };
+
+  /** The sender did not take the message: the code is void and does not count against the caps. */
+  private async markUndelivered(codeId: number, reason: string, actor: Actor, now: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run("UPDATE otp_codes SET state = 'failed' WHERE id = ?", [codeId]);
+      await writeAudit(tx, actor, now, { action: "otp.undelivered", entity: "otp_code", entityId: codeId, details: { reason } });
+    });
+  }
+
+  /** Checks a typed code against the user's newest code. */
+  async verify(input: { userCode: string; code: string }, actor: Actor, now: Date): Promise<OtpVerifyResult> {
+    const policy = this.policy;
+    return this.db.transaction(async (tx) => {
+      const user = await findUserByCode(tx, input.userCode, true);
+      if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
+      const audit = (details: Record<string, unknown>) =>
+        writeAudit(tx, actor, now, { action: "otp.verify", entity: "user", entityId: user.code, details });
+      if (user.otpFailures >= policy.maxFailures) {
+        await audit({ result: "locked" });
+        return { ok: false, reason: "locked", attemptsLeft: 0 };
+      }
+      const row = await tx.get<{ id: number; code_hash: string; attempts: number; expires_at: string }>(
+        `SELECT id, code_hash, attempts, expires_at FROM otp_codes WHERE user_id = ? AND state = 'active' ORDER BY id DESC LIMIT 1`,
+        [user.id],
+      );
+      if (!row) {
+        await audit({ result: "none" });
+        return { ok: false, reason: "none", attemptsLeft: 0 };
+      }
+      if (fromDbTime(row.expires_at).getTime() <= now.getTime()) {
+        await tx.run("UPDATE otp_codes SET state = 'void' WHERE id = ?", [row.id]);
+        await audit({ result: "expired" });
+        return { ok: false, reason: "expired", attemptsLeft: 0 };
+      }
+      const expected = Buffer.from(row.code_hash, "hex");
+      const given = Buffer.from(codeHash(policy, user.id, input.code), "hex");
+      if (expected.length === given.length && timingSafeEqual(expected, given)) {
+        await tx.run("UPDATE otp_codes SET state = 'used', used_at = ?, attempts = attempts + 1 WHERE id = ?", [toDbTime(now), row.id]);
+        await tx.run("UPDATE users SET otp_failures = 0 WHERE id = ?", [user.id]);
+        await audit({ result: "ok" });
+        return { ok: true };
+      }
+      const attempts = Number(row.attempts) + 1;
+      const failures = user.otpFailures + 1;
+      const spent = attempts >= policy.maxAttempts || failures >= policy.maxFailures;
+      await tx.run(`UPDATE otp_codes SET attempts = ?${spent ? ", state = 'void'" : ""} WHERE id = ?`, [attempts, row.id]);
+      await tx.run("UPDATE users SET otp_failures = ? WHERE id = ?", [failures, user.id]);
+      if (failures >= policy.maxFailures) {
+        await audit({ result: "locked", failures });
+        return { ok: false, reason: "locked", attemptsLeft: 0 };
+      }
+      const attemptsLeft = Math.max(0, policy.maxAttempts - attempts);
+      await audit({ result: "wrong", attemptsLeft, failures });
+      return { ok: false, reason: "wrong", attemptsLeft };
+    });
+  }
+
+  /**
+   * Issues a code and hands it to the sender. When the sender cannot take it, the code is voided and
+   * the sender's error (SenderUnavailableError / SenderRejectedError) reaches the caller.
+   */
+  async send(
+    sender: MessageSender,
+    input: CodeRequest,
+    actor: Actor,
+    now: Date,
+    options: { generate?: CodeGenerator; timeoutMs: number },
+  ): Promise<{ expiresAt: Date; phoneMasked: string }> {
+    const issued = await this.issue(input, actor, now, options.generate);
+    try {
+      await deliver(sender, { phone: issued.phone, text: codeMessage(issued.code, this.policy.ttlSeconds) }, options.timeoutMs);
+    } catch (err) {
+      const known = err instanceof SenderUnavailableError || err instanceof SenderRejectedError;
+      const mapped = known ? err : new SenderUnavailableError("the message sender did not answer", { cause: err });
+      await this.markUndelivered(issued.codeId, mapped instanceof SenderRejectedError ? mapped.reason : "unavailable", actor, now);
+      throw mapped;
+    }
+    return { expiresAt: issued.expiresAt, phoneMasked: maskPhone(issued.phone) ?? "" };
+  }
 }
 
 /** Sends with a deadline, even if a driver ignores its abort signal. */

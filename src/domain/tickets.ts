@@ -1,51 +1,32 @@
-import { z } from "zod";
+import { createHash } from "node:crypto";
 import { writeAudit, type Actor } from "./audit.js";
 import { serviceIndex, serviceInfo, type ServiceInfo } from "./catalogue.js";
 import { isUniqueViolation, forUpdate, type Db, type Queryable } from "./db.js";
 import { ConflictError, DomainValidationError, NotFoundError } from "./errors.js";
-import { findUserByCode, parseInput } from "./users.js";
+import {
+  attachmentFileSchema,
+  openTicketSchema,
+  statusChangeSchema,
+  TRANSITIONS,
+  type AttachmentFile,
+  type OpenTicketInput,
+  type StatusChange,
+  type TicketAttachment,
+  type TicketBackend,
+  type TicketDetail,
+  type TicketFilter,
+  type TicketSource,
+  type TicketStatus,
+  type TicketView,
+} from "./ports/index.js";
+import { parseInput } from "./rules.js";
 import { formatLocal, fromDbTime, localParts, toDbTime } from "./time.js";
+import { findUserByCode } from "./users.js";
 
-export const TICKET_STATUSES = ["open", "in_progress", "waiting", "resolved", "closed"] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
-export type TicketSource = "phone" | "web" | "api";
-
-/**
- * The lifecycle: open → in progress → waiting → resolved → closed, with the moves a help desk
- * really makes (waiting ↔ in progress, a resolved ticket reopened). Closed is final.
- */
-export const TRANSITIONS: Record<TicketStatus, readonly TicketStatus[]> = {
-  open: ["in_progress", "waiting", "resolved", "closed"],
-  in_progress: ["waiting", "resolved", "closed"],
-  waiting: ["in_progress", "resolved", "closed"],
-  resolved: ["closed", "in_progress"],
-  closed: [],
-};
-
-export interface TicketView {
-  protocol: string;
-  status: TicketStatus;
-  service: { id: number; label: string; path: string };
-  requester: { code: string; name: string };
-  description: string | null;
-  source: TicketSource;
-  createdAt: string;
-  updatedAt: string;
-  updatedAtLocal: string;
-}
-
-export interface TicketHistoryEntry {
-  from: TicketStatus | null;
-  to: TicketStatus;
-  note: string | null;
-  actor: string;
-  at: string;
-  atLocal: string;
-}
-
-export interface TicketOptions {
+export interface BuiltinTicketOptions {
   /** SITE_CODE: 1–3 digits, zero-padded to 3 inside the protocol. */
   siteCode: string;
+  /** URA_TIMEZONE: the protocol's year and the `…Local` instants. */
   timeZone: string;
 }
 
@@ -64,23 +45,233 @@ interface TicketRow {
   user_name: string;
 }
 
+interface AttachmentRow {
+  id: number;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  actor: string;
+  created_at: string;
+}
+
 const SELECT_TICKET =
   "SELECT t.*, u.code AS user_code, u.name AS user_name FROM tickets t JOIN users u ON u.id = t.requester_id";
+/** Everything but the bytes, which only readAttachment reads. */
+const ATTACHMENT_COLUMNS = "a.id, a.name, a.content_type, a.size, a.sha256, a.actor, a.created_at";
 
-async function view(q: Queryable, row: TicketRow, timeZone: string, index?: (id: number) => ServiceInfo | null): Promise<TicketView> {
-  const service = index ? index(Number(row.service_id)) : await serviceInfo(q, Number(row.service_id));
-  const updated = fromDbTime(row.updated_at);
-  return {
-    protocol: row.protocol,
-    status: row.status,
-    service: { id: Number(row.service_id), label: service?.label ?? "?", path: service?.path ?? "?" },
-    requester: { code: row.user_code, name: row.user_name },
-    description: row.description,
-    source: row.source,
-    createdAt: fromDbTime(row.created_at).toISOString(),
-    updatedAt: updated.toISOString(),
-    updatedAtLocal: formatLocal(updated, timeZone),
-  };
+/**
+ * The builtin ticket backend: tickets, their history and attachments in this database's own
+ * tables. Protocol numbers are year + site + a gap-free sequence per site and year.
+ */
+export class BuiltinTicketBackend implements TicketBackend {
+  readonly kind = "builtin" as const;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: BuiltinTicketOptions,
+  ) {}
+
+  async open(raw: OpenTicketInput, actor: Actor, now: Date): Promise<{ ticket: TicketView; created: boolean }> {
+    const input = parseInput(openTicketSchema, raw);
+    const callId = input.callId ?? null;
+    try {
+      // The transaction only writes; the answer is read after the commit, so the protocol counter's
+      // row lock (MySQL) is held for as few round trips as possible.
+      const done = await this.db.transaction(async (tx): Promise<{ row: TicketRow; created: false } | { id: number; created: true }> => {
+        if (callId !== null) {
+          const existing = await byCallId(tx, callId);
+          if (existing) return { row: sameRequester(existing, input.userCode), created: false };
+        }
+        const user = await findUserByCode(tx, input.userCode);
+        if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
+        const service = await serviceInfo(tx, input.serviceId);
+        if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
+        if (!service.leaf) throw new DomainValidationError("serviceId", `service ${input.serviceId} is a menu: choose one of its options`);
+        const protocol = await nextProtocol(tx, this.options.siteCode, now, this.options.timeZone);
+        const at = toDbTime(now);
+        const description = input.description?.trim() ? input.description.trim() : null;
+        const r = await tx.run(
+          "INSERT INTO tickets (protocol, requester_id, service_id, description, status, source, call_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+          [protocol, user.id, service.id, description, input.source, callId, at, at],
+        );
+        await tx.run("INSERT INTO ticket_history (ticket_id, from_status, to_status, note, actor, at) VALUES (?, NULL, 'open', NULL, ?, ?)", [
+          r.insertId,
+          actor.client,
+          at,
+        ]);
+        await writeAudit(tx, actor, now, {
+          action: "ticket.open",
+          entity: "ticket",
+          entityId: protocol,
+          details: { requester: user.code, serviceId: service.id, source: input.source, callId },
+        });
+        return { id: r.insertId, created: true };
+      });
+      const row = done.created ? (await this.db.get<TicketRow>(`${SELECT_TICKET} WHERE t.id = ?`, [done.id]))! : done.row;
+      return { ticket: await this.view(this.db, row), created: done.created };
+    } catch (err) {
+      // Another request for the same call won the race: answer with its ticket.
+      if (callId !== null && isUniqueViolation(err)) {
+        const existing = await byCallId(this.db, callId);
+        if (existing) return { ticket: await this.view(this.db, sameRequester(existing, input.userCode)), created: false };
+      }
+      throw err;
+    }
+  }
+
+  async forRequester(protocol: string, userCode: string): Promise<TicketView | null> {
+    const row = await this.db.get<TicketRow>(`${SELECT_TICKET} WHERE t.protocol = ? AND u.code = ?`, [protocol, userCode]);
+    return row ? this.view(this.db, row) : null;
+  }
+
+  async list(filter: TicketFilter): Promise<{ tickets: TicketView[]; total: number }> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.status) {
+      where.push("t.status = ?");
+      params.push(filter.status);
+    }
+    if (filter.userCode) {
+      where.push("u.code = ?");
+      params.push(filter.userCode);
+    }
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const total = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets t JOIN users u ON u.id = t.requester_id ${clause}`, params);
+    const rows = await this.db.all<TicketRow>(`${SELECT_TICKET} ${clause} ORDER BY t.id DESC LIMIT ? OFFSET ?`, [...params, filter.limit, filter.offset]);
+    const index = await serviceIndex(this.db); // one catalogue read for the whole page
+    const tickets: TicketView[] = [];
+    for (const row of rows) tickets.push(await this.view(this.db, row, index));
+    return { tickets, total: Number(total?.n ?? 0) };
+  }
+
+  async get(protocol: string): Promise<TicketDetail | null> {
+    const row = await this.db.get<TicketRow>(`${SELECT_TICKET} WHERE t.protocol = ?`, [protocol]);
+    if (!row) return null;
+    const history = await this.db.all<{ from_status: TicketStatus | null; to_status: TicketStatus; note: string | null; actor: string; at: string }>(
+      "SELECT from_status, to_status, note, actor, at FROM ticket_history WHERE ticket_id = ? ORDER BY id",
+      [row.id],
+    );
+    const attachments = await this.db.all<AttachmentRow>(`SELECT ${ATTACHMENT_COLUMNS} FROM ticket_attachments a WHERE a.ticket_id = ? ORDER BY a.id`, [row.id]);
+    return {
+      ticket: await this.view(this.db, row),
+      history: history.map((h) => ({
+        from: h.from_status,
+        to: h.to_status,
+        note: h.note,
+        actor: h.actor,
+        at: fromDbTime(h.at).toISOString(),
+        atLocal: formatLocal(fromDbTime(h.at), this.options.timeZone),
+      })),
+      attachments: attachments.map((a) => this.attachmentView(a)),
+    };
+  }
+
+  async changeStatus(protocol: string, raw: StatusChange, actor: Actor, now: Date): Promise<TicketDetail> {
+    const input = parseInput(statusChangeSchema, raw);
+    await this.db.transaction(async (tx) => {
+      const row = await tx.get<{ id: number; status: TicketStatus }>(`SELECT id, status FROM tickets WHERE protocol = ?${forUpdate(tx)}`, [protocol]);
+      if (!row) throw new NotFoundError("not_found", `no ticket ${protocol}`);
+      if (!TRANSITIONS[row.status].includes(input.status)) {
+        throw new ConflictError("invalid_transition", `a ticket cannot go from ${row.status} to ${input.status}`, "status");
+      }
+      const at = toDbTime(now);
+      await tx.run("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?", [input.status, at, row.id]);
+      await tx.run("INSERT INTO ticket_history (ticket_id, from_status, to_status, note, actor, at) VALUES (?, ?, ?, ?, ?, ?)", [
+        row.id,
+        row.status,
+        input.status,
+        input.note ?? null,
+        actor.client,
+        at,
+      ]);
+      await writeAudit(tx, actor, now, {
+        action: "ticket.status",
+        entity: "ticket",
+        entityId: protocol,
+        details: { from: row.status, to: input.status, note: input.note ?? null },
+      });
+    });
+    return (await this.get(protocol))!;
+  }
+
+  /**
+   * Stores the bytes in the database beside the ticket (ticket_attachments), not in DATA_DIR: every
+   * API node sharing the database sees them, backups carry them, and the row and its bytes are
+   * written in one transaction, so a crash leaves no orphan file and no dangling row.
+   */
+  async attach(protocol: string, raw: AttachmentFile, actor: Actor, now: Date): Promise<TicketAttachment> {
+    const file = parseInput(attachmentFileSchema, raw);
+    const data = Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength);
+    const sha256 = createHash("sha256").update(data).digest("hex");
+    const id = await this.db.transaction(async (tx) => {
+      const ticket = await tx.get<{ id: number }>("SELECT id FROM tickets WHERE protocol = ?", [protocol]);
+      if (!ticket) throw new NotFoundError("not_found", `no ticket ${protocol}`);
+      const r = await tx.run(
+        "INSERT INTO ticket_attachments (ticket_id, name, content_type, size, sha256, actor, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [ticket.id, file.name, file.contentType, data.byteLength, sha256, actor.client, toDbTime(now), data],
+      );
+      await writeAudit(tx, actor, now, {
+        action: "ticket.attach",
+        entity: "ticket",
+        entityId: protocol,
+        details: { attachment: r.insertId, name: file.name, contentType: file.contentType, size: data.byteLength },
+      });
+      return r.insertId;
+    });
+    const row = await this.db.get<AttachmentRow>(`SELECT ${ATTACHMENT_COLUMNS} FROM ticket_attachments a WHERE a.id = ?`, [id]);
+    return this.attachmentView(row!);
+  }
+
+  async readAttachment(protocol: string, attachmentId: string): Promise<{ attachment: TicketAttachment; data: Uint8Array } | null> {
+    if (!/^[0-9]{1,18}$/.test(attachmentId)) return null;
+    const row = await this.db.get<AttachmentRow & { data: Uint8Array }>(
+      `SELECT ${ATTACHMENT_COLUMNS}, a.data FROM ticket_attachments a JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ? AND t.protocol = ?`,
+      [Number(attachmentId), protocol],
+    );
+    return row ? { attachment: this.attachmentView(row), data: row.data } : null;
+  }
+
+  private async view(q: Queryable, row: TicketRow, index?: (id: number) => ServiceInfo | null): Promise<TicketView> {
+    const service = index ? index(Number(row.service_id)) : await serviceInfo(q, Number(row.service_id));
+    const updated = fromDbTime(row.updated_at);
+    return {
+      protocol: row.protocol,
+      status: row.status,
+      service: { id: Number(row.service_id), label: service?.label ?? "?", path: service?.path ?? "?" },
+      requester: { code: row.user_code, name: row.user_name },
+      description: row.description,
+      source: row.source,
+      createdAt: fromDbTime(row.created_at).toISOString(),
+      updatedAt: updated.toISOString(),
+      updatedAtLocal: formatLocal(updated, this.options.timeZone),
+    };
+  }
+
+  private attachmentView(a: AttachmentRow): TicketAttachment {
+    const at = fromDbTime(a.created_at);
+    return {
+      id: String(a.id),
+      name: a.name,
+      contentType: a.content_type,
+      size: Number(a.size),
+      sha256: a.sha256,
+      actor: a.actor,
+      createdAt: at.toISOString(),
+      createdAtLocal: formatLocal(at, this.options.timeZone),
+    };
+  }
+}
+
+async function byCallId(q: Queryable, callId: string): Promise<TicketRow | undefined> {
+  return q.get<TicketRow>(`${SELECT_TICKET} WHERE t.call_id = ?`, [callId]);
+}
+
+function sameRequester(row: TicketRow, userCode: string): TicketRow {
+  if (row.user_code !== userCode) {
+    throw new ConflictError("call_conflict", "this call id already opened a ticket for another user", "callId");
+  }
+  return row;
 }
 
 /**
@@ -107,177 +298,4 @@ async function nextProtocol(q: Queryable, siteCode: string, now: Date, timeZone:
     value = r.insertId;
   }
   return `${year}${site}${String(value).padStart(5, "0")}`;
-}
-
-export const openTicketSchema = z.object({
-  userCode: z.string().regex(/^[0-9]{1,12}$/, "1 to 12 digits"),
-  serviceId: z.number().int().positive(),
-  description: z.string().max(4000).nullable().optional(),
-  source: z.enum(["phone", "web", "api"]).default("api"),
-  callId: z.string().min(1).max(64).nullable().optional(),
-});
-export type OpenTicketInput = z.input<typeof openTicketSchema>;
-
-async function byCallId(q: Queryable, callId: string): Promise<TicketRow | undefined> {
-  return q.get<TicketRow>(`${SELECT_TICKET} WHERE t.call_id = ?`, [callId]);
-}
-
-function sameRequester(row: TicketRow, userCode: string): TicketRow {
-  if (row.user_code !== userCode) {
-    throw new ConflictError("call_conflict", "this call id already opened a ticket for another user", "callId");
-  }
-  return row;
-}
-
-/** Opens a ticket; with a call id already used, returns that call's ticket (`created: false`). */
-export async function openTicket(
-  db: Db,
-  raw: OpenTicketInput,
-  actor: Actor,
-  now: Date,
-  options: TicketOptions,
-): Promise<{ ticket: TicketView; created: boolean }> {
-  const input = parseInput(openTicketSchema, raw);
-  const callId = input.callId ?? null;
-  try {
-    // The transaction only writes; the answer is read after the commit, so the protocol counter's
-    // row lock (MySQL) is held for as few round trips as possible.
-    const done = await db.transaction(async (tx): Promise<{ row: TicketRow; created: false } | { id: number; created: true }> => {
-      if (callId !== null) {
-        const existing = await byCallId(tx, callId);
-        if (existing) return { row: sameRequester(existing, input.userCode), created: false };
-      }
-      const user = await findUserByCode(tx, input.userCode);
-      if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
-      const service = await serviceInfo(tx, input.serviceId);
-      if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
-      if (!service.leaf) throw new DomainValidationError("serviceId", `service ${input.serviceId} is a menu: choose one of its options`);
-      const protocol = await nextProtocol(tx, options.siteCode, now, options.timeZone);
-      const at = toDbTime(now);
-      const description = input.description?.trim() ? input.description.trim() : null;
-      const r = await tx.run(
-        "INSERT INTO tickets (protocol, requester_id, service_id, description, status, source, call_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
-        [protocol, user.id, service.id, description, input.source, callId, at, at],
-      );
-      await tx.run("INSERT INTO ticket_history (ticket_id, from_status, to_status, note, actor, at) VALUES (?, NULL, 'open', NULL, ?, ?)", [
-        r.insertId,
-        actor.client,
-        at,
-      ]);
-      await writeAudit(tx, actor, now, {
-        action: "ticket.open",
-        entity: "ticket",
-        entityId: protocol,
-        details: { requester: user.code, serviceId: service.id, source: input.source, callId },
-      });
-      return { id: r.insertId, created: true };
-    });
-    const row = done.created ? (await db.get<TicketRow>(`${SELECT_TICKET} WHERE t.id = ?`, [done.id]))! : done.row;
-    return { ticket: await view(db, row, options.timeZone), created: done.created };
-  } catch (err) {
-    // Another request for the same call won the race: answer with its ticket.
-    if (callId !== null && isUniqueViolation(err)) {
-      const existing = await byCallId(db, callId);
-      if (existing) return { ticket: await view(db, sameRequester(existing, input.userCode), options.timeZone), created: false };
-    }
-    throw err;
-  }
-}
-
-/**
- * A ticket as its requester may see it. Someone else's ticket is `null`, exactly like an unknown
- * one, so the API cannot be used to probe which protocol numbers exist.
- */
-export async function ticketForRequester(q: Queryable, protocol: string, userCode: string, timeZone: string): Promise<TicketView | null> {
-  const row = await q.get<TicketRow>(`${SELECT_TICKET} WHERE t.protocol = ? AND u.code = ?`, [protocol, userCode]);
-  return row ? view(q, row, timeZone) : null;
-}
-
-export async function ticketWithHistory(
-  q: Queryable,
-  protocol: string,
-  timeZone: string,
-): Promise<{ ticket: TicketView; history: TicketHistoryEntry[] } | null> {
-  const row = await q.get<TicketRow>(`${SELECT_TICKET} WHERE t.protocol = ?`, [protocol]);
-  if (!row) return null;
-  const history = await q.all<{ from_status: TicketStatus | null; to_status: TicketStatus; note: string | null; actor: string; at: string }>(
-    "SELECT from_status, to_status, note, actor, at FROM ticket_history WHERE ticket_id = ? ORDER BY id",
-    [row.id],
-  );
-  return {
-    ticket: await view(q, row, timeZone),
-    history: history.map((h) => ({
-      from: h.from_status,
-      to: h.to_status,
-      note: h.note,
-      actor: h.actor,
-      at: fromDbTime(h.at).toISOString(),
-      atLocal: formatLocal(fromDbTime(h.at), timeZone),
-    })),
-  };
-}
-
-export async function listTickets(
-  q: Queryable,
-  filter: { status?: TicketStatus; userCode?: string; limit: number; offset: number },
-  timeZone: string,
-): Promise<{ tickets: TicketView[]; total: number }> {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.status) {
-    where.push("t.status = ?");
-    params.push(filter.status);
-  }
-  if (filter.userCode) {
-    where.push("u.code = ?");
-    params.push(filter.userCode);
-  }
-  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const total = await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets t JOIN users u ON u.id = t.requester_id ${clause}`, params);
-  const rows = await q.all<TicketRow>(`${SELECT_TICKET} ${clause} ORDER BY t.id DESC LIMIT ? OFFSET ?`, [...params, filter.limit, filter.offset]);
-  const index = await serviceIndex(q); // one catalogue read for the whole page
-  const tickets: TicketView[] = [];
-  for (const row of rows) tickets.push(await view(q, row, timeZone, index));
-  return { tickets, total: Number(total?.n ?? 0) };
-}
-
-export const statusChangeSchema = z.object({
-  status: z.enum(TICKET_STATUSES),
-  note: z.string().trim().max(2000).nullable().optional(),
-});
-
-/** Moves a ticket along its lifecycle and records the change in its history. */
-export async function changeTicketStatus(
-  db: Db,
-  protocol: string,
-  raw: z.input<typeof statusChangeSchema>,
-  actor: Actor,
-  now: Date,
-  timeZone: string,
-): Promise<{ ticket: TicketView; history: TicketHistoryEntry[] }> {
-  const input = parseInput(statusChangeSchema, raw);
-  await db.transaction(async (tx) => {
-    const row = await tx.get<{ id: number; status: TicketStatus }>(`SELECT id, status FROM tickets WHERE protocol = ?${forUpdate(tx)}`, [protocol]);
-    if (!row) throw new NotFoundError("not_found", `no ticket ${protocol}`);
-    if (!TRANSITIONS[row.status].includes(input.status)) {
-      throw new ConflictError("invalid_transition", `a ticket cannot go from ${row.status} to ${input.status}`, "status");
-    }
-    const at = toDbTime(now);
-    await tx.run("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?", [input.status, at, row.id]);
-    await tx.run("INSERT INTO ticket_history (ticket_id, from_status, to_status, note, actor, at) VALUES (?, ?, ?, ?, ?, ?)", [
-      row.id,
-      row.status,
-      input.status,
-      input.note ?? null,
-      actor.client,
-      at,
-    ]);
-    await writeAudit(tx, actor, now, {
-      action: "ticket.status",
-      entity: "ticket",
-      entityId: protocol,
-      details: { from: row.status, to: input.status, note: input.note ?? null },
-    });
-  });
-  return (await ticketWithHistory(db, protocol, timeZone))!;
 }

@@ -1,15 +1,14 @@
-import type { Actor } from "./audit.js";
 import { parseCsv } from "./csv.js";
-import type { Db } from "./db.js";
-import { upsertUser, userInputSchema, type ValidUserInput } from "./users.js";
+import { userInputSchema, type ValidUserInput } from "./user-schemas.js";
 
 /**
  * CSV import of users. Header row names the columns (English or Portuguese):
  * code/codigo, name/nome, phone/celular/telefone, extensions/ramais, department/departamento,
  * active/ativo. Only code and name are required; on re-import, columns the file lacks keep their
- * stored values, while an empty cell clears an optional field. Every row is validated first; then each good row
- * is written in its own transaction (a user and their extensions together or not at all). Rows
- * already present (same code) are updated, so importing the same file twice changes nothing.
+ * stored values, while an empty cell clears an optional field. Every row is validated here first;
+ * then UserRepository.importCsv writes each good row in its own transaction (a user and their
+ * extensions together or not at all). Rows already present (same code) are updated, so importing
+ * the same file twice changes nothing.
  */
 export interface ImportRejection {
   line: number;
@@ -118,29 +117,4 @@ export function prepareImport(text: string): PreparedImport {
   }
   const columns = new Set(map.filter((c): c is keyof ValidUserInput => c !== null));
   return { good, rejected, rows: records.length, columns };
-}
-
-/** Imports a CSV text; `onProgress(done, total)` after each row (for a progress bar). */
-export async function importUsersCsv(
-  db: Db,
-  text: string,
-  actor: Actor,
-  now: Date,
-  onProgress?: (done: number, total: number) => void,
-): Promise<ImportReport> {
-  const { good, rejected, rows, columns } = prepareImport(text);
-  const report: ImportReport = { rows, created: 0, updated: 0, unchanged: 0, rejected: [...rejected] };
-  let done = rejected.length;
-  onProgress?.(done, rows);
-  for (const row of good) {
-    try {
-      const outcome = await upsertUser(db, row.input, actor, now, columns);
-      report[outcome]++;
-    } catch (err) {
-      report.rejected.push({ line: row.line, code: row.input.code, field: null, reason: `not written: ${(err as Error).message}` });
-    }
-    onProgress?.(++done, rows);
-  }
-  report.rejected.sort((a, b) => a.line - b.line);
-  return report;
 }

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../../src/domain/index.js";
+import { testSettings } from "../../src/config/index.js";
+import { BuiltinTicketBackend, migrate, openStore } from "../../src/domain/index.js";
 import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "./stores.js";
 
 // São Paulo is UTC-3 all year (no DST since 2019): 2025-06-02 is a Monday.
@@ -18,10 +22,10 @@ describe.each(DRIVERS)("store on %s", (driver) => {
 
   it("applies every migration once and records it", async () => {
     const versions = await t.store.db.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
     const again = await migrate(t.store.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe(2);
+    expect(again.current).toBe(3);
   });
 
   it("seeds the thesis's Table 1 as the catalogue: keys 1..6, sub-options 1..n", async () => {
@@ -134,5 +138,28 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     const left = await t.store.audit.list({ limit: 10 });
     expect(left.map((r) => r.action)).toEqual(["purge"]);
     expect(await dumpAll(t.store)).toContain("Ana Souza"); // users and tickets are not personal-data logs: kept
+  });
+});
+
+describe("the ticket backend in force", () => {
+  it("is the one the opener chose: it makes the tickets and is closed with the store", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ura-backend-"));
+    let closed = false;
+    class OtherSite extends BuiltinTicketBackend {
+      async close() {
+        closed = true;
+      }
+    }
+    const settings = testSettings({ DB_DRIVER: "sqlite", DATA_DIR: dataDir, OTP_SECRET: "x".repeat(40), SITE_CODE: "1" });
+    const store = await openStore(settings, { tickets: ({ db }) => new OtherSite(db, { siteCode: "77", timeZone: settings.URA_TIMEZONE }) });
+    try {
+      await store.users.create({ code: "1001", name: "Ana Souza" }, admin, at("2025-06-02T09:00:00"));
+      const { ticket } = await store.tickets.open({ userCode: "1001", serviceId: 202 }, admin, at("2025-06-02T10:00:00"));
+      expect(ticket.protocol).toMatch(/^2025077\d{5}$/);
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(closed).toBe(true);
   });
 });

@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import mysql from "mysql2/promise";
@@ -8,7 +7,8 @@ import { openStore, type Store } from "../../src/domain/index.js";
 
 /**
  * One migrated database per test file and driver. MariaDB: root@127.0.0.1:3306 without password
- * (CI's machine), a database named after the file and the process, dropped at the end.
+ * (CI's machine), a database named after the file and the process, dropped at the end. The tests
+ * never start the server themselves: `.ci/run` does, and a developer does (see requireMysql).
  */
 export const DRIVERS = ["sqlite", "mysql"] as const;
 export type Driver = (typeof DRIVERS)[number];
@@ -23,31 +23,19 @@ export interface TestDb {
   cleanup(): Promise<void>;
 }
 
-async function mysqlReachable(): Promise<boolean> {
+/** Fails the MySQL suites with what to do when the server is not there. */
+async function requireMysql(): Promise<void> {
   try {
-    const conn = await mysql.createConnection({ uri: MYSQL_ROOT, connectTimeout: 2000 });
+    const conn = await mysql.createConnection({ uri: MYSQL_ROOT, connectTimeout: 5000 });
     await conn.end();
-    return true;
-  } catch {
-    return false;
+  } catch (err) {
+    throw new Error(
+      `MariaDB is not reachable at ${MYSQL_ROOT} (${(err as Error).message}). The MySQL suites need it running: ` +
+        "start it with `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd` (what .ci/run does), " +
+        "or point URA_TEST_MYSQL_URL at another server.",
+      { cause: err },
+    );
   }
-}
-
-/** Starts the machine's MariaDB when it is installed but stopped (as .ci/run does). */
-async function ensureMysql(): Promise<void> {
-  if (await mysqlReachable()) return;
-  if (existsSync("/usr/sbin/mariadbd")) {
-    try {
-      execFileSync("start-stop-daemon", ["--start", "--oknodo", "--background", "--exec", "/usr/sbin/mariadbd"], { stdio: "ignore" });
-    } catch (err) {
-      throw new Error(`MariaDB is down and could not be started: ${(err as Error).message}`, { cause: err });
-    }
-    for (let i = 0; i < 60; i++) {
-      if (await mysqlReachable()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  throw new Error(`MariaDB is not reachable at ${MYSQL_ROOT}: start it (start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd)`);
 }
 
 export async function openTestDb(
@@ -71,7 +59,7 @@ export async function openTestDb(
       },
     };
   }
-  await ensureMysql();
+  await requireMysql();
   const name = `ura_t_${tag}_${process.pid}`;
   const admin = await mysql.createConnection({ uri: MYSQL_ROOT });
   await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
@@ -114,6 +102,7 @@ export async function dumpAll(store: Store): Promise<string> {
     "holidays",
     "audit_log",
     "protocol_counters",
+    "ticket_attachments",
   ];
   const parts: string[] = [];
   for (const t of tables) parts.push(JSON.stringify(await store.db.all(`SELECT * FROM ${t}`)));

@@ -1,2 +1,28 @@
 /** What the domain needs from outside, as interfaces it owns; adapters implement them. */
 export { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./message-sender.js";
+export {
+  attachmentFileSchema,
+  MAX_ATTACHMENT_BYTES,
+  openTicketSchema,
+  statusChangeSchema,
+  TICKET_SOURCES,
+  TICKET_STATUSES,
+  ticketAttachmentSchema,
+  ticketDetailSchema,
+  ticketHistoryEntrySchema,
+  ticketSource,
+  ticketStatus,
+  ticketViewSchema,
+  TRANSITIONS,
+  type AttachmentFile,
+  type OpenTicketInput,
+  type StatusChange,
+  type TicketAttachment,
+  type TicketBackend,
+  type TicketDetail,
+  type TicketFilter,
+  type TicketHistoryEntry,
+  type TicketSource,
+  type TicketStatus,
+  type TicketView,
+} from "./ticket-backend.js";

@@ -5,8 +5,12 @@ import {
   scheduleSchema,
   serviceCreateSchema,
   serviceUpdateSchema,
+  serviceKey,
   statusChangeSchema,
-  TICKET_STATUSES,
+  ticketAttachmentSchema,
+  ticketDetailSchema,
+  ticketHistoryEntrySchema,
+  ticketStatus,
   userInputSchema,
   userPatchSchema,
 } from "../domain/index.js";
@@ -67,7 +71,7 @@ export const adminServiceNode: z.ZodType<AdminServiceNode> = z.lazy(() =>
   z.object({
     id: z.number().int(),
     parentId: z.number().int().nullable(),
-    key: z.string(),
+    key: serviceKey,
     label: z.string(),
     prompt: z.string(),
     active: z.boolean(),
@@ -88,18 +92,13 @@ export const holidayResponse = z.object({ holiday: holidayView });
 export const holidayList = z.object({ holidays: z.array(holidayView) });
 export const holidayListQuery = z.object({ from: isoDate.optional() });
 
-export const ticketListQuery = pageQuery.extend({ status: z.enum(TICKET_STATUSES).optional(), userCode: userCode.optional() });
+export const ticketListQuery = pageQuery.extend({ status: ticketStatus.optional(), userCode: userCode.optional() });
 export const ticketList = z.object({ tickets: z.array(ticketView), total: z.number().int() });
 export const protocolParams = z.object({ protocol });
-export const ticketHistoryEntry = z.object({
-  from: z.enum(TICKET_STATUSES).nullable(),
-  to: z.enum(TICKET_STATUSES),
-  note: z.string().nullable(),
-  actor: z.string(),
-  at: z.string(),
-  atLocal: z.string(),
-});
-export const ticketDetail = z.object({ ticket: ticketView, history: z.array(ticketHistoryEntry) });
+export const ticketHistoryEntry = ticketHistoryEntrySchema;
+/** Attachments are listed without their bytes. */
+export const ticketAttachment = ticketAttachmentSchema;
+export const ticketDetail = ticketDetailSchema;
 
 export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),

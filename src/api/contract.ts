@@ -1,4 +1,18 @@
 import { z } from "zod";
+import {
+  callId,
+  callOutcome,
+  digits,
+  hoursStatusSchema,
+  openTicketSchema,
+  otpVerifyResultSchema,
+  protocol,
+  recordCallSchema,
+  serviceKey,
+  ticketStatus,
+  ticketViewSchema,
+  userCode,
+} from "../domain/index.js";
 
 /**
  * The HTTP contract between the ticket API and its clients (the IVR, `ura call`, a web form).
@@ -8,17 +22,13 @@ import { z } from "zod";
  * Conventions: JSON everywhere; errors are `{ error: <code>, message, field? }` with a 4xx/5xx
  * status; user codes and protocol numbers are strings of digits (a keypad is what types them);
  * instants are ISO-8601 UTC strings, with a `…Local` sibling in America/Sao_Paulo where a person
- * reads them.
+ * reads them. The rules themselves (what a user code is, the ticket statuses, what opens a ticket)
+ * are the domain's, defined once there and composed here.
  */
 
 export const API_PREFIX = "/api/v1";
 
-export const digits = (min: number, max: number) =>
-  z.string().regex(new RegExp(`^[0-9]{${min},${max}}$`), `${min} to ${max} digits`);
-
-export const userCode = digits(1, 12);
-export const protocol = digits(6, 16);
-export const callId = z.string().min(1).max(64).regex(/^[\w.\-:]+$/, "letters, digits and . _ - :");
+export { callId, digits, protocol, userCode };
 
 export const errorBody = z.object({
   error: z.string(),
@@ -54,15 +64,8 @@ export const otpRequest = z.object({ userCode, callId: callId.optional(), caller
 export const otpRequestResponse = z.object({ expiresAt: z.string(), phoneMasked: z.string() });
 
 export const otpVerifyRequest = z.object({ userCode, code: digits(1, 12) });
-export const otpVerifyResponse = z.discriminatedUnion("ok", [
-  z.object({ ok: z.literal(true) }),
-  z.object({
-    ok: z.literal(false),
-    /** wrong: try again while attemptsLeft > 0 · expired/none: ask for a new code · locked: too many failures */
-    reason: z.enum(["wrong", "expired", "none", "locked"]),
-    attemptsLeft: z.number().int().min(0),
-  }),
-]);
+/** wrong: try again while attemptsLeft > 0 · expired/none: ask for a new code · locked: too many failures */
+export const otpVerifyResponse = otpVerifyResultSchema;
 export type OtpVerifyResult = z.infer<typeof otpVerifyResponse>;
 
 // ── service catalogue ────────────────────────────────────────────────────────────────────────
@@ -78,7 +81,7 @@ export interface ServiceNode {
 export const serviceNode: z.ZodType<ServiceNode> = z.lazy(() =>
   z.object({
     id: z.number().int(),
-    key: z.string().regex(/^[0-9]$/),
+    key: serviceKey,
     label: z.string(),
     prompt: z.string(),
     children: z.array(serviceNode),
@@ -87,29 +90,12 @@ export const serviceNode: z.ZodType<ServiceNode> = z.lazy(() =>
 export const catalogueResponse = z.object({ services: z.array(serviceNode) });
 
 // ── tickets ──────────────────────────────────────────────────────────────────────────────────
-export const ticketStatus = z.enum(["open", "in_progress", "waiting", "resolved", "closed"]);
+export { ticketStatus };
 export type TicketStatus = z.infer<typeof ticketStatus>;
 
-export const openTicketRequest = z.object({
-  userCode,
-  /** A leaf of the catalogue. */
-  serviceId: z.number().int().positive(),
-  description: z.string().max(4000).optional(),
-  source: z.enum(["phone", "web", "api"]).default("api"),
-  /** The originating call (Asterisk's agi_uniqueid): opening twice for one call returns the same ticket. */
-  callId: callId.optional(),
-});
-export const ticketView = z.object({
-  protocol,
-  status: ticketStatus,
-  service: z.object({ id: z.number().int(), label: z.string(), path: z.string() }),
-  requester: z.object({ code: userCode, name: z.string() }),
-  description: z.string().nullable(),
-  source: z.enum(["phone", "web", "api"]),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  updatedAtLocal: z.string(),
-});
+/** `callId` is Asterisk's agi_uniqueid: opening twice for one call returns the same ticket. */
+export const openTicketRequest = openTicketSchema;
+export const ticketView = ticketViewSchema;
 export type TicketView = z.infer<typeof ticketView>;
 /** 201 for a new ticket, 200 when the call id already opened one (same body). */
 export const openTicketResponse = z.object({ ticket: ticketView, created: z.boolean() });
@@ -119,30 +105,12 @@ export const ticketStatusQuery = z.object({ userCode });
 export const ticketStatusResponse = z.object({ ticket: ticketView });
 
 // ── business hours ───────────────────────────────────────────────────────────────────────────
-export const hoursResponse = z.object({
-  open: z.boolean(),
-  /** Why it is closed right now. */
-  reason: z.enum(["open", "outside_hours", "holiday"]),
-  holidayName: z.string().nullable(),
-  /** Next opening instant (null while open, or if no schedule is configured). */
-  nextOpenAt: z.string().nullable(),
-  nextOpenAtLocal: z.string().nullable(),
-});
+export const hoursResponse = hoursStatusSchema;
 export type HoursView = z.infer<typeof hoursResponse>;
 
 // ── calls ────────────────────────────────────────────────────────────────────────────────────
-export const callOutcome = z.enum(["ticket", "status", "transfer", "abandoned", "error"]);
-export const recordCallRequest = z.object({
-  callId,
-  callerNumber: z.string().max(64).nullable(),
-  userCode: userCode.nullable(),
-  outcome: callOutcome,
-  /** Where the call ended (the IVR step name), e.g. `otp`, `service-menu`. */
-  step: z.string().max(64).nullable(),
-  ticketProtocol: protocol.nullable(),
-  startedAt: z.string(),
-  durationMs: z.number().int().min(0),
-});
+export { callOutcome };
+export const recordCallRequest = recordCallSchema;
 export type RecordCallRequest = z.infer<typeof recordCallRequest>;
 /** 201 when the call is new, 200 when an earlier report of the same callId was updated. */
 export const recordCallResponse = z.object({ callId, created: z.boolean() });

@@ -1,5 +1,7 @@
-/** What the dialplan reads in URA_RESULT. The first five are also the call record's outcome. */
-export type CallResult = "ticket" | "status" | "transfer" | "abandoned" | "error";
+import type { RecordCallRequest } from "../api/contract.js";
+
+/** What the dialplan reads in URA_RESULT: the call record's outcome. */
+export type CallResult = RecordCallRequest["outcome"];
 /** Step scripts only: `identified` (ura/identify succeeded), `back` (caller pressed * at the first prompt). */
 export type StepResult = CallResult | "identified" | "back";
 

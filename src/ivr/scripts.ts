@@ -1,4 +1,5 @@
 import { HangupError, type AgiChannel, type AgiScript } from "../agi/index.js";
+import { userCode } from "../api/contract.js";
 import { Call, describe } from "./call.js";
 import type { IvrDependencies } from "./deps.js";
 import { identify } from "./identify.js";
@@ -157,7 +158,7 @@ async function verifiedUser(call: Call): Promise<PublicUser | null> {
   const code = await call.channel.getVariable("URA_USER");
   if (!code) return null;
   const signature = (await call.channel.getVariable("URA_AUTH")) ?? "";
-  if (!/^[0-9]{1,12}$/.test(code) || !verifyUser(call.deps.stateKey, call.callId, code, signature)) {
+  if (!userCode.safeParse(code).success || !verifyUser(call.deps.stateKey, call.callId, code, signature)) {
     call.log.warn("URA_USER without a valid URA_AUTH for this call ignored");
     return null;
   }

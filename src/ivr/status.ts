@@ -1,9 +1,8 @@
+import { protocol } from "../api/contract.js";
 import type { Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { PublicUser } from "./ports.js";
 import { whenPrompts } from "./when.js";
-
-const PROTOCOL = /^[0-9]{6,16}$/;
 
 /**
  * "Consultar um chamado": the caller types a protocol and hears its status and last update. Only
@@ -17,7 +16,7 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
     const entry = await call.digits(parts, 16);
     if (entry.kind === "back") throw new BackToMenu();
     if (entry.kind === "none") throw new EndCall(call.result === "status" ? "status" : "abandoned", call.step, ["no-input-end"]);
-    const ticket = PROTOCOL.test(entry.digits)
+    const ticket = protocol.safeParse(entry.digits).success
       ? await call.within("ticket status", (signal) => call.deps.api.ticketStatus(entry.digits, user.code, { signal }))
       : null;
     if (!ticket) {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { callOutcome } from "../../src/api/contract.js";
 import { ivrScripts } from "../../src/ivr/index.js";
 import { FakeTicketApi, FakeSpeech, STATE_KEY } from "../support/scenario.js";
 import { testSettings } from "../../src/config/index.js";
@@ -95,7 +96,7 @@ describe("asterisk-dialplan/extensions_custom.conf", () => {
     const agi = lines.filter((l) => l.app === "AGI").map((l) => l.args.replace("${URA_AGI}/", "").split("?")[0]!);
     expect(new Set(agi)).toEqual(new Set(served));
     const tested = [...text.matchAll(/"\$\{URA_RESULT\}" != "(\w*)"|"\$\{URA_RESULT\}" = "(\w*)"/g)].map((m) => m[1] ?? m[2]);
-    for (const value of tested) expect(["", "ticket", "status", "transfer", "abandoned", "error", "identified", "back"]).toContain(value);
+    for (const value of tested) expect(["", ...callOutcome.options, "identified", "back"]).toContain(value);
   });
 
   it("falls back on AGISTATUS=FAILURE and leaves the AGI at hang-up", () => {

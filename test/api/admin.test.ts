@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_PREFIX } from "../../src/api/contract.js";
 import { adminCatalogue, adminUserResponse, importReport, ticketDetail } from "../../src/api/admin-contract.js";
-import { DRIVERS } from "../domain/stores.js";
+import { DRIVERS } from "../support/databases.js";
 import { openTestApi, type TestApi } from "./helper.js";
 
 const P = API_PREFIX;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_PREFIX, ivrRoutes } from "../../src/api/contract.js";
 import { createTokenChecker, parseApiTokens, TokenConfigError } from "../../src/api/index.js";
-import { DRIVERS } from "../domain/stores.js";
+import { DRIVERS } from "../support/databases.js";
 import { openTestApi, TOKENS, type TestApi } from "./helper.js";
 
 const SAMPLE: Record<string, string> = { protocol: "202500100001", code: "1001", id: "1", date: "2025-06-19" };

@@ -8,7 +8,7 @@ import { command as migrate } from "../../src/cli/commands/migrate.js";
 import { command as purge } from "../../src/cli/commands/purge.js";
 import { command as users, formatReport, progressBar } from "../../src/cli/commands/users.js";
 import { loadMigrations } from "../../src/domain/index.js";
-import { DRIVERS, openTestDb, type TestDb } from "../domain/stores.js";
+import { DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 function context(t: TestDb): CliContext & { out: () => string; err: () => string } {
   const out: string[] = [];

@@ -4,7 +4,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import { buildApi, type ApiPlugin } from "../../src/api/index.js";
 import type { Settings } from "../../src/config/index.js";
 import type { MessageSender, OutgoingMessage } from "../../src/domain/index.js";
-import { openTestDb, type Driver, type TestDb } from "../domain/stores.js";
+import { openTestDb, type Driver, type TestDb } from "../support/databases.js";
 
 export const TOKENS = {
   ivr: "ivr-secret-0123456789abcdef",

@@ -11,7 +11,7 @@ import {
   ticketStatusResponse,
 } from "../../src/api/contract.js";
 import { SenderRejectedError, SenderUnavailableError } from "../../src/domain/index.js";
-import { DRIVERS } from "../domain/stores.js";
+import { DRIVERS } from "../support/databases.js";
 import { openTestApi, type TestApi } from "./helper.js";
 
 const P = API_PREFIX;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DRIVERS } from "../domain/stores.js";
+import { DRIVERS } from "../support/databases.js";
 import { openTestApi, type TestApi } from "./helper.js";
 
 // What `ura start` mounts beside the API (e.g. the TTS engineer's /audio route).

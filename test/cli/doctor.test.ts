@@ -16,7 +16,7 @@ import { createLogSender } from "../../src/whatsapp/index.js";
 import { FakePolly } from "../support/fake-polly.js";
 import { FakeVenomClient } from "../support/fake-venom.js";
 import { freePort } from "../support/processes.js";
-import { DRIVERS, openTestDb } from "../domain/stores.js";
+import { DRIVERS, openTestDb } from "../support/databases.js";
 
 const SOUNDS = fileURLToPath(new URL("../../sounds", import.meta.url));
 const cleanups: Array<() => Promise<unknown> | unknown> = [];

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_ATTACHMENT_BYTES } from "../../src/domain/index.js";
-import { admin, DRIVERS, openTestDb, type TestDb } from "./stores.js";
+import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 const NOW = new Date("2025-06-02T13:00:00.000Z"); // 10:00 in São Paulo
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");

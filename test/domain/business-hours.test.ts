@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateHours } from "../../src/domain/index.js";
-import { admin, DRIVERS, openTestDb, type TestDb } from "./stores.js";
+import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 const SP = "America/Sao_Paulo";
 const at = (local: string) => new Date(`${local}-03:00`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, DRIVERS, openTestDb, type TestDb } from "./stores.js";
+import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 describe.each(DRIVERS)("concurrent ticket opening on %s", (driver) => {
   let t: TestDb;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomCode, SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "../../src/domain/index.js";
-import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "./stores.js";
+import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "../support/databases.js";
 
 const T0 = new Date("2025-06-02T12:00:00.000Z");
 const plus = (ms: number) => new Date(T0.getTime() + ms);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
 import { BuiltinTicketBackend, migrate, openStore } from "../../src/domain/index.js";
-import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "./stores.js";
+import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "../support/databases.js";
 
 // São Paulo is UTC-3 all year (no DST since 2019): 2025-06-02 is a Monday.
 const at = (local: string) => new Date(`${local}-03:00`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareImport, CsvHeaderError } from "../../src/domain/index.js";
-import { admin, DRIVERS, openTestDb, type TestDb } from "./stores.js";
+import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 const NOW = new Date("2025-06-02T12:00:00Z");
 

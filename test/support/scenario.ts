@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer as createTcpServer, connect as tcpConnect, type Server as TcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import mysql from "mysql2/promise";
 import pino from "pino";
 import type { AgiServer } from "../../src/agi/index.js";
 import { createApiClient } from "../../src/api-client/index.js";
@@ -24,6 +23,7 @@ import {
 } from "../../src/ivr/index.js";
 import { readPromptTexts, TtsUnavailableError, type SpeechSynthesizer } from "../../src/tts/index.js";
 import { startAgiServer, type LogLine } from "./agi-server.js";
+import { freshMysqlDatabase } from "./databases.js";
 import { placeCall, type CallOptions, type CallResult, type Caller, type CallerAction, type CallState, type PromptEvent } from "./asterisk-emulator.js";
 
 /**
@@ -450,7 +450,6 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
   };
 }
 
-const MYSQL_ROOT = process.env.URA_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
 const IVR_TOKEN = "scenario-ivr-token-0123456789";
 
 export interface RealBackendOptions {
@@ -520,20 +519,11 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   const dir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
   let now = TUESDAY_10H;
   const clock = () => now;
-  let database: string | null = null;
-  if (driver === "mysql") {
-    database = options.database ?? `ura_ivr_${process.pid}`;
-    const admin = await mysql.createConnection({ uri: MYSQL_ROOT, connectTimeout: 3000 }).catch((err: unknown) => {
-      throw new Error(`MariaDB is not reachable at ${MYSQL_ROOT} (start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd)`, { cause: err });
-    });
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await admin.end();
-  }
+  const database = driver === "mysql" ? await freshMysqlDatabase(options.database ?? `ura_ivr_${process.pid}`) : null;
   const settings = testSettings({
     DB_DRIVER: driver,
     DATA_DIR: dir,
-    ...(database ? { DATABASE_URL: `${MYSQL_ROOT}/${database}` } : {}),
+    ...(database ? { DATABASE_URL: database.url } : {}),
     OTP_SECRET: "scenario-otp-secret-0123456789abcdef",
     OTP_MAX_PER_HOUR: "100",
     OTP_MAX_FAILURES: "100",
@@ -608,11 +598,7 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
       await relay.close();
       await app.close();
       await store.close();
-      if (database) {
-        const admin = await mysql.createConnection({ uri: MYSQL_ROOT });
-        await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-        await admin.end();
-      }
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

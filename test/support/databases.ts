@@ -13,7 +13,7 @@ import { openStore, type Store } from "../../src/domain/index.js";
 export const DRIVERS = ["sqlite", "mysql"] as const;
 export type Driver = (typeof DRIVERS)[number];
 
-const MYSQL_ROOT = process.env.URA_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
+export const MYSQL_ROOT = process.env.URA_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
 
 export interface TestDb {
   store: Store;
@@ -23,11 +23,10 @@ export interface TestDb {
   cleanup(): Promise<void>;
 }
 
-/** Fails the MySQL suites with what to do when the server is not there. */
-async function requireMysql(): Promise<void> {
+/** A root connection, or an error saying how to start the server (the suites never start it themselves). */
+async function connectRoot(): Promise<mysql.Connection> {
   try {
-    const conn = await mysql.createConnection({ uri: MYSQL_ROOT, connectTimeout: 5000 });
-    await conn.end();
+    return await mysql.createConnection({ uri: MYSQL_ROOT, connectTimeout: 5000 });
   } catch (err) {
     throw new Error(
       `MariaDB is not reachable at ${MYSQL_ROOT} (${(err as Error).message}). The MySQL suites need it running: ` +
@@ -36,6 +35,28 @@ async function requireMysql(): Promise<void> {
       { cause: err },
     );
   }
+}
+
+/** An empty MariaDB database of this name (dropped first if a crashed run left it); returns its URL and how to drop it. */
+export async function freshMysqlDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = await connectRoot();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `${MYSQL_ROOT}/${name}`,
+    async drop() {
+      const conn = await connectRoot();
+      try {
+        await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      } finally {
+        await conn.end();
+      }
+    },
+  };
 }
 
 export async function openTestDb(
@@ -59,15 +80,10 @@ export async function openTestDb(
       },
     };
   }
-  await requireMysql();
-  const name = `ura_t_${tag}_${process.pid}`;
-  const admin = await mysql.createConnection({ uri: MYSQL_ROOT });
-  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
+  const database = await freshMysqlDatabase(`ura_t_${tag}_${process.pid}`);
   const settings = testSettings({
     DB_DRIVER: "mysql",
-    DATABASE_URL: `${MYSQL_ROOT}/${name}`,
+    DATABASE_URL: database.url,
     DB_POOL_SIZE: "10",
     DATA_DIR: dataDir,
     OTP_SECRET: "x".repeat(40),
@@ -80,9 +96,7 @@ export async function openTestDb(
     dataDir,
     async cleanup() {
       await store.close();
-      const conn = await mysql.createConnection({ uri: MYSQL_ROOT });
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.end();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

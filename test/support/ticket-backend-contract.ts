@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor, TicketBackend } from "../../src/domain/index.js";
+
+/**
+ * What every TicketBackend must do, as the IVR and the technicians notice it. The builtin backend
+ * runs it on SQLite and MariaDB (test/domain/ticket-backend.test.ts); another backend (GLPI, behind
+ * its stand-in) runs the same suite by giving a fixture.
+ */
+export interface TicketBackendFixture {
+  backend: TicketBackend;
+  /** Two active users who may open tickets (codes). */
+  requesters: [string, string];
+  /** A leaf of the catalogue, and a menu (a node with options under it). */
+  leafServiceId: number;
+  menuServiceId: number;
+  close(): Promise<void>;
+}
+
+const actor: Actor = { client: "contract-test", address: "127.0.0.1" };
+const at = (minute: number) => new Date(Date.UTC(2025, 5, 2, 13, minute)); // 2025-06-02, 10:xx in São Paulo
+
+export function ticketBackendContract(name: string, open: () => Promise<TicketBackendFixture>): void {
+  describe(`${name}: the TicketBackend port`, () => {
+    let f: TicketBackendFixture;
+    let ana: string;
+    let bia: string;
+    let seq = 0;
+    const callId = () => `contract.${process.pid}.${++seq}`;
+
+    beforeAll(async () => {
+      f = await open();
+      [ana, bia] = f.requesters;
+    });
+    afterAll(async () => f?.close());
+
+    it("opens a ticket once per call: the same call gets the same ticket back", async () => {
+      const id = callId();
+      const first = await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, source: "phone", callId: id, description: "não liga" }, actor, at(0));
+      expect(first.created).toBe(true);
+      expect(first.ticket).toMatchObject({ status: "open", source: "phone", requester: { code: ana }, description: "não liga", service: { id: f.leafServiceId } });
+      expect(first.ticket.protocol).toMatch(/^[0-9]{6,16}$/);
+      const again = await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, source: "phone", callId: id }, actor, at(1));
+      expect(again).toEqual({ ticket: first.ticket, created: false });
+      await expect(f.backend.open({ userCode: bia, serviceId: f.leafServiceId, source: "phone", callId: id }, actor, at(1))).rejects.toMatchObject({
+        code: "call_conflict",
+        field: "callId",
+      });
+    });
+
+    it("refuses what cannot become a ticket, naming the field", async () => {
+      await expect(f.backend.open({ userCode: "12a", serviceId: f.leafServiceId }, actor, at(2))).rejects.toMatchObject({ field: "userCode" });
+      await expect(f.backend.open({ userCode: ana, serviceId: f.menuServiceId }, actor, at(2))).rejects.toMatchObject({ field: "serviceId" });
+      await expect(f.backend.open({ userCode: "999999999999", serviceId: f.leafServiceId }, actor, at(2))).rejects.toMatchObject({ code: "unknown_user" });
+    });
+
+    it("shows a ticket to its requester only; someone else's looks exactly like an unknown one", async () => {
+      const { ticket } = await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, callId: callId() }, actor, at(3));
+      expect(await f.backend.forRequester(ticket.protocol, ana)).toEqual(ticket);
+      expect(await f.backend.forRequester(ticket.protocol, bia)).toBeNull();
+      expect(await f.backend.forRequester("999999999999", ana)).toBeNull();
+    });
+
+    it("lists tickets newest first, by status and by requester, with the total", async () => {
+      const a = (await f.backend.open({ userCode: bia, serviceId: f.leafServiceId, callId: callId() }, actor, at(4))).ticket;
+      const b = (await f.backend.open({ userCode: bia, serviceId: f.leafServiceId, callId: callId() }, actor, at(5))).ticket;
+      await f.backend.changeStatus(a.protocol, { status: "in_progress" }, actor, at(6));
+      const mine = await f.backend.list({ userCode: bia, limit: 10, offset: 0 });
+      expect(mine.tickets.map((t) => t.protocol)).toEqual([b.protocol, a.protocol]);
+      expect(mine.total).toBe(2);
+      const page = await f.backend.list({ userCode: bia, limit: 1, offset: 1 });
+      expect(page).toMatchObject({ total: 2, tickets: [{ protocol: a.protocol }] });
+      const working = await f.backend.list({ status: "in_progress", userCode: bia, limit: 10, offset: 0 });
+      expect(working.tickets.map((t) => [t.protocol, t.status])).toEqual([[a.protocol, "in_progress"]]);
+    });
+
+    it("moves a ticket along its lifecycle, keeps each move with its note, and refuses impossible moves", async () => {
+      const { ticket } = await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, callId: callId() }, actor, at(7));
+      expect(await f.backend.get(ticket.protocol)).toMatchObject({ ticket: { protocol: ticket.protocol }, history: [{ from: null, to: "open" }], attachments: [] });
+      await f.backend.changeStatus(ticket.protocol, { status: "in_progress", note: "técnico a caminho" }, actor, at(8));
+      const done = await f.backend.changeStatus(ticket.protocol, { status: "resolved" }, actor, at(9));
+      expect(done.ticket.status).toBe("resolved");
+      expect(done.history.map((h) => `${h.from}->${h.to}`)).toEqual(["null->open", "open->in_progress", "in_progress->resolved"]);
+      expect(done.history[1]).toMatchObject({ note: "técnico a caminho" });
+      await expect(f.backend.changeStatus(ticket.protocol, { status: "open" }, actor, at(10))).rejects.toMatchObject({ code: "invalid_transition" });
+      await expect(f.backend.changeStatus(ticket.protocol, { status: "reopened" as never }, actor, at(10))).rejects.toMatchObject({ field: "status" });
+      await expect(f.backend.changeStatus("999999999999", { status: "closed" }, actor, at(10))).rejects.toMatchObject({ code: "not_found" });
+      expect((await f.backend.get(ticket.protocol))?.ticket.status).toBe("resolved");
+      expect(await f.backend.get("999999999999")).toBeNull();
+    });
+
+    it("keeps an attached file with its ticket and gives back the same bytes", async () => {
+      const { ticket } = await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, callId: callId() }, actor, at(11));
+      const data = Buffer.from("RIFF....WAVEfmt gravação de teste");
+      const attached = await f.backend.attach(ticket.protocol, { name: "recado.wav", contentType: "audio/wav", data }, actor, at(12));
+      expect(attached).toMatchObject({ name: "recado.wav", contentType: "audio/wav", size: data.byteLength, sha256: createHash("sha256").update(data).digest("hex") });
+      expect((await f.backend.get(ticket.protocol))?.attachments).toEqual([attached]);
+      const read = await f.backend.readAttachment(ticket.protocol, attached.id);
+      expect(Buffer.from(read!.data).equals(data)).toBe(true);
+      await expect(f.backend.attach("999999999999", { name: "a.wav", contentType: "audio/wav", data }, actor, at(12))).rejects.toMatchObject({ code: "not_found" });
+      await expect(f.backend.attach(ticket.protocol, { name: "a.wav", contentType: "audio/wav", data: new Uint8Array(0) }, actor, at(12))).rejects.toMatchObject({
+        field: "data",
+      });
+    });
+  });
+}

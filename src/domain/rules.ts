@@ -7,11 +7,15 @@ import { DomainValidationError } from "./errors.js";
  * from them, so the IVR, the API and the CSV import cannot disagree on what a user code is.
  */
 
-/** Digits typed on a keypad, from `min` to `max` of them. */
-export const digits = (min: number, max: number) => z.string().regex(new RegExp(`^[0-9]{${min},${max}}$`), `${min} to ${max} digits`);
+/** Digits typed on a keypad, from `min` to `max` of them (after `base`'s own steps, e.g. a trim). */
+export const digits = (min: number, max: number, base = z.string()) =>
+  base.regex(new RegExp(`^[0-9]{${min},${max}}$`), `${min} to ${max} digits`);
 
+const USER_CODE_DIGITS = [1, 12] as const;
 /** A user's code: what the caller types to say who they are. */
-export const userCode = digits(1, 12);
+export const userCode = digits(...USER_CODE_DIGITS);
+/** The same rule for a code people write in a form or a spreadsheet cell: spaces around it do not count. */
+export const writtenUserCode = digits(...USER_CODE_DIGITS, z.string().trim());
 
 /** A ticket's protocol number: year, site and sequence, read out digit by digit. */
 export const protocol = digits(6, 16);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { callerKey, mobileProblem, normalizeMobile } from "./phone.js";
-import { userCode } from "./rules.js";
+import { writtenUserCode } from "./rules.js";
 
 /** What an admin may write about a user: through the API, `ura users add` and the CSV import alike. */
 
@@ -48,7 +48,7 @@ const name = z.string().trim().min(1, "required").max(200);
 
 /** What an admin gives to create (or, via import, replace) a user. */
 export const userInputSchema = z.object({
-  code: z.string().trim().pipe(userCode),
+  code: writtenUserCode,
   name,
   phone: mobile,
   extensions: extensions.default([]),

@@ -10,7 +10,7 @@ export interface AgiRequest {
   args: string[];
   /**
    * The call's id, safe for the API and logs: Asterisk's agi_uniqueid when it already is
-   * (`[A-Za-z0-9_.:-]{1,64}`), else a derived `ura:<32 hex>` (see callIdFor). The original is
+   * (the domain's callId rule), else a derived `ura:<32 hex>` (see callIdFor). The original is
    * `variables.uniqueid`.
    */
   uniqueId: string;

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { callId } from "../domain/index.js";
 import { AgiArgumentError } from "./errors.js";
 import type { AgiRequest } from "./channel.js";
 
@@ -111,8 +112,6 @@ export function buildRequest(env: Record<string, string>): AgiRequest {
   };
 }
 
-/** Call ids used as they come: what the API's callId takes (letters, digits, `_ . - :`, 1 to 64). */
-const SAFE_CALL_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Marks ids made here. An id from Asterisk that starts with it is replaced too, so the two never meet. */
 const DERIVED_PREFIX = "ura:";
 
@@ -125,7 +124,8 @@ const DERIVED_PREFIX = "ura:";
  * ticket.
  */
 export function callIdFor(uniqueId: string): string {
-  if (SAFE_CALL_ID.test(uniqueId) && !uniqueId.startsWith(DERIVED_PREFIX)) return uniqueId;
+  // Used as it comes when it is what the API's callId takes (the domain's rule: letters, digits, `_ . - :`, 1 to 64).
+  if (callId.safeParse(uniqueId).success && !uniqueId.startsWith(DERIVED_PREFIX)) return uniqueId;
   const source = uniqueId === "" ? `random\0${randomUUID()}` : `uniqueid\0${uniqueId}`;
   return DERIVED_PREFIX + createHash("sha256").update(source).digest("hex").slice(0, 32);
 }

@@ -1,7 +1,7 @@
 import mysql from "mysql2/promise";
 import { afterEach, describe, expect, it } from "vitest";
 import { heardDigits, SenderStandIn, StallProxy } from "../../bench/chaos-support.js";
-import { SenderUnavailableError } from "../../src/whatsapp/index.js";
+import { SenderUnavailableError } from "../../src/domain/index.js";
 import { createVenomSender } from "../../src/whatsapp/venom-sender.js";
 
 /**

@@ -7,7 +7,7 @@ import { systemClock, type Clock, type CodeGenerator, type MessageSender, type S
 import { IpAllowList } from "../shared/ip-allow-list.js";
 import { maskPhone } from "../shared/privacy.js";
 import { REDACTED_PATHS } from "../shared/logger.js";
-import { withTimeout } from "../shared/timers.js";
+import { withDeadline } from "../shared/deadline.js";
 import { createTokenChecker, resolveApiTokens, type ApiTokenSpec } from "./auth.js";
 import type { ApiContext } from "./context.js";
 import { API_PREFIX } from "./contract.js";
@@ -126,7 +126,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get("/ping", { schema: { summary: "Liveness: the process answers", tags: ["health"] } }, async () => ({ pong: true }));
   app.get("/health", { schema: { summary: "Readiness: 200 when the database answers, else 503", tags: ["health"] } }, async (_request, reply) => {
     try {
-      await withTimeout(deps.store.ping(), 2000, "no answer within 2000 ms");
+      await withDeadline(2000, () => deps.store.ping());
       return { status: "ok", database: deps.store.dialect };
     } catch {
       return reply.code(503).send({ status: "unavailable", database: deps.store.dialect, error: "database_unreachable" });

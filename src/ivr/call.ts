@@ -3,6 +3,8 @@ import { HangupError } from "../agi/index.js";
 import type { IvrDependencies, IvrSettings } from "./deps.js";
 import type { StepResult } from "./outcome.js";
 import { DependencyUnavailableError, type PublicUser } from "./ports.js";
+import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
+import { describeError } from "../shared/errors.js";
 import { signUser } from "./state.js";
 
 /** Every key a phone can send: any of them may interrupt a prompt (barge-in). */
@@ -156,10 +158,11 @@ export class Call {
 
   /**
    * Runs slow work (an API request, a synthesis) under the silence budget: it is aborted and
-   * rejected with DependencyUnavailableError when the budget runs out, and aborted when the caller
-   * hangs up unless `keepOnHangup` (the call record, a ticket being created). The budget is what is
-   * left of the current silence, so two requests in a row (code lookup, then sending the one-time
-   * code) together stay within it; each still gets MIN_SLICE_MS.
+   * rejected with DependencyUnavailableError when the budget runs out, and aborted and rejected
+   * with what ended the call (HangupError…) when the call ends, unless `keepOnHangup` (the call
+   * record, a ticket being created). Either way it settles then, even if the work ignores its
+   * signal. The budget is what is left of the current silence, so two requests in a row (code
+   * lookup, then sending the one-time code) together stay within it; each still gets MIN_SLICE_MS.
    */
   async within<T>(
     what: string,
@@ -168,26 +171,13 @@ export class Call {
   ): Promise<T> {
     const dependency = options.dependency ?? "api";
     if (!options.keepOnHangup && this.channel.signal.aborted) throw new HangupError("caller hung up");
-    const controller = new AbortController();
-    const onHangup = () => controller.abort(this.channel.signal.reason);
-    if (!options.keepOnHangup) this.channel.signal.addEventListener("abort", onHangup, { once: true });
     const full = this.settings.IVR_API_BUDGET_MS;
     const budgetMs = options.fullBudget ? full : Math.max(full - (Date.now() - this.quietSince), Math.min(MIN_SLICE_MS, full));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new DependencyUnavailableError(dependency, "timeout", `${what}: no answer within ${budgetMs} ms`));
-      }, budgetMs);
-    });
-    const running = work(controller.signal);
-    // Whichever loses the race must not become an unhandled rejection.
-    running.catch(() => undefined);
     try {
-      return await Promise.race([running, timeout]);
-    } finally {
-      clearTimeout(timer);
-      this.channel.signal.removeEventListener("abort", onHangup);
+      return await withDeadline(budgetMs, work, { signal: options.keepOnHangup ? undefined : this.channel.signal });
+    } catch (err) {
+      if (!(err instanceof DeadlineExceededError)) throw err;
+      throw new DependencyUnavailableError(dependency, "timeout", `${what}: no answer within ${budgetMs} ms`, { cause: err });
     }
   }
 
@@ -246,7 +236,7 @@ export class Call {
   private speechFailed(err: unknown): null {
     if (this.channel.hungUp) throw new HangupError("caller hung up");
     this.ttsDown = true;
-    this.log.warn({ err: describe(err) }, "speech synthesis failed, using recorded prompts");
+    this.log.warn({ err: describeError(err) }, "speech synthesis failed, using recorded prompts");
     return null;
   }
 
@@ -270,7 +260,7 @@ export class Call {
     if (!this.channel.hungUp) {
       const vars: Record<string, string> = { URA_RESULT: this.result };
       if (this.ticket) vars.URA_TICKET = this.ticket;
-      await this.setVariables(vars).catch((err: unknown) => this.log.debug({ err: describe(err) }, "could not set the outcome variables"));
+      await this.setVariables(vars).catch((err: unknown) => this.log.debug({ err: describeError(err) }, "could not set the outcome variables"));
     }
     if (!options.record) return;
     const recording = this.record();
@@ -302,13 +292,7 @@ export class Call {
         { keepOnHangup: true, fullBudget: true },
       );
     } catch (err) {
-      this.log.warn({ err: describe(err) }, "could not record the call");
+      this.log.warn({ err: describeError(err) }, "could not record the call");
     }
   }
-}
-
-/** Error text for logs without stack noise (never carries a code: the flow never puts one in a message). */
-export function describe(err: unknown): string {
-  if (err instanceof DependencyUnavailableError) return `${err.dependency} ${err.reason}: ${err.message}`;
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

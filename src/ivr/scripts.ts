@@ -1,6 +1,7 @@
 import { HangupError, type AgiChannel, type AgiScript } from "../agi/index.js";
 import { userCode } from "../api/contract.js";
-import { Call, describe } from "./call.js";
+import { Call } from "./call.js";
+import { describeError } from "../shared/errors.js";
 import type { IvrDependencies } from "./deps.js";
 import { identify } from "./identify.js";
 import { BackToMenu, EndCall } from "./outcome.js";
@@ -73,7 +74,7 @@ async function conclude(call: Call, err: unknown): Promise<void> {
   }
   call.result = "error";
   if (err instanceof DependencyUnavailableError) {
-    call.log.warn({ err: describe(err), step: call.step }, "a dependency failed, telling the caller");
+    call.log.warn({ err: describeError(err), dependency: err.dependency, reason: err.reason, step: call.step }, "a dependency failed, telling the caller");
     const hours = call.background(fetchHours(call));
     await call.play(call.p("system-unavailable"));
     await offerTechnician(call, hours);
@@ -96,7 +97,7 @@ function lookupCaller(call: Call): Promise<CallerMatch> | null {
       .catch((err: unknown): CallerMatch => {
         if (call.channel.hungUp) throw new HangupError("caller hung up");
         // Not fatal: the caller types their code (and meets the failure then if the API is down).
-        call.log.warn({ err: describe(err) }, "caller lookup failed, asking for the user code");
+        call.log.warn({ err: describeError(err) }, "caller lookup failed, asking for the user code");
         return { match: "none" };
       }),
   );

@@ -1,5 +1,6 @@
 import { HangupError } from "../agi/index.js";
-import { describe, type Call } from "./call.js";
+import type { Call } from "./call.js";
+import { describeError } from "../shared/errors.js";
 import { EndCall } from "./outcome.js";
 import type { HoursView } from "./ports.js";
 import { whenPrompts } from "./when.js";
@@ -10,7 +11,7 @@ export async function fetchHours(call: Call): Promise<HoursView | null> {
     return await call.within("hours", (signal) => call.deps.api.hours({ signal }));
   } catch (err) {
     if (call.channel.hungUp) throw new HangupError("caller hung up");
-    call.log.warn({ err: describe(err) }, "business hours unavailable");
+    call.log.warn({ err: describeError(err) }, "business hours unavailable");
     return null;
   }
 }

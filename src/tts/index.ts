@@ -1,5 +1,5 @@
 export { TtsUnavailableError, type AudioKind, type AudioLocator, type PromptSet, type SpeechSynthesizer } from "./types.js";
-export { runWithin, TtsTimeoutError } from "./deadline.js";
+export { ttsFailure, TtsTimeoutError } from "./failure.js";
 export { AudioCache, cacheKey, readCachedText, type CleanupLimits, type CleanupReport } from "./cache.js";
 export { createAudioLocator, audioLocatorFromSettings, audioDirs, type AudioDirs } from "./locator.js";
 export { createEngine, createSpeechSynthesizer, normaliseText, type EngineName, type PrewarmReport, type SynthesizerOptions, type TtsService } from "./synthesizer.js";

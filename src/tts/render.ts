@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { SLN_RATE } from "./audio.js";
 import { writeAtomically } from "./atomic-write.js";
 import { cacheKey } from "./cache.js";
-import { runWithin } from "./deadline.js";
+import { withDeadline } from "../shared/deadline.js";
+import { ttsFailure } from "./failure.js";
 import type { SpeechEngine } from "./engines/engine.js";
 import { normaliseText } from "./synthesizer.js";
 import { TtsUnavailableError } from "./types.js";
@@ -137,13 +138,13 @@ export async function renderPrompts(options: RenderOptions): Promise<RenderRepor
       return "unchanged";
     }
     try {
-      const audio = await runWithin(`${engine.name} rendering of "${id}"`, options.timeoutMs ?? 60_000, undefined, (signal) => engine.render(normaliseText(text), signal));
+      const audio = await withDeadline(options.timeoutMs ?? 60_000, (signal) => engine.render(normaliseText(text), signal));
       await writeAtomically(join(outDir, `${id}.sln`), audio);
       manifest.prompts[id] = { engine: engine.name, voice: engine.voiceKey, source, audio: sha256(audio) };
       report.rendered.push(id);
       return "rendered";
     } catch (err) {
-      report.failed.push({ id, error: err instanceof TtsUnavailableError ? err : new TtsUnavailableError((err as Error).message, { cause: err }) });
+      report.failed.push({ id, error: ttsFailure(`${engine.name} rendering of "${id}"`, err) });
       return "failed";
     }
   };

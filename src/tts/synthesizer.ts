@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { AudioCache, cacheKey, type CleanupReport } from "./cache.js";
-import { runWithin } from "./deadline.js";
+import { withDeadline } from "../shared/deadline.js";
+import { ttsFailure } from "./failure.js";
 import type { SpeechEngine } from "./engines/engine.js";
 import { createEspeakEngine } from "./engines/espeak.js";
 import { createPollyEngine } from "./engines/polly.js";
@@ -96,7 +97,11 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     const said = normaliseText(text);
     if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
     const hash = cacheKey(engine.name, engine.voiceKey, said);
-    const file = cache.obtain(hash, () => runWithin(`${engine.name} synthesis`, limitMs, undefined, (signal) => engine.render(said, signal)), said);
+    const render = () =>
+      withDeadline(limitMs, (signal) => engine.render(said, signal)).catch((err: unknown) => {
+        throw ttsFailure(`${engine.name} synthesis`, err);
+      });
+    const file = cache.obtain(hash, render, said);
     return { hash, file };
   };
 
@@ -119,11 +124,11 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
       const started = Date.now();
       try {
         const { hash, file } = obtain(text, timeoutMs);
-        await runWithin("speech synthesis", timeoutMs, opts.signal, () => file);
+        await withDeadline(timeoutMs, () => file, { signal: opts.signal });
         log?.debug({ hash, ms: Date.now() - started }, "tts ready");
         return locator.reference("tts", hash);
       } catch (err) {
-        const error = err instanceof TtsUnavailableError ? err : new TtsUnavailableError(`speech synthesis failed: ${(err as Error).message}`, { cause: err });
+        const error = ttsFailure("speech synthesis", err);
         log?.warn({ err: error, ms: Date.now() - started }, "tts unavailable");
         throw error;
       }
@@ -149,7 +154,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
               report.synthesised++;
             }
           } catch (err) {
-            report.failed.push({ text, error: err instanceof TtsUnavailableError ? err : new TtsUnavailableError((err as Error).message, { cause: err }) });
+            report.failed.push({ text, error: ttsFailure("prewarm", err) });
           }
           opts.onProgress?.(++done, distinct.length);
         }

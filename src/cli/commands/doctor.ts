@@ -3,8 +3,9 @@ import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { dataPath, localApiUrl, maskUrlPassword, soundsDir, type Settings } from "../../config/index.js";
 import { loadMigrations, openMysql, openSqlite, pendingMigrations, type Db } from "../../domain/index.js";
-import { audioDirs, createEngine, promptStates, readPromptTexts, runWithin, TtsTimeoutError, type SpeechEngine } from "../../tts/index.js";
-import { withTimeout } from "../../shared/timers.js";
+import { audioDirs, createEngine, promptStates, readPromptTexts, type SpeechEngine } from "../../tts/index.js";
+import { DeadlineExceededError, withDeadline } from "../../shared/deadline.js";
+import { describeError } from "../../shared/errors.js";
 import { outboxPath, whatsappServiceUrl } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand } from "../command.js";
 
@@ -45,7 +46,7 @@ export async function runChecks(settings: Settings): Promise<Check[]> {
     try {
       return { name, ...(await check()) };
     } catch (err) {
-      return { name, level: "fail", detail: oneLine(err) };
+      return { name, level: "fail", detail: describeError(err) };
     }
   };
   return [
@@ -72,7 +73,9 @@ async function checkDatabase(settings: Settings): Promise<Omit<Check, "name">> {
     where = `sqlite ${file}`;
   }
   try {
-    await withTimeout(db.ping(), 5000, "no answer from the database in 5 s");
+    await withDeadline(5000, () => db.ping()).catch((err: unknown) => {
+      throw err instanceof DeadlineExceededError ? new Error("no answer from the database in 5 s") : err;
+    });
     const latest = loadMigrations(db.dialect).at(-1)?.version ?? 0;
     const pending = await pendingMigrations(db);
     if (pending.length > 0) {
@@ -102,16 +105,15 @@ async function checkTts(settings: Settings): Promise<Omit<Check, "name">> {
   if (!engine) return { level: "warn", detail: "TTS_ENGINE=none: names are not spoken (the flow reads the user code instead)" };
   const started = Date.now();
   try {
-    // runWithin settles by the deadline even if the engine ignores its abort signal.
-    const audio = await runWithin("tts check", settings.TTS_TIMEOUT_MS, undefined, (signal) => engine.render("Teste de voz.", signal));
+    // withDeadline settles by the deadline even if the engine ignores its abort signal.
+    const audio = await withDeadline(settings.TTS_TIMEOUT_MS, (signal) => engine.render("Teste de voz.", signal));
     const ms = Date.now() - started;
     return {
       level: ms > settings.TTS_TIMEOUT_MS / 2 ? "warn" : "ok",
       detail: `${engine.name} (${engine.voiceKey}) synthesised a test sentence in ${ms} ms (${audio.length} bytes; limit TTS_TIMEOUT_MS=${settings.TTS_TIMEOUT_MS})`,
     };
   } catch (err) {
-    const cause = (err as Error).cause;
-    const why = cause instanceof TtsTimeoutError ? `no audio within TTS_TIMEOUT_MS=${settings.TTS_TIMEOUT_MS} ms` : oneLine(cause ?? err);
+    const why = err instanceof DeadlineExceededError ? `no audio within TTS_TIMEOUT_MS=${settings.TTS_TIMEOUT_MS} ms` : describeError(err);
     return { level: "fail", detail: `${engine.name}: ${why}` };
   } finally {
     engine.close?.();
@@ -132,7 +134,7 @@ async function checkApi(settings: Settings): Promise<Omit<Check, "name">> {
       if (res.ok) return { level: "ok", detail: `${url}: ${body.status ?? res.status}` };
       return { level: "fail", detail: `${url}: HTTP ${res.status}${body.status ? ` (${body.status})` : ""}` };
     } catch (err) {
-      failures.push(`${url} (${oneLine(err)})`);
+      failures.push(`${url} (${describeError(err)})`);
     }
   }
   return { level: "warn", detail: `not reachable: ${failures.join(", ")}; fine if the API is not started yet, a call would fail otherwise` };
@@ -154,7 +156,7 @@ async function checkSender(settings: Settings): Promise<Omit<Check, "name">> {
         const why = `${body.state ?? `HTTP ${res.status}`}${body.detail ? `: ${body.detail}` : ""}`;
         return { level: "fail", detail: `${url}: WhatsApp not connected (${why}); codes cannot be sent` };
       } catch (err) {
-        return { level: "fail", detail: `${url} not reachable (${oneLine(err)}): is ura whatsapp running?` };
+        return { level: "fail", detail: `${url} not reachable (${describeError(err)}): is ura whatsapp running?` };
       }
     }
   }
@@ -179,10 +181,4 @@ function parseFlags(args: string[]): { json?: boolean } {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-}
-
-function oneLine(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = e.cause?.code ?? e.cause?.message;
-  return `${e.message ?? String(err)}${cause ? ` (${cause})` : ""}`.split("\n")[0]!;
 }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { DeadlineExceededError, withDeadline } from "../../src/shared/deadline.js";
+import { SteppedTimers } from "../support/stepped-timers.js";
+
+/** withDeadline on stepped timers: what the caller gets back, and what the work is told. */
+
+const never = () => new Promise<never>(() => undefined);
+
+describe("withDeadline", () => {
+  it("gives the work's answer when it comes in time", async () => {
+    const clock = new SteppedTimers();
+    await expect(withDeadline(1000, async () => "audio", { timers: clock })).resolves.toBe("audio");
+  });
+
+  it("settles at the deadline even when the work ignores its signal", async () => {
+    const clock = new SteppedTimers();
+    let settled: unknown = "pending";
+    void withDeadline(1000, never, { timers: clock }).catch((err: unknown) => (settled = err));
+    await clock.advance(999);
+    expect(settled).toBe("pending");
+    await clock.advance(1);
+    expect(settled).toBeInstanceOf(DeadlineExceededError);
+    expect((settled as DeadlineExceededError).timeoutMs).toBe(1000);
+  });
+
+  it("aborts the work's signal at the deadline, and reports the deadline, not the work's abort error", async () => {
+    const clock = new SteppedTimers();
+    let seen: AbortSignal | undefined;
+    const work = (signal: AbortSignal) =>
+      new Promise<never>((_, reject) => {
+        seen = signal;
+        signal.addEventListener("abort", () => reject(new Error("socket closed")));
+      });
+    const result = withDeadline(500, work, { timers: clock }).catch((err: unknown) => err);
+    await clock.advance(500);
+    expect(seen!.aborted).toBe(true);
+    expect(await result).toBeInstanceOf(DeadlineExceededError);
+  });
+
+  it("stops when the outer signal aborts, with its reason, and aborts the work's signal", async () => {
+    const clock = new SteppedTimers();
+    const hangup = new AbortController();
+    let seen: AbortSignal | undefined;
+    const result = withDeadline(
+      10_000,
+      (signal) => {
+        seen = signal;
+        return never();
+      },
+      { signal: hangup.signal, timers: clock },
+    ).catch((err: unknown) => err);
+    const reason = new Error("caller hung up");
+    hangup.abort(reason);
+    expect(await result).toBe(reason);
+    expect(seen!.aborted).toBe(true);
+  });
+
+  it("does not start the work when the outer signal has already aborted", async () => {
+    const hangup = new AbortController();
+    hangup.abort(new Error("gone"));
+    let started = false;
+    const err = await withDeadline(1000, async () => (started = true), { signal: hangup.signal }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe("gone");
+    expect(started).toBe(false);
+  });
+
+  it("passes the work's own failure through", async () => {
+    const failure = new Error("espeak-ng exited with code 1");
+    await expect(withDeadline(1000, async () => Promise.reject(failure), { timers: new SteppedTimers() })).rejects.toBe(failure);
+  });
+
+  it("without injected timers, runs on AbortSignal.timeout", async () => {
+    const err = await withDeadline(20, never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlineExceededError);
+  });
+});

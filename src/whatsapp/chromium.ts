@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 
 export interface ChromiumOptions {
   /** CHROMIUM_PATH, e.g. Debian's /usr/bin/chromium. */
@@ -59,7 +60,7 @@ const ARGS = [
  * exit is seen at once; it also keeps venom-bot away from its own launcher, which downloads a
  * browser when it finds none.
  */
-export function launchChromium(options: ChromiumOptions): Promise<ChromiumProcess> {
+export async function launchChromium(options: ChromiumOptions): Promise<ChromiumProcess> {
   const args = [...ARGS, `--user-data-dir=${options.profileDir}`];
   if (options.noSandbox) args.push("--no-sandbox");
   args.push(...(options.extraArgs ?? []));
@@ -76,30 +77,25 @@ export function launchChromium(options: ChromiumOptions): Promise<ChromiumProces
     clearTimeout(killer);
   };
 
-  return new Promise<ChromiumProcess>((resolve, reject) => {
-    const timeoutMs = options.startTimeoutMs ?? 30_000;
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new ChromiumStartError(`Chromium did not open its DevTools endpoint within ${timeoutMs} ms`, tail(output)));
-    }, timeoutMs);
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(new ChromiumStartError(`cannot run ${options.path}: ${err.message}`, tail(output)));
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new ChromiumStartError(`Chromium exited at start (${signal ?? `code ${code}`})`, tail(output)));
-    });
+  // Chromium prints its DevTools endpoint once it listens; an exit or a spawn error comes first otherwise.
+  const endpoint = new Promise<string>((resolve, reject) => {
+    child.once("error", (err) => reject(new ChromiumStartError(`cannot run ${options.path}: ${err.message}`, tail(output))));
+    child.once("exit", (code, signal) => reject(new ChromiumStartError(`Chromium exited at start (${signal ?? `code ${code}`})`, tail(output))));
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
       output = (output + chunk).slice(-8192); // keep reading: a full pipe would block Chromium
       const match = /DevTools listening on (ws:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ wsEndpoint: match[1]!, pid: child.pid!, exited, stop });
-      }
+      if (match) resolve(match[1]!);
     });
   });
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  try {
+    return { wsEndpoint: await withDeadline(timeoutMs, () => endpoint), pid: child.pid!, exited, stop };
+  } catch (err) {
+    if (!(err instanceof DeadlineExceededError)) throw err;
+    void stop();
+    throw new ChromiumStartError(`Chromium did not open its DevTools endpoint within ${timeoutMs} ms`, tail(output));
+  }
 }
 
 function tail(text: string): string {

@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
 import { maskDigits, maskPhone } from "../shared/privacy.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
-import { describeRejection, realTimers, withTimeout, type Timers } from "../shared/timers.js";
+import { withDeadline } from "../shared/deadline.js";
+import { describeError } from "../shared/errors.js";
+import { realTimers, type Timers } from "../shared/timers.js";
 
 export interface QueueOptions {
   client: WhatsappClient;
@@ -185,10 +187,7 @@ export class DeliveryQueue {
         this.scheduleRetry();
         return;
       }
-      const outcome = await this.attempt(entry).then(
-        (result) => result,
-        (err: unknown) => err as Error,
-      );
+      const outcome = await this.attempt(entry).catch((err: unknown) => ({ failed: describeError(err) }));
       if (this.closed) return;
       if (outcome === "sent") {
         this.remove(entry);
@@ -210,10 +209,10 @@ export class DeliveryQueue {
       if (connected && entry.attempts >= this.maxAttempts) {
         this.remove(entry);
         this.counts.dropped += 1;
-        log.error({ attempts: entry.attempts, err: outcome.message }, "message given up after repeated failures while connected");
+        log.error({ attempts: entry.attempts, err: outcome.failed }, "message given up after repeated failures while connected");
         continue;
       }
-      log.warn({ attempts: entry.attempts, err: outcome.message, retryInMs: this.backoffMs }, "send failed; will retry");
+      log.warn({ attempts: entry.attempts, err: outcome.failed, retryInMs: this.backoffMs }, "send failed; will retry");
       // Let the others go first: one bad message must not hold the queue.
       if (this.entries.length > 1) this.entries.push(...this.entries.splice(0, 1));
       this.scheduleRetry();
@@ -221,26 +220,20 @@ export class DeliveryQueue {
     }
   }
 
+  /** One try at a message; rejects when WhatsApp failed or did not answer within callTimeoutMs. */
   private async attempt(entry: Entry): Promise<"sent" | "no-account"> {
     const client = this.options.client;
+    const call = <T>(what: string, work: () => Promise<T>) =>
+      withDeadline(this.callTimeoutMs, work, { timers: this.timers }).catch((err: unknown) => {
+        throw new Error(`${what}: ${describeError(err)}`, { cause: err });
+      });
     if (entry.waId === undefined) {
-      const waId = await withTimeout(
-        client.resolveNumber(entry.phone),
-        this.callTimeoutMs,
-        `number lookup took over ${this.callTimeoutMs} ms`,
-        this.timers,
-      );
+      const waId = await call("number lookup", () => client.resolveNumber(entry.phone));
       if (waId === null) return "no-account";
       entry.waId = waId;
     }
-    await withTimeout(
-      client.sendText(entry.waId, entry.text).catch((err: unknown) => {
-        throw new Error(describeRejection(err));
-      }),
-      this.callTimeoutMs,
-      `WhatsApp Web did not take the message within ${this.callTimeoutMs} ms`,
-      this.timers,
-    );
+    const waId = entry.waId;
+    await call("send", () => client.sendText(waId, entry.text));
     return "sent";
   }
 

@@ -11,7 +11,8 @@ import type { SessionStatus, WhatsappClient } from "./client.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
 import { normalizeBrazilianPhone } from "../domain/index.js";
 import { qrPng, qrTerminal } from "./qr.js";
-import { describeRejection, withTimeout } from "../shared/timers.js";
+import { withDeadline } from "../shared/deadline.js";
+import { describeError } from "../shared/errors.js";
 
 export interface ServerOptions {
   client: WhatsappClient;
@@ -187,14 +188,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     let waId: string | undefined;
     if (status.connected) {
       try {
-        const found = await withTimeout(client.resolveNumber(phone.e164), lookupBudgetMs, `number lookup over ${lookupBudgetMs} ms`);
+        const found = await withDeadline(lookupBudgetMs, () => client.resolveNumber(phone.e164));
         if (found === null) {
           request.log.info({ to: maskPhone(phone.e164) }, "refused: number has no WhatsApp account");
           return sendError(reply, 422, "not_on_whatsapp", "phone: this number has no WhatsApp account", { field: "phone" });
         }
         waId = found;
       } catch (err) {
-        request.log.warn({ to: maskPhone(phone.e164), err: describeRejection(err) }, "number lookup deferred to the delivery loop");
+        request.log.warn({ to: maskPhone(phone.e164), err: describeError(err) }, "number lookup deferred to the delivery loop");
       }
     }
     const result = queue.enqueue({ id, phone: phone.e164, text: body.message, ...(waId ? { waId } : {}) });

@@ -7,7 +7,9 @@ import type { CreateOptions, Whatsapp } from "venom-bot";
 import { ChromiumStartError, launchChromium, type ChromiumOptions, type ChromiumProcess } from "./chromium.js";
 import { SessionStatusBox, type SessionStatus, type WhatsappClient } from "./client.js";
 import { createNumberResolver } from "./number-resolver.js";
-import { describeRejection, realTimers, withTimeout, type Timers } from "../shared/timers.js";
+import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
+import { describeError } from "../shared/errors.js";
+import { realTimers, type Timers } from "../shared/timers.js";
 
 export interface VenomClientOptions {
   /** WHATSAPP_SESSION_NAME: the folder of this session under `sessionDir`. */
@@ -101,15 +103,16 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
   const resolver = createNumberResolver(
     async (candidate) => {
       const session = ready();
-      const answer = session.checkNumberStatus(candidate).then(
-        (profile) => (profile.numberExists ? (profile.id?._serialized ?? candidate) : null),
-        (err: unknown) => {
-          // venom rejects with WAPI's result object: numberExists false is a clear "no account".
-          if (err && typeof err === "object" && (err as { numberExists?: unknown }).numberExists === false) return null;
-          throw new Error(`number check failed: ${describeRejection(err)}`);
-        },
-      );
-      return withTimeout(answer, callTimeoutMs, `number check took over ${callTimeoutMs} ms`, timers);
+      const answer = () =>
+        session.checkNumberStatus(candidate).then(
+          (profile) => (profile.numberExists ? (profile.id?._serialized ?? candidate) : null),
+          (err: unknown) => {
+            // venom rejects with WAPI's result object: numberExists false is a clear "no account".
+            if (err && typeof err === "object" && (err as { numberExists?: unknown }).numberExists === false) return null;
+            throw new Error(`number check failed: ${describeError(err)}`);
+          },
+        );
+      return withDeadline(callTimeoutMs, answer, { timers });
     },
     { timers },
   );
@@ -166,7 +169,7 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
     try {
       venomModule ??= options.loadVenom ? await options.loadVenom() : await importVenom();
     } catch (err) {
-      box.set("failed", { detail: `venom-bot could not be loaded: ${describeRejection(err)}` });
+      box.set("failed", { detail: `venom-bot could not be loaded: ${describeError(err)}` });
       return; // an install problem: retrying will not help
     }
     await mkdir(profileDir, { recursive: true, mode: 0o700 });
@@ -184,7 +187,7 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
         scheduleRelaunch(true);
         return;
       }
-      fail(`Chromium did not start: ${describeRejection(err)}${output ? ` — ${output.split("\n").pop()}` : ""}`);
+      fail(`Chromium did not start: ${describeError(err)}${output ? ` — ${output.split("\n").pop()}` : ""}`);
       return;
     }
     if (!current()) {
@@ -233,13 +236,13 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
       if (!current()) return;
       venom = client;
       delayMs = restart.initialMs;
-      await withTimeout(watchState(client, current), callTimeoutMs, "onStateChange did not register", timers).catch((err: unknown) =>
-        log.warn({ err: describeRejection(err) }, "cannot follow WhatsApp Web's connection state"),
+      await withDeadline(callTimeoutMs, () => watchState(client, current), { timers }).catch((err: unknown) =>
+        log.warn({ err: describeError(err) }, "cannot follow WhatsApp Web's connection state"),
       );
       if (current()) box.set("connected", { linked: true, detail: "ready" });
     } catch (err) {
       if (!current()) return;
-      fail(await explain(describeRejection(err)));
+      fail(await explain(describeError(err)));
     }
   }
 
@@ -300,7 +303,7 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
           return;
         case "CONFLICT":
           box.set("disconnected", { linked: true, detail: "WhatsApp Web was opened elsewhere; taking the session back" });
-          void client.useHere().catch((err: unknown) => log.warn({ err: describeRejection(err) }, "useHere failed"));
+          void client.useHere().catch((err: unknown) => log.warn({ err: describeError(err) }, "useHere failed"));
           return;
         case "TOS_BLOCK":
         case "SMB_TOS_BLOCK":
@@ -322,9 +325,9 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
   /** Adds the likely cause to venom's bare "Error when trying to access the page". */
   async function explain(message: string): Promise<string> {
     try {
-      await withTimeout(lookup(WHATSAPP_HOST), 3000, "ETIMEOUT", timers);
+      await withDeadline(3000, () => lookup(WHATSAPP_HOST), { timers });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const code = err instanceof DeadlineExceededError ? "ETIMEOUT" : ((err as NodeJS.ErrnoException).code ?? describeError(err));
       return `${message} — ${WHATSAPP_HOST} cannot be resolved (${code}): this host needs internet access to WhatsApp (check DNS, firewall, proxy)`;
     }
     return message;
@@ -338,16 +341,16 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
     resolveNumber: (e164) => resolver(e164),
     async sendText(id, text) {
       const session = ready();
-      await withTimeout(
-        session.sendText(id, text).then(
-          () => undefined,
-          (err: unknown) => {
-            throw new Error(`WhatsApp did not send: ${describeRejection(err)}`);
-          },
-        ),
+      await withDeadline(
         callTimeoutMs,
-        `WhatsApp Web did not take the message within ${callTimeoutMs} ms`,
-        timers,
+        () =>
+          session.sendText(id, text).then(
+            () => undefined,
+            (err: unknown) => {
+              throw new Error(`WhatsApp did not send: ${describeError(err)}`);
+            },
+          ),
+        { timers },
       );
     },
     async close() {

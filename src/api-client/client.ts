@@ -12,6 +12,7 @@ import {
   ticketStatusResponse,
 } from "../api/contract.js";
 import { DependencyUnavailableError, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
+import { HttpRequestError, requestJson, type JsonResponse } from "../shared/http-client.js";
 
 export interface ApiClientOptions {
   /** API base URL without the /api/v1 prefix (API_URL). */
@@ -37,39 +38,26 @@ interface Reply {
  */
 export function createApiClient(options: ApiClientOptions): TicketApi {
   const base = options.baseUrl.replace(/\/+$/, "") + API_PREFIX;
-  const doFetch = options.fetch ?? fetch;
 
   async function request(method: "GET" | "POST", path: string, body: unknown, opts: RequestOptions = {}): Promise<Reply> {
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     const what = `${method} ${path.split("?")[0]}`;
+    let response: JsonResponse;
     try {
-      const response = await doFetch(base + path, {
+      response = await requestJson(base + path, {
         method,
-        signal,
-        headers: {
-          accept: "application/json",
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body,
+        headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+        timeoutMs: options.timeoutMs,
+        signal: opts.signal,
+        fetch: options.fetch,
       });
-      const text = await response.text();
-      let parsed: unknown = null;
-      if (text !== "") {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          throw new DependencyUnavailableError("api", "bad_response", `${what}: answer is not JSON (HTTP ${response.status})`);
-        }
-      }
-      return { status: response.status, body: parsed };
     } catch (err) {
-      if (err instanceof DependencyUnavailableError) throw err;
-      if (timeout.aborted) throw new DependencyUnavailableError("api", "timeout", `${what}: no answer within ${options.timeoutMs} ms`, { cause: err });
-      if (opts.signal?.aborted) throw new DependencyUnavailableError("api", "unreachable", `${what}: abandoned (the call ended)`, { cause: err });
-      throw new DependencyUnavailableError("api", "unreachable", `${what}: ${networkReason(err)}`, { cause: err });
+      throw err instanceof HttpRequestError ? unavailable(what, err, options.timeoutMs) : err;
     }
+    if (response.notJson) {
+      throw new DependencyUnavailableError("api", "bad_response", `${what}: answer is not JSON (HTTP ${response.status})`);
+    }
+    return { status: response.status, body: response.body ?? null };
   }
 
   /** The answer for an expected status, parsed with its schema; anything else is a failure of the API. */
@@ -166,7 +154,14 @@ function unexpected(reply: Reply, what: string): DependencyUnavailableError {
   return new DependencyUnavailableError("api", reason, `${what}: HTTP ${reply.status}${detail ? ` ${detail.error}` : ""}`);
 }
 
-function networkReason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  return cause?.code ?? (err instanceof Error ? err.message : String(err));
+/** The request got no answer: the IVR's words for it. */
+function unavailable(what: string, err: HttpRequestError, timeoutMs: number): DependencyUnavailableError {
+  switch (err.reason) {
+    case "timeout":
+      return new DependencyUnavailableError("api", "timeout", `${what}: no answer within ${timeoutMs} ms`, { cause: err });
+    case "aborted":
+      return new DependencyUnavailableError("api", "unreachable", `${what}: abandoned (the call ended)`, { cause: err });
+    case "unreachable":
+      return new DependencyUnavailableError("api", "unreachable", `${what}: ${err.message}`, { cause: err });
+  }
 }

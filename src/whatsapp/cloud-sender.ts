@@ -1,4 +1,5 @@
-import { field, postJson } from "./http.js";
+import { jsonField as field, requestJson } from "../shared/http-client.js";
+import { senderUnreachable } from "./http.js";
 import {
   normalizeBrazilianPhone,
   SenderRejectedError,
@@ -44,22 +45,21 @@ export function createCloudSender(options: CloudSenderOptions): MessageSender {
       }
       const phone = normalizeBrazilianPhone(message.phone);
       if (!phone.ok) throw new SenderRejectedError("invalid_number", `invalid phone number: ${phone.reason}`);
-      const response = await postJson(
-        endpoint,
-        {
+      const response = await requestJson(endpoint, {
+        method: "POST",
+        body: {
           messaging_product: "whatsapp",
           recipient_type: "individual",
           to: phone.e164,
           type: "text",
           text: { preview_url: false, body: message.text },
         },
-        {
-          headers: { authorization: `Bearer ${options.token}` },
-          timeoutMs: options.timeoutMs,
-          signal: sendOptions?.signal,
-          what: "the WhatsApp Cloud API",
-        },
-      );
+        headers: { authorization: `Bearer ${options.token}` },
+        timeoutMs: options.timeoutMs,
+        signal: sendOptions?.signal,
+      }).catch((err: unknown) => {
+        throw senderUnreachable("the WhatsApp Cloud API", err, options.timeoutMs);
+      });
       if (response.status >= 200 && response.status < 300) {
         const messages = field(response.body, "messages");
         const id = Array.isArray(messages) ? field(messages[0], "id") : undefined;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { field, postJson } from "./http.js";
+import { jsonField as field, requestJson } from "../shared/http-client.js";
+import { senderUnreachable } from "./http.js";
 import {
   normalizeBrazilianPhone,
   SenderRejectedError,
@@ -46,16 +47,15 @@ export function createVenomSender(options: VenomSenderOptions): MessageSender {
         );
       }
       const id = message.id ?? randomUUID();
-      const response = await postJson(
-        endpoint,
-        { phone: phone.e164, message: message.text, id },
-        {
-          headers: { authorization: `Bearer ${token}` },
-          timeoutMs: options.timeoutMs,
-          signal: sendOptions?.signal,
-          what: `the whatsapp service at ${options.url}`,
-        },
-      );
+      const response = await requestJson(endpoint, {
+        method: "POST",
+        body: { phone: phone.e164, message: message.text, id },
+        headers: { authorization: `Bearer ${token}` },
+        timeoutMs: options.timeoutMs,
+        signal: sendOptions?.signal,
+      }).catch((err: unknown) => {
+        throw senderUnreachable(`the whatsapp service at ${options.url}`, err, options.timeoutMs);
+      });
       const detail = describe(response.body, response.status);
       if (response.status === 202 || response.status === 200) {
         const accepted = field(response.body, "id");

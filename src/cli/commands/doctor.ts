@@ -6,6 +6,7 @@ import { loadMigrations, openMysql, openSqlite, pendingMigrations, type Db } fro
 import { audioDirs, createEngine, promptStates, readPromptTexts, type SpeechEngine } from "../../tts/index.js";
 import { DeadlineExceededError, withDeadline } from "../../shared/deadline.js";
 import { describeError } from "../../shared/errors.js";
+import { requestJson } from "../../shared/http-client.js";
 import { outboxPath, whatsappServiceUrl } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand } from "../command.js";
 
@@ -129,9 +130,9 @@ async function checkApi(settings: Settings): Promise<Omit<Check, "name">> {
   const failures: string[] = [];
   for (const url of urls) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(settings.IVR_API_BUDGET_MS) });
-      const body = (await res.json().catch(() => ({}))) as { status?: string };
-      if (res.ok) return { level: "ok", detail: `${url}: ${body.status ?? res.status}` };
+      const res = await requestJson(url, { timeoutMs: settings.IVR_API_BUDGET_MS });
+      const body = (res.body ?? {}) as { status?: string };
+      if (res.status >= 200 && res.status < 300) return { level: "ok", detail: `${url}: ${body.status ?? res.status}` };
       return { level: "fail", detail: `${url}: HTTP ${res.status}${body.status ? ` (${body.status})` : ""}` };
     } catch (err) {
       failures.push(`${url} (${describeError(err)})`);
@@ -150,8 +151,8 @@ async function checkSender(settings: Settings): Promise<Omit<Check, "name">> {
     case "venom": {
       const url = whatsappServiceUrl(settings.WHATSAPP_URL, "/api/auth/status").toString();
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(settings.SENDER_TIMEOUT_MS) });
-        const body = (await res.json()) as { connected?: boolean; linked?: boolean; state?: string; detail?: string | null };
+        const res = await requestJson(url, { timeoutMs: settings.SENDER_TIMEOUT_MS });
+        const body = (res.body ?? {}) as { connected?: boolean; linked?: boolean; state?: string; detail?: string | null };
         if (body.connected) return { level: "ok", detail: `${url}: linked and connected` };
         const why = `${body.state ?? `HTTP ${res.status}`}${body.detail ? `: ${body.detail}` : ""}`;
         return { level: "fail", detail: `${url}: WhatsApp not connected (${why}); codes cannot be sent` };

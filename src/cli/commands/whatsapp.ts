@@ -1,6 +1,7 @@
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { SenderRejectedError, SenderUnavailableError } from "../../domain/index.js";
 import { createSender, startWhatsappService, whatsappServiceUrl } from "../../whatsapp/index.js";
+import { HttpRequestError, requestJson, type JsonResponse } from "../../shared/http-client.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
 export const command: CliCommand = {
@@ -42,25 +43,27 @@ async function serve(ctx: CliContext): Promise<number> {
   });
 }
 
-async function getFromService(ctx: CliContext, path: string): Promise<Response | null> {
-  const url = whatsappServiceUrl(ctx.settings.WHATSAPP_URL, path);
+async function getFromService(ctx: CliContext, path: string): Promise<JsonResponse | null> {
+  const url = whatsappServiceUrl(ctx.settings.WHATSAPP_URL, path).toString();
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(ctx.settings.SENDER_TIMEOUT_MS) });
+    return await requestJson(url, { timeoutMs: ctx.settings.SENDER_TIMEOUT_MS });
   } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const code = err instanceof HttpRequestError ? err.code : undefined;
     ctx.stderr.write(`ura whatsapp: the service at ${ctx.settings.WHATSAPP_URL} does not answer${code ? ` (${code})` : ""}; is \`ura whatsapp\` running?\n`);
     return null;
   }
 }
 
+const ok = (response: JsonResponse) => response.status >= 200 && response.status < 300;
+
 async function status(ctx: CliContext): Promise<number> {
   const response = await getFromService(ctx, "/api/auth/status");
   if (!response) return 1;
-  if (!response.ok) {
-    ctx.stderr.write(`ura whatsapp: ${response.status} ${await response.text()}\n`);
+  if (!ok(response)) {
+    ctx.stderr.write(`ura whatsapp: ${response.status} ${response.text}\n`);
     return 1;
   }
-  const s = (await response.json()) as {
+  const s = response.body as {
     linked: boolean;
     connected: boolean;
     state: string;
@@ -85,12 +88,12 @@ async function status(ctx: CliContext): Promise<number> {
 async function qr(ctx: CliContext): Promise<number> {
   const response = await getFromService(ctx, "/api/auth/qr?format=text");
   if (!response) return 1;
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { message?: string };
+  if (!ok(response)) {
+    const body = (response.body ?? {}) as { message?: string };
     ctx.stderr.write(`ura whatsapp: ${body.message ?? `HTTP ${response.status}`}\n`);
     return 1;
   }
-  ctx.stdout.write(`On the municipality's phone: WhatsApp → Linked devices → Link a device, and scan:\n${await response.text()}\n`);
+  ctx.stdout.write(`On the municipality's phone: WhatsApp → Linked devices → Link a device, and scan:\n${response.text}\n`);
   return 0;
 }
 

@@ -1,0 +1,98 @@
+import { DeadlineExceededError, withDeadline } from "./deadline.js";
+import { describeError } from "./errors.js";
+
+export interface JsonRequest {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  headers?: Record<string, string>;
+  /** Sent as JSON when present. */
+  body?: unknown;
+  /** Longest wait for the whole answer, body included. */
+  timeoutMs: number;
+  /** The caller's own reason to stop (the call ended, the request was cancelled). */
+  signal?: AbortSignal;
+  /** Injectable for tests; default the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  /** The parsed body; undefined when it was empty or not JSON. */
+  body: unknown;
+  /** A body was there but was not JSON (an HTML error page from a proxy, a text/plain answer). */
+  notJson: boolean;
+  /** The body as received. */
+  text: string;
+}
+
+/**
+ * The request got no answer: the network failed, the time ran out, or the caller's signal
+ * aborted. Any HTTP status is an answer, not this error. Callers map it to their own error
+ * (DependencyUnavailableError for the IVR, SenderUnavailableError for the senders).
+ */
+export class HttpRequestError extends Error {
+  constructor(
+    readonly reason: "timeout" | "aborted" | "unreachable",
+    message: string,
+    /** The network error's code (ECONNREFUSED, ENOTFOUND…), when there is one. */
+    readonly code: string | undefined,
+    options: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "HttpRequestError";
+  }
+}
+
+/**
+ * One HTTP request with a JSON body and a JSON answer, under a time limit and the caller's signal.
+ * Resolves with the status, the headers and the parsed body; rejects with HttpRequestError only.
+ */
+export async function requestJson(url: string, request: JsonRequest): Promise<JsonResponse> {
+  const doFetch = request.fetch ?? fetch;
+  const send = async (signal: AbortSignal) => {
+    const response = await doFetch(url, {
+      method: request.method ?? (request.body === undefined ? "GET" : "POST"),
+      signal,
+      headers: {
+        accept: "application/json",
+        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+        ...request.headers,
+      },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    });
+    return { response, text: await response.text() };
+  };
+  let answer: { response: Response; text: string };
+  try {
+    answer = await withDeadline(request.timeoutMs, send, { signal: request.signal });
+  } catch (err) {
+    if (err instanceof DeadlineExceededError) {
+      throw new HttpRequestError("timeout", `no answer within ${request.timeoutMs} ms`, undefined, { cause: err });
+    }
+    if (request.signal?.aborted) throw new HttpRequestError("aborted", "request cancelled", undefined, { cause: err });
+    const code = (err as { cause?: { code?: unknown } }).cause?.code;
+    const known = typeof code === "string" ? code : undefined;
+    throw new HttpRequestError("unreachable", known ? `unreachable (${known})` : `unreachable: ${describeError(err)}`, known, { cause: err });
+  }
+  const { response, text } = answer;
+  let body: unknown;
+  let notJson = false;
+  if (text !== "") {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      notJson = true;
+    }
+  }
+  return { status: response.status, headers: response.headers, body, notJson, text };
+}
+
+/** A field of a parsed JSON body by path (`field(body, "error", "code")`), or undefined. */
+export function jsonField(body: unknown, ...path: string[]): unknown {
+  let value: unknown = body;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}

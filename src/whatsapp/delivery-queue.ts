@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { maskDigits, maskPhone } from "../shared/privacy.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
+import { Backoff } from "../shared/backoff.js";
 import { withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
@@ -59,13 +60,12 @@ export class DeliveryQueue {
   /** number → times messages to it were accepted in the last minute. */
   private readonly recent = new Map<string, number[]>();
   private readonly timers: Timers;
-  private readonly retry: { initialMs: number; maxMs: number };
+  private readonly backoff: Backoff;
   private readonly maxAgeMs: number;
   private readonly maxAttempts: number;
   private readonly callTimeoutMs: number;
   private readonly rememberMs: number;
   private readonly stopListening: () => void;
-  private backoffMs: number;
   private retryTimer: unknown;
   private running = false;
   private closed = false;
@@ -73,12 +73,11 @@ export class DeliveryQueue {
 
   constructor(private readonly options: QueueOptions) {
     this.timers = options.timers ?? realTimers;
-    this.retry = options.retry ?? { initialMs: 1000, maxMs: 60_000 };
+    this.backoff = new Backoff(options.retry ?? { initialMs: 1000, maxMs: 60_000 });
     this.maxAgeMs = options.maxAgeMs ?? 10 * MINUTE;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
     this.rememberMs = options.rememberMs ?? 60 * MINUTE;
-    this.backoffMs = this.retry.initialMs;
     this.stopListening = options.client.onStateChange((status) => this.onSession(status));
   }
 
@@ -107,7 +106,7 @@ export class DeliveryQueue {
         ok: false,
         reason: "queue_full",
         message: `the outbound queue is full (${this.options.maxSize} messages waiting for WhatsApp); try again later`,
-        retryAfterMs: Math.max(this.backoffMs, 1000),
+        retryAfterMs: Math.max(this.backoff.upcomingMs, 1000),
       };
     }
     const times = this.recentFor(phone, now);
@@ -153,7 +152,7 @@ export class DeliveryQueue {
   private onSession(status: SessionStatus): void {
     if (status.connected) {
       this.clearRetry();
-      this.backoffMs = this.retry.initialMs;
+      this.backoff.reset();
       this.pump();
     }
   }
@@ -193,7 +192,7 @@ export class DeliveryQueue {
         this.remove(entry);
         this.remember(entry.id, this.timers.now());
         this.counts.delivered += 1;
-        this.backoffMs = this.retry.initialMs;
+        this.backoff.reset();
         log.info({ attempts: entry.attempts + 1, waitedMs: this.timers.now() - entry.enqueuedAt }, "message delivered");
         continue;
       }
@@ -212,7 +211,7 @@ export class DeliveryQueue {
         log.error({ attempts: entry.attempts, err: outcome.failed }, "message given up after repeated failures while connected");
         continue;
       }
-      log.warn({ attempts: entry.attempts, err: outcome.failed, retryInMs: this.backoffMs }, "send failed; will retry");
+      log.warn({ attempts: entry.attempts, err: outcome.failed, retryInMs: this.backoff.upcomingMs }, "send failed; will retry");
       // Let the others go first: one bad message must not hold the queue.
       if (this.entries.length > 1) this.entries.push(...this.entries.splice(0, 1));
       this.scheduleRetry();
@@ -239,8 +238,7 @@ export class DeliveryQueue {
 
   private scheduleRetry(): void {
     if (this.retryTimer !== undefined || this.closed) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.retry.maxMs);
+    const delay = this.backoff.next();
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = undefined;
       this.pump();

@@ -7,6 +7,7 @@ import type { CreateOptions, Whatsapp } from "venom-bot";
 import { ChromiumStartError, launchChromium, type ChromiumOptions, type ChromiumProcess } from "./chromium.js";
 import { SessionStatusBox, type SessionStatus, type WhatsappClient } from "./client.js";
 import { createNumberResolver } from "./number-resolver.js";
+import { Backoff } from "../shared/backoff.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
@@ -63,7 +64,7 @@ const LINKED_WAITING: Record<string, string> = {
  */
 export function createVenomClient(options: VenomClientOptions): WhatsappClient {
   const timers = options.timers ?? realTimers;
-  const restart = options.restart ?? { initialMs: 5_000, maxMs: 300_000 };
+  const backoff = new Backoff(options.restart ?? { initialMs: 5_000, maxMs: 300_000 });
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
   const launchBrowser = options.launchBrowser ?? launchChromium;
   const profileDir = join(options.sessionDir, options.session);
@@ -77,7 +78,6 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
   let venom: Whatsapp | undefined;
   let chromium: ChromiumProcess | undefined;
   let relaunchTimer: unknown;
-  let delayMs = restart.initialMs;
   let watchdog: unknown;
   const stuckAfterMs = options.stuckAfterMs ?? 5 * 60_000;
 
@@ -131,8 +131,7 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
 
   function scheduleRelaunch(immediately = false): void {
     if (closed || relaunchTimer !== undefined) return;
-    const wait = immediately ? 0 : delayMs;
-    if (!immediately) delayMs = Math.min(delayMs * 2, restart.maxMs);
+    const wait = immediately ? 0 : backoff.next();
     log.info({ inMs: wait }, "restarting the WhatsApp session");
     relaunchTimer = timers.setTimeout(() => {
       relaunchTimer = undefined;
@@ -235,7 +234,7 @@ export function createVenomClient(options: VenomClientOptions): WhatsappClient {
       const client = await venomModule.create(createOptions);
       if (!current()) return;
       venom = client;
-      delayMs = restart.initialMs;
+      backoff.reset();
       await withDeadline(callTimeoutMs, () => watchState(client, current), { timers }).catch((err: unknown) =>
         log.warn({ err: describeError(err) }, "cannot follow WhatsApp Web's connection state"),
       );

@@ -13,6 +13,7 @@ import { normalizeBrazilianPhone } from "../domain/index.js";
 import { qrPng, qrTerminal } from "./qr.js";
 import { withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
+import { realTimers, type Timers } from "../shared/timers.js";
 
 export interface ServerOptions {
   client: WhatsappClient;
@@ -32,8 +33,8 @@ export interface ServerOptions {
    * the IVR tells the caller now instead of promising a code that would arrive too late.
    */
   acceptWhileDownMs?: number;
-  /** Clock of the session's `since` (tests). */
-  now?: () => number;
+  /** The clock of the session's `since` and the lookup's time limit (tests step it). */
+  timers?: Timers;
   /**
    * A file that records that this session has been linked once (service.ts keeps it beside the
    * WhatsApp login, in WHATSAPP_SESSION_DIR). It lets /health tell a first link (a QR to scan on a
@@ -86,7 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const expectedDigest = digest(options.token);
   const lookupBudgetMs = options.lookupBudgetMs ?? 1500;
   const acceptWhileDownMs = options.acceptWhileDownMs ?? 120_000;
-  const now = options.now ?? Date.now;
+  const timers = options.timers ?? realTimers;
 
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({ loggerInstance, bodyLimit: 16 * 1024 });
@@ -178,7 +179,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (queue.has(id)) return reply.code(202).send({ id, status: "queued", duplicate: true });
 
     const status = client.status();
-    const unavailable = whyUnavailable(status, now(), acceptWhileDownMs);
+    const unavailable = whyUnavailable(status, timers.now(), acceptWhileDownMs);
     if (unavailable !== null) return sendError(reply, 503, "whatsapp_unavailable", unavailable, { state: status.state });
     const refused = queue.refusal(phone.e164);
     if (refused) return refuse(reply, refused);
@@ -188,7 +189,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     let waId: string | undefined;
     if (status.connected) {
       try {
-        const found = await withDeadline(lookupBudgetMs, () => client.resolveNumber(phone.e164));
+        const found = await withDeadline(lookupBudgetMs, () => client.resolveNumber(phone.e164), { timers });
         if (found === null) {
           request.log.info({ to: maskPhone(phone.e164) }, "refused: number has no WhatsApp account");
           return sendError(reply, 422, "not_on_whatsapp", "phone: this number has no WhatsApp account", { field: "phone" });

@@ -9,6 +9,8 @@ export interface FakeVenomOptions {
    * nine-digit id.
    */
   accounts?: Iterable<string>;
+  /** The clock of the status's `since` (a test's stepped timers). */
+  now?: () => number;
 }
 
 /**
@@ -32,7 +34,7 @@ export class FakeVenomClient implements WhatsappClient {
 
   constructor(options: FakeVenomOptions = {}) {
     const state = options.state ?? "connected";
-    this.box = new SessionStatusBox({ state, linked: state === "connected" || state === "disconnected" });
+    this.box = new SessionStatusBox({ state, linked: state === "connected" || state === "disconnected" }, options.now);
     this.accounts = options.accounts ? new Set(options.accounts) : null;
     this.resolver = createNumberResolver(async (candidate) => {
       this.lookups.push(candidate);

@@ -1,7 +1,6 @@
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { createLogger } from "../../src/shared/logger.js";
-import { realTimers, type Timers } from "../../src/shared/timers.js";
 
 /** A pino logger (with the project's redaction) whose lines the test can read. */
 export function captureLogs(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
@@ -20,17 +19,6 @@ export function captureLogs(): { logger: Logger; lines: () => Array<Record<strin
       .filter((l) => l !== "")
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { logger, lines, text };
-}
-
-/** Real timers with a clock the test moves by hand (rate-limit windows, message ages). */
-export class ManualClock implements Timers {
-  private offset = 0;
-  now = () => Date.now() + this.offset;
-  setTimeout = realTimers.setTimeout;
-  clearTimeout = realTimers.clearTimeout;
-  advance(ms: number): void {
-    this.offset += ms;
-  }
 }
 
 /** Waits until `check` holds, polling every few ms; fails after `ms`. */

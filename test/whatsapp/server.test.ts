@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DeliveryQueue } from "../../src/whatsapp/delivery-queue.js";
 import { buildServer } from "../../src/whatsapp/server.js";
 import { FakeVenomClient, type FakeVenomOptions } from "../support/fake-venom.js";
-import { captureLogs, eventually, ManualClock } from "./harness.js";
+import { SteppedTimers } from "../support/stepped-timers.js";
+import { captureLogs, eventually } from "./harness.js";
 
 const TOKEN = "s3cret-token-for-tests";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -34,8 +35,8 @@ afterEach(async () => {
 });
 
 async function service(setup: Setup = {}) {
-  const venom = new FakeVenomClient(setup);
-  const clock = new ManualClock();
+  const clock = new SteppedTimers();
+  const venom = new FakeVenomClient({ now: clock.now, ...setup });
   const logs = captureLogs();
   const queue = new DeliveryQueue({
     client: venom,
@@ -43,7 +44,7 @@ async function service(setup: Setup = {}) {
     maxSize: setup.maxSize ?? 100,
     perNumberPerMinute: setup.perNumberPerMinute ?? 100,
     timers: clock,
-    retry: { initialMs: 5, maxMs: 40 },
+    retry: { initialMs: 100, maxMs: 1000 },
     maxAgeMs: setup.maxAgeMs,
     callTimeoutMs: setup.callTimeoutMs ?? 200,
   });
@@ -54,7 +55,7 @@ async function service(setup: Setup = {}) {
     allowedClients: setup.allowedClients ?? ["127.0.0.1", "::1"],
     logger: logs.logger,
     acceptWhileDownMs: setup.acceptWhileDownMs,
-    now: clock.now,
+    timers: clock,
     linkedMarkerFile: setup.linkedMarkerFile,
   });
   open.push({ app, queue });
@@ -187,7 +188,7 @@ describe("POST /api/send-message when WhatsApp is not there", () => {
   });
 
   it("queues during a drop, retries with backoff, and delivers each message exactly once when the session is back", async () => {
-    const { send, venom, queue } = await service();
+    const { send, venom, queue, clock } = await service();
     venom.drop();
     const ids: string[] = [];
     for (const n of ["1111", "2222", "3333"]) {
@@ -196,47 +197,49 @@ describe("POST /api/send-message when WhatsApp is not there", () => {
       ids.push(response.json<{ id: string }>().id);
     }
     expect(queue.size).toBe(3);
-    await new Promise((r) => setTimeout(r, 100)); // several backoff rounds while down
+    await clock.advance(5000); // several backoff rounds while down
     expect(venom.delivered).toEqual([]);
     expect(venom.sendAttempts).toBe(0);
 
     venom.recover();
     await eventually(() => venom.delivered.length === 3, 2000, "three deliveries");
-    await new Promise((r) => setTimeout(r, 100)); // nothing more may follow
+    await clock.advance(60_000); // nothing more may follow
     expect(venom.delivered.map((d) => d.text)).toEqual(["código 111100", "código 222200", "código 333300"]);
     expect(queue.size).toBe(0);
   });
 
   it("keeps a message whose send failed and delivers it once when WhatsApp takes it", async () => {
-    const { send, venom, queue } = await service();
+    const { send, venom, queue, clock } = await service();
     venom.failNextSends(new Error("Evaluation failed: page crashed"), new Error("still failing"));
     expect((await send({ phone: PHONE, message: CODE_TEXT })).statusCode).toBe(202);
-    await eventually(() => venom.delivered.length === 1, 2000, "delivery after two failures");
+    await clock.until(() => venom.delivered.length === 1, "delivery after two failures");
     expect(venom.sendAttempts).toBe(3);
-    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(60_000);
     expect(venom.delivered).toHaveLength(1);
     expect(queue.stats()).toMatchObject({ queued: 0, delivered: 1, failedAttempts: 2 });
   });
 
   it("retries a send that never answered, after the call time limit", async () => {
-    const { send, venom } = await service({ callTimeoutMs: 50 });
+    const { send, venom, clock } = await service({ callTimeoutMs: 5000 });
     venom.failNextSends("hang");
     expect((await send({ phone: PHONE, message: CODE_TEXT })).statusCode).toBe(202);
-    await eventually(() => venom.delivered.length === 1, 2000, "delivery after a hung call");
+    await clock.advance(4999);
+    expect(venom.delivered).toEqual([]);
+    await clock.until(() => venom.delivered.length === 1, "delivery after a hung call");
     expect(venom.sendAttempts).toBe(2);
   });
 
   it("recovers when the drop happens mid-queue", async () => {
-    const { send, venom } = await service();
+    const { send, venom, clock } = await service();
     venom.failNextSends(new Error("connection lost"));
     expect((await send({ phone: PHONE, message: "um" })).statusCode).toBe(202);
     venom.drop("network");
     expect((await send({ phone: "(45) 9 8888-1111", message: "dois" })).statusCode).toBe(202);
-    await new Promise((r) => setTimeout(r, 60));
+    await clock.advance(5000);
     expect(venom.delivered).toEqual([]);
     venom.recover();
     await eventually(() => venom.delivered.length === 2, 2000, "both deliveries");
-    await new Promise((r) => setTimeout(r, 60));
+    await clock.advance(60_000);
     expect(venom.delivered.map((d) => d.text).sort()).toEqual(["dois", "um"]);
   });
 
@@ -244,7 +247,7 @@ describe("POST /api/send-message when WhatsApp is not there", () => {
     const { send, venom, clock } = await service({ acceptWhileDownMs: 60_000 });
     venom.drop();
     expect((await send({ phone: PHONE, message: "a" })).statusCode).toBe(202);
-    clock.advance(61_000);
+    await clock.advance(61_000);
     const response = await send({ phone: "(45) 9 8888-1111", message: "b" });
     expect(response.statusCode).toBe(503);
     expect(response.json().message).toMatch(/disconnected for 61 s/);
@@ -254,7 +257,7 @@ describe("POST /api/send-message when WhatsApp is not there", () => {
     const { send, venom, clock, logs, queue } = await service({ maxAgeMs: 600_000 });
     venom.drop();
     expect((await send({ phone: PHONE, message: CODE_TEXT })).statusCode).toBe(202);
-    clock.advance(601_000);
+    await clock.advance(601_000);
     venom.recover();
     await eventually(() => queue.size === 0, 2000, "the queue to empty");
     expect(venom.delivered).toEqual([]);
@@ -264,7 +267,7 @@ describe("POST /api/send-message when WhatsApp is not there", () => {
 
 describe("nothing is sent twice", () => {
   it("a request repeated with the same id is queued and delivered once", async () => {
-    const { send, venom } = await service();
+    const { send, venom, clock } = await service();
     venom.drop();
     const payload = { phone: PHONE, message: CODE_TEXT, id: "otp-7f3a-1" };
     const first = await send(payload);
@@ -276,12 +279,12 @@ describe("nothing is sent twice", () => {
     await eventually(() => venom.delivered.length === 1, 2000, "delivery");
     const late = await send(payload); // after delivery too
     expect(late.json()).toMatchObject({ id: "otp-7f3a-1", duplicate: true });
-    await new Promise((r) => setTimeout(r, 60));
+    await clock.advance(60_000);
     expect(venom.delivered).toHaveLength(1);
   });
 
   it("many messages through drops and failures: each delivered exactly once", async () => {
-    const { send, venom } = await service({ perNumberPerMinute: 100 });
+    const { send, venom, clock } = await service({ perNumberPerMinute: 100 });
     const texts: string[] = [];
     for (let i = 0; i < 30; i++) {
       if (i === 5) venom.drop();
@@ -293,8 +296,8 @@ describe("nothing is sent twice", () => {
       expect((await send({ phone: PHONE, message: text })).statusCode).toBe(202);
     }
     venom.recover();
-    await eventually(() => venom.delivered.length === 30, 3000, "30 deliveries");
-    await new Promise((r) => setTimeout(r, 100));
+    await clock.until(() => venom.delivered.length === 30, "30 deliveries");
+    await clock.advance(60_000);
     expect(venom.delivered.map((d) => d.text).sort()).toEqual([...texts].sort());
   });
 });
@@ -327,7 +330,7 @@ describe("limits", () => {
     expect(third.json()).toMatchObject({ error: "rate_limited" });
     expect(Number(third.headers["retry-after"])).toBeLessThanOrEqual(60);
     expect((await send({ phone: "(45) 9 8888-1111", message: "other number" })).statusCode).toBe(202);
-    clock.advance(60_001);
+    await clock.advance(60_001);
     expect((await send({ phone: PHONE, message: "4" })).statusCode).toBe(202);
   });
 });
@@ -389,7 +392,7 @@ describe("GET /health: healthy only while the service can deliver or will by its
   it("keeps answering 200 while disconnected for long: send-message refuses, but only the network or the phone can fix it", async () => {
     const { app, venom, clock, send } = await service({ acceptWhileDownMs: 60_000 });
     venom.drop("phone offline");
-    clock.advance(3_600_000);
+    await clock.advance(3_600_000);
     expect((await send({ phone: PHONE, message: "x" })).statusCode).toBe(503);
     expect((await health(app)).code).toBe(200);
   });
@@ -477,10 +480,10 @@ describe("GET /health: healthy only while the service can deliver or will by its
 
 describe("logs", () => {
   it("never hold the message text in full: digit runs are masked, numbers show only their last digits", async () => {
-    const { send, venom, logs } = await service();
+    const { send, venom, logs, clock } = await service();
     venom.failNextSends(new Error("flaky"));
     await send({ phone: PHONE, message: CODE_TEXT });
-    await eventually(() => venom.delivered.length === 1, 2000, "delivery");
+    await clock.until(() => venom.delivered.length === 1, "delivery");
     const text = logs.text();
     expect(text).not.toContain("482913");
     expect(text).not.toContain("45999999999");

@@ -6,6 +6,7 @@ import type { CreateOptions, Whatsapp } from "venom-bot";
 import { ChromiumStartError, launchChromium, type ChromiumOptions, type ChromiumProcess } from "../../src/whatsapp/chromium.js";
 import type { WhatsappClient } from "../../src/whatsapp/client.js";
 import { createVenomClient, type VenomClientOptions } from "../../src/whatsapp/venom-client.js";
+import { SteppedTimers } from "../support/stepped-timers.js";
 import { captureLogs, eventually } from "./harness.js";
 
 /**
@@ -97,15 +98,18 @@ describe("venom client", () => {
   };
   const hangs: Script = () => new Promise<Whatsapp>(() => undefined);
 
+  /** The client under test, on timers the test steps (restarts, the stuck-session watchdog). */
   function start(overrides: Partial<VenomClientOptions> = {}) {
     const logs = captureLogs();
+    const clock = new SteppedTimers();
     client = createVenomClient({
       session: "ura",
       sessionDir: join(dir, "session"),
       chromiumPath: process.execPath, // any executable: the launcher below never runs it
       logger: logs.logger,
-      restart: { initialMs: 10, maxMs: 40 },
-      callTimeoutMs: 200,
+      timers: clock,
+      restart: { initialMs: 10_000, maxMs: 40_000 },
+      callTimeoutMs: 20_000,
       runningAsRoot: false,
       loadVenom: async () => ({
         create: (options) => {
@@ -125,7 +129,7 @@ describe("venom client", () => {
       },
       ...overrides,
     });
-    return { client, logs };
+    return { client, logs, clock };
   }
 
   it("never calls venom-bot when Chromium is missing, and says what to install", async () => {
@@ -219,10 +223,12 @@ describe("venom client", () => {
       throw 'Error when trying to access the page: "https://web.whatsapp.com"';
     });
     scripts.push(linksAtOnce);
-    const { client, logs } = start();
+    const { client, logs, clock } = start();
     await eventually(() => client.status().state === "failed", 5000, "failed");
     expect(client.status().detail).toMatch(/^Error when trying to access the page: "https:\/\/web.whatsapp.com"/);
-    await eventually(() => client.status().connected, 5000, "connected on the second try");
+    await clock.advance(9_999);
+    expect(browsers).toHaveLength(1); // not before the restart delay
+    await clock.until(() => client.status().connected, "connected on the second try");
     expect(browsers).toHaveLength(2);
     expect(browsers[0]!.stopped).toBe(true);
     expect(browsers[1]!.stopped).toBe(false);
@@ -230,32 +236,34 @@ describe("venom client", () => {
   });
 
   it("keeps the reason of a failed start when venom later notices the browser is gone", async () => {
+    let venomNoticesLater!: () => void;
     scripts.push(async (o) => {
-      setTimeout(() => o.statusFind?.("serverClose", o.session), 300); // venom polls every 2 s
+      venomNoticesLater = () => o.statusFind?.("serverClose", o.session); // venom polls every 2 s
       throw 'Error when trying to access the page: "https://web.whatsapp.com"';
     });
-    const { client } = start({ restart: { initialMs: 1000, maxMs: 1000 } });
+    const { client, clock } = start();
     await eventually(() => client.status().state === "failed", 2000, "failed");
-    await new Promise((r) => setTimeout(r, 400));
-    expect(client.status().detail).toMatch(/access the page/);
+    await clock.advance(2000);
+    venomNoticesLater();
+    expect(client.status()).toMatchObject({ state: "failed", detail: expect.stringMatching(/access the page/) });
   });
 
   it("restarts after Chromium exits on its own, keeping the session linked meanwhile", async () => {
     scripts.push(linksAtOnce, linksAtOnce);
-    const { client } = start({ restart: { initialMs: 100, maxMs: 100 } });
+    const { client, clock } = start();
     await eventually(() => client.status().connected, 2000, "connected");
     browsers[0]!.crash();
     await eventually(() => client.status().state === "disconnected", 2000, "disconnected");
     expect(client.status()).toMatchObject({ linked: true, detail: "Chromium exited unexpectedly" });
-    await eventually(() => client.status().connected, 2000, "connected again");
+    await clock.until(() => client.status().connected, "connected again");
     expect(browsers).toHaveLength(2);
   });
 
   it("retries without Chromium's sandbox when this host has none", async () => {
     launchFailures.push(new ChromiumStartError("Chromium exited at start (code 1)", "[123:123:FATAL:zygote_host_impl_linux.cc(128)] No usable sandbox!"));
     scripts.push(linksAtOnce);
-    const { client, logs } = start();
-    await eventually(() => client.status().connected, 2000, "connected");
+    const { client, logs, clock } = start();
+    await clock.until(() => client.status().connected, "connected");
     expect(launches.map((l) => l.noSandbox)).toEqual([false, true]);
     expect(logs.text()).toMatch(/--no-sandbox/);
   });
@@ -270,24 +278,27 @@ describe("venom client", () => {
       o.catchQR?.("", "", 1, "2@code");
       return new Promise<Whatsapp>(() => undefined);
     });
-    const { client, logs } = start({ stuckAfterMs: 100 });
-    await eventually(() => client.status().state === "qr", 3000, "the second attempt's QR");
+    const { client, logs, clock } = start({ stuckAfterMs: 300_000 });
+    await eventually(() => client.status().detail === "stored session accepted; waiting for the phone", 2000, "the first attempt to hang");
+    await clock.advance(299_999);
+    expect(browsers).toHaveLength(1);
+    await clock.until(() => client.status().state === "qr", "the second attempt's QR");
     expect(logs.text()).toMatch(/made no progress: restarting it/);
     expect(browsers[0]!.stopped).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    await clock.advance(3_600_000);
     expect(client.status().state).toBe("qr"); // a person may take minutes to scan
     expect(browsers).toHaveLength(2);
   });
 
   it("close() stops Chromium and venom, and nothing restarts afterwards", async () => {
     scripts.push(linksAtOnce);
-    const { client } = start();
+    const { client, clock } = start();
     await eventually(() => client.status().connected, 2000, "connected");
     await client.close();
     expect(client.status().state).toBe("closed");
     expect(browsers[0]!.stopped).toBe(true);
     expect(whatsapps[0]!.closed).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
+    await clock.advance(3_600_000);
     expect(browsers).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import { SenderRejectedError, SenderUnavailableError, type MessageSender } from 
 import { createSender } from "../../src/whatsapp/index.js";
 import { startWhatsappService, type WhatsappService } from "../../src/whatsapp/service.js";
 import { FakeVenomClient, type FakeVenomOptions } from "../support/fake-venom.js";
+import { SteppedTimers } from "../support/stepped-timers.js";
 import { captureLogs, eventually } from "./harness.js";
 
 const PHONE = "+5545999999999";
@@ -27,6 +28,7 @@ describe("venom driver (HTTP client) against the real ura whatsapp service with 
 
   async function start(overrides: Record<string, string> = {}, fake: FakeVenomOptions = {}) {
     const venom = new FakeVenomClient(fake);
+    const clock = new SteppedTimers();
     const logs = captureLogs();
     const terminal = new PassThrough();
     let drawn = "";
@@ -37,7 +39,7 @@ describe("venom driver (HTTP client) against the real ura whatsapp service with 
       client: venom,
       terminal,
       port: 0,
-      queue: { retry: { initialMs: 5, maxMs: 20 } },
+      queue: { retry: { initialMs: 100, maxMs: 1000 }, timers: clock },
     });
     const clientSettings: Settings = testSettings({
       DATA_DIR: dir,
@@ -47,18 +49,18 @@ describe("venom driver (HTTP client) against the real ura whatsapp service with 
       ...(overrides.WHATSAPP_TOKEN ? { WHATSAPP_TOKEN: overrides.WHATSAPP_TOKEN } : {}),
     });
     const sender: MessageSender = createSender(clientSettings);
-    return { venom, logs, sender, drawn: () => drawn, service: running };
+    return { venom, logs, sender, clock, drawn: () => drawn, service: running };
   }
 
   it("hands a message over and WhatsApp receives it; the id is the caller's when given", async () => {
-    const { venom, sender } = await start({ WHATSAPP_TOKEN: "shared-secret" });
+    const { venom, sender, clock } = await start({ WHATSAPP_TOKEN: "shared-secret" });
     const result = await sender.send({ phone: "(45) 9 9999-9999", text: "Seu código é 123456", id: "otp-1" });
     expect(result).toEqual({ id: "otp-1" });
     await eventually(() => venom.delivered.length === 1, 2000, "delivery");
     expect(venom.delivered).toEqual([{ to: "5545999999999@c.us", text: "Seu código é 123456" }]);
     // The same id again (the API retrying after a timeout) is not sent twice.
     expect(await sender.send({ phone: PHONE, text: "Seu código é 123456", id: "otp-1" })).toEqual({ id: "otp-1" });
-    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(60_000); // nothing more may follow
     expect(venom.delivered).toHaveLength(1);
   });
 

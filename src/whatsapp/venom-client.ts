@@ -29,6 +29,8 @@ export interface VenomClientOptions {
   loadVenom?: () => Promise<VenomModule>;
   /** How Chromium is started; tests replace it. */
   launchBrowser?: (options: ChromiumOptions) => Promise<ChromiumProcess>;
+  /** How web.whatsapp.com is resolved to explain a failed start; tests replace it. Default: DNS. */
+  lookupHost?: (host: string) => Promise<unknown>;
   /** Whether we run as root (Chromium's sandbox refuses root). Default: from the process. */
   runningAsRoot?: boolean;
   /**
@@ -442,7 +444,8 @@ class VenomSession implements WhatsappClient {
   /** Adds the likely cause to venom's bare "Error when trying to access the page". */
   private async explain(message: string): Promise<string> {
     try {
-      await withDeadline(3000, () => lookup(WHATSAPP_HOST), { timers: this.timers });
+      const lookupHost = this.options.lookupHost ?? lookup;
+      await withDeadline(3000, () => lookupHost(WHATSAPP_HOST), { timers: this.timers });
     } catch (err) {
       const code = err instanceof DeadlineExceededError ? "ETIMEOUT" : ((err as NodeJS.ErrnoException).code ?? describeError(err));
       return `${message} — ${WHATSAPP_HOST} cannot be resolved (${code}): this host needs internet access to WhatsApp (check DNS, firewall, proxy)`;

@@ -111,6 +111,10 @@ describe("venom client", () => {
       restart: { initialMs: 10_000, maxMs: 40_000 },
       callTimeoutMs: 20_000,
       runningAsRoot: false,
+      // This test host has no internet: say so the same way every time.
+      lookupHost: async (host) => {
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+      },
       loadVenom: async () => ({
         create: (options) => {
           creates.push(options);
@@ -225,7 +229,9 @@ describe("venom client", () => {
     scripts.push(linksAtOnce);
     const { client, logs, clock } = start();
     await eventually(() => client.status().state === "failed", 5000, "failed");
-    expect(client.status().detail).toMatch(/^Error when trying to access the page: "https:\/\/web.whatsapp.com"/);
+    expect(client.status().detail).toBe(
+      'Error when trying to access the page: "https://web.whatsapp.com" — web.whatsapp.com cannot be resolved (ENOTFOUND): this host needs internet access to WhatsApp (check DNS, firewall, proxy)',
+    );
     await clock.advance(9_999);
     expect(browsers).toHaveLength(1); // not before the restart delay
     await clock.until(() => client.status().connected, "connected on the second try");
@@ -257,6 +263,34 @@ describe("venom client", () => {
     expect(client.status()).toMatchObject({ linked: true, detail: "Chromium exited unexpectedly" });
     await clock.until(() => client.status().connected, "connected again");
     expect(browsers).toHaveLength(2);
+  });
+
+  it("a Chromium crash while the chats load leaves the session linked: venom's failure that follows is not news", async () => {
+    let venomGivesUp!: () => void;
+    scripts.push(async (o) => {
+      o.statusFind?.("isLogged", o.session);
+      await new Promise<void>((resolve) => (venomGivesUp = resolve));
+      throw "Error: Protocol error (Runtime.callFunctionOn): Target closed.";
+    });
+    scripts.push(linksAtOnce);
+    const { client, clock } = start();
+    await eventually(() => client.status().state === "disconnected", 2000, "linked, loading the chats");
+    browsers[0]!.crash();
+    await eventually(() => client.status().detail === "Chromium exited unexpectedly", 2000, "the crash");
+    venomGivesUp();
+    await clock.advance(0);
+    expect(client.status()).toMatchObject({ state: "disconnected", linked: true, detail: "Chromium exited unexpectedly" });
+    await clock.until(() => client.status().connected, "connected again");
+  });
+
+  it("a session folder that cannot be made is a failed start that is retried, not a crash", async () => {
+    const blocker = join(dir, "not-a-directory");
+    await writeFile(blocker, "");
+    const { client, logs } = start({ sessionDir: join(blocker, "session") });
+    await eventually(() => client.status().state === "failed", 2000, "failed");
+    expect(client.status().detail).toMatch(/could not start: .*ENOTDIR/);
+    expect(launches).toEqual([]);
+    expect(logs.text()).toMatch(/restarting the WhatsApp session/);
   });
 
   it("retries without Chromium's sandbox when this host has none", async () => {

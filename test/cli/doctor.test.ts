@@ -45,6 +45,14 @@ function useTestAwsCredentials(): void {
   });
 }
 
+/**
+ * Test settings whose ports are this test's own: the API and AGI checks probe API_URL, API_PORT
+ * and AGI_PORT, and the defaults (8080, 4573) may be served by anything else on the host.
+ */
+async function isolated(env: Record<string, string> = {}): Promise<Settings> {
+  return testSettings({ API_PORT: String(await freePort()), API_URL: `http://127.0.0.1:${await freePort()}`, AGI_PORT: String(await freePort()), ...env });
+}
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "ura-doctor-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +62,7 @@ function tempDir(): string {
 describe("ura doctor", () => {
   it("on a fresh clone: no database yet (warn, nothing created), prompts rendered, espeak speaks, exit 0", async () => {
     const dir = tempDir();
-    const { code, lines } = await runDoctor(testSettings({ DATA_DIR: dir, API_URL: `http://127.0.0.1:${await freePort()}`, AGI_PORT: String(await freePort()) }));
+    const { code, lines } = await runDoctor(await isolated({ DATA_DIR: dir }));
     expect(lines.get("database")).toMatch(/^warn .*ura\.sqlite does not exist yet/);
     expect(lines.get("prompts")).toMatch(/^ok .*148 prompts .* 0 missing/);
     expect(lines.get("tts")).toMatch(/^ok .*espeak .*synthesised a test sentence/);
@@ -69,14 +77,14 @@ describe("ura doctor", () => {
     const empty = await openTestDb(driver, import.meta.filename, {}, { migrate: false });
     cleanups.push(() => empty.cleanup());
     if (driver === "sqlite") await empty.store.ping(); // the file exists, the schema does not
-    const before = await runDoctor(empty.settings);
+    const before = await runDoctor(await isolated(pick(empty.settings)));
     const files = loadMigrations(driver);
     expect(before.lines.get("database")).toMatch(new RegExp(`^warn .*${files.length} migration\\(s\\) pending .*001_schema\\.sql.*run ura migrate`));
 
     await empty.store.migrate();
     const apiPort = await freePort();
     // As under `ura start`: API_URL keeps its default, the API listens on API_PORT.
-    const settings = testSettings({ ...pick(empty.settings), API_PORT: String(apiPort), API_URL: `http://127.0.0.1:${await freePort()}` });
+    const settings = await isolated({ ...pick(empty.settings), API_PORT: String(apiPort) });
     const api = await startApi({ settings, store: empty.store, sender: createLogSender(join(empty.dataDir, "outbox.jsonl")), logger: pino({ level: "silent" }), tokens: [{ name: "ivr", scopes: ["ivr"], secret: "s".repeat(32) }] });
     cleanups.push(() => api.close());
     const after = await runDoctor(settings);
@@ -88,7 +96,7 @@ describe("ura doctor", () => {
     const sounds = join(tempDir(), "sounds");
     cpSync(SOUNDS, sounds, { recursive: true });
     rmSync(join(sounds, "pt-BR", "greeting.sln"));
-    const { code, lines } = await runDoctor(testSettings({ DATA_DIR: tempDir(), SOUNDS_DIR: sounds }));
+    const { code, lines } = await runDoctor(await isolated({ DATA_DIR: tempDir(), SOUNDS_DIR: sounds }));
     expect(lines.get("prompts")).toMatch(/^FAIL .*1 missing \(greeting\); run ura sounds render/);
     expect(code).toBe(1);
   });
@@ -98,7 +106,7 @@ describe("ura doctor", () => {
     cleanups.push(() => polly.close());
     polly.answer = () => ({ kind: "error", status: 400, type: "InvalidSsmlException", message: "bad ssml" });
     useTestAwsCredentials();
-    const { code, lines } = await runDoctor(testSettings({ DATA_DIR: tempDir(), TTS_ENGINE: "polly", POLLY_ENDPOINT: polly.url }));
+    const { code, lines } = await runDoctor(await isolated({ DATA_DIR: tempDir(), TTS_ENGINE: "polly", POLLY_ENDPOINT: polly.url }));
     expect(polly.requests).toHaveLength(1);
     expect(lines.get("tts")).toMatch(/^FAIL .*polly: .*bad ssml/);
     expect(lines.get("prompts")).toMatch(/^warn .*148 stale/); // rendered with espeak, not with Polly
@@ -111,7 +119,7 @@ describe("ura doctor", () => {
     polly.answer = () => ({ kind: "hang" });
     useTestAwsCredentials();
     const started = Date.now();
-    const { lines } = await runDoctor(testSettings({ DATA_DIR: tempDir(), TTS_ENGINE: "polly", POLLY_ENDPOINT: polly.url, TTS_TIMEOUT_MS: "300" }));
+    const { lines } = await runDoctor(await isolated({ DATA_DIR: tempDir(), TTS_ENGINE: "polly", POLLY_ENDPOINT: polly.url, TTS_TIMEOUT_MS: "300" }));
     expect(lines.get("tts")).toMatch(/^FAIL .*polly: no audio within TTS_TIMEOUT_MS=300 ms/);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
@@ -127,7 +135,7 @@ describe("ura doctor", () => {
     });
     const port = await freePort();
     await app.listen({ port, host: "127.0.0.1" });
-    const settings = testSettings({ DATA_DIR: tempDir(), SENDER_DRIVER: "venom", WHATSAPP_URL: `http://127.0.0.1:${port}` });
+    const settings = await isolated({ DATA_DIR: tempDir(), SENDER_DRIVER: "venom", WHATSAPP_URL: `http://127.0.0.1:${port}` });
     const waiting = await runDoctor(settings);
     expect(waiting.lines.get("sender")).toMatch(/^FAIL .*WhatsApp not connected \(qr/);
     expect(waiting.code).toBe(1);

@@ -16,11 +16,10 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json .npmrc .puppeteerrc.cjs ./
-RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json .npmrc .puppeteerrc.cjs tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build \
+# npm ci runs the package's `prepare` script, `npm run build`: src/ → dist/.
+RUN npm ci \
  && npm prune --omit=dev
 
 # ── what both images share ──────────────────────────────────────────────────────────────────────

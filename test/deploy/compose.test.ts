@@ -10,6 +10,7 @@ import { commands } from "../../src/cli/commands/index.js";
 import { loadSettings, settingsSchema, type Settings } from "../../src/config/index.js";
 import { IpAllowList } from "../../src/shared/ip-allow-list.js";
 import { audioLocatorFromSettings } from "../../src/tts/index.js";
+import { chain as chainOf, dockerfileStages } from "./images.js";
 
 /**
  * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked for what would
@@ -83,28 +84,8 @@ function published(service: Service): [number, number][] {
 }
 
 // ── the Dockerfile, read as stages ───────────────────────────────────────────────────────────────
-interface Stage {
-  name: string;
-  from: string;
-  lines: string[];
-}
-const dockerfile = readFileSync("Dockerfile", "utf8").replace(/\\\n/g, " ");
-const stages: Stage[] = [];
-const args: Record<string, string> = {};
-for (const line of dockerfile.split("\n").map((l) => l.trim())) {
-  if (line === "" || line.startsWith("#")) continue;
-  const arg = /^ARG (\w+)=(\S+)$/.exec(line);
-  if (arg && stages.length === 0) args[arg[1]!] = arg[2]!;
-  const from = /^FROM (\S+)(?: AS (\S+))?$/i.exec(line);
-  if (from) stages.push({ name: from[2] ?? String(stages.length), from: from[1]!.replace(/\$\{(\w+)\}/, (_m, a: string) => args[a] ?? ""), lines: [] });
-  else stages.at(-1)?.lines.push(line);
-}
-/** A stage's lines with those of the stages it is built FROM first. */
-function chain(name: string): string[] {
-  const stage = stages.find((s) => s.name === name);
-  if (!stage) throw new Error(`no stage ${name}`);
-  return stages.some((s) => s.name === stage.from) ? [...chain(stage.from), ...stage.lines] : stage.lines;
-}
+const stages = dockerfileStages(readFileSync("Dockerfile", "utf8"));
+const chain = (name: string) => chainOf(stages, name);
 function execForm(lines: string[], instruction: "CMD" | "ENTRYPOINT"): string[] {
   const line = lines.filter((l) => l.startsWith(`${instruction} `)).at(-1);
   if (!line) return [];
@@ -284,7 +265,7 @@ describe("Dockerfile", () => {
     expect(chain("ura").some((l) => l.includes(main))).toBe(true); // the `ura` wrapper for docker compose exec
   });
 
-  it("compiles with npm ci and npm run build, never downloading a browser", () => {
+  it("compiles with npm ci (its prepare script is npm run build), never downloading a browser", () => {
     const build = chain("build");
     const npmCi = build.findIndex((l) => /^RUN npm ci\b/.test(l));
     const skip = build.findIndex((l) => /^ENV .*PUPPETEER_SKIP_DOWNLOAD=true/.test(l) && /PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=true/.test(l));
@@ -292,7 +273,15 @@ describe("Dockerfile", () => {
     expect(skip, "PUPPETEER_SKIP_* set before npm ci").toBeGreaterThan(-1);
     expect(skip).toBeLessThan(npmCi);
     expect(build.some((l) => /^COPY .*\.puppeteerrc\.cjs/.test(l))).toBe(true);
-    expect(build.some((l) => /^RUN npm run build\b/.test(l))).toBe(true);
+    // What prepare compiles is there before npm ci runs it.
+    const copied = (what: RegExp) => build.findIndex((l) => /^COPY /.test(l) && what.test(l));
+    for (const what of [/\btsconfig\.build\.json\b/, /\btsconfig\.json\b/, /^COPY src \.\/src$/]) {
+      expect(copied(what), String(what)).toBeGreaterThan(-1);
+      expect(copied(what), String(what)).toBeLessThan(npmCi);
+    }
+    const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.prepare).toBe("npm run build");
+    expect(scripts.build).toBe("tsc -p tsconfig.build.json");
     expect(readFileSync("Dockerfile", "utf8")).not.toMatch(/npm install\b/);
   });
 

@@ -2,11 +2,12 @@
 # ura-chamados images (see docker-compose.yml and docs/topology.md). Two targets:
 #   ura       (the default) `ura start`: the IVR (FastAGI) and the ticket API, with espeak-ng
 #   whatsapp  `ura whatsapp`: the WhatsApp sender, driving Debian's Chromium
-# Both run the compiled CLI (dist/cli/main.js) as the unprivileged user `node`.
+# Both run the compiled CLI (dist/cli/main.js) as the unprivileged user `node`. venom-bot and its
+# browser stack (puppeteer, sharp) are optionalDependencies: only the whatsapp image keeps them.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# ── build: every dependency (TypeScript), compile, then drop the dev dependencies ──────────────
+# ── build: every dependency (TypeScript, venom-bot's types), then compile ──────────────────────
 FROM ${NODE_IMAGE} AS build
 # puppeteer (under venom-bot) must never download a browser: the whatsapp image uses Debian's.
 ENV PUPPETEER_SKIP_DOWNLOAD=true \
@@ -19,8 +20,15 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc .puppeteerrc.cjs tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # npm ci runs the package's `prepare` script, `npm run build`: src/ → dist/.
-RUN npm ci \
- && npm prune --omit=dev
+RUN npm ci
+
+# ── the node_modules of each image: production dependencies only ───────────────────────────────
+# The IVR/API image: without the optional ones, so no venom-bot, puppeteer, sharp or Chromium.
+FROM build AS ura-modules
+RUN npm prune --omit=dev --omit=optional
+
+FROM build AS whatsapp-modules
+RUN npm prune --omit=dev
 
 # ── what both images share ──────────────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS runtime
@@ -29,7 +37,6 @@ ENV NODE_ENV=production \
     PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=true \
     DATA_DIR=/data
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # dist/ finds sql/ and sounds/ beside it (../../sql, ../../sounds from dist/<module>/).
 COPY package.json .puppeteerrc.cjs ./
@@ -46,6 +53,7 @@ FROM runtime AS whatsapp
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
  && rm -rf /var/lib/apt/lists/*
+COPY --from=whatsapp-modules /app/node_modules ./node_modules
 ENV CHROMIUM_PATH=/usr/bin/chromium \
     WHATSAPP_SESSION_DIR=/session
 RUN mkdir -p /session && chown node:node /session && chmod 700 /session
@@ -59,6 +67,7 @@ FROM runtime AS ura
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends espeak-ng \
  && rm -rf /var/lib/apt/lists/*
+COPY --from=ura-modules /app/node_modules ./node_modules
 USER node
 EXPOSE 4573 8080
 ENTRYPOINT ["node", "/app/dist/cli/main.js"]

@@ -10,7 +10,7 @@ import { commands } from "../../src/cli/commands/index.js";
 import { loadSettings, settingsSchema, type Settings } from "../../src/config/index.js";
 import { IpAllowList } from "../../src/shared/ip-allow-list.js";
 import { audioLocatorFromSettings } from "../../src/tts/index.js";
-import { chain as chainOf, dockerfileStages } from "./images.js";
+import { chain as chainOf, dockerfileStages, lockedPackages, omittedKinds, packageName } from "./images.js";
 
 /**
  * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked for what would
@@ -283,6 +283,25 @@ describe("Dockerfile", () => {
     expect(scripts.prepare).toBe("npm run build");
     expect(scripts.build).toBe("tsc -p tsconfig.build.json");
     expect(readFileSync("Dockerfile", "utf8")).not.toMatch(/npm install\b/);
+  });
+
+  it("the ura image's node_modules carry no browser stack; the whatsapp image's do", () => {
+    const browserStack = ["venom-bot", "puppeteer", "puppeteer-core", "sharp", "chromium", "chromium-bidi"];
+    const ura = omittedKinds(stages, "ura");
+    expect([...ura].sort()).toEqual(["dev", "optional"]);
+    const uraNames = new Set(lockedPackages(ura).map(packageName));
+    expect(browserStack.filter((name) => uraNames.has(name))).toEqual([]);
+    expect([...uraNames].filter((name) => /^@img\/sharp|puppeteer|venom/.test(name))).toEqual([]);
+    // What the IVR and the API need is there.
+    for (const needed of ["fastify", "better-sqlite3", "mysql2", "zod", "pino", "@aws-sdk/client-polly"]) expect(uraNames.has(needed), needed).toBe(true);
+
+    const whatsapp = omittedKinds(stages, "whatsapp");
+    expect([...whatsapp]).toEqual(["dev"]);
+    const whatsappNames = new Set(lockedPackages(whatsapp).map(packageName));
+    for (const needed of ["venom-bot", "puppeteer", "sharp"]) expect(whatsappNames.has(needed), needed).toBe(true);
+    // Neither carries the development tools (typescript stays in the whatsapp image: cosmiconfig, under puppeteer, names it as an optional peer).
+    expect(["typescript", "tsx", "vitest", "eslint"].filter((n) => uraNames.has(n))).toEqual([]);
+    expect(["tsx", "vitest", "eslint"].filter((n) => whatsappNames.has(n))).toEqual([]);
   });
 
   it("puts Chromium in the whatsapp image only, espeak-ng in the ura image", () => {

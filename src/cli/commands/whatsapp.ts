@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { SenderRejectedError, SenderUnavailableError } from "../../domain/index.js";
 import { createSender, startWhatsappService, whatsappServiceUrl } from "../../whatsapp/index.js";
@@ -36,6 +37,13 @@ docs/whatsapp.md.`,
 };
 
 async function serve(ctx: CliContext): Promise<number> {
+  if (!venomInstalled()) {
+    ctx.stderr.write(
+      "ura whatsapp: venom-bot is not installed. It is an optional dependency, left out where only the IVR and the API run " +
+        "(the ura image: npm prune --omit=optional). On the WhatsApp sender's host install it with `npm install --include=optional`; see docs/whatsapp.md.\n",
+    );
+    return 1;
+  }
   const service = await startWhatsappService(ctx.settings, { logger: ctx.logger, terminal: ctx.stdout });
   return runUntilSignal(ctx.logger, async () => {
     await service.close();
@@ -111,5 +119,15 @@ async function send(args: string[], ctx: CliContext): Promise<number> {
       return 1;
     }
     throw err;
+  }
+}
+
+/** venom-bot (with puppeteer and sharp) is an optional dependency: only the sender's host has it. */
+function venomInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve("venom-bot");
+    return true;
+  } catch {
+    return false;
   }
 }

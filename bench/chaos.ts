@@ -28,7 +28,7 @@ import { CodeRequester, heardDigits, ParkedCaller, RssPeak, SenderStandIn, sleep
 import { createDatabase, dropDatabase } from "./db.js";
 import { createBenchUsers } from "./fixtures.js";
 import { benchUsers, UserPool, type BenchUser } from "./scenario.js";
-import { benchServiceEnv, freePort, startService, waitForPort, type Service } from "./service.js";
+import { benchServiceEnv, build, freePort, startService, waitForPort, type Service } from "./service.js";
 
 /** What decided a case: held or not, and the figure a person would read. */
 interface Verdict {
@@ -483,6 +483,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = values.case?.toLowerCase();
+  await build();
   const secret = () => randomBytes(24).toString("base64url");
   const sender = new SenderStandIn(secret());
   await sender.listen();

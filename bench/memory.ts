@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { placeCall, type Caller, type CallerAction } from "../src/emulator/asterisk-emulator.js";
 import { readProc } from "./proc.js";
-import { benchServiceEnv, freePort, startService, waitForPort } from "./service.js";
+import { benchServiceEnv, build, freePort, startService, waitForPort } from "./service.js";
 
 interface Step {
   calls: number;
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { calls: { type: "string", default: "500,2000" }, hold: { type: "string", default: "5" } } });
   const counts = values.calls.split(",").map(Number);
   const holdMs = Number(values.hold) * 1000;
+  await build();
   const dataDir = await mkdtemp(join(tmpdir(), "ura-bench-mem-"));
   const [agiPort, apiPort] = [await freePort(), await freePort()];
   const token = randomBytes(24).toString("base64url");

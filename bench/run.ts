@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- --calls C --duration S --db sqlite|mysql --json path --profile]`
  *
- * Starts the service as a user would (`node bin/ura.js start` in a child process), drives C
- * concurrent emulated callers in a closed loop for S seconds through the open-ticket flow, then
- * runs the floor (a bare node:net FastAGI server sending the same commands) at the same C, and
- * prints/writes: server think time per AGI command, per-call totals, calls/s, errors, the service's
- * CPU and RSS, and the ratio to the floor. See docs/performance.md.
+ * Compiles the service (`npm run build`) and starts it as a user would (`node bin/ura.js start`:
+ * the compiled dist/, in a child process), drives C concurrent emulated callers in a closed loop
+ * for S seconds through the open-ticket flow, then runs the floor (a bare node:net FastAGI server
+ * sending the same commands) at the same C, and prints/writes: server think time per AGI command,
+ * per-call totals, calls/s, errors, the service's CPU and RSS, and the ratio to the floor.
+ * See docs/performance.md.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -18,7 +19,7 @@ import { pidByName, ProcSampler, type ProcWindow } from "./proc.js";
 import { startFloor } from "./floor.js";
 import { OutboxReader } from "./outbox.js";
 import { BargeInCaller, benchUsers, openTicketScenario, UserPool, type OpenTicketCaller, type Scenario } from "./scenario.js";
-import { benchServiceEnv, describeExit, freePort, ROOT, runUra, startService, waitForPort, type Service } from "./service.js";
+import { benchServiceEnv, build, describeExit, freePort, ROOT, runUra, startService, waitForPort, type Service } from "./service.js";
 import { round } from "./stats.js";
 import { createDatabase, dropDatabase, ticketCallIds, type DbChoice } from "./db.js";
 import { createBenchUsers, prewarmTts } from "./fixtures.js";
@@ -363,6 +364,7 @@ export function parseOptions(argv: string[]): BenchOptions {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  await build();
   const report = await runBench(options);
   process.stdout.write(formatReport(report));
   const file = options.json ?? join(ROOT, "bench", "results", `${report.at.replace(/[:.]/g, "-")}.json`);

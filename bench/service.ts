@@ -11,8 +11,10 @@ export const URA_BIN = join(ROOT, "bin", "ura.js");
 
 const execFileP = promisify(execFile);
 
-// The tests' helper: a free loopback TCP port (bound and released at once).
+// The tests' helpers: a free loopback TCP port (bound and released at once), and `npm run build`:
+// the service measured is the compiled build that production runs (bin/ura.js → dist/), never tsx.
 export { freePort } from "../test/support/processes.js";
+export { default as build } from "../test/support/build.js";
 
 /** Resolves when something accepts TCP connections on the port; rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {

@@ -1,6 +1,7 @@
 import type { AgiChannel } from "../agi/index.js";
 import { HangupError } from "../agi/index.js";
 import type { IvrDependencies, IvrSettings } from "./deps.js";
+import type { PromptId } from "./prompt-ids.js";
 import type { StepResult } from "./outcome.js";
 import { DependencyUnavailableError, type PublicUser } from "./ports.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
@@ -73,8 +74,8 @@ export class Call {
     return (this.deps.clock ?? (() => new Date()))();
   }
 
-  /** STREAM FILE references of prompt ids. */
-  p(...ids: string[]): string[] {
+  /** STREAM FILE references of prompt ids (sounds/prompts.pt-BR.txt: tsc refuses an id that is not there). */
+  p(...ids: PromptId[]): string[] {
     return ids.map((id) => this.deps.promptFile(id));
   }
 

@@ -1,4 +1,5 @@
 import type { RecordCallRequest } from "../api/contract.js";
+import type { PromptId } from "./prompt-ids.js";
 
 /** What the dialplan reads in URA_RESULT: the call record's outcome. */
 export type CallResult = RecordCallRequest["outcome"];
@@ -13,7 +14,7 @@ export class EndCall extends Error {
   constructor(
     readonly result: StepResult,
     readonly step: string | null = null,
-    readonly prompts: string[] = [],
+    readonly prompts: PromptId[] = [],
     readonly options: {
       /** Something failed that a technician can solve: offer one when the desk is open. */
       offerTechnician?: boolean;

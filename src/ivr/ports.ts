@@ -7,6 +7,7 @@ import type {
   ServiceNode,
   TicketView,
 } from "../api/contract.js";
+import type { PromptId } from "./prompt-ids.js";
 
 /**
  * The ports the call flow is written against. The flow never sees HTTP, SQL or a TTS engine:
@@ -60,6 +61,6 @@ export class DependencyUnavailableError extends Error {
 export type Clock = () => Date;
 
 /** STREAM FILE reference of a prompt id from the prompt set (`sounds/prompts.pt-BR.txt`). */
-export type PromptLookup = (id: string) => string;
+export type PromptLookup = (id: PromptId) => string;
 
 export type { CallerMatch, HoursView, OtpVerifyResult, PublicUser, RecordCallRequest, ServiceNode, TicketView };

@@ -1,6 +1,7 @@
 import { BACK_KEY, REPEAT_KEY, TECHNICIAN_KEY, type Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { PublicUser, ServiceNode } from "./ports.js";
+import type { PromptId } from "./prompt-ids.js";
 import { technician } from "./technician.js";
 import { digitPrompts } from "./when.js";
 
@@ -84,13 +85,13 @@ async function optionPrompts(call: Call, options: ServiceNode[]): Promise<string
   options.forEach((o, i) => {
     const file = spoken[i];
     if (file) files.push(file);
-    else files.push(...call.p("option", `digit-${o.key}`));
+    else files.push(...call.p("option", ...digitPrompts(o.key)));
   });
   return files;
 }
 
 /** "7 repete, * volta, 0 técnico" — without the repeat when an option uses 7. */
-function footer(options: ServiceNode[]): string {
+function footer(options: ServiceNode[]): PromptId {
   return options.some((o) => o.key === REPEAT_KEY || o.key === BACK_KEY || o.key === TECHNICIAN_KEY) ? "menu-footer-no-repeat" : "menu-footer";
 }
 

@@ -2,6 +2,7 @@ import { protocol } from "../api/contract.js";
 import type { Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { PublicUser } from "./ports.js";
+import type { PromptId } from "./prompt-ids.js";
 import { whenPrompts } from "./when.js";
 
 /**
@@ -30,7 +31,8 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
     call.result = "status";
     call.step = "status";
     const when = whenPrompts(ticket.updatedAtLocal, call.now(), call.settings.URA_TIMEZONE);
-    const heard = call.p(`status-${ticket.status}`, ...(when.length ? ["updated-at", ...when] : []), "status-more");
+    const updated: PromptId[] = when.length ? ["updated-at", ...when] : [];
+    const heard = call.p(`status-${ticket.status}` as const, ...updated, "status-more");
     const choice = await call.menu({ parts: heard, keys: "12", back: true, retries: 0 });
     if (choice.kind === "back") throw new BackToMenu();
     if (choice.kind === "key" && choice.key === "1") {

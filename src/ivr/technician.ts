@@ -3,6 +3,7 @@ import type { Call } from "./call.js";
 import { describeError } from "../shared/errors.js";
 import { EndCall } from "./outcome.js";
 import type { HoursView } from "./ports.js";
+import type { PromptId } from "./prompt-ids.js";
 import { whenPrompts } from "./when.js";
 
 /** Business hours, or null when the API cannot say within the budget. */
@@ -35,7 +36,8 @@ export async function technician(call: Call, options: { offerTicket: boolean }):
   if (!hours || hours.open) return transfer(call);
   call.step = "technician-closed";
   const when = whenPrompts(hours.nextOpenAtLocal, call.now(), call.settings.URA_TIMEZONE);
-  const ids = [hours.reason === "holiday" ? "closed-holiday" : "closed-now", ...(when.length ? ["opens-at", ...when] : [])];
+  const opens: PromptId[] = when.length ? ["opens-at", ...when] : [];
+  const ids: PromptId[] = [hours.reason === "holiday" ? "closed-holiday" : "closed-now", ...opens];
   if (!options.offerTicket) throw new EndCall("abandoned", call.step, ids);
   const parts = call.p(...ids);
   const choice = await call.menu({ parts: [...parts, ...call.p("offer-ticket")], keys: "12", retries: 1 });

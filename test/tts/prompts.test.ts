@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
@@ -15,7 +14,9 @@ import {
   readPromptTexts,
   UnknownPromptError,
 } from "../../src/tts/index.js";
-import { findPromptReferences, listSources } from "./prompt-references.js";
+import type { MessageId } from "../../src/domain/messages.js";
+import { PROMPT_IDS } from "../../src/ivr/prompt-ids.js";
+import { PROMPT_IDS_MODULE, renderPromptIds } from "../../scripts/prompt-ids.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const soundsDir = join(root, "sounds");
@@ -23,9 +24,6 @@ const renderedDir = join(soundsDir, "pt-BR");
 const texts = readPromptTexts(soundsDir);
 /** The written texts (sounds/messages.pt-BR.txt): templates the code fills in, never rendered. */
 const messages = parsePromptTexts(readFileSync(join(soundsDir, "messages.pt-BR.txt"), "utf8"));
-/** The code that can refer to prompts: everything but the TTS module itself. */
-const codeFiles = listSources(join(root, "src")).filter((f) => !f.startsWith(join(root, "src", "tts")));
-const { references, sinksSeen } = findPromptReferences(root, codeFiles);
 
 describe("prompt texts (sounds/prompts.pt-BR.txt)", () => {
   it("parse `id: sentence` lines, skipping comments and blank lines", () => {
@@ -69,75 +67,26 @@ describe("prompt texts (sounds/prompts.pt-BR.txt)", () => {
   });
 });
 
-describe("prompt ids used by the code", () => {
-  it("are followed through variables, ternaries, helpers and typed templates", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ura-scan-"));
-    try {
-      const file = join(dir, "flow.ts");
-      writeFileSync(
-        file,
-        `type Status = "open" | "closed";
-        declare const call: { p(...ids: string[]): string[] };
-        class EndCall { constructor(readonly r: string, readonly s: string, readonly prompts: string[] = []) {} }
-        function footer(n: number): string { return n > 1 ? "menu-footer" : "menu-footer-short"; }
-        const digits = (s: string) => [...s].filter((c) => c >= "0").map((d) => \`digit-\${d}\`);
-        export function flow(status: Status, ok: boolean) {
-          const ids = [ok ? "closed-now" : "closed-holiday", ...digits("12")];
-          call.p("greeting", footer(2), \`status-\${status}\`, ...ids);
-          if (!ok) throw new EndCall("abandoned", "step-name", ["no-input-end"]);
-        }`,
-      );
-      const { references } = findPromptReferences(dir, [file]);
-      const ids = references.flatMap((r) => r.ids).sort();
-      expect(ids).toEqual(["closed-holiday", "closed-now", "greeting", "menu-footer", "menu-footer-short", "no-input-end", "status-closed", "status-open"]);
-      expect(references.filter((r) => r.pattern).map((r) => String(r.pattern))).toEqual(["/^digit-.+$/"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+describe("prompt ids in the code", () => {
+  it("src/ivr/prompt-ids.ts is what `npm run prompts` makes of sounds/prompts.pt-BR.txt", () => {
+    expect(readFileSync(PROMPT_IDS_MODULE, "utf8"), "run `npm run prompts` and commit src/ivr/prompt-ids.ts").toBe(renderPromptIds(texts));
+    expect([...PROMPT_IDS]).toEqual([...texts.keys()]);
   });
 
-  it("tell message ids (message(id, values)) from prompt ids, and follow a message nested in another's values", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ura-scan-"));
-    try {
-      const file = join(dir, "texts.ts");
-      writeFileSync(
-        file,
-        `declare function message(id: string, values: Record<string, string | number>): string;
-        declare function p(...ids: string[]): string[];
-        export const f = (short: boolean) => [message("otp-message", { validity: short ? message("otp-validity-seconds", { seconds: 5 }) : "x", code: "greeting" }), p("goodbye")];`,
-      );
-      const { references } = findPromptReferences(dir, [file]);
-      const by = (kind: string) => references.filter((r) => r.kind === kind).flatMap((r) => r.ids).sort();
-      expect(by("message")).toEqual(["otp-message", "otp-validity-seconds"]);
-      expect(by("prompt")).toEqual(["goodbye"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("the numbered families are the ids that end in a number", () => {
+    expect(renderPromptIds(parsePromptTexts("greeting: Olá\ndigit-0: zero\nat-hour-14: às catorze horas\nat-hour-0: à meia-noite\n"))).toContain('export type NumberedFamily = "digit" | "at-hour";');
   });
 
-  it("are found where the flow passes them (the scanner still understands the code)", () => {
-    const flowFiles = codeFiles.filter((f) => f.includes(`${join("src", "ivr")}`));
-    if (flowFiles.length === 0) return;
-    expect(sinksSeen.has("p") || sinksSeen.has("promptFile"), "no prompt references found in src/: update SINKS in test/tts/prompt-references.ts").toBe(true);
-    expect(references.length).toBeGreaterThan(10);
-  });
-
-  it("every id the code uses has a sentence in the prompt texts", () => {
-    const missing: string[] = [];
-    for (const ref of references.filter((r) => r.kind === "prompt")) {
-      for (const id of ref.ids) if (!texts.has(id)) missing.push(`${ref.where}: "${id}" (from ${ref.source})`);
-      if (ref.pattern && ![...texts.keys()].some((id) => ref.pattern!.test(id))) missing.push(`${ref.where}: nothing matches ${ref.source}`);
-    }
-    expect(missing, "add these to sounds/prompts.pt-BR.txt").toEqual([]);
-  });
-
-  it("every message id the code fills in has a template in sounds/messages.pt-BR.txt, and every template is used", () => {
-    const used = references.filter((r) => r.kind === "message");
-    expect(sinksSeen.has("message"), "message(…) calls not found: update SINKS.messages").toBe(true);
-    const missing = used.flatMap((ref) => ref.ids.filter((id) => !messages.has(id)).map((id) => `${ref.where}: "${id}"`));
-    expect(missing, "add these to sounds/messages.pt-BR.txt").toEqual([]);
-    const usedIds = new Set(used.flatMap((r) => r.ids));
-    expect([...messages.keys()].filter((id) => !usedIds.has(id)), "templates no code fills in").toEqual([]);
+  it("every message id the code fills in has a template in sounds/messages.pt-BR.txt, and every template is filled in", () => {
+    // A Record over MessageId: tsc makes this list the code's ids, no more and no fewer.
+    const filledIn: Record<MessageId, true> = {
+      "otp-message": true,
+      "otp-validity-seconds": true,
+      "otp-validity-one-minute": true,
+      "otp-validity-minutes": true,
+      "catalogue-option": true,
+    };
+    expect([...messages.keys()].sort()).toEqual(Object.keys(filledIn).sort());
   });
 
   it("the message templates are not prompts: `ura sounds render` never speaks them", () => {

@@ -1,11 +1,11 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { IpAllowList } from "../shared/ip-allow-list.js";
+import { HttpError, httpAccess, sendError as sendHttpError } from "../shared/http-access.js";
 import { maskPhone } from "../shared/privacy.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
@@ -68,7 +68,8 @@ type ErrorCode =
   | "whatsapp_unavailable";
 
 function sendError(reply: FastifyReply, status: number, error: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-  return reply.code(status).type("application/json").send({ error, message, ...extra });
+  const { field, ...details } = extra;
+  return sendHttpError(reply, new HttpError(status, error, message, typeof field === "string" ? field : undefined, {}, details));
 }
 
 /**
@@ -83,8 +84,6 @@ function sendError(reply: FastifyReply, status: number, error: ErrorCode, messag
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { client, queue } = options;
   if (options.token === "") throw new Error("the whatsapp service needs a token (WHATSAPP_TOKEN)");
-  const allowList = new IpAllowList(options.allowedClients);
-  const expectedDigest = digest(options.token);
   const lookupBudgetMs = options.lookupBudgetMs ?? 1500;
   const acceptWhileDownMs = options.acceptWhileDownMs ?? 120_000;
   const timers = options.timers ?? realTimers;
@@ -92,19 +91,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({ loggerInstance, bodyLimit: 16 * 1024 });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) return sendError(reply, status, "invalid_request", err.message);
-    request.log.error({ err }, "request failed");
-    return reply.code(500).send({ error: "internal", message: "internal error" });
-  });
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, "not_found", `no route ${request.method} ${request.url}`));
-
-  app.addHook("onRequest", async (request, reply) => {
-    if (request.url === "/health") return;
-    if (!allowList.allows(request.ip)) {
-      return sendError(reply, 403, "forbidden", `client address ${request.ip} is not in WHATSAPP_ALLOWED_CLIENTS`);
-    }
+  // The token, the allow-list (all but /health) and the JSON error bodies: the same plugin as the ticket API's.
+  await app.register(httpAccess, {
+    allowedClients: options.allowedClients,
+    allowedClientsSetting: "WHATSAPP_ALLOWED_CLIENTS",
+    tokens: [{ name: "sender", scopes: ["send"], secret: options.token }],
+    tokensSetting: "WHATSAPP_TOKEN",
+    realm: "ura-whatsapp",
+    invalidRequest: "invalid_request",
   });
 
   // What /health needs beyond the current state: was the number ever linked, and is the session
@@ -122,7 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const stopObserving = client.onStateChange(observe);
   app.addHook("onClose", async () => stopObserving());
 
-  app.get("/health", async (_request, reply) => {
+  app.get("/health", { config: { anyClient: true } }, async (_request, reply) => {
     const status = client.status();
     const body = { whatsapp: status.state, linked: status.linked, connected: status.connected, queued: queue.size };
     const degraded = whyDegraded(status, memory);
@@ -158,11 +152,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.type("image/png").send(await qrPng(status.qr));
   });
 
-  app.post("/api/send-message", async (request, reply) => {
-    if (!authorized(request.headers.authorization, expectedDigest)) {
-      reply.header("www-authenticate", 'Bearer realm="ura-whatsapp"');
-      return sendError(reply, 401, "unauthorized", "missing or wrong bearer token (WHATSAPP_TOKEN)");
-    }
+  app.post("/api/send-message", { config: { scopes: ["send"] } }, async (request, reply) => {
     const parsed = sendMessageBody.safeParse(request.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -271,16 +261,4 @@ function whyUnavailable(status: SessionStatus, now: number, acceptWhileDownMs: n
 function refuse(reply: FastifyReply, refused: { reason: "queue_full" | "rate_limited"; message: string; retryAfterMs: number }) {
   reply.header("retry-after", String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000))));
   return sendError(reply, 429, refused.reason, refused.message);
-}
-
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
-}
-
-/** Constant-time comparison of the bearer token (hashes first, so lengths never differ). */
-function authorized(header: string | undefined, expected: Buffer): boolean {
-  if (header === undefined) return false;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) return false;
-  return timingSafeEqual(digest(match[1]!), expected);
 }

@@ -116,6 +116,17 @@ describe("POST /api/send-message: what is accepted", () => {
     expect(response.json()).toMatchObject({ error: "invalid_request", field: fieldName, message: expect.stringContaining(fieldName) });
   });
 
+  it("answers 413 JSON to a body over 16 kB, and 415 to one that is not JSON", async () => {
+    const { send, app, queue } = await service();
+    const big = await send({ phone: PHONE, message: CODE_TEXT, padding: "x".repeat(17 * 1024) });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ error: "too_large" });
+    const text = await app.inject({ method: "POST", url: "/api/send-message", headers: { ...AUTH, "content-type": "application/xml" }, payload: "<message/>" });
+    expect(text.statusCode).toBe(415);
+    expect(text.json()).toMatchObject({ error: "unsupported_media_type" });
+    expect(queue.size).toBe(0);
+  });
+
   it("answers 400 for a body that is not JSON", async () => {
     const { app } = await service();
     const response = await app.inject({

@@ -1,10 +1,13 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 // Token parsing lives in src/shared so the settings schema can check API_TOKENS at start-up.
 export { SCOPES, TokenConfigError, parseApiTokens, type ApiTokenSpec, type Scope } from "../shared/api-tokens.js";
-import { TokenConfigError, parseApiTokens, type ApiTokenSpec, type Scope } from "../shared/api-tokens.js";
+import { TokenConfigError, parseApiTokens, type ApiTokenSpec } from "../shared/api-tokens.js";
+import type { HttpClient } from "../shared/http-access.js";
+// One token check for the API and the WhatsApp service.
+export { createTokenChecker } from "../shared/http-access.js";
 
 /**
  * The tokens in force: API_TOKENS, or, when it is empty, random ones for `ivr`, `admin` and `web`
@@ -42,27 +45,5 @@ export function ivrTokenFor(settings: { API_TOKEN: string; API_TOKENS: string; D
   return known.find((t) => t.scopes.includes("ivr"))?.secret ?? null;
 }
 
-export interface ApiClient {
-  name: string;
-  scopes: ReadonlySet<Scope>;
-}
-
-const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
-
-/**
- * Finds the client a bearer secret belongs to. Compares SHA-256 digests (equal lengths) with
- * timingSafeEqual against every token, without stopping at a match, so timing says nothing.
- */
-export function createTokenChecker(tokens: readonly ApiTokenSpec[]): (authorization: string | undefined) => ApiClient | null {
-  const known = tokens.map((t) => ({ client: { name: t.name, scopes: new Set(t.scopes) } as ApiClient, digest: digest(t.secret) }));
-  return (authorization) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!m) return null;
-    const given = digest(m[1]!);
-    let found: ApiClient | null = null;
-    for (const k of known) {
-      if (timingSafeEqual(k.digest, given)) found = k.client;
-    }
-    return found;
-  };
-}
+/** The client a request's token belongs to (set by the shared access plugin as `request.client`). */
+export type ApiClient = HttpClient;

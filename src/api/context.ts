@@ -1,5 +1,6 @@
+import type { FastifyRequest } from "fastify";
 import type { Settings } from "../config/index.js";
-import type { Clock, CodeGenerator, MessageSender, Store, User } from "../domain/index.js";
+import type { Actor, Clock, CodeGenerator, MessageSender, Store, User } from "../domain/index.js";
 import { maskPhone } from "../shared/privacy.js";
 import type { PublicUser } from "./contract.js";
 
@@ -14,4 +15,9 @@ export interface ApiContext {
 
 export function publicUser(u: User): PublicUser {
   return { code: u.code, name: u.name, department: u.department, phoneMasked: maskPhone(u.phone) };
+}
+
+/** Who did it, for the audit log: the token's name and the client's address. */
+export function actorOf(request: FastifyRequest): Actor {
+  return { client: request.client?.name ?? "anonymous", address: request.ip ?? null };
 }

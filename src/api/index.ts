@@ -1,20 +1,20 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
-import { IpAllowList } from "../shared/ip-allow-list.js";
+import { httpAccess } from "../shared/http-access.js";
 import { maskPhone } from "../shared/privacy.js";
 import { REDACTED_PATHS } from "../shared/logger.js";
-import { withDeadline } from "../shared/deadline.js";
-import { createTokenChecker, resolveApiTokens, type ApiTokenSpec } from "./auth.js";
+import { resolveApiTokens, type ApiTokenSpec } from "./auth.js";
 import type { ApiContext } from "./context.js";
 import { API_PREFIX } from "./contract.js";
-import { ApiError, errorHandler, sendError } from "./errors.js";
-import { adminRoutes } from "./routes/admin.js";
+import { toApiError } from "./errors.js";
+import { openApi } from "./plugins/openapi.js";
+import { zodSchemas } from "./plugins/schemas.js";
+import { adminRoutes } from "./routes/admin/index.js";
 import { callRoutes } from "./routes/calls.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
+import { healthRoutes } from "./routes/health.js";
 import { hoursRoutes } from "./routes/hours.js";
 import { identifyRoutes } from "./routes/identify.js";
 import { otpRoutes } from "./routes/otp.js";
@@ -22,7 +22,6 @@ import { ticketRoutes } from "./routes/tickets.js";
 
 export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
 export { ApiError } from "./errors.js";
-export { jsonSchema } from "./json-schema.js";
 
 /** An extra fastify plugin mounted at the root (e.g. `/audio`). Its routes need no token unless they set `config.scopes`. */
 export type ApiPlugin = FastifyPluginAsync | { plugin: FastifyPluginAsync<Record<string, unknown>>; options?: Record<string, unknown> };
@@ -71,9 +70,6 @@ function apiLogger(logger: Logger): Logger {
 /** Builds the ticket API (not listening): `app.inject()` in tests, `startApi()` to serve. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { settings } = deps;
-  const tokens = deps.tokens ?? resolveApiTokens(settings).tokens;
-  const checkToken = createTokenChecker(tokens);
-  const allowList = new IpAllowList(settings.API_ALLOWED_CLIENTS);
   const ctx: ApiContext = { settings, store: deps.store, sender: deps.sender, clock: deps.clock ?? systemClock, ...(deps.random ? { random: deps.random } : {}) };
 
   const options: FastifyServerOptions = {
@@ -84,64 +80,29 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   };
   const app = Fastify(options) as unknown as FastifyInstance;
 
-  // zod does the validating (route.ts); fastify just passes values through and serialises JSON.
-  app.setValidatorCompiler(() => (data) => ({ value: data }));
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.addContentTypeParser(["text/csv", "text/plain"], { parseAs: "string" }, (_req, body, done) => done(null, body));
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendError(reply, new ApiError(404, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`)));
-
-  // Every request: the client address first (403), then the token where the route needs one (401/403).
-  app.addHook("onRequest", async (request, reply) => {
-    if (!allowList.allows(request.ip)) {
-      request.log.warn({ address: request.ip }, "client address not allowed");
-      return sendError(reply, new ApiError(403, "forbidden", "this address may not use the API"));
-    }
-    const scopes = request.routeOptions.config?.scopes;
-    if (!scopes || scopes.length === 0) return;
-    const client = checkToken(request.headers.authorization);
-    if (!client) {
-      reply.header("www-authenticate", 'Bearer realm="ura"');
-      return sendError(reply, new ApiError(401, "unauthorized", "missing or invalid bearer token"));
-    }
-    if (!scopes.some((s) => client.scopes.has(s))) {
-      return sendError(reply, new ApiError(403, "forbidden", `token "${client.name}" lacks the scope this route needs (${scopes.join(" or ")})`));
-    }
-    request.apiClient = client;
+  await app.register(httpAccess, {
+    allowedClients: settings.API_ALLOWED_CLIENTS,
+    allowedClientsSetting: "API_ALLOWED_CLIENTS",
+    tokens: deps.tokens ?? resolveApiTokens(settings).tokens,
+    tokensSetting: "API_TOKENS",
+    realm: "ura",
+    invalidRequest: "validation",
+    toHttpError: toApiError,
   });
+  // Before the OpenAPI plugin, so the document shows the routes as the schema conventions amend them.
+  await app.register(zodSchemas);
+  await openApi(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "ura-chamados ticket API",
-        version: "1",
-        description: "The help desk's system of record. Bearer tokens with scopes ivr, web, admin; see docs/api.md.",
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
-
-  app.get("/ping", { schema: { summary: "Liveness: the process answers", tags: ["health"] } }, async () => ({ pong: true }));
-  app.get("/health", { schema: { summary: "Readiness: 200 when the database answers, else 503", tags: ["health"] } }, async (_request, reply) => {
-    try {
-      await withDeadline(2000, () => deps.store.ping());
-      return { status: "ok", database: deps.store.dialect };
-    } catch {
-      return reply.code(503).send({ status: "unavailable", database: deps.store.dialect, error: "database_unreachable" });
-    }
-  });
-
+  await app.register(healthRoutes, ctx);
   await app.register(
     async (api) => {
-      await identifyRoutes(api, ctx);
-      await otpRoutes(api, ctx);
-      await catalogueRoutes(api, ctx);
-      await ticketRoutes(api, ctx);
-      await hoursRoutes(api, ctx);
-      await callRoutes(api, ctx);
-      await adminRoutes(api, ctx);
+      await api.register(identifyRoutes, ctx);
+      await api.register(otpRoutes, ctx);
+      await api.register(catalogueRoutes, ctx);
+      await api.register(ticketRoutes, ctx);
+      await api.register(hoursRoutes, ctx);
+      await api.register(callRoutes, ctx);
+      await api.register(adminRoutes, { ...ctx, prefix: "/admin" });
     },
     { prefix: API_PREFIX },
   );

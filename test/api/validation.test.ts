@@ -148,12 +148,24 @@ describe.each(DRIVERS)("request validation (%s)", (driver) => {
     }
   });
 
+  it("names a nested field by its whole path", async () => {
+    const intervals = [
+      { weekday: 1, opens: "08:00", closes: "12:00" },
+      { weekday: 2, opens: "8h", closes: "17:00" },
+    ];
+    const res = await api.call("PUT", `${P}/admin/schedule`, { body: { intervals } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: "validation", field: "intervals.1.opens", message: expect.stringMatching(/^intervals\.1\.opens: /) });
+  });
+
   it("refuses unknown body fields by name, and a body where none is taken", async () => {
     const cases: Array<[string, string, Record<string, unknown>, string]> = [
       ["PUT", `${P}/admin/schedule`, { intervals: [], timeZone: "Europe/Lisbon" }, "timeZone"],
       ["POST", `${P}/tickets`, { userCode: "1001", serviceId: 202, priority: "high" }, "priority"],
       ["POST", `${P}/admin/users`, { code: "8009", name: "Bia", email: "bia@x" }, "email"],
       ["POST", `${P}/admin/purge`, { olderThanDays: 1 }, "body"],
+      ["DELETE", `${P}/admin/holidays/2025-12-25`, { name: "Natal" }, "body"],
+      ["POST", `${P}/admin/users/import`, { csv: "codigo;nome\n8010;Bia", dryRun: true }, "dryRun"],
     ];
     for (const [method, url, body, field] of cases) {
       const res = await api.call(method as "POST", url, { token: url.includes("/admin/") ? "admin" : "ivr", body });
@@ -177,6 +189,19 @@ describe.each(DRIVERS)("request validation (%s)", (driver) => {
     const empty = await api.call("POST", `${P}/identify/code`, { token: "ivr" });
     expect(empty.statusCode).toBe(400);
     expect(empty.json()).toMatchObject({ error: "validation", field: "body" });
+  });
+
+  it("answers 413 to a body over the limit and 415 to a type it does not read, as JSON errors", async () => {
+    const big = await api.call("POST", `${P}/identify/code`, { token: "ivr", body: { code: "1001", pad: "x".repeat(1024 * 1024) } });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ error: "too_large", message: expect.any(String) });
+    const xml = await api.call("POST", `${P}/identify/code`, { token: "ivr", body: "<code>1001</code>", headers: { "content-type": "application/xml" } });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toMatchObject({ error: "unsupported_media_type" });
+    // The CSV import takes bodies up to 20 MB, as text/csv: this one is read (its one row is refused).
+    const csv = await api.call("POST", `${P}/admin/users/import`, { body: `codigo;nome\n8011;${"n".repeat(1024 * 1024)}\n`, headers: { "content-type": "text/csv" } });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.json()).toMatchObject({ rows: 1, created: 0, rejected: [{ line: 2, field: "name" }] });
   });
 
   it("stores SQL metacharacters in every text field as plain text", async () => {

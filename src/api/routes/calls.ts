@@ -1,21 +1,23 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { errorBody, recordCallRequest, recordCallResponse } from "../contract.js";
-import type { ApiContext } from "../context.js";
-import { route } from "../route.js";
+import { actorOf, type ApiContext } from "../context.js";
+import { IVR_ONLY } from "./shared.js";
 
-export async function callRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  route(app, {
-    method: "POST",
-    url: "/calls",
-    scopes: ["ivr"],
-    tags: ["calls"],
-    summary: "Record an IVR call's outcome (upsert by callId: 201 new, 200 updated)",
-    body: recordCallRequest,
-    responses: { 201: recordCallResponse, 200: recordCallResponse, 400: errorBody },
-    async handler({ body, actor, reply }) {
-      const { created } = await ctx.store.calls.record(body, actor, ctx.clock());
-      reply.code(created ? 201 : 200);
-      return { callId: body.callId, created };
+export const callRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.post(
+    "/calls",
+    {
+      config: IVR_ONLY,
+      schema: {
+        summary: "Record an IVR call's outcome (upsert by callId: 201 new, 200 updated)",
+        tags: ["calls"],
+        body: recordCallRequest,
+        response: { 201: recordCallResponse, 200: recordCallResponse, 400: errorBody },
+      },
     },
-  });
-}
+    async (request, reply) => {
+      const { created } = await ctx.store.calls.record(request.body, actorOf(request), ctx.clock());
+      return reply.code(created ? 201 : 200).send({ callId: request.body.callId, created });
+    },
+  );
+};

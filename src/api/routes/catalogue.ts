@@ -1,8 +1,8 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { CatalogueNode } from "../../domain/index.js";
 import { catalogueResponse, type ServiceNode } from "../contract.js";
 import type { ApiContext } from "../context.js";
-import { route } from "../route.js";
+import { IVR_OR_WEB } from "./shared.js";
 
 const toServiceNode = (n: CatalogueNode): ServiceNode => ({
   id: n.id,
@@ -12,16 +12,17 @@ const toServiceNode = (n: CatalogueNode): ServiceNode => ({
   children: n.children.map(toServiceNode),
 });
 
-export async function catalogueRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  route(app, {
-    method: "GET",
-    url: "/catalogue",
-    scopes: ["ivr", "web"],
-    tags: ["catalogue"],
-    summary: "The active service catalogue: menus with their DTMF keys and prompts; tickets open on leaves",
-    responses: { 200: catalogueResponse },
-    async handler() {
-      return { services: (await ctx.store.catalogue.tree()).map(toServiceNode) };
+export const catalogueRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.get(
+    "/catalogue",
+    {
+      config: IVR_OR_WEB,
+      schema: {
+        summary: "The active service catalogue: menus with their DTMF keys and prompts; tickets open on leaves",
+        tags: ["catalogue"],
+        response: { 200: catalogueResponse },
+      },
     },
-  });
-}
+    async () => ({ services: (await ctx.store.catalogue.tree()).map(toServiceNode) }),
+  );
+};

@@ -1,18 +1,19 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { hoursResponse } from "../contract.js";
 import type { ApiContext } from "../context.js";
-import { route } from "../route.js";
+import { IVR_OR_WEB } from "./shared.js";
 
-export async function hoursRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  route(app, {
-    method: "GET",
-    url: "/hours",
-    scopes: ["ivr", "web"],
-    tags: ["business hours"],
-    summary: "Is the help desk open now (weekly schedule + holidays, URA_TIMEZONE), and when it opens next",
-    responses: { 200: hoursResponse },
-    async handler() {
-      return ctx.store.hours.at(ctx.clock());
+export const hoursRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.get(
+    "/hours",
+    {
+      config: IVR_OR_WEB,
+      schema: {
+        summary: "Is the help desk open now (weekly schedule + holidays, URA_TIMEZONE), and when it opens next",
+        tags: ["business hours"],
+        response: { 200: hoursResponse },
+      },
     },
-  });
-}
+    async () => ctx.store.hours.at(ctx.clock()),
+  );
+};

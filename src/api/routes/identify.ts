@@ -1,44 +1,44 @@
-import type { FastifyInstance } from "fastify";
-import {
-  errorBody,
-  identifyByCallerRequest,
-  identifyByCallerResponse,
-  identifyByCodeRequest,
-  identifyByCodeResponse,
-} from "../contract.js";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { errorBody, identifyByCallerRequest, identifyByCallerResponse, identifyByCodeRequest, identifyByCodeResponse } from "../contract.js";
 import { publicUser, type ApiContext } from "../context.js";
 import { ApiError } from "../errors.js";
-import { route } from "../route.js";
+import { IVR_OR_WEB } from "./shared.js";
 
-const scopes = ["ivr", "web"] as const;
+const tags = ["identify"];
 
-export async function identifyRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  route(app, {
-    method: "POST",
-    url: "/identify/code",
-    scopes,
-    tags: ["identify"],
-    summary: "Find an active user by their numeric user code",
-    body: identifyByCodeRequest,
-    responses: { 200: identifyByCodeResponse, 404: errorBody },
-    async handler({ body }) {
-      const user = await ctx.store.users.byCode(body.code);
+export const identifyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.post(
+    "/identify/code",
+    {
+      config: IVR_OR_WEB,
+      schema: {
+        summary: "Find an active user by their numeric user code",
+        tags,
+        body: identifyByCodeRequest,
+        response: { 200: identifyByCodeResponse, 404: errorBody },
+      },
+    },
+    async (request) => {
+      const user = await ctx.store.users.byCode(request.body.code);
       if (!user || !user.active) throw new ApiError(404, "unknown_user", "no active user with that code");
       return { user: publicUser(user) };
     },
-  });
+  );
 
-  route(app, {
-    method: "POST",
-    url: "/identify/caller",
-    scopes,
-    tags: ["identify"],
-    summary: "Recognise a caller by the number/extension they call from (unique, shared or none)",
-    body: identifyByCallerRequest,
-    responses: { 200: identifyByCallerResponse },
-    async handler({ body }) {
-      const r = await ctx.store.users.byCaller(body.number);
-      return r.match === "unique" ? { match: "unique", user: publicUser(r.user) } : { match: r.match };
+  app.post(
+    "/identify/caller",
+    {
+      config: IVR_OR_WEB,
+      schema: {
+        summary: "Recognise a caller by the number/extension they call from (unique, shared or none)",
+        tags,
+        body: identifyByCallerRequest,
+        response: { 200: identifyByCallerResponse },
+      },
     },
-  });
-}
+    async (request) => {
+      const r = await ctx.store.users.byCaller(request.body.number);
+      return r.match === "unique" ? { match: "unique" as const, user: publicUser(r.user) } : { match: r.match };
+    },
+  );
+};

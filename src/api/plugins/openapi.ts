@@ -1,0 +1,33 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { adminServiceNode } from "../admin-contract.js";
+import { serviceNode } from "../contract.js";
+
+/**
+ * Schemas that become named components of the document. The catalogue trees are recursive: as
+ * components their children refer back to them (`$ref`), instead of being unrolled to some depth.
+ */
+const components = z.registry<{ id: string }>();
+components.add(serviceNode, { id: "ServiceNode" });
+components.add(adminServiceNode, { id: "AdminServiceNode" });
+
+/** The OpenAPI 3.1 document at /docs/json and its UI at /docs, made from the routes' zod schemas. */
+export async function openApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "ura-chamados ticket API",
+        version: "1",
+        description: "The help desk's system of record. Bearer tokens with scopes ivr, web, admin; see docs/api.md.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    transform: createJsonSchemaTransform({ schemaRegistry: components, skipList: [] }),
+    transformObject: createJsonSchemaTransformObject({ schemaRegistry: components }),
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+}

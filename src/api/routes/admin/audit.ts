@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import * as A from "../../admin-contract.js";
+import { actorOf, type ApiContext } from "../../context.js";
+import { ADMIN } from "../shared.js";
+
+const tags = ["admin: audit"];
+
+/** `/admin/audit` and `/admin/purge`: who changed what, and retention. */
+export const adminAuditRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.get(
+    "/audit",
+    {
+      config: ADMIN,
+      schema: { summary: "The audit log, newest first: which client, from which address, what changed", tags, querystring: A.auditQuery, response: { 200: A.auditList } },
+    },
+    async (request) => ({ entries: await ctx.store.audit.list(request.query) }),
+  );
+
+  app.post(
+    "/purge",
+    {
+      config: ADMIN,
+      schema: {
+        summary: "Delete call records and audit rows past RETENTION_CALL_DAYS / RETENTION_AUDIT_DAYS (as `ura purge`)",
+        tags,
+        response: { 200: A.purgeReport },
+      },
+    },
+    async (request) => ctx.store.purge(actorOf(request), ctx.clock()),
+  );
+};

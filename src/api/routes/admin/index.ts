@@ -1,0 +1,16 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ApiContext } from "../../context.js";
+import { adminAuditRoutes } from "./audit.js";
+import { adminCatalogueRoutes } from "./catalogue.js";
+import { adminHoursRoutes } from "./hours.js";
+import { adminTicketRoutes } from "./tickets.js";
+import { adminUserRoutes } from "./users.js";
+
+/** Management routes (scope `admin`), one plugin per resource; registered with `prefix: "/admin"`. */
+export const adminRoutes: FastifyPluginAsync<ApiContext & { prefix?: string }> = async (app, { prefix: _prefix, ...ctx }) => {
+  await app.register(adminUserRoutes, ctx);
+  await app.register(adminCatalogueRoutes, ctx);
+  await app.register(adminHoursRoutes, ctx);
+  await app.register(adminTicketRoutes, ctx);
+  await app.register(adminAuditRoutes, ctx);
+};

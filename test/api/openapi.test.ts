@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_PREFIX } from "../../src/api/contract.js";
+import { openTestApi, type TestApi } from "./helper.js";
+
+type Schema = { type?: string; additionalProperties?: unknown; anyOf?: Schema[]; properties?: Record<string, Schema>; items?: Schema; $ref?: string };
+interface Operation {
+  tags?: string[];
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+}
+interface Doc {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+// The document is made from the same zod schemas that validate requests and serialise responses.
+describe("the OpenAPI document at /docs/json", () => {
+  let api: TestApi;
+  let doc: Doc;
+  beforeAll(async () => {
+    api = await openTestApi("sqlite", import.meta.filename);
+    doc = (await api.call("GET", "/docs/json", { token: null })).json();
+  });
+  afterAll(async () => api?.close());
+
+  const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })));
+
+  it("documents every route of the API with a tag, a bearer requirement and a response schema", () => {
+    const api = operations().filter((o) => o.name.includes(API_PREFIX));
+    expect(api.length).toBeGreaterThanOrEqual(23);
+    for (const { name, op } of api) {
+      expect(op.tags?.length, name).toBeGreaterThan(0);
+      expect(op.security, name).toEqual([{ bearer: [] }]);
+      const ok = Object.keys(op.responses).find((s) => s.startsWith("2"));
+      expect(ok, name).toBeDefined();
+    }
+  });
+
+  it("says every JSON object a request body may be refuses unknown fields", () => {
+    let bodies = 0;
+    for (const { name, op } of operations()) {
+      const schema = op.requestBody?.content["application/json"]?.schema;
+      if (!schema) continue;
+      bodies++;
+      for (const s of schema.anyOf ?? [schema]) if (s.type === "object") expect(s.additionalProperties, name).toBe(false);
+    }
+    expect(bodies).toBeGreaterThanOrEqual(12);
+  });
+
+  it("documents the recursive catalogue as a component that refers to itself", () => {
+    const services = doc.paths[`${API_PREFIX}/catalogue`]!.get!.responses["200"]!.content!["application/json"]!.schema.properties!.services!;
+    expect(services.items).toEqual({ $ref: "#/components/schemas/ServiceNode" });
+    expect(doc.components.schemas.ServiceNode!.properties!.children!.items).toEqual({ $ref: "#/components/schemas/ServiceNode" });
+    const admin = doc.paths[`${API_PREFIX}/admin/catalogue`]!.get!.responses["200"]!.content!["application/json"]!.schema.properties!.services!;
+    expect(admin.items).toEqual({ $ref: "#/components/schemas/AdminServiceNode" });
+  });
+
+  it("lists text/csv beside JSON for the user import", () => {
+    expect(Object.keys(doc.paths[`${API_PREFIX}/admin/users/import`]!.post!.requestBody!.content).sort()).toEqual(["application/json", "text/csv"]);
+  });
+});

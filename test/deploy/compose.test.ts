@@ -197,13 +197,13 @@ describe("docker-compose.yml", () => {
 });
 
 describe("health checks", () => {
-  const route = (file: string) => readFileSync(file, "utf8").includes(`app.get("/health"`);
+  const route = (file: string) => /app\.get\(\s*"\/health"/.test(readFileSync(file, "utf8"));
 
   it("every service has one; ura's and whatsapp's call the real /health routes on their ports", () => {
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.healthcheck?.test?.[0], name).toMatch(/^CMD/);
     }
-    expect(route("src/api/index.ts")).toBe(true);
+    expect(route("src/api/routes/health.ts")).toBe(true);
     expect(route("src/whatsapp/server.ts")).toBe(true);
     expect(ura.healthcheck!.test.join(" ")).toContain(`http://127.0.0.1:${settingsOf(ura).API_PORT}/health`);
     expect(whatsapp.healthcheck!.test.join(" ")).toContain(`http://127.0.0.1:${settingsOf(whatsapp).WHATSAPP_PORT}/health`);

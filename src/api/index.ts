@@ -84,7 +84,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     allowedClients: settings.API_ALLOWED_CLIENTS,
     allowedClientsSetting: "API_ALLOWED_CLIENTS",
     tokens: deps.tokens ?? resolveApiTokens(settings).tokens,
-    tokensSetting: "API_TOKENS",
+    tokensSetting: "API_TOKENS, or DATA_DIR/api-tokens.local when it is empty",
     realm: "ura",
     invalidRequest: "validation",
     toHttpError: toApiError,

@@ -72,7 +72,7 @@ describe.each(DRIVERS)("auth on every endpoint (%s)", (driver) => {
       for (const token of [null, "wrong-secret-0123456789abcdef", `${TOKENS.admin}x`]) {
         const res = await api.call(r.method, r.url, { token, body: {} });
         expect(res.statusCode, `${r.method} ${r.url} token=${token}`).toBe(401);
-        expect(res.json()).toMatchObject({ error: "unauthorized" });
+        expect(res.json()).toMatchObject({ error: "unauthorized", message: expect.stringContaining("API_TOKENS") });
         expect(res.headers["www-authenticate"]).toMatch(/^Bearer/);
       }
     }
@@ -95,7 +95,7 @@ describe.each(DRIVERS)("auth on every endpoint (%s)", (driver) => {
         const token = r.url.startsWith(`${API_PREFIX}/admin`) ? "admin" : "ivr";
         const res = await api.call(r.method, r.url, { token, address, body: {} });
         expect(res.statusCode, `${r.method} ${r.url} from ${address}`).toBe(403);
-        expect(res.json()).toMatchObject({ error: "forbidden" });
+        expect(res.json()).toMatchObject({ error: "forbidden", message: `client address ${address} is not in API_ALLOWED_CLIENTS` });
       }
     }
   });

@@ -164,6 +164,15 @@ export const settingsSchema = z.object({
   AUDIO_PBX_PATH: z.string().default("").describe("AUDIO_MODE=path: the directory as the PBX sees it; empty = same absolute path as here"),
   AUDIO_HTTP_BASE_URL: z.string().default("").describe("AUDIO_MODE=http: base URL the PBX fetches audio from, e.g. http://ivr:8080/audio"),
 
+  // ── Asterisk Manager Interface (src/ami): screen-pop only to the technician whose phone rings ──
+  ASTERISK_AMI_HOST: z
+    .string()
+    .default("")
+    .describe("Asterisk manager (AMI) host for queue events; empty = no AMI (every technician sees the incoming-call card)"),
+  ASTERISK_AMI_PORT: port.default(5038).describe("AMI port (manager.conf [general] port)"),
+  ASTERISK_AMI_USER: z.string().default("").describe("AMI user from manager.conf (read = call,agent is enough; docs/console.md)"),
+  ASTERISK_AMI_SECRET: z.string().default("").describe("that AMI user's secret"),
+
   // ── the call flow (src/ivr) ────────────────────────────────────────────────
   API_URL: z.string().url().default("http://127.0.0.1:8080").describe("where the IVR finds the ticket API"),
   API_TOKEN: z.string().default("").describe("the IVR's bearer token for the API (scope ivr); empty with ura start = in-process token"),
@@ -180,6 +189,14 @@ export const settingsSchema = z.object({
   if (settings.SENDER_DRIVER === "cloud") {
     for (const name of ["WHATSAPP_CLOUD_PHONE_ID", "WHATSAPP_CLOUD_TOKEN"] as const) {
       if (settings[name] === "") ctx.addIssue({ code: "custom", path: [name], message: "required when SENDER_DRIVER=cloud" });
+    }
+  }
+  // AMI needs host, user and secret together: half of them would fail only at the first queue call.
+  const ami = ["ASTERISK_AMI_HOST", "ASTERISK_AMI_USER", "ASTERISK_AMI_SECRET"] as const;
+  const amiGiven = ami.filter((name) => settings[name] !== "");
+  if (amiGiven.length > 0) {
+    for (const name of ami) {
+      if (settings[name] === "") ctx.addIssue({ code: "custom", path: [name], message: `required when ${amiGiven.join(" and ")} ${amiGiven.length > 1 ? "are" : "is"} set` });
     }
   }
 });

@@ -35,6 +35,7 @@ describe("configuration", () => {
     ["URA_TIMEZONE", { URA_TIMEZONE: "Mars/Base" }, /IANA timezone/],
     ["OTP_SECRET", { OTP_SECRET: "short" }, /at least 32 characters/],
     ["WHATSAPP_CLOUD_TOKEN", { SENDER_DRIVER: "cloud", WHATSAPP_CLOUD_PHONE_ID: "123" }, /required when SENDER_DRIVER=cloud/],
+    ["ASTERISK_AMI_SECRET", { ASTERISK_AMI_HOST: "pbx.local", ASTERISK_AMI_USER: "ura" }, /required when ASTERISK_AMI_HOST and ASTERISK_AMI_USER are set/],
   ])("stops at start-up on a bad %s, naming it, instead of failing at the first call", (name, env, why) => {
     let error: unknown;
     try {
@@ -47,6 +48,22 @@ describe("configuration", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name}: `));
     expect(problems[0]).toMatch(why);
+  });
+
+  it("names every missing AMI setting when only some are given, and accepts none or all", () => {
+    let error: unknown;
+    try {
+      loadSettings({ env: { ASTERISK_AMI_USER: "ura" }, envFile: false });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      "ASTERISK_AMI_HOST: required when ASTERISK_AMI_USER is set",
+      "ASTERISK_AMI_SECRET: required when ASTERISK_AMI_USER is set",
+    ]);
+    expect(testSettings().ASTERISK_AMI_HOST).toBe("");
+    const all = testSettings({ ASTERISK_AMI_HOST: "10.0.0.2", ASTERISK_AMI_USER: "ura", ASTERISK_AMI_SECRET: "s3cret-long-enough" });
+    expect(all.ASTERISK_AMI_PORT).toBe(5038);
   });
 
   it("never echoes a rejected secret: tokens and secrets by length, a database password masked", () => {

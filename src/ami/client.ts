@@ -1,0 +1,211 @@
+import { connect, type Socket } from "node:net";
+import type { Logger } from "pino";
+import { AmiAuthError, AmiConnectionError, AmiProtocolError } from "./errors.js";
+import { AmiParser, formatAction, type AmiMessage } from "./protocol.js";
+
+export interface AmiClientOptions {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  logger?: Logger;
+  /** First wait before reconnecting; doubles up to maxReconnectMs. Default 1000. */
+  reconnectMs?: number;
+  /** Longest wait between reconnection attempts (also used after a refused login). Default 30000. */
+  maxReconnectMs?: number;
+  /** Banner, login or a Ping answer taking longer than this cuts the connection. Default 10000. */
+  answerTimeoutMs?: number;
+  /** A Ping this often finds a connection that died without a FIN (a rebooted PBX). Default 30000. */
+  pingIntervalMs?: number;
+}
+
+export type AmiStatus = "connecting" | "connected" | "waiting" | "closed";
+
+type Pending = { resolve: (m: AmiMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+/**
+ * A read-only AMI session that stays up: logs in with `Events: on`, hands every event to its
+ * listeners, reconnects with backoff when the connection drops or the login is refused, and logs
+ * off on close. It sends only Login, Ping and Logoff, which need no write rights in manager.conf.
+ */
+export class AmiClient {
+  private socket: Socket | null = null;
+  private state: AmiStatus = "waiting";
+  private attempt = 0;
+  private nextActionId = 1;
+  private readonly pending = new Map<string, Pending>();
+  private readonly eventListeners = new Set<(event: AmiMessage) => void>();
+  private readonly statusListeners = new Set<(status: AmiStatus, error?: Error) => void>();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private readonly log: Logger | undefined;
+
+  constructor(private readonly options: AmiClientOptions) {
+    this.log = options.logger?.child({ component: "ami", ami: `${options.host}:${options.port}` });
+  }
+
+  get status(): AmiStatus {
+    return this.state;
+  }
+
+  /** Every AMI event (`Event: …` messages) while connected. Returns the unsubscribe function. */
+  onEvent(listener: (event: AmiMessage) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Status changes; `error` says why a connection ended (AmiAuthError for a refused login). */
+  onStatus(listener: (status: AmiStatus, error?: Error) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Connects now; from here on the client keeps reconnecting until close(). */
+  start(): void {
+    if (this.closing || this.socket || this.retryTimer) return;
+    this.open();
+  }
+
+  /** Logs off (waiting briefly for Asterisk's goodbye), stops reconnecting and closes the socket. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    if (socket && this.state === "connected") {
+      await this.action("Logoff", {}, 2000).catch(() => undefined);
+    }
+    socket?.destroy();
+    this.socket = null;
+    this.setStatus("closed");
+  }
+
+  private open(): void {
+    this.setStatus("connecting");
+    const { host, port } = this.options;
+    const socket = connect({ host, port });
+    this.socket = socket;
+    socket.setEncoding("utf8");
+    socket.setKeepAlive(true, 60_000);
+    let ended: Error | undefined;
+    const end = (err: Error) => {
+      ended ??= err;
+      socket.destroy();
+    };
+    const answerTimeout = this.options.answerTimeoutMs ?? 10_000;
+    const bannerTimer = setTimeout(() => end(new AmiConnectionError(`no AMI banner within ${answerTimeout} ms`)), answerTimeout);
+
+    const parser = new AmiParser(
+      () => {
+        clearTimeout(bannerTimer);
+        void this.login().catch((err: Error) => end(err));
+      },
+      (message) => this.dispatch(message),
+    );
+    socket.on("data", (chunk: string) => {
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        end(err as AmiProtocolError);
+      }
+    });
+    socket.on("error", (err) => end(new AmiConnectionError(`${host}:${port}: ${err.message}`)));
+    socket.on("close", () => {
+      clearTimeout(bannerTimer);
+      this.stopPinging();
+      for (const [id, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.reject(ended ?? new AmiConnectionError("AMI connection closed"));
+        this.pending.delete(id);
+      }
+      if (this.socket === socket) this.socket = null;
+      if (this.closing) return;
+      this.scheduleReconnect(ended ?? new AmiConnectionError("AMI connection closed by the server"));
+    });
+  }
+
+  private async login(): Promise<void> {
+    const { username, secret } = this.options;
+    const answer = await this.action("Login", { Username: username, Secret: secret, Events: "on" });
+    if (answer.Response !== "Success") throw new AmiAuthError(answer.Message ?? "no reason given");
+    this.attempt = 0;
+    this.setStatus("connected");
+    this.log?.info({ username }, "AMI connected");
+    this.startPinging();
+  }
+
+  private startPinging(): void {
+    const every = this.options.pingIntervalMs ?? 30_000;
+    this.pingTimer = setInterval(() => {
+      // A lost answer means the connection is dead: destroy it and let "close" reconnect.
+      this.action("Ping", {}).catch((err: Error) => {
+        this.log?.warn({ err: err.message }, "AMI ping unanswered; reconnecting");
+        this.socket?.destroy();
+      });
+    }, every);
+    this.pingTimer.unref();
+  }
+
+  private stopPinging(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private scheduleReconnect(reason: Error): void {
+    const base = this.options.reconnectMs ?? 1000;
+    const max = this.options.maxReconnectMs ?? 30_000;
+    // A refused login will be refused again: wait the longest, so Asterisk's log (and fail2ban) stay quiet.
+    const delay = reason instanceof AmiAuthError ? max : Math.min(max, base * 2 ** this.attempt);
+    this.attempt += 1;
+    if (reason instanceof AmiAuthError) this.log?.error({ err: reason.message, retryInMs: delay }, "AMI login refused: check ASTERISK_AMI_USER/ASTERISK_AMI_SECRET and manager.conf");
+    else this.log?.warn({ err: reason.message, retryInMs: delay }, "AMI connection lost");
+    this.setStatus("waiting", reason);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closing) this.open();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private action(name: string, fields: Record<string, string>, timeoutMs = this.options.answerTimeoutMs ?? 10_000): Promise<AmiMessage> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new AmiConnectionError("not connected"));
+    const id = `ura-${this.nextActionId++}`;
+    return new Promise<AmiMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new AmiConnectionError(`no answer to ${name} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      socket.write(formatAction(name, { ...fields, ActionID: id }));
+    });
+  }
+
+  private dispatch(message: AmiMessage): void {
+    const id = message.ActionID;
+    if (message.Response !== undefined && id !== undefined) {
+      const pending = this.pending.get(id);
+      if (pending) {
+        this.pending.delete(id);
+        clearTimeout(pending.timer);
+        pending.resolve(message);
+      }
+      return;
+    }
+    if (message.Event === undefined || this.state !== "connected") return;
+    for (const listener of this.eventListeners) {
+      try {
+        listener(message);
+      } catch (err) {
+        // One faulty listener must not stop the others, nor the connection.
+        this.log?.error({ err, event: message.Event }, "AMI event listener failed");
+      }
+    }
+  }
+
+  private setStatus(status: AmiStatus, error?: Error): void {
+    this.state = status;
+    for (const listener of this.statusListeners) listener(status, error);
+  }
+}

@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AmiAuthError, amiQueueEvents, callIdOf, type AmiStatus, type QueueEvent, AmiClient } from "../../src/ami/index.js";
+import { freePort } from "../support/processes.js";
+import { agentCalled, agentConnect, queueCallerAbandon, startAmiStandIn, type AmiStandIn } from "../support/ami-stand-in.js";
+
+const USER = "ura";
+const SECRET = "ami-secret-0123456789";
+
+function until<T>(get: () => T | undefined | null | false, what: string, timeoutMs = 15_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const value = get();
+      if (value) return resolve(value);
+      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+describe("AMI client against the stand-in", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function standIn(): Promise<AmiStandIn> {
+    const s = await startAmiStandIn({ username: USER, secret: SECRET });
+    cleanups.push(() => s.close());
+    return s;
+  }
+
+  function source(port: number, secret = SECRET, extra: { reconnectMs?: number; maxReconnectMs?: number; pingIntervalMs?: number; answerTimeoutMs?: number } = {}) {
+    const events: QueueEvent[] = [];
+    const src = amiQueueEvents({ host: "127.0.0.1", port, username: USER, secret, reconnectMs: 20, maxReconnectMs: 200, ...extra });
+    src.subscribe((e) => events.push(e));
+    cleanups.push(() => src.close());
+    return { src, events };
+  }
+
+  it("logs in with the configured user, turns the events on, and reports who is ringing for which call", async () => {
+    const ami = await standIn();
+    const { src, events } = source(ami.port);
+    src.start();
+    await ami.waitForLogins(1);
+    expect(ami.actions[0]).toMatchObject({ Action: "Login", Username: USER, Secret: SECRET, Events: "on" });
+    await until(() => src.status === "connected", "connected");
+
+    ami.emit(agentCalled({ uniqueId: "1733050000.12", callerNumber: "1198765432" }, { interface: "PJSIP/101", name: "Bruno Lima" }));
+    ami.emit(agentConnect({ uniqueId: "1733050000.12" }, { interface: "PJSIP/101" }));
+    ami.emit(queueCallerAbandon({ uniqueId: "1733050000.40" }));
+    await until(() => events.length >= 3, "three queue events");
+
+    expect(events.map((e) => e.kind)).toEqual(["ringing", "answered", "abandoned"]);
+    const ringing = events[0]!;
+    if (ringing.kind !== "ringing") throw new Error("expected ringing");
+    expect(ringing.member).toEqual({ interface: "PJSIP/101", memberName: "Bruno Lima", extension: "101" });
+    expect(ringing.call.callerNumber).toBe("1198765432");
+    // The call id the IVR recorded is the queue caller's uniqueid.
+    const ours = new Set(["1733050000.12"]);
+    expect(callIdOf(ringing.call, (id) => ours.has(id))).toBe("1733050000.12");
+    expect(callIdOf({ uniqueId: "1733050000.77", linkedId: "1733050000.12" }, (id) => ours.has(id))).toBe("1733050000.12");
+    expect(callIdOf({ uniqueId: "1733050000.77", linkedId: "1733050000.78" }, (id) => ours.has(id))).toBeNull();
+  });
+
+  it("says a refused login is a refused login, and tries again later without hammering", async () => {
+    const ami = await standIn();
+    const client = new AmiClient({ host: "127.0.0.1", port: ami.port, username: USER, secret: "wrong-secret", reconnectMs: 20, maxReconnectMs: 300 });
+    cleanups.push(() => client.close());
+    const seen: Array<{ status: AmiStatus; error?: Error }> = [];
+    client.onStatus((status, error) => seen.push({ status, ...(error ? { error } : {}) }));
+    client.start();
+    const refused = await until(() => seen.find((s) => s.status === "waiting"), "a refused login");
+    expect(refused.error).toBeInstanceOf(AmiAuthError);
+    expect(refused.error?.message).toContain("Authentication failed");
+    expect(ami.sessions()).toBe(0);
+    const refusedAt = Date.now();
+    // The retry waits the longest backoff (300 ms here), not the shortest (20 ms).
+    await ami.waitForAction("Login", 2);
+    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(250);
+  });
+
+  it("logs in again after the PBX drops the connection, and events flow again", async () => {
+    const ami = await standIn();
+    const { src, events } = source(ami.port);
+    src.start();
+    await ami.waitForLogins(1);
+    ami.dropAll();
+    await ami.waitForLogins(2);
+    await until(() => src.status === "connected", "connected again");
+    ami.emit(agentCalled({ uniqueId: "1733050000.50" }, { interface: "SIP/102" }));
+    await until(() => events.length === 1, "an event after reconnecting");
+    expect(events[0]).toMatchObject({ kind: "ringing", member: { extension: "102" } });
+  });
+
+  it("reconnects when Ping goes unanswered (a connection that died without closing)", async () => {
+    const ami = await standIn();
+    const { src } = source(ami.port, SECRET, { pingIntervalMs: 50, answerTimeoutMs: 200 });
+    src.start();
+    await ami.waitForLogins(1);
+    ami.ignorePings(true);
+    await ami.waitForAction("Ping", 1);
+    ami.ignorePings(false);
+    await ami.waitForLogins(2);
+  });
+
+  it("keeps trying while the PBX is down, and connects once it is up", async () => {
+    const port = await freePort();
+    const { src } = source(port);
+    src.start();
+    await until(() => src.status === "waiting", "waiting for the PBX");
+    const ami = await startAmiStandIn({ username: USER, secret: SECRET, port });
+    cleanups.push(() => ami.close());
+    await ami.waitForLogins(1);
+    await until(() => src.status === "connected", "connected");
+  });
+
+  it("logs off when closed, and stays closed", async () => {
+    const ami = await standIn();
+    const { src } = source(ami.port);
+    src.start();
+    await ami.waitForLogins(1);
+    await until(() => src.status === "connected", "connected");
+    await src.close();
+    expect(ami.actions.at(-1)).toMatchObject({ Action: "Logoff" });
+    expect(src.status).toBe("closed");
+    await until(() => ami.sessions() === 0, "the session to end");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ami.actions.filter((a) => a.Action === "Login")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,97 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import websocket from "@fastify/websocket";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { fill, TEXT } from "./text.js";
+import { wallboardRoutes, type WallboardOptions } from "./wallboard/plugin.js";
+
+export { WALLBOARD_PATH, WALLBOARD_SOUNDS, type WallboardOptions } from "./wallboard/plugin.js";
+export type { WallboardAuthenticator, WallboardEvent, WallboardSource, WallboardViewer } from "./wallboard/ports.js";
+export type * from "./wallboard/messages.js";
+
+/**
+ * The built console (`npm run build:console` → dist/console). Found from this module, so it is
+ * the same directory under tsx (src/api/console) and compiled (dist/api/console): both sit three
+ * levels below the package root.
+ */
+export const CONSOLE_DIST_DIR = fileURLToPath(new URL("../../../dist/console", import.meta.url));
+
+/** A WebSocket message larger than this closes the socket (1009): seed 004's client messages are tiny. */
+const MAX_MESSAGE_BYTES = 16 * 1024;
+
+export interface ConsoleOptions {
+  /** The built front-end; null serves no pages (the WebSocket alone, e.g. in protocol tests). */
+  webRoot?: string | null;
+  /** Seed 004's wallboard protocol at /ws/dashboard_control/; null leaves it out. */
+  wallboard?: WallboardOptions | null;
+}
+
+/**
+ * The technicians' console on the API's port: the built pages at `/` and the wallboard socket.
+ * Register it once (it registers @fastify/websocket, which must exist once per server): later
+ * console sockets (phase B) go inside it too.
+ */
+export function consolePlugin(options: ConsoleOptions = {}) {
+  const webRoot = options.webRoot === undefined ? CONSOLE_DIST_DIR : options.webRoot;
+  return async function consoleRoutes(app: FastifyInstance): Promise<void> {
+    await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+    if (webRoot !== null) await servePages(app, webRoot);
+    if (options.wallboard) await wallboardRoutes(app, options.wallboard);
+  };
+}
+
+async function servePages(app: FastifyInstance, root: string): Promise<void> {
+  if (!existsSync(join(root, "index.html"))) {
+    // The API works without the pages; say so at `/` instead of a bare 404.
+    app.log.warn({ dir: root }, "console not built: run `npm run build` (the API works without it)");
+    app.get("/", async (_request, reply) => notBuilt(reply, root));
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    prefix: "/",
+    index: "index.html",
+    // Vite also writes .br and .gz beside each file: sent as is, never compressed per request.
+    preCompressed: true,
+    decorateReply: false,
+    cacheControl: false,
+    setHeaders(reply, path) {
+      // File names under assets/ carry a content hash: cache them for good. The page itself is
+      // revalidated, so a new build reaches every desk on its next load.
+      reply.header("cache-control", path.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+      reply.header("x-content-type-options", "nosniff");
+      if (path.endsWith(".html")) {
+        reply.header("content-security-policy", CSP);
+        reply.header("referrer-policy", "no-referrer");
+        reply.header("x-frame-options", "DENY");
+      }
+    },
+  });
+}
+
+/** Everything the page uses comes from this server: no CDN, no inline script, no framing. */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self'",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+function notBuilt(reply: FastifyReply, dir: string): FastifyReply {
+  const { title, body } = TEXT.notBuilt;
+  const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return reply
+    .code(503)
+    .type("text/html; charset=utf-8")
+    .header("cache-control", "no-store")
+    .send(`<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>${escape(title)}</title><h1>${escape(title)}</h1><p>${escape(fill(body, { dir }))}</p></html>`);
+}

@@ -1,0 +1,32 @@
+import type { FastifyRequest } from "fastify";
+import type { DashboardUpdate, Priority, TicketCounters, WallboardTicket } from "./messages.js";
+
+/** Where the wallboard's numbers come from (phase B: the ticket backend in force, the calls and the accounts). */
+export interface WallboardSource {
+  /** Tickets still being worked on (seed 004: open and in progress), with the counters by priority. */
+  tickets(): Promise<{ data: WallboardTicket[]; counters: TicketCounters }>;
+  dashboard(): Promise<Omit<DashboardUpdate, "type" | "timestamp">>;
+}
+
+/** What the wallboard reacts to; published on an EventBus (src/shared/event-bus.ts). */
+export type WallboardEvent =
+  /** Something in the ticket list changed: every screen gets fresh tickets_update and dashboard_update. */
+  | { type: "tickets-changed" }
+  /** A ticket was opened (by phone or on the console): new_ticket_alert with a sound, then the fresh lists. */
+  | { type: "ticket-opened"; ticket: { id: string; title: string; severity: Priority } }
+  /** A part of the system went down (operations' health checks): critical_alert. */
+  | { type: "system-down"; alert: { id: string; title: string } };
+
+/** Who is on the other end of a socket. */
+export interface WallboardViewer {
+  /** For the log: the account's or the kiosk token's name. */
+  name: string;
+  /** May switch the other screens' views (remote_switch). Kiosk tokens are read-only. */
+  canControl: boolean;
+}
+
+/**
+ * Decides at the handshake who may connect (phase B: the session cookie, or `?token=` with a kiosk
+ * token). Null refuses the upgrade with 401.
+ */
+export type WallboardAuthenticator = (request: FastifyRequest) => Promise<WallboardViewer | null> | WallboardViewer | null;

@@ -7,6 +7,7 @@ import { openStore, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
 import { audioApiPlugin } from "./audio.js";
+import { consoleApiPlugin } from "./console.js";
 import { buildIvr } from "./ivr.js";
 
 export interface RunningApp {
@@ -40,7 +41,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     tts.startJanitor();
     started.push(() => tts.close());
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
-    const plugins = [audioApiPlugin(settings, logger), ...extraPlugins];
+    // `/`: the technicians' console (docs/console.md).
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(logger), ...extraPlugins];
     const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
     started.push(() => api.close());
     const apiAddress = api.server.address();

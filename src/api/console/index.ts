@@ -52,23 +52,24 @@ async function servePages(app: FastifyInstance, root: string): Promise<void> {
   await app.register(fastifyStatic, {
     root,
     prefix: "/",
-    index: "index.html",
+    // `/` is its own route below: @fastify/static's index lookup misses the .br/.gz variants.
+    index: false,
     // Vite also writes .br and .gz beside each file: sent as is, never compressed per request.
     preCompressed: true,
-    decorateReply: false,
     cacheControl: false,
     setHeaders(reply, path) {
       // File names under assets/ carry a content hash: cache them for good. The page itself is
       // revalidated, so a new build reaches every desk on its next load.
       reply.header("cache-control", path.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
       reply.header("x-content-type-options", "nosniff");
-      if (path.endsWith(".html")) {
+      if (/\.html(\.(br|gz|deflate))?$/.test(path)) {
         reply.header("content-security-policy", CSP);
         reply.header("referrer-policy", "no-referrer");
         reply.header("x-frame-options", "DENY");
       }
     },
   });
+  app.get("/", (_request, reply) => reply.sendFile("index.html"));
 }
 
 /** Everything the page uses comes from this server: no CDN, no inline script, no framing. */

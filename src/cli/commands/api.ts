@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { audioApiPlugin } from "../../app/audio.js";
+import { consoleApiPlugin } from "../../app/console.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { resolveApiTokens, startApi } from "../../api/index.js";
 import { openStore } from "../../domain/index.js";
@@ -19,7 +20,8 @@ are made once in DATA_DIR/api-tokens.local) and an address in API_ALLOWED_CLIENT
 One-time codes go through SENDER_DRIVER (log, venom, cloud).
 Also serves /audio/prompts/<id>.sln (SOUNDS_DIR/pt-BR) and /audio/tts/<hash>.sln (TTS_CACHE_DIR)
 for a PBX that fetches audio over HTTP (AUDIO_MODE=http, AUDIO_HTTP_BASE_URL): IVR nodes on other
-hosts must write their TTS cache into that same directory (a shared mount; docs/audio.md).`,
+hosts must write their TTS cache into that same directory (a shared mount; docs/audio.md).
+The technicians' console (built into dist/console by \`npm run build\`) is served at \`/\` (docs/console.md).`,
   async run(args, ctx) {
     let values;
     try {
@@ -31,7 +33,8 @@ hosts must write their TTS cache into that same directory (a shared mount; docs/
     const { tokens, file } = resolveApiTokens(settings);
     const store = await openStore(settings, { migrate: !values["no-migrate"] });
     // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.
-    const plugins = [audioApiPlugin(settings, logger)];
+    // And the technicians' console at `/` (docs/console.md).
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(logger)];
     const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
     logger.info(
       { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },

@@ -10,6 +10,7 @@ export const command: CliCommand = {
 Runs the FastAGI server on AGI_HOST:AGI_PORT (default 127.0.0.1:4573) and the ticket API on
 API_HOST:API_PORT (default 127.0.0.1:8080), with the embedded SQLite database under DATA_DIR
 (migrated at start). When API_TOKENS is empty, tokens are made once in DATA_DIR/api-tokens.local.
+The technicians' console is at http://API_HOST:API_PORT/ (docs/console.md).
 On SIGTERM calls in progress finish (up to AGI_DRAIN_TIMEOUT_MS), then the API stops.`,
   async run(_args, ctx) {
     // Signals are handled from the start, so a SIGTERM right after "listening" drains (see ura ivr).

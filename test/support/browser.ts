@@ -1,0 +1,124 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { consolePlugin, CONSOLE_DIST_DIR, type WallboardOptions } from "../../src/api/console/index.js";
+import type { ApiPlugin } from "../../src/api/index.js";
+import { openTestApi, type TestApi } from "../api/helper.js";
+
+/** Debian's Chromium, as PLAN.md runs it: headless as root, no network chatter, a fresh profile. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  // A wall TV plays alert sounds without a click first (docs/console.md says the same for kiosks).
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+const CONSOLE_SOURCES = ["src/console", "src/api/console/wallboard/messages.ts", "package-lock.json"];
+const STAMP = join(CONSOLE_DIST_DIR, ".source-hash");
+const LOCK = `${CONSOLE_DIST_DIR}.build-lock`;
+
+/**
+ * Makes sure dist/console was built from the sources as they are now, with the same
+ * `npm run build:console` production uses (type check included). Test files running in parallel
+ * build once: the others wait on a lock directory.
+ */
+export async function ensureConsoleBuilt(): Promise<string> {
+  const hash = sourceHash();
+  const fresh = () => existsSync(STAMP) && readFileSync(STAMP, "utf8") === hash;
+  while (!fresh()) {
+    try {
+      mkdirSync(LOCK, { recursive: false });
+    } catch {
+      // Another file is building: wait for it (a lock left by a killed run expires after 5 min).
+      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    try {
+      if (fresh()) break;
+      const run = spawnSync("npm", ["run", "--silent", "build:console"], { encoding: "utf8", env: process.env });
+      if (run.status !== 0) throw new Error(`npm run build:console failed:\n${run.stdout}\n${run.stderr}`);
+      writeFileSync(STAMP, hash);
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+  }
+  return CONSOLE_DIST_DIR;
+}
+
+function sourceHash(): string {
+  const hash = createHash("sha256");
+  const add = (path: string) => {
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) add(join(path, name));
+      return;
+    }
+    hash.update(relative(".", path)).update("\0").update(readFileSync(path)).update("\0");
+  };
+  for (const path of CONSOLE_SOURCES) add(path);
+  return hash.digest("hex");
+}
+
+export interface ConsoleServer {
+  /** http://127.0.0.1:<free port> */
+  url: string;
+  api: TestApi;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole API with the console plugin, as `ura start` mounts it, listening on a free loopback
+ * port over a real (SQLite) database. `wallboard` mounts the seed 004 socket with the given source.
+ */
+export async function startConsoleServer(testFile: string, options: { wallboard?: WallboardOptions; plugins?: ApiPlugin[] } = {}): Promise<ConsoleServer> {
+  const webRoot = await ensureConsoleBuilt();
+  const api = await openTestApi("sqlite", testFile, {}, [consolePlugin({ webRoot, wallboard: options.wallboard ?? null }), ...(options.plugins ?? [])]);
+  await api.app.listen({ host: "127.0.0.1", port: 0 });
+  const address = api.app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, api, close: () => api.close() };
+}
+
+export interface TestBrowser {
+  browser: Browser;
+  /** A new tab (own cookies and storage) on `url`, as a technician's desk in pt-BR would open it. */
+  open(url: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Chromium headless; Playwright gives each launch a fresh temporary profile (--user-data-dir) and removes it on close. */
+export async function launchBrowser(): Promise<TestBrowser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+  return {
+    browser,
+    async open(url) {
+      const context = await browser.newContext({ locale: "pt-BR", timezoneId: "America/Sao_Paulo", viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(url);
+      return page;
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Where screenshots go: docs/screenshots with URA_SCREENSHOTS=docs (to refresh the docs), else a temp dir. */
+export function screenshotPath(name: string): string {
+  const dir = process.env.URA_SCREENSHOTS === "docs" ? "docs/screenshots" : join(tmpdir(), "ura-screenshots");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}.png`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const path = screenshotPath(name);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

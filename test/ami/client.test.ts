@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AmiAuthError, amiQueueEvents, callIdOf, type AmiStatus, type QueueEvent, AmiClient } from "../../src/ami/index.js";
+import { AmiAuthError, amiQueueEvents, callIdOf, queueEventsFromSettings, type AmiStatus, type QueueEvent, AmiClient } from "../../src/ami/index.js";
+import { testSettings } from "../../src/config/index.js";
 import { freePort } from "../support/processes.js";
 import { agentCalled, agentConnect, queueCallerAbandon, startAmiStandIn, type AmiStandIn } from "../support/ami-stand-in.js";
 
@@ -128,5 +129,17 @@ describe("AMI client against the stand-in", () => {
     await until(() => ami.sessions() === 0, "the session to end");
     await new Promise((r) => setTimeout(r, 100));
     expect(ami.actions.filter((a) => a.Action === "Login")).toHaveLength(1);
+  });
+
+  it("is off without ASTERISK_AMI_HOST, and logs in with the four settings when they are given", async () => {
+    expect(queueEventsFromSettings(testSettings())).toBeNull();
+    const ami = await standIn();
+    const src = queueEventsFromSettings(
+      testSettings({ ASTERISK_AMI_HOST: "127.0.0.1", ASTERISK_AMI_PORT: String(ami.port), ASTERISK_AMI_USER: USER, ASTERISK_AMI_SECRET: SECRET }),
+    )!;
+    cleanups.push(() => src.close());
+    src.start();
+    await ami.waitForLogins(1);
+    expect(ami.actions[0]).toMatchObject({ Username: USER, Secret: SECRET });
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AmiAuthError, amiQueueEvents, callIdOf, queueEventsFromSettings, type AmiStatus, type QueueEvent, AmiClient } from "../../src/ami/index.js";
 import { testSettings } from "../../src/config/index.js";
+import { callIdFor } from "../../src/agi/index.js";
 import { freePort } from "../support/processes.js";
 import { agentCalled, agentConnect, queueCallerAbandon, startAmiStandIn, type AmiStandIn } from "../support/ami-stand-in.js";
 
@@ -63,6 +64,9 @@ describe("AMI client against the stand-in", () => {
     expect(callIdOf(ringing.call, (id) => ours.has(id))).toBe("1733050000.12");
     expect(callIdOf({ uniqueId: "1733050000.77", linkedId: "1733050000.12" }, (id) => ours.has(id))).toBe("1733050000.12");
     expect(callIdOf({ uniqueId: "1733050000.77", linkedId: "1733050000.78" }, (id) => ours.has(id))).toBeNull();
+    // A uniqueid the API could not take is known by the id the IVR derived from it.
+    ours.add(callIdFor("pbx one-1733050000.90"));
+    expect(callIdOf({ uniqueId: "pbx one-1733050000.90", linkedId: "pbx one-1733050000.90" }, (id) => ours.has(id))).toMatch(/^ura:[0-9a-f]{32}$/);
   });
 
   it("says a refused login is a refused login, and tries again later without hammering", async () => {

@@ -1,5 +1,7 @@
 import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
+import { Backoff } from "../shared/backoff.js";
+import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { AmiAuthError, AmiConnectionError, AmiProtocolError } from "./errors.js";
 import { AmiParser, formatAction, type AmiMessage } from "./protocol.js";
 
@@ -21,7 +23,7 @@ export interface AmiClientOptions {
 
 export type AmiStatus = "connecting" | "connected" | "waiting" | "closed";
 
-type Pending = { resolve: (m: AmiMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (m: AmiMessage) => void; reject: (e: Error) => void };
 
 /**
  * A read-only AMI session that stays up: logs in with `Events: on`, hands every event to its
@@ -31,7 +33,7 @@ type Pending = { resolve: (m: AmiMessage) => void; reject: (e: Error) => void; t
 export class AmiClient {
   private socket: Socket | null = null;
   private state: AmiStatus = "waiting";
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private nextActionId = 1;
   private readonly pending = new Map<string, Pending>();
   private readonly eventListeners = new Set<(event: AmiMessage) => void>();
@@ -43,6 +45,7 @@ export class AmiClient {
 
   constructor(private readonly options: AmiClientOptions) {
     this.log = options.logger?.child({ component: "ami", ami: `${options.host}:${options.port}` });
+    this.backoff = new Backoff({ initialMs: options.reconnectMs ?? 1000, maxMs: options.maxReconnectMs ?? 30_000 });
   }
 
   get status(): AmiStatus {
@@ -115,7 +118,6 @@ export class AmiClient {
       clearTimeout(bannerTimer);
       this.stopPinging();
       for (const [id, p] of this.pending) {
-        clearTimeout(p.timer);
         p.reject(ended ?? new AmiConnectionError("AMI connection closed"));
         this.pending.delete(id);
       }
@@ -129,7 +131,7 @@ export class AmiClient {
     const { username, secret } = this.options;
     const answer = await this.action("Login", { Username: username, Secret: secret, Events: "on" });
     if (answer.Response !== "Success") throw new AmiAuthError(answer.Message ?? "no reason given");
-    this.attempt = 0;
+    this.backoff.reset();
     this.setStatus("connected");
     this.log?.info({ username }, "AMI connected");
     this.startPinging();
@@ -153,11 +155,8 @@ export class AmiClient {
   }
 
   private scheduleReconnect(reason: Error): void {
-    const base = this.options.reconnectMs ?? 1000;
-    const max = this.options.maxReconnectMs ?? 30_000;
     // A refused login will be refused again: wait the longest, so Asterisk's log (and fail2ban) stay quiet.
-    const delay = reason instanceof AmiAuthError ? max : Math.min(max, base * 2 ** this.attempt);
-    this.attempt += 1;
+    const delay = reason instanceof AmiAuthError ? (this.options.maxReconnectMs ?? 30_000) : this.backoff.next();
     if (reason instanceof AmiAuthError) this.log?.error({ err: reason.message, retryInMs: delay }, "AMI login refused: check ASTERISK_AMI_USER/ASTERISK_AMI_SECRET and manager.conf");
     else this.log?.warn({ err: reason.message, retryInMs: delay }, "AMI connection lost");
     this.setStatus("waiting", reason);
@@ -168,18 +167,25 @@ export class AmiClient {
     this.retryTimer.unref();
   }
 
-  private action(name: string, fields: Record<string, string>, timeoutMs = this.options.answerTimeoutMs ?? 10_000): Promise<AmiMessage> {
+  private async action(name: string, fields: Record<string, string>, timeoutMs = this.options.answerTimeoutMs ?? 10_000): Promise<AmiMessage> {
     const socket = this.socket;
-    if (!socket) return Promise.reject(new AmiConnectionError("not connected"));
+    if (!socket) throw new AmiConnectionError("not connected");
     const id = `ura-${this.nextActionId++}`;
-    return new Promise<AmiMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new AmiConnectionError(`no answer to ${name} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      socket.write(formatAction(name, { ...fields, ActionID: id }));
-    });
+    try {
+      return await withDeadline(
+        timeoutMs,
+        () =>
+          new Promise<AmiMessage>((resolve, reject) => {
+            this.pending.set(id, { resolve, reject });
+            socket.write(formatAction(name, { ...fields, ActionID: id }));
+          }),
+      );
+    } catch (err) {
+      if (err instanceof DeadlineExceededError) throw new AmiConnectionError(`no answer to ${name} within ${timeoutMs} ms`);
+      throw err;
+    } finally {
+      this.pending.delete(id);
+    }
   }
 
   private dispatch(message: AmiMessage): void {
@@ -188,7 +194,6 @@ export class AmiClient {
       const pending = this.pending.get(id);
       if (pending) {
         this.pending.delete(id);
-        clearTimeout(pending.timer);
         pending.resolve(message);
       }
       return;

@@ -22,7 +22,8 @@ export const CHROMIUM_FLAGS = [
   "--autoplay-policy=no-user-gesture-required",
 ];
 
-const CONSOLE_SOURCES = ["src/console", "src/api/console/wallboard/messages.ts", "package-lock.json"];
+// src/console and what it imports from outside it (the protocol's types, the one Backoff).
+const CONSOLE_SOURCES = ["src/console", "src/api/console/wallboard/messages.ts", "src/shared/backoff.ts", "package-lock.json"];
 const STAMP = join(CONSOLE_DIST_DIR, ".source-hash");
 const LOCK = `${CONSOLE_DIST_DIR}.build-lock`;
 

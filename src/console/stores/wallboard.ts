@@ -1,4 +1,5 @@
 import { reactive, readonly } from "vue";
+import { Backoff } from "../../shared/backoff";
 import type { Activity, AlertData, Kpis, ServerMessage, StaffMember, TicketCounters, View, WallboardTicket } from "../../api/console/wallboard/messages";
 
 export type ConnectionState = "connecting" | "open" | "closed";
@@ -61,7 +62,7 @@ export function createWallboardStore(options: WallboardStoreOptions) {
     lastError: null,
   });
   let socket: WebSocket | null = null;
-  let attempt = 0;
+  const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
   let retry: ReturnType<typeof setTimeout> | null = null;
   let countdown: ReturnType<typeof setInterval> | null = null;
   let stopped = false;
@@ -108,7 +109,7 @@ export function createWallboardStore(options: WallboardStoreOptions) {
     const ws = options.createSocket ? options.createSocket(options.url) : new WebSocket(options.url);
     socket = ws;
     ws.onopen = () => {
-      attempt = 0;
+      backoff.reset();
       state.connection = "open";
       state.lastError = null;
       send({ type: "identify", clientId: options.clientId });
@@ -130,8 +131,7 @@ export function createWallboardStore(options: WallboardStoreOptions) {
   }
 
   function scheduleReconnect(): void {
-    const seconds = Math.min(30, 2 ** attempt);
-    attempt += 1;
+    const seconds = backoff.next() / 1000;
     state.retryInSeconds = seconds;
     countdown = setInterval(() => (state.retryInSeconds = Math.max(0, state.retryInSeconds - 1)), 1000);
     retry = setTimeout(() => {

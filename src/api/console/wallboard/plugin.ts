@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { EventSource } from "../../../shared/event-bus.js";
-import { ApiError, sendError } from "../../errors.js";
+import { ApiError } from "../../errors.js";
 import { fill, TEXT } from "../text.js";
 import {
   identifyMessage,
@@ -177,9 +177,10 @@ export async function wallboardRoutes(app: FastifyInstance, options: WallboardOp
       websocket: true,
       // The URL may carry a kiosk token (?token=): keep it out of the request log lines.
       logLevel: "warn",
-      preValidation: async (request, reply) => {
+      preValidation: async (request) => {
         const viewer = await options.authenticate(request);
-        if (!viewer) return sendError(reply, new ApiError(401, "unauthorized", text.unauthorized));
+        // Thrown before the upgrade: the API's error handler answers 401 {error, message}.
+        if (!viewer) throw new ApiError(401, "unauthorized", text.unauthorized);
         request.wallboardViewer = viewer;
       },
     },

@@ -19,7 +19,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json .npmrc .puppeteerrc.cjs tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# npm ci runs the package's `prepare` script, `npm run build`: src/ → dist/.
+# The console's build script (Vite, vue-tsc), run by npm run build.
+COPY scripts ./scripts
+# npm ci runs the package's `prepare` script, `npm run build`: src/ → dist/ (and dist/console).
 RUN npm ci
 
 # ── the node_modules of each image: production dependencies only ───────────────────────────────

@@ -275,13 +275,15 @@ describe("Dockerfile", () => {
     expect(build.some((l) => /^COPY .*\.puppeteerrc\.cjs/.test(l))).toBe(true);
     // What prepare compiles is there before npm ci runs it.
     const copied = (what: RegExp) => build.findIndex((l) => /^COPY /.test(l) && what.test(l));
-    for (const what of [/\btsconfig\.build\.json\b/, /\btsconfig\.json\b/, /^COPY src \.\/src$/]) {
+    // (scripts/ holds the console's build, which npm run build runs after tsc.)
+    for (const what of [/\btsconfig\.build\.json\b/, /\btsconfig\.json\b/, /^COPY src \.\/src$/, /^COPY scripts \.\/scripts$/]) {
       expect(copied(what), String(what)).toBeGreaterThan(-1);
       expect(copied(what), String(what)).toBeLessThan(npmCi);
     }
     const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
     expect(scripts.prepare).toBe("npm run build");
-    expect(scripts.build).toBe("tsc -p tsconfig.build.json");
+    expect(scripts.build).toBe("tsc -p tsconfig.build.json && npm run build:console");
+    expect(scripts["build:console"]).toBe("node --import tsx scripts/build-console.ts");
     expect(readFileSync("Dockerfile", "utf8")).not.toMatch(/npm install\b/);
   });
 

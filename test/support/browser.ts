@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { consolePlugin, CONSOLE_DIST_DIR, type WallboardOptions } from "../../src/api/console/index.js";
 import type { ApiPlugin } from "../../src/api/index.js";
+import { consoleBuildIsFresh } from "../../scripts/build-console.js";
 import { openTestApi, type TestApi } from "../api/helper.js";
 
 /** Debian's Chromium, as PLAN.md runs it: headless as root, no network chatter, a fresh profile. */
@@ -22,51 +22,35 @@ export const CHROMIUM_FLAGS = [
   "--autoplay-policy=no-user-gesture-required",
 ];
 
-// src/console and what it imports from outside it (the protocol's types, the one Backoff).
-const CONSOLE_SOURCES = ["src/console", "src/api/console/wallboard/messages.ts", "src/shared/backoff.ts", "package-lock.json"];
-const STAMP = join(CONSOLE_DIST_DIR, ".source-hash");
 const LOCK = `${CONSOLE_DIST_DIR}.build-lock`;
 
 /**
- * Makes sure dist/console was built from the sources as they are now, with the same
- * `npm run build:console` production uses (type check included). Test files running in parallel
+ * Makes sure dist/console was built from the sources as they are now, with the same build as
+ * production (scripts/build-console.ts, type check included). Test files running in parallel
  * build once: the others wait on a lock directory.
  */
 export async function ensureConsoleBuilt(): Promise<string> {
-  const hash = sourceHash();
-  const fresh = () => existsSync(STAMP) && readFileSync(STAMP, "utf8") === hash;
-  while (!fresh()) {
+  mkdirSync(dirname(LOCK), { recursive: true });
+  while (!consoleBuildIsFresh()) {
     try {
       mkdirSync(LOCK, { recursive: false });
     } catch {
       // Another file is building: wait for it (a lock left by a killed run expires after 5 min).
-      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      const lock = statSync(LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 500));
       continue;
     }
     try {
-      if (fresh()) break;
-      const run = spawnSync("npm", ["run", "--silent", "build:console"], { encoding: "utf8", env: process.env });
-      if (run.status !== 0) throw new Error(`npm run build:console failed:\n${run.stdout}\n${run.stderr}`);
-      writeFileSync(STAMP, hash);
+      if (consoleBuildIsFresh()) break;
+      // A child process, as `npm run build:console` runs it: Vite stays out of the test worker.
+      const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/build-console.ts", "--force"], { encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`the console build failed:\n${run.stdout}\n${run.stderr}`);
     } finally {
       rmSync(LOCK, { recursive: true, force: true });
     }
   }
   return CONSOLE_DIST_DIR;
-}
-
-function sourceHash(): string {
-  const hash = createHash("sha256");
-  const add = (path: string) => {
-    if (statSync(path).isDirectory()) {
-      for (const name of readdirSync(path).sort()) add(join(path, name));
-      return;
-    }
-    hash.update(relative(".", path)).update("\0").update(readFileSync(path)).update("\0");
-  };
-  for (const path of CONSOLE_SOURCES) add(path);
-  return hash.digest("hex");
 }
 
 export interface ConsoleServer {

@@ -40,6 +40,9 @@ const addressList = list.superRefine((entries, ctx) => {
 const optionalSecret = (min: number) =>
   z.string().refine((s) => s === "" || s.length >= min, `expected at least ${min} characters (or empty)`);
 
+/** A GLPI row id, or empty for "not set". */
+const glpiId = z.string().regex(/^[0-9]{0,10}$/, "expected a GLPI id (digits), or empty");
+
 function validTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: name });
@@ -184,6 +187,42 @@ export const settingsSchema = z.object({
     .string()
     .default("")
     .describe("HMAC key signing URA_USER between FreePBX step scripts (same on every IVR node); empty = derived from API_TOKEN, else random per process"),
+
+  // ── where tickets live (GLPI) and who hears about them (Telegram, webhook) ─────
+  TICKET_BACKEND: z
+    .enum(["builtin", "glpi"])
+    .default("builtin")
+    .describe("where tickets live: builtin (this system's database) or glpi (GLPI's REST API, with a local outbox while GLPI is down)"),
+  GLPI_URL: z
+    .string()
+    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol) && /\/apirest\.php\/?$/.test(new URL(u).pathname), "expected the base URL ending in apirest.php, e.g. https://glpi.example.gov.br/apirest.php")
+    .default("")
+    .describe("GLPI's REST API base URL, ending in apirest.php (docs/glpi.md)"),
+  GLPI_APP_TOKEN: z.string().default("").describe("App-Token of the API client GLPI has for this host (Setup > General > API); empty if that client has none"),
+  GLPI_USER_TOKEN: z.string().default("").describe("API token (remote access key) of the GLPI service account the IVR acts as"),
+  GLPI_ENTITY_ID: glpiId.default("").describe("GLPI entity new tickets go to; empty = the service account's active entity"),
+  GLPI_REQUEST_TYPE_ID: glpiId
+    .default("")
+    .describe('GLPI request type of tickets opened by phone; empty = the one named "Phone", looked up at start, else 3'),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .refine((t) => t === "" || /^[0-9]+:[A-Za-z0-9_-]{20,}$/.test(t), "expected a bot token as BotFather gives it (digits:letters)")
+    .default("")
+    .describe("Telegram bot token (BotFather): with TELEGRAM_CHAT_ID, every new ticket is announced in that chat"),
+  TELEGRAM_CHAT_ID: z
+    .string()
+    .refine((c) => c === "" || /^(-?[0-9]+|@[A-Za-z0-9_]{5,})$/.test(c), "expected a numeric chat id (groups start with -) or @channelname")
+    .default("")
+    .describe("the IT team's Telegram chat (numeric id, or @channel)"),
+  TELEGRAM_API_URL: z.string().url().default("https://api.telegram.org").describe("Telegram Bot API base URL (tests and proxies point it elsewhere)"),
+  NOTIFY_WEBHOOK_URL: z
+    .string()
+    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "expected an http(s) URL")
+    .default("")
+    .describe("URL that receives every new ticket as a signed JSON POST (docs/glpi.md, section Notices)"),
+  NOTIFY_WEBHOOK_SECRET: optionalSecret(32)
+    .default("")
+    .describe("HMAC-SHA256 key signing NOTIFY_WEBHOOK_URL posts (X-Ura-Signature header, ≥32 chars)"),
 }).superRefine((settings, ctx) => {
   // Settings that only matter together: said at start-up, not at the first one-time code.
   if (settings.SENDER_DRIVER === "cloud") {
@@ -198,6 +237,26 @@ export const settingsSchema = z.object({
     for (const name of ami) {
       if (settings[name] === "") ctx.addIssue({ code: "custom", path: [name], message: `required when ${amiGiven.join(" and ")} ${amiGiven.length > 1 ? "are" : "is"} set` });
     }
+  }
+  const needs = (name: SettingName, why: string) => {
+    if (settings[name] === "") ctx.addIssue({ code: "custom", path: [name], message: `required ${why}` });
+  };
+  if (settings.TICKET_BACKEND === "glpi") {
+    needs("GLPI_URL", "when TICKET_BACKEND=glpi");
+    needs("GLPI_USER_TOKEN", "when TICKET_BACKEND=glpi");
+  } else if (settings.GLPI_URL !== "") {
+    // Half a GLPI set-up (ura users sync-glpi and ura doctor use it with either backend).
+    needs("GLPI_USER_TOKEN", "when GLPI_URL is set");
+  } else if (settings.GLPI_USER_TOKEN !== "" || settings.GLPI_APP_TOKEN !== "") {
+    needs("GLPI_URL", "when GLPI_USER_TOKEN or GLPI_APP_TOKEN is set");
+  }
+  if (settings.TELEGRAM_BOT_TOKEN !== "" || settings.TELEGRAM_CHAT_ID !== "") {
+    needs("TELEGRAM_BOT_TOKEN", "when TELEGRAM_CHAT_ID is set");
+    needs("TELEGRAM_CHAT_ID", "when TELEGRAM_BOT_TOKEN is set");
+  }
+  if (settings.NOTIFY_WEBHOOK_URL !== "" || settings.NOTIFY_WEBHOOK_SECRET !== "") {
+    needs("NOTIFY_WEBHOOK_URL", "when NOTIFY_WEBHOOK_SECRET is set");
+    needs("NOTIFY_WEBHOOK_SECRET", "when NOTIFY_WEBHOOK_URL is set (receivers check the signature)");
   }
 });
 

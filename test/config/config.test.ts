@@ -36,6 +36,17 @@ describe("configuration", () => {
     ["OTP_SECRET", { OTP_SECRET: "short" }, /at least 32 characters/],
     ["WHATSAPP_CLOUD_TOKEN", { SENDER_DRIVER: "cloud", WHATSAPP_CLOUD_PHONE_ID: "123" }, /required when SENDER_DRIVER=cloud/],
     ["ASTERISK_AMI_SECRET", { ASTERISK_AMI_HOST: "pbx.local", ASTERISK_AMI_USER: "ura" }, /required when ASTERISK_AMI_HOST and ASTERISK_AMI_USER are set/],
+    ["GLPI_URL", { TICKET_BACKEND: "glpi", GLPI_USER_TOKEN: "t".repeat(40) }, /required when TICKET_BACKEND=glpi/],
+    ["GLPI_USER_TOKEN", { TICKET_BACKEND: "glpi", GLPI_URL: "https://glpi.example.gov.br/apirest.php" }, /required when TICKET_BACKEND=glpi/],
+    ["GLPI_URL", { GLPI_URL: "https://glpi.example.gov.br/glpi/", GLPI_USER_TOKEN: "t".repeat(40) }, /ending in apirest\.php/],
+    ["GLPI_URL", { GLPI_APP_TOKEN: "a".repeat(40) }, /required when GLPI_USER_TOKEN or GLPI_APP_TOKEN is set/],
+    ["GLPI_USER_TOKEN", { GLPI_URL: "https://glpi.example.gov.br/apirest.php" }, /required when GLPI_URL is set/],
+    ["GLPI_ENTITY_ID", { GLPI_ENTITY_ID: "root" }, /GLPI id/],
+    ["TELEGRAM_CHAT_ID", { TELEGRAM_BOT_TOKEN: "123456:ABCdefGHIjklMNOpqrSTUvwxYZ" }, /required when TELEGRAM_BOT_TOKEN is set/],
+    ["TELEGRAM_BOT_TOKEN", { TELEGRAM_CHAT_ID: "-1001234567890" }, /required when TELEGRAM_CHAT_ID is set/],
+    ["TELEGRAM_BOT_TOKEN", { TELEGRAM_BOT_TOKEN: "not-a-token", TELEGRAM_CHAT_ID: "-100" }, /bot token/],
+    ["NOTIFY_WEBHOOK_SECRET", { NOTIFY_WEBHOOK_URL: "https://hooks.example.gov.br/ura" }, /required when NOTIFY_WEBHOOK_URL is set/],
+    ["NOTIFY_WEBHOOK_URL", { NOTIFY_WEBHOOK_SECRET: "s".repeat(40) }, /required when NOTIFY_WEBHOOK_SECRET is set/],
   ])("stops at start-up on a bad %s, naming it, instead of failing at the first call", (name, env, why) => {
     let error: unknown;
     try {
@@ -66,6 +77,23 @@ describe("configuration", () => {
     expect(all.ASTERISK_AMI_PORT).toBe(5038);
   });
 
+  it("takes a complete GLPI, Telegram and webhook set-up", () => {
+    const s = testSettings({
+      TICKET_BACKEND: "glpi",
+      GLPI_URL: "https://glpi.example.gov.br/apirest.php",
+      GLPI_USER_TOKEN: "u".repeat(40),
+      GLPI_APP_TOKEN: "a".repeat(40),
+      GLPI_ENTITY_ID: "0",
+      TELEGRAM_BOT_TOKEN: "123456:ABCdefGHIjklMNOpqrSTUvwxYZ",
+      TELEGRAM_CHAT_ID: "-1001234567890",
+      NOTIFY_WEBHOOK_URL: "https://hooks.example.gov.br/ura",
+      NOTIFY_WEBHOOK_SECRET: "s".repeat(40),
+    });
+    expect(s.TICKET_BACKEND).toBe("glpi");
+    expect(s.TELEGRAM_API_URL).toBe("https://api.telegram.org");
+    expect(testSettings().TICKET_BACKEND).toBe("builtin");
+  });
+
   it("never echoes a rejected secret: tokens and secrets by length, a database password masked", () => {
     const problems = (env: Record<string, string>) => {
       try {
@@ -78,6 +106,8 @@ describe("configuration", () => {
     const [tokens] = problems({ API_TOKENS: "ivr:ivr:hunter2hunter2" });
     expect(tokens).not.toContain("hunter2");
     expect(tokens).toContain("22 characters, not shown");
+    const [bot] = problems({ TELEGRAM_BOT_TOKEN: "hunter2-telegram", TELEGRAM_CHAT_ID: "-100" });
+    expect(bot).not.toContain("hunter2");
     const [otp] = problems({ OTP_SECRET: "tooshort-secret" });
     expect(otp).not.toContain("tooshort-secret");
     const [url] = problems({ DB_DRIVER: "mysql", DATABASE_URL: "mysql://ura:s3cr3t@db host/ura" });

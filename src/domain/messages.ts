@@ -16,6 +16,22 @@ export interface MessageValues {
   "otp-validity-one-minute": Record<string, never>;
   "otp-validity-minutes": { minutes: number };
   "catalogue-option": { label: string; key: string };
+  "glpi-ticket-name": { path: string };
+  "glpi-content-intro-phone": Record<string, never>;
+  "glpi-content-intro-web": Record<string, never>;
+  "glpi-content-intro-api": Record<string, never>;
+  "glpi-content-requester": { name: string; code: string };
+  "glpi-content-department": { department: string };
+  "glpi-content-caller": { number: string };
+  "glpi-content-identified": { how: string };
+  "glpi-identified-extension": Record<string, never>;
+  "glpi-identified-code": Record<string, never>;
+  "glpi-identified-otp": Record<string, never>;
+  "glpi-content-service": { path: string };
+  "glpi-content-when": { when: string };
+  "glpi-content-description": { text: string };
+  "glpi-content-reference": { marker: string };
+  "glpi-followup-status": { note: string };
 }
 export type MessageId = keyof MessageValues;
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
-import { BuiltinTicketBackend, migrate, openStore } from "../../src/domain/index.js";
+import { BuiltinTicketBackend, loadMigrations, migrate, openStore } from "../../src/domain/index.js";
 import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "../support/databases.js";
 
 // São Paulo is UTC-3 all year (no DST since 2019): 2025-06-02 is a Monday.
@@ -22,10 +22,11 @@ describe.each(DRIVERS)("store on %s", (driver) => {
 
   it("applies every migration once and records it", async () => {
     const versions = await t.store.db.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+    const all = loadMigrations(driver).map((m) => m.version);
+    expect(versions.map((v) => Number(v.version))).toEqual(all);
     const again = await migrate(t.store.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe(3);
+    expect(again.current).toBe(all.at(-1));
   });
 
   it("seeds the thesis's Table 1 as the catalogue: keys 1..6, sub-options 1..n", async () => {

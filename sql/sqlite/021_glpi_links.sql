@@ -1,0 +1,5 @@
+-- The GLPI rows our users and services stand for (ura users/catalogue sync-glpi fill them in):
+-- a ticket's requester is the user's GLPI id, its category the leaf's ITIL category.
+ALTER TABLE users ADD COLUMN glpi_id INTEGER;
+CREATE UNIQUE INDEX users_glpi ON users (glpi_id);
+ALTER TABLE services ADD COLUMN glpi_category_id INTEGER;

@@ -1,0 +1,687 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import pino, { type Logger } from "pino";
+import { z } from "zod";
+import { writeAudit } from "../domain/audit.js";
+import { isUniqueViolation, type Db } from "../domain/db.js";
+import { ConflictError, DomainValidationError, NotFoundError } from "../domain/errors.js";
+import { message } from "../domain/messages.js";
+import { TRANSITIONS, statusChangeSchema } from "../domain/index.js";
+import { openTicketSchema } from "../domain/tickets.js";
+import { formatLocal, zonedTimeToUtc } from "../domain/time.js";
+import { parseInput } from "../domain/users.js";
+import { realTimers, withTimeout, type Timers } from "../shared/timers.js";
+import type { Notifier } from "../notify/port.js";
+import type { GlpiClient } from "./client.js";
+import { htmlToText, ticketContent, ticketMarker, ticketName } from "./content.js";
+import { sqlDirectory, type GlpiDirectory, type Requester, type ServiceEntry } from "./directory.js";
+import { certainlyNotApplied, GlpiApiError } from "./errors.js";
+import { outbox, type Lease, type OutboxAttachment, type OutboxTicket } from "./outbox.js";
+import type { Actor, BackendTicketView, OpenTicketInput, TicketAttachment, TicketBackend, TicketFilter, TicketHistoryEntry, TicketStatus } from "./port.js";
+import { fromGlpiStatus, TICKET_FIELD, toGlpiStatus } from "./status.js";
+
+export interface GlpiBackendOptions {
+  db: Db;
+  client: GlpiClient;
+  /** Our users and catalogue with their GLPI links; default: read from `db`. */
+  directory?: GlpiDirectory;
+  /** SITE_CODE: part of the reference written into each ticket. */
+  siteCode: string;
+  /** URA_TIMEZONE: how our views show times. */
+  timeZone: string;
+  /** The timezone of GLPI's `YYYY-MM-DD HH:MM:SS` dates; default `timeZone`. */
+  glpiTimeZone?: string;
+  /** GLPI_ENTITY_ID; null = the service account's active entity. */
+  entityId: number | null;
+  /** GLPI_REQUEST_TYPE_ID, or the "Phone" request type resolved at start (resolveRequestType). */
+  requestTypeId: number;
+  /**
+   * Longest wait for GLPI inside open() and attach() before answering with the local number: what
+   * is left of the caller's 3 s budget once the database did its part. The attempt goes on after it.
+   */
+  answerWithinMs: number;
+  /** Longest wait for one GLPI request of the outbox. */
+  requestTimeoutMs?: number;
+  /** Wait between attempts of one ticket: doubles from initial to max. */
+  retry?: { initialMs: number; maxMs: number };
+  /** After an unknown outcome, wait at least this long before searching for the ticket (GLPI may still be committing). */
+  uncertainDelayMs?: number;
+  /** How often the outbox looks for due tickets. */
+  pollMs?: number;
+  /** Who hears about each ticket once it exists in GLPI. */
+  notifier?: Notifier;
+  logger?: Logger;
+  clock?: () => Date;
+  timers?: Timers;
+}
+
+const PENDING_PREFIX = "0";
+const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+
+const callFactsSchema = z
+  .object({
+    callerNumber: z.string().max(40).nullable().optional(),
+    identifiedBy: z.enum(["extension", "code", "otp"]).nullable().optional(),
+  })
+  .nullable()
+  .optional();
+
+/**
+ * Tickets in GLPI, with a local outbox so GLPI being down or slow never costs a caller a ticket.
+ *
+ * `open` writes the ticket to `glpi_tickets` first, then tries GLPI for `answerWithinMs`. The caller
+ * hears GLPI's ticket id when GLPI answered in time, else the local number with a leading 0 ("07"):
+ * GLPI ids never start with 0, so the two cannot collide, and status by phone accepts both. The
+ * attempt that outlived the answer, or the outbox worker later, records GLPI's id; the worker keeps
+ * trying with backoff, across restarts. Every attempt after one whose outcome is unknown (timeout,
+ * dropped connection, 5xx) first searches GLPI for the ticket's reference, so no ticket is created
+ * twice. Once a ticket exists in GLPI the notifier hears about it, once.
+ */
+export class GlpiTicketBackend implements TicketBackend {
+  readonly kind = "glpi" as const;
+  private readonly db: Db;
+  private readonly client: GlpiClient;
+  private readonly directory: GlpiDirectory;
+  private readonly log: Logger;
+  private readonly clock: () => Date;
+  private readonly timers: Timers;
+  private readonly requestTimeoutMs: number;
+  private readonly retry: { initialMs: number; maxMs: number };
+  private readonly uncertainDelayMs: number;
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private readonly owner: string;
+  private readonly glpiTimeZone: string;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private timer: unknown = null;
+  private pass: Promise<void> | null = null;
+  private again = false;
+  private running = false;
+
+  constructor(private readonly options: GlpiBackendOptions) {
+    this.db = options.db;
+    this.client = options.client;
+    this.directory = options.directory ?? sqlDirectory(options.db);
+    this.log = options.logger ?? pino({ level: "silent" });
+    this.clock = options.clock ?? (() => new Date());
+    this.timers = options.timers ?? realTimers;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.retry = options.retry ?? { initialMs: 2000, maxMs: 60_000 };
+    this.uncertainDelayMs = options.uncertainDelayMs ?? 5000;
+    this.pollMs = options.pollMs ?? 5000;
+    // A lease outlives any attempt (a login and a request), so it only runs out when a process died.
+    this.leaseMs = this.requestTimeoutMs * 2 + 5000;
+    this.owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    this.glpiTimeZone = options.glpiTimeZone ?? options.timeZone;
+  }
+
+  // ── the port ────────────────────────────────────────────────────────────────
+
+  async open(raw: OpenTicketInput, actor: Actor, now: Date): Promise<{ ticket: BackendTicketView; created: boolean }> {
+    const input = parseInput(openTicketSchema, raw);
+    const call = parseInput(callFactsSchema, (raw as { call?: unknown }).call) ?? null;
+    const callId = input.callId ?? null;
+    if (callId !== null) {
+      const existing = await outbox.byCallId(this.db, callId);
+      if (existing) return { ticket: this.localView(this.sameRequester(existing, input.userCode)), created: false };
+    }
+    const requester = await this.directory.requester(input.userCode);
+    if (!requester || !requester.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
+    const service = await this.directory.service(input.serviceId);
+    if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
+    if (!service.leaf) throw new DomainValidationError("serviceId", `service ${input.serviceId} is a menu: choose one of its options`);
+
+    const description = input.description?.trim() ? input.description.trim() : null;
+    const marker = ticketMarker(this.options.siteCode, callId);
+    const payload = this.ticketInput(requester, service, {
+      source: input.source,
+      description,
+      callerNumber: call?.callerNumber ?? null,
+      identifiedBy: call?.identifiedBy ?? null,
+      openedAt: now,
+      marker,
+    });
+    let id: number;
+    try {
+      id = await this.db.transaction(async (tx) => {
+        const newId = await outbox.insert(
+          tx,
+          {
+            marker,
+            callId,
+            requesterCode: requester.code,
+            requesterName: requester.name,
+            serviceId: service.id,
+            serviceLabel: service.label,
+            servicePath: service.path,
+            description,
+            source: input.source,
+            payload,
+            notice: { department: requester.department, callerNumber: call?.callerNumber ?? null },
+          },
+          this.lease(),
+          now,
+        );
+        await writeAudit(tx, actor, now, {
+          action: "ticket.open",
+          entity: "ticket",
+          entityId: pendingProtocol(newId),
+          details: { requester: requester.code, serviceId: service.id, source: input.source, callId, backend: "glpi" },
+        });
+        return newId;
+      });
+    } catch (err) {
+      // Another request for the same call won the race: answer with its ticket.
+      if (callId !== null && isUniqueViolation(err)) {
+        const existing = await outbox.byCallId(this.db, callId);
+        if (existing) return { ticket: this.localView(this.sameRequester(existing, input.userCode)), created: false };
+      }
+      throw err;
+    }
+    const row = (await outbox.byId(this.db, id))!;
+    await this.within(this.track(this.deliverTicket(row)), this.options.answerWithinMs);
+    return { ticket: this.localView((await outbox.byId(this.db, id))!), created: true };
+  }
+
+  async forRequester(protocol: string, userCode: string): Promise<BackendTicketView | null> {
+    const found = await this.resolve(protocol);
+    if (found.kind === "none") return null;
+    if (found.kind === "local") {
+      if (found.row.requesterCode !== userCode) return null;
+      if (found.row.state === "pending") return this.localView(found.row);
+      const t = await this.client.getTicket(found.row.glpiId!, this.readOptions());
+      return t ? this.glpiView(found.row, t) : null;
+    }
+    // A ticket opened in GLPI itself: the caller must be its requester there.
+    const requester = await this.directory.requester(userCode);
+    if (!requester?.glpiId) return null;
+    const result = await this.client.search(
+      "Ticket",
+      {
+        criteria: [
+          { field: TICKET_FIELD.id, searchtype: "equals", value: found.glpiId },
+          { link: "AND", field: TICKET_FIELD.requester, searchtype: "equals", value: requester.glpiId },
+        ],
+        forcedisplay: SEARCH_COLUMNS,
+        range: [0, 0],
+      },
+      this.readOptions(),
+    );
+    const hit = result.data?.[0];
+    return hit ? this.searchView(hit, null, requester) : null;
+  }
+
+  async list(filter: TicketFilter): Promise<{ tickets: BackendTicketView[]; total: number }> {
+    let requesterGlpiId: number | null = null;
+    if (filter.userCode !== undefined) {
+      requesterGlpiId = (await this.directory.requester(filter.userCode))?.glpiId ?? null;
+    }
+    // Tickets still in the outbox count as open and come first (they are the newest).
+    const withPending = filter.status === undefined || filter.status === "open";
+    const pending = withPending
+      ? await outbox.pending(this.db, { requesterCode: filter.userCode, limit: filter.limit, offset: filter.offset })
+      : { rows: [], total: 0 };
+    const tickets = pending.rows.map((r) => this.localView(r));
+    const fromGlpi = filter.userCode !== undefined && requesterGlpiId === null ? null : { start: Math.max(0, filter.offset - pending.total) };
+    let glpiTotal = 0;
+    if (fromGlpi) {
+      const room = filter.limit - tickets.length;
+      const criteria: Parameters<GlpiClient["search"]>[1]["criteria"] = [{ field: TICKET_FIELD.status, searchtype: "equals", value: glpiStatusCriterion(filter.status) }];
+      if (requesterGlpiId !== null) criteria.push({ link: "AND", field: TICKET_FIELD.requester, searchtype: "equals", value: requesterGlpiId });
+      const result = await this.client.search(
+        "Ticket",
+        { criteria, forcedisplay: SEARCH_COLUMNS, sort: TICKET_FIELD.id, order: "DESC", range: [fromGlpi.start, fromGlpi.start + Math.max(room, 1) - 1] },
+        this.readOptions(),
+      );
+      glpiTotal = result.totalcount;
+      if (room > 0) {
+        const rows = result.data ?? [];
+        const ledger = await outbox.byGlpiIds(this.db, rows.map((r) => Number(r[String(TICKET_FIELD.id)])));
+        for (const r of rows) tickets.push(await this.searchView(r, ledger.get(Number(r[String(TICKET_FIELD.id)])) ?? null, null));
+      }
+    }
+    return { tickets, total: pending.total + glpiTotal };
+  }
+
+  async get(protocol: string): Promise<{ ticket: BackendTicketView; history: TicketHistoryEntry[] } | null> {
+    const found = await this.resolve(protocol);
+    if (found.kind === "none") return null;
+    const row = found.kind === "local" ? found.row : await outbox.byGlpiId(this.db, found.glpiId);
+    if (row && row.state === "pending") {
+      const view = this.localView(row);
+      return { ticket: view, history: [this.entry(null, "open", null, "ura", row.createdAt)] };
+    }
+    const glpiId = row ? row.glpiId! : (found as { glpiId: number }).glpiId;
+    const t = await this.client.getTicket(glpiId, this.readOptions());
+    if (!t) return null;
+    const view = row ? this.glpiView(row, t) : await this.foreignView(t);
+    const followups = await this.client.followups(glpiId, this.readOptions());
+    const history = [
+      this.entry(null, "open", null, row ? "ura" : "glpi", this.glpiDate(t.date)),
+      ...followups.map((f) => this.entry(view.status, view.status, htmlToText(f.content), `glpi-user:${f.userId}`, this.glpiDate(f.date))),
+    ];
+    return { ticket: view, history };
+  }
+
+  async changeStatus(
+    protocol: string,
+    raw: { status: TicketStatus; note?: string | null },
+    actor: Actor,
+    now: Date,
+  ): Promise<{ ticket: BackendTicketView; history: TicketHistoryEntry[] }> {
+    const change = parseInput(statusChangeSchema, raw);
+    const found = await this.resolve(protocol);
+    if (found.kind === "none") throw new NotFoundError("not_found", `no ticket ${protocol}`);
+    if (found.kind === "local" && found.row.state === "pending") {
+      throw new ConflictError("not_in_glpi_yet", "the ticket is still waiting to be created in GLPI; change it there once it exists", "status");
+    }
+    const glpiId = found.kind === "local" ? found.row.glpiId! : found.glpiId;
+    const current = await this.client.getTicket(glpiId, this.readOptions());
+    if (!current) throw new NotFoundError("not_found", `no ticket ${protocol}`);
+    const from = fromGlpiStatus(current.status) ?? "open";
+    if (!TRANSITIONS[from].includes(change.status)) {
+      throw new ConflictError("invalid_transition", `a ticket cannot go from ${from} to ${change.status}`, "status");
+    }
+    // The note first: GLPI refuses follow-ups on a closed ticket.
+    if (change.note) await this.client.addFollowup(glpiId, message("glpi-followup-status", { note: change.note }), { requestTypeId: this.options.requestTypeId, ...this.readOptions() });
+    await this.client.updateTicket(glpiId, { status: toGlpiStatus(change.status) }, this.readOptions());
+    await writeAudit(this.db, actor, now, {
+      action: "ticket.status",
+      entity: "ticket",
+      entityId: String(glpiId),
+      details: { from, to: change.status, note: change.note ?? null, backend: "glpi" },
+    });
+    return (await this.get(String(glpiId)))!;
+  }
+
+  async attach(protocol: string, file: { name: string; contentType: string; data: Uint8Array }, actor: Actor, now: Date): Promise<TicketAttachment> {
+    if (file.data.byteLength === 0) throw new DomainValidationError("file", "the file is empty");
+    if (file.data.byteLength > MAX_ATTACHMENT_BYTES) throw new DomainValidationError("file", `the file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`);
+    const name = safeFileName(file.name);
+    const found = await this.resolve(protocol);
+    if (found.kind === "none") throw new NotFoundError("not_found", `no ticket ${protocol}`);
+    if (found.kind === "glpi") {
+      // Not opened through us, so no outbox row to wait on: straight to GLPI.
+      const docId = await this.client.uploadDocument(found.glpiId, { name, fileName: name, contentType: file.contentType, data: file.data }, this.readOptions());
+      await writeAudit(this.db, actor, now, { action: "ticket.attach", entity: "ticket", entityId: String(found.glpiId), details: { name, size: file.data.byteLength, document: docId } });
+      return { id: `glpi-document-${docId}`, name, contentType: file.contentType, size: file.data.byteLength, createdAt: now.toISOString() };
+    }
+    const row = found.row;
+    const id = await this.db.transaction(async (tx) => {
+      const attId = await outbox.insertAttachment(
+        tx,
+        { ticketId: row.id, marker: `${row.marker}-att-${randomBytes(4).toString("hex")}`, name, contentType: file.contentType, data: file.data },
+        this.lease(),
+        now,
+      );
+      await writeAudit(tx, actor, now, {
+        action: "ticket.attach",
+        entity: "ticket",
+        entityId: row.glpiId === null ? pendingProtocol(row.id) : String(row.glpiId),
+        details: { name, size: file.data.byteLength, attachment: attId },
+      });
+      return attId;
+    });
+    const att = (await outbox.attachment(this.db, id))!;
+    if (row.state === "created") {
+      await this.within(this.track(this.deliverAttachment(att, row.glpiId!)), this.options.answerWithinMs);
+    } else {
+      // The ticket is not in GLPI yet: the worker uploads it right after creating the ticket.
+      await outbox.attachmentFailed(this.db, id, { uncertain: false, error: "waiting for the ticket", nextAttemptAt: now }, this.clock());
+    }
+    return { id: String(id), name, contentType: file.contentType, size: file.data.byteLength, createdAt: now.toISOString() };
+  }
+
+  // ── the outbox worker ───────────────────────────────────────────────────────
+
+  /** Starts looking for due tickets every pollMs (and at once). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.kick();
+  }
+
+  /** Stops the worker, waits (up to graceMs) for attempts in flight, and ends the GLPI session. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.running = false;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    const pending = [...this.inFlight, ...(this.pass ? [this.pass] : [])];
+    await withTimeout(Promise.allSettled(pending), graceMs, "GLPI attempts still in flight at shutdown").catch((err: Error) => this.log.warn(err.message));
+    await this.client.killSession();
+  }
+
+  /** One pass over what is due now: tickets, then attachments of created tickets. Stops at the first failure. */
+  async flush(): Promise<{ created: number; uploaded: number; failed: number }> {
+    const counts = { created: 0, uploaded: 0, failed: 0 };
+    for (;;) {
+      const ids = await outbox.due(this.db, this.clock(), 10);
+      if (ids.length === 0) break;
+      let progress = false;
+      for (const id of ids) {
+        if (!(await outbox.claim(this.db, id, this.lease(), this.clock()))) continue;
+        const row = (await outbox.byId(this.db, id))!;
+        if (await this.track(this.deliverTicket(row))) {
+          counts.created += 1;
+          progress = true;
+        } else {
+          counts.failed += 1;
+          return counts; // GLPI is failing: the rest wait for their own next attempt
+        }
+      }
+      if (!progress) break;
+    }
+    for (;;) {
+      const ids = await outbox.dueAttachments(this.db, this.clock(), 10);
+      if (ids.length === 0) break;
+      let progress = false;
+      for (const id of ids) {
+        if (!(await outbox.claimAttachment(this.db, id, this.lease(), this.clock()))) continue;
+        const att = (await outbox.attachment(this.db, id))!;
+        const ticket = (await outbox.byId(this.db, att.ticketId))!;
+        if (await this.track(this.deliverAttachment(att, ticket.glpiId!))) {
+          counts.uploaded += 1;
+          progress = true;
+        } else {
+          counts.failed += 1;
+          return counts;
+        }
+      }
+      if (!progress) break;
+    }
+    return counts;
+  }
+
+  /** Runs a pass now (or right after the one running), then keeps the poll going. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.pass) {
+      this.again = true;
+      return;
+    }
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.pass = this.flush()
+      .then((c) => {
+        if (c.created + c.uploaded > 0) this.log.info(c, "GLPI outbox pass");
+      })
+      .catch((err: unknown) => this.log.error({ err: (err as Error).message }, "GLPI outbox pass failed"))
+      .finally(() => {
+        this.pass = null;
+        if (!this.running) return;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        } else {
+          this.timer = this.timers.setTimeout(() => {
+            this.timer = null;
+            this.kick();
+          }, this.pollMs);
+        }
+      });
+  }
+
+  /** Waiting tickets and attachments, for `ura doctor` and health. */
+  backlog(): Promise<{ pending: number; oldest: Date | null; attachments: number }> {
+    return outbox.backlog(this.db);
+  }
+
+  // ── attempts ────────────────────────────────────────────────────────────────
+
+  /** One attempt at a ticket the caller holds the lease of; true when GLPI has it. Never throws. */
+  private async deliverTicket(row: OutboxTicket): Promise<boolean> {
+    let creating = false;
+    try {
+      let glpiId: number | null = null;
+      if (row.uncertain && row.attempts > 1) {
+        // An earlier attempt may have created it: look before creating again.
+        const found = await this.client.ticketsWithMarker(row.marker, { timeoutMs: this.requestTimeoutMs });
+        if (found.length > 1) this.log.error({ ticket: row.id, glpiIds: found }, "GLPI holds this ticket more than once; keeping the first");
+        glpiId = found[0] ?? null;
+        if (glpiId !== null) this.log.info({ ticket: row.id, glpiId }, "found in GLPI after an unknown outcome");
+      }
+      if (glpiId === null) {
+        creating = true;
+        glpiId = await this.client.createTicket(row.payload, { timeoutMs: this.requestTimeoutMs });
+      }
+      if (await outbox.created(this.db, row.id, glpiId, this.clock())) {
+        this.log.info({ ticket: row.id, glpiId, attempts: row.attempts }, "ticket created in GLPI");
+        this.notify(row, glpiId);
+      }
+      // GLPI answers: whatever else waits can go now.
+      if (row.attempts === 1) this.kick();
+      return true;
+    } catch (err) {
+      const uncertain = creating ? !certainlyNotApplied(err) : row.uncertain;
+      const delay = Math.max(this.backoff(row.attempts), uncertain ? this.uncertainDelayMs : 0);
+      await outbox
+        .failed(this.db, row.id, { uncertain, error: describe(err), nextAttemptAt: new Date(this.clock().getTime() + delay) }, this.clock())
+        .catch((dbErr: unknown) => this.log.error({ err: (dbErr as Error).message }, "could not record a failed GLPI attempt"));
+      this.log.warn({ ticket: row.id, attempts: row.attempts, uncertain, retryInMs: delay, err: describe(err) }, "GLPI did not take the ticket; it waits in the outbox");
+      return false;
+    }
+  }
+
+  private async deliverAttachment(att: OutboxAttachment, glpiId: number): Promise<boolean> {
+    let uploading = false;
+    try {
+      let docId: number | null = null;
+      if (att.uncertain && att.attempts > 1) {
+        const docs = await this.client.ticketDocuments(glpiId, { timeoutMs: this.requestTimeoutMs });
+        docId = docs.find((d) => d.name.includes(att.marker))?.id ?? null;
+      }
+      if (docId === null) {
+        uploading = true;
+        docId = await this.client.uploadDocument(
+          glpiId,
+          { name: `${att.name} [${att.marker}]`, fileName: att.name, contentType: att.contentType, data: att.data },
+          { timeoutMs: this.requestTimeoutMs },
+        );
+      }
+      await outbox.attachmentSent(this.db, att.id, docId, this.clock());
+      return true;
+    } catch (err) {
+      const uncertain = uploading ? !certainlyNotApplied(err) : att.uncertain;
+      const delay = Math.max(this.backoff(att.attempts), uncertain ? this.uncertainDelayMs : 0);
+      await outbox
+        .attachmentFailed(this.db, att.id, { uncertain, error: describe(err), nextAttemptAt: new Date(this.clock().getTime() + delay) }, this.clock())
+        .catch((dbErr: unknown) => this.log.error({ err: (dbErr as Error).message }, "could not record a failed GLPI upload"));
+      this.log.warn({ attachment: att.id, attempts: att.attempts, err: describe(err) }, "GLPI did not take the attachment; it waits in the outbox");
+      return false;
+    }
+  }
+
+  private notify(row: OutboxTicket, glpiId: number): void {
+    this.options.notifier?.ticketOpened({
+      key: `glpi:${glpiId}`,
+      backend: "glpi",
+      protocol: String(glpiId),
+      service: { id: row.serviceId, label: row.serviceLabel, path: row.servicePath },
+      requester: { code: row.requesterCode, name: row.requesterName, department: row.notice.department },
+      callerNumber: row.notice.callerNumber,
+      source: row.source,
+      url: this.client.ticketUrl(glpiId),
+      openedAt: row.createdAt.toISOString(),
+    });
+  }
+
+  // ── views ───────────────────────────────────────────────────────────────────
+
+  /** A ticket as our ledger knows it: GLPI's id once created (status as at creation), else the waiting number. */
+  private localView(row: OutboxTicket): BackendTicketView {
+    const created = row.state === "created";
+    return {
+      protocol: created ? String(row.glpiId) : pendingProtocol(row.id),
+      status: "open",
+      service: { id: row.serviceId, label: row.serviceLabel, path: row.servicePath },
+      requester: { code: row.requesterCode, name: row.requesterName },
+      description: row.description,
+      source: row.source,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+      updatedAtLocal: formatLocal(row.updatedAt, this.options.timeZone),
+      ...(created ? {} : { pending: true }),
+    };
+  }
+
+  /** A ticket opened through us, with GLPI's current status and last update. */
+  private glpiView(row: OutboxTicket, t: { status: number; date_mod: string }): BackendTicketView {
+    const updated = this.glpiDate(t.date_mod);
+    return {
+      ...this.localView(row),
+      status: fromGlpiStatus(t.status) ?? "open",
+      updatedAt: updated.toISOString(),
+      updatedAtLocal: formatLocal(updated, this.options.timeZone),
+    };
+  }
+
+  /** A ticket opened in GLPI itself (read with GET /Ticket/:id). */
+  private async foreignView(t: { id: number; name: string; content: string; status: number; date: string; date_mod: string; itilcategories_id: number; requesttypes_id: number }): Promise<BackendTicketView> {
+    const service = t.itilcategories_id ? await this.directory.serviceForCategory(t.itilcategories_id) : null;
+    const updated = this.glpiDate(t.date_mod);
+    return {
+      protocol: String(t.id),
+      status: fromGlpiStatus(t.status) ?? "open",
+      service: service ? { id: service.id, label: service.label, path: service.path } : { id: 0, label: t.name, path: t.name },
+      requester: { code: "", name: "" },
+      description: htmlToText(t.content).slice(0, 4000) || null,
+      source: t.requesttypes_id === this.options.requestTypeId ? "phone" : "web",
+      createdAt: this.glpiDate(t.date).toISOString(),
+      updatedAt: updated.toISOString(),
+      updatedAtLocal: formatLocal(updated, this.options.timeZone),
+    };
+  }
+
+  /** A search row (SEARCH_COLUMNS); the ledger row or the known requester fill in what GLPI shows as text. */
+  private async searchView(r: Record<string, unknown>, row: OutboxTicket | null, requester: Requester | null): Promise<BackendTicketView> {
+    const col = (f: number) => r[String(f)];
+    const updated = this.glpiDate(String(col(TICKET_FIELD.updatedAt) ?? ""));
+    const base = { status: fromGlpiStatus(col(TICKET_FIELD.status)) ?? "open", updatedAt: updated.toISOString(), updatedAtLocal: formatLocal(updated, this.options.timeZone) };
+    if (row) return { ...this.localView(row), ...base };
+    const category = String(col(TICKET_FIELD.category) ?? "");
+    const name = String(col(TICKET_FIELD.name) ?? "");
+    const requesterText = col(TICKET_FIELD.requester);
+    return {
+      protocol: String(col(TICKET_FIELD.id)),
+      service: { id: 0, label: category.split(" > ").pop() || name, path: category || name },
+      requester: requester ? { code: requester.code, name: requester.name } : { code: "", name: Array.isArray(requesterText) ? requesterText.join(", ") : String(requesterText ?? "") },
+      description: htmlToText(String(col(TICKET_FIELD.content) ?? "")).slice(0, 4000) || null,
+      source: "web",
+      createdAt: this.glpiDate(String(col(TICKET_FIELD.openedAt) ?? "")).toISOString(),
+      ...base,
+    };
+  }
+
+  private entry(from: TicketStatus | null, to: TicketStatus, note: string | null, actor: string, at: Date): TicketHistoryEntry {
+    return { from, to, note, actor, at: at.toISOString(), atLocal: formatLocal(at, this.options.timeZone) };
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────────────
+
+  /** A protocol as the caller or a technician gives it: our waiting number ("0…") or GLPI's id. */
+  private async resolve(protocol: string): Promise<{ kind: "none" } | { kind: "local"; row: OutboxTicket } | { kind: "glpi"; glpiId: number }> {
+    if (!/^[0-9]{1,12}$/.test(protocol)) return { kind: "none" };
+    const n = Number(protocol);
+    if (n === 0) return { kind: "none" };
+    if (protocol.startsWith(PENDING_PREFIX)) {
+      const row = await outbox.byId(this.db, n);
+      return row ? { kind: "local", row } : { kind: "none" };
+    }
+    const row = await outbox.byGlpiId(this.db, n);
+    return row ? { kind: "local", row } : { kind: "glpi", glpiId: n };
+  }
+
+  private sameRequester(row: OutboxTicket, userCode: string): OutboxTicket {
+    if (row.requesterCode !== userCode) {
+      throw new ConflictError("call_conflict", "this call id already opened a ticket for another user", "callId");
+    }
+    return row;
+  }
+
+  private ticketInput(
+    requester: Requester,
+    service: ServiceEntry,
+    facts: { source: "phone" | "web" | "api"; description: string | null; callerNumber: string | null; identifiedBy: "extension" | "code" | "otp" | null; openedAt: Date; marker: string },
+  ): Record<string, unknown> {
+    return {
+      name: ticketName(service.path),
+      content: ticketContent(
+        {
+          source: facts.source,
+          requester: { code: requester.code, name: requester.name, department: requester.department },
+          callerNumber: facts.callerNumber,
+          identifiedBy: facts.identifiedBy,
+          servicePath: service.path,
+          description: facts.description,
+          openedAt: facts.openedAt,
+          marker: facts.marker,
+        },
+        this.options.timeZone,
+      ),
+      requesttypes_id: this.options.requestTypeId,
+      ...(service.glpiCategoryId !== null ? { itilcategories_id: service.glpiCategoryId } : {}),
+      ...(requester.glpiId !== null ? { _users_id_requester: requester.glpiId } : {}),
+      ...(this.options.entityId !== null ? { entities_id: this.options.entityId } : {}),
+    };
+  }
+
+  private lease(): Lease {
+    return { owner: this.owner, until: new Date(this.clock().getTime() + this.leaseMs) };
+  }
+
+  private backoff(attempts: number): number {
+    return Math.min(this.retry.initialMs * 2 ** Math.max(0, attempts - 1), this.retry.maxMs);
+  }
+
+  private readOptions(): { timeoutMs: number } {
+    return { timeoutMs: this.options.answerWithinMs };
+  }
+
+  /** Keeps a background attempt in the set stop() waits for. */
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Waits for `p` at most `ms`; it goes on either way. */
+  private async within(p: Promise<unknown>, ms: number): Promise<void> {
+    await withTimeout(p, ms, "answer budget", this.timers).catch(() => undefined);
+  }
+
+  /** GLPI's `YYYY-MM-DD HH:MM:SS` in its timezone. */
+  private glpiDate(text: string): Date {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
+    if (!m) return this.clock();
+    const base = zonedTimeToUtc(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), this.glpiTimeZone);
+    return new Date(base.getTime() + Number(m[6] ?? 0) * 1000);
+  }
+}
+
+/** What the caller hears for a ticket still waiting for GLPI: its local number after a 0. */
+export function pendingProtocol(id: number): string {
+  return `${PENDING_PREFIX}${id}`;
+}
+
+/** The columns list and status reads need from search/Ticket. */
+const SEARCH_COLUMNS = [TICKET_FIELD.id, TICKET_FIELD.name, TICKET_FIELD.status, TICKET_FIELD.openedAt, TICKET_FIELD.updatedAt, TICKET_FIELD.category, TICKET_FIELD.requester, TICKET_FIELD.content];
+
+/** Our status filter as GLPI's status criterion (2 and 3 are both "in progress": the `process` meta-value). */
+function glpiStatusCriterion(status: TicketStatus | undefined): string | number {
+  if (status === undefined) return "all";
+  if (status === "in_progress") return "process";
+  return toGlpiStatus(status);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof GlpiApiError) return `${err.code} (HTTP ${err.status})`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A file name GLPI will take: no path, no control characters, an extension kept. */
+function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  const clean = base.replace(/[^\p{L}\p{N}._ -]/gu, "_").slice(-120);
+  return clean === "" || clean.startsWith(".") ? `arquivo${clean}` : clean;
+}
+

@@ -32,6 +32,12 @@ export interface MessageValues {
   "glpi-content-description": { text: string };
   "glpi-content-reference": { marker: string };
   "glpi-followup-status": { note: string };
+  "notice-title": { protocol: string };
+  "notice-service": { service: string };
+  "notice-requester": { name: string; code: string };
+  "notice-department": { department: string };
+  "notice-extension": { number: string };
+  "notice-link": { url: string };
 }
 export type MessageId = keyof MessageValues;
 

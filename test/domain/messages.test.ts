@@ -32,6 +32,34 @@ describe("written messages (sounds/messages.pt-BR.txt)", () => {
   });
 
   it("every template of the shipped file parses", () => {
-    expect([...messageTemplates().keys()].sort()).toEqual(["catalogue-option", "otp-message", "otp-validity-minutes", "otp-validity-one-minute", "otp-validity-seconds"]);
+    expect([...messageTemplates().keys()].sort()).toEqual([
+      "catalogue-option",
+      "glpi-content-caller",
+      "glpi-content-department",
+      "glpi-content-description",
+      "glpi-content-identified",
+      "glpi-content-intro-api",
+      "glpi-content-intro-phone",
+      "glpi-content-intro-web",
+      "glpi-content-reference",
+      "glpi-content-requester",
+      "glpi-content-service",
+      "glpi-content-when",
+      "glpi-followup-status",
+      "glpi-identified-code",
+      "glpi-identified-extension",
+      "glpi-identified-otp",
+      "glpi-ticket-name",
+      "notice-department",
+      "notice-extension",
+      "notice-link",
+      "notice-requester",
+      "notice-service",
+      "notice-title",
+      "otp-message",
+      "otp-validity-minutes",
+      "otp-validity-one-minute",
+      "otp-validity-seconds",
+    ]);
   });
 });

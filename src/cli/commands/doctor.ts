@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { dataPath, localApiUrl, maskUrlPassword, soundsDir, type Settings } from "../../config/index.js";
 import { loadMigrations, openMysql, openSqlite, pendingMigrations, type Db } from "../../domain/index.js";
+import { checkGlpi } from "../../glpi/index.js";
 import { audioDirs, createEngine, promptStates, readPromptTexts, type SpeechEngine } from "../../tts/index.js";
 import { DeadlineExceededError, withDeadline } from "../../shared/deadline.js";
 import { describeError } from "../../shared/errors.js";
@@ -21,13 +22,14 @@ const MARK: Record<Level, string> = { ok: "ok  ", warn: "warn", fail: "FAIL" };
 
 export const command: CliCommand = {
   name: "doctor",
-  summary: "check this host's set-up: database, migrations, prompts, TTS, API, sender, AGI port",
+  summary: "check this host's set-up: database, migrations, prompts, TTS, API, GLPI, sender, AGI port",
   usage: `ura doctor [--json]
 
 Checks what a call needs, with the settings this process would start with, and prints one line
 per check: ok, warn (works, but look at it) or FAIL (a call would fail). Exit code 1 when any
 check fails. Nothing is changed: no database file is created, no migration applied, no message
-sent. The TTS check synthesises one short sentence (with Polly, that is one real request).
+sent. The TTS check synthesises one short sentence (with Polly, that is one real request). With
+GLPI_URL set, the GLPI check opens (and closes) one session with the service account's tokens.
 --json prints the checks as JSON instead.`,
   async run(args, ctx) {
     const json = parseFlags(args).json === true;
@@ -55,6 +57,8 @@ export async function runChecks(settings: Settings): Promise<Check[]> {
     await guarded("prompts", () => checkPrompts(settings)),
     await guarded("tts", () => checkTts(settings)),
     await guarded("api", () => checkApi(settings)),
+    // GLPI only when configured (TICKET_BACKEND=glpi requires GLPI_URL).
+    ...(settings.GLPI_URL !== "" ? [await guarded("glpi", () => checkGlpi(settings))] : []),
     await guarded("sender", () => checkSender(settings)),
     await guarded("agi", () => checkAgiPort(settings)),
   ];

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { loadMigrations, migrate } from "../../src/domain/index.js";
-import { DRIVERS, openTestDb } from "../support/databases.js";
+import { DRIVERS, openTestDb } from "./stores.js";
 
 const run = promisify(execFile);
 const URA = join(import.meta.dirname, "../../bin/ura.js");
@@ -14,8 +14,9 @@ describe("migration files", () => {
       loadMigrations(dialect)
         .flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/g)].map((x) => x[1]))
         .sort();
-    expect(loadMigrations("sqlite").map((m) => m.version)).toEqual([1, 2, 3]);
-    expect(loadMigrations("mysql").map((m) => m.version)).toEqual([1, 2, 3]);
+    const versions = (dialect: "sqlite" | "mysql") => loadMigrations(dialect).map((m) => m.version);
+    expect(versions("sqlite").slice(0, 3)).toEqual([1, 2, 3]);
+    expect(versions("mysql")).toEqual(versions("sqlite"));
     expect(tables("mysql")).toEqual(tables("sqlite"));
   });
 });
@@ -27,9 +28,11 @@ describe.each(DRIVERS)("migrating %s", (driver) => {
       const env = { ...process.env, DB_DRIVER: driver, DATABASE_URL: t.settings.DATABASE_URL, DATA_DIR: t.dataDir, LOG_LEVEL: "warn" };
       const outs = await Promise.all([1, 2].map(() => run(process.execPath, [URA, "migrate"], { env, timeout: 60_000 })));
       const applied = outs.flatMap((o) => o.stdout.split("\n").filter((l) => l.startsWith("applied")));
-      expect(applied.sort()).toEqual([`applied  ${driver}/001_schema.sql`, "applied  common/002_seed.sql", `applied  ${driver}/003_ticket_attachments.sql`].sort());
+      const all = loadMigrations(driver);
+      expect(applied.sort()).toEqual(all.map((m) => `applied  ${m.file}`).sort());
+      expect(applied).toContain(`applied  ${driver}/001_schema.sql`);
       const rows = await t.store.db.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
-      expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3]);
+      expect(rows.map((r) => Number(r.version))).toEqual(all.map((m) => m.version));
       expect((await t.store.catalogue.tree()).length).toBe(6);
       expect((await migrate(t.store.db)).applied).toEqual([]);
     } finally {

@@ -7,3 +7,4 @@ export { fromGlpiStatus, toGlpiStatus, GLPI_STATUS, TICKET_FIELD, USER_FIELD } f
 export { checkGlpi, type GlpiCheck } from "./check.js";
 export { createGlpiBackend, glpiClientFromSettings, resolveRequestType, DEFAULT_PHONE_REQUEST_TYPE } from "./settings.js";
 export type { TicketBackend, BackendTicketView, OpenTicketInput, TicketAttachment, TicketFilter } from "./port.js";
+export { planUserSync, planCatalogueSync, type UserSyncPlan, type CatalogueSyncPlan, type CatalogueAction, type LinkedNode, type CodeField } from "./directory-sync.js";

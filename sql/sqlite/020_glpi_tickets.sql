@@ -16,7 +16,7 @@ CREATE TABLE glpi_tickets (
   notice           TEXT    NOT NULL,                -- JSON: what the IT team's notice says besides protocol and link
   glpi_id          INTEGER UNIQUE,                  -- GLPI's ticket id, once created
   state            TEXT    NOT NULL CHECK (state IN ('pending', 'created')),
-  uncertain        INTEGER NOT NULL DEFAULT 1,      -- an attempt may have created it: search before creating
+  uncertain        INTEGER NOT NULL DEFAULT 0,      -- an attempt may have created it: search before creating
   attempts         INTEGER NOT NULL DEFAULT 0,
   last_error       TEXT,
   next_attempt_at  TEXT    NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE glpi_attachments (
   data             TEXT    NOT NULL,                -- base64, cleared once GLPI has the document
   document_id      INTEGER,
   state            TEXT    NOT NULL CHECK (state IN ('pending', 'sent')),
-  uncertain        INTEGER NOT NULL DEFAULT 1,
+  uncertain        INTEGER NOT NULL DEFAULT 0,
   attempts         INTEGER NOT NULL DEFAULT 0,
   last_error       TEXT,
   next_attempt_at  TEXT    NOT NULL,

@@ -152,10 +152,17 @@ export interface Lease {
 /**
  * The SQL of the outbox, on either database. A row is sent by whoever holds its lease: the request
  * that opened it, or a worker once that lease ran out, so two processes never send one ticket at
- * the same time. `attempts` counts attempts started and `uncertain` is set when one starts, cleared
- * only when GLPI certainly did not apply it: a crash in the middle of an attempt also leads to a
- * search before the next create.
+ * the same time. `attempts` counts attempts started. `uncertain` says GLPI may hold the ticket
+ * already (an earlier attempt's outcome is unknown), so the next attempt searches before creating;
+ * an attempt that ends records it, and taking over a lease that ran out (its holder died
+ * mid-attempt) sets it.
  */
+/**
+ * The first assignment of a claim: a lease still set means its holder died mid-attempt. It comes
+ * first because MySQL evaluates SET assignments left to right with the new values.
+ */
+const CRASHED_ATTEMPT = "uncertain = CASE WHEN lease_until IS NOT NULL THEN 1 ELSE uncertain END";
+
 export const outbox = {
   /** Inserts a ticket leased to `lease` for its first attempt; throws a unique violation when the call already has one. */
   async insert(q: Queryable, t: NewOutboxTicket, lease: Lease, now: Date): Promise<number> {
@@ -163,7 +170,7 @@ export const outbox = {
     const r = await q.run(
       `INSERT INTO glpi_tickets (marker, call_id, requester_code, requester_name, service_id, service_label, service_path, description, source,
          payload, notice, state, uncertain, attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1, 1, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 1, ?, ?, ?, ?, ?)`,
       [
         t.marker,
         t.callId,
@@ -232,7 +239,7 @@ export const outbox = {
   async claim(q: Queryable, id: number, lease: Lease, now: Date): Promise<boolean> {
     const at = toDbTime(now);
     const r = await q.run(
-      "UPDATE glpi_tickets SET lease_owner = ?, lease_until = ?, uncertain = 1, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?)",
+      `UPDATE glpi_tickets SET ${CRASHED_ATTEMPT}, lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
       [lease.owner, toDbTime(lease.until), at, id, at],
     );
     return r.changes === 1;
@@ -274,7 +281,7 @@ export const outbox = {
     const at = toDbTime(now);
     const r = await q.run(
       `INSERT INTO glpi_attachments (ticket_id, marker, name, content_type, size, data, state, uncertain, attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', 1, 1, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, 1, ?, ?, ?, ?, ?)`,
       [a.ticketId, a.marker, a.name, a.contentType, a.data.byteLength, Buffer.from(a.data).toString("base64"), at, lease.owner, toDbTime(lease.until), at, at],
     );
     return r.insertId;
@@ -299,7 +306,7 @@ export const outbox = {
   async claimAttachment(q: Queryable, id: number, lease: Lease, now: Date): Promise<boolean> {
     const at = toDbTime(now);
     const r = await q.run(
-      "UPDATE glpi_attachments SET lease_owner = ?, lease_until = ?, uncertain = 1, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?)",
+      `UPDATE glpi_attachments SET ${CRASHED_ATTEMPT}, lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
       [lease.owner, toDbTime(lease.until), at, id, at],
     );
     return r.changes === 1;

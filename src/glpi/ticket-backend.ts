@@ -433,7 +433,7 @@ export class GlpiTicketBackend implements TicketBackend {
     let creating = false;
     try {
       let glpiId: number | null = null;
-      if (row.uncertain && row.attempts > 1) {
+      if (row.uncertain) {
         // An earlier attempt may have created it: look before creating again.
         const found = await this.client.ticketsWithMarker(row.marker, { timeoutMs: this.requestTimeoutMs });
         if (found.length > 1) this.log.error({ ticket: row.id, glpiIds: found }, "GLPI holds this ticket more than once; keeping the first");
@@ -466,7 +466,7 @@ export class GlpiTicketBackend implements TicketBackend {
     let uploading = false;
     try {
       let docId: number | null = null;
-      if (att.uncertain && att.attempts > 1) {
+      if (att.uncertain) {
         const docs = await this.client.ticketDocuments(glpiId, { timeoutMs: this.requestTimeoutMs });
         docId = docs.find((d) => d.name.includes(att.marker))?.id ?? null;
       }

@@ -185,6 +185,35 @@ describe.each(DRIVERS)("GLPI backend and its outbox on %s", (driver) => {
     expect(notices.events.map((e) => e.key)).toEqual(["glpi:120"]);
   });
 
+  it("a node that died in the middle of an attempt: the node taking over its lease searches GLPI before creating", async () => {
+    const b = backend();
+    s.failOnceAfterCommit("drop");
+    const { ticket } = await b.open(call("1700000000.15"), admin, new Date());
+    expect(s.tickets.size).toBe(1);
+    // As a node leaves the row when it dies after sending: its lease set (now run out), no outcome recorded.
+    await db.run("UPDATE glpi_tickets SET uncertain = 0, lease_owner = 'dead-node', lease_until = '2000-01-01 00:00:00.000', next_attempt_at = '2000-01-01 00:00:00.000'");
+    await waitFor(async () => {
+      await b.flush();
+      return (await pending()) === 0;
+    }, "the outbox to settle the ticket");
+    expect(s.ticketsWith("ura-001-call-1700000000.15")).toHaveLength(1);
+    expect(s.count("POST", "/Ticket")).toBe(1);
+    expect(await b.forRequester(ticket.protocol, "1001")).toMatchObject({ protocol: "120" });
+  });
+
+  it("an attempt GLPI certainly refused is simply tried again, without a search", async () => {
+    const b = backend();
+    await s.goDown();
+    const { ticket } = await b.open(call("1700000000.16"), admin, new Date());
+    await s.comeBack();
+    await waitFor(async () => {
+      await b.flush();
+      return (await pending()) === 0;
+    }, "the outbox to deliver");
+    expect(s.count("GET", "/search/Ticket")).toBe(0);
+    expect(await b.forRequester(ticket.protocol, "1001")).toMatchObject({ protocol: "120" });
+  });
+
   it("GLPI goes down with three calls in flight, the IVR restarts, GLPI comes back: each ticket exists exactly once", async () => {
     const first = backend({ answerWithinMs: 200 });
     await first.open(call("warm-up-2"), admin, new Date());

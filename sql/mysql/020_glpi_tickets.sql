@@ -32,16 +32,32 @@ CREATE TABLE IF NOT EXISTS glpi_tickets (
   KEY glpi_tickets_requester (requester_code, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Files to attach to those tickets as GLPI Documents (a voice description); uploaded once the
--- ticket exists in GLPI, found again by `marker` (the document's name) after an unknown outcome.
+-- Status changes made through the IVR's API (the note also goes to GLPI as a follow-up): the
+-- history the port shows. Changes made in GLPI itself show as one last entry, from GLPI's status.
+CREATE TABLE IF NOT EXISTS glpi_ticket_events (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  ticket_id    BIGINT       NOT NULL,
+  from_status  VARCHAR(16)  NULL,
+  to_status    VARCHAR(16)  NOT NULL,
+  note         TEXT         NULL,
+  actor        VARCHAR(100) NOT NULL,
+  at           DATETIME(3)  NOT NULL,
+  KEY glpi_ticket_events_ticket (ticket_id, id),
+  CONSTRAINT glpi_ticket_events_ticket_fk FOREIGN KEY (ticket_id) REFERENCES glpi_tickets (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Files attached to those tickets (a voice description): kept here, and uploaded as GLPI Documents
+-- once the ticket exists in GLPI, found again by `marker` (in the document's name) after an unknown
+-- outcome. MEDIUMBLOB as in ticket_attachments (MAX_ATTACHMENT_BYTES fits).
 CREATE TABLE IF NOT EXISTS glpi_attachments (
   id               BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
   ticket_id        BIGINT       NOT NULL,
   marker           VARCHAR(100) NOT NULL,
-  name             VARCHAR(255) NOT NULL,
-  content_type     VARCHAR(100) NOT NULL,
+  name             VARCHAR(200) NOT NULL,
+  content_type     VARCHAR(200) NOT NULL,
   size             INT          NOT NULL,
-  data             LONGTEXT     NOT NULL,
+  sha256           CHAR(64)     NOT NULL,
+  actor            VARCHAR(100) NOT NULL,
   document_id      BIGINT       NULL,
   state            ENUM('pending', 'sent') NOT NULL,
   uncertain        TINYINT(1)   NOT NULL DEFAULT 0,
@@ -52,8 +68,9 @@ CREATE TABLE IF NOT EXISTS glpi_attachments (
   lease_until      DATETIME(3)  NULL,
   created_at       DATETIME(3)  NOT NULL,
   updated_at       DATETIME(3)  NOT NULL,
+  data             MEDIUMBLOB   NOT NULL,
   UNIQUE KEY glpi_attachments_marker (marker),
   KEY glpi_attachments_due (state, next_attempt_at),
-  KEY glpi_attachments_ticket (ticket_id),
+  KEY glpi_attachments_ticket (ticket_id, id),
   CONSTRAINT glpi_attachments_ticket_fk FOREIGN KEY (ticket_id) REFERENCES glpi_tickets (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

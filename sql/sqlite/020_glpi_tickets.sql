@@ -29,8 +29,22 @@ CREATE TABLE glpi_tickets (
 CREATE INDEX glpi_tickets_due ON glpi_tickets (state, next_attempt_at);
 CREATE INDEX glpi_tickets_requester ON glpi_tickets (requester_code, id);
 
--- Files to attach to those tickets as GLPI Documents (a voice description); uploaded once the
--- ticket exists in GLPI, found again by `marker` (the document's name) after an unknown outcome.
+-- Status changes made through the IVR's API (the note also goes to GLPI as a follow-up): the
+-- history the port shows. Changes made in GLPI itself show as one last entry, from GLPI's status.
+CREATE TABLE glpi_ticket_events (
+  id           INTEGER PRIMARY KEY,
+  ticket_id    INTEGER NOT NULL REFERENCES glpi_tickets(id) ON DELETE CASCADE,
+  from_status  TEXT,
+  to_status    TEXT    NOT NULL,
+  note         TEXT,
+  actor        TEXT    NOT NULL,
+  at           TEXT    NOT NULL
+);
+CREATE INDEX glpi_ticket_events_ticket ON glpi_ticket_events (ticket_id, id);
+
+-- Files attached to those tickets (a voice description): kept here, and uploaded as GLPI Documents
+-- once the ticket exists in GLPI, found again by `marker` (in the document's name) after an unknown
+-- outcome.
 CREATE TABLE glpi_attachments (
   id               INTEGER PRIMARY KEY,
   ticket_id        INTEGER NOT NULL REFERENCES glpi_tickets(id) ON DELETE CASCADE,
@@ -38,8 +52,9 @@ CREATE TABLE glpi_attachments (
   name             TEXT    NOT NULL,
   content_type     TEXT    NOT NULL,
   size             INTEGER NOT NULL,
-  data             TEXT    NOT NULL,                -- base64, cleared once GLPI has the document
-  document_id      INTEGER,
+  sha256           TEXT    NOT NULL,
+  actor            TEXT    NOT NULL,
+  document_id      INTEGER,                         -- GLPI's Document id, once uploaded
   state            TEXT    NOT NULL CHECK (state IN ('pending', 'sent')),
   uncertain        INTEGER NOT NULL DEFAULT 0,
   attempts         INTEGER NOT NULL DEFAULT 0,
@@ -48,7 +63,8 @@ CREATE TABLE glpi_attachments (
   lease_owner      TEXT,
   lease_until      TEXT,
   created_at       TEXT    NOT NULL,
-  updated_at       TEXT    NOT NULL
+  updated_at       TEXT    NOT NULL,
+  data             BLOB    NOT NULL                 -- at most MAX_ATTACHMENT_BYTES
 );
 CREATE INDEX glpi_attachments_due ON glpi_attachments (state, next_attempt_at);
-CREATE INDEX glpi_attachments_ticket ON glpi_attachments (ticket_id);
+CREATE INDEX glpi_attachments_ticket ON glpi_attachments (ticket_id, id);

@@ -1,6 +1,6 @@
 import { userInputSchema, type CatalogueNode } from "../domain/index.js";
 import { callerKey, mobileProblem } from "../domain/phone.js";
-import type { ValidUserInput } from "../domain/users.js";
+import type { ValidUserInput } from "../domain/index.js";
 import type { GlpiCategory, GlpiUser } from "./client.js";
 
 /**

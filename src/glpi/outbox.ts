@@ -39,12 +39,22 @@ export interface OutboxAttachment {
   name: string;
   contentType: string;
   size: number;
-  data: Buffer;
+  sha256: string;
+  actor: string;
   documentId: number | null;
   state: "pending" | "sent";
   uncertain: boolean;
   attempts: number;
   createdAt: Date;
+}
+
+/** A status change made through the port (glpi_ticket_events). */
+export interface OutboxEvent {
+  from: string | null;
+  to: string;
+  note: string | null;
+  actor: string;
+  at: Date;
 }
 
 interface TicketRow {
@@ -78,13 +88,18 @@ interface AttachmentRow {
   name: string;
   content_type: string;
   size: number;
-  data: string;
+  sha256: string;
+  actor: string;
   document_id: number | null;
   state: "pending" | "sent";
   uncertain: number;
   attempts: number;
   created_at: string;
 }
+
+/** Every attachment column but the bytes, which only `attachmentData` reads. */
+const ATTACHMENT_COLUMNS =
+  "id, ticket_id, marker, name, content_type, size, sha256, actor, document_id, state, uncertain, attempts, created_at";
 
 function toTicket(r: TicketRow): OutboxTicket {
   return {
@@ -120,7 +135,8 @@ function toAttachment(r: AttachmentRow): OutboxAttachment {
     name: r.name,
     contentType: r.content_type,
     size: Number(r.size),
-    data: Buffer.from(r.data, "base64"),
+    sha256: r.sha256,
+    actor: r.actor,
     documentId: r.document_id === null ? null : Number(r.document_id),
     state: r.state,
     uncertain: Number(r.uncertain) === 1,
@@ -274,22 +290,33 @@ export const outbox = {
 
   async insertAttachment(
     q: Queryable,
-    a: { ticketId: number; marker: string; name: string; contentType: string; data: Uint8Array },
+    a: { ticketId: number; marker: string; name: string; contentType: string; sha256: string; actor: string; data: Uint8Array },
     lease: Lease,
     now: Date,
   ): Promise<number> {
     const at = toDbTime(now);
     const r = await q.run(
-      `INSERT INTO glpi_attachments (ticket_id, marker, name, content_type, size, data, state, uncertain, attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, 1, ?, ?, ?, ?, ?)`,
-      [a.ticketId, a.marker, a.name, a.contentType, a.data.byteLength, Buffer.from(a.data).toString("base64"), at, lease.owner, toDbTime(lease.until), at, at],
+      `INSERT INTO glpi_attachments (ticket_id, marker, name, content_type, size, sha256, actor, state, uncertain, attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, 1, ?, ?, ?, ?, ?, ?)`,
+      [a.ticketId, a.marker, a.name, a.contentType, a.data.byteLength, a.sha256, a.actor, at, lease.owner, toDbTime(lease.until), at, at, a.data],
     );
     return r.insertId;
   },
 
   async attachment(q: Queryable, id: number): Promise<OutboxAttachment | null> {
-    const r = await q.get<AttachmentRow>("SELECT * FROM glpi_attachments WHERE id = ?", [id]);
+    const r = await q.get<AttachmentRow>(`SELECT ${ATTACHMENT_COLUMNS} FROM glpi_attachments WHERE id = ?`, [id]);
     return r ? toAttachment(r) : null;
+  },
+
+  async attachments(q: Queryable, ticketId: number): Promise<OutboxAttachment[]> {
+    const rows = await q.all<AttachmentRow>(`SELECT ${ATTACHMENT_COLUMNS} FROM glpi_attachments WHERE ticket_id = ? ORDER BY id`, [ticketId]);
+    return rows.map(toAttachment);
+  },
+
+  /** The bytes of one attachment of one ticket, or null. */
+  async attachmentData(q: Queryable, ticketId: number, id: number): Promise<{ attachment: OutboxAttachment; data: Uint8Array } | null> {
+    const r = await q.get<AttachmentRow & { data: Uint8Array }>(`SELECT ${ATTACHMENT_COLUMNS}, data FROM glpi_attachments WHERE id = ? AND ticket_id = ?`, [id, ticketId]);
+    return r ? { attachment: toAttachment(r), data: r.data } : null;
   },
 
   /** Pending attachments of created tickets, due and not leased. */
@@ -314,7 +341,7 @@ export const outbox = {
 
   async attachmentSent(q: Queryable, id: number, documentId: number, now: Date): Promise<void> {
     await q.run(
-      "UPDATE glpi_attachments SET state = 'sent', document_id = ?, data = '', uncertain = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'pending'",
+      "UPDATE glpi_attachments SET state = 'sent', document_id = ?, uncertain = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'pending'",
       [documentId, toDbTime(now), id],
     );
   },
@@ -324,5 +351,26 @@ export const outbox = {
       "UPDATE glpi_attachments SET uncertain = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'pending'",
       [result.uncertain ? 1 : 0, result.error.slice(0, 500), toDbTime(result.nextAttemptAt), toDbTime(now), id],
     );
+  },
+
+  // ── status changes made through the port ────────────────────────────────────
+
+  async addEvent(q: Queryable, ticketId: number, e: OutboxEvent): Promise<void> {
+    await q.run("INSERT INTO glpi_ticket_events (ticket_id, from_status, to_status, note, actor, at) VALUES (?, ?, ?, ?, ?, ?)", [
+      ticketId,
+      e.from,
+      e.to,
+      e.note,
+      e.actor,
+      toDbTime(e.at),
+    ]);
+  },
+
+  async events(q: Queryable, ticketId: number): Promise<OutboxEvent[]> {
+    const rows = await q.all<{ from_status: string | null; to_status: string; note: string | null; actor: string; at: string }>(
+      "SELECT from_status, to_status, note, actor, at FROM glpi_ticket_events WHERE ticket_id = ? ORDER BY id",
+      [ticketId],
+    );
+    return rows.map((r) => ({ from: r.from_status, to: r.to_status, note: r.note, actor: r.actor, at: fromDbTime(r.at) }));
   },
 };

@@ -1,13 +1,10 @@
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
-import type { Db } from "../domain/db.js";
+import type { TicketBackendFactory } from "../domain/index.js";
 import type { Notifier } from "../notify/port.js";
 import { GlpiClient } from "./client.js";
 import { GlpiConfigError } from "./errors.js";
-import { GlpiTicketBackend } from "./ticket-backend.js";
-
-/** GLPI's request type "Phone" on a fresh install (reference §5.2). */
-export const DEFAULT_PHONE_REQUEST_TYPE = 3;
+import { DEFAULT_PHONE_REQUEST_TYPE, GlpiTicketBackend } from "./ticket-backend.js";
 
 export function glpiClientFromSettings(settings: Settings, logger?: Logger, timeoutMs = 10_000): GlpiClient {
   if (settings.GLPI_URL === "") throw new GlpiConfigError("GLPI_URL", "not set");
@@ -17,41 +14,39 @@ export function glpiClientFromSettings(settings: Settings, logger?: Logger, time
     appToken: settings.GLPI_APP_TOKEN,
     auth: { userToken: settings.GLPI_USER_TOKEN },
     timeoutMs,
-    logger: logger?.child({ glpi: true }),
+    logger,
   });
 }
 
-/** GLPI_REQUEST_TYPE_ID, else the request type named "Phone", else 3 (also when GLPI cannot be asked now). */
-export async function resolveRequestType(client: GlpiClient, settings: Settings, logger?: Logger): Promise<{ id: number; how: string }> {
+/** GLPI_REQUEST_TYPE_ID, else the request type named "Phone", else 3, with how it was found (for `ura doctor`). */
+export async function resolveRequestType(client: GlpiClient, settings: Settings): Promise<{ id: number; how: string }> {
   if (settings.GLPI_REQUEST_TYPE_ID !== "") return { id: Number(settings.GLPI_REQUEST_TYPE_ID), how: "GLPI_REQUEST_TYPE_ID" };
-  try {
-    const id = await client.requestTypeId("Phone", { timeoutMs: 5000 });
-    if (id !== null) return { id, how: 'the request type named "Phone"' };
-    logger?.warn(`GLPI has no request type named "Phone"; using ${DEFAULT_PHONE_REQUEST_TYPE} (set GLPI_REQUEST_TYPE_ID)`);
-    return { id: DEFAULT_PHONE_REQUEST_TYPE, how: `no "Phone" request type in GLPI: the default ${DEFAULT_PHONE_REQUEST_TYPE}` };
-  } catch (err) {
-    logger?.warn({ err: (err as Error).message }, `could not look up GLPI's "Phone" request type; using ${DEFAULT_PHONE_REQUEST_TYPE}`);
-    return { id: DEFAULT_PHONE_REQUEST_TYPE, how: `GLPI not reachable: the default ${DEFAULT_PHONE_REQUEST_TYPE}` };
-  }
+  const id = await client.requestTypeId("Phone", { timeoutMs: 5000 });
+  if (id !== null) return { id, how: 'the request type named "Phone"' };
+  return { id: DEFAULT_PHONE_REQUEST_TYPE, how: `no "Phone" request type in GLPI: the default ${DEFAULT_PHONE_REQUEST_TYPE}` };
 }
 
 /**
- * The GLPI TicketBackend the settings describe, its request type resolved. It waits for GLPI at most
- * half the IVR's silence budget (IVR_API_BUDGET_MS) inside open(), leaving the rest for the database
- * and the network. Call start() to run the outbox worker and stop() at shutdown.
+ * The store's ticket backend for TICKET_BACKEND=glpi (`openStore(settings, { tickets: … })`): GLPI
+ * behind its outbox in this database, waiting for GLPI at most half the IVR's silence budget
+ * (IVR_API_BUDGET_MS) inside open(), the rest left for the database and the network. Its outbox
+ * worker starts at once; the store's close() stops it and ends the GLPI session.
  */
-export async function createGlpiBackend(settings: Settings, db: Db, deps: { logger?: Logger; notifier?: Notifier } = {}): Promise<GlpiTicketBackend> {
-  const client = glpiClientFromSettings(settings, deps.logger);
-  const requestType = await resolveRequestType(client, settings, deps.logger);
-  return new GlpiTicketBackend({
-    db,
-    client,
-    siteCode: settings.SITE_CODE,
-    timeZone: settings.URA_TIMEZONE,
-    entityId: settings.GLPI_ENTITY_ID === "" ? null : Number(settings.GLPI_ENTITY_ID),
-    requestTypeId: requestType.id,
-    answerWithinMs: Math.floor(settings.IVR_API_BUDGET_MS / 2),
-    notifier: deps.notifier,
-    logger: deps.logger?.child({ glpi: true }),
-  });
+export function glpiBackendFactory(extra: { logger?: Logger; notifier?: Notifier } = {}): TicketBackendFactory {
+  return ({ db, settings }) => {
+    const logger = extra.logger?.child({ glpi: true });
+    const backend = new GlpiTicketBackend({
+      db,
+      client: glpiClientFromSettings(settings, logger),
+      siteCode: settings.SITE_CODE,
+      timeZone: settings.URA_TIMEZONE,
+      entityId: settings.GLPI_ENTITY_ID === "" ? null : Number(settings.GLPI_ENTITY_ID),
+      requestTypeId: settings.GLPI_REQUEST_TYPE_ID === "" ? null : Number(settings.GLPI_REQUEST_TYPE_ID),
+      answerWithinMs: Math.floor(settings.IVR_API_BUDGET_MS / 2),
+      notifier: extra.notifier,
+      logger,
+    });
+    backend.start();
+    return backend;
+  };
 }

@@ -1,4 +1,4 @@
-import type { TicketStatus } from "./port.js";
+import type { TicketStatus } from "../domain/index.js";
 
 /**
  * GLPI's ticket statuses (CommonITILObject constants, reference §5.1) onto our five. GLPI has two

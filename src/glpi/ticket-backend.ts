@@ -1,15 +1,33 @@
+import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { randomBytes } from "node:crypto";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
 import { writeAudit } from "../domain/audit.js";
 import { isUniqueViolation, type Db } from "../domain/db.js";
-import { ConflictError, DomainValidationError, NotFoundError } from "../domain/errors.js";
+import {
+  attachmentFileSchema,
+  ConflictError,
+  DomainValidationError,
+  formatLocal,
+  NotFoundError,
+  openTicketSchema,
+  parseInput,
+  statusChangeSchema,
+  TRANSITIONS,
+  type Actor,
+  type AttachmentFile,
+  type OpenTicketInput,
+  type StatusChange,
+  type TicketAttachment,
+  type TicketBackend,
+  type TicketDetail,
+  type TicketFilter,
+  type TicketHistoryEntry,
+  type TicketStatus,
+  type TicketView,
+} from "../domain/index.js";
 import { message } from "../domain/messages.js";
-import { TRANSITIONS, statusChangeSchema } from "../domain/index.js";
-import { openTicketSchema } from "../domain/tickets.js";
-import { formatLocal, zonedTimeToUtc } from "../domain/time.js";
-import { parseInput } from "../domain/users.js";
+import { zonedTimeToUtc } from "../domain/time.js";
 import { realTimers, withTimeout, type Timers } from "../shared/timers.js";
 import type { Notifier } from "../notify/port.js";
 import type { GlpiClient } from "./client.js";
@@ -17,8 +35,18 @@ import { htmlToText, ticketContent, ticketMarker, ticketName } from "./content.j
 import { sqlDirectory, type GlpiDirectory, type Requester, type ServiceEntry } from "./directory.js";
 import { certainlyNotApplied, GlpiApiError } from "./errors.js";
 import { outbox, type Lease, type OutboxAttachment, type OutboxTicket } from "./outbox.js";
-import type { Actor, BackendTicketView, OpenTicketInput, TicketAttachment, TicketBackend, TicketFilter, TicketHistoryEntry, TicketStatus } from "./port.js";
 import { fromGlpiStatus, TICKET_FIELD, toGlpiStatus } from "./status.js";
+
+/** A ticket as the GLPI backend shows it: `pending` while it waits in the local outbox for GLPI. */
+export type BackendTicketView = TicketView & { pending?: boolean };
+
+/** What a call knows besides the port's input, written into the ticket for the technician. */
+export interface CallFacts {
+  /** The extension or number the caller called from, as the PBX gave it. */
+  callerNumber?: string | null;
+  /** How the caller was identified. */
+  identifiedBy?: "extension" | "code" | "otp" | null;
+}
 
 export interface GlpiBackendOptions {
   db: Db;
@@ -33,8 +61,8 @@ export interface GlpiBackendOptions {
   glpiTimeZone?: string;
   /** GLPI_ENTITY_ID; null = the service account's active entity. */
   entityId: number | null;
-  /** GLPI_REQUEST_TYPE_ID, or the "Phone" request type resolved at start (resolveRequestType). */
-  requestTypeId: number;
+  /** GLPI_REQUEST_TYPE_ID; null = the request type named "Phone", looked up when first needed, else 3. */
+  requestTypeId: number | null;
   /**
    * Longest wait for GLPI inside open() and attach() before answering with the local number: what
    * is left of the caller's 3 s budget once the database did its part. The attempt goes on after it.
@@ -56,7 +84,8 @@ export interface GlpiBackendOptions {
 }
 
 const PENDING_PREFIX = "0";
-const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+/** GLPI's "Phone" request type on a fresh install (reference §5.2). */
+export const DEFAULT_PHONE_REQUEST_TYPE = 3;
 
 const callFactsSchema = z
   .object({
@@ -97,6 +126,7 @@ export class GlpiTicketBackend implements TicketBackend {
   private pass: Promise<void> | null = null;
   private again = false;
   private running = false;
+  private requestType: Promise<number> | null = null;
 
   constructor(private readonly options: GlpiBackendOptions) {
     this.db = options.db;
@@ -117,9 +147,9 @@ export class GlpiTicketBackend implements TicketBackend {
 
   // ── the port ────────────────────────────────────────────────────────────────
 
-  async open(raw: OpenTicketInput, actor: Actor, now: Date): Promise<{ ticket: BackendTicketView; created: boolean }> {
+  async open(raw: OpenTicketInput & { call?: CallFacts | null }, actor: Actor, now: Date): Promise<{ ticket: BackendTicketView; created: boolean }> {
     const input = parseInput(openTicketSchema, raw);
-    const call = parseInput(callFactsSchema, (raw as { call?: unknown }).call) ?? null;
+    const call = parseInput(callFactsSchema, raw.call) ?? null;
     const callId = input.callId ?? null;
     if (callId !== null) {
       const existing = await outbox.byCallId(this.db, callId);
@@ -243,32 +273,22 @@ export class GlpiTicketBackend implements TicketBackend {
     return { tickets, total: pending.total + glpiTotal };
   }
 
-  async get(protocol: string): Promise<{ ticket: BackendTicketView; history: TicketHistoryEntry[] } | null> {
+  async get(protocol: string): Promise<(TicketDetail & { ticket: BackendTicketView }) | null> {
     const found = await this.resolve(protocol);
     if (found.kind === "none") return null;
-    const row = found.kind === "local" ? found.row : await outbox.byGlpiId(this.db, found.glpiId);
-    if (row && row.state === "pending") {
-      const view = this.localView(row);
-      return { ticket: view, history: [this.entry(null, "open", null, "ura", row.createdAt)] };
-    }
-    const glpiId = row ? row.glpiId! : (found as { glpiId: number }).glpiId;
+    if (found.kind === "local" && found.row.state === "pending") return this.detail(found.row, this.localView(found.row), null);
+    const glpiId = found.kind === "local" ? found.row.glpiId! : found.glpiId;
     const t = await this.client.getTicket(glpiId, this.readOptions());
     if (!t) return null;
-    const view = row ? this.glpiView(row, t) : await this.foreignView(t);
-    const followups = await this.client.followups(glpiId, this.readOptions());
-    const history = [
-      this.entry(null, "open", null, row ? "ura" : "glpi", this.glpiDate(t.date)),
-      ...followups.map((f) => this.entry(view.status, view.status, htmlToText(f.content), `glpi-user:${f.userId}`, this.glpiDate(f.date))),
-    ];
-    return { ticket: view, history };
+    if (found.kind === "local") return this.detail(found.row, this.glpiView(found.row, t), t);
+    const view = await this.foreignView(t);
+    // Not opened through us: GLPI's creation and, when it moved on, where it is now.
+    const history = [this.entry(null, "open", null, "glpi", this.glpiDate(t.date))];
+    if (view.status !== "open") history.push(this.entry("open", view.status, null, "glpi", this.glpiDate(t.date_mod)));
+    return { ticket: view, history, attachments: [] };
   }
 
-  async changeStatus(
-    protocol: string,
-    raw: { status: TicketStatus; note?: string | null },
-    actor: Actor,
-    now: Date,
-  ): Promise<{ ticket: BackendTicketView; history: TicketHistoryEntry[] }> {
+  async changeStatus(protocol: string, raw: StatusChange, actor: Actor, now: Date): Promise<TicketDetail & { ticket: BackendTicketView }> {
     const change = parseInput(statusChangeSchema, raw);
     const found = await this.resolve(protocol);
     if (found.kind === "none") throw new NotFoundError("not_found", `no ticket ${protocol}`);
@@ -282,35 +302,43 @@ export class GlpiTicketBackend implements TicketBackend {
     if (!TRANSITIONS[from].includes(change.status)) {
       throw new ConflictError("invalid_transition", `a ticket cannot go from ${from} to ${change.status}`, "status");
     }
+    const note = change.note ? change.note : null;
     // The note first: GLPI refuses follow-ups on a closed ticket.
-    if (change.note) await this.client.addFollowup(glpiId, message("glpi-followup-status", { note: change.note }), { requestTypeId: this.options.requestTypeId, ...this.readOptions() });
+    if (note) {
+      await this.client.addFollowup(glpiId, message("glpi-followup-status", { note }), { requestTypeId: await this.phoneRequestType(), ...this.readOptions() });
+    }
     await this.client.updateTicket(glpiId, { status: toGlpiStatus(change.status) }, this.readOptions());
-    await writeAudit(this.db, actor, now, {
-      action: "ticket.status",
-      entity: "ticket",
-      entityId: String(glpiId),
-      details: { from, to: change.status, note: change.note ?? null, backend: "glpi" },
+    await this.db.transaction(async (tx) => {
+      if (found.kind === "local") await outbox.addEvent(tx, found.row.id, { from, to: change.status, note, actor: actor.client, at: now });
+      await writeAudit(tx, actor, now, {
+        action: "ticket.status",
+        entity: "ticket",
+        entityId: String(glpiId),
+        details: { from, to: change.status, note, backend: "glpi" },
+      });
     });
     return (await this.get(String(glpiId)))!;
   }
 
-  async attach(protocol: string, file: { name: string; contentType: string; data: Uint8Array }, actor: Actor, now: Date): Promise<TicketAttachment> {
-    if (file.data.byteLength === 0) throw new DomainValidationError("file", "the file is empty");
-    if (file.data.byteLength > MAX_ATTACHMENT_BYTES) throw new DomainValidationError("file", `the file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`);
-    const name = safeFileName(file.name);
+  async attach(protocol: string, raw: AttachmentFile, actor: Actor, now: Date): Promise<TicketAttachment> {
+    const file = parseInput(attachmentFileSchema, raw);
     const found = await this.resolve(protocol);
-    if (found.kind === "none") throw new NotFoundError("not_found", `no ticket ${protocol}`);
-    if (found.kind === "glpi") {
-      // Not opened through us, so no outbox row to wait on: straight to GLPI.
-      const docId = await this.client.uploadDocument(found.glpiId, { name, fileName: name, contentType: file.contentType, data: file.data }, this.readOptions());
-      await writeAudit(this.db, actor, now, { action: "ticket.attach", entity: "ticket", entityId: String(found.glpiId), details: { name, size: file.data.byteLength, document: docId } });
-      return { id: `glpi-document-${docId}`, name, contentType: file.contentType, size: file.data.byteLength, createdAt: now.toISOString() };
-    }
+    // Only tickets opened through us: their attachments wait with them in the outbox.
+    if (found.kind !== "local") throw new NotFoundError("not_found", `no ticket ${protocol} opened through the IVR`);
     const row = found.row;
+    const data = new Uint8Array(file.data);
     const id = await this.db.transaction(async (tx) => {
       const attId = await outbox.insertAttachment(
         tx,
-        { ticketId: row.id, marker: `${row.marker}-att-${randomBytes(4).toString("hex")}`, name, contentType: file.contentType, data: file.data },
+        {
+          ticketId: row.id,
+          marker: `${row.marker}-att-${randomBytes(4).toString("hex")}`,
+          name: file.name,
+          contentType: file.contentType,
+          sha256: createHash("sha256").update(data).digest("hex"),
+          actor: actor.client,
+          data,
+        },
         this.lease(),
         now,
       );
@@ -318,7 +346,7 @@ export class GlpiTicketBackend implements TicketBackend {
         action: "ticket.attach",
         entity: "ticket",
         entityId: row.glpiId === null ? pendingProtocol(row.id) : String(row.glpiId),
-        details: { name, size: file.data.byteLength, attachment: attId },
+        details: { attachment: attId, name: file.name, contentType: file.contentType, size: data.byteLength, backend: "glpi" },
       });
       return attId;
     });
@@ -329,7 +357,20 @@ export class GlpiTicketBackend implements TicketBackend {
       // The ticket is not in GLPI yet: the worker uploads it right after creating the ticket.
       await outbox.attachmentFailed(this.db, id, { uncertain: false, error: "waiting for the ticket", nextAttemptAt: now }, this.clock());
     }
-    return { id: String(id), name, contentType: file.contentType, size: file.data.byteLength, createdAt: now.toISOString() };
+    return this.attachmentView(att);
+  }
+
+  async readAttachment(protocol: string, attachmentId: string): Promise<{ attachment: TicketAttachment; data: Uint8Array } | null> {
+    if (!/^[0-9]{1,18}$/.test(attachmentId)) return null;
+    const found = await this.resolve(protocol);
+    if (found.kind !== "local") return null;
+    const hit = await outbox.attachmentData(this.db, found.row.id, Number(attachmentId));
+    return hit ? { attachment: this.attachmentView(hit.attachment), data: hit.data } : null;
+  }
+
+  /** The store calls this on close: the worker stops and the GLPI session ends. */
+  close(): Promise<void> {
+    return this.stop();
   }
 
   // ── the outbox worker ───────────────────────────────────────────────────────
@@ -441,8 +482,9 @@ export class GlpiTicketBackend implements TicketBackend {
         if (glpiId !== null) this.log.info({ ticket: row.id, glpiId }, "found in GLPI after an unknown outcome");
       }
       if (glpiId === null) {
+        const requestType = await this.phoneRequestType();
         creating = true;
-        glpiId = await this.client.createTicket(row.payload, { timeoutMs: this.requestTimeoutMs });
+        glpiId = await this.client.createTicket({ ...row.payload, requesttypes_id: requestType }, { timeoutMs: this.requestTimeoutMs });
       }
       if (await outbox.created(this.db, row.id, glpiId, this.clock())) {
         this.log.info({ ticket: row.id, glpiId, attempts: row.attempts }, "ticket created in GLPI");
@@ -472,9 +514,10 @@ export class GlpiTicketBackend implements TicketBackend {
       }
       if (docId === null) {
         uploading = true;
+        const bytes = (await outbox.attachmentData(this.db, att.ticketId, att.id))!.data;
         docId = await this.client.uploadDocument(
           glpiId,
-          { name: `${att.name} [${att.marker}]`, fileName: att.name, contentType: att.contentType, data: att.data },
+          { name: `${att.name} [${att.marker}]`, fileName: att.name, contentType: att.contentType, data: bytes },
           { timeoutMs: this.requestTimeoutMs },
         );
       }
@@ -545,7 +588,7 @@ export class GlpiTicketBackend implements TicketBackend {
       service: service ? { id: service.id, label: service.label, path: service.path } : { id: 0, label: t.name, path: t.name },
       requester: { code: "", name: "" },
       description: htmlToText(t.content).slice(0, 4000) || null,
-      source: t.requesttypes_id === this.options.requestTypeId ? "phone" : "web",
+      source: t.requesttypes_id === (await this.phoneRequestType().catch(() => DEFAULT_PHONE_REQUEST_TYPE)) ? "phone" : "web",
       createdAt: this.glpiDate(t.date).toISOString(),
       updatedAt: updated.toISOString(),
       updatedAtLocal: formatLocal(updated, this.options.timeZone),
@@ -570,6 +613,51 @@ export class GlpiTicketBackend implements TicketBackend {
       createdAt: this.glpiDate(String(col(TICKET_FIELD.openedAt) ?? "")).toISOString(),
       ...base,
     };
+  }
+
+  /**
+   * A ticket opened through us, with its history: the opening, the changes made through the port,
+   * and one last entry when GLPI's status moved on without us (a technician in GLPI).
+   */
+  private async detail(row: OutboxTicket, view: BackendTicketView, t: { status: number; date_mod: string } | null): Promise<TicketDetail & { ticket: BackendTicketView }> {
+    const history = [this.entry(null, "open", null, "ura", row.createdAt)];
+    let last: TicketStatus = "open";
+    for (const e of await outbox.events(this.db, row.id)) {
+      history.push(this.entry(e.from as TicketStatus | null, e.to as TicketStatus, e.note, e.actor, e.at));
+      last = e.to as TicketStatus;
+    }
+    if (t && view.status !== last) history.push(this.entry(last, view.status, null, "glpi", this.glpiDate(t.date_mod)));
+    const attachments = (await outbox.attachments(this.db, row.id)).map((a) => this.attachmentView(a));
+    return { ticket: view, history, attachments };
+  }
+
+  private attachmentView(a: OutboxAttachment): TicketAttachment {
+    return {
+      id: String(a.id),
+      name: a.name,
+      contentType: a.contentType,
+      size: a.size,
+      sha256: a.sha256,
+      actor: a.actor,
+      createdAt: a.createdAt.toISOString(),
+      createdAtLocal: formatLocal(a.createdAt, this.options.timeZone),
+    };
+  }
+
+  /** GLPI_REQUEST_TYPE_ID, else the request type named "Phone" (asked once GLPI answers), else 3. */
+  private phoneRequestType(): Promise<number> {
+    if (this.options.requestTypeId !== null) return Promise.resolve(this.options.requestTypeId);
+    this.requestType ??= this.client.requestTypeId("Phone", { timeoutMs: this.requestTimeoutMs }).then(
+      (id) => {
+        if (id === null) this.log.warn(`GLPI has no request type named "Phone"; using ${DEFAULT_PHONE_REQUEST_TYPE} (set GLPI_REQUEST_TYPE_ID)`);
+        return id ?? DEFAULT_PHONE_REQUEST_TYPE;
+      },
+      (err: unknown) => {
+        this.requestType = null; // ask again next time
+        throw err;
+      },
+    );
+    return this.requestType;
   }
 
   private entry(from: TicketStatus | null, to: TicketStatus, note: string | null, actor: string, at: Date): TicketHistoryEntry {
@@ -618,7 +706,6 @@ export class GlpiTicketBackend implements TicketBackend {
         },
         this.options.timeZone,
       ),
-      requesttypes_id: this.options.requestTypeId,
       ...(service.glpiCategoryId !== null ? { itilcategories_id: service.glpiCategoryId } : {}),
       ...(requester.glpiId !== null ? { _users_id_requester: requester.glpiId } : {}),
       ...(this.options.entityId !== null ? { entities_id: this.options.entityId } : {}),
@@ -676,12 +763,5 @@ function glpiStatusCriterion(status: TicketStatus | undefined): string | number 
 function describe(err: unknown): string {
   if (err instanceof GlpiApiError) return `${err.code} (HTTP ${err.status})`;
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A file name GLPI will take: no path, no control characters, an extension kept. */
-function safeFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? "";
-  const clean = base.replace(/[^\p{L}\p{N}._ -]/gu, "_").slice(-120);
-  return clean === "" || clean.startsWith(".") ? `arquivo${clean}` : clean;
 }
 

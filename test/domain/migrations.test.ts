@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { loadMigrations, migrate } from "../../src/domain/index.js";
-import { DRIVERS, openTestDb } from "./stores.js";
+import { DRIVERS, openTestDb } from "../support/databases.js";
 
 const run = promisify(execFile);
 const URA = join(import.meta.dirname, "../../bin/ura.js");

@@ -5,7 +5,7 @@ import { GlpiClient, GlpiTicketBackend, type GlpiBackendOptions } from "../../sr
 import type { Notifier, TicketOpenedEvent } from "../../src/notify/port.js";
 import { GlpiStandin } from "../support/glpi-standin.js";
 import { waitFor } from "../support/wait.js";
-import { admin, DRIVERS, openTestDb, type TestDb } from "../domain/stores.js";
+import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 const APP = "app-token-0123456789";
 const USER = "user-token-0123456789";

@@ -5,7 +5,7 @@ import { createTelegramNotifier, type TicketOpenedEvent } from "../../src/notify
 import { GlpiStandin } from "../support/glpi-standin.js";
 import { TelegramStandin } from "../support/telegram-standin.js";
 import { waitFor } from "../support/wait.js";
-import { admin, openTestDb } from "../domain/stores.js";
+import { admin, openTestDb } from "../support/databases.js";
 
 const log = pino({ level: "silent" });
 const CHAT = "-1001234567890";

@@ -71,7 +71,10 @@ export async function checkGlpi(settings: Settings, options: { timeoutMs?: numbe
 /** One sentence an admin can act on, for each way initSession fails. */
 function loginProblem(err: unknown): string {
   if (err instanceof GlpiUnavailableError) {
-    if (err.reason === "unreachable" || err.reason === "dropped") return `GLPI is unreachable from this host (${err.message.replace(/^.*\(/, "").replace(/\)$/, "")}): check GLPI_URL and the network`;
+    if (err.reason === "unreachable" || err.reason === "dropped") {
+      const code = (err.cause as { code?: string } | undefined)?.code;
+      return `GLPI is unreachable from this host (${code ?? err.reason}): check GLPI_URL and the network`;
+    }
     if (err.reason === "timeout") return "GLPI did not answer within the time limit: check GLPI_URL, the network and GLPI's load";
     return `this is not GLPI's REST API answering (${err.message}): GLPI_URL must end in apirest.php`;
   }

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { GlpiApiError, GlpiUnavailableError, parseGlpiErrorBody } from "./errors.js";
 import { phpQuery, type Criterion, type QueryValue } from "./query.js";
 import { TICKET_FIELD } from "./status.js";
-import { fetchTransport, OutboundHttpError, type HttpReply, type HttpTransport } from "../shared/outbound-http.js";
+import { HttpRequestError, neverReachedServer, requestJson, type JsonResponse } from "../shared/http-client.js";
 
 export interface GlpiClientOptions {
   /** GLPI_URL: the base URL ending in apirest.php. */
@@ -15,7 +15,6 @@ export interface GlpiClientOptions {
   timeoutMs?: number;
   /** After GLPI refused the credentials, no new initSession for this long (never a login loop). */
   loginCooldownMs?: number;
-  transport?: HttpTransport;
   logger?: Logger;
   now?: () => number;
 }
@@ -108,7 +107,6 @@ const PAGE = 200;
  */
 export class GlpiClient {
   private readonly base: string;
-  private readonly transport: HttpTransport;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private token: string | null = null;
@@ -117,7 +115,6 @@ export class GlpiClient {
 
   constructor(private readonly options: GlpiClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
-    this.transport = options.transport ?? fetchTransport;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.now = options.now ?? Date.now;
   }
@@ -369,7 +366,7 @@ export class GlpiClient {
   private async collection(itemtype: string, params: Record<string, QueryValue>, opts: CallOptions): Promise<Array<Record<string, unknown>>> {
     const all: Array<Record<string, unknown>> = [];
     for (let start = 0; ; start += PAGE) {
-      let reply: HttpReply;
+      let reply: JsonResponse;
       try {
         reply = await this.callReply("GET", `/${itemtype}/${phpQuery({ ...params, range: `${start}-${start + PAGE - 1}` })}`, {
           what: `GET /${itemtype}`,
@@ -404,12 +401,12 @@ export class GlpiClient {
     method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
     req: { json?: unknown; form?: FormData; what: string; ok?: number[] } & CallOptions,
-  ): Promise<HttpReply> {
-    const attempt = async (token: string): Promise<HttpReply> => {
+  ): Promise<JsonResponse> {
+    const attempt = async (token: string): Promise<JsonResponse> => {
       const reply = await this.send(method, path, {
         headers: { "session-token": token },
-        body: req.form ?? (req.json === undefined ? undefined : JSON.stringify(req.json)),
-        multipart: req.form !== undefined,
+        json: req.json,
+        form: req.form,
         what: req.what,
         timeoutMs: req.timeoutMs,
         signal: req.signal,
@@ -428,40 +425,47 @@ export class GlpiClient {
     }
   }
 
+  /**
+   * The one place this client touches the network (the project's JSON HTTP client). No answer is
+   * GlpiUnavailableError, saying whether GLPI may have acted on the request anyway.
+   */
   private async send(
     method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
-    req: { headers: Record<string, string>; body?: string | FormData; multipart?: boolean; what: string; timeoutMs?: number; signal?: AbortSignal },
-  ): Promise<HttpReply> {
+    req: { headers: Record<string, string>; json?: unknown; form?: FormData; what: string; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<JsonResponse> {
     const headers: Record<string, string> = {
-      accept: "application/json",
       "user-agent": USER_AGENT,
       // 10.x HTML-encodes text by default; we want the text as written (reference §3.1).
       "x-glpi-sanitized-content": "false",
+      // GLPI treats a request without it as JSON anyway; the docs say to always send it (MD:75-78).
+      ...(req.form === undefined ? { "content-type": "application/json" } : {}),
       ...(this.options.appToken ? { "app-token": this.options.appToken } : {}),
-      ...(req.multipart ? {} : { "content-type": "application/json" }),
       ...req.headers,
     };
     try {
-      return await this.transport({
+      return await requestJson(this.base + path, {
         method,
-        url: this.base + path,
         headers,
-        body: req.body,
+        body: req.json,
+        form: req.form,
         timeoutMs: req.timeoutMs ?? this.timeoutMs,
         signal: req.signal,
-        what: req.what,
       });
     } catch (err) {
-      if (err instanceof OutboundHttpError) throw new GlpiUnavailableError(err.reason, err.outcome, `${err.message.replace(req.what, `${req.what} (GLPI)`)}`, { cause: err });
-      throw err;
+      if (!(err instanceof HttpRequestError)) throw err;
+      const notSent = neverReachedServer(err);
+      const reason = err.reason === "timeout" ? "timeout" : err.reason === "aborted" ? "cancelled" : notSent ? "unreachable" : "dropped";
+      throw new GlpiUnavailableError(reason, notSent ? "not_sent" : "unknown", `${req.what}: GLPI ${reason === "dropped" ? "connection failed" : reason} (${err.message})`, {
+        cause: err,
+      });
     }
   }
 
   /** The body of an expected status; GLPI's error array becomes GlpiApiError, anything else GlpiUnavailableError. */
-  private expect(reply: HttpReply, ok: number[], what: string): unknown {
+  private expect(reply: JsonResponse, ok: number[], what: string): unknown {
     if (ok.includes(reply.status)) {
-      if (reply.body === undefined && reply.text !== "") {
+      if (reply.notJson) {
         throw new GlpiUnavailableError("bad_response", "unknown", `${what}: GLPI answered HTTP ${reply.status} with something that is not JSON`);
       }
       return reply.body;

@@ -28,7 +28,10 @@ import {
 } from "../domain/index.js";
 import { message } from "../domain/messages.js";
 import { zonedTimeToUtc } from "../domain/time.js";
-import { realTimers, withTimeout, type Timers } from "../shared/timers.js";
+import { backoffDelay } from "../shared/backoff.js";
+import { withDeadline } from "../shared/deadline.js";
+import { describeError } from "../shared/errors.js";
+import { realTimers, type Timers } from "../shared/timers.js";
 import type { Notifier } from "../notify/port.js";
 import type { GlpiClient } from "./client.js";
 import { htmlToText, ticketContent, ticketMarker, ticketName } from "./content.js";
@@ -388,7 +391,7 @@ export class GlpiTicketBackend implements TicketBackend {
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     const pending = [...this.inFlight, ...(this.pass ? [this.pass] : [])];
-    await withTimeout(Promise.allSettled(pending), graceMs, "GLPI attempts still in flight at shutdown").catch((err: Error) => this.log.warn(err.message));
+    await withDeadline(graceMs, () => Promise.allSettled(pending), { timers: this.timers }).catch(() => this.log.warn("GLPI attempts still in flight at shutdown"));
     await this.client.killSession();
   }
 
@@ -716,8 +719,9 @@ export class GlpiTicketBackend implements TicketBackend {
     return { owner: this.owner, until: new Date(this.clock().getTime() + this.leaseMs) };
   }
 
+  /** The count of attempts lives in the row (it survives restarts), so the delay is computed from it. */
   private backoff(attempts: number): number {
-    return Math.min(this.retry.initialMs * 2 ** Math.max(0, attempts - 1), this.retry.maxMs);
+    return backoffDelay(attempts, this.retry);
   }
 
   private readOptions(): { timeoutMs: number } {
@@ -733,7 +737,7 @@ export class GlpiTicketBackend implements TicketBackend {
 
   /** Waits for `p` at most `ms`; it goes on either way. */
   private async within(p: Promise<unknown>, ms: number): Promise<void> {
-    await withTimeout(p, ms, "answer budget", this.timers).catch(() => undefined);
+    await withDeadline(ms, () => p, { timers: this.timers }).catch(() => undefined);
   }
 
   /** GLPI's `YYYY-MM-DD HH:MM:SS` in its timezone. */
@@ -761,7 +765,6 @@ function glpiStatusCriterion(status: TicketStatus | undefined): string | number 
 }
 
 function describe(err: unknown): string {
-  if (err instanceof GlpiApiError) return `${err.code} (HTTP ${err.status})`;
-  return err instanceof Error ? err.message : String(err);
+  return err instanceof GlpiApiError ? `${err.code} (HTTP ${err.status})` : describeError(err);
 }
 

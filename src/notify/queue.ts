@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { Backoff } from "../shared/backoff.js";
+import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
 
 /** What one delivery attempt came to. */
@@ -31,6 +33,7 @@ interface Entry<T> {
   key: string;
   payload: T;
   attempts: number;
+  backoff: Backoff;
 }
 
 /**
@@ -80,7 +83,7 @@ export class NoticeQueue<T> {
       return false;
     }
     this.remember(key);
-    this.entries.push({ key, payload, attempts: 0 });
+    this.entries.push({ key, payload, attempts: 0, backoff: new Backoff(this.retry) });
     this.schedule(0);
     return true;
   }
@@ -134,7 +137,7 @@ export class NoticeQueue<T> {
     try {
       outcome = await this.send(entry.payload);
     } catch (err) {
-      outcome = { kind: "unknown", reason: (err as Error).message };
+      outcome = { kind: "unknown", reason: describeError(err) };
     }
     this.lastSentAt = this.timers.now();
     const log = this.options.logger;
@@ -142,7 +145,7 @@ export class NoticeQueue<T> {
     let next = 0;
     if (outcome.kind === "retry" && entry.attempts < this.maxAttempts) {
       this.stats.retries += 1;
-      next = outcome.afterMs ?? Math.min(this.retry.initialMs * 2 ** (entry.attempts - 1), this.retry.maxMs);
+      next = outcome.afterMs ?? entry.backoff.next();
       log.warn({ ...fields, retryInMs: next, why: outcome.reason }, "notice not delivered; will retry");
     } else {
       this.entries.shift();

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { fetchTransport, OutboundHttpError, type HttpTransport } from "../shared/outbound-http.js";
+import { HttpRequestError, neverReachedServer, requestJson } from "../shared/http-client.js";
+import { describeError } from "../shared/errors.js";
 import type { Timers } from "../shared/timers.js";
 import type { Notifier, TicketOpenedEvent } from "./port.js";
 import { NoticeQueue, type Attempt } from "./queue.js";
@@ -19,7 +20,6 @@ export interface TelegramOptions {
   maxAttempts?: number;
   /** Least time between two messages (Telegram's flood control: about one per second per chat). */
   minIntervalMs?: number;
-  transport?: HttpTransport;
 }
 
 /**
@@ -29,22 +29,19 @@ export interface TelegramOptions {
  * whose answer was lost (timeout, dropped connection) is not repeated: a notice arrives at most once.
  */
 export function createTelegramNotifier(options: TelegramOptions): Notifier & { readonly queue: NoticeQueue<TicketOpenedEvent> } {
-  const transport = options.transport ?? fetchTransport;
   const url = `${options.apiUrl.replace(/\/+$/, "")}/bot${options.botToken}/sendMessage`;
   const send = async (event: TicketOpenedEvent): Promise<Attempt> => {
     let reply;
     try {
-      reply = await transport({
+      reply = await requestJson(url, {
         method: "POST",
-        url,
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ chat_id: options.chatId, text: noticeText(event), link_preview_options: { is_disabled: true } }),
+        body: { chat_id: options.chatId, text: noticeText(event), link_preview_options: { is_disabled: true } },
         timeoutMs: options.timeoutMs ?? 10_000,
-        what: "Telegram sendMessage",
       });
     } catch (err) {
-      if (err instanceof OutboundHttpError && err.outcome === "not_sent") return { kind: "retry", reason: err.message };
-      return { kind: "unknown", reason: (err as Error).message };
+      // The URL holds the bot token: only the error's own words are logged.
+      if (err instanceof HttpRequestError && neverReachedServer(err)) return { kind: "retry", reason: err.message };
+      return { kind: "unknown", reason: err instanceof HttpRequestError ? err.message : describeError(err) };
     }
     const body = (reply.body ?? {}) as { ok?: boolean; description?: string; parameters?: { retry_after?: number } };
     if (reply.status === 200 && body.ok === true) return { kind: "sent" };

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
-import { fetchTransport, type HttpTransport } from "../shared/outbound-http.js";
+import { requestJson } from "../shared/http-client.js";
+import { describeError } from "../shared/errors.js";
 import type { Timers } from "../shared/timers.js";
 import type { Notifier, TicketOpenedEvent } from "./port.js";
 import { NoticeQueue, type Attempt } from "./queue.js";
@@ -15,7 +16,6 @@ export interface WebhookOptions {
   timers?: Timers;
   retry?: { initialMs: number; maxMs: number };
   maxAttempts?: number;
-  transport?: HttpTransport;
   now?: () => number;
 }
 
@@ -44,30 +44,28 @@ export function verifyWebhook(secret: string, headers: { signature?: string; tim
  * it, a 4xx other than 408/429 gives up, anything else retries with backoff (honouring Retry-After).
  */
 export function createWebhookNotifier(options: WebhookOptions): Notifier & { readonly queue: NoticeQueue<TicketOpenedEvent> } {
-  const transport = options.transport ?? fetchTransport;
   const now = options.now ?? Date.now;
   const send = async (event: TicketOpenedEvent): Promise<Attempt> => {
-    const body = JSON.stringify({ event: "ticket.opened", ...event });
+    const payload = { event: "ticket.opened", ...event };
+    // The signed text is what requestJson sends: JSON.stringify of the same object.
+    const body = JSON.stringify(payload);
     const timestamp = String(Math.floor(now() / 1000));
     let reply;
     try {
-      reply = await transport({
+      reply = await requestJson(options.url, {
         method: "POST",
-        url: options.url,
         headers: {
-          "content-type": "application/json",
           "user-agent": "ura-chamados",
           [EVENT_HEADER]: "ticket.opened",
           [DELIVERY_HEADER]: event.key,
           [TIMESTAMP_HEADER]: timestamp,
           [SIGNATURE_HEADER]: signWebhook(options.secret, timestamp, body),
         },
-        body,
+        body: payload,
         timeoutMs: options.timeoutMs ?? 10_000,
-        what: "notice webhook",
       });
     } catch (err) {
-      return { kind: "retry", reason: (err as Error).message };
+      return { kind: "retry", reason: describeError(err) };
     }
     if (reply.status >= 200 && reply.status < 300) return { kind: "sent" };
     const why = `HTTP ${reply.status}`;

@@ -6,6 +6,8 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   /** Sent as JSON when present. */
   body?: unknown;
+  /** A multipart form instead (a file upload); fetch sets its Content-Type with the boundary. */
+  form?: FormData;
   /** Longest wait for the whole answer, body included. */
   timeoutMs: number;
   /** The caller's own reason to stop (the call ended, the request was cancelled). */
@@ -50,15 +52,16 @@ export class HttpRequestError extends Error {
 export async function requestJson(url: string, request: JsonRequest): Promise<JsonResponse> {
   const doFetch = request.fetch ?? fetch;
   const send = async (signal: AbortSignal) => {
+    const json = request.form === undefined && request.body !== undefined;
     const response = await doFetch(url, {
-      method: request.method ?? (request.body === undefined ? "GET" : "POST"),
+      method: request.method ?? (request.body === undefined && request.form === undefined ? "GET" : "POST"),
       signal,
       headers: {
         accept: "application/json",
-        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+        ...(json ? { "content-type": "application/json" } : {}),
         ...request.headers,
       },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      body: request.form ?? (json ? JSON.stringify(request.body) : undefined),
     });
     return { response, text: await response.text() };
   };
@@ -85,6 +88,17 @@ export async function requestJson(url: string, request: JsonRequest): Promise<Js
     }
   }
   return { status: response.status, headers: response.headers, body, notJson, text };
+}
+
+/** Network errors that mean the request never reached a listening server (refused, no route, no DNS). */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/**
+ * True when the far end certainly did not get the request, so a write is safe to send again; a
+ * timeout or a connection cut after sending may have been acted on.
+ */
+export function neverReachedServer(err: HttpRequestError): boolean {
+  return err.reason === "unreachable" && err.code !== undefined && NEVER_SENT.has(err.code);
 }
 
 /** A field of a parsed JSON body by path (`field(body, "error", "code")`), or undefined. */

@@ -9,7 +9,7 @@ import { createSender } from "../../src/whatsapp/index.js";
 import { startWhatsappService, type WhatsappService } from "../../src/whatsapp/service.js";
 import { FakeVenomClient, type FakeVenomOptions } from "../support/fake-venom.js";
 import { SteppedTimers } from "../support/stepped-timers.js";
-import { captureLogs, eventually } from "./harness.js";
+import { captureLogs, eventually } from "../support/logs.js";
 
 const PHONE = "+5545999999999";
 

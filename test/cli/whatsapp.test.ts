@@ -8,7 +8,7 @@ import { command } from "../../src/cli/commands/whatsapp.js";
 import { testSettings, type Settings } from "../../src/config/index.js";
 import { startWhatsappService, type WhatsappService } from "../../src/whatsapp/index.js";
 import { FakeVenomClient } from "../support/fake-venom.js";
-import { captureLogs } from "./harness.js";
+import { captureLogs } from "../support/logs.js";
 
 function context(settings: Settings) {
   const out = new PassThrough();

@@ -1,4 +1,4 @@
-import type { SpeechSynthesizer } from "../tts/types.js";
+import type { SpeechSynthesizer } from "../tts/index.js";
 import type { Clock, PromptLookup, TicketApi } from "./ports.js";
 
 /** The settings the flow reads (a subset of `Settings`, so tests can pass plain values). */

@@ -4,7 +4,7 @@ import { dirname, isAbsolute } from "node:path";
 import { soundsDir } from "../../config/index.js";
 import { audioDirs, readCachedText, readPromptTexts } from "../../tts/index.js";
 import { outboxPath } from "../../whatsapp/index.js";
-import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/asterisk-emulator.js";
+import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/index.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
 const USAGE = `ura call [--caller-id N] [--script PATH] [--host H] [--port P] [--keys K1,K2,…]

@@ -1,0 +1,2 @@
+export * from "./asterisk-emulator.js";
+export { parseArgs } from "./parse-args.js";

@@ -124,7 +124,7 @@ async function httpAccessPlugin(app: FastifyInstance, options: HttpAccessOptions
   app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`)));
 
   app.setErrorHandler((err: unknown, request, reply) => {
-    const known = options.toHttpError?.(err) ?? requestError(err, options.invalidRequest);
+    const known = options.toHttpError?.(err) ?? (err instanceof HttpError ? err : requestError(err, options.invalidRequest));
     if (known) {
       if (known.status >= 500) request.log.warn({ err: { name: (err as Error).name, message: known.message } }, "dependency unavailable");
       return sendError(reply, known);

@@ -5,7 +5,9 @@ import { dirname } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { HttpError, httpAccess, sendError as sendHttpError } from "../shared/http-access.js";
+import { httpSchemas } from "../shared/http-schemas.js";
 import { maskPhone } from "../shared/privacy.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
@@ -55,8 +57,10 @@ export const sendMessageBody = z.object({
     .optional(),
 });
 
+/** The 202 of POST /api/send-message: the message is queued (`duplicate` when that id already was). */
+const sendMessageAnswer = z.object({ id: z.string(), status: z.literal("queued"), duplicate: z.literal(true).optional() });
+
 type ErrorCode =
-  | "invalid_request"
   | "invalid_number"
   | "unauthorized"
   | "forbidden"
@@ -91,7 +95,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({ loggerInstance, bodyLimit: 16 * 1024 });
 
-  // The token, the allow-list (all but /health) and the JSON error bodies: the same plugin as the ticket API's.
+  // The token, the allow-list (all but /health), the JSON error bodies and the zod schemas: the same plugins as the ticket API's.
   await app.register(httpAccess, {
     allowedClients: options.allowedClients,
     allowedClientsSetting: "WHATSAPP_ALLOWED_CLIENTS",
@@ -100,6 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     realm: "ura-whatsapp",
     invalidRequest: "invalid_request",
   });
+  await app.register(httpSchemas, { invalidRequest: "invalid_request" });
 
   // What /health needs beyond the current state: was the number ever linked, and is the session
   // restarting after a failure or a logout (a "starting" between two "failed" is not a recovery).
@@ -152,14 +157,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.type("image/png").send(await qrPng(status.qr));
   });
 
-  app.post("/api/send-message", { config: { scopes: ["send"] } }, async (request, reply) => {
-    const parsed = sendMessageBody.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const fieldName = issue.path.length > 0 ? issue.path.join(".") : "body";
-      return sendError(reply, 400, "invalid_request", `${fieldName}: ${issue.message}`, { field: fieldName });
-    }
-    const body = parsed.data;
+  const schema = { body: sendMessageBody, response: { 202: sendMessageAnswer } };
+  app.withTypeProvider<ZodTypeProvider>().post("/api/send-message", { schema, config: { scopes: ["send"] } }, async (request, reply) => {
+    const body = request.body;
     const phone = normalizeBrazilianPhone(body.phone);
     if (!phone.ok) return sendError(reply, 400, "invalid_number", `phone: ${phone.reason}`, { field: "phone" });
     if (phone.kind !== "mobile") {

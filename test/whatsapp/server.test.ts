@@ -109,6 +109,8 @@ describe("POST /api/send-message: what is accepted", () => {
     [{ phone: PHONE, message: "" }, "message"],
     [{ phone: PHONE, message: "x".repeat(4097) }, "message"],
     [{ phone: PHONE, message: CODE_TEXT, id: "has spaces" }, "id"],
+    // A misspelt optional field is said, not dropped: `ID` would silently lose the idempotency key.
+    [{ phone: PHONE, message: CODE_TEXT, ID: "ivr-1" }, "ID"],
   ])("answers 400 naming the field for %j", async (payload, fieldName) => {
     const { send } = await service();
     const response = await send(payload);

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
+import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { maskPhone } from "../shared/privacy.js";
 import { IpAllowList } from "../shared/ip-allow-list.js";
 import type { AgiScript } from "./channel.js";
@@ -124,22 +125,18 @@ export class AgiServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const inProgress = this.calls.size;
     this.options.logger.info({ calls: inProgress, timeoutMs }, "draining FastAGI server");
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      Promise.allSettled([...this.calls]).then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const callsEnded = async () => void (await Promise.allSettled([...this.calls]));
+    const timedOut = await withDeadline(timeoutMs, callsEnded).then(
+      () => false,
+      (err: unknown) => (err instanceof DeadlineExceededError ? true : Promise.reject(err)),
+    );
     const cut = timedOut ? this.sockets.size : 0;
     // Destroying a socket ends its call (HangupError, signal aborted). A script that ignores the
     // signal gets a short grace to return; it must not hold the shutdown past the limit.
     for (const socket of this.sockets) socket.destroy();
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.calls]),
-      new Promise<void>((resolve) => (grace = setTimeout(resolve, DRAIN_GRACE_MS))),
-    ]);
-    clearTimeout(grace);
+    await withDeadline(DRAIN_GRACE_MS, callsEnded).catch((err: unknown) => {
+      if (!(err instanceof DeadlineExceededError)) throw err;
+    });
     await closed;
     return { finished: inProgress - cut, cut };
   }
@@ -259,16 +256,11 @@ export class AgiServer {
     });
 
     try {
-      await new Promise<void>((resolve, reject) => {
-        envDone = resolve;
-        envFail = reject;
-        const timer = setTimeout(() => reject(new Error("no complete agi_* block in time")), this.options.envTimeoutMs ?? ENV_DEADLINE_MS);
-        const clear = () => clearTimeout(timer);
-        envDone = () => (clear(), resolve());
-        envFail = (err) => (clear(), reject(err));
-      });
+      const envBlock = () => new Promise<void>((resolve, reject) => ((envDone = resolve), (envFail = reject)));
+      await withDeadline(this.options.envTimeoutMs ?? ENV_DEADLINE_MS, envBlock);
     } catch (err) {
-      baseLog.warn({ peer, reason: (err as Error).message }, "AGI connection dropped before the call started");
+      const reason = err instanceof DeadlineExceededError ? "no complete agi_* block in time" : (err as Error).message;
+      baseLog.warn({ peer, reason }, "AGI connection dropped before the call started");
       socket.destroy();
       return;
     } finally {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { secretFile } from "../shared/secret-file.js";
 
 // Token parsing lives in src/shared so the settings schema can check API_TOKENS at start-up.
 export { SCOPES, TokenConfigError, parseApiTokens, type ApiTokenSpec, type Scope } from "../shared/api-tokens.js";
@@ -16,14 +17,7 @@ export { createTokenChecker } from "../shared/http-access.js";
 export function resolveApiTokens(settings: { API_TOKENS: string; DATA_DIR: string }): { tokens: ApiTokenSpec[]; file: string | null } {
   if (settings.API_TOKENS.trim() !== "") return { tokens: parseApiTokens(settings.API_TOKENS), file: null };
   const file = apiTokensFile(settings);
-  mkdirSync(dirname(file), { recursive: true });
-  const fresh = ["ivr:ivr", "admin:admin", "web:web"].map((ns) => `${ns}:${randomBytes(24).toString("base64url")}`).join("\n");
-  try {
-    writeFileSync(file, `${fresh}\n`, { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
-  const text = readFileSync(file, "utf8");
+  const text = secretFile(file, () => ["ivr:ivr", "admin:admin", "web:web"].map((ns) => `${ns}:${randomBytes(24).toString("base64url")}`).join("\n"));
   try {
     return { tokens: parseApiTokens(text.split(/\r?\n/).filter((l) => l.trim() && !l.startsWith("#")).join(",")), file };
   } catch (err) {

@@ -1,8 +1,8 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { maskPhone } from "../shared/privacy.js";
+import { secretFile } from "../shared/secret-file.js";
 import { writeAudit, type Actor } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
 import { LockedError, NoPhoneError, NotFoundError, RateLimitedError } from "./errors.js";
@@ -47,13 +47,7 @@ export type OtpVerifyResult = z.infer<typeof otpVerifyResultSchema>;
 export function resolveOtpSecret(settings: { OTP_SECRET: string; DATA_DIR: string }): Buffer {
   if (settings.OTP_SECRET !== "") return Buffer.from(settings.OTP_SECRET, "utf8");
   const file = resolve(join(settings.DATA_DIR, "otp-secret.local"));
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
-  const secret = readFileSync(file, "utf8").trim();
+  const secret = secretFile(file, () => randomBytes(32).toString("hex")).trim();
   if (secret.length < 32) throw new Error(`${file} holds a key shorter than 32 characters: delete it to make a new one`);
   return Buffer.from(secret, "utf8");
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import { dataPath, type Settings } from "../config/index.js";
+import { secretFile } from "../shared/secret-file.js";
 
 /** Where `ura whatsapp` keeps the token it made when WHATSAPP_TOKEN is empty. */
 export function tokenFile(settings: Settings): string {
@@ -15,17 +15,8 @@ export function tokenFile(settings: Settings): string {
 export async function serviceToken(settings: Settings): Promise<{ token: string; source: "setting" | "file" }> {
   if (settings.WHATSAPP_TOKEN !== "") return { token: settings.WHATSAPP_TOKEN, source: "setting" };
   const file = tokenFile(settings);
-  const existing = await readTokenFile(file);
-  if (existing !== null) return { token: existing, source: "file" };
-  const token = randomBytes(32).toString("base64url");
-  await mkdir(dirname(file), { recursive: true });
-  try {
-    await writeFile(file, `${token}\n`, { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    // Another process made it first: use theirs.
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    return { token: (await readTokenFile(file)) ?? token, source: "file" };
-  }
+  const token = secretFile(file, () => randomBytes(32).toString("base64url")).trim();
+  if (token === "") throw new Error(`${file} is empty: delete it and ura whatsapp makes a new token`);
   return { token, source: "file" };
 }
 

@@ -14,36 +14,8 @@ export type { Db, Dialect, Queryable } from "./db.js";
 
 // Rules, each defined once; the API contract composes them.
 export { callId, digits, parseInput, protocol, serviceKey, userCode } from "./rules.js";
-export {
-  attachmentFileSchema,
-  MAX_ATTACHMENT_BYTES,
-  openTicketSchema,
-  SenderRejectedError,
-  SenderUnavailableError,
-  statusChangeSchema,
-  TICKET_SOURCES,
-  TICKET_STATUSES,
-  ticketAttachmentSchema,
-  ticketDetailSchema,
-  ticketHistoryEntrySchema,
-  ticketSource,
-  ticketStatus,
-  ticketViewSchema,
-  TRANSITIONS,
-  type AttachmentFile,
-  type MessageSender,
-  type OpenTicketInput,
-  type OutgoingMessage,
-  type StatusChange,
-  type TicketAttachment,
-  type TicketBackend,
-  type TicketDetail,
-  type TicketFilter,
-  type TicketHistoryEntry,
-  type TicketSource,
-  type TicketStatus,
-  type TicketView,
-} from "./ports/index.js";
+// The ports (what adapters implement) and the ticket schemas that cross them: listed once, in ports/index.ts.
+export * from "./ports/index.js";
 
 // Repositories, one per aggregate.
 export { AuditRepository, systemActor, type Actor, type AuditFilter, type AuditRecord } from "./audit.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  type CatalogueNode,
   holidaySchema,
   isoDate,
   scheduleSchema,
@@ -58,15 +59,8 @@ export const importReport = z.object({
 /** CSV as `text/csv`, or JSON `{ csv: "…" }`. */
 export const importBody = z.union([z.string().min(1, "empty file"), z.object({ csv: z.string().min(1, "empty file") })]);
 
-export interface AdminServiceNode {
-  id: number;
-  parentId: number | null;
-  key: string;
-  label: string;
-  prompt: string;
-  active: boolean;
-  children: AdminServiceNode[];
-}
+/** A catalogue node as admins see it: the domain's CatalogueNode (the IVR's ServiceNode drops parentId/active). */
+export type AdminServiceNode = CatalogueNode;
 export const adminServiceNode: z.ZodType<AdminServiceNode> = z.lazy(() =>
   z.object({
     id: z.number().int(),

@@ -7,13 +7,14 @@
 import { spawn } from "node:child_process";
 import type { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Server, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgiArgumentError, AgiCommandError, AgiTimeoutError, HangupError, type AgiChannel, type AgiRequest } from "../../src/agi/index.js";
 import { startAgiServer } from "../support/agi-server.js";
 import { placeCall } from "../support/asterisk-emulator.js";
 import { PromiseTracker, RawAsterisk, sleep } from "./helpers.js";
+import { freePort } from "../support/processes.js";
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -79,17 +80,6 @@ async function stateAfter<T>(p: Promise<T>, ms = NEVER_MS): Promise<"pending" | 
     ),
     sleep(ms).then(() => "pending" as const),
   ]);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
 }
 
 const COLON_ENV = (port: number) => ({

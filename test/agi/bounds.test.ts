@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AgiCommandError, type AgiChannel, type AgiScript } from "../../src/agi/index.js";
 import { MAX_USAGE_BYTES } from "../../src/agi/connection.js";
 import { startAgiServer } from "../support/agi-server.js";
-import { envBlock, eventually, RawAsterisk, settled } from "./helpers.js";
+import { envBlock, RawAsterisk, settled } from "./helpers.js";
+import { eventually } from "../support/eventually.js";
 
 /**
  * Issue 14 item 6: what a peer on the allow-list can make the server hold. Lines sent while a call
@@ -61,7 +62,7 @@ describe("lines sent while a call waits for a slot (AGI_MAX_CALLS)", () => {
     const first = await RawAsterisk.call(port);
     await eventually(() => server.activeCalls === 1);
     const waiting = await RawAsterisk.call(port);
-    expect(await eventually(() => server.waitingCalls === 1)).toBe(true);
+    await eventually(() => server.waitingCalls === 1);
 
     const result = await flood(waiting, () => server.bufferedBytes, SHORT_LINES, FLOOD_CAP);
     expect(result.closedByServer).toBe(true);
@@ -72,7 +73,7 @@ describe("lines sent while a call waits for a slot (AGI_MAX_CALLS)", () => {
 
     // The call in progress is untouched, and the next waiting call gets the slot as usual.
     const next = await RawAsterisk.call(port);
-    expect(await eventually(() => server.waitingCalls === 1)).toBe(true);
+    await eventually(() => server.waitingCalls === 1);
     release();
     first.destroy();
     await next.waitClosed(5000);
@@ -111,7 +112,7 @@ describe("a 520 usage block that never ends", () => {
     expect(result.closedByServer).toBe(true);
     expect(result.sentBytes).toBeLessThan(1024 * 1024);
     expect(result.maxHeldBytes).toBeLessThanOrEqual(MAX_USAGE_BYTES + 64 * 1024);
-    expect(await eventually(() => failure !== undefined)).toBe(true);
+    await eventually(() => failure !== undefined);
     expect(failure).toBeInstanceOf(AgiCommandError);
     expect((failure as AgiCommandError).detail).toMatch(/usage block over/);
     expect(logs.some((l) => l.msg === "AGI protocol error, ending call" && String(l.detail).includes("usage block"))).toBe(true);

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startAgiServer } from "../support/agi-server.js";
 import { freePort } from "../support/processes.js";
 import { placeCall, type Caller, type CallerAction } from "../support/asterisk-emulator.js";
-import { eventually, RawAsterisk, settled, sleep } from "./helpers.js";
+import { RawAsterisk, settled, sleep } from "./helpers.js";
+import { eventually } from "../support/eventually.js";
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -44,7 +45,7 @@ describe("graceful drain", () => {
     const s = await startAgiServer({ ura: slowScript(250) });
     stop = s.close;
     const calls = Array.from({ length: 3 }, () => placeCall({ port: s.port }));
-    expect(await eventually(() => s.server.activeCalls === 3)).toBe(true);
+    await eventually(() => s.server.activeCalls === 3);
     const draining = s.server.drain(5000);
     expect(await connectionRefused(s.port)).toBe(true);
     const results = await Promise.all(calls);
@@ -57,7 +58,7 @@ describe("graceful drain", () => {
   it("with a limit shorter than the calls, cuts them and resolves soon after the limit", async () => {
     const s = await startAgiServer({ ura: slowScript(2000) }); // the scripts ignore ch.signal
     const calls = Array.from({ length: 3 }, () => placeCall({ port: s.port }));
-    expect(await eventually(() => s.server.activeCalls === 3)).toBe(true);
+    await eventually(() => s.server.activeCalls === 3);
     const started = Date.now();
     const outcome = await s.server.drain(200);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -79,7 +80,7 @@ describe("graceful drain", () => {
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
-      expect(await eventually(() => output.includes("FastAGI server listening"), 15_000)).toBe(true);
+      await eventually(() => output.includes("FastAGI server listening"), 15_000);
 
       let sigtermAt = 0;
       let release: () => void = () => undefined;
@@ -96,7 +97,7 @@ describe("graceful drain", () => {
         },
       };
       const call = placeCall({ port, caller: slowCaller, callerId: "1001" });
-      expect(await eventually(() => inProgress, 5000)).toBe(true);
+      await eventually(() => inProgress, 5000);
       child.kill("SIGTERM");
       sigtermAt = Date.now();
       await sleep(300); // the server is draining now

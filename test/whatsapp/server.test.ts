@@ -7,7 +7,8 @@ import { DeliveryQueue } from "../../src/whatsapp/delivery-queue.js";
 import { buildServer } from "../../src/whatsapp/server.js";
 import { FakeVenomClient, type FakeVenomOptions } from "../support/fake-venom.js";
 import { SteppedTimers } from "../support/stepped-timers.js";
-import { captureLogs, eventually } from "../support/logs.js";
+import { eventually } from "../support/eventually.js";
+import { captureLogs } from "../support/logs.js";
 
 const TOKEN = "s3cret-token-for-tests";
 const AUTH = { authorization: `Bearer ${TOKEN}` };

@@ -7,7 +7,8 @@ import { ChromiumStartError, launchChromium, type ChromiumOptions, type Chromium
 import type { WhatsappClient } from "../../src/whatsapp/client.js";
 import { createVenomClient, type VenomClientOptions } from "../../src/whatsapp/venom-client.js";
 import { SteppedTimers } from "../support/stepped-timers.js";
-import { captureLogs, eventually } from "../support/logs.js";
+import { eventually } from "../support/eventually.js";
+import { captureLogs } from "../support/logs.js";
 
 /**
  * venom-client.ts against stand-ins for venom-bot's create() and for Chromium: what the service

@@ -9,7 +9,8 @@ import { createSender } from "../../src/whatsapp/index.js";
 import { startWhatsappService, type WhatsappService } from "../../src/whatsapp/service.js";
 import { FakeVenomClient, type FakeVenomOptions } from "../support/fake-venom.js";
 import { SteppedTimers } from "../support/stepped-timers.js";
-import { captureLogs, eventually } from "../support/logs.js";
+import { eventually } from "../support/eventually.js";
+import { captureLogs } from "../support/logs.js";
 
 const PHONE = "+5545999999999";
 

@@ -1,4 +1,4 @@
-import type { Timers } from "./timers.js";
+import { realTimers, type Timers } from "./timers.js";
 
 /** The work did not settle within its time limit. Each caller maps it to its own error. */
 export class DeadlineExceededError extends Error {
@@ -11,10 +11,7 @@ export class DeadlineExceededError extends Error {
 export interface DeadlineOptions {
   /** Also stop when this aborts (the caller hung up, the request was cancelled). */
   signal?: AbortSignal;
-  /**
-   * Count the time on these timers instead of AbortSignal.timeout, so a test can step time
-   * (vitest's fake timers do not reach AbortSignal.timeout).
-   */
+  /** Count the time on these timers (tests step them; vitest's fake timers do not reach every timer). Default: real, unref'd. */
   timers?: Timers;
 }
 
@@ -27,6 +24,10 @@ export interface DeadlineOptions {
  * that aborted first (work is not started if it already had); otherwise as `work` settles. Which
  * signal aborted decides, not which promise lost the race: work that fails because the deadline
  * aborted it still rejects with DeadlineExceededError.
+ *
+ * One AbortController, one timer cleared when the work settles, one listener on the outer signal:
+ * a call runs this a dozen times, and AbortSignal.timeout + AbortSignal.any cost twice the CPU
+ * (transferable and composite signals, and a timeout that still fires after the work is done).
  */
 export async function withDeadline<T>(
   timeoutMs: number,
@@ -35,38 +36,32 @@ export async function withDeadline<T>(
 ): Promise<T> {
   const outer = options.signal;
   if (outer?.aborted) throw outer.reason;
-  const deadline = deadlineSignal(timeoutMs, options.timers);
-  const signal = outer ? AbortSignal.any([deadline.signal, outer]) : deadline.signal;
-  // Listen on the sources themselves: a listener keeps a timeout signal alive until it fires.
-  let stopListening = () => {};
-  const stopped = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(signal.reason);
-    deadline.signal.addEventListener("abort", onAbort, { once: true });
-    outer?.addEventListener("abort", onAbort, { once: true });
-    stopListening = () => {
-      deadline.signal.removeEventListener("abort", onAbort);
-      outer?.removeEventListener("abort", onAbort);
-    };
-  });
+  const timers = options.timers ?? realTimers;
+  const controller = new AbortController();
+  let stoppedBy: "deadline" | "outer" | null = null;
+  let stop!: (reason: unknown) => void;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
   stopped.catch(() => undefined);
+  const abort = (by: "deadline" | "outer", reason: unknown) => {
+    if (stoppedBy !== null) return;
+    stoppedBy = by;
+    controller.abort(reason);
+    stop(reason);
+  };
+  const timer = timers.setTimeout(() => abort("deadline", new DeadlineExceededError(timeoutMs)), timeoutMs);
+  const onOuterAbort = () => abort("outer", outer!.reason);
+  outer?.addEventListener("abort", onOuterAbort, { once: true });
   try {
-    const running = work(signal);
+    const running = work(controller.signal);
     // Whichever loses the race must not become an unhandled rejection.
     running.catch(() => undefined);
     return await Promise.race([running, stopped]);
   } catch (err) {
-    if (outer?.aborted && signal.reason === outer.reason) throw outer.reason;
-    if (deadline.signal.aborted) throw new DeadlineExceededError(timeoutMs);
+    if (stoppedBy === "outer") throw outer!.reason;
+    if (stoppedBy === "deadline") throw new DeadlineExceededError(timeoutMs);
     throw err;
   } finally {
-    deadline.clear();
-    stopListening();
+    timers.clearTimeout(timer);
+    outer?.removeEventListener("abort", onOuterAbort);
   }
-}
-
-function deadlineSignal(timeoutMs: number, timers: Timers | undefined): { signal: AbortSignal; clear: () => void } {
-  if (!timers) return { signal: AbortSignal.timeout(timeoutMs), clear: () => {} };
-  const controller = new AbortController();
-  const handle = timers.setTimeout(() => controller.abort(new DeadlineExceededError(timeoutMs)), timeoutMs);
-  return { signal: controller.signal, clear: () => timers.clearTimeout(handle) };
 }

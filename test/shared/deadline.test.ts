@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { DeadlineExceededError, withDeadline } from "../../src/shared/deadline.js";
 import { SteppedTimers } from "../support/stepped-timers.js";
@@ -69,7 +70,17 @@ describe("withDeadline", () => {
     await expect(withDeadline(1000, async () => Promise.reject(failure), { timers: new SteppedTimers() })).rejects.toBe(failure);
   });
 
-  it("without injected timers, runs on AbortSignal.timeout", async () => {
+  it("once the work has answered, its signal never aborts and the outer signal keeps no listener", async () => {
+    const clock = new SteppedTimers();
+    const hangup = new AbortController();
+    let seen: AbortSignal | undefined;
+    await withDeadline(1000, async (signal) => ((seen = signal), "done"), { signal: hangup.signal, timers: clock });
+    await clock.advance(5000);
+    expect(seen!.aborted).toBe(false);
+    expect(getEventListeners(hangup.signal, "abort")).toHaveLength(0);
+  });
+
+  it("without injected timers, runs on real time", async () => {
     const err = await withDeadline(20, never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeadlineExceededError);
   });

@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
-import { consolePlugin, CONSOLE_DIST_DIR } from "../api/console/index.js";
-import type { ApiPlugin } from "../api/index.js";
+import { consolePlugin, CONSOLE_DIST_DIR, type ApiPlugin } from "../api/index.js";
 
 /**
  * The technicians' console at `/` on the API's port, under `ura start` and `ura api`.

@@ -23,6 +23,8 @@ describe("eslint enforces the rooms' boundaries", () => {
     ["src/config/probe.ts", `import { x } from "../domain/index.js";`, "src/config imports only src/shared"],
     ["src/cli/commands/probe.ts", `import { x } from "../../tts/cache.js";`, "only through its index.ts"],
     ["src/glpi/probe.ts", `import { x } from "../domain/ports/ticket-backend.js";`, "only through its index.ts"],
+    ["src/app/probe.ts", `import { x } from "../api/console/index.js";`, "only through its index.ts"],
+    ["src/console/stores/probe.ts", `import { x } from "../../api/console/wallboard/plugin";`, "only through its index.ts"],
   ])("refuses %s: %s", async (path, line, message) => {
     const errors = await importErrors(path, line);
     expect(errors).toHaveLength(1);
@@ -39,6 +41,7 @@ describe("eslint enforces the rooms' boundaries", () => {
     ["src/domain/probe.ts", `import { x } from "./ports/index.js";`],
     ["src/cli/commands/probe.ts", `import { x } from "../../app/lifecycle.js";`],
     ["src/app/probe.ts", `import { x } from "../emulator/index.js";`],
+    ["src/console/stores/probe.ts", `import type { x } from "../../api/console/wallboard/messages";`],
   ])("allows %s: %s", async (path, line) => {
     expect(await importErrors(path, line)).toEqual([]);
   });

@@ -67,3 +67,13 @@ export {
   LockedError,
   NoPhoneError,
 } from "./errors.js";
+
+// For a second ticket backend and the notifiers (src/glpi, src/notify): what the builtin backend
+// uses inside its own transactions, the database's times, and the written messages.
+export { isUniqueViolation } from "./db.js";
+export { writeAudit } from "./audit.js";
+export { findUserByCode } from "./users.js";
+export { serviceIndex } from "./catalogue.js";
+export { mobileProblem } from "./phone.js";
+export { fromDbTime, localParts, toDbTime, zonedTimeToUtc } from "./time.js";
+export { message, type MessageId, type MessageValues } from "./messages.js";

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { message } from "../domain/messages.js";
-import { localParts } from "../domain/time.js";
+import { message, localParts } from "../domain/index.js";
 
 /** What a ticket's GLPI description tells the technician (the words are in sounds/messages.pt-BR.txt). */
 export interface TicketFacts {

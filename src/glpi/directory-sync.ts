@@ -1,5 +1,5 @@
 import { userInputSchema, type CatalogueNode } from "../domain/index.js";
-import { callerKey, mobileProblem } from "../domain/phone.js";
+import { callerKey, mobileProblem } from "../domain/index.js";
 import type { ValidUserInput } from "../domain/index.js";
 import type { GlpiCategory, GlpiUser } from "./client.js";
 

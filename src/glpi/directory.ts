@@ -1,6 +1,4 @@
-import type { Queryable } from "../domain/db.js";
-import { serviceIndex } from "../domain/catalogue.js";
-import { findUserByCode } from "../domain/users.js";
+import { serviceIndex, findUserByCode, type Queryable } from "../domain/index.js";
 
 /** Who is calling, as the GLPI backend needs it: our user plus the GLPI user it stands for. */
 export interface Requester {

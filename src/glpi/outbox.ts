@@ -1,5 +1,4 @@
-import type { Queryable } from "../domain/db.js";
-import { fromDbTime, toDbTime } from "../domain/time.js";
+import { fromDbTime, toDbTime, type Queryable } from "../domain/index.js";
 
 /** One row of `glpi_tickets` (migration 020): the local ledger entry and outbox state of a ticket. */
 export interface OutboxTicket {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import type { TicketBackendFactory } from "../domain/index.js";
-import type { Notifier } from "../notify/port.js";
+import type { Notifier } from "../notify/index.js";
 import { GlpiClient } from "./client.js";
 import { GlpiConfigError } from "./errors.js";
 import { DEFAULT_PHONE_REQUEST_TYPE, GlpiTicketBackend } from "./ticket-backend.js";

@@ -2,8 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 import { z } from "zod";
-import { writeAudit } from "../domain/audit.js";
-import { isUniqueViolation, type Db } from "../domain/db.js";
+import { writeAudit, isUniqueViolation, message, zonedTimeToUtc, type Db } from "../domain/index.js";
 import {
   attachmentFileSchema,
   ConflictError,
@@ -26,13 +25,11 @@ import {
   type TicketStatus,
   type TicketView,
 } from "../domain/index.js";
-import { message } from "../domain/messages.js";
-import { zonedTimeToUtc } from "../domain/time.js";
 import { backoffDelay } from "../shared/backoff.js";
 import { withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
-import type { Notifier } from "../notify/port.js";
+import type { Notifier } from "../notify/index.js";
 import type { GlpiClient } from "./client.js";
 import { htmlToText, ticketContent, ticketMarker, ticketName } from "./content.js";
 import { sqlDirectory, type GlpiDirectory, type Requester, type ServiceEntry } from "./directory.js";

@@ -1,4 +1,4 @@
-import { message } from "../domain/messages.js";
+import { message } from "../domain/index.js";
 import type { TicketOpenedEvent } from "./port.js";
 
 /** The notice as plain text, one fact a line (the words are in sounds/messages.pt-BR.txt). */

@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --calls C --duration S --db sqlite|mysql --json path --profile]`
+ * (`npm run bench -- --paced …`: human-paced callers, see bench/paced.ts)
  *
  * Compiles the service (`npm run build`) and starts it as a user would (`node bin/ura.js start`:
  * the compiled dist/, in a child process), drives C concurrent emulated callers in a closed loop
@@ -8,21 +9,19 @@
  * per-call totals, calls/s, errors, the service's CPU and RSS, and the ratio to the floor.
  * See docs/performance.md.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { placeCall, type CallResult } from "../src/emulator/asterisk-emulator.js";
 import { runLoad, RecordingCaller, ReplayCaller, type LoadResult } from "./load.js";
 import { pidByName, ProcSampler, type ProcWindow } from "./proc.js";
 import { startFloor } from "./floor.js";
-import { OutboxReader } from "./outbox.js";
-import { BargeInCaller, benchUsers, openTicketScenario, UserPool, type OpenTicketCaller, type Scenario } from "./scenario.js";
-import { benchServiceEnv, build, describeExit, freePort, ROOT, runUra, startService, waitForPort, type Service } from "./service.js";
+import type { OutboxReader } from "./outbox.js";
+import { prepareService, type PreparedService } from "./prepare.js";
+import { BargeInCaller, openTicketScenario, UserPool, type OpenTicketCaller, type Scenario } from "./scenario.js";
+import { build, ROOT } from "./service.js";
 import { round } from "./stats.js";
-import { createDatabase, dropDatabase, ticketCallIds, type DbChoice } from "./db.js";
-import { createBenchUsers, prewarmTts } from "./fixtures.js";
+import { ticketCallIds, type DbChoice } from "./db.js";
 import { formatReport } from "./report.js";
 
 export interface BenchOptions {
@@ -70,48 +69,29 @@ const t0 = Date.now();
 const log = (verbose: boolean, msg: string) => verbose && process.stderr.write(`bench [${((Date.now() - t0) / 1000).toFixed(1)} s]: ${msg}\n`);
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
-  const notes: string[] = [];
   const errors: string[] = [];
   const loadBefore = (await import("node:os")).loadavg();
-  const dataDir = await mkdtemp(join(tmpdir(), "ura-bench-"));
-  const [agiPort, apiPort] = [await freePort(), await freePort()];
-  const secret = () => randomBytes(24).toString("base64url");
-  const [ivrToken, adminToken] = [secret(), secret()];
-  const db = o.db === "mysql" ? await createDatabase() : null;
-  const env: NodeJS.ProcessEnv = {
-    ...benchServiceEnv({ agiPort, apiPort, dataDir, apiTokens: `ivr:ivr:${ivrToken},bench:admin:${adminToken}`, ivrToken }),
-    DB_DRIVER: o.db,
-    ...(db ? { DATABASE_URL: db.url, DB_POOL_SIZE: String(Math.min(50, Math.max(10, o.calls))) } : {}),
-    // Each test user may get a code at most this many times an hour; the bench reuses users.
-    OTP_MAX_PER_HOUR: "100",
-    // A closed loop of instant callers is not a brute-force attack; keep the production limits otherwise.
-  };
-  let service: Service | null = null;
+  let svc: PreparedService | null = null;
   let serviceLog: Record<string, number>;
   let sampler: ProcSampler | null = null;
   try {
     // ── prepare: migrations (MySQL), the service, users, TTS cache ──────────────────────────
-    log(o.verbose, `preparing (${o.db})`);
-    if (db) {
-      log(o.verbose, "ura migrate");
-      await runUra(["migrate"], env);
-    }
-    const users = benchUsers(Math.max(200, o.calls * 2));
+    svc = await prepareService({
+      db: o.db,
+      users: Math.max(200, o.calls * 2),
+      split: false,
+      profile: o.profile,
+      poolSize: Math.min(50, Math.max(10, o.calls)),
+      log: (m) => log(o.verbose, m),
+    });
+    const { agiPort, dataDir, notes, spawnedAt, outbox } = svc;
+    const service = svc.services[0]!;
     const profileDir = o.profile;
-    service = startService(env, profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []);
-    const spawnedAt = Date.now();
     sampler = new ProcSampler(service.pid).start();
-    const svc = service;
-    await waitForPort(agiPort, 60_000, () => svc.alive());
-    await waitForPort(apiPort, 60_000, () => svc.alive());
-    log(o.verbose, `service pid ${service.pid} listening (AGI ${agiPort}, API ${apiPort}), data in ${dataDir}`);
-    notes.push(await createBenchUsers(`http://127.0.0.1:${apiPort}`, adminToken, users));
-    notes.push(await prewarmTts(env));
-    log(o.verbose, notes.at(-1)!);
+    const db = svc.db;
 
     // ── warm-up: three calls, the last one recorded for the floor ────────────────────────────
-    const outbox = new OutboxReader(join(dataDir, "outbox.jsonl"));
-    const pool = new UserPool(users);
+    const pool = new UserPool(svc.users);
     const scenario: Scenario = openTicketScenario(pool, outbox);
     let recorded: { result: CallResult; caller: RecordingCaller } | null = null;
     for (let i = 0; i < 3; i++) {
@@ -161,11 +141,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     }
     sampler.stop();
     log(o.verbose, "stopping the service (SIGTERM, graceful drain)");
-    const stopped = await service.stop();
+    errors.push(...(await svc.stop()));
     serviceLog = service.logSummary();
-    if (stopped.code !== 0 || stopped.killed) errors.push(`on SIGTERM the service ${describeExit(stopped)}: ${service.output().trim().split("\n").slice(-3).join(" | ")}`);
-    else log(o.verbose, `service stopped in ${stopped.ms} ms`);
-    service = null;
 
     // ── correctness: one ticket per completed call ──────────────────────────────────────────
     const ids = await ticketCallIds(o.db, dataDir, db?.url ?? null);
@@ -229,9 +206,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     return report;
   } finally {
     sampler?.stop();
-    if (service) await service.stop(5000);
-    if (db) await dropDatabase(db.name).catch((err: unknown) => errors.push(`drop database: ${(err as Error).message}`));
-    await rm(dataDir, { recursive: true, force: true });
+    await svc?.cleanup(errors);
   }
 }
 
@@ -290,7 +265,7 @@ async function measureHappyPath(
   return out;
 }
 
-function checkTickets(ticketIds: string[], completed: string[]): TicketCheck {
+export function checkTickets(ticketIds: string[], completed: string[]): TicketCheck {
   const count = new Map<string, number>();
   for (const id of ticketIds) count.set(id, (count.get(id) ?? 0) + 1);
   const done = new Set(completed);
@@ -312,7 +287,7 @@ function checkTickets(ticketIds: string[], completed: string[]): TicketCheck {
   };
 }
 
-async function machine(): Promise<Omit<BenchReport["machine"], "loadBefore">> {
+export async function machine(): Promise<Omit<BenchReport["machine"], "loadBefore">> {
   const os = await import("node:os");
   const { execSync } = await import("node:child_process");
   let nofile = "?";
@@ -363,6 +338,7 @@ export function parseOptions(argv: string[]): BenchOptions {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--paced")) return (await import("./paced.js")).pacedMain(process.argv.slice(2));
   const options = parseOptions(process.argv.slice(2));
   await build();
   const report = await runBench(options);

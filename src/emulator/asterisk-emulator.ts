@@ -8,9 +8,10 @@ import { parseArgs } from "./parse-args.js";
  * and dead-channel 511s after a hang-up, 510/520 for bad commands (parsed with Asterisk's own
  * parse_args rules). A `Caller` decides what the person on the phone does at each prompt.
  *
- * Media time is virtual: a prompt "plays" for its real duration (from the `.sln` size: 8 kHz,
- * 16-bit = 16 bytes/ms) but the reply is sent at once, so tests and benchmarks run fast while
- * `perceivedMs` still reports what the caller would have lived through.
+ * Media time is virtual by default: a prompt "plays" for its real duration (from the `.sln` size:
+ * 8 kHz, 16-bit = 16 bytes/ms) but the reply is sent at once, so tests and benchmarks run fast while
+ * `perceivedMs` still reports what the caller would have lived through. With `mediaTimeScale` the
+ * reply waits for the media to play (1 = real time), as Asterisk's does: the paced bench's callers.
  */
 
 export interface CallOptions {
@@ -42,6 +43,12 @@ export interface CallOptions {
    * channel (HANGUP line, then 511 unless it is allowed on a dead channel).
    */
   hangupBeforeCommand?: number;
+  /**
+   * 0 (default): media time is virtual and replies go out at once. Above 0: each reply waits for its
+   * media time × this factor (1 = real time; 0.05 = twenty times faster, for smoke tests). A
+   * function is asked at each reply (a caller can skip ahead, then listen in real time).
+   */
+  mediaTimeScale?: number | (() => number);
 }
 
 /** What the person on the phone does while a command runs. */
@@ -280,6 +287,8 @@ class EmulatedCall {
     }
 
     const lines = await this.liveCommand(name, record);
+    const scale = typeof this.o.mediaTimeScale === "function" ? this.o.mediaTimeScale() : (this.o.mediaTimeScale ?? 0);
+    if (scale > 0 && record.mediaMs > 0) await new Promise((r) => setTimeout(r, record.mediaMs * scale));
     reply(lines);
     if (this.state.hungUp) {
       // Case (b) of agi-facts §1: HANGUP right after the reply of the interrupted command.

@@ -13,8 +13,9 @@
  * starts with C "phase-in" callers: each skips, in virtual time, a uniformly random share of a
  * call (keys pressed at once, prompts not waited for) and lives the rest in real time, as the calls
  * in progress of a steady state would. They complete like the others and their tickets are
- * checked; the calls still running when the window ends are cut at their next prompt and counted
- * apart, not as errors.
+ * checked. They start spread over a ramp of C/50 s (at least 2 s); the measured window (--duration)
+ * begins 5 s after it. The calls still running when the window ends are cut at their next prompt
+ * and counted apart, not as errors.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -68,7 +69,7 @@ export interface PacedReport {
   /** Mean length of one call as a caller lives it (s), measured before the load: the arrival rate is C / this. */
   callLengthS: number;
   arrivalsPerSecond: number;
-  /** Calls in progress, sampled every 250 ms after the first 5 s. */
+  /** Calls in progress, sampled every 250 ms in the measured window (after the phase-in ramp and 5 s). */
   concurrent: { target: number; mean: number; min: number; max: number };
   /** Phase-in calls are among the placed and completed ones. */
   calls: { placed: number; completed: number; phaseIn: number; cutAtEnd: number; errors: number; errorReasons: Record<string, number> };
@@ -259,12 +260,16 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
     let cutAtEnd = 0;
     let ending = false;
     const startedAt = Date.now();
-    const stopAt = startedAt + o.durationS * 1000;
+    // Phase-in callers start spread over the ramp (skipping ahead costs the service a burst of
+    // commands: ~50 calls' worth a second), and the measured window begins once they are in.
+    const rampMs = Math.max(2000, (o.calls / 50) * 1000);
+    const measureFrom = startedAt + rampMs + 5000;
+    const stopAt = measureFrom + o.durationS * 1000;
     const cpuBefore = process.cpuUsage();
     const occupancy = new Samples();
     const occupancyTimer = setInterval(() => {
       const now = Date.now();
-      if (now - startedAt >= 5000 && now < stopAt) occupancy.push(live.size);
+      if (now >= measureFrom && now < stopAt) occupancy.push(live.size);
     }, 250);
 
     const one = async (seq: number, skipMs: number): Promise<void> => {
@@ -300,7 +305,11 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
     const running: Promise<void>[] = [];
     let seq = 0;
     // C callers already in the middle of their call: each skips a random share of one.
-    for (let i = 0; i < o.calls; i++) running.push(one(++seq, rnd() * mediaMsPerCall));
+    for (let i = 0; i < o.calls; i++) {
+      const skipMs = rnd() * mediaMsPerCall;
+      const at = startedAt + (rampMs * i) / o.calls;
+      running.push(new Promise((r) => setTimeout(r, at - Date.now())).then(() => one(++seq, skipMs)));
+    }
     // Poisson arrivals until the end of the window.
     while (!ending) {
       const gap = -Math.log(1 - rnd()) / rate;
@@ -318,9 +327,9 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
     clearInterval(occupancyTimer);
     const cpu = process.cpuUsage(cpuBefore);
     sampler.sample();
-    const proc = sampler.window(startedAt + 5000, endedAt);
+    const proc = sampler.window(measureFrom, endedAt);
     dbSampler?.sample();
-    const dbProc = dbSampler ? dbSampler.window(startedAt + 5000, endedAt) : null;
+    const dbProc = dbSampler ? dbSampler.window(measureFrom, endedAt) : null;
     sampler.stop();
     dbSampler?.stop();
 
@@ -337,7 +346,7 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
 
     const occ = occupancy.values();
     const concurrentMean = occ.length ? occ.reduce((a, b) => a + b, 0) / occ.length : Number.NaN;
-    const windowS = (endedAt - startedAt - 5000) / 1000;
+    const windowS = (endedAt - measureFrom) / 1000;
     // CPU per call: the service's CPU in the window over the calls that a steady C completes in it.
     const callsInWindow = (concurrentMean * windowS * 1000) / callLengthMs;
     return {
@@ -420,7 +429,8 @@ export function parsePacedOptions(argv: string[]): PacedOptions {
     process.stdout.write(`usage: npm run bench -- --paced [--calls C] [--duration S] [--db sqlite|mysql] [--split] [--time-scale X] [--seed N] [--json path] [--quiet]
 
   --calls C         concurrent human-paced calls to hold (default 20)
-  --duration S      seconds of Poisson arrivals, the measured window (default 45)
+  --duration S      the measured window, seconds (default 45); it starts after a ramp of C/50 s
+                    (at least 2 s) that brings the first C calls in, plus 5 s
   --db              sqlite (default) or mysql (a fresh database on 127.0.0.1:3306, dropped at the end)
   --split           run \`ura api\` and \`ura ivr\` as two processes instead of \`ura start\`
   --time-scale X    media time factor (default 1 = real time; 0.05 plays prompts 20× faster)

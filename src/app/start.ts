@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
+import { createApiClient } from "../api-client/index.js";
 import { ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { openStore, type Store } from "../domain/index.js";
@@ -8,6 +9,7 @@ import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
 import { audioApiPlugin } from "./audio.js";
 import { consoleApiPlugin } from "./console.js";
+import { injectFetch } from "./in-process-fetch.js";
 import { buildIvr } from "./ivr.js";
 
 export interface RunningApp {
@@ -20,8 +22,9 @@ export interface RunningApp {
 }
 
 /**
- * `ura start`: the ticket API and the IVR in one process. The IVR still talks to the API over
- * HTTP on loopback (the same path as on a multi-node site), with the API's own `ivr` token.
+ * `ura start`: the ticket API and the IVR in one process. The IVR talks to the API through the
+ * same routes as over HTTP, with the API's own `ivr` token, but in process (fastify's inject: no
+ * socket); a multi-node site runs `ura ivr` against API_URL over HTTP.
  */
 export async function startAll(settings: Settings, logger: Logger, extraPlugins: ApiPlugin[] = []): Promise<RunningApp> {
   const { tokens, file } = resolveApiTokens(settings);
@@ -51,7 +54,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     logger.info({ address: apiUrl, database: store.dialect, tokensFile: file ?? undefined }, "ticket API listening");
 
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
-    const ivr = buildIvr(ivrSettings, logger, { speech: tts });
+    const client = createApiClient({ baseUrl: apiUrl, token: ivrToken, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: injectFetch(api) });
+    const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: client });
     await ivr.listen();
     return running(settings, { ivr, api, store, tts });
   } catch (err) {

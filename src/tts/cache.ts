@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile, readdir, stat, unlink, utimes } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { TMP_SUFFIX, writeAtomically } from "./atomic-write.js";
 
 /** Cache file names: the sha256 of what was synthesised, as 64 hex digits, plus `.sln`. */
@@ -15,6 +15,15 @@ const TEXT_SUFFIX = ".txt";
 const ORPHAN_TMP_MS = 10 * 60_000;
 /** Reads refresh a file's mtime (its "last used" time) at most this often. */
 const TOUCH_EVERY_MS = 24 * 3600_000;
+/**
+ * A file this process saw (or wrote) this recently is taken as present without a `stat`: a menu
+ * of eight synthesised options looked each one up on disk every time it played, 5–8 % of a call's
+ * CPU (docs/performance.md). Removals by this process forget at once; another process's removal
+ * (a shared cache) is noticed within this time, as it was noticed between a stat and the playback.
+ */
+const SEEN_FOR_MS = 10_000;
+/** Past this many remembered files the memory starts again (a directory of many thousand names). */
+const SEEN_MAX = 20_000;
 
 /**
  * The key of one synthesis: what engine, which voice (with everything else that changes the
@@ -47,6 +56,8 @@ export class AudioCache {
   private readonly inFlight = new Map<string, Promise<string>>();
   /** Entries whose sidecar this process has seen or written (no disk read on every hit). */
   private readonly withText = new Set<string>();
+  /** hash → when its file was last seen present (see SEEN_FOR_MS). */
+  private readonly seen = new Map<string, number>();
 
   constructor(
     readonly dir: string,
@@ -61,16 +72,33 @@ export class AudioCache {
   /** The cached file's path if present (and marks it used), else null. */
   async lookup(hash: string): Promise<string | null> {
     const path = this.path(hash);
+    const now = this.now();
+    const seenAt = this.seen.get(hash);
+    if (seenAt !== undefined && now - seenAt < SEEN_FOR_MS) return path;
     let info;
     try {
       info = await stat(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        this.seen.delete(hash);
+        return null;
+      }
       throw err;
     }
-    const now = this.now();
     if (now - info.mtimeMs > TOUCH_EVERY_MS) await utimes(path, now / 1000, now / 1000);
+    this.remember(hash, now);
     return path;
+  }
+
+  private remember(hash: string, at: number): void {
+    if (this.seen.size >= SEEN_MAX) this.seen.clear();
+    this.seen.set(hash, at);
+  }
+
+  /** Removes an entry's audio (and forgets having seen it); false when it was already gone. */
+  private async removeEntry(path: string): Promise<boolean> {
+    this.seen.delete(basename(path, ".sln"));
+    return removeFile(path);
   }
 
   /** Absolute path of a cached file's text sidecar. */
@@ -123,6 +151,7 @@ export class AudioCache {
       this.withText.add(hash);
     }
     await writeAtomically(target, data);
+    this.remember(hash, this.now());
     return target;
   }
 
@@ -161,7 +190,7 @@ export class AudioCache {
       if (!info) continue;
       const age = now - info.mtimeMs;
       if ((isTmp && age > ORPHAN_TMP_MS) || (isEntry && age > limits.maxAgeMs)) {
-        if (await removeFile(path)) {
+        if (await (isEntry ? this.removeEntry(path) : removeFile(path))) {
           report.removed++;
           report.removedBytes += info.size;
         }
@@ -173,7 +202,7 @@ export class AudioCache {
     let total = live.reduce((sum, f) => sum + f.size, 0);
     live.sort((a, b) => a.used - b.used);
     for (const file of live) {
-      if (total > limits.maxBytes && (await removeFile(file.path))) {
+      if (total > limits.maxBytes && (await this.removeEntry(file.path))) {
         await removeFile(sidecarOf(file.path));
         total -= file.size;
         report.removed++;

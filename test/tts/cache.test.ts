@@ -131,6 +131,30 @@ describe("audio cache", () => {
     expect(await later.lookup(hash)).toBe(path);
   });
 
+  it("a file cleanup removed is a miss at once, though it was just looked up", async () => {
+    const now = Date.now();
+    const cache = new AudioCache(dir, () => now);
+    const hash = cacheKey("espeak", "v", "Maria");
+    const path = await cache.put(hash, tone(0.2));
+    const longAgo = (now - 100 * DAY) / 1000;
+    await utimes(path, longAgo, longAgo);
+    expect(await cache.lookup(hash)).toBe(path);
+    await utimes(path, longAgo, longAgo);
+    await cache.cleanup({ maxBytes: 1e9, maxAgeMs: 90 * DAY });
+    expect(await cache.lookup(hash)).toBeNull();
+  });
+
+  it("a file another process removed is a miss within seconds", async () => {
+    let now = Date.now();
+    const cache = new AudioCache(dir, () => now);
+    const hash = cacheKey("espeak", "v", "Maria");
+    const path = await cache.put(hash, tone(0.2));
+    expect(await cache.lookup(hash)).toBe(path);
+    await rm(path);
+    now += 11_000;
+    expect(await cache.lookup(hash)).toBeNull();
+  });
+
   it("TTS_ENGINE=none makes nothing and says why", async () => {
     const tts = createSpeechSynthesizer(testSettings({ TTS_ENGINE: "none", TTS_CACHE_DIR: dir }));
     expect(tts.engine).toBe("none");

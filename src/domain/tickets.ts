@@ -7,12 +7,18 @@ import {
   attachmentFileSchema,
   openTicketSchema,
   statusChangeSchema,
+  ticketWorkSchema,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
   TRANSITIONS,
   type AttachmentFile,
   type OpenTicketInput,
   type StatusChange,
   type TicketAttachment,
   type TicketBackend,
+  type TicketCounts,
+  type TicketPriority,
+  type TicketWork,
   type TicketDetail,
   type TicketFilter,
   type TicketSource,
@@ -41,8 +47,22 @@ interface TicketRow {
   call_id: string | null;
   created_at: string;
   updated_at: string;
+  priority: TicketPriority;
+  assignee: string | null;
+  assignee_name: string | null;
   user_code: string;
   user_name: string;
+}
+
+interface HistoryRow {
+  from_status: TicketStatus | null;
+  to_status: TicketStatus;
+  note: string | null;
+  assignee_changed: number;
+  assignee_name: string | null;
+  priority: TicketPriority | null;
+  actor: string;
+  at: string;
 }
 
 interface AttachmentRow {
@@ -126,30 +146,41 @@ export class BuiltinTicketBackend implements TicketBackend {
   }
 
   async list(filter: TicketFilter): Promise<{ tickets: TicketView[]; total: number }> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (filter.status) {
-      where.push("t.status = ?");
-      params.push(filter.status);
-    }
-    if (filter.userCode) {
-      where.push("u.code = ?");
-      params.push(filter.userCode);
-    }
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const { clause, params } = whereOf(filter);
     const total = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets t JOIN users u ON u.id = t.requester_id ${clause}`, params);
-    const rows = await this.db.all<TicketRow>(`${SELECT_TICKET} ${clause} ORDER BY t.id DESC LIMIT ? OFFSET ?`, [...params, filter.limit, filter.offset]);
+    const rows = await this.db.all<TicketRow>(`${SELECT_TICKET} ${clause} ORDER BY ${ORDER[filter.sort ?? "newest"]} LIMIT ? OFFSET ?`, [
+      ...params,
+      filter.limit,
+      filter.offset,
+    ]);
     const index = await serviceIndex(this.db); // one catalogue read for the whole page
     const tickets: TicketView[] = [];
     for (const row of rows) tickets.push(await this.view(this.db, row, index));
     return { tickets, total: Number(total?.n ?? 0) };
   }
 
+  async counts(filter: TicketFilter): Promise<TicketCounts> {
+    const { clause, params } = whereOf({ ...filter, status: undefined, statuses: undefined });
+    const rows = await this.db.all<{ status: TicketStatus; priority: TicketPriority; n: number }>(
+      `SELECT t.status, t.priority, COUNT(*) AS n FROM tickets t JOIN users u ON u.id = t.requester_id ${clause} GROUP BY t.status, t.priority`,
+      params,
+    );
+    const byStatus = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>;
+    const byPriority = Object.fromEntries(TICKET_PRIORITIES.map((p) => [p, 0])) as Record<TicketPriority, number>;
+    const wanted = filter.statuses ?? (filter.status ? [filter.status] : TICKET_STATUSES);
+    for (const r of rows) {
+      byStatus[r.status] += Number(r.n);
+      // Priorities count the tickets the queue shows (its statuses), so the badges add up to its total.
+      if (wanted.includes(r.status)) byPriority[r.priority] += Number(r.n);
+    }
+    return { byStatus, byPriority };
+  }
+
   async get(protocol: string): Promise<TicketDetail | null> {
     const row = await this.db.get<TicketRow>(`${SELECT_TICKET} WHERE t.protocol = ?`, [protocol]);
     if (!row) return null;
-    const history = await this.db.all<{ from_status: TicketStatus | null; to_status: TicketStatus; note: string | null; actor: string; at: string }>(
-      "SELECT from_status, to_status, note, actor, at FROM ticket_history WHERE ticket_id = ? ORDER BY id",
+    const history = await this.db.all<HistoryRow>(
+      "SELECT from_status, to_status, note, assignee_changed, assignee_name, priority, actor, at FROM ticket_history WHERE ticket_id = ? ORDER BY id",
       [row.id],
     );
     const attachments = await this.db.all<AttachmentRow>(`SELECT ${ATTACHMENT_COLUMNS} FROM ticket_attachments a WHERE a.ticket_id = ? ORDER BY a.id`, [row.id]);
@@ -159,6 +190,8 @@ export class BuiltinTicketBackend implements TicketBackend {
         from: h.from_status,
         to: h.to_status,
         note: h.note,
+        ...(Number(h.assignee_changed) ? { assignee: h.assignee_name === null ? null : { name: h.assignee_name } } : {}),
+        ...(h.priority ? { priority: h.priority } : {}),
         actor: h.actor,
         at: fromDbTime(h.at).toISOString(),
         atLocal: formatLocal(fromDbTime(h.at), this.options.timeZone),
@@ -190,6 +223,50 @@ export class BuiltinTicketBackend implements TicketBackend {
         entity: "ticket",
         entityId: protocol,
         details: { from: row.status, to: input.status, note: input.note ?? null },
+      });
+    });
+    return (await this.get(protocol))!;
+  }
+
+  async work(protocol: string, raw: TicketWork, actor: Actor, now: Date): Promise<TicketDetail> {
+    const work = parseInput(ticketWorkSchema, raw);
+    const note = work.note ? work.note : null;
+    await this.db.transaction(async (tx) => {
+      const row = await tx.get<{ id: number; status: TicketStatus; priority: TicketPriority; assignee: string | null; assignee_name: string | null }>(
+        `SELECT id, status, priority, assignee, assignee_name FROM tickets WHERE protocol = ?${forUpdate(tx)}`,
+        [protocol],
+      );
+      if (!row) throw new NotFoundError("not_found", `no ticket ${protocol}`);
+      const status = work.status ?? row.status;
+      if (status !== row.status && !TRANSITIONS[row.status].includes(status)) {
+        throw new ConflictError("invalid_transition", `a ticket cannot go from ${row.status} to ${status}`, "status");
+      }
+      if (row.status === "closed") throw new ConflictError("closed", "a closed ticket is final: open a new one", "status");
+      const priority = work.priority ?? row.priority;
+      const assignee = work.assignee === undefined ? undefined : work.assignee;
+      const at = toDbTime(now);
+      await tx.run("UPDATE tickets SET status = ?, priority = ?, assignee = ?, assignee_name = ?, updated_at = ? WHERE id = ?", [
+        status,
+        priority,
+        assignee === undefined ? row.assignee : (assignee?.username ?? null),
+        assignee === undefined ? row.assignee_name : (assignee?.name ?? null),
+        at,
+        row.id,
+      ]);
+      await tx.run(
+        "INSERT INTO ticket_history (ticket_id, from_status, to_status, note, assignee_changed, assignee_name, priority, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row.id, row.status, status, note, assignee === undefined ? 0 : 1, assignee?.name ?? null, work.priority ?? null, actor.client, at],
+      );
+      await writeAudit(tx, actor, now, {
+        action: "ticket.work",
+        entity: "ticket",
+        entityId: protocol,
+        details: {
+          ...(status !== row.status ? { from: row.status, to: status } : {}),
+          ...(work.priority ? { priority: work.priority } : {}),
+          ...(assignee !== undefined ? { assignee: assignee?.username ?? null } : {}),
+          note,
+        },
       });
     });
     return (await this.get(protocol))!;
@@ -245,6 +322,9 @@ export class BuiltinTicketBackend implements TicketBackend {
       createdAt: fromDbTime(row.created_at).toISOString(),
       updatedAt: updated.toISOString(),
       updatedAtLocal: formatLocal(updated, this.options.timeZone),
+      priority: row.priority,
+      assignee: row.assignee === null ? null : { username: row.assignee, name: row.assignee_name ?? row.assignee },
+      callId: row.call_id,
     };
   }
 
@@ -261,6 +341,51 @@ export class BuiltinTicketBackend implements TicketBackend {
       createdAtLocal: formatLocal(at, this.options.timeZone),
     };
   }
+}
+
+/** The queue's orders; the id breaks ties so pages never repeat or skip a ticket. */
+const ORDER: Record<NonNullable<TicketFilter["sort"]>, string> = {
+  newest: "t.id DESC",
+  oldest: "t.id ASC",
+  priority: "CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, t.id ASC",
+};
+
+function whereOf(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): { clause: string; params: (string | number)[] } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const statuses = filter.statuses ?? (filter.status ? [filter.status] : []);
+  if (statuses.length) {
+    where.push(`t.status IN (${statuses.map(() => "?").join(", ")})`);
+    params.push(...statuses);
+  }
+  if (filter.userCode) {
+    where.push("u.code = ?");
+    params.push(filter.userCode);
+  }
+  if (filter.serviceIds) {
+    // An empty list matches nothing (a menu with no leaves), not everything.
+    if (filter.serviceIds.length === 0) where.push("1 = 0");
+    else {
+      where.push(`t.service_id IN (${filter.serviceIds.map(() => "?").join(", ")})`);
+      params.push(...filter.serviceIds);
+    }
+  }
+  if (filter.department !== undefined) {
+    where.push("u.department = ?");
+    params.push(filter.department);
+  }
+  if (filter.createdBefore) {
+    where.push("t.created_at < ?");
+    params.push(toDbTime(filter.createdBefore));
+  }
+  if (filter.assignee !== undefined) {
+    if (filter.assignee === null) where.push("t.assignee IS NULL");
+    else {
+      where.push("t.assignee = ?");
+      params.push(filter.assignee);
+    }
+  }
+  return { clause: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
 }
 
 async function byCallId(q: Queryable, callId: string): Promise<TicketRow | undefined> {

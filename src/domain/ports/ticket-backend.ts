@@ -43,17 +43,65 @@ export const openTicketSchema = z.object({
 });
 export type OpenTicketInput = z.input<typeof openTicketSchema>;
 
+/** How urgent a ticket is: seed 004's four words (the wallboard shows them as they are). */
+export const TICKET_PRIORITIES = ["critical", "high", "medium", "low"] as const;
+export const ticketPriority = z.enum(TICKET_PRIORITIES);
+export type TicketPriority = z.infer<typeof ticketPriority>;
+
+/** Who works on a ticket: a console account, by its username, and the name people see. */
+export const assigneeSchema = z.object({ username: z.string().trim().min(1).max(100), name: z.string().trim().min(1).max(200) });
+export type Assignee = z.infer<typeof assigneeSchema>;
+
+/**
+ * A technician's work on a ticket, in one step: take or assign it (`assignee`; null gives it back),
+ * set its priority, move its status, and say why (`note`). Absent fields do not change; a note
+ * alone is a note in the history. At least one field must be given.
+ */
+export const ticketWorkSchema = z
+  .object({
+    assignee: assigneeSchema.nullable().optional(),
+    priority: ticketPriority.optional(),
+    status: ticketStatus.optional(),
+    note: z.string().trim().max(2000).nullable().optional(),
+  })
+  .refine((w) => w.assignee !== undefined || w.priority !== undefined || w.status !== undefined || (w.note ?? "") !== "", {
+    message: "say what changes: assignee, priority, status or note",
+    path: ["note"],
+  });
+export type TicketWork = z.input<typeof ticketWorkSchema>;
+
 export const statusChangeSchema = z.object({
   status: ticketStatus,
   note: z.string().trim().max(2000).nullable().optional(),
 });
 export type StatusChange = z.input<typeof statusChangeSchema>;
 
+/** The technicians' queue orders: newest first (the default), oldest first, or most urgent first (then oldest). */
+export const TICKET_SORTS = ["newest", "oldest", "priority"] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
+
 export interface TicketFilter {
   status?: TicketStatus;
+  /** Any of these statuses (the queue's "still being worked on": open, in_progress, waiting). */
+  statuses?: readonly TicketStatus[];
   userCode?: string;
+  /** Leaves of the catalogue (a menu stands for the leaves under it: the caller resolves that). */
+  serviceIds?: readonly number[];
+  /** The requester's department, exactly. */
+  department?: string;
+  /** Opened before this instant (the queue's "older than"). */
+  createdBefore?: Date;
+  /** A console account's username; null: nobody has it. */
+  assignee?: string | null;
+  sort?: TicketSort;
   limit: number;
   offset: number;
+}
+
+/** How many tickets match a filter, by status and by priority (status and priority filters left out, so the queue shows its tabs' counts). */
+export interface TicketCounts {
+  byStatus: Record<TicketStatus, number>;
+  byPriority: Record<TicketPriority, number>;
 }
 
 export const ticketViewSchema = z.object({
@@ -67,6 +115,13 @@ export const ticketViewSchema = z.object({
   updatedAt: z.string(),
   /** updatedAt in the site's timezone (URA_TIMEZONE), for people to read. */
   updatedAtLocal: z.string(),
+  /** The technicians' work (builtin backend; a system of record such as GLPI keeps its own). */
+  priority: ticketPriority.optional(),
+  assignee: assigneeSchema.nullable().optional(),
+  /** The call that opened it (the IVR's call id), when one did. */
+  callId: z.string().nullable().optional(),
+  /** Where the ticket is worked on when that is another system (GLPI's page for it). */
+  link: z.string().optional(),
 });
 export type TicketView = z.infer<typeof ticketViewSchema>;
 
@@ -74,6 +129,10 @@ export const ticketHistoryEntrySchema = z.object({
   from: ticketStatus.nullable(),
   to: ticketStatus,
   note: z.string().nullable(),
+  /** Present when this entry gave the ticket to someone (null: gave it back). */
+  assignee: assigneeSchema.pick({ name: true }).nullable().optional(),
+  /** Present when this entry set the priority. */
+  priority: ticketPriority.optional(),
   actor: z.string(),
   at: z.string(),
   atLocal: z.string(),
@@ -150,6 +209,13 @@ export interface TicketBackend {
   get(protocol: string): Promise<TicketDetail | null>;
   /** Moves a ticket along TRANSITIONS and records the move, with its note, in the history. */
   changeStatus(protocol: string, change: StatusChange, actor: Actor, now: Date): Promise<TicketDetail>;
+  /**
+   * Technicians' work (take/assign, priority, status with a note) in one history entry. Absent when
+   * the work happens in another system (GLPI): the console then links to the ticket there.
+   */
+  work?(protocol: string, work: TicketWork, actor: Actor, now: Date): Promise<TicketDetail>;
+  /** The queue's counts for a filter (its status, priority, limit and offset ignored); absent: the console shows the total only. */
+  counts?(filter: TicketFilter): Promise<TicketCounts>;
   /** Stores a file with the ticket (a voice recording, a screenshot). */
   attach(protocol: string, file: AttachmentFile, actor: Actor, now: Date): Promise<TicketAttachment>;
   /** One attachment with its bytes; null when the ticket or the attachment is unknown. */

@@ -9,6 +9,7 @@ import {
   openTicketResponse,
   otpRequestResponse,
   otpVerifyResponse,
+  recordTransferResponse,
   ticketStatusResponse,
 } from "../api/contract.js";
 import { DependencyUnavailableError, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
@@ -119,6 +120,10 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
     async recordCall(call, opts) {
       const reply = await request("POST", "/calls", call, opts);
       if (![200, 201, 204].includes(reply.status)) throw unexpected(reply, "record call");
+    },
+    async recordTransfer(transfer, opts) {
+      const reply = await request("POST", "/transfers", transfer, opts);
+      return expect(reply, [201], recordTransferResponse, "record transfer");
     },
   };
 }

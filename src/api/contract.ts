@@ -8,6 +8,7 @@ import {
   otpVerifyResultSchema,
   protocol,
   recordCallSchema,
+  recordTransferSchema,
   serviceKey,
   ticketStatus,
   ticketViewSchema,
@@ -115,6 +116,13 @@ export type RecordCallRequest = z.infer<typeof recordCallRequest>;
 /** 201 when the call is new, 200 when an earlier report of the same callId was updated. */
 export const recordCallResponse = z.object({ callId, created: z.boolean() });
 
+/** The IVR hands the call to the technicians' queue: the screen-pop's facts (POST /transfers). */
+export const recordTransferRequest = recordTransferSchema;
+export type IdentificationMethod = NonNullable<RecordTransferRequest["identifiedBy"]>;
+export type RecordTransferRequest = z.infer<typeof recordTransferRequest>;
+/** `callerName`: what the dialplan puts in CALLERID(name) ("Ana Souza · 1234"); null when not identified. */
+export const recordTransferResponse = z.object({ callId, callerName: z.string().nullable() });
+
 /** Routes the IVR uses (all under API_PREFIX, scope `ivr`). Admin routes live beside them in src/api/routes. */
 export const ivrRoutes = {
   identifyByCode: "POST /identify/code",
@@ -126,4 +134,5 @@ export const ivrRoutes = {
   ticketStatus: "GET /tickets/:protocol",
   hours: "GET /hours",
   recordCall: "POST /calls",
+  recordTransfer: "POST /transfers",
 } as const;

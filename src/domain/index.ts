@@ -11,6 +11,7 @@ export { migrate, loadMigrations, pendingMigrations, defaultSqlDir, type Migrati
 export { openSqlite } from "./sqlite.js";
 export { openMysql } from "./mysql.js";
 export type { Db, Dialect, Queryable } from "./db.js";
+export { createHelpDeskEvents, publishingBackend, type HelpDeskEvent, type HelpDeskEvents } from "./events.js";
 
 // Rules, each defined once; the API contract composes them.
 export { callId, digits, parseInput, protocol, serviceKey, userCode } from "./rules.js";
@@ -34,7 +35,21 @@ export {
   type ScheduleInterval,
   type Holiday,
 } from "./business-hours.js";
-export { CallRepository, CALL_OUTCOMES, callOutcome, recordCallSchema, type CallOutcome, type CallRecord, type RecordCallInput } from "./calls.js";
+export {
+  CallRepository,
+  CALL_OUTCOMES,
+  callOutcome,
+  recordCallSchema,
+  recordTransferSchema,
+  IDENTIFICATION_METHODS,
+  identificationMethod,
+  type CallOutcome,
+  type CallRecord,
+  type RecordCallInput,
+  type RecordTransferInput,
+  type TransferRecord,
+  type IdentificationMethod,
+} from "./calls.js";
 export {
   CodeRepository,
   randomCode,

@@ -25,6 +25,8 @@ export async function purgeOld(db: Db, policy: RetentionPolicy, actor: Actor, no
   const otpBefore = new Date(now.getTime() - (policy.otpDays ?? 1) * day);
   return db.transaction(async (tx) => {
     const calls = await tx.run("DELETE FROM calls WHERE started_at < ?", [toDbTime(callsBefore)]);
+    // The screen-pop's record of a transfer is the same call's personal data.
+    await tx.run("DELETE FROM call_transfers WHERE at < ?", [toDbTime(callsBefore)]);
     const audit = await tx.run("DELETE FROM audit_log WHERE at < ?", [toDbTime(auditBefore)]);
     const otp = await tx.run("DELETE FROM otp_codes WHERE created_at < ?", [toDbTime(otpBefore)]);
     const report = {

@@ -4,6 +4,7 @@ import { AuditRepository, type Actor } from "./audit.js";
 import { HoursRepository } from "./business-hours.js";
 import { CallRepository } from "./calls.js";
 import { CatalogueRepository } from "./catalogue.js";
+import { createHelpDeskEvents, publishingBackend, type HelpDeskEvents } from "./events.js";
 import type { Db, Dialect } from "./db.js";
 import { migrate, type MigrateResult } from "./migrations.js";
 import { openMysql } from "./mysql.js";
@@ -50,6 +51,8 @@ export interface Store {
   readonly calls: CallRepository;
   readonly hours: HoursRepository;
   readonly audit: AuditRepository;
+  /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
+  readonly events: HelpDeskEvents;
   migrate(): Promise<MigrateResult>;
   /** Throws when the database is unreachable (`/health`). */
   ping(): Promise<void>;
@@ -85,9 +88,12 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
   const timeZone = settings.URA_TIMEZONE;
   const users = new UserRepository(db);
   const catalogue = new CatalogueRepository(db);
-  const backend: TicketBackend = tickets
-    ? tickets({ db, settings, users, catalogue })
-    : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone });
+  const events = createHelpDeskEvents();
+  const backend: TicketBackend = publishingBackend(
+    tickets ? tickets({ db, settings, users, catalogue }) : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone }),
+    events,
+  );
+  const calls = new CallRepository(db, (transfer) => events.publish({ type: "call-transferred", transfer }));
   return {
     dialect: db.dialect,
     db,
@@ -97,9 +103,10 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     catalogue,
     tickets: backend,
     codes: new CodeRepository(db, otpPolicy),
-    calls: new CallRepository(db),
+    calls,
     hours: new HoursRepository(db, timeZone),
     audit: new AuditRepository(db),
+    events,
     migrate: () => migrate(db),
     ping: () => db.ping(),
     purge: (actor, now) => purgeOld(db, { callDays: settings.RETENTION_CALL_DAYS, auditDays: settings.RETENTION_AUDIT_DAYS }, actor, now),

@@ -3,7 +3,7 @@ import { HangupError } from "../agi/index.js";
 import type { IvrDependencies, IvrSettings } from "./deps.js";
 import type { PromptId } from "./prompt-ids.js";
 import type { StepResult } from "./outcome.js";
-import { DependencyUnavailableError, type PublicUser } from "./ports.js";
+import { DependencyUnavailableError, type IdentificationMethod, type PublicUser } from "./ports.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { signUser } from "./state.js";
@@ -44,7 +44,13 @@ export class Call {
   step = "greeting";
   result: StepResult = "abandoned";
   user: PublicUser | null = null;
+  /** How `user` proved who they are (the screen-pop and the call record show it). */
+  identifiedBy: IdentificationMethod | null = null;
+  /** The catalogue menu the caller was in when they asked for a technician. */
+  serviceId: number | null = null;
   ticket: string | null = null;
+  /** The transfer's record on its way to the API; resolves to the desk phones' caller name. */
+  transferred: Promise<string | null> | null = null;
   readonly startedAt: Date;
   private ttsDown = false;
   private readonly sent = new Map<string, string>();
@@ -242,8 +248,9 @@ export class Call {
   }
 
   /** Marks the caller as identified and tells the dialplan (signed, for step scripts). */
-  async identified(user: PublicUser): Promise<void> {
+  async identified(user: PublicUser, how: IdentificationMethod | null = null): Promise<void> {
     this.user = user;
+    this.identifiedBy = how;
     await this.setVariables({ URA_USER: user.code, URA_AUTH: signUser(this.deps.stateKey, this.callId, user.code) });
   }
 
@@ -261,6 +268,9 @@ export class Call {
     if (!this.channel.hungUp) {
       const vars: Record<string, string> = { URA_RESULT: this.result };
       if (this.ticket) vars.URA_TICKET = this.ticket;
+      // The desk phones show who is calling: the dialplan copies it into CALLERID(name) before the queue.
+      const callerName = this.result === "transfer" && this.transferred ? await this.transferred : null;
+      if (callerName) vars.URA_CALLER_NAME = callerName;
       await this.setVariables(vars).catch((err: unknown) => this.log.debug({ err: describeError(err) }, "could not set the outcome variables"));
     }
     if (!options.record) return;
@@ -282,6 +292,7 @@ export class Call {
               callId: this.callId,
               callerNumber: this.channel.request.callerId,
               userCode: this.user?.code ?? null,
+              identifiedBy: this.user ? this.identifiedBy : null,
               outcome,
               step: this.step.slice(0, 64),
               ticketProtocol: this.ticket,

@@ -36,12 +36,13 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
   }
 
   const policy = call.settings.OTP_POLICY;
-  if (policy === "always" || (policy === "unregistered-only" && !fromOwnNumber)) await oneTimeCode(call, user);
+  const withCode = policy === "always" || (policy === "unregistered-only" && !fromOwnNumber);
+  if (withCode) await oneTimeCode(call, user);
 
   if (!fromOwnNumber) {
     if ((await confirmName(call, "confirm-name", name, user)) === "2") throw new EndCall("abandoned", "confirm-name", ["name-declined"]);
   }
-  await call.identified(user);
+  await call.identified(user, `${fromOwnNumber ? "caller-id" : "code"}${withCode ? "+otp" : ""}`);
   return user;
 }
 

@@ -1,9 +1,11 @@
 import type {
   CallerMatch,
   HoursView,
+  IdentificationMethod,
   OtpVerifyResult,
   PublicUser,
   RecordCallRequest,
+  RecordTransferRequest,
   ServiceNode,
   TicketView,
 } from "../api/contract.js";
@@ -42,6 +44,12 @@ export interface TicketApi {
   ticketStatus(protocol: string, userCode: string, options?: RequestOptions): Promise<TicketView | null>;
   hours(options?: RequestOptions): Promise<HoursView>;
   recordCall(call: RecordCallRequest, options?: RequestOptions): Promise<void>;
+  /**
+   * The call goes to the technicians' queue: the facts their screens show. Answers the name the
+   * desk phones show (CALLERID(name)), null when the caller was not identified. Optional: an IVR
+   * without it transfers the same, without a screen-pop.
+   */
+  recordTransfer?(transfer: RecordTransferRequest, options?: RequestOptions): Promise<{ callerName: string | null }>;
 }
 
 /** A dependency (API, sender behind it, TTS) did not answer usefully within its budget. */
@@ -63,4 +71,4 @@ export type Clock = () => Date;
 /** STREAM FILE reference of a prompt id from the prompt set (`sounds/prompts.pt-BR.txt`). */
 export type PromptLookup = (id: PromptId) => string;
 
-export type { CallerMatch, HoursView, OtpVerifyResult, PublicUser, RecordCallRequest, ServiceNode, TicketView };
+export type { CallerMatch, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, TicketView };

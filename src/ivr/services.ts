@@ -44,6 +44,8 @@ export async function openTicketFlow(call: Call, user: PublicUser, start: string
       continue;
     }
     if (choice.kind === "technician") {
+      // The technician's card says what the caller was looking at.
+      call.serviceId = node?.id ?? null;
       await technician(call, { offerTicket: true });
       continue;
     }

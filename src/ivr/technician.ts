@@ -22,7 +22,34 @@ export async function transfer(call: Call): Promise<never> {
   call.result = "transfer";
   // Set before the prompt so a hang-up during it still leaves the outcome on the channel.
   await call.setVariables({ URA_RESULT: "transfer" });
+  // The technicians' screens learn who is coming while "transferring" plays; the answer (the
+  // desk phones' caller name) is awaited only when the outcome variables are set, after it.
+  call.transferred = call.background(recordTransfer(call));
   throw new EndCall("transfer", call.step, ["transferring"]);
+}
+
+/** The screen-pop's facts for the API; never fails the call (no screen-pop is still a transfer). */
+async function recordTransfer(call: Call): Promise<string | null> {
+  const record = call.deps.api.recordTransfer;
+  if (!record) return null;
+  const user = call.user;
+  try {
+    const { callerName } = await call.within(
+      "record transfer",
+      (signal) =>
+        record.call(
+          call.deps.api,
+          { callId: call.callId, callerNumber: call.channel.request.callerId, userCode: user?.code ?? null, identifiedBy: user ? call.identifiedBy : null, serviceId: call.serviceId },
+          { signal },
+        ),
+      { fullBudget: true },
+    );
+    return callerName;
+  } catch (err) {
+    if (call.channel.hungUp) return null;
+    call.log.warn({ err: describeError(err) }, "could not record the transfer: no screen-pop for this call");
+    return null;
+  }
 }
 
 /**

@@ -200,6 +200,38 @@ describe.each(DRIVERS)("the IVR's routes (%s)", (driver) => {
     expect(await api.db.store.calls.get(body.callId)).toMatchObject({ outcome: "ticket", durationMs: 61_000, userCode: "1001" });
   });
 
+  it("records a transfer to the technicians, tells the console, and answers the desk phones' caller name", async () => {
+    const seen: unknown[] = [];
+    const stop = api.db.store.events.subscribe((e) => seen.push(e));
+    try {
+      const body = { callId: "1717333200.77", callerNumber: "2001", userCode: "1001", identifiedBy: "caller-id", serviceId: 2 };
+      const res = await api.call("POST", `${P}/transfers`, { token: "ivr", body });
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toEqual({ callId: body.callId, callerName: "Ana Souza · 1001" });
+      expect(seen).toEqual([
+        {
+          type: "call-transferred",
+          transfer: {
+            callId: body.callId,
+            callerNumber: "2001",
+            user: { code: "1001", name: "Ana Souza", department: "Saúde" },
+            identifiedBy: "caller-id",
+            service: { id: 2, path: "Computador" },
+            at: api.now.value.toISOString(),
+          },
+        },
+      ]);
+      const anonymous = await api.call("POST", `${P}/transfers`, { token: "ivr", body: { ...body, callId: "1717333200.78", userCode: null, identifiedBy: null, serviceId: null } });
+      expect(anonymous.json()).toEqual({ callId: "1717333200.78", callerName: null });
+      const bad = await api.call("POST", `${P}/transfers`, { token: "ivr", body: { ...body, identifiedBy: "palpite" } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().field).toBe("identifiedBy");
+      expect((await api.call("POST", `${P}/transfers`, { token: "web", body })).statusCode).toBe(403);
+    } finally {
+      stop();
+    }
+  });
+
   it("answers /ping, /health and /docs", async () => {
     expect((await api.call("GET", "/ping", { token: null })).json()).toEqual({ pong: true });
     expect((await api.call("GET", "/health", { token: null })).json()).toEqual({ status: "ok", database: driver });

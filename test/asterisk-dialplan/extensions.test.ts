@@ -135,6 +135,8 @@ interface Run {
   played: string[];
   /** URA_RESULT and URA_ERROR as each AGI started. */
   atAgi: { result: string; error: string }[];
+  /** The channel's variables (and functions set, e.g. CALLERID(name)) when the call left this file. */
+  vars: Map<string, string>;
 }
 
 class NeedOutcome extends Error {}
@@ -233,7 +235,7 @@ function runDialplan(
   options: { open: boolean; outcomes: AgiOutcome[] },
 ): Run {
   const vars = new Map<string, string>();
-  const run: Run = { end: "", agi: [], played: [], atAgi: [] };
+  const run: Run = { end: "", agi: [], played: [], atAgi: [], vars };
   const outcomes = [...options.outcomes];
   const stack: { context: string; exten: string; index: number }[] = [];
   let [context, exten] = entry.split(",") as [string, string];
@@ -400,6 +402,15 @@ describe("extensions_custom.conf, run by an interpreter of Asterisk's dialplan",
     const ticket = runDialplan(plan, "ura-chamados,s", { open: true, outcomes: [O.ticket] });
     expect(ticket).toMatchObject({ end: "hangup", agi: [`${agi}/ura`] });
     expect(runDialplan(plan, "ura-chamados,s", { open: false, outcomes: [O.transfer] }).end).toBe(queue);
+  });
+
+  it("a transferred caller the IVR identified reaches the queue with their name and code as CALLERID(name); others keep theirs", () => {
+    const named = runDialplan(plan, "ura-chamados,s", { open: true, outcomes: [said("transfer", { URA_RESULT: "transfer", URA_CALLER_NAME: "Ana Souza · 1234" })] });
+    expect(named.end).toBe(queue);
+    expect(named.vars.get("CALLERID(name)")).toBe("Ana Souza · 1234");
+    const unknown = runDialplan(plan, "ura-chamados,s", { open: true, outcomes: [O.transfer] });
+    expect(unknown.end).toBe(queue);
+    expect(unknown.vars.has("CALLERID(name)")).toBe(false);
   });
 
   it("an unreachable or silent IVR: the queue in business hours, the recorded apology out of hours", () => {

@@ -235,6 +235,19 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.variables.URA_RESULT).toBe("transfer");
       expect(call.agiStatus).toBe("SUCCESS");
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "technician" });
+      // The technicians' screens hear of it as "not identified"; the desk phones keep the caller id.
+      expect(await backend.transfer(call.uniqueId)).toEqual({ userCode: null, identifiedBy: null, serviceId: null });
+      expect(call.variables.URA_CALLER_NAME).toBeUndefined();
+    });
+
+    it("from a service menu after identifying: the screen-pop learns who, how and what, and the desk phones show the name", async () => {
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on("menu-footer").press("2").on("menu-footer").press("0");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.at(-1), call.heard.join(" ")).toBe("transferring");
+      expect(call.variables).toMatchObject({ URA_RESULT: "transfer", URA_CALLER_NAME: "Maria Souza · 1234" });
+      // 2 is "Computador" in the seed catalogue: the menu the caller was in.
+      expect(await backend.transfer(call.uniqueId)).toEqual({ userCode: "1234", identifiedBy: "code+otp", serviceId: 2 });
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", userCode: "1234", identifiedBy: "code+otp" });
     });
 
     it("out of hours: says when it opens (tomorrow at eight) and offers to open a ticket", async () => {

@@ -10,7 +10,7 @@ import { buildApi } from "../../src/api/index.js";
 import { openStore, systemActor, type MessageSender } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
 import { createSender } from "../../src/whatsapp/index.js";
-import type { RecordCallRequest, ServiceNode, TicketView } from "../../src/api/contract.js";
+import type { RecordCallRequest, RecordTransferRequest, ServiceNode, TicketView } from "../../src/api/contract.js";
 import { testSettings, type Settings, type SettingName } from "../../src/config/index.js";
 import {
   DependencyUnavailableError,
@@ -244,6 +244,7 @@ export class FakeTicketApi implements TicketApi {
   readonly outbox: { userCode: string; code: string }[] = [];
   readonly tickets: (TicketView & { callId: string })[] = [];
   readonly calls: RecordCallRequest[] = [];
+  readonly transfers: RecordTransferRequest[] = [];
   readonly requests: Method[] = [];
   readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
   private readonly otps = new Map<string, { code: string; attemptsLeft: number }>();
@@ -353,6 +354,13 @@ export class FakeTicketApi implements TicketApi {
     if (i >= 0) this.calls[i] = call;
     else this.calls.push(call);
   }
+
+  async recordTransfer(transfer: RecordTransferRequest, options?: RequestOptions) {
+    await this.gate("recordTransfer", options);
+    this.transfers.push(transfer);
+    const user = this.users.find((u) => u.code === transfer.userCode);
+    return { callerName: user ? `${user.name} · ${user.code}` : null };
+  }
 }
 
 // ── backends: the same scenarios against the fake and against the real API ────────────────────
@@ -367,6 +375,14 @@ export interface CallRow {
   step: string | null;
   ticketProtocol: string | null;
   userCode: string | null;
+  identifiedBy?: string | null;
+}
+
+/** What the technicians' screen-pop was told about a transferred call. */
+export interface TransferRow {
+  userCode: string | null;
+  identifiedBy: string | null;
+  serviceId: number | null;
 }
 
 export interface TicketRow {
@@ -389,6 +405,7 @@ export interface Backend {
   lastCode(userCode: string): Promise<string>;
   tickets(): Promise<TicketRow[]>;
   callRecord(callId: string): Promise<CallRow | null>;
+  transfer(callId: string): Promise<TransferRow | null>;
   /** open: Tuesday 10:00 · closed: Tuesday 19:00 · holiday: Tuesday 10:00 on a holiday. */
   setHours(state: "open" | "closed" | "holiday"): Promise<void>;
   /** A ticket owned by a user (for the status path). */
@@ -418,6 +435,10 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
     lastCode: async (userCode) => api.lastCode(userCode),
     tickets: async () => api.tickets.map((t) => ({ protocol: t.protocol, userCode: t.requester.code, serviceId: t.service.id })),
     callRecord: async (callId) => api.calls.find((c) => c.callId === callId) ?? null,
+    async transfer(callId) {
+      const t = [...api.transfers].reverse().find((x) => x.callId === callId);
+      return t ? { userCode: t.userCode, identifiedBy: t.identifiedBy, serviceId: t.serviceId } : null;
+    },
     async setHours(state) {
       now = state === "closed" ? TUESDAY_19H : TUESDAY_10H;
       api.hoursView =
@@ -576,6 +597,10 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     },
     async callRecord(callId) {
       return store.calls.get(callId);
+    },
+    async transfer(callId) {
+      const t = await store.calls.transfer(callId);
+      return t ? { userCode: t.user?.code ?? null, identifiedBy: t.identifiedBy, serviceId: t.service?.id ?? null } : null;
     },
     async setHours(state) {
       now = state === "closed" ? TUESDAY_19H : TUESDAY_10H;

@@ -21,6 +21,12 @@ export interface AgiRequest {
   callerId: string | null;
   callerIdName: string | null;
   channel: string;
+  /**
+   * The device the call comes from, read from agi_channel: `PJSIP/1001-0000002a` → { tech: "PJSIP",
+   * name: "1001" }. Asterisk names a SIP/IAX2 channel after the endpoint that authenticated it (a
+   * registered phone, or a trunk), so this is the PBX's word, not the caller id's. null when unreadable.
+   */
+  endpoint: { tech: string; name: string } | null;
   context: string;
   extension: string;
   language: string;

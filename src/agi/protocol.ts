@@ -105,11 +105,18 @@ export function buildRequest(env: Record<string, string>): AgiRequest {
     callerId: callerNumber(env.agi_callerid),
     callerIdName: known(env.agi_calleridname),
     channel: env.agi_channel ?? "",
+    endpoint: channelEndpoint(env.agi_channel ?? ""),
     context: env.agi_context ?? "",
     extension: env.agi_extension ?? "",
     language: env.agi_language ?? "",
     variables,
   };
+}
+
+/** `PJSIP/1001-0000002a` → PJSIP, 1001 (the part before the last `-` is the endpoint); null otherwise. */
+export function channelEndpoint(channel: string): { tech: string; name: string } | null {
+  const m = /^([A-Za-z0-9]+)\/([^/;@]+)-[0-9a-fA-F]+$/.exec(channel);
+  return m ? { tech: m[1]!, name: m[2]! } : null;
 }
 
 /** Marks ids made here. An id from Asterisk that starts with it is replaced too, so the two never meet. */

@@ -76,8 +76,8 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
       return expect(reply, [200], identifyByCodeResponse, "identify by code").user;
     },
 
-    async identifyByCaller(number, opts) {
-      const reply = await request("POST", "/identify/caller", { number }, opts);
+    async identifyByCaller(caller, opts) {
+      const reply = await request("POST", "/identify/caller", caller, opts);
       return expect(reply, [200], identifyByCallerResponse, "identify by caller");
     },
 

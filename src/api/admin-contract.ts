@@ -2,6 +2,10 @@ import { z } from "zod";
 import {
   type CatalogueNode,
   holidaySchema,
+  identificationMode,
+  identificationRuleInput,
+  identificationRuleSchema,
+  identificationScope,
   isoDate,
   scheduleSchema,
   serviceCreateSchema,
@@ -120,4 +124,16 @@ export const purgeReport = z.object({
   otpCodes: z.number().int(),
   callsBefore: z.string(),
   auditBefore: z.string(),
+});
+
+// ── identification rules (docs/security.md) ──────────────────────────────────────────────────
+export const identificationRuleParams = z.object({ scope: identificationScope, subject: z.string().min(1).max(200) });
+export const identificationRuleBody = identificationRuleInput;
+export const identificationRuleResponse = z.object({ rule: identificationRuleSchema });
+export const identificationRuleList = z.object({
+  /** What an own internal extension needs without a rule. */
+  internalDefault: identificationMode,
+  /** What a call from outside needs, always (not changeable: its caller id is not authenticated). */
+  outside: identificationMode,
+  rules: z.array(identificationRuleSchema),
 });

@@ -4,6 +4,7 @@ import {
   callOutcome,
   digits,
   hoursStatusSchema,
+  identificationMode,
   openTicketSchema,
   otpVerifyResultSchema,
   protocol,
@@ -51,9 +52,17 @@ export type PublicUser = z.infer<typeof publicUser>;
 export const identifyByCodeRequest = z.object({ code: userCode });
 export const identifyByCodeResponse = z.object({ user: publicUser });
 
-export const identifyByCallerRequest = z.object({ number: z.string().min(1).max(32) });
+export const identifyByCallerRequest = z.object({
+  number: z.string().min(1).max(32),
+  /**
+   * The call comes from the PBX's own registered extension with this number (the IVR checks the
+   * channel, not only the caller id). Absent or false: a number from outside, which the far end chose.
+   */
+  internal: z.boolean().optional(),
+});
 export const identifyByCallerResponse = z.discriminatedUnion("match", [
-  z.object({ match: z.literal("unique"), user: publicUser }),
+  /** `identification`: what the caller must still do (docs/security.md): nothing, a one-time code, or code + one-time code. */
+  z.object({ match: z.literal("unique"), user: publicUser, identification: identificationMode }),
   /** `shared`: the number belongs to several users, so nobody is identified by it. */
   z.object({ match: z.enum(["none", "shared"]) }),
 ]);

@@ -129,9 +129,11 @@ export const settingsSchema = z.object({
   OTP_MAX_FAILURES: int(1, 100).default(10).describe("consecutive wrong codes per user before codes are refused (reset only by a success)"),
   OTP_MAX_PER_HOUR: int(1, 100).default(5).describe("codes sent per user and per phone number in one hour"),
   OTP_POLICY: z
-    .enum(["always", "unregistered-only", "never"])
-    .default("always")
-    .describe("ask for a one-time code always, only when calling from a number not registered to the user, or never"),
+    .enum(["by-origin", "always", "unregistered-only", "never"])
+    .default("by-origin")
+    .describe(
+      "by-origin: the caller's own internal extension needs no one-time code, any other number needs user code + one-time code (rules per department/extension: docs/security.md); always; unregistered-only; never",
+    ),
 
   // ── message sender (one-time code delivery) ────────────────────────────────
   SENDER_DRIVER: z.enum(["log", "venom", "cloud"]).default("log").describe("log (development: prints and writes DATA_DIR/outbox.jsonl), venom (ura whatsapp service) or cloud (WhatsApp Business Cloud API)"),
@@ -183,6 +185,9 @@ export const settingsSchema = z.object({
   IVR_INPUT_TIMEOUT_MS: int(1000, 60_000).default(5000).describe("wait for a key after a prompt"),
   IVR_NO_INPUT_RETRIES: int(0, 10).default(2).describe("times a prompt is repeated after no input or an invalid key"),
   IVR_CODE_TRIES: int(1, 10).default(3).describe("tries for the user code and the ticket number"),
+  IVR_RECORD_TRANSFERS: bool
+    .default(true)
+    .describe("tell callers sent to a technician that the call may be recorded, and set URA_RECORD=yes so the dialplan records it (MixMonitor)"),
   IVR_STATE_SECRET: z
     .string()
     .default("")

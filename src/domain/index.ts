@@ -65,6 +65,16 @@ export {
 export { prepareImport, CsvHeaderError, type ImportReport, type ImportRejection } from "./users-import.js";
 export type { PurgeReport } from "./purge.js";
 export {
+  IDENTIFICATION_MODES,
+  identificationMode,
+  identificationScope,
+  identificationRuleInput,
+  identificationRuleSchema,
+  type IdentificationMode,
+  type IdentificationRule,
+  type IdentificationScope,
+} from "./identification.js";
+export {
   normalizeBrazilianPhone,
   parseBrazilianPhone,
   normalizeMobile,

@@ -2,6 +2,7 @@ import type { Settings } from "../config/index.js";
 import { dataPath } from "../config/index.js";
 import { AuditRepository, type Actor } from "./audit.js";
 import { HoursRepository } from "./business-hours.js";
+import { IdentificationRules } from "./identification.js";
 import { CallRepository } from "./calls.js";
 import { CatalogueRepository } from "./catalogue.js";
 import { createHelpDeskEvents, publishingBackend, type HelpDeskEvents } from "./events.js";
@@ -50,6 +51,8 @@ export interface Store {
   readonly codes: CodeRepository;
   readonly calls: CallRepository;
   readonly hours: HoursRepository;
+  /** How callers are identified, per department and per extension (docs/security.md). */
+  readonly identification: IdentificationRules;
   readonly audit: AuditRepository;
   /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
   readonly events: HelpDeskEvents;
@@ -105,6 +108,7 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     codes: new CodeRepository(db, otpPolicy),
     calls,
     hours: new HoursRepository(db, timeZone),
+    identification: new IdentificationRules(db),
     audit: new AuditRepository(db),
     events,
     migrate: () => migrate(db),

@@ -21,6 +21,8 @@ export interface CallOptions {
   script?: string;
   callerId?: string;
   callerIdName?: string;
+  /** agi_channel: the device the call comes from (default `PJSIP/1001-00000001`, extension 1001's phone). */
+  channel?: string;
   uniqueId?: string;
   args?: string[];
   context?: string;
@@ -206,7 +208,7 @@ class EmulatedCall {
       ["agi_network", "yes"],
       ...(script ? [["agi_network_script", script] as [string, string]] : []),
       ["agi_request", `agi://127.0.0.1:${this.o.port}/${script}`],
-      ["agi_channel", "PJSIP/1001-00000001"],
+      ["agi_channel", this.o.channel ?? "PJSIP/1001-00000001"],
       ["agi_language", "pt_BR"],
       ["agi_type", "PJSIP"],
       ["agi_uniqueid", this.o.uniqueId ?? `${Math.floor(Date.now() / 1000)}.${Math.floor(Math.random() * 1e6)}`],

@@ -8,7 +8,9 @@ export interface IvrSettings {
   IVR_INPUT_TIMEOUT_MS: number;
   IVR_NO_INPUT_RETRIES: number;
   IVR_CODE_TRIES: number;
-  OTP_POLICY: "always" | "unregistered-only" | "never";
+  /** Transferred calls are recorded by the dialplan: the caller is told, and URA_RECORD=yes is set. */
+  IVR_RECORD_TRANSFERS: boolean;
+  OTP_POLICY: "by-origin" | "always" | "unregistered-only" | "never";
   URA_TIMEZONE: string;
 }
 

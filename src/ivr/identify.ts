@@ -5,20 +5,32 @@ import { digitPrompts } from "./when.js";
 
 const MAX_CODE_DIGITS = 12;
 
+/** What the caller is identified for: a status check from an own extension asks nothing at all. */
+export type Purpose = "ticket" | "status";
+
 /**
- * Who is calling. By caller id when the number is registered to exactly one user ("Você é <nome>?"),
- * else by user code; then the one-time code (per OTP_POLICY) and, for code callers, "Você é <nome>?".
+ * Who is calling. From the caller's own registered extension (the default policy, docs/security.md):
+ * "Você é <nome>?" and nothing more, and for a status check not even that. From anywhere else: the
+ * user code, the one-time code and "Você é <nome>?". The API's rules per department and extension
+ * can ask a one-time code on an extension too, or make an extension identify nobody (a shared
+ * phone); OTP_POLICY (always, unregistered-only, never) overrides the default where a site needs it.
  * `callerLookup` was started when the call was answered so it is ready by now.
  */
-export async function identify(call: Call, callerLookup: Promise<CallerMatch> | null): Promise<PublicUser> {
+export async function identify(call: Call, callerLookup: Promise<CallerMatch> | null, purpose: Purpose = "ticket"): Promise<PublicUser> {
   if (call.user) return call.user;
   call.step = "identify";
   let user: PublicUser | null = null;
   let name: (() => Promise<string | null>) | null = null;
   let fromOwnNumber = false;
+  const policy = call.settings.OTP_POLICY;
 
   const match = callerLookup ? await callerLookup : null;
-  if (match?.match === "unique") {
+  const mode = match?.match === "unique" ? (policy === "by-origin" ? match.identification : "extension-otp") : "code-otp";
+  if (match?.match === "unique" && mode !== "code-otp") {
+    if (policy === "by-origin" && mode === "extension" && purpose === "status") {
+      await call.identified(match.user, "caller-id");
+      return match.user;
+    }
     name = call.speakLater(match.user.name);
     if ((await confirmName(call, "confirm-caller", name, match.user)) === "1") {
       user = match.user;
@@ -35,8 +47,8 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
     name = call.speakLater(user.name);
   }
 
-  const policy = call.settings.OTP_POLICY;
-  const withCode = policy === "always" || (policy === "unregistered-only" && !fromOwnNumber);
+  const withCode =
+    policy === "by-origin" ? !(fromOwnNumber && mode === "extension") : policy === "always" || (policy === "unregistered-only" && !fromOwnNumber);
   if (withCode) await oneTimeCode(call, user);
 
   if (!fromOwnNumber) {
@@ -94,15 +106,15 @@ async function oneTimeCode(call: Call, user: PublicUser): Promise<void> {
     );
     if (result.ok) return;
     call.log.info({ tries, reason: result.reason, attemptsLeft: result.attemptsLeft }, "one-time code refused");
-    if (result.reason === "locked") throw new EndCall("abandoned", "otp", ["otp-locked"], { offerTechnician: true });
+    if (result.reason === "locked") throw new EndCall("abandoned", "otp", ["otp-locked"], { limit: true });
     if (result.reason === "expired" || result.reason === "none") {
-      if (resent) throw new EndCall("abandoned", "otp", ["otp-expired", "too-many-tries"]);
+      if (resent) throw new EndCall("abandoned", "otp", ["otp-expired", "too-many-tries"], { limit: true });
       resent = true;
       sent = await requestCode(call, user);
       parts = call.p("otp-expired", "otp-sent", ...digitPrompts(sent.slice(-4)), "ask-otp");
       continue;
     }
-    if (result.attemptsLeft <= 0 || tries >= call.settings.IVR_CODE_TRIES) throw new EndCall("abandoned", "otp", ["too-many-tries"]);
+    if (result.attemptsLeft <= 0 || tries >= call.settings.IVR_CODE_TRIES) throw new EndCall("abandoned", "otp", ["too-many-tries"], { limit: true });
     parts = call.p("otp-wrong", "ask-otp");
   }
 }
@@ -118,9 +130,9 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
     case "sender_unavailable":
       throw new EndCall("error", "otp", ["otp-send-failed"], { offerTechnician: true });
     case "rate_limited":
-      throw new EndCall("abandoned", "otp", ["otp-rate-limited"], { offerTechnician: true });
+      throw new EndCall("abandoned", "otp", ["otp-rate-limited"], { limit: true });
     case "locked":
-      throw new EndCall("abandoned", "otp", ["otp-locked"], { offerTechnician: true });
+      throw new EndCall("abandoned", "otp", ["otp-locked"], { limit: true });
     case "no_phone":
       throw new EndCall("abandoned", "otp", ["otp-no-phone"], { offerTechnician: true });
     case "undeliverable":

@@ -18,6 +18,11 @@ export class EndCall extends Error {
     readonly options: {
       /** Something failed that a technician can solve: offer one when the desk is open. */
       offerTechnician?: boolean;
+      /**
+       * The caller reached a limit (codes per hour, a lockout, wrong one-time codes): a technician
+       * when the desk is open, and when it is closed, when to call back.
+       */
+      limit?: boolean;
       /** The dialplan goes on with the call (step mode): no goodbye. */
       handBack?: boolean;
     } = {},

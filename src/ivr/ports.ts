@@ -35,7 +35,8 @@ export interface OpenTicketResult {
 export interface TicketApi {
   /** null when no user has this code. */
   identifyByCode(code: string, options?: RequestOptions): Promise<PublicUser | null>;
-  identifyByCaller(number: string, options?: RequestOptions): Promise<CallerMatch>;
+  /** `internal`: the call comes from the PBX's own registered extension with this number (see origin.ts). */
+  identifyByCaller(caller: { number: string; internal: boolean }, options?: RequestOptions): Promise<CallerMatch>;
   requestOtp(input: { userCode: string; callId: string; callerNumber?: string }, options?: RequestOptions): Promise<OtpRequestResult>;
   verifyOtp(input: { userCode: string; code: string }, options?: RequestOptions): Promise<OtpVerifyResult>;
   catalogue(options?: RequestOptions): Promise<ServiceNode[]>;

@@ -21,6 +21,8 @@ export const PROMPT_IDS = [
   "system-unavailable",
   "offer-technician",
   "transferring",
+  "transferring-recorded",
+  "call-back",
   "ivr-unavailable",
   "you-are",
   "confirm-caller",

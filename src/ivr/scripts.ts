@@ -8,6 +8,7 @@ import { BackToMenu, EndCall } from "./outcome.js";
 import { DependencyUnavailableError, type CallerMatch, type PublicUser } from "./ports.js";
 import { findById, openTicketFlow } from "./services.js";
 import { verifyUser } from "./state.js";
+import { fromOwnExtension } from "./origin.js";
 import { statusFlow } from "./status.js";
 import { fetchHours, offerTechnician, technician } from "./technician.js";
 
@@ -62,9 +63,9 @@ async function conclude(call: Call, err: unknown): Promise<void> {
   if (err instanceof EndCall) {
     call.result = err.result;
     if (err.step) call.step = err.step;
-    const hours = err.options.offerTechnician ? call.background(fetchHours(call)) : null;
+    const hours = err.options.offerTechnician || err.options.limit ? call.background(fetchHours(call)) : null;
     await call.play(call.p(...err.prompts));
-    if (hours) await offerTechnician(call, hours);
+    if (hours) await offerTechnician(call, hours, { callBack: err.options.limit === true });
     if (err.result !== "transfer" && !err.options.handBack) await call.play(call.p("goodbye"));
     return;
   }
@@ -93,7 +94,7 @@ function lookupCaller(call: Call): Promise<CallerMatch> | null {
   if (!number) return null;
   return call.background(
     call
-      .within("identify by caller", (signal) => call.deps.api.identifyByCaller(number, { signal }))
+      .within("identify by caller", (signal) => call.deps.api.identifyByCaller({ number, internal: fromOwnExtension(call) }, { signal }))
       .catch((err: unknown): CallerMatch => {
         if (call.channel.hungUp) throw new HangupError("caller hung up");
         // Not fatal: the caller types their code (and meets the failure then if the API is down).
@@ -103,9 +104,15 @@ function lookupCaller(call: Call): Promise<CallerMatch> | null {
   );
 }
 
+/**
+ * The whole call. `ura?greeting=no` is the main menu without the greeting (the dialplan's
+ * `ura-chamados,menu,1`, where step mode's "*" and a finished `ura/identify` lead): a caller a
+ * step already identified is not asked again.
+ */
 async function fullCall(call: Call): Promise<void> {
-  const callerLookup = lookupCaller(call);
-  let greeted = false;
+  const menuOnly = call.channel.request.params.greeting === "no";
+  const callerLookup = menuOnly && (await verifiedUser(call)) ? null : lookupCaller(call);
+  let greeted = menuOnly;
   for (;;) {
     call.step = "main-menu";
     const choice = await call.menu({
@@ -119,7 +126,7 @@ async function fullCall(call: Call): Promise<void> {
     if (choice.kind === "none") throw new EndCall("abandoned", "main-menu", ["no-input-end"]);
     try {
       if (choice.kind === "key" && choice.key === "2") {
-        await statusFlow(call, await identify(call, callerLookup));
+        await statusFlow(call, await identify(call, callerLookup, "status"));
       } else {
         if (choice.kind === "technician" || (choice.kind === "key" && choice.key === "3")) await technician(call, { offerTicket: true });
         await openTicketFlow(call, await identify(call, callerLookup));

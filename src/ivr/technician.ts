@@ -21,11 +21,12 @@ export async function fetchHours(call: Call): Promise<HoursView | null> {
 export async function transfer(call: Call): Promise<never> {
   call.result = "transfer";
   // Set before the prompt so a hang-up during it still leaves the outcome on the channel.
-  await call.setVariables({ URA_RESULT: "transfer" });
+  const record = call.settings.IVR_RECORD_TRANSFERS;
+  await call.setVariables(record ? { URA_RESULT: "transfer", URA_RECORD: "yes" } : { URA_RESULT: "transfer" });
   // The technicians' screens learn who is coming while "transferring" plays; the answer (the
   // desk phones' caller name) is awaited only when the outcome variables are set, after it.
   call.transferred = call.background(recordTransfer(call));
-  throw new EndCall("transfer", call.step, ["transferring"]);
+  throw new EndCall("transfer", call.step, [record ? "transferring-recorded" : "transferring"]);
 }
 
 /** The screen-pop's facts for the API; never fails the call (no screen-pop is still a transfer). */
@@ -74,12 +75,17 @@ export async function technician(call: Call, options: { offerTicket: boolean }):
 
 /**
  * After a failure the caller was told about: during business hours (or when hours cannot be
- * fetched, since a person can still answer the queue) offer a technician.
+ * fetched, since a person can still answer the queue) offer a technician. Out of hours, a caller
+ * who reached a limit (`callBack`) hears when to call back: when the desk opens.
  * `hours` was started before the failure sentence played so it adds no silence.
  */
-export async function offerTechnician(call: Call, hours: Promise<HoursView | null>): Promise<void> {
+export async function offerTechnician(call: Call, hours: Promise<HoursView | null>, options: { callBack?: boolean } = {}): Promise<void> {
   const h = await hours;
-  if (h && !h.open) return;
+  if (h && !h.open) {
+    const when = options.callBack ? whenPrompts(h.nextOpenAtLocal, call.now(), call.settings.URA_TIMEZONE) : [];
+    if (when.length) await call.play(call.p("call-back", ...when));
+    return;
+  }
   const choice = await call.menu({ parts: call.p("offer-technician"), keys: "0", retries: 0 });
   if (choice.kind === "key") await transfer(call);
 }

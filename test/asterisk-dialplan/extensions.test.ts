@@ -135,6 +135,8 @@ interface Run {
   played: string[];
   /** URA_RESULT and URA_ERROR as each AGI started. */
   atAgi: { result: string; error: string }[];
+  /** MixMonitor files started, in order (variables substituted). */
+  recorded: string[];
   /** The channel's variables (and functions set, e.g. CALLERID(name)) when the call left this file. */
   vars: Map<string, string>;
 }
@@ -235,14 +237,14 @@ function runDialplan(
   options: { open: boolean; outcomes: AgiOutcome[] },
 ): Run {
   const vars = new Map<string, string>();
-  const run: Run = { end: "", agi: [], played: [], atAgi: [], vars };
+  const run: Run = { end: "", agi: [], played: [], atAgi: [], recorded: [], vars };
   const outcomes = [...options.outcomes];
   const stack: { context: string; exten: string; index: number }[] = [];
   let [context, exten] = entry.split(",") as [string, string];
   let index = 0;
 
   const substitute = (s: string): string => {
-    let out = s.replace(/\$\{([^}]+)\}/g, (_m, name: string) => (name === "EXTEN" ? exten : (vars.get(name) ?? "")));
+    let out = s.replace(/\$\{([^}]+)\}/g, (_m, name: string) => (name === "EXTEN" ? exten : name === "UNIQUEID" ? "1764580000.42" : (vars.get(name) ?? "")));
     out = out.replace(/\$\[([^\]]*)\]/g, (_m, e: string) => evalExpression(e));
     return out;
   };
@@ -322,6 +324,9 @@ function runDialplan(
       case "Playback":
         run.played.push(args);
         break;
+      case "MixMonitor":
+        run.recorded.push(args);
+        break;
       case "Hangup":
         run.end = "hangup";
         return run;
@@ -357,7 +362,7 @@ const BY_SCRIPT: Record<string, AgiOutcome[]> = {
   "ura/status": [...ALWAYS, O.status, O.needsIdentify, O.back],
   "ura/hours": [...ALWAYS, O.ticket, O.back],
 };
-const ENTRIES = ["ura-chamados,s", "ura-identify,s", "ura-ticket,s", "ura-ticket,2", "ura-ticket,23", "ura-ticket,213", "ura-status,s", "ura-hours,s"];
+const ENTRIES = ["ura-chamados,s", "ura-chamados,menu", "ura-identify,s", "ura-ticket,s", "ura-ticket,2", "ura-ticket,23", "ura-ticket,213", "ura-status,s", "ura-hours,s"];
 
 /** Every run from an entry, over every sequence of outcomes the scripts can give. */
 function explore(plan: Map<string, Map<string, Step[]>>, entry: string, open: boolean): { outcomes: AgiOutcome[]; run: Run }[] {
@@ -437,9 +442,35 @@ describe("extensions_custom.conf, run by an interpreter of Asterisk's dialplan",
       // A second needs-identify does not loop.
       expect(runDialplan(plan, entry, { open: true, outcomes: [O.needsIdentify, O.identified, O.needsIdentify] }).agi).toHaveLength(3);
     }
-    expect(runDialplan(plan, "ura-identify,s", { open: true, outcomes: [O.identified] }).end).toBe(settingsOf("URA_AFTER_IDENTIFY"));
-    expect(runDialplan(plan, "ura-ticket,s", { open: true, outcomes: [O.back] }).end).toBe(settingsOf("URA_RETURN"));
     expect(runDialplan(plan, "ura-hours,s", { open: true, outcomes: [O.transfer] }).end).toBe(queue);
+  });
+
+  it("step mode's defaults do what the prompts say: '*' (back) and a finished identification lead to the main menu, not a hang-up", () => {
+    expect(settingsOf("URA_RETURN")).toBe("ura-chamados,menu,1");
+    expect(settingsOf("URA_AFTER_IDENTIFY")).toBe("ura-chamados,menu,1");
+    const identified = runDialplan(plan, "ura-identify,s", { open: true, outcomes: [O.identified, O.ticket] });
+    expect(identified.agi).toEqual([`${agi}/ura/identify`, `${agi}/ura?greeting=no`]);
+    expect(identified.end).toBe("hangup");
+    for (const entry of ["ura-ticket,s", "ura-status,s", "ura-identify,s"]) {
+      const back = runDialplan(plan, entry, { open: true, outcomes: [O.back, O.transfer] });
+      expect(back.agi.at(-1), entry).toBe(`${agi}/ura?greeting=no`);
+      expect(back.end, entry).toBe(queue);
+    }
+  });
+
+  it("a transfer clears TIMEOUT(absolute) before the queue, and records (named by the call id) only when the IVR said so", () => {
+    const told = { ...O.transfer, set: { ...O.transfer.set, URA_RECORD: "yes" } };
+    const recorded = runDialplan(plan, "ura-chamados,s", { open: true, outcomes: [told] });
+    expect(recorded.end).toBe(queue);
+    expect(recorded.vars.get("TIMEOUT(absolute)")).toBe("0");
+    expect(recorded.recorded).toEqual([`${settingsOf("URA_RECORDINGS")}/1764580000.42.wav,b`]);
+    const quiet = runDialplan(plan, "ura-chamados,s", { open: true, outcomes: [O.transfer] });
+    expect(quiet).toMatchObject({ end: queue, recorded: [] });
+    expect(quiet.vars.get("TIMEOUT(absolute)")).toBe("0");
+    // The IVR unreachable: to the queue without a recording (nobody told the caller).
+    const fallback = runDialplan(plan, "ura-chamados,s", { open: true, outcomes: [O.failure] });
+    expect(fallback).toMatchObject({ end: queue, recorded: [] });
+    expect(fallback.vars.get("TIMEOUT(absolute)")).toBe("0");
   });
 
   it("on every path, each AGI starts with a clean URA_RESULT/URA_ERROR and a silent IVR is never a silent hang-up", () => {
@@ -456,7 +487,7 @@ describe("extensions_custom.conf, run by an interpreter of Asterisk's dialplan",
             else expect(run, where).toMatchObject({ end: "hangup", played: [settingsOf("URA_APOLOGY")] });
           }
           if (last.name === "transfer") expect(run.end, where).toBe(queue);
-          if (last.name === "identified" && entry === "ura-identify,s") expect(run.end, where).toBe(settingsOf("URA_AFTER_IDENTIFY"));
+          if (run.end === queue) expect(run.vars.get("TIMEOUT(absolute)"), where).toBe("0");
         }
       }
     }

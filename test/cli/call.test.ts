@@ -72,4 +72,30 @@ describe("ura call against ura start", () => {
     }
     expect(await running.stop()).toBe(0);
   }, 60_000);
+
+  it("walks the identification paths: own extension (no code), a status check from it (nothing asked), and the same number from outside", async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "ura-call-"));
+    const env: Record<string, string> = { AGI_PORT: String(await freePort()), API_PORT: String(await freePort()), DATA_DIR: dataDir };
+    running = runUra(["start"], env);
+    await running.waitFor(/FastAGI server listening/);
+    await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
+
+    const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,1,2,2,2"], env));
+    expect(own).toMatch(/♪ confirm-caller:/);
+    expect(own).not.toMatch(/♪ (ask-user-code|ask-otp):/);
+    const protocol = /URA_RESULT=ticket .*URA_TICKET=(\d+)|URA_TICKET=(\d+).*URA_RESULT=ticket/.exec(own);
+    const number = protocol?.[1] ?? protocol?.[2];
+    expect(number, own).toMatch(/^\d{12,}$/);
+
+    const status = await finished(runUra(["call", "--caller-id", "2001", "--keys", `2,${number}#,2`], env));
+    expect(status).not.toMatch(/♪ (confirm-caller|ask-user-code|ask-otp|confirm-name):/);
+    expect(status).toMatch(/♪ status-open:/);
+    expect(status).toMatch(/URA_RESULT=status/);
+
+    const outside = await finished(runUra(["call", "--caller-id", "2001", "--outside", "--keys", "1,1234#,c,1,2,2,2"], env));
+    expect(outside).not.toMatch(/♪ confirm-caller:/);
+    expect(outside).toMatch(/♪ ask-user-code:[\s\S]*♪ ask-otp:[\s\S]*♪ confirm-name:/);
+    expect(outside).toMatch(/URA_RESULT=ticket/);
+    expect(await running.stop()).toBe(0);
+  }, 90_000);
 });

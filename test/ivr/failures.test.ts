@@ -45,7 +45,7 @@ describe("the API unreachable or slow", () => {
     const api = createApiClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, token: "t", timeoutMs: BUDGET_MS });
     const { logs } = await start(api);
     const call = await dial(ivr!, { caller: upToCode().on("offer-technician").press("0"), callerId: "1001" });
-    expect(call.heard).toEqual(["greeting", "main-menu", "ask-user-code", "system-unavailable", "offer-technician", "transferring"]);
+    expect(call.heard).toEqual(["greeting", "main-menu", "ask-user-code", "system-unavailable", "offer-technician", "transferring-recorded"]);
     expect(call.variables.URA_RESULT).toBe("transfer");
     expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);
     expect(logs.some((l) => l.msg === "could not record the call")).toBe(true);
@@ -97,7 +97,7 @@ describe("the message sender down", () => {
     fake.failures.set("requestOtp", "sender");
     await start(fake);
     const call = await dial(ivr!, { caller: upToCode().on("offer-technician").press("0") });
-    expect(call.heard.slice(-3)).toEqual(["otp-send-failed", "offer-technician", "transferring"]);
+    expect(call.heard.slice(-3)).toEqual(["otp-send-failed", "offer-technician", "transferring-recorded"]);
     expect(call.variables.URA_RESULT).toBe("transfer");
     expect(fake.calls[0]).toMatchObject({ outcome: "transfer", step: "otp" });
   });

@@ -59,16 +59,18 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.commands.filter((c) => c.line.includes(code))).toEqual([]);
     });
 
-    it("happy path by caller id: 'Você é Maria Souza?' instead of the user code", async () => {
+    it("happy path from the caller's own extension: 'Você é Maria Souza?' and no code at all", async () => {
+      const sent = await backend.lastCode("1234").catch(() => null);
       const caller = new ScriptedCaller()
         .on("main-menu").press("1")
         .on("confirm-caller").press("1")
-        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
         .on("menu-footer").press("6")
         .on("menu-footer").press("1")
         .on("protocol-repeat").press("2");
-      const call = await dial(ivr, { caller, callerId: "1001" });
+      const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
       expect(call.heard).not.toContain("ask-user-code");
+      expect(call.heard).not.toContain("ask-otp");
+      expect(await backend.lastCode("1234").catch(() => null)).toBe(sent);
       expect(call.heard.slice(call.heard.indexOf("you-are"), call.heard.indexOf("you-are") + 3)).toEqual(["you-are", said("Maria Souza"), "confirm-caller"]);
       expect(call.variables.URA_RESULT).toBe("ticket");
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(601);
@@ -97,14 +99,14 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect((await backend.tickets()).length).toBe(before);
     });
 
-    it("a wrong one-time code three times ends the call, and the code was never in a command", async () => {
+    it("a wrong one-time code three times ends the call (a technician offered in business hours), and the code was never in a command", async () => {
       const caller = new ScriptedCaller()
         .on("main-menu").press("1")
         .on("ask-user-code").press("9012#")
         .on("ask-otp", 3).press("000000#");
       const call = await dial(ivr, { caller });
       expect(call.heard.filter((p) => p === "otp-wrong")).toHaveLength(2);
-      expect(call.heard.slice(-2)).toEqual(["too-many-tries", "goodbye"]);
+      expect(call.heard.slice(-3)).toEqual(["too-many-tries", "offer-technician", "goodbye"]);
       expect(call.heard).not.toContain("confirm-name");
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "otp" });
     });
@@ -161,6 +163,84 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.heard).toContain("protocol-is");
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(402);
       await backend.renameService(1, "Para sistemas, tecle 1.");
+    });
+  });
+
+  describe("identification by where the call comes from (docs/security.md)", () => {
+    const OWN_PHONE = { callerId: "1001", channel: "PJSIP/1001-0000002a" };
+    /** Maria's extension number as caller id, but through a trunk: anyone outside can send it. */
+    const SPOOFED = { callerId: "1001", channel: "PJSIP/trunk-operadora-0000002b" };
+    const ticket = (caller: ScriptedCaller) => caller.on("menu-footer").press("2").on("menu-footer").press("1").on("protocol-repeat").press("2");
+
+    it("a call from outside with an extension's number as caller id: user code, one-time code and name, never 'Você é …?' first", async () => {
+      const call = await dial(ivr, { caller: ticket(byCode(new ScriptedCaller().on("main-menu").press("1"))), ...SPOOFED });
+      expect(call.heard).not.toContain("confirm-caller");
+      expect(call.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["ask-user-code", "ask-otp", "confirm-name"]);
+      expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "1234" });
+    });
+
+    it("declining 'Você é …?' on an extension (someone else at the desk): user code, one-time code and name", async () => {
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("2"), "5678");
+      const call = await dial(ivr, { caller: ticket(caller), ...OWN_PHONE });
+      expect(call.heard.filter((p) => ["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"]);
+      expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "5678" });
+    });
+
+    it("a department's rule asks a one-time code on its extensions; an extension's own rule wins over it", async () => {
+      await backend.setIdentification("department", "Saúde", "extension-otp");
+      try {
+        const withOtp = new ScriptedCaller()
+          .on("main-menu").press("1")
+          .on("confirm-caller").press("1")
+          .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`);
+        const first = await dial(ivr, { caller: ticket(withOtp), ...OWN_PHONE });
+        expect(first.heard.filter((p) => ["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["confirm-caller", "ask-otp"]);
+        expect(first.variables.URA_RESULT).toBe("ticket");
+
+        await backend.setIdentification("extension", "1001", "code-otp");
+        const second = await dial(ivr, { caller: ticket(byCode(new ScriptedCaller().on("main-menu").press("1"))), ...OWN_PHONE });
+        expect(second.heard).not.toContain("confirm-caller");
+        expect(second.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["ask-user-code", "ask-otp", "confirm-name"]);
+        expect(second.variables.URA_RESULT).toBe("ticket");
+      } finally {
+        await backend.setIdentification("extension", "1001", null);
+        await backend.setIdentification("department", "Saúde", null);
+      }
+    });
+
+    it("a status check from the own extension: no code, no one-time code, no name — straight to the protocol", async () => {
+      const protocol = await backend.ticketFor("1234");
+      const caller = new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2");
+      const call = await dial(ivr, { caller, ...OWN_PHONE });
+      expect(call.heard.slice(0, 4)).toEqual(["greeting", "main-menu", "ask-ticket-number", "status-open"]);
+      expect(call.variables).toMatchObject({ URA_RESULT: "status", URA_USER: "1234" });
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "status", userCode: "1234" });
+    });
+
+    it("a status check from outside still asks for the code and the one-time code", async () => {
+      const protocol = await backend.ticketFor("1234");
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("2")).on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2");
+      const call = await dial(ivr, { caller, ...SPOOFED });
+      expect(call.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name", "status-open"].includes(p))).toEqual(["ask-user-code", "ask-otp", "confirm-name", "status-open"]);
+    });
+  });
+
+  describe("limits: a technician in business hours, when to call back out of hours", () => {
+    const wrongCodes = () => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("9012#").on("ask-otp", 3).press("000000#");
+
+    it("three wrong one-time codes in business hours: a technician is offered, and 0 transfers (recorded, and the caller is told)", async () => {
+      const call = await dial(ivr, { caller: wrongCodes().on("offer-technician").press("0") });
+      expect(call.heard.slice(-3)).toEqual(["too-many-tries", "offer-technician", "transferring-recorded"]);
+      expect(call.variables).toMatchObject({ URA_RESULT: "transfer", URA_RECORD: "yes" });
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "otp" });
+    });
+
+    it("three wrong one-time codes out of hours: when to call back (tomorrow at eight), no technician offered", async () => {
+      await backend.setHours("closed");
+      const call = await dial(ivr, { caller: wrongCodes() });
+      expect(call.heard.slice(-5)).toEqual(["too-many-tries", "call-back", "tomorrow", "at-hour-8", "goodbye"]);
+      expect(call.heard).not.toContain("offer-technician");
+      expect(call.variables.URA_RESULT).toBe("abandoned");
     });
   });
 
@@ -231,7 +311,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   describe("technician", () => {
     it("in business hours: URA_RESULT=transfer and back to the dialplan", async () => {
       const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("3") });
-      expect(call.heard).toEqual(["greeting", "main-menu", "transferring"]);
+      expect(call.heard).toEqual(["greeting", "main-menu", "transferring-recorded"]);
       expect(call.variables.URA_RESULT).toBe("transfer");
       expect(call.agiStatus).toBe("SUCCESS");
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "technician" });
@@ -243,7 +323,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     it("from a service menu after identifying: the screen-pop learns who, how and what, and the desk phones show the name", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on("menu-footer").press("2").on("menu-footer").press("0");
       const call = await dial(ivr, { caller });
-      expect(call.heard.at(-1), call.heard.join(" ")).toBe("transferring");
+      expect(call.heard.at(-1), call.heard.join(" ")).toBe("transferring-recorded");
       expect(call.variables).toMatchObject({ URA_RESULT: "transfer", URA_CALLER_NAME: "Maria Souza · 1234" });
       // 2 is "Computador" in the seed catalogue: the menu the caller was in.
       expect(await backend.transfer(call.uniqueId)).toEqual({ userCode: "1234", identifiedBy: "code+otp", serviceId: 2 });
@@ -296,7 +376,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       await backend.setSender("down");
       try {
         const call = await dial(ivr, { caller: upToCode().on("offer-technician").press("0") });
-        expect(call.heard.slice(2)).toEqual(["ask-user-code", "otp-send-failed", "offer-technician", "transferring"]);
+        expect(call.heard.slice(2)).toEqual(["ask-user-code", "otp-send-failed", "offer-technician", "transferring-recorded"]);
         expect(call.heard).not.toContain("ask-otp");
         expect(call.variables.URA_RESULT).toBe("transfer");
         expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "otp", userCode: null });
@@ -365,7 +445,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       }).on("ask-user-code").press("1234#").on("offer-technician").press("0");
       try {
         const call = await dial(ivr, { caller });
-        expect(call.heard.slice(2)).toEqual(["ask-user-code", "system-unavailable", "offer-technician", "transferring"]);
+        expect(call.heard.slice(2)).toEqual(["ask-user-code", "system-unavailable", "offer-technician", "transferring-recorded"]);
         expect(call.variables.URA_RESULT).toBe("transfer");
         await backend.setApiReachable(true);
         expect(await backend.callRecord(call.uniqueId)).toBeNull();
@@ -431,6 +511,18 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       }
     });
 
+    it("the main menu without the greeting (URA_RETURN, URA_AFTER_IDENTIFY) keeps the identification of an earlier step", async () => {
+      const id = uniqueId();
+      const protocol = await backend.ticketFor("1234");
+      const caller = new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2");
+      const call = await dial(ivr, { script: "ura?greeting=no", uniqueId: id, variables: identifiedVariables(id, "1234"), caller, callerId: "5555" });
+      expect(call.heard.slice(0, 3)).toEqual(["main-menu", "ask-ticket-number", "status-open"]);
+      expect(call.variables.URA_RESULT).toBe("status");
+      // Without a valid identification it is the main menu, and identification as usual.
+      const fresh = await dial(ivr, { script: "ura?greeting=no", variables: identifiedVariables("another.call", "1234"), caller: new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").hangup() });
+      expect(fresh.heard).toEqual(["main-menu", "ask-user-code"]);
+    });
+
     it("ura/ticket?service=2 plays the sub-menu; ura/status and ura/hours work alone", async () => {
       const id = uniqueId();
       const vars = identifiedVariables(id, "1234");
@@ -444,7 +536,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(status.variables.URA_RESULT).toBe("status");
 
       const hours = await dial(ivr, { script: "ura/hours" });
-      expect(hours.heard).toEqual(["transferring"]);
+      expect(hours.heard).toEqual(["transferring-recorded"]);
       expect(hours.variables.URA_RESULT).toBe("transfer");
 
       const back = await dial(ivr, { script: "ura/status", variables: identifiedVariables("9.9", "1234"), uniqueId: "9.9", caller: new ScriptedCaller().on("ask-ticket-number").press("*") });

@@ -210,7 +210,10 @@ export interface FakeUser {
   phone: string | null;
   /** Numbers that identify the user by caller id. */
   numbers: string[];
+  department?: string | null;
 }
+
+export type IdentificationMode = "extension" | "extension-otp" | "code-otp";
 
 type Method = keyof TicketApi;
 
@@ -235,7 +238,7 @@ export function seedCatalogue(): ServiceNode[] {
  */
 export class FakeTicketApi implements TicketApi {
   users: FakeUser[] = [
-    { code: "1234", name: "Maria Souza", phone: "+5545999991234", numbers: ["1001"] },
+    { code: "1234", name: "Maria Souza", phone: "+5545999991234", numbers: ["1001"], department: "Saúde" },
     { code: "5678", name: "João Lima", phone: "+5545988885678", numbers: ["2000"] },
     { code: "9012", name: "Ana Costa", phone: "+5545977779012", numbers: ["2000"] },
   ];
@@ -247,6 +250,8 @@ export class FakeTicketApi implements TicketApi {
   readonly transfers: RecordTransferRequest[] = [];
   readonly requests: Method[] = [];
   readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
+  /** Rules by `department:<name>` or `extension:<digits>` (the API's identification_rules). */
+  readonly identificationRules = new Map<string, IdentificationMode>();
   private readonly otps = new Map<string, { code: string; attemptsLeft: number }>();
   private nextProtocol = 2025100001;
 
@@ -270,7 +275,7 @@ export class FakeTicketApi implements TicketApi {
   }
 
   private publicUser(u: FakeUser) {
-    return { code: u.code, name: u.name, department: null, phoneMasked: u.phone ? `+55******${u.phone.slice(-4)}` : null };
+    return { code: u.code, name: u.name, department: u.department ?? null, phoneMasked: u.phone ? `+55******${u.phone.slice(-4)}` : null };
   }
 
   async identifyByCode(code: string, options?: RequestOptions) {
@@ -279,10 +284,15 @@ export class FakeTicketApi implements TicketApi {
     return u ? this.publicUser(u) : null;
   }
 
-  async identifyByCaller(number: string, options?: RequestOptions) {
+  async identifyByCaller({ number, internal }: { number: string; internal: boolean }, options?: RequestOptions) {
     await this.gate("identifyByCaller", options);
     const found = this.users.filter((u) => u.numbers.includes(number));
-    if (found.length === 1) return { match: "unique" as const, user: this.publicUser(found[0]!) };
+    if (found.length === 1) {
+      const u = found[0]!;
+      const rule = this.identificationRules.get(`extension:${number}`) ?? this.identificationRules.get(`department:${u.department ?? ""}`);
+      const identification: IdentificationMode = internal ? (rule ?? "extension") : "code-otp";
+      return { match: "unique" as const, user: this.publicUser(u), identification };
+    }
     return { match: found.length ? ("shared" as const) : ("none" as const) };
   }
 
@@ -410,6 +420,8 @@ export interface Backend {
   setHours(state: "open" | "closed" | "holiday"): Promise<void>;
   /** A ticket owned by a user (for the status path). */
   ticketFor(userCode: string): Promise<string>;
+  /** An identification rule (null removes it), as an admin sets it in the API. */
+  setIdentification(scope: "department" | "extension", subject: string, mode: IdentificationMode | null): Promise<void>;
   /** Renames a catalogue option (admin change while calls go on). */
   renameService(id: number, prompt: string): Promise<void>;
   /**
@@ -449,6 +461,10 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
     async ticketFor(userCode) {
       const { ticket } = await api.openTicket({ userCode, serviceId: 101, callId: `seed-${++n}-${userCode}` });
       return ticket.protocol;
+    },
+    async setIdentification(scope, subject, mode) {
+      if (mode) api.identificationRules.set(`${scope}:${subject}`, mode);
+      else api.identificationRules.delete(`${scope}:${subject}`);
     },
     async renameService(id, prompt) {
       const visit = (nodes: ServiceNode[]) => {
@@ -572,12 +588,23 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   const api = createApiClient({ baseUrl: apiUrl, token: IVR_TOKEN, timeoutMs: options.timeoutMs ?? 3000 });
 
   const people = [
-    { code: "1234", name: "Maria Souza", phone: "+5545999991234", extensions: ["1001"] },
+    { code: "1234", name: "Maria Souza", phone: "+5545999991234", department: "Saúde", extensions: ["1001"] },
     { code: "5678", name: "João Lima", phone: "+5545988885678", extensions: ["2000"] },
     { code: "9012", name: "Ana Costa", phone: "+5545977779012", extensions: ["2000"] },
   ];
   for (const p of people) await store.users.create(p, systemActor, now);
   let seeded = 0;
+  // The first request to each route of a cold API (JIT, prepared statements) can outlast the
+  // scenarios' 400 ms budget on a loaded machine: make them once before the first call.
+  await api.identifyByCode("0000");
+  await api.identifyByCaller({ number: "1001", internal: false });
+  await api.catalogue();
+  await api.hours();
+  await api.openTicket({ userCode: "9012", serviceId: 101, callId: "warm-up.1" });
+  await api.ticketStatus("000000", "9012");
+  await api.requestOtp({ userCode: "9012", callId: "warm-up.1" });
+  await api.verifyOtp({ userCode: "9012", code: "000000" });
+  await api.recordCall({ callId: "warm-up.1", callerNumber: null, userCode: null, outcome: "abandoned", step: "warm-up", ticketProtocol: null, startedAt: now.toISOString(), durationMs: 0 });
 
   return {
     name: driver,
@@ -611,6 +638,10 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     async ticketFor(userCode) {
       const { ticket } = await store.tickets.open({ userCode, serviceId: 101, source: "web", callId: `seed.${++seeded}` }, systemActor, now);
       return ticket.protocol;
+    },
+    async setIdentification(scope, subject, mode) {
+      if (mode) await store.identification.put(scope, subject, { mode }, systemActor, now);
+      else await store.identification.delete(scope, subject, systemActor, now).catch(() => undefined);
     },
     async renameService(id, prompt) {
       await store.catalogue.update(id, { prompt }, systemActor, now);

@@ -37,8 +37,11 @@ export const identifyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       },
     },
     async (request) => {
-      const r = await ctx.store.users.byCaller(request.body.number);
-      return r.match === "unique" ? { match: "unique" as const, user: publicUser(r.user) } : { match: r.match };
+      const { number, internal = false } = request.body;
+      const r = await ctx.store.users.byCaller(number);
+      if (r.match !== "unique") return { match: r.match };
+      const identification = await ctx.store.identification.modeFor({ number, internal }, r.user);
+      return { match: "unique" as const, user: publicUser(r.user), identification };
     },
   );
 };

@@ -7,7 +7,7 @@ import { outboxPath } from "../../whatsapp/index.js";
 import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/index.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
-const USAGE = `ura call [--caller-id N] [--script PATH] [--host H] [--port P] [--keys K1,K2,…]
+const USAGE = `ura call [--caller-id N] [--outside | --channel NAME] [--script PATH] [--host H] [--port P] [--keys K1,K2,…]
 
 Places a simulated call against a running IVR (ura start / ura ivr), playing Asterisk's side of
 FastAGI. Prints what the caller would hear (prompt id and its sentence; for synthesised audio, the
@@ -16,7 +16,12 @@ press: type digits then Enter; Enter alone is silence; "h" hangs up. One-time co
 log sender (SENDER_DRIVER=log) are shown as they arrive in the outbox, and typing "c" sends the
 newest code followed by # (as if read from WhatsApp).
 
-  --caller-id N   calling number (default: unknown, so the IVR asks for a user code)
+  --caller-id N   calling number (default: unknown, so the IVR asks for a user code). The call
+                  comes from that extension's own phone (channel PJSIP/N-…): a user whose
+                  extension it is is asked "Você é …?" and no one-time code (docs/security.md)
+  --outside       the call comes through a trunk (channel PJSIP/trunk-…) whatever --caller-id
+                  says: user code and one-time code, as for any outside number
+  --channel NAME  the channel Asterisk names (agi_channel), e.g. SIP/2001-0000000a
   --script PATH   AGI script path with query (default: ura)
   --keys LIST     answer prompts from this comma-separated list instead of the keyboard
                   ("" = silence, "c" = the newest one-time code from the outbox, then #)`;
@@ -35,6 +40,7 @@ export const command: CliCommand = {
       port: opts.port ?? ctx.settings.AGI_PORT,
       script: opts.script ?? "ura",
       callerId: opts.callerId,
+      channel: opts.channel ?? (opts.outside || !opts.callerId ? "PJSIP/trunk-00000001" : `PJSIP/${opts.callerId}-00000001`),
       uniqueId: `${Math.floor(Date.now() / 1000)}.${process.pid}`,
       caller,
       deadChannelTimeoutMs: 3000,
@@ -51,6 +57,8 @@ export const command: CliCommand = {
 
 interface CallOptionsCli {
   callerId?: string;
+  outside?: boolean;
+  channel?: string;
   script?: string;
   host?: string;
   port?: number;
@@ -61,11 +69,16 @@ function parseOptions(args: string[]): CallOptionsCli {
   const out: CallOptionsCli = {};
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
+    if (flag === "--outside") {
+      out.outside = true;
+      continue;
+    }
     const value = args[i + 1];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     i++;
     if (flag === "--caller-id") out.callerId = value;
     else if (flag === "--script") out.script = value;
+    else if (flag === "--channel") out.channel = value;
     else if (flag === "--host") out.host = value;
     else if (flag === "--port") {
       const port = Number(value);

@@ -3,6 +3,7 @@ import type { ApiContext } from "../../context.js";
 import { adminAuditRoutes } from "./audit.js";
 import { adminCatalogueRoutes } from "./catalogue.js";
 import { adminHoursRoutes } from "./hours.js";
+import { adminIdentificationRoutes } from "./identification.js";
 import { adminTicketRoutes } from "./tickets.js";
 import { adminUserRoutes } from "./users.js";
 
@@ -11,6 +12,7 @@ export const adminRoutes: FastifyPluginAsync<ApiContext & { prefix?: string }> =
   await app.register(adminUserRoutes, ctx);
   await app.register(adminCatalogueRoutes, ctx);
   await app.register(adminHoursRoutes, ctx);
+  await app.register(adminIdentificationRoutes, ctx);
   await app.register(adminTicketRoutes, ctx);
   await app.register(adminAuditRoutes, ctx);
 };

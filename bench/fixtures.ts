@@ -17,7 +17,7 @@ export async function prewarmTts(env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 function usersCsv(users: BenchUser[]): string {
-  return `code,name,phone,department\n${users.map((u) => `${u.code},${u.name},${u.phone},Benchmark`).join("\n")}\n`;
+  return `code,name,phone,department,extensions\n${users.map((u) => `${u.code},${u.name},${u.phone},Benchmark,${u.extension ?? ""}`).join("\n")}\n`;
 }
 
 /** Registers the test users as an admin would: the admin API's CSV import. */

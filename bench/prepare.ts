@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createDatabase, dropDatabase, type DbChoice } from "./db.js";
 import { createBenchUsers, prewarmTts } from "./fixtures.js";
 import { OutboxReader } from "./outbox.js";
-import { benchUsers, type BenchUser } from "./scenario.js";
+import { benchUsers, EXTENSION_USER, type BenchUser } from "./scenario.js";
 import { benchServiceEnv, describeExit, freePort, runUra, startService, waitForPort, type Exit, type Service } from "./service.js";
 
 export interface PrepareOptions {
@@ -100,7 +100,7 @@ export async function prepareService(o: PrepareOptions): Promise<PreparedService
     }
     o.log(`service pid ${services.map((s) => s.pid).join(" + ")} listening (AGI ${agiPort}, API ${apiPort}), data in ${dataDir}`);
     const users = benchUsers(o.users);
-    const notes = [await createBenchUsers(`http://127.0.0.1:${apiPort}`, adminToken, users), await prewarmTts(env)];
+    const notes = [await createBenchUsers(`http://127.0.0.1:${apiPort}`, adminToken, [...users, EXTENSION_USER]), await prewarmTts(env)];
     o.log(notes.at(-1)!);
     return {
       env,

@@ -18,7 +18,7 @@ import { pidByName, ProcSampler, type ProcWindow } from "./proc.js";
 import { startFloor } from "./floor.js";
 import type { OutboxReader } from "./outbox.js";
 import { prepareService, type PreparedService } from "./prepare.js";
-import { BargeInCaller, openTicketScenario, UserPool, type OpenTicketCaller, type Scenario } from "./scenario.js";
+import { BargeInCaller, EXTENSION_USER, OpenTicketCaller, openTicketScenario, ownExtensionStatusKeys, OWN_EXTENSION_TICKET_KEYS, UserPool, type Scenario } from "./scenario.js";
 import { build, ROOT } from "./service.js";
 import { round } from "./stats.js";
 import { ticketCallIds, type DbChoice } from "./db.js";
@@ -212,7 +212,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
 /** One unloaded call on the happy path, as the caller lives it (virtual media time + real think time). */
 export interface HappyPath {
-  caller: "answers-at-the-question" | "barges-in";
+  caller: "answers-at-the-question" | "barges-in" | "own-extension" | "own-extension-status";
   perceivedMs: number;
   mediaMs: number;
   thinkMs: number;
@@ -262,6 +262,18 @@ async function measureHappyPath(
   } finally {
     pool.give(user);
   }
+  // Issue 13: from the caller's own registered extension (its phone's channel), answering at each
+  // question: a ticket ("Você é …?", no codes), then a status check of that ticket (nothing asked).
+  const fromExtension = { port, script: "ura", callerId: EXTENSION_USER.callerId, channel: `PJSIP/${EXTENSION_USER.extension}-00000001`, hangupAfterIdleMs: 30_000 };
+  const ticketCaller = new OpenTicketCaller(EXTENSION_USER, outbox, Date.now(), OWN_EXTENSION_TICKET_KEYS);
+  const ticket = await placeCall({ ...fromExtension, uniqueId: "happy.own-extension", caller: ticketCaller });
+  const protocol = ticket.variables.URA_TICKET;
+  if (ticket.variables.URA_RESULT !== "ticket" || !protocol) throw new Error(`the own-extension call ended with URA_RESULT=${ticket.variables.URA_RESULT ?? "(unset)"}; heard: ${ticket.heard.join(" → ")}`);
+  out.push(happyPathOf("own-extension", ticket, ticketCaller.typed));
+  const statusCaller = new OpenTicketCaller(EXTENSION_USER, outbox, Date.now(), ownExtensionStatusKeys(protocol));
+  const status = await placeCall({ ...fromExtension, uniqueId: "happy.own-extension-status", caller: statusCaller });
+  if (status.variables.URA_RESULT !== "status") throw new Error(`the own-extension status call ended with URA_RESULT=${status.variables.URA_RESULT ?? "(unset)"}; heard: ${status.heard.join(" → ")}`);
+  out.push(happyPathOf("own-extension-status", status, statusCaller.typed));
   return out;
 }
 

@@ -10,7 +10,30 @@ export interface BenchUser {
   phone: string;
   /** The number the call comes from: an extension registered to nobody, so the flow asks for the code. */
   callerId: string;
+  /** An extension registered to this user (the own-extension happy paths call from it). */
+  extension?: string;
 }
+
+/**
+ * The user of the own-extension happy paths: extension 2999 is registered to them, and the call
+ * comes from that extension's phone (channel PJSIP/2999-…), so no code and no one-time code.
+ */
+export const EXTENSION_USER: BenchUser = { code: "699999", name: "Ana Silva", phone: "+5545979999999", callerId: "2999", extension: "2999" };
+
+/** Keys of the own-extension paths, answered at each question (see OpenTicketKeys). */
+export const OWN_EXTENSION_TICKET_KEYS: OpenTicketKeys = {
+  byPrompt: {
+    "main-menu": ["1"],
+    "confirm-caller": ["1"],
+    "menu-footer": ["2", "1"],
+    "menu-footer-no-repeat": ["2", "1"],
+    "protocol-repeat": ["2"],
+    survey: ["5"],
+  },
+};
+export const ownExtensionStatusKeys = (protocol: string): OpenTicketKeys => ({
+  byPrompt: { "main-menu": ["2"], "ask-ticket-number": [`${protocol}#`], "status-more": ["2"], survey: ["5"] },
+});
 
 /** Names are shared by many users so a pre-warmed TTS cache covers them all (a name is synthesised once). */
 const FIRST = ["Ana", "Bruno", "Carla", "Diego", "Elaine", "Fábio", "Gabriela", "Hugo", "Isabela", "João"];
@@ -91,6 +114,8 @@ export const DEFAULT_KEYS: OpenTicketKeys = {
     "menu-footer": ["2", "1"],
     "menu-footer-no-repeat": ["2", "1"],
     "protocol-repeat": ["2"],
+    // Issue 13's satisfaction survey after the protocol: one key.
+    survey: ["5"],
   },
 };
 
@@ -153,6 +178,7 @@ export class BargeInCaller implements Caller {
       { keys: "2" },
       { keys: "1" },
       { keys: "2", waitFor: "protocol-repeat" },
+      { keys: "5", waitFor: "survey" },
     ];
   }
 

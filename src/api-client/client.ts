@@ -125,6 +125,11 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
       const reply = await request("POST", "/transfers", transfer, opts);
       return expect(reply, [201], recordTransferResponse, "record transfer");
     },
+
+    async recordSurvey(answer, opts) {
+      const reply = await request("POST", "/surveys", answer, opts);
+      if (![200, 201].includes(reply.status)) throw unexpected(reply, "record survey");
+    },
   };
 }
 

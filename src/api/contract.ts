@@ -5,6 +5,7 @@ import {
   digits,
   hoursStatusSchema,
   identificationMode,
+  surveyAnswerSchema,
   openTicketSchema,
   otpVerifyResultSchema,
   protocol,
@@ -132,6 +133,11 @@ export type RecordTransferRequest = z.infer<typeof recordTransferRequest>;
 /** `callerName`: what the dialplan puts in CALLERID(name) ("Ana Souza · 1234"); null when not identified. */
 export const recordTransferResponse = z.object({ callId, callerName: z.string().nullable() });
 
+// ── satisfaction survey ──────────────────────────────────────────────────────────────────────
+export const surveyRequest = surveyAnswerSchema;
+export type SurveyRequest = z.infer<typeof surveyRequest>;
+export const surveyResponse = z.object({ callId, created: z.boolean() });
+
 /** Routes the IVR uses (all under API_PREFIX, scope `ivr`). Admin routes live beside them in src/api/routes. */
 export const ivrRoutes = {
   identifyByCode: "POST /identify/code",
@@ -144,4 +150,5 @@ export const ivrRoutes = {
   hours: "GET /hours",
   recordCall: "POST /calls",
   recordTransfer: "POST /transfers",
+  recordSurvey: "POST /surveys",
 } as const;

@@ -188,6 +188,7 @@ export const settingsSchema = z.object({
   IVR_RECORD_TRANSFERS: bool
     .default(true)
     .describe("tell callers sent to a technician that the call may be recorded, and set URA_RECORD=yes so the dialplan records it (MixMonitor)"),
+  IVR_SURVEY: bool.default(true).describe("one satisfaction question (1 to 5, one key, skippable) at the end of a ticket or status call"),
   IVR_STATE_SECRET: z
     .string()
     .default("")

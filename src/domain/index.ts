@@ -64,6 +64,7 @@ export {
 } from "./one-time-codes.js";
 export { prepareImport, CsvHeaderError, type ImportReport, type ImportRejection } from "./users-import.js";
 export type { PurgeReport } from "./purge.js";
+export { SurveyRepository, surveyAnswerSchema, surveySummarySchema, type SurveyAnswer, type SurveySummary } from "./surveys.js";
 export {
   IDENTIFICATION_MODES,
   identificationMode,

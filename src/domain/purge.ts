@@ -29,6 +29,8 @@ export async function purgeOld(db: Db, policy: RetentionPolicy, actor: Actor, no
     await tx.run("DELETE FROM call_transfers WHERE at < ?", [toDbTime(callsBefore)]);
     const audit = await tx.run("DELETE FROM audit_log WHERE at < ?", [toDbTime(auditBefore)]);
     const otp = await tx.run("DELETE FROM otp_codes WHERE created_at < ?", [toDbTime(otpBefore)]);
+    // Survey answers name who answered: kept as long as the call records.
+    await tx.run("DELETE FROM surveys WHERE created_at < ?", [toDbTime(callsBefore)]);
     const report = {
       calls: calls.changes,
       audit: audit.changes,

@@ -3,6 +3,7 @@ import { dataPath } from "../config/index.js";
 import { AuditRepository, type Actor } from "./audit.js";
 import { HoursRepository } from "./business-hours.js";
 import { IdentificationRules } from "./identification.js";
+import { SurveyRepository } from "./surveys.js";
 import { CallRepository } from "./calls.js";
 import { CatalogueRepository } from "./catalogue.js";
 import { createHelpDeskEvents, publishingBackend, type HelpDeskEvents } from "./events.js";
@@ -53,6 +54,8 @@ export interface Store {
   readonly hours: HoursRepository;
   /** How callers are identified, per department and per extension (docs/security.md). */
   readonly identification: IdentificationRules;
+  /** Satisfaction survey answers and the wallboard's summary of them. */
+  readonly surveys: SurveyRepository;
   readonly audit: AuditRepository;
   /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
   readonly events: HelpDeskEvents;
@@ -109,6 +112,7 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     calls,
     hours: new HoursRepository(db, timeZone),
     identification: new IdentificationRules(db),
+    surveys: new SurveyRepository(db),
     audit: new AuditRepository(db),
     events,
     migrate: () => migrate(db),

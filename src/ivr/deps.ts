@@ -10,6 +10,8 @@ export interface IvrSettings {
   IVR_CODE_TRIES: number;
   /** Transferred calls are recorded by the dialplan: the caller is told, and URA_RECORD=yes is set. */
   IVR_RECORD_TRANSFERS: boolean;
+  /** Ask the one-question satisfaction survey at the end of a ticket or status call. */
+  IVR_SURVEY: boolean;
   OTP_POLICY: "by-origin" | "always" | "unregistered-only" | "never";
   URA_TIMEZONE: string;
 }

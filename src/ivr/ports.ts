@@ -7,6 +7,7 @@ import type {
   RecordCallRequest,
   RecordTransferRequest,
   ServiceNode,
+  SurveyRequest,
   TicketView,
 } from "../api/contract.js";
 import type { PromptId } from "./prompt-ids.js";
@@ -51,6 +52,8 @@ export interface TicketApi {
    * without it transfers the same, without a screen-pop.
    */
   recordTransfer?(transfer: RecordTransferRequest, options?: RequestOptions): Promise<{ callerName: string | null }>;
+  /** The satisfaction survey's answer (1 to 5) for this call. */
+  recordSurvey(answer: SurveyRequest, options?: RequestOptions): Promise<void>;
 }
 
 /** A dependency (API, sender behind it, TTS) did not answer usefully within its budget. */
@@ -72,4 +75,4 @@ export type Clock = () => Date;
 /** STREAM FILE reference of a prompt id from the prompt set (`sounds/prompts.pt-BR.txt`). */
 export type PromptLookup = (id: PromptId) => string;
 
-export type { CallerMatch, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, TicketView };
+export type { CallerMatch, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView };

@@ -23,6 +23,7 @@ export const PROMPT_IDS = [
   "transferring",
   "transferring-recorded",
   "call-back",
+  "survey",
   "ivr-unavailable",
   "you-are",
   "confirm-caller",

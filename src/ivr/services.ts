@@ -2,6 +2,7 @@ import { BACK_KEY, REPEAT_KEY, TECHNICIAN_KEY, type Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { PublicUser, ServiceNode } from "./ports.js";
 import type { PromptId } from "./prompt-ids.js";
+import { survey } from "./survey.js";
 import { technician } from "./technician.js";
 import { digitPrompts } from "./when.js";
 
@@ -117,5 +118,6 @@ async function createTicket(call: Call, user: PublicUser, service: ServiceNode):
     if (!(choice.kind === "key" && choice.key === "1")) break;
     parts = call.p("protocol-is", ...digitPrompts(ticket.protocol), "protocol-repeat");
   }
+  await survey(call, "ticket");
   throw new EndCall("ticket", "protocol");
 }

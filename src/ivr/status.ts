@@ -3,6 +3,7 @@ import type { Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { PublicUser } from "./ports.js";
 import type { PromptId } from "./prompt-ids.js";
+import { survey } from "./survey.js";
 import { whenPrompts } from "./when.js";
 
 /**
@@ -40,6 +41,7 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
       misses = 0;
       continue;
     }
+    await survey(call, "status");
     throw new EndCall("status", "status");
   }
 }

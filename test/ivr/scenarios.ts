@@ -244,6 +244,38 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     });
   });
 
+  describe("satisfaction survey (feeds the wallboard's customerSatisfaction and surveyCount)", () => {
+    it("after the protocol: one key, stored with the call and its ticket, and counted in the summary", async () => {
+      const before = await backend.surveySummary();
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
+        .on("menu-footer").press("2")
+        .on("menu-footer").press("1")
+        .on("protocol-repeat").press("2")
+        .on("survey").press("4");
+      const call = await dial(ivr, { caller });
+      expect(call.heard.slice(-3)).toEqual(["protocol-repeat", "survey", "goodbye"]);
+      expect(await backend.surveyOf(call.uniqueId)).toMatchObject({ score: 4, kind: "ticket", ticketProtocol: call.variables.URA_TICKET });
+      const after = await backend.surveySummary();
+      expect(after.surveyCount).toBe(before.surveyCount + 1);
+      expect(after.customerSatisfaction).not.toBeNull();
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "ticket", step: "protocol" });
+    });
+
+    it("after a status check too; silence or another key skips it at once, and nothing is stored", async () => {
+      const protocol = await backend.ticketFor("1234");
+      const status = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2").on("survey").press("5"), callerId: "1001", channel: "PJSIP/1001-0000002c" });
+      expect(await backend.surveyOf(status.uniqueId)).toMatchObject({ score: 5, kind: "status" });
+
+      const skipped = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2").on("survey").press("9"), callerId: "1001", channel: "PJSIP/1001-0000002d" });
+      expect(skipped.heard.slice(-2)).toEqual(["survey", "goodbye"]);
+      expect(await backend.surveyOf(skipped.uniqueId)).toBeNull();
+      const silent = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2"), callerId: "1001", channel: "PJSIP/1001-0000002e" });
+      expect(silent.heard.slice(-2)).toEqual(["survey", "goodbye"]);
+      expect(silent.variables.URA_RESULT).toBe("status");
+      expect(await backend.surveyOf(silent.uniqueId)).toBeNull();
+    });
+  });
+
   describe("invalid and missing keys", () => {
     it("main menu: an invalid key is announced and the menu repeats; silence repeats, then a polite end", async () => {
       const caller = new ScriptedCaller().on("main-menu").press("9");

@@ -10,7 +10,7 @@ import { buildApi } from "../../src/api/index.js";
 import { openStore, systemActor, type MessageSender } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
 import { createSender } from "../../src/whatsapp/index.js";
-import type { RecordCallRequest, RecordTransferRequest, ServiceNode, TicketView } from "../../src/api/contract.js";
+import type { RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView } from "../../src/api/contract.js";
 import { testSettings, type Settings, type SettingName } from "../../src/config/index.js";
 import {
   DependencyUnavailableError,
@@ -248,6 +248,7 @@ export class FakeTicketApi implements TicketApi {
   readonly tickets: (TicketView & { callId: string })[] = [];
   readonly calls: RecordCallRequest[] = [];
   readonly transfers: RecordTransferRequest[] = [];
+  readonly surveys: SurveyRequest[] = [];
   readonly requests: Method[] = [];
   readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
   /** Rules by `department:<name>` or `extension:<digits>` (the API's identification_rules). */
@@ -358,6 +359,13 @@ export class FakeTicketApi implements TicketApi {
     return this.hoursView;
   }
 
+  async recordSurvey(answer: SurveyRequest, options?: RequestOptions) {
+    await this.gate("recordSurvey", options);
+    const i = this.surveys.findIndex((s) => s.callId === answer.callId);
+    if (i >= 0) this.surveys[i] = answer;
+    else this.surveys.push(answer);
+  }
+
   async recordCall(call: RecordCallRequest, options?: RequestOptions) {
     await this.gate("recordCall", options);
     const i = this.calls.findIndex((c) => c.callId === call.callId);
@@ -416,6 +424,10 @@ export interface Backend {
   tickets(): Promise<TicketRow[]>;
   callRecord(callId: string): Promise<CallRow | null>;
   transfer(callId: string): Promise<TransferRow | null>;
+  /** The survey answer stored for a call. */
+  surveyOf(callId: string): Promise<{ score: number; kind: string; ticketProtocol: string | null } | null>;
+  /** The wallboard's KPIs over the whole test (customerSatisfaction, surveyCount). */
+  surveySummary(): Promise<{ customerSatisfaction: number | null; surveyCount: number }>;
   /** open: Tuesday 10:00 · closed: Tuesday 19:00 · holiday: Tuesday 10:00 on a holiday. */
   setHours(state: "open" | "closed" | "holiday"): Promise<void>;
   /** A ticket owned by a user (for the status path). */
@@ -450,6 +462,12 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
     async transfer(callId) {
       const t = [...api.transfers].reverse().find((x) => x.callId === callId);
       return t ? { userCode: t.userCode, identifiedBy: t.identifiedBy, serviceId: t.serviceId } : null;
+    },
+    surveyOf: async (callId) => api.surveys.find((s) => s.callId === callId) ?? null,
+    surveySummary: async () => {
+      const n = api.surveys.length;
+      const mean = n ? Math.round((api.surveys.reduce((t, s) => t + s.score, 0) / n) * 10) / 10 : null;
+      return { customerSatisfaction: mean, surveyCount: n };
     },
     async setHours(state) {
       now = state === "closed" ? TUESDAY_19H : TUESDAY_10H;
@@ -628,6 +646,13 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     async transfer(callId) {
       const t = await store.calls.transfer(callId);
       return t ? { userCode: t.user?.code ?? null, identifiedBy: t.identifiedBy, serviceId: t.service?.id ?? null } : null;
+    },
+    async surveyOf(callId) {
+      const row = await store.db.get<{ score: number; kind: string; ticket_protocol: string | null }>("SELECT score, kind, ticket_protocol FROM surveys WHERE call_id = ?", [callId]);
+      return row ? { score: Number(row.score), kind: row.kind, ticketProtocol: row.ticket_protocol } : null;
+    },
+    async surveySummary() {
+      return store.surveys.summary(new Date(0), new Date(now.getTime() + 1));
     },
     async setHours(state) {
       now = state === "closed" ? TUESDAY_19H : TUESDAY_10H;

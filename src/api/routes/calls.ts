@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { errorBody, recordCallRequest, recordCallResponse, recordTransferRequest, recordTransferResponse } from "../contract.js";
+import { errorBody, recordCallRequest, recordCallResponse, recordTransferRequest, recordTransferResponse, surveyRequest, surveyResponse } from "../contract.js";
 import { actorOf, type ApiContext } from "../context.js";
 import { IVR_ONLY } from "./shared.js";
 
@@ -36,6 +36,23 @@ export const callRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       const transfer = await ctx.store.calls.recordTransfer(request.body, actorOf(request), ctx.clock());
       request.log.info({ call: transfer.callId, identified: transfer.user !== null }, "call transferred to the technicians");
       return reply.code(201).send({ callId: transfer.callId, callerName: callerName(transfer.user) });
+    },
+  );
+
+  app.post(
+    "/surveys",
+    {
+      config: IVR_ONLY,
+      schema: {
+        summary: "Record a call's satisfaction survey answer, 1 to 5 (one per call: 201 new, 200 replaced)",
+        tags: ["calls"],
+        body: surveyRequest,
+        response: { 201: surveyResponse, 200: surveyResponse, 400: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const { created } = await ctx.store.surveys.record(request.body, ctx.clock());
+      return reply.code(created ? 201 : 200).send({ callId: request.body.callId, created });
     },
   );
 };

@@ -4,6 +4,7 @@ import { adminAuditRoutes } from "./audit.js";
 import { adminCatalogueRoutes } from "./catalogue.js";
 import { adminHoursRoutes } from "./hours.js";
 import { adminIdentificationRoutes } from "./identification.js";
+import { adminSurveyRoutes } from "./surveys.js";
 import { adminTicketRoutes } from "./tickets.js";
 import { adminUserRoutes } from "./users.js";
 
@@ -13,6 +14,7 @@ export const adminRoutes: FastifyPluginAsync<ApiContext & { prefix?: string }> =
   await app.register(adminCatalogueRoutes, ctx);
   await app.register(adminHoursRoutes, ctx);
   await app.register(adminIdentificationRoutes, ctx);
+  await app.register(adminSurveyRoutes, ctx);
   await app.register(adminTicketRoutes, ctx);
   await app.register(adminAuditRoutes, ctx);
 };

@@ -1,0 +1,24 @@
+import { HangupError } from "../agi/index.js";
+import type { Call } from "./call.js";
+import { describeError } from "../shared/errors.js";
+
+/**
+ * The satisfaction survey at the end of a ticket or status call: one question, answered 1 to 5
+ * with one key. Silence or any other key skips it at once (no "invalid option", no repeat). The
+ * answer is stored within the silence budget; a failure to store it is logged, never heard.
+ */
+export async function survey(call: Call, kind: "ticket" | "status"): Promise<void> {
+  if (!call.settings.IVR_SURVEY) return;
+  const step = call.step;
+  call.step = "survey";
+  const choice = await call.menu({ parts: call.p("survey"), keys: "12345", retries: 0 });
+  call.step = step;
+  if (choice.kind !== "key") return;
+  const answer = { callId: call.callId, userCode: call.user?.code ?? null, ticketProtocol: call.ticket, kind, score: Number(choice.key) };
+  try {
+    await call.within("survey", (signal) => call.deps.api.recordSurvey(answer, { signal }));
+  } catch (err) {
+    if (call.channel.hungUp) throw new HangupError("caller hung up");
+    call.log.warn({ err: describeError(err) }, "could not store the survey answer");
+  }
+}

@@ -1,5 +1,7 @@
 import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
+import { observeDeadAir, observeThinkTime } from "../shared/metrics.js";
 import type { AgiChannel, AgiRequest, DataResult, StreamResult } from "./channel.js";
 import { AgiCommandError, AgiTimeoutError, HangupError, PlaybackError } from "./errors.js";
 import {
@@ -27,6 +29,8 @@ const CLOSE_GRACE_MS = 1000;
 
 interface Pending {
   line: string;
+  /** The command's verb (`STREAM FILE`), the label of its think time. */
+  verb: string;
   timeoutMs: number;
   resolve: (reply: AgiReply) => void;
   reject: (err: Error) => void;
@@ -56,6 +60,10 @@ export class AgiConnection implements AgiChannel {
   private readonly controller = new AbortController();
   private readonly hangupWaiters = new Set<() => void>();
   private hungUpFlag = false;
+  /** performance.now() of Asterisk's last reply (or of the call's start): think time counts from here. */
+  private lastReplyAt = performance.now();
+  /** When a reply carried a key the caller pressed, until the next audio command (dead air). */
+  private keyAt: number | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -195,6 +203,7 @@ export class AgiConnection implements AgiChannel {
       return;
     }
     if (p.timer) clearTimeout(p.timer);
+    this.lastReplyAt = performance.now();
     this.inFlight = null;
     action(p);
     before?.();
@@ -202,10 +211,10 @@ export class AgiConnection implements AgiChannel {
   }
 
   /** Sends one command line (already built with escapeAndQuote) and waits for its reply. */
-  send(line: string, timeoutMs = this.options.commandTimeoutMs): Promise<AgiReply> {
+  send(line: string, timeoutMs = this.options.commandTimeoutMs, verb = verbOf(line)): Promise<AgiReply> {
     if (this.ended) return Promise.reject(this.ended);
     return new Promise<AgiReply>((resolve, reject) => {
-      this.queue.push({ line, timeoutMs, resolve, reject });
+      this.queue.push({ line, verb, timeoutMs, resolve, reject });
       this.pump();
     });
   }
@@ -215,6 +224,12 @@ export class AgiConnection implements AgiChannel {
     const next = this.queue.shift();
     if (!next) return;
     this.inFlight = next;
+    const now = performance.now();
+    observeThinkTime(next.verb, now - this.lastReplyAt);
+    if (this.keyAt !== null && AUDIO_VERBS.has(next.verb)) {
+      observeDeadAir(now - this.keyAt);
+      this.keyAt = null;
+    }
     next.timer = setTimeout(() => {
       const err = new AgiTimeoutError(next.line, next.timeoutMs);
       this.log.warn({ command: next.line.split(" ", 2).join(" "), timeoutMs: next.timeoutMs }, "AGI command timed out, ending call");
@@ -249,6 +264,12 @@ export class AgiConnection implements AgiChannel {
     throw new PlaybackError(file);
   }
 
+  /** A key in a reply starts the dead air the caller hears until our next audio command. */
+  private pressed(key: string | null): string | null {
+    if (key !== null) this.keyAt = this.lastReplyAt;
+    return key;
+  }
+
   // ── typed commands ─────────────────────────────────────────────────────────────────────────
 
   async answer(): Promise<void> {
@@ -257,52 +278,62 @@ export class AgiConnection implements AgiChannel {
   }
 
   async streamFile(file: string, options: { escape?: string } = {}): Promise<StreamResult> {
-    const r = await this.send(buildCommand("STREAM FILE", escapeAndQuote(file), escapeAndQuote(options.escape ?? "")));
+    const r = await this.send(buildCommand("STREAM FILE", escapeAndQuote(file), escapeAndQuote(options.escape ?? "")), undefined, "STREAM FILE");
     if (r.result === "-1") return this.failedPlayback(file);
-    return { key: keyFromResult(r.result), endpos: r.endpos ?? 0 };
+    return { key: this.pressed(keyFromResult(r.result)), endpos: r.endpos ?? 0 };
   }
 
   async getData(file: string, options: { timeoutMs?: number; maxDigits?: number } = {}): Promise<DataResult> {
     const timeout = String(Math.max(1, Math.round(options.timeoutMs ?? 5000)));
     const max = String(Math.max(1, Math.round(options.maxDigits ?? 1024)));
     // Asterisk's own wait (prompt + timeouts) must fit inside our command timeout.
-    const r = await this.send(buildCommand("GET DATA", escapeAndQuote(file), timeout, max));
+    const r = await this.send(buildCommand("GET DATA", escapeAndQuote(file), timeout, max), undefined, "GET DATA");
     if (r.result === "-1") return this.failedPlayback(file);
+    if (r.result !== "") this.keyAt = this.lastReplyAt;
     return { digits: r.result, timedOut: r.data === "timeout" };
   }
 
   async sayDigits(digits: string, options: { escape?: string } = {}): Promise<string | null> {
     if (!/^\d+$/.test(digits)) throw new AgiCommandError(0, "SAY DIGITS", `not digits: "${digits}"`);
-    const r = await this.send(buildCommand("SAY DIGITS", digits, escapeAndQuote(options.escape ?? "")));
+    const r = await this.send(buildCommand("SAY DIGITS", digits, escapeAndQuote(options.escape ?? "")), undefined, "SAY DIGITS");
     if (r.result === "-1") return this.failedPlayback(`digits ${digits}`);
-    return keyFromResult(r.result);
+    return this.pressed(keyFromResult(r.result));
   }
 
   async waitForDigit(timeoutMs: number): Promise<string | null> {
-    const r = await this.send(buildCommand("WAIT FOR DIGIT", String(Math.round(timeoutMs))));
+    const r = await this.send(buildCommand("WAIT FOR DIGIT", String(Math.round(timeoutMs))), undefined, "WAIT FOR DIGIT");
     if (r.result === "-1") return this.failedPlayback("WAIT FOR DIGIT");
-    return keyFromResult(r.result);
+    return this.pressed(keyFromResult(r.result));
   }
 
   async setVariable(name: string, value: string): Promise<void> {
-    await this.send(buildCommand("SET VARIABLE", checkName("variable", name), escapeAndQuote(value)));
+    await this.send(buildCommand("SET VARIABLE", checkName("variable", name), escapeAndQuote(value)), undefined, "SET VARIABLE");
   }
 
   async getVariable(name: string): Promise<string | null> {
-    const r = await this.send(buildCommand("GET VARIABLE", checkName("variable", name)));
+    const r = await this.send(buildCommand("GET VARIABLE", checkName("variable", name)), undefined, "GET VARIABLE");
     return r.result === "1" ? (r.data ?? "") : null;
   }
 
   async exec(application: string, args = ""): Promise<number> {
-    const r = await this.send(buildCommand("EXEC", checkName("application", application), escapeAndQuote(args)));
+    const r = await this.send(buildCommand("EXEC", checkName("application", application), escapeAndQuote(args)), undefined, "EXEC");
     return Number(r.result);
   }
 
   async verbose(message: string, level = 1): Promise<void> {
-    await this.send(buildCommand("VERBOSE", escapeAndQuote(message), String(level)));
+    await this.send(buildCommand("VERBOSE", escapeAndQuote(message), String(level)), undefined, "VERBOSE");
   }
 
   async hangup(): Promise<void> {
     await this.send("HANGUP");
   }
+}
+
+/** Commands the caller hears: the first one after a key ends the dead air. */
+const AUDIO_VERBS = new Set(["STREAM FILE", "GET DATA", "SAY DIGITS"]);
+
+/** The verb of a command line that came without one (`ANSWER`, `HANGUP`, a line built by a test). */
+function verbOf(line: string): string {
+  const space = line.indexOf(" ");
+  return space === -1 ? line : line.slice(0, space);
 }

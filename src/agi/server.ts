@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { maskPhone } from "../shared/privacy.js";
 import { IpAllowList } from "../shared/ip-allow-list.js";
+import { watchCalls } from "../shared/metrics.js";
 import type { AgiScript } from "./channel.js";
 import { AgiConnection, MAX_LINE_BYTES } from "./connection.js";
 import { HangupError } from "./errors.js";
@@ -65,6 +66,8 @@ export class AgiServer {
   private readonly waiting: Array<() => void> = [];
   /** Per open connection: how many bytes of peer input it holds (partial line, block, early lines, usage). */
   private readonly held = new Map<Socket, () => number>();
+  /** Stops /metrics reading this server's call counts (once it drains). */
+  private unwatch: (() => void) | null = null;
 
   constructor(private readonly options: AgiServerOptions) {
     this.allowList = new IpAllowList(options.allowedPeers);
@@ -112,6 +115,7 @@ export class AgiServer {
     });
     const address = this.server.address();
     const port = typeof address === "object" && address ? address.port : this.options.port;
+    this.unwatch ??= watchCalls(() => ({ active: this.running, waiting: this.waiting.length }));
     this.options.logger.info({ host: this.options.host, port }, "FastAGI server listening");
     return { host: this.options.host, port };
   }
@@ -138,6 +142,8 @@ export class AgiServer {
       if (!(err instanceof DeadlineExceededError)) throw err;
     });
     await closed;
+    this.unwatch?.();
+    this.unwatch = null;
     return { finished: inProgress - cut, cut };
   }
 

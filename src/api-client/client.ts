@@ -51,6 +51,7 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
         timeoutMs: options.timeoutMs,
         signal: opts.signal,
         fetch: options.fetch,
+        dependency: "api",
       });
     } catch (err) {
       throw err instanceof HttpRequestError ? unavailable(what, err, options.timeoutMs) : err;

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
 import { httpAccess } from "../shared/http-access.js";
+import { metricsRoutes } from "../shared/metrics-route.js";
 import { maskPhone } from "../shared/privacy.js";
 import { REDACTED_PATHS } from "../shared/logger.js";
 import { resolveApiTokens, type ApiTokenSpec } from "./auth.js";
@@ -95,6 +96,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await openApi(app);
 
   await app.register(healthRoutes, ctx);
+  // Under `ura start` the IVR's metrics are in this process's registry too: one scrape shows both.
+  await app.register(metricsRoutes);
   await app.register(
     async (api) => {
       await api.register(identifyRoutes, ctx);

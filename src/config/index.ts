@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { resolve, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -115,4 +116,9 @@ function formatDefault(schema: z.ZodType): string {
   const value = schema.parse(undefined) as unknown;
   if (Array.isArray(value)) return value.join(",");
   return String(value);
+}
+
+/** NODE_NAME, or this host's name: how this node appears in `ura status` and in the metrics. */
+export function nodeName(settings: Pick<Settings, "NODE_NAME">): string {
+  return settings.NODE_NAME !== "" ? settings.NODE_NAME : hostname();
 }

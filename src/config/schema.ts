@@ -65,6 +65,18 @@ export const settingsSchema = z.object({
     .describe("IANA timezone used to show dates and evaluate business hours (storage is UTC)"),
   DATA_DIR: z.string().default("./data").describe("where the embedded database, TTS cache and dev outbox live"),
 
+  // ── operations: metrics and liveness (docs/operations.md) ──────────────────
+  NODE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,64}$/, "expected letters, digits, dot, dash or underscore (at most 64)")
+    .default("")
+    .describe("this node's name in ura status, heartbeats and the metrics' node label; empty = the host name"),
+  METRICS_HOST: z.string().default("127.0.0.1").describe("address ura ivr (running alone) serves /metrics on; ura api, ura start and ura whatsapp serve it on their own port"),
+  METRICS_PORT: int(0, 65535).default(9464).describe("port of /metrics for ura ivr running alone; 0 = none"),
+  METRICS_ALLOWED_CLIENTS: addressList
+    .default(["127.0.0.1", "::1"])
+    .describe("IPs or CIDR ranges allowed to read METRICS_PORT (the API's and the WhatsApp service's own allow-lists cover theirs)"),
+
   // ── FastAGI server (src/agi) ───────────────────────────────────────────────
   AGI_HOST: z.string().default("127.0.0.1").describe("address the FastAGI server listens on"),
   AGI_PORT: port.default(4573).describe("FastAGI port (agi://host:PORT/ura in the dialplan)"),

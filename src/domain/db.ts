@@ -1,3 +1,6 @@
+import { performance } from "node:perf_hooks";
+import { dependencyFailed, observeDependency } from "../shared/metrics.js";
+
 /**
  * The small SQL surface the repositories use, implemented by the SQLite (better-sqlite3) and the
  * MySQL/MariaDB (mysql2) drivers. Placeholders are `?` on both; instants are passed and returned as
@@ -33,6 +36,44 @@ export interface Db extends Queryable {
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The database as the store uses it, with every statement and transaction timed for /metrics
+ * (`ura_dependency_seconds{dependency="database"}`) and the driver's failures counted: one wrapper
+ * around either driver instead of timing in every repository.
+ */
+export function measuredDb(db: Db): Db {
+  const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } catch (err) {
+      if (isDriverFailure(err)) dependencyFailed("database", "failed");
+      throw err;
+    } finally {
+      observeDependency("database", performance.now() - started);
+    }
+  };
+  return {
+    dialect: db.dialect,
+    all: (sql, params) => timed(() => db.all(sql, params)),
+    get: (sql, params) => timed(() => db.get(sql, params)),
+    run: (sql, params) => timed(() => db.run(sql, params)),
+    transaction: (fn) => timed(() => db.transaction(fn)),
+    execScript: (sql) => db.execScript(sql),
+    ping: () => timed(() => db.ping()),
+    close: () => db.close(),
+  };
+}
+
+/**
+ * The driver's own failure (SQLITE_BUSY, ER_LOCK_WAIT_TIMEOUT, ECONNREFUSED, a lost connection),
+ * not a rule of ours thrown inside a transaction nor a duplicate key the caller expects.
+ */
+function isDriverFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^(SQLITE_|ER_|PROTOCOL_|E[A-Z]+$)/.test(code) && !isUniqueViolation(err);
 }
 
 /** `FOR UPDATE` where the database has row locks; SQLite serialises writers instead. */

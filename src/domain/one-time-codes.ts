@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { otpMetrics } from "../shared/metrics.js";
 import { maskPhone } from "../shared/privacy.js";
 import { secretFile } from "../shared/secret-file.js";
 import { writeAudit, type Actor } from "./audit.js";
@@ -151,6 +152,13 @@ export class CodeRepository {
 
   /** Checks a typed code against the user's newest code. */
   async verify(input: { userCode: string; code: string }, actor: Actor, now: Date): Promise<OtpVerifyResult> {
+    const result = await this.check(input, actor, now);
+    if (result.ok) otpMetrics.verified();
+    else otpMetrics.refused(result.reason);
+    return result;
+  }
+
+  private check(input: { userCode: string; code: string }, actor: Actor, now: Date): Promise<OtpVerifyResult> {
     const policy = this.policy;
     return this.db.transaction(async (tx) => {
       const user = await findUserByCode(tx, input.userCode, true);
@@ -208,15 +216,21 @@ export class CodeRepository {
     now: Date,
     options: { generate?: CodeGenerator; timeoutMs: number },
   ): Promise<{ expiresAt: Date; phoneMasked: string }> {
-    const issued = await this.issue(input, actor, now, options.generate);
+    const issued = await this.issue(input, actor, now, options.generate).catch((err: unknown) => {
+      otpMetrics.refused(refusalReason(err));
+      throw err;
+    });
     try {
       await deliver(sender, { phone: issued.phone, text: codeMessage(issued.code, this.policy.ttlSeconds) }, options.timeoutMs);
     } catch (err) {
       const known = err instanceof SenderUnavailableError || err instanceof SenderRejectedError;
       const mapped = known ? err : new SenderUnavailableError("the message sender did not answer", { cause: err });
-      await this.markUndelivered(issued.codeId, mapped instanceof SenderRejectedError ? mapped.reason : "unavailable", actor, now);
+      const reason = mapped instanceof SenderRejectedError ? mapped.reason : "unavailable";
+      otpMetrics.failed(reason);
+      await this.markUndelivered(issued.codeId, reason, actor, now);
       throw mapped;
     }
+    otpMetrics.sent();
     return { expiresAt: issued.expiresAt, phoneMasked: maskPhone(issued.phone) ?? "" };
   }
 }
@@ -236,4 +250,13 @@ async function deliver(sender: MessageSender, message: { phone: string; text: st
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Why a code was not issued, as the ura_otp_refused_total label says it. */
+function refusalReason(err: unknown): string {
+  if (err instanceof RateLimitedError) return "rate_limited";
+  if (err instanceof LockedError) return "locked";
+  if (err instanceof NoPhoneError) return "no_phone";
+  if (err instanceof NotFoundError) return "unknown_user";
+  return "error";
 }

@@ -1,5 +1,6 @@
 import type { Settings } from "../config/index.js";
 import { dataPath } from "../config/index.js";
+import { ticketOpened } from "../shared/metrics.js";
 import { AuditRepository, type Actor } from "./audit.js";
 import { HoursRepository } from "./business-hours.js";
 import { IdentificationRules } from "./identification.js";
@@ -7,7 +8,7 @@ import { SurveyRepository } from "./surveys.js";
 import { CallRepository } from "./calls.js";
 import { CatalogueRepository } from "./catalogue.js";
 import { createHelpDeskEvents, publishingBackend, type HelpDeskEvents } from "./events.js";
-import type { Db, Dialect } from "./db.js";
+import { measuredDb, type Db, type Dialect } from "./db.js";
 import { migrate, type MigrateResult } from "./migrations.js";
 import { openMysql } from "./mysql.js";
 import { CodeRepository, resolveOtpSecret, type OtpPolicy } from "./one-time-codes.js";
@@ -69,10 +70,11 @@ export interface Store {
 
 /** Opens the database the settings name (DB_DRIVER), migrating SQLite on the way. */
 export async function openStore(settings: Settings, options: StoreOptions = {}): Promise<Store> {
-  const db =
+  const db = measuredDb(
     settings.DB_DRIVER === "mysql"
       ? openMysql(settings.DATABASE_URL, settings.DB_POOL_SIZE)
-      : openSqlite(settings.SQLITE_PATH === ":memory:" ? ":memory:" : dataPath(settings, settings.SQLITE_PATH, "ura.sqlite"));
+      : openSqlite(settings.SQLITE_PATH === ":memory:" ? ":memory:" : dataPath(settings, settings.SQLITE_PATH, "ura.sqlite")),
+  );
   try {
     if (options.migrate ?? settings.DB_DRIVER === "sqlite") await migrate(db);
     const otpPolicy: OtpPolicy = {
@@ -95,9 +97,8 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
   const users = new UserRepository(db);
   const catalogue = new CatalogueRepository(db);
   const events = createHelpDeskEvents();
-  const backend: TicketBackend = publishingBackend(
-    tickets ? tickets({ db, settings, users, catalogue }) : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone }),
-    events,
+  const backend: TicketBackend = countingOpened(
+    publishingBackend(tickets ? tickets({ db, settings, users, catalogue }) : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone }), events),
   );
   const calls = new CallRepository(db, (transfer) => events.publish({ type: "call-transferred", transfer }));
   return {
@@ -126,4 +127,23 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
       }
     },
   };
+}
+
+/**
+ * The backend as the store hands it out, counting the tickets it really opens (a repeated open for
+ * the same call is not one) in ura_tickets_opened_total: once here, whichever backend is in force.
+ */
+function countingOpened(backend: TicketBackend): TicketBackend {
+  const open: TicketBackend["open"] = async (input, actor, now) => {
+    const result = await backend.open(input, actor, now);
+    if (result.created) ticketOpened(backend.kind, result.ticket.service.path);
+    return result;
+  };
+  return new Proxy(backend, {
+    get(target, property) {
+      if (property === "open") return open;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -451,6 +451,7 @@ export class GlpiClient {
         form: req.form,
         timeoutMs: req.timeoutMs ?? this.timeoutMs,
         signal: req.signal,
+        dependency: "glpi",
       });
     } catch (err) {
       if (!(err instanceof HttpRequestError)) throw err;

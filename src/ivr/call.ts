@@ -6,6 +6,7 @@ import type { StepResult } from "./outcome.js";
 import { DependencyUnavailableError, type IdentificationMethod, type PublicUser } from "./ports.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
+import { callEnded } from "../shared/metrics.js";
 import { signUser } from "./state.js";
 
 /** Every key a phone can send: any of them may interrupt a prompt (barge-in). */
@@ -265,6 +266,7 @@ export class Call {
 
   /** The outcome for the dialplan (while the channel is up) and the call record (always, bounded). */
   async finish(options: { record: boolean }): Promise<void> {
+    callEnded(this.result, this.step);
     if (!this.channel.hungUp) {
       const vars: Record<string, string> = { URA_RESULT: this.result };
       if (this.ticket) vars.URA_TICKET = this.ticket;

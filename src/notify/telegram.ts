@@ -37,6 +37,7 @@ export function createTelegramNotifier(options: TelegramOptions): Notifier & { r
         method: "POST",
         body: { chat_id: options.chatId, text: noticeText(event), link_preview_options: { is_disabled: true } },
         timeoutMs: options.timeoutMs ?? 10_000,
+        dependency: "telegram",
       });
     } catch (err) {
       // The URL holds the bot token: only the error's own words are logged.

@@ -63,6 +63,7 @@ export function createWebhookNotifier(options: WebhookOptions): Notifier & { rea
         },
         body: payload,
         timeoutMs: options.timeoutMs ?? 10_000,
+        dependency: "webhook",
       });
     } catch (err) {
       return { kind: "retry", reason: describeError(err) };

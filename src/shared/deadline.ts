@@ -1,3 +1,4 @@
+import { dependencyFailed, observeDependency, type Dependency } from "./metrics.js";
 import { realTimers, type Timers } from "./timers.js";
 
 /** The work did not settle within its time limit. Each caller maps it to its own error. */
@@ -13,6 +14,11 @@ export interface DeadlineOptions {
   signal?: AbortSignal;
   /** Count the time on these timers (tests step them; vitest's fake timers do not reach every timer). Default: real, unref'd. */
   timers?: Timers;
+  /**
+   * The work is a request to this dependency: its time goes to ura_dependency_seconds, and a
+   * deadline or a failure to ura_dependency_errors_total (an outer abort, the caller leaving, is neither).
+   */
+  dependency?: Dependency;
 }
 
 /**
@@ -51,6 +57,8 @@ export async function withDeadline<T>(
   const timer = timers.setTimeout(() => abort("deadline", new DeadlineExceededError(timeoutMs)), timeoutMs);
   const onOuterAbort = () => abort("outer", outer!.reason);
   outer?.addEventListener("abort", onOuterAbort, { once: true });
+  const dependency = options.dependency;
+  const started = dependency ? timers.now() : 0;
   try {
     const running = work(controller.signal);
     // Whichever loses the race must not become an unhandled rejection.
@@ -58,10 +66,15 @@ export async function withDeadline<T>(
     return await Promise.race([running, stopped]);
   } catch (err) {
     if (stoppedBy === "outer") throw outer!.reason;
-    if (stoppedBy === "deadline") throw new DeadlineExceededError(timeoutMs);
+    if (stoppedBy === "deadline") {
+      if (dependency) dependencyFailed(dependency, "timeout");
+      throw new DeadlineExceededError(timeoutMs);
+    }
+    if (dependency) dependencyFailed(dependency, "failed");
     throw err;
   } finally {
     timers.clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
+    if (dependency) observeDependency(dependency, timers.now() - started);
   }
 }

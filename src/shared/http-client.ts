@@ -1,5 +1,6 @@
 import { DeadlineExceededError, withDeadline } from "./deadline.js";
 import { describeError } from "./errors.js";
+import { dependencyFailed, type Dependency } from "./metrics.js";
 
 export interface JsonRequest {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -14,6 +15,8 @@ export interface JsonRequest {
   signal?: AbortSignal;
   /** Injectable for tests; default the global fetch. */
   fetch?: typeof fetch;
+  /** Which dependency this is, for /metrics (latency, and errors: no answer, or a 5xx). */
+  dependency?: Dependency;
 }
 
 export interface JsonResponse {
@@ -67,7 +70,7 @@ export async function requestJson(url: string, request: JsonRequest): Promise<Js
   };
   let answer: { response: Response; text: string };
   try {
-    answer = await withDeadline(request.timeoutMs, send, { signal: request.signal });
+    answer = await withDeadline(request.timeoutMs, send, { signal: request.signal, dependency: request.dependency });
   } catch (err) {
     if (err instanceof DeadlineExceededError) {
       throw new HttpRequestError("timeout", `no answer within ${request.timeoutMs} ms`, undefined, { cause: err });
@@ -78,6 +81,7 @@ export async function requestJson(url: string, request: JsonRequest): Promise<Js
     throw new HttpRequestError("unreachable", known ? `unreachable (${known})` : `unreachable: ${describeError(err)}`, known, { cause: err });
   }
   const { response, text } = answer;
+  if (request.dependency && response.status >= 500) dependencyFailed(request.dependency, "server_error");
   let body: unknown;
   let notJson = false;
   if (text !== "") {

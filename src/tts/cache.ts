@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile, readdir, stat, unlink, utimes } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { TMP_SUFFIX, writeAtomically } from "./atomic-write.js";
+import { ttsCacheLookup } from "../shared/metrics.js";
 
 /** Cache file names: the sha256 of what was synthesised, as 64 hex digits, plus `.sln`. */
 export const CACHE_NAME = /^[0-9a-f]{64}$/;
@@ -121,6 +122,7 @@ export class AudioCache {
     if (pending) return pending;
     const work = (async () => {
       const found = await this.lookup(hash);
+      ttsCacheLookup(found !== null);
       if (found) {
         if (text !== undefined && !this.withText.has(hash)) {
           // Best effort: a missing sidecar must never cost the caller the audio that is there.

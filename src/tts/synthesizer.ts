@@ -98,7 +98,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
     const hash = cacheKey(engine.name, engine.voiceKey, said);
     const render = () =>
-      withDeadline(limitMs, (signal) => engine.render(said, signal)).catch((err: unknown) => {
+      withDeadline(limitMs, (signal) => engine.render(said, signal), { dependency: "tts" }).catch((err: unknown) => {
         throw ttsFailure(`${engine.name} synthesis`, err);
       });
     const file = cache.obtain(hash, render, said);

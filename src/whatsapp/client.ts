@@ -20,6 +20,9 @@ export type SessionState =
   /** Closed by us (shutdown). */
   | "closed";
 
+/** Every SessionState, for the ura_whatsapp_session_state gauge (a state not held reads 0). */
+export const SESSION_STATES: readonly SessionState[] = ["starting", "qr", "connected", "disconnected", "logged_out", "failed", "closed"];
+
 export interface SessionStatus {
   state: SessionState;
   /** A session exists that WhatsApp has not logged out: messages may be queued for it. */

@@ -56,6 +56,7 @@ export function createCloudSender(options: CloudSenderOptions): MessageSender {
         },
         headers: { authorization: `Bearer ${options.token}` },
         timeoutMs: options.timeoutMs,
+        dependency: "sender",
         signal: sendOptions?.signal,
       }).catch((err: unknown) => {
         throw senderUnreachable("the WhatsApp Cloud API", err, options.timeoutMs);

@@ -16,6 +16,7 @@ import { qrPng, qrTerminal } from "./qr.js";
 import { withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
+import { metricsRoutes } from "../shared/metrics-route.js";
 
 export interface ServerOptions {
   client: WhatsappClient;
@@ -105,6 +106,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     invalidRequest: "invalid_request",
   });
   await app.register(httpSchemas, { invalidRequest: "invalid_request" });
+  await app.register(metricsRoutes);
 
   // What /health needs beyond the current state: was the number ever linked, and is the session
   // restarting after a failure or a logout (a "starting" between two "failed" is not a recovery).

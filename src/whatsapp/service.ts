@@ -2,7 +2,8 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { dataPath, localUrl, type Settings } from "../config/index.js";
-import type { SessionStatus, WhatsappClient } from "./client.js";
+import { watchWhatsapp } from "../shared/metrics.js";
+import { SESSION_STATES, type SessionStatus, type WhatsappClient } from "./client.js";
 import { DeliveryQueue, type QueueOptions } from "./delivery-queue.js";
 import { qrTerminal } from "./qr.js";
 import { buildServer } from "./server.js";
@@ -63,6 +64,10 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
     perNumberPerMinute: settings.WHATSAPP_PER_NUMBER_PER_MINUTE,
     ...options.queue,
   });
+  const unwatch = watchWhatsapp(SESSION_STATES, () => {
+    const status = client.status();
+    return { queued: queue.size, state: status.state, connected: status.connected };
+  });
   const app = await buildServer({
     client,
     queue,
@@ -75,6 +80,7 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
   try {
     await app.listen({ host: settings.WHATSAPP_HOST, port: options.port ?? settings.WHATSAPP_PORT });
   } catch (err) {
+    unwatch();
     queue.close();
     stopWatching();
     await client.close();
@@ -91,6 +97,7 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
     client,
     queue,
     async close() {
+      unwatch();
       queue.close();
       stopWatching();
       await app.close();

@@ -53,6 +53,7 @@ export function createVenomSender(options: VenomSenderOptions): MessageSender {
         headers: { authorization: `Bearer ${token}` },
         timeoutMs: options.timeoutMs,
         signal: sendOptions?.signal,
+        dependency: "sender",
       }).catch((err: unknown) => {
         throw senderUnreachable(`the whatsapp service at ${options.url}`, err, options.timeoutMs);
       });

@@ -72,7 +72,7 @@ describe("graceful drain", () => {
     const port = await freePort();
     const child = spawn(process.execPath, [join(ROOT, "bin/ura.js"), "ivr"], {
       cwd: mkdtempSync(join(tmpdir(), "ura-drain-")),
-      env: { ...process.env, AGI_PORT: String(port), AGI_HOST: "127.0.0.1", LOG_LEVEL: "info", AGI_DRAIN_TIMEOUT_MS: "20000", API_TOKEN: "ivr-token-for-the-drain-test" },
+      env: { ...process.env, AGI_PORT: String(port), METRICS_PORT: "0", AGI_HOST: "127.0.0.1", LOG_LEVEL: "info", AGI_DRAIN_TIMEOUT_MS: "20000", API_TOKEN: "ivr-token-for-the-drain-test" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -59,7 +59,7 @@ describe("ura start on a fresh clone", () => {
 
 describe("ura ivr", () => {
   it("refuses to start without an API token, naming API_TOKEN (every call would get a 401)", async () => {
-    running = runUra(["ivr"], { AGI_PORT: String(await freePort()), DATA_DIR: mkdtempSync(join(tmpdir(), "ura-ivr-")) });
+    running = runUra(["ivr"], { AGI_PORT: String(await freePort()), METRICS_PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "ura-ivr-")) });
     expect(await running.exited).toBe(78);
     expect(running.output()).toContain("API_TOKEN: required by ura ivr");
   });
@@ -67,7 +67,7 @@ describe("ura ivr", () => {
   it("on the API's host, uses the ivr token the API made in DATA_DIR", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
     resolveApiTokens(testSettings({ DATA_DIR: dataDir })); // what `ura api` does at its first start
-    running = runUra(["ivr"], { AGI_PORT: String(await freePort()), DATA_DIR: dataDir });
+    running = runUra(["ivr"], { AGI_PORT: String(await freePort()), METRICS_PORT: "0", DATA_DIR: dataDir });
     await running.waitFor(/FastAGI server listening/);
     expect(await running.stop()).toBe(0);
   });

@@ -3,7 +3,9 @@ import { audioApiPlugin } from "../../app/audio.js";
 import { consoleApiPlugin } from "../../app/console.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { resolveApiTokens, startApi } from "../../api/index.js";
+import { nodeName } from "../../config/index.js";
 import { openStore } from "../../domain/index.js";
+import { startProcessMetrics } from "../../shared/metrics.js";
 import { createSender } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand } from "../command.js";
 
@@ -30,6 +32,7 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
       throw new UsageError((err as Error).message);
     }
     const { settings, logger } = ctx;
+    startProcessMetrics(nodeName(settings));
     const { tokens, file } = resolveApiTokens(settings);
     const store = await openStore(settings, { migrate: !values["no-migrate"] });
     // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.

@@ -1,7 +1,9 @@
 import { buildIvr } from "../../app/ivr.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { ivrTokenFor } from "../../api/index.js";
-import { ConfigError, type Settings } from "../../config/index.js";
+import { startMetricsServer } from "../../app/metrics.js";
+import { ConfigError, nodeName, type Settings } from "../../config/index.js";
+import { startProcessMetrics } from "../../shared/metrics.js";
 import { createSpeechSynthesizer } from "../../tts/index.js";
 import type { CliCommand } from "../command.js";
 
@@ -13,9 +15,13 @@ export const command: CliCommand = {
 Listens on AGI_HOST:AGI_PORT (default 127.0.0.1:4573) for Asterisk's AGI(agi://…/ura) and talks to
 the ticket API at API_URL with the bearer token API_TOKEN (scope ivr). On the API's own host,
 API_TOKEN may stay empty: the ivr token of API_TOKENS or DATA_DIR/api-tokens.local is used. On SIGTERM it stops
-accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS.`,
+accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS.
+Serves Prometheus /metrics on METRICS_HOST:METRICS_PORT (default 127.0.0.1:9464; 0 = none), to
+METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
   async run(_args, ctx) {
     const settings: Settings = { ...ctx.settings, API_TOKEN: ivrToken(ctx.settings) };
+    startProcessMetrics(nodeName(settings));
+    const metrics = await startMetricsServer(settings, ctx.logger);
     const tts = createSpeechSynthesizer(settings, { logger: ctx.logger });
     tts.startJanitor();
     const ivr = buildIvr(settings, ctx.logger, { speech: tts });
@@ -26,12 +32,14 @@ accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS
       await listening.catch(() => undefined);
       const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
       tts.close();
+      await metrics?.close();
       ctx.logger.info({ finished, cut }, "IVR stopped");
     });
     try {
       await listening;
     } catch (err) {
       tts.close();
+      await metrics?.close();
       throw err;
     }
     return stopped;

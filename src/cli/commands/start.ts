@@ -1,5 +1,7 @@
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { startAll } from "../../app/start.js";
+import { nodeName } from "../../config/index.js";
+import { startProcessMetrics } from "../../shared/metrics.js";
 import type { CliCommand } from "../command.js";
 
 export const command: CliCommand = {
@@ -13,6 +15,7 @@ API_HOST:API_PORT (default 127.0.0.1:8080), with the embedded SQLite database un
 The technicians' console is at http://API_HOST:API_PORT/ (docs/console.md).
 On SIGTERM calls in progress finish (up to AGI_DRAIN_TIMEOUT_MS), then the API stops.`,
   async run(_args, ctx) {
+    startProcessMetrics(nodeName(ctx.settings));
     // Signals are handled from the start, so a SIGTERM right after "listening" drains (see ura ivr).
     const starting = startAll(ctx.settings, ctx.logger);
     const stopped = runUntilSignal(ctx.logger, async () => {

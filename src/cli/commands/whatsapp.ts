@@ -1,3 +1,5 @@
+import { nodeName } from "../../config/index.js";
+import { startProcessMetrics } from "../../shared/metrics.js";
 import { createRequire } from "node:module";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { SenderRejectedError, SenderUnavailableError } from "../../domain/index.js";
@@ -44,6 +46,7 @@ async function serve(ctx: CliContext): Promise<number> {
     );
     return 1;
   }
+  startProcessMetrics(nodeName(ctx.settings));
   const service = await startWhatsappService(ctx.settings, { logger: ctx.logger, terminal: ctx.stdout });
   return runUntilSignal(ctx.logger, async () => {
     await service.close();

@@ -1,0 +1,35 @@
+import Fastify from "fastify";
+import type { Logger } from "pino";
+import { localUrl, type Settings } from "../config/index.js";
+import { httpAccess } from "../shared/http-access.js";
+import { metricsRoutes } from "../shared/metrics-route.js";
+
+export interface MetricsServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `/metrics` for `ura ivr` running alone (the API and the WhatsApp service serve it on their own
+ * port): METRICS_HOST:METRICS_PORT, readable from METRICS_ALLOWED_CLIENTS only. Null when
+ * METRICS_PORT is 0.
+ */
+export async function startMetricsServer(settings: Settings, logger: Logger, options: { port?: number } = {}): Promise<MetricsServer | null> {
+  if (settings.METRICS_PORT === 0) return null;
+  const app = Fastify({ loggerInstance: logger.child({ component: "metrics" }) });
+  await app.register(httpAccess, {
+    allowedClients: settings.METRICS_ALLOWED_CLIENTS,
+    allowedClientsSetting: "METRICS_ALLOWED_CLIENTS",
+    tokens: [],
+    tokensSetting: "no token: /metrics needs none",
+    realm: "ura-metrics",
+    invalidRequest: "invalid_request",
+  });
+  await app.register(metricsRoutes);
+  await app.listen({ host: settings.METRICS_HOST, port: options.port ?? settings.METRICS_PORT });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : settings.METRICS_PORT;
+  const url = localUrl(settings.METRICS_HOST, port);
+  logger.info({ url: `${url}/metrics` }, "metrics listening");
+  return { url, close: () => app.close() };
+}

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
-import { systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
+import { LivenessBoard, systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
 import { httpAccess } from "../shared/http-access.js";
 import { metricsRoutes } from "../shared/metrics-route.js";
 import { maskPhone } from "../shared/privacy.js";
@@ -19,6 +19,7 @@ import { healthRoutes } from "./routes/health.js";
 import { hoursRoutes } from "./routes/hours.js";
 import { identifyRoutes } from "./routes/identify.js";
 import { otpRoutes } from "./routes/otp.js";
+import { statusRoutes } from "./routes/status.js";
 import { ticketRoutes } from "./routes/tickets.js";
 
 export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
@@ -40,6 +41,8 @@ export interface ApiDeps {
   /** Default: resolveApiTokens(settings) — API_TOKENS, or DATA_DIR/api-tokens.local. */
   tokens?: ApiTokenSpec[];
   plugins?: ApiPlugin[];
+  /** Seed 002's table of parts and their heartbeats; default a new one (stopped when the API closes). */
+  liveness?: LivenessBoard;
 }
 
 /**
@@ -81,6 +84,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   };
   const app = Fastify(options) as unknown as FastifyInstance;
+  const liveness = deps.liveness ?? new LivenessBoard();
+  app.addHook("onClose", async () => liveness.stop());
 
   await app.register(httpAccess, {
     allowedClients: settings.API_ALLOWED_CLIENTS,
@@ -106,6 +111,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await api.register(ticketRoutes, ctx);
       await api.register(hoursRoutes, ctx);
       await api.register(callRoutes, ctx);
+      await api.register(statusRoutes, { ...ctx, liveness });
       await api.register(adminRoutes, { ...ctx, prefix: "/admin" });
     },
     { prefix: API_PREFIX },

@@ -4,19 +4,23 @@ import type { AgiServer } from "../agi/index.js";
 import { createApiClient } from "../api-client/index.js";
 import { ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
-import { openStore, type Store } from "../domain/index.js";
+import { LivenessBoard, openStore, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
 import { audioApiPlugin } from "./audio.js";
 import { consoleApiPlugin } from "./console.js";
 import { injectFetch } from "./in-process-fetch.js";
+import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats } from "./heartbeats.js";
 import { buildIvr } from "./ivr.js";
+import { reactToLiveness } from "./liveness.js";
 
 export interface RunningApp {
   ivr: AgiServer;
   api: FastifyInstance;
   store: Store;
   tts: TtsService;
+  /** Seed 002's table: every part's heartbeats; its `events` are the OFFLINE/ONLINE transitions (the wallboard subscribes). */
+  liveness: LivenessBoard;
   /** Graceful stop: drain calls (up to AGI_DRAIN_TIMEOUT_MS), then the API, then the database. */
   stop(): Promise<{ finished: number; cut: number }>;
 }
@@ -46,7 +50,10 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     // `/`: the technicians' console (docs/console.md).
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(logger), ...extraPlugins];
-    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
+    const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
+    const stopReacting = reactToLiveness(liveness, settings, logger);
+    started.push(stopReacting);
+    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });
     started.push(() => api.close());
     const apiAddress = api.server.address();
     const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
@@ -57,21 +64,31 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const client = createApiClient({ baseUrl: apiUrl, token: ivrToken, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: injectFetch(api) });
     const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: client });
     await ivr.listen();
-    return running(settings, { ivr, api, store, tts });
+    // The API's own parts go straight into its table; the IVR node reports over HTTP (the API's port), as on a multi-node site.
+    const reporters = [
+      startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger }),
+      startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(ivrSettings, ivrToken), logger }),
+    ];
+    return running(settings, { ivr, api, store, tts, liveness }, async () => {
+      for (const r of reporters) r.stop();
+      await stopReacting();
+    });
   } catch (err) {
     await undo();
     throw err;
   }
 }
 
-function running(settings: Settings, parts: Omit<RunningApp, "stop">): RunningApp {
-  const { ivr, api, store, tts } = parts;
+function running(settings: Settings, parts: Omit<RunningApp, "stop">, stopReporting: () => Promise<void>): RunningApp {
+  const { ivr, api, store, tts, liveness } = parts;
   return {
     ivr,
     api,
     store,
     tts,
+    liveness,
     async stop() {
+      await stopReporting();
       const result = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
       tts.close();
       await api.close();

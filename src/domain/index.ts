@@ -17,6 +17,7 @@ export { createHelpDeskEvents, publishingBackend, type HelpDeskEvent, type HelpD
 export { callId, digits, parseInput, protocol, serviceKey, userCode } from "./rules.js";
 // The ports (what adapters implement) and the ticket schemas that cross them: listed once, in ports/index.ts.
 export * from "./ports/index.js";
+export { LivenessBoard } from "./liveness.js";
 
 // Repositories, one per aggregate.
 export { AuditRepository, systemActor, type Actor, type AuditFilter, type AuditRecord } from "./audit.js";

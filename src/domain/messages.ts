@@ -38,6 +38,8 @@ export interface MessageValues {
   "notice-department": { department: string };
   "notice-extension": { number: string };
   "notice-link": { url: string };
+  "part-offline": { name: string; host: string; since: string };
+  "part-online": { name: string; host: string; state: string };
 }
 export type MessageId = keyof MessageValues;
 

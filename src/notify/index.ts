@@ -6,7 +6,7 @@ import { createTelegramNotifier } from "./telegram.js";
 import { createWebhookNotifier } from "./webhook.js";
 
 export { allNotifiers, type Notifier, type TicketOpenedEvent } from "./port.js";
-export { createTelegramNotifier, type TelegramOptions } from "./telegram.js";
+export { createTelegramAlerts, createTelegramNotifier, type TelegramAlerts, type TelegramOptions } from "./telegram.js";
 export { createWebhookNotifier, signWebhook, verifyWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER, EVENT_HEADER } from "./webhook.js";
 export { noticeText } from "./text.js";
 

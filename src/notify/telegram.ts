@@ -29,13 +29,38 @@ export interface TelegramOptions {
  * whose answer was lost (timeout, dropped connection) is not repeated: a notice arrives at most once.
  */
 export function createTelegramNotifier(options: TelegramOptions): Notifier & { readonly queue: NoticeQueue<TicketOpenedEvent> } {
+  const sendText = telegramSender(options);
+  const send = (event: TicketOpenedEvent) => sendText(noticeText(event));
+  const queue = new NoticeQueue<TicketOpenedEvent>(
+    {
+      name: "telegram",
+      logger: options.logger,
+      timers: options.timers,
+      retry: options.retry,
+      maxAttempts: options.maxAttempts,
+      minIntervalMs: options.minIntervalMs ?? 1000,
+    },
+    send,
+  );
+  return {
+    name: "telegram",
+    queue,
+    ticketOpened(event) {
+      queue.enqueue(event.key, event);
+    },
+    close: (graceMs) => queue.close(graceMs),
+  };
+}
+
+/** One `sendMessage` of `text` to the chat, as an Attempt the notice queue understands. */
+function telegramSender(options: TelegramOptions): (text: string) => Promise<Attempt> {
   const url = `${options.apiUrl.replace(/\/+$/, "")}/bot${options.botToken}/sendMessage`;
-  const send = async (event: TicketOpenedEvent): Promise<Attempt> => {
+  return async (text) => {
     let reply;
     try {
       reply = await requestJson(url, {
         method: "POST",
-        body: { chat_id: options.chatId, text: noticeText(event), link_preview_options: { is_disabled: true } },
+        body: { chat_id: options.chatId, text, link_preview_options: { is_disabled: true } },
         timeoutMs: options.timeoutMs ?? 10_000,
         dependency: "telegram",
       });
@@ -54,23 +79,23 @@ export function createTelegramNotifier(options: TelegramOptions): Notifier & { r
     if (reply.status >= 500) return { kind: "retry", reason: why };
     return { kind: "drop", reason: why };
   };
-  const queue = new NoticeQueue<TicketOpenedEvent>(
-    {
-      name: "telegram",
-      logger: options.logger,
-      timers: options.timers,
-      retry: options.retry,
-      maxAttempts: options.maxAttempts,
-      minIntervalMs: options.minIntervalMs ?? 1000,
-    },
-    send,
+}
+
+/** Plain-text alerts to the IT team's chat (a part of the system went OFFLINE or came back), one per key. */
+export interface TelegramAlerts {
+  alert(key: string, text: string): void;
+  close(graceMs?: number): Promise<void>;
+  readonly queue: NoticeQueue<string>;
+}
+
+export function createTelegramAlerts(options: TelegramOptions): TelegramAlerts {
+  const queue = new NoticeQueue<string>(
+    { name: "telegram-alerts", logger: options.logger, timers: options.timers, retry: options.retry, maxAttempts: options.maxAttempts, minIntervalMs: options.minIntervalMs ?? 1000 },
+    telegramSender(options),
   );
   return {
-    name: "telegram",
     queue,
-    ticketOpened(event) {
-      queue.enqueue(event.key, event);
-    },
+    alert: (key, text) => queue.enqueue(key, text.slice(0, 4096)),
     close: (graceMs) => queue.close(graceMs),
   };
 }

@@ -60,6 +60,8 @@ export interface TtsService extends SpeechSynthesizer {
   cleanup(): Promise<CleanupReport>;
   /** Cleans up now and then every `intervalMs` (default: hourly); returns the function that stops it. */
   startJanitor(intervalMs?: number): () => void;
+  /** Rejects unless the engine works now (the TTS part's heartbeat); TtsUnavailableError when TTS_ENGINE=none. */
+  check(signal?: AbortSignal): Promise<void>;
   /** Releases the engine's connections (call when the process stops). */
   close(): void;
 }
@@ -132,6 +134,12 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
         log?.warn({ err: error, ms: Date.now() - started }, "tts unavailable");
         throw error;
       }
+    },
+
+    async check(signal) {
+      if (!engine) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
+      const probe = (s: AbortSignal) => (engine.check ? engine.check(s) : engine.render("ok", s).then(() => undefined));
+      await withDeadline(timeoutMs, probe, { signal, dependency: "tts" });
     },
 
     async prewarm(texts, opts = {}) {

@@ -60,6 +60,8 @@ describe("written messages (sounds/messages.pt-BR.txt)", () => {
       "otp-validity-minutes",
       "otp-validity-one-minute",
       "otp-validity-seconds",
+      "part-offline",
+      "part-online",
     ]);
   });
 });

@@ -40,8 +40,9 @@ describe("/metrics after simulated calls (real API over HTTP, SQLite)", () => {
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
       .on("confirm-name").press("1")
-      .on("menu-footer").press("2")
-      .on("menu-footer").press("2")
+      // Barge in on the menus' first sentence: Computador, then Não liga.
+      .on("service-menu").press("2")
+      .on("sub-menu").press("2")
       .on("protocol-repeat").press("2");
     const first = await dial(ivr, { caller: opens });
     expect(first.variables.URA_RESULT, JSON.stringify({ heard: first.heard, logs: ivr.logs.filter((l) => l.level >= 40) })).toBe("ticket");

@@ -19,7 +19,7 @@ export interface TelegramMessage {
  * /bot<token>/sendMessage` with a JSON body; answers `{"ok":true,"result":Message}` or
  * `{"ok":false,"error_code":…,"description":…,"parameters":{"retry_after":…}}`. An unknown token is
  * 401, an unknown chat 400 "chat not found", an empty text 400. Scripted failures: 429 with
- * retry_after, 500, or a message delivered whose answer never comes.
+ * retry_after, 500, or a message delivered whose answer never comes. `GET /bot<token>/getMe` answers the bot.
  */
 export class TelegramStandin {
   readonly messages: TelegramMessage[] = [];
@@ -45,6 +45,8 @@ export class TelegramStandin {
         };
         const fail = (code: number, description: string, parameters?: Record<string, unknown>) =>
           reply(code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
+        // getMe: the bot itself (the liveness probe's call).
+        if (req.url === `/bot${this.token}/getMe`) return reply(200, { ok: true, result: { id: 123456789, is_bot: true, first_name: "ura", username: "ura_test_bot" } });
         if (req.method !== "POST" || req.url !== `/bot${this.token}/sendMessage`) {
           if (req.url?.endsWith("/sendMessage")) return fail(401, "Unauthorized");
           return fail(404, "Not Found");

@@ -107,6 +107,8 @@ describe("prompt ids in the code", () => {
       "notice-department": true,
       "notice-extension": true,
       "notice-link": true,
+      "part-offline": true,
+      "part-online": true,
     };
     expect([...messages.keys()].sort()).toEqual(Object.keys(filledIn).sort());
   });

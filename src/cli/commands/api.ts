@@ -4,7 +4,9 @@ import { consoleApiPlugin } from "../../app/console.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { resolveApiTokens, startApi } from "../../api/index.js";
 import { nodeName } from "../../config/index.js";
-import { openStore } from "../../domain/index.js";
+import { LivenessBoard, openStore } from "../../domain/index.js";
+import { apiProbes, localHeartbeats, startHeartbeats } from "../../app/heartbeats.js";
+import { reactToLiveness } from "../../app/liveness.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
 import { createSender } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand } from "../command.js";
@@ -38,13 +40,18 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.
     // And the technicians' console at `/` (docs/console.md).
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(logger)];
-    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins });
+    const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
+    const stopReacting = reactToLiveness(liveness, settings, logger);
+    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });
+    const heartbeats = startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger });
     logger.info(
       { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },
       "ticket API listening",
     );
     if (file) ctx.stdout.write(`API tokens (API_TOKENS is empty): ${file}\n`);
     return runUntilSignal(logger, async () => {
+      heartbeats.stop();
+      await stopReacting();
       await app.close();
       await store.close();
       logger.info("ticket API stopped");

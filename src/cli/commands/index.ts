@@ -8,6 +8,7 @@ import { command as migrate } from "./migrate.js";
 import { command as purge } from "./purge.js";
 import { command as sounds } from "./sounds.js";
 import { command as start } from "./start.js";
+import { command as status } from "./status.js";
 import { command as tts } from "./tts.js";
 import { command as users } from "./users.js";
 import { command as whatsapp } from "./whatsapp.js";
@@ -24,6 +25,7 @@ export const commands: CliCommand[] = [
   tts,
   sounds,
   call,
+  status,
   config,
   doctor,
 ];

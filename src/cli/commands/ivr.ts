@@ -1,6 +1,7 @@
 import { buildIvr } from "../../app/ivr.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { ivrTokenFor } from "../../api/index.js";
+import { httpHeartbeats, ivrProbes, startHeartbeats } from "../../app/heartbeats.js";
 import { startMetricsServer } from "../../app/metrics.js";
 import { ConfigError, nodeName, type Settings } from "../../config/index.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
@@ -28,8 +29,10 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     // Signals are handled from before the port opens: a SIGTERM right after "listening" must
     // drain, not kill (a deploy can restart a node at any moment).
     const listening = ivr.listen();
+    let heartbeats: { stop(): void } | null = null;
     const stopped = runUntilSignal(ctx.logger, async () => {
       await listening.catch(() => undefined);
+      heartbeats?.stop();
       const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
       tts.close();
       await metrics?.close();
@@ -37,6 +40,8 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     });
     try {
       await listening;
+      // Every 10 s to the API (API_URL): a node that dies, or loses its API link, is OFFLINE there within 30 s.
+      heartbeats = startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(settings, settings.API_TOKEN), logger: ctx.logger });
     } catch (err) {
       tts.close();
       await metrics?.close();

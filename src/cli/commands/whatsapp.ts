@@ -1,3 +1,5 @@
+import { httpHeartbeats, startHeartbeats, whatsappProbes } from "../../app/heartbeats.js";
+import { ivrTokenFor } from "../../api/index.js";
 import { nodeName } from "../../config/index.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
 import { createRequire } from "node:module";
@@ -48,7 +50,14 @@ async function serve(ctx: CliContext): Promise<number> {
   }
   startProcessMetrics(nodeName(ctx.settings));
   const service = await startWhatsappService(ctx.settings, { logger: ctx.logger, terminal: ctx.stdout });
+  // Heartbeats (the service, and the session while connected) to the API at API_URL, with an ivr token.
+  const token = ivrTokenFor(ctx.settings);
+  const heartbeats = token
+    ? startHeartbeats({ probes: whatsappProbes(service.client), send: httpHeartbeats(ctx.settings, token), logger: ctx.logger })
+    : null;
+  if (!token) ctx.logger.warn("API_TOKEN is empty and no api-tokens.local here: no heartbeats, so ura status shows the WhatsApp service OFFLINE");
   return runUntilSignal(ctx.logger, async () => {
+    heartbeats?.stop();
     await service.close();
     ctx.logger.info("whatsapp service stopped");
   });

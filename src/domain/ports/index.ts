@@ -1,4 +1,19 @@
 /** What the domain needs from outside, as interfaces it owns; adapters implement them. */
+export {
+  HEARTBEAT_EVERY_MS,
+  heartbeatSchema,
+  LIVENESS,
+  PART_KINDS,
+  partKind,
+  partStatusSchema,
+  SILENCE_MS,
+  type Heartbeat,
+  type Liveness,
+  type LivenessEvents,
+  type PartKind,
+  type PartStatus,
+  type PartStatusChanged,
+} from "./liveness.js";
 export { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./message-sender.js";
 export {
   assigneeSchema,

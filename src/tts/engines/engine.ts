@@ -11,6 +11,11 @@ export interface SpeechEngine {
   readonly voiceKey: string;
   /** Rejects when `signal` aborts; the caller turns any failure into TtsUnavailableError. */
   render(text: string, signal: AbortSignal): Promise<Buffer>;
+  /**
+   * A cheap proof the engine works now, for the heartbeat every 10 s (a synthesis when absent).
+   * Polly lists its voices instead: that call is not billed.
+   */
+  check?(signal: AbortSignal): Promise<void>;
   /** Releases connections (Polly's HTTP/2 session), so a CLI process can exit. */
   close?(): void;
 }

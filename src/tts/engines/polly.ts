@@ -1,4 +1,4 @@
-import { PollyClient, SynthesizeSpeechCommand, type PollyClientConfig, type VoiceId } from "@aws-sdk/client-polly";
+import { DescribeVoicesCommand, PollyClient, SynthesizeSpeechCommand, type PollyClientConfig, type VoiceId } from "@aws-sdk/client-polly";
 import { SLN_RATE } from "../audio.js";
 import { BadAudioError, checkSln, type SpeechEngine } from "./engine.js";
 
@@ -33,6 +33,9 @@ export function createPollyEngine(options: PollyOptions): SpeechEngine & { clien
     voiceKey: `${voice}/${options.engine}`,
     client,
     close: () => client.destroy(),
+    async check(signal) {
+      await client.send(new DescribeVoicesCommand({ LanguageCode: "pt-BR" }), { abortSignal: signal });
+    },
     async render(text, signal) {
       const result = await client.send(
         new SynthesizeSpeechCommand({

@@ -211,7 +211,10 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
   let dbSampler: ProcSampler | null = null;
   try {
     // Users: every call in progress holds one; arrivals are random, so keep a generous margin.
-    svc = await prepareService({ db: o.db, users: Math.max(200, o.calls * 3), split: o.split, profile: null, poolSize: 50, log: (m) => say(o.verbose, m) });
+    // People stay on the line: a node that serves C of them needs AGI_MAX_CALLS ≥ C (its default,
+    // 100, bounds instant callers' overload; more would wait in silence). Poisson peaks need room.
+    const maxCalls = Math.max(100, Math.ceil(o.calls * 1.5));
+    svc = await prepareService({ db: o.db, users: Math.max(200, o.calls * 3), split: o.split, profile: null, poolSize: 50, maxCalls, log: (m) => say(o.verbose, m) });
     const service = svc;
     const pool = new UserPool(svc.users);
     const emulate = (user: BenchUser, callId: string, caller: PacedCaller) =>

@@ -18,6 +18,8 @@ export interface PrepareOptions {
   profile: string | null;
   /** Database connections for MySQL (the API's pool). */
   poolSize: number;
+  /** AGI_MAX_CALLS for the service; default its own (100). */
+  maxCalls?: number;
   log: (msg: string) => void;
 }
 
@@ -60,6 +62,7 @@ export async function prepareService(o: PrepareOptions): Promise<PreparedService
     ...(db ? { DATABASE_URL: db.url, DB_POOL_SIZE: String(o.poolSize) } : {}),
     // Each test user may get a code at most this many times an hour; the bench reuses users.
     OTP_MAX_PER_HOUR: "100",
+    ...(o.maxCalls !== undefined ? { AGI_MAX_CALLS: String(o.maxCalls) } : {}),
     // Callers are test users, not a brute-force attack; the production limits hold otherwise.
   };
   const services: Service[] = [];

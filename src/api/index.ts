@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { LivenessBoard, systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
-import { httpAccess } from "../shared/http-access.js";
+import { httpAccess, trustProxyOption } from "../shared/http-access.js";
 import { metricsRoutes } from "../shared/metrics-route.js";
 import { maskPhone } from "../shared/privacy.js";
 import { REDACTED_PATHS } from "../shared/logger.js";
@@ -79,7 +79,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   const options: FastifyServerOptions = {
     loggerInstance: apiLogger(deps.logger),
-    trustProxy: settings.API_TRUST_PROXY,
+    trustProxy: trustProxyOption(settings.API_TRUST_PROXY),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   };

@@ -8,7 +8,8 @@ import { IpAllowList } from "../shared/ip-allow-list.js";
  * and a test keeps that file in step with this schema.
  */
 
-const bool = z
+/** A yes/no setting (true/false, 1/0, yes/no). */
+export const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
@@ -34,6 +35,44 @@ const addressList = list.superRefine((entries, ctx) => {
   } catch (err) {
     ctx.addIssue({ code: "custom", message: (err as Error).message });
   }
+});
+
+/**
+ * Which reverse proxies' `X-Forwarded-For` to believe (fastify's `trustProxy`): `false`/empty (none:
+ * the client is the socket's peer), a hop count (`1` = one proxy in front, whatever its address),
+ * or the proxies' IPs/CIDR ranges. The client is then the address as the last trusted proxy saw it:
+ * entries a client wrote into the header itself are never believed. The old `true` (believe every
+ * hop, so any client could name its own address) is refused with what to write instead.
+ */
+export type TrustedProxies = false | number | string[];
+const trustedProxies = z.string().transform((raw, ctx): TrustedProxies => {
+  const value = raw.trim().toLowerCase();
+  if (value === "" || value === "false" || value === "no" || value === "0") return false;
+  if (value === "true" || value === "yes") {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        '"true" trusted every X-Forwarded-For, so any client could name an allowed address: give the proxies\' addresses (e.g. 127.0.0.1 or 10.0.0.5,10.0.0.6) or how many proxies stand in front (e.g. 1)',
+    });
+    return z.NEVER;
+  }
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) ctx.addIssue({ code: "custom", message: "expected a hop count from 0 to 10, or the proxies' addresses" });
+    return hops;
+  }
+  const entries = raw.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
+  try {
+    new IpAllowList(entries.filter((e) => e !== "*"));
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `${(err as Error).message} (expected false, a hop count, or the proxies' IPs/CIDR ranges)` });
+    return z.NEVER;
+  }
+  if (entries.includes("*") || entries.includes("0.0.0.0/0") || entries.includes("::/0")) {
+    ctx.addIssue({ code: "custom", message: "trusting every address as a proxy is the old true: list the proxies' own addresses" });
+    return z.NEVER;
+  }
+  return entries;
 });
 
 /** A secret that, when given, must be long enough to be one (empty = the documented fallback). */
@@ -113,7 +152,9 @@ export const settingsSchema = z.object({
   API_ALLOWED_CLIENTS: addressList
     .default(["127.0.0.1", "::1"])
     .describe("IPs or CIDR ranges allowed to call the API"),
-  API_TRUST_PROXY: bool.default(false).describe("trust X-Forwarded-For from a reverse proxy"),
+  API_TRUST_PROXY: trustedProxies
+    .default(false)
+    .describe("reverse proxies whose X-Forwarded-For is believed: false (none), a hop count (1 = one proxy in front), or the proxies' IPs/CIDR ranges"),
   SITE_CODE: z
     .string()
     .regex(/^[0-9]{1,3}$/, "1 to 3 digits")
@@ -160,6 +201,9 @@ export const settingsSchema = z.object({
   WHATSAPP_HOST: z.string().default("127.0.0.1").describe("address the ura whatsapp service listens on"),
   WHATSAPP_PORT: port.default(8090).describe("port of the ura whatsapp service"),
   WHATSAPP_ALLOWED_CLIENTS: addressList.default(["127.0.0.1", "::1"]).describe("IPs or CIDR ranges allowed to call the whatsapp service"),
+  WHATSAPP_TRUST_PROXY: trustedProxies
+    .default(false)
+    .describe("reverse proxies in front of the whatsapp service whose X-Forwarded-For is believed: false, a hop count, or their IPs/CIDR ranges"),
   WHATSAPP_SESSION_DIR: z.string().default("").describe("venom session data; empty = DATA_DIR/whatsapp-session"),
   WHATSAPP_SESSION_NAME: z.string().default("ura").describe("venom session name"),
   CHROMIUM_PATH: z.string().default("/usr/bin/chromium").describe("Chromium binary venom-bot drives (Debian package chromium)"),

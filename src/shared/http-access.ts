@@ -60,6 +60,19 @@ export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
     .send({ error: e.error, message: e.message, ...(e.field === undefined ? {} : { field: e.field }), ...e.details });
 }
 
+/**
+ * fastify's `trustProxy` for a trusted-proxies setting (API_TRUST_PROXY, WHATSAPP_TRUST_PROXY):
+ * none, the proxies' addresses (proxy-addr walks X-Forwarded-For back from the socket's peer and
+ * stops at the first address that is not one of them: that is the client), or a hop count (the
+ * peer and the next `hops - 1` entries are proxies, whoever they are). fastify itself ignores a bare
+ * number (it cannot check the peer), so the count is given as the function it means.
+ */
+export function trustProxyOption(trusted: false | number | readonly string[]): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trusted === false || trusted === 0) return false;
+  if (typeof trusted === "number") return (_address, hop) => hop < trusted;
+  return [...trusted];
+}
+
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 
 /**

@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { HttpError, httpAccess, sendError as sendHttpError } from "../shared/http-access.js";
+import { HttpError, httpAccess, sendError as sendHttpError, trustProxyOption } from "../shared/http-access.js";
 import { httpSchemas } from "../shared/http-schemas.js";
 import { maskPhone } from "../shared/privacy.js";
 import type { SessionStatus, WhatsappClient } from "./client.js";
@@ -25,6 +25,11 @@ export interface ServerOptions {
   token: string;
   /** WHATSAPP_ALLOWED_CLIENTS: who may call anything but /health. */
   allowedClients: readonly string[];
+  /**
+   * WHATSAPP_TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed (none, a hop count, or
+   * their addresses); the allow-list then checks the address the last trusted proxy saw.
+   */
+  trustProxy?: false | number | readonly string[];
   logger: Logger;
   /**
    * Longest wait for the number lookup done while answering a send request (so a number with no
@@ -94,7 +99,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const timers = options.timers ?? realTimers;
 
   const loggerInstance: FastifyBaseLogger = options.logger;
-  const app = Fastify({ loggerInstance, bodyLimit: 16 * 1024 });
+  const app = Fastify({ loggerInstance, bodyLimit: 16 * 1024, trustProxy: trustProxyOption(options.trustProxy ?? false) });
 
   // The token, the allow-list (all but /health), the JSON error bodies and the zod schemas: the same plugins as the ticket API's.
   await app.register(httpAccess, {

@@ -73,6 +73,7 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
     queue,
     token,
     allowedClients: settings.WHATSAPP_ALLOWED_CLIENTS,
+    trustProxy: settings.WHATSAPP_TRUST_PROXY,
     logger,
     // Beside the login: deleting the session directory (a new number) makes the next QR a first link.
     linkedMarkerFile: join(sessionDir, `${settings.WHATSAPP_SESSION_NAME}.linked`),

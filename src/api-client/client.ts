@@ -12,7 +12,7 @@ import {
   recordTransferResponse,
   ticketStatusResponse,
 } from "../api/contract.js";
-import { DependencyUnavailableError, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
+import { DependencyUnavailableError, LimitReachedError, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
 import { HttpRequestError, requestJson, type JsonResponse } from "../shared/http-client.js";
 
 export interface ApiClientOptions {
@@ -74,17 +74,23 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
     async identifyByCode(code, opts) {
       const reply = await request("POST", "/identify/code", { code }, opts);
       if (reply.status === 404) return null;
+      if (reply.status === 429) throw limitReached(reply, "identify by code");
       return expect(reply, [200], identifyByCodeResponse, "identify by code").user;
     },
 
     async identifyByCaller(caller, opts) {
       const reply = await request("POST", "/identify/caller", caller, opts);
+      if (reply.status === 429) throw limitReached(reply, "identify by caller");
       return expect(reply, [200], identifyByCallerResponse, "identify by caller");
     },
 
     async requestOtp(input, opts): Promise<OtpRequestResult> {
       const reply = await request("POST", "/otp/request", input, opts);
       const refusal = otpRefusal(reply);
+      if (refusal === "rate_limited" || refusal === "locked") {
+        const until = errorBody.safeParse(reply.body).data?.until;
+        return { ok: false, reason: refusal, ...(until ? { until } : {}) };
+      }
       if (refusal) return { ok: false, reason: refusal };
       const sent = expect(reply, [200, 201, 202], otpRequestResponse, "request one-time code");
       return { ok: true, ...sent };
@@ -92,7 +98,10 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
 
     async verifyOtp(input, opts) {
       const reply = await request("POST", "/otp/verify", input, opts);
-      if (reply.status === 423) return { ok: false, reason: "locked", attemptsLeft: 0 };
+      if (reply.status === 423) {
+        const until = errorBody.safeParse(reply.body).data?.until;
+        return { ok: false, reason: "locked", attemptsLeft: 0, ...(until ? { until } : {}) };
+      }
       return expect(reply, [200], otpVerifyResponse, "verify one-time code");
     },
 
@@ -157,6 +166,13 @@ function otpRefusal(reply: Reply): Exclude<OtpRequestResult, { ok: true }>["reas
     default:
       return null;
   }
+}
+
+/** A 429 on identification: when it ends (the body's `until`, else `retryAfterSeconds` or a minute from now). */
+function limitReached(reply: Reply, what: string): LimitReachedError {
+  const body = errorBody.safeParse(reply.body).data;
+  const until = body?.until && !Number.isNaN(Date.parse(body.until)) ? new Date(body.until) : new Date(Date.now() + (body?.retryAfterSeconds ?? 60) * 1000);
+  return new LimitReachedError(until, `${what}: too many requests until ${until.toISOString()}`);
 }
 
 function unexpected(reply: Reply, what: string): DependencyUnavailableError {

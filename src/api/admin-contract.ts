@@ -39,7 +39,7 @@ export const adminUser = z.object({
   active: z.boolean(),
   extensions: z.array(z.string()),
   otpFailures: z.number().int(),
-  /** Too many wrong codes in a row: POST …/otp-reset lets the user ask for codes again. */
+  /** A number that asked for this user's codes is cooling down after wrong ones (it ends by itself; POST …/otp-reset ends it now). */
   otpLocked: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),

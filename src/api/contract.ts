@@ -37,6 +37,9 @@ export const errorBody = z.object({
   error: z.string(),
   message: z.string(),
   field: z.string().optional(),
+  /** 429 `rate_limited`, 423 `locked`: when the limit ends by itself (ISO 8601), and the seconds until then (also `Retry-After`). */
+  until: z.string().optional(),
+  retryAfterSeconds: z.number().int().optional(),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
 

@@ -13,10 +13,16 @@ import { HttpError } from "../shared/http-access.js";
 
 /** An answer other than success, with the JSON body every error has: `{ error, message, field? }` (written by the shared access plugin). */
 export class ApiError extends HttpError {
-  constructor(status: number, error: string, message: string, field?: string, headers: Record<string, string> = {}) {
-    super(status, error, message, field, headers);
+  constructor(status: number, error: string, message: string, field?: string, headers: Record<string, string> = {}, details: Record<string, unknown> = {}) {
+    super(status, error, message, field, headers, details);
     this.name = "ApiError";
   }
+}
+
+/** A limit that ends by itself: when (`until`, `retryAfterSeconds`, `Retry-After`), so a caller can be told when to call back. */
+function limited(status: 429 | 423, error: string, message: string, retryAfterSeconds: number, until?: Date): ApiError {
+  const ends = until ?? new Date(Date.now() + retryAfterSeconds * 1000);
+  return new ApiError(status, error, message, undefined, { "retry-after": String(retryAfterSeconds) }, { until: ends.toISOString(), retryAfterSeconds });
 }
 
 /** Maps each domain failure to its status; null for anything else (fastify's own refusals, or a 500 that says nothing inside). */
@@ -26,10 +32,11 @@ export function toApiError(err: unknown): ApiError | null {
   if (err instanceof CsvHeaderError) return new ApiError(400, "validation", err.message, "file");
   if (err instanceof NotFoundError) return new ApiError(404, err.code, err.message);
   if (err instanceof ConflictError) return new ApiError(409, err.code, err.message, err.field);
-  if (err instanceof RateLimitedError) {
-    return new ApiError(429, "rate_limited", err.message, undefined, { "retry-after": String(err.retryAfterSeconds) });
+  if (err instanceof RateLimitedError) return limited(429, "rate_limited", err.message, err.retryAfterSeconds, err.until);
+  if (err instanceof LockedError) {
+    if (err.retryAfterSeconds === null) return new ApiError(423, "locked", err.message);
+    return limited(423, "locked", err.message, err.retryAfterSeconds, err.until ?? undefined);
   }
-  if (err instanceof LockedError) return new ApiError(423, "locked", err.message);
   if (err instanceof NoPhoneError) return new ApiError(409, "no_phone", err.message);
   if (err instanceof SenderUnavailableError) return new ApiError(503, "sender_unavailable", "the message sender cannot deliver codes right now");
   if (err instanceof SenderRejectedError) return new ApiError(422, "sender_rejected", `the message sender refused the number (${err.reason})`);

@@ -179,8 +179,19 @@ export const settingsSchema = z.object({
     .describe("HMAC key for stored one-time codes (≥32 chars); empty = generated once into DATA_DIR/otp-secret.local"),
   OTP_TTL_SECONDS: int(30, 600).default(300).describe("one-time code lifetime (NIST: never over 10 minutes)"),
   OTP_MAX_ATTEMPTS: int(1, 10).default(3).describe("wrong tries allowed per code"),
-  OTP_MAX_FAILURES: int(1, 100).default(10).describe("consecutive wrong codes per user before codes are refused (reset only by a success)"),
+  OTP_MAX_FAILURES: int(1, 100)
+    .default(10)
+    .describe("wrong codes from one calling number (without one: for one user) within OTP_COOLDOWN_MINUTES before that number cools down"),
+  OTP_COOLDOWN_MINUTES: int(1, 1440)
+    .default(30)
+    .describe("how long wrong codes count, and so the longest a cool-down lasts; it ends by itself (an admin's otp-reset ends it sooner)"),
   OTP_MAX_PER_HOUR: int(1, 100).default(5).describe("codes sent per user and per phone number in one hour"),
+  IDENTIFY_MAX_PER_MINUTE: int(1, 1_000_000)
+    .default(1200)
+    .describe("identification lookups (/identify/code, /identify/caller) per API token and per client address in one minute; more get 429"),
+  IDENTIFY_MAX_MISSES_PER_MINUTE: int(1, 1_000_000)
+    .default(120)
+    .describe("of those, lookups that found nobody (a guessed code, an unregistered calling number) per token and per address in one minute"),
   OTP_POLICY: z
     .enum(["by-origin", "always", "unregistered-only", "never"])
     .default("by-origin")

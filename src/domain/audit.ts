@@ -63,6 +63,11 @@ export interface AuditFilter {
 export class AuditRepository {
   constructor(private readonly db: Queryable) {}
 
+  /** Writes one row on its own (what no repository's transaction writes: aggregate counts of reads). */
+  async write(actor: Actor, now: Date, entry: AuditEntry): Promise<void> {
+    await writeAudit(this.db, actor, now, entry);
+  }
+
   /** Newest first. */
   async list(filter: AuditFilter): Promise<AuditRecord[]> {
     const where: string[] = [];

@@ -34,20 +34,29 @@ export class ConflictError extends Error {
   }
 }
 
-/** Too many one-time codes for this user or number in the last hour. */
+/** Too many one-time codes (or identification lookups) for this user, number or client: try again at `until`. */
 export class RateLimitedError extends Error {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    /** When the limit ends; absent: `retryAfterSeconds` from when the error is answered. */
+    readonly until?: Date,
   ) {
     super(message);
     this.name = "RateLimitedError";
   }
 }
 
-/** Too many consecutive wrong codes: no more codes until an admin resets the user. */
+/**
+ * Too many wrong one-time codes from this calling number (or, without one, for this user): no codes
+ * for it until `until`, when the cool-down ends by itself (an admin's otp-reset ends it sooner).
+ */
 export class LockedError extends Error {
-  constructor(message = "too many wrong codes: ask the help desk to unlock this user") {
+  constructor(
+    message = "too many wrong codes from this number: wait for the cool-down to end",
+    readonly until: Date | null = null,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
     super(message);
     this.name = "LockedError";
   }

@@ -16,16 +16,22 @@ import { fromDbTime, toDbTime } from "./time.js";
 /**
  * One-time access codes (NIST SP 800-63B §3.1.3, see shared/reference/agi-facts.md §5): six digits
  * from crypto.randomInt, only an HMAC-SHA256 stored, an expiry of at most 10 minutes, single use, a
- * constant-time check, a limit of tries per code and of consecutive failures per user (a new code
- * does not reset it; only a success or an admin does), and hourly caps per user and per number.
+ * constant-time check, a limit of tries per code, hourly caps per user and per number, and a
+ * cool-down after too many wrong codes from one calling number (a new code does not reset the
+ * count; a right code from that number or an admin does, and the cool-down ends by itself). The
+ * failures count against the number that asked for the code, not against the user, so someone who
+ * knows a colleague's user code cannot lock the colleague out from their own phone.
  */
 export interface OtpPolicy {
   /** HMAC key (OTP_SECRET, or the generated DATA_DIR/otp-secret.local). */
   secret: Buffer;
   ttlSeconds: number;
   maxAttempts: number;
+  /** Wrong codes from one calling number (or, with none, for one user) within the cool-down window before it cools down. */
   maxFailures: number;
   maxPerHour: number;
+  /** OTP_COOLDOWN_MINUTES: the window failures are counted over, and so the longest a cool-down lasts. */
+  cooldownMinutes: number;
 }
 
 /** Makes a code; injectable so tests can know it. */
@@ -37,9 +43,11 @@ export const otpVerifyResultSchema = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(true) }),
   z.object({
     ok: z.literal(false),
-    /** wrong: try again while attemptsLeft > 0 · expired/none: ask for a new code · locked: too many failures */
+    /** wrong: try again while attemptsLeft > 0 · expired/none: ask for a new code · locked: too many failures, cooling down */
     reason: z.enum(["wrong", "expired", "none", "locked"]),
     attemptsLeft: z.number().int().min(0),
+    /** locked: when the cool-down ends by itself (ISO 8601). */
+    until: z.string().optional(),
   }),
 ]);
 export type OtpVerifyResult = z.infer<typeof otpVerifyResultSchema>;
@@ -64,6 +72,41 @@ export interface IssuedCode {
   phone: string;
   expiresAt: Date;
 }
+
+/** Whose wrong codes a code's failures count against: the calling number that asked for it, else its user. */
+interface FailureKey {
+  userId: number;
+  callerHash: string | null;
+}
+
+/** The failures of `key` within the cool-down window, newest first (at most maxFailures of them). */
+async function recentFailures(q: Queryable, policy: OtpPolicy, key: FailureKey, now: Date): Promise<Date[]> {
+  const since = toDbTime(new Date(now.getTime() - policy.cooldownMinutes * 60_000));
+  const rows =
+    key.callerHash === null
+      ? await q.all<{ failed_at: string }>(
+          "SELECT failed_at FROM otp_failures WHERE user_id = ? AND caller_hash IS NULL AND failed_at > ? ORDER BY failed_at DESC LIMIT ?",
+          [key.userId, since, policy.maxFailures],
+        )
+      : await q.all<{ failed_at: string }>("SELECT failed_at FROM otp_failures WHERE caller_hash = ? AND failed_at > ? ORDER BY failed_at DESC LIMIT ?", [
+          key.callerHash,
+          since,
+          policy.maxFailures,
+        ]);
+  return rows.map((r) => fromDbTime(r.failed_at));
+}
+
+/**
+ * When `key`'s cool-down ends, or null when it is not cooling down: it cools down at maxFailures
+ * failures within the window, and ends when the oldest of those leaves the window.
+ */
+async function coolDownUntil(q: Queryable, policy: OtpPolicy, key: FailureKey, now: Date): Promise<Date | null> {
+  const failures = await recentFailures(q, policy, key, now);
+  if (failures.length < policy.maxFailures) return null;
+  return new Date(failures[policy.maxFailures - 1]!.getTime() + policy.cooldownMinutes * 60_000);
+}
+
+const secondsUntil = (until: Date, now: Date) => Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 
 async function countSince(q: Queryable, column: "user_id" | "phone_hash" | "caller_hash", value: string | number, since: string) {
   const row = await q.get<{ n: number; oldest: string | null }>(
@@ -105,13 +148,20 @@ export class CodeRepository {
       const user = await findUserByCode(tx, input.userCode, true);
       if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
       if (!user.phone) throw new NoPhoneError();
-      if (user.otpFailures >= policy.maxFailures) throw new LockedError();
+      const caller = input.callerNumber ? callerKey(input.callerNumber) : null;
+      const callerHash = caller ? numberHash(policy, caller) : null;
+      const coolingDown = await coolDownUntil(tx, policy, { userId: user.id, callerHash }, now);
+      if (coolingDown) {
+        throw new LockedError(
+          `too many wrong codes from ${caller ? "this calling number" : "this client for this user"}: codes again at ${coolingDown.toISOString()}`,
+          coolingDown,
+          secondsUntil(coolingDown, now),
+        );
+      }
 
       const hourAgo = new Date(now.getTime() - 3_600_000);
       const since = toDbTime(hourAgo);
       const phoneHash = numberHash(policy, user.phone);
-      const caller = input.callerNumber ? callerKey(input.callerNumber) : null;
-      const callerHash = caller ? numberHash(policy, caller) : null;
       const checks: [string, Awaited<ReturnType<typeof countSince>>][] = [
         ["this user", await countSince(tx, "user_id", user.id, since)],
         ["this phone number", await countSince(tx, "phone_hash", phoneHash, since)],
@@ -120,7 +170,7 @@ export class CodeRepository {
       for (const [what, c] of checks) {
         if (c.n >= policy.maxPerHour) {
           const retry = c.oldest ? Math.max(1, Math.ceil((fromDbTime(c.oldest).getTime() + 3_600_000 - now.getTime()) / 1000)) : 3600;
-          throw new RateLimitedError(`too many codes for ${what} in the last hour`, retry);
+          throw new RateLimitedError(`too many codes for ${what} in the last hour`, retry, new Date(now.getTime() + retry * 1000));
         }
       }
 
@@ -150,7 +200,11 @@ export class CodeRepository {
     });
   }
 
-  /** Checks a typed code against the user's newest code. */
+  /**
+   * Checks a typed code against the user's newest code. A wrong one counts against the number that
+   * asked for the code (FailureKey); at OTP_MAX_FAILURES within the window that number cools down:
+   * the code is void and `locked` comes with the instant it ends.
+   */
   async verify(input: { userCode: string; code: string }, actor: Actor, now: Date): Promise<OtpVerifyResult> {
     const result = await this.check(input, actor, now);
     if (result.ok) otpMetrics.verified();
@@ -165,18 +219,22 @@ export class CodeRepository {
       if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
       const audit = (details: Record<string, unknown>) =>
         writeAudit(tx, actor, now, { action: "otp.verify", entity: "user", entityId: user.code, details });
-      if (user.otpFailures >= policy.maxFailures) {
-        await audit({ result: "locked" });
-        return { ok: false, reason: "locked", attemptsLeft: 0 };
-      }
-      const row = await tx.get<{ id: number; code_hash: string; attempts: number; expires_at: string }>(
-        `SELECT id, code_hash, attempts, expires_at FROM otp_codes WHERE user_id = ? AND state = 'active' ORDER BY id DESC LIMIT 1`,
+      const row = await tx.get<{ id: number; code_hash: string; caller_hash: string | null; attempts: number; expires_at: string }>(
+        `SELECT id, code_hash, caller_hash, attempts, expires_at FROM otp_codes WHERE user_id = ? AND state = 'active' ORDER BY id DESC LIMIT 1`,
         [user.id],
       );
       if (!row) {
         await audit({ result: "none" });
         return { ok: false, reason: "none", attemptsLeft: 0 };
       }
+      const key: FailureKey = { userId: user.id, callerHash: row.caller_hash ?? null };
+      const locked = async (until: Date, failures?: number): Promise<OtpVerifyResult> => {
+        await tx.run("UPDATE otp_codes SET state = 'void' WHERE id = ?", [row.id]);
+        await audit({ result: "locked", until: until.toISOString(), ...(failures === undefined ? {} : { failures }) });
+        return { ok: false, reason: "locked", attemptsLeft: 0, until: until.toISOString() };
+      };
+      const already = await coolDownUntil(tx, policy, key, now);
+      if (already) return locked(already);
       if (fromDbTime(row.expires_at).getTime() <= now.getTime()) {
         await tx.run("UPDATE otp_codes SET state = 'void' WHERE id = ?", [row.id]);
         await audit({ result: "expired" });
@@ -187,22 +245,37 @@ export class CodeRepository {
       if (expected.length === given.length && timingSafeEqual(expected, given)) {
         await tx.run("UPDATE otp_codes SET state = 'used', used_at = ?, attempts = attempts + 1 WHERE id = ?", [toDbTime(now), row.id]);
         await tx.run("UPDATE users SET otp_failures = 0 WHERE id = ?", [user.id]);
+        // This user's wrong codes from this number are forgiven; other users' (someone guessing) are not.
+        if (key.callerHash === null) await tx.run("DELETE FROM otp_failures WHERE user_id = ? AND caller_hash IS NULL", [user.id]);
+        else await tx.run("DELETE FROM otp_failures WHERE user_id = ? AND caller_hash = ?", [user.id, key.callerHash]);
         await audit({ result: "ok" });
         return { ok: true };
       }
       const attempts = Number(row.attempts) + 1;
+      // users.otp_failures: consecutive wrong codes of this user from any number, shown to admins.
       const failures = user.otpFailures + 1;
-      const spent = attempts >= policy.maxAttempts || failures >= policy.maxFailures;
-      await tx.run(`UPDATE otp_codes SET attempts = ?${spent ? ", state = 'void'" : ""} WHERE id = ?`, [attempts, row.id]);
+      await tx.run("INSERT INTO otp_failures (user_id, caller_hash, failed_at) VALUES (?, ?, ?)", [user.id, key.callerHash, toDbTime(now)]);
       await tx.run("UPDATE users SET otp_failures = ? WHERE id = ?", [failures, user.id]);
-      if (failures >= policy.maxFailures) {
-        await audit({ result: "locked", failures });
-        return { ok: false, reason: "locked", attemptsLeft: 0 };
-      }
+      const until = await coolDownUntil(tx, policy, key, now);
+      if (until) return locked(until, failures);
+      const spent = attempts >= policy.maxAttempts;
+      await tx.run(`UPDATE otp_codes SET attempts = ?${spent ? ", state = 'void'" : ""} WHERE id = ?`, [attempts, row.id]);
       const attemptsLeft = Math.max(0, policy.maxAttempts - attempts);
       await audit({ result: "wrong", attemptsLeft, failures });
       return { ok: false, reason: "wrong", attemptsLeft };
     });
+  }
+
+  /** When the cool-down of any number that got codes for this user ends, for admins (null: none). */
+  async coolingDownFor(userId: number, now: Date): Promise<Date | null> {
+    const since = toDbTime(new Date(now.getTime() - this.policy.cooldownMinutes * 60_000));
+    const keys = await this.db.all<{ caller_hash: string | null }>("SELECT DISTINCT caller_hash FROM otp_failures WHERE user_id = ? AND failed_at > ?", [userId, since]);
+    let latest: Date | null = null;
+    for (const k of keys) {
+      const until = await coolDownUntil(this.db, this.policy, { userId, callerHash: k.caller_hash ?? null }, now);
+      if (until && (!latest || until > latest)) latest = until;
+    }
+    return latest;
   }
 
   /**

@@ -83,6 +83,7 @@ export async function openStore(settings: Settings, options: StoreOptions = {}):
       maxAttempts: settings.OTP_MAX_ATTEMPTS,
       maxFailures: settings.OTP_MAX_FAILURES,
       maxPerHour: settings.OTP_MAX_PER_HOUR,
+      cooldownMinutes: settings.OTP_COOLDOWN_MINUTES,
     };
     return createStore(db, settings, otpPolicy, options.tickets);
   } catch (err) {

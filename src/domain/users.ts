@@ -287,18 +287,20 @@ export class UserRepository {
       }
       await tx.run("DELETE FROM user_phones WHERE user_id = ?", [user.id]);
       await tx.run("DELETE FROM otp_codes WHERE user_id = ?", [user.id]);
+      await tx.run("DELETE FROM otp_failures WHERE user_id = ?", [user.id]);
       await tx.run("UPDATE calls SET user_id = NULL WHERE user_id = ?", [user.id]);
       await tx.run("DELETE FROM users WHERE id = ?", [user.id]);
       await writeAudit(tx, actor, now, { action: "user.delete", entity: "user", entityId: code });
     });
   }
 
-  /** Lets a user locked out by wrong one-time codes ask for codes again (an admin's decision). */
+  /** Ends the cool-downs this user's wrong one-time codes caused, before they end by themselves (an admin's decision). */
   async resetCodeFailures(code: string, actor: Actor, now: Date): Promise<void> {
     await this.db.transaction(async (tx) => {
       const user = await findUserByCode(tx, code, true);
       if (!user) throw new NotFoundError("unknown_user", `no user with code ${code}`);
       await tx.run("UPDATE users SET otp_failures = 0 WHERE id = ?", [user.id]);
+      await tx.run("DELETE FROM otp_failures WHERE user_id = ?", [user.id]);
       await tx.run("UPDATE otp_codes SET state = 'void' WHERE user_id = ? AND state = 'active'", [user.id]);
       await writeAudit(tx, actor, now, { action: "otp.reset", entity: "user", entityId: user.code, details: { failuresBefore: user.otpFailures } });
     });

@@ -25,7 +25,14 @@ export interface RequestOptions {
 
 export type OtpRequestResult =
   | { ok: true; phoneMasked: string; expiresAt: string }
-  | { ok: false; reason: "rate_limited" | "locked" | "no_phone" | "undeliverable" | "sender_unavailable" | "unknown_user" };
+  | {
+      ok: false;
+      /** rate_limited: the hourly caps · locked: this calling number is cooling down after wrong codes. */
+      reason: "rate_limited" | "locked";
+      /** When the limit ends by itself (ISO 8601), to say when to call back; absent if the API did not say. */
+      until?: string;
+    }
+  | { ok: false; reason: "no_phone" | "undeliverable" | "sender_unavailable" | "unknown_user" };
 
 export interface OpenTicketResult {
   ticket: TicketView;
@@ -60,12 +67,28 @@ export interface TicketApi {
 export class DependencyUnavailableError extends Error {
   constructor(
     readonly dependency: "api" | "tts",
-    readonly reason: "unreachable" | "timeout" | "server_error" | "rejected" | "bad_response",
+    readonly reason: "unreachable" | "timeout" | "server_error" | "rejected" | "bad_response" | "limited",
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = "DependencyUnavailableError";
+  }
+}
+
+/**
+ * The API refused for now and said until when (429 on identification: too many lookups from this
+ * client). A DependencyUnavailableError, so a flow that does not catch it still tells the caller
+ * the system is unavailable and offers a technician; catch it to say when to call back.
+ */
+export class LimitReachedError extends DependencyUnavailableError {
+  constructor(
+    /** When the limit ends by itself. */
+    readonly until: Date,
+    message: string,
+  ) {
+    super("api", "limited", message);
+    this.name = "LimitReachedError";
   }
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApiClient } from "../../src/api-client/index.js";
-import { DependencyUnavailableError } from "../../src/ivr/index.js";
+import { DependencyUnavailableError, LimitReachedError } from "../../src/ivr/index.js";
 
 /** The HTTP client of the IVR against a scripted server: what each answer becomes for the flow. */
 
@@ -59,6 +59,22 @@ describe("IVR API client", () => {
       reasons.push(r.ok ? "ok" : r.reason);
     }
     expect(reasons).toEqual(["rate_limited", "locked", "no_phone", "undeliverable", "sender_unavailable"]);
+  });
+
+  it("a limit reaches the flow with when it ends: identification 429 as LimitReachedError, code refusals with until", async () => {
+    const until = "2025-06-02T13:31:00.000Z";
+    const client = await api((req, res) => {
+      if (req.url!.startsWith("/api/v1/identify")) return json(res, 429, { error: "rate_limited", message: "x", until, retryAfterSeconds: 60 });
+      if (req.url === "/api/v1/otp/request") return json(res, 423, { error: "locked", message: "x", until, retryAfterSeconds: 1800 });
+      return json(res, 200, { ok: false, reason: "locked", attemptsLeft: 0, until });
+    });
+    const refused = await client.identifyByCode("1").catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(LimitReachedError);
+    expect(refused).toBeInstanceOf(DependencyUnavailableError);
+    expect(refused).toMatchObject({ reason: "limited", until: new Date(until) });
+    await expect(client.identifyByCaller("2001")).rejects.toMatchObject({ name: "LimitReachedError", until: new Date(until) });
+    expect(await client.requestOtp({ userCode: "1", callId: "1.1" })).toEqual({ ok: false, reason: "locked", until });
+    expect(await client.verifyOtp({ userCode: "1", code: "000000" })).toEqual({ ok: false, reason: "locked", attemptsLeft: 0, until });
   });
 
   it("a 5xx, an answer off the contract, non-JSON and a timeout reject with DependencyUnavailableError", async () => {

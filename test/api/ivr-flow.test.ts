@@ -20,7 +20,7 @@ const at = (local: string) => new Date(`${local}-03:00`);
 describe.each(DRIVERS)("the IVR's routes (%s)", (driver) => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await openTestApi(driver, import.meta.filename, { OTP_MAX_PER_HOUR: "4" });
+    api = await openTestApi(driver, import.meta.filename, { OTP_MAX_PER_HOUR: "4", OTP_MAX_FAILURES: "5" });
     const users = [
       { code: "1001", name: "Ana Souza", phone: "(45) 99911-1111", extensions: ["2001"], department: "Saúde" },
       { code: "1002", name: "Bruno Lima", phone: "(45) 99922-2222", extensions: ["2100"] },
@@ -96,22 +96,47 @@ describe.each(DRIVERS)("the IVR's routes (%s)", (driver) => {
     expect((await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "4040" } })).statusCode).toBe(404);
   });
 
-  it("locks a user after too many wrong codes with 423 on the next request", async () => {
+  it("cools a calling number down after too many wrong codes: 423 with when it ends, which it does by itself", async () => {
     const failures = api.db.settings.OTP_MAX_FAILURES;
-    await api.call("POST", `${P}/admin/users`, { body: { code: "1010", name: "Tenta Muito", phone: "(45) 99900-1010" } });
-    let reason = "";
+    const cooldownMs = api.db.settings.OTP_COOLDOWN_MINUTES * 60_000;
+    await api.call("POST", `${P}/admin/users`, { body: { code: "1010", name: "Tenta Muito", phone: "(45) 99900-1010", extensions: ["2010"] } });
+    const request = (callerNumber: string) => api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1010", callerNumber } });
+    const intruder = "(45) 3222-9999";
+    let last: Record<string, unknown> = {};
+    const firstFailure = api.now.value.getTime();
     for (let i = 0; i < failures; i++) {
-      if (i % 3 === 0) {
-        api.now.value = new Date(api.now.value.getTime() + 3_700_000); // stay under the hourly cap
-        await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1010" } });
-      }
-      reason = (await api.call("POST", `${P}/otp/verify`, { token: "ivr", body: { userCode: "1010", code: "000000" } })).json().reason;
+      if (i % 3 === 0) expect((await request(intruder)).statusCode).toBe(202);
+      api.now.value = new Date(api.now.value.getTime() + 1000);
+      last = (await api.call("POST", `${P}/otp/verify`, { token: "ivr", body: { userCode: "1010", code: "000000" } })).json();
     }
-    expect(reason).toBe("locked");
-    expect((await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1010" } })).statusCode).toBe(423);
+    const until = new Date(firstFailure + 1000 + cooldownMs).toISOString();
+    expect(last).toEqual({ ok: false, reason: "locked", attemptsLeft: 0, until });
+    const refused = await request(intruder);
+    expect(refused.statusCode).toBe(423);
+    expect(refused.json()).toMatchObject({ error: "locked", until, retryAfterSeconds: expect.any(Number) });
+    expect(Number(refused.headers["retry-after"])).toBe(refused.json().retryAfterSeconds);
     expect((await api.call("GET", `${P}/admin/users/1010`)).json().user).toMatchObject({ otpLocked: true });
-    expect((await api.call("POST", `${P}/admin/users/1010/otp-reset`)).json().user).toMatchObject({ otpLocked: false, otpFailures: 0 });
-    expect((await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1010" } })).statusCode).toBe(202);
+    // The user's own extension is not cooled down.
+    expect((await request("2010")).statusCode).toBe(202);
+    // The cool-down ends by itself.
+    api.now.value = new Date(Date.parse(until) + 1);
+    expect((await api.call("GET", `${P}/admin/users/1010`)).json().user).toMatchObject({ otpLocked: false });
+    expect((await request(intruder)).statusCode).toBe(202);
+  });
+
+  it("an admin can end a cool-down early", async () => {
+    await api.call("POST", `${P}/admin/users`, { body: { code: "1011", name: "Tenta Demais", phone: "(45) 99900-1011" } });
+    const intruder = "(45) 3222-9998";
+    for (let i = 0; i < api.db.settings.OTP_MAX_FAILURES; i++) {
+      if (i % 3 === 0) {
+        api.now.value = new Date(api.now.value.getTime() + 60_000);
+        await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1011", callerNumber: intruder } });
+      }
+      await api.call("POST", `${P}/otp/verify`, { token: "ivr", body: { userCode: "1011", code: "000000" } });
+    }
+    expect((await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1011", callerNumber: intruder } })).statusCode).toBe(423);
+    expect((await api.call("POST", `${P}/admin/users/1011/otp-reset`)).json().user).toMatchObject({ otpLocked: false, otpFailures: 0 });
+    expect((await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1011", callerNumber: intruder } })).statusCode).toBe(202);
   });
 
   it("serves the catalogue the IVR reads its menus from", async () => {

@@ -113,24 +113,94 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     });
   });
 
-  it("locks after consecutive failures; a new code does not reset the count; only a success or an admin does", async () => {
+  // Issue 13 "Lockout" / issue 14 item 4: wrong codes count against the number that asked for them,
+  // and the cool-down ends by itself. Policy here: 5 failures, 3 tries a code, 30-minute window.
+  const wrongFor = (right: string) => (right === "999999" ? "999998" : "999999");
+  /** Asks for a code from `caller` and types it wrong `times` times. */
+  const failFrom = async (userCode: string, caller: string, times: number, at: number) => {
+    const right = nextCode();
+    await t.store.codes.issue({ userCode, callerNumber: caller }, admin, plus(at), () => right);
+    const results = [];
+    for (let i = 0; i < times; i++) results.push(await t.store.codes.verify({ userCode, code: wrongFor(right) }, admin, plus(at + 1 + i)));
+    return results;
+  };
+
+  it("someone who knows a colleague's code cannot lock the colleague out from their own phone", async () => {
+    const colleague = await newUser();
+    const intruderPhone = "(45) 3222-7001";
+    // 3 wrong on a first code, then 2 on a second: the fifth cools the intruder's number down.
+    await failFrom(colleague, intruderPhone, 3, 0);
+    const second = await failFrom(colleague, intruderPhone, 2, 60_000);
+    // It ends 30 minutes after the oldest of the five (the first wrong try, at T0 + 1 ms).
+    const until = new Date(plus(1).getTime() + 30 * 60_000);
+    expect(second).toEqual([
+      { ok: false, reason: "wrong", attemptsLeft: 2 },
+      { ok: false, reason: "locked", attemptsLeft: 0, until: until.toISOString() },
+    ]);
+    await expect(t.store.codes.issue({ userCode: colleague, callerNumber: intruderPhone }, admin, plus(120_000), nextCode)).rejects.toMatchObject({
+      name: "LockedError",
+      until,
+      retryAfterSeconds: 1681,
+    });
+    // The colleague, calling from their own extension, gets a code and is let in.
+    const right = nextCode();
+    await t.store.codes.issue({ userCode: colleague, callerNumber: "(45) 3222-7002" }, admin, plus(130_000), () => right);
+    expect(await t.store.codes.verify({ userCode: colleague, code: right }, admin, plus(131_000))).toEqual({ ok: true });
+  });
+
+  it("ends the cool-down by itself, without an admin", async () => {
     const code = await newUser();
-    const wrongFor = (right: string) => (right === "999999" ? "999998" : "999999");
-    // 3 wrong on the first code, then 1 on a second: 4 failures in a row.
+    const phone = "(45) 3222-7011";
+    await failFrom(code, phone, 3, 0);
+    expect((await failFrom(code, phone, 2, 1000)).at(-1)).toMatchObject({ reason: "locked" });
+    await expect(t.store.codes.issue({ userCode: code, callerNumber: phone }, admin, plus(30 * 60_000), nextCode)).rejects.toMatchObject({ name: "LockedError" });
+    // Just after the oldest counted failure leaves the 30-minute window, the number may try again.
+    const right = nextCode();
+    await t.store.codes.issue({ userCode: code, callerNumber: phone }, admin, plus(30 * 60_000 + 2), () => right);
+    expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(30 * 60_000 + 3))).toEqual({ ok: true });
+  });
+
+  it("a new code does not reset the count; a right code from that number does", async () => {
+    const code = await newUser();
+    const phone = "(45) 3222-7021";
+    await failFrom(code, phone, 3, 0);
+    // A new code: the count goes on (4), and the right code on it clears it.
+    const right = nextCode();
+    await t.store.codes.issue({ userCode: code, callerNumber: phone }, admin, plus(1000), () => right);
+    expect(await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(1001))).toEqual({ ok: false, reason: "wrong", attemptsLeft: 2 });
+    expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(1002))).toEqual({ ok: true });
+    // Had it not, this would be the fifth.
+    expect(await failFrom(code, phone, 1, 3000)).toEqual([{ ok: false, reason: "wrong", attemptsLeft: 2 }]);
+  });
+
+  it("an admin's otp-reset ends a cool-down at once", async () => {
+    const code = await newUser();
+    const phone = "(45) 3222-7022";
+    await failFrom(code, phone, 3, 0);
+    expect((await failFrom(code, phone, 2, 1000)).at(-1)).toMatchObject({ reason: "locked" });
+    const user = await t.store.users.byCode(code);
+    expect(await t.store.codes.coolingDownFor(user!.id, plus(5000))).toEqual(new Date(plus(1).getTime() + 30 * 60_000));
+    await t.store.users.resetCodeFailures(code, admin, plus(5000));
+    expect(await t.store.codes.coolingDownFor(user!.id, plus(5001))).toBeNull();
+    const right = nextCode();
+    await t.store.codes.issue({ userCode: code, callerNumber: phone }, admin, plus(5002), () => right);
+    expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(5003))).toEqual({ ok: true });
+  });
+
+  it("without a calling number, the failures count for the user on that channel only", async () => {
+    const code = await newUser();
     let right = nextCode();
     await t.store.codes.issue({ userCode: code }, admin, T0, () => right);
     for (let i = 0; i < 3; i++) await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(i));
     right = nextCode();
     await t.store.codes.issue({ userCode: code }, admin, plus(100), () => right);
-    expect(await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(101))).toEqual({ ok: false, reason: "wrong", attemptsLeft: 2 });
-    // The fifth consecutive failure locks, even though this code had tries left.
-    expect(await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(102))).toEqual({ ok: false, reason: "locked", attemptsLeft: 0 });
-    expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(103))).toEqual({ ok: false, reason: "locked", attemptsLeft: 0 });
+    await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(101));
+    expect(await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(102))).toMatchObject({ reason: "locked", until: expect.any(String) });
     await expect(t.store.codes.issue({ userCode: code }, admin, plus(104), nextCode)).rejects.toMatchObject({ name: "LockedError" });
-    await t.store.users.resetCodeFailures(code, admin, plus(200));
+    // The user's own phone is not cooled down by what an anonymous client did.
     right = nextCode();
-    await t.store.codes.issue({ userCode: code }, admin, plus(3_700_000), () => right);
-    expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(3_700_001))).toEqual({ ok: true });
+    await t.store.codes.issue({ userCode: code, callerNumber: "(45) 3222-7031" }, admin, plus(200), () => right);
+    expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(201))).toEqual({ ok: true });
   });
 
   it("a success resets the failure count", async () => {

@@ -111,6 +111,7 @@ export async function dumpAll(store: Store): Promise<string> {
     "tickets",
     "ticket_history",
     "otp_codes",
+    "otp_failures",
     "calls",
     "business_hours",
     "holidays",

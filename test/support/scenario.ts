@@ -582,6 +582,8 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     OTP_SECRET: "scenario-otp-secret-0123456789abcdef",
     OTP_MAX_PER_HOUR: "100",
     OTP_MAX_FAILURES: "100",
+    IDENTIFY_MAX_PER_MINUTE: "100000",
+    IDENTIFY_MAX_MISSES_PER_MINUTE: "100000",
     API_TOKENS: `ivr:ivr:${IVR_TOKEN}`,
     SENDER_TIMEOUT_MS: String(REAL_SENDER_TIMEOUT_MS),
   });

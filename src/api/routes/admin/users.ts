@@ -13,7 +13,8 @@ const tags = ["admin: users"];
 /** `/admin/users`: the people who may call, their mobiles and extensions, CSV import, and unlocking. */
 export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const { store } = ctx;
-  const view = (u: User): z.output<typeof A.adminUser> => ({
+  // otpLocked: some number that asked for this user's codes is cooling down after wrong ones.
+  const view = async (u: User): Promise<z.output<typeof A.adminUser>> => ({
     code: u.code,
     name: u.name,
     phone: u.phone,
@@ -22,7 +23,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
     active: u.active,
     extensions: u.extensions,
     otpFailures: u.otpFailures,
-    otpLocked: u.otpFailures >= store.otpPolicy.maxFailures,
+    otpLocked: (await store.codes.coolingDownFor(u.id, ctx.clock())) !== null,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   });
@@ -35,7 +36,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
     },
     async (request) => {
       const { users, total } = await store.users.list(request.query);
-      return { users: users.map(view), total };
+      return { users: await Promise.all(users.map(view)), total };
     },
   );
 
@@ -52,7 +53,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
     },
     async (request, reply) => {
       const user = await store.users.create(request.body, actorOf(request), ctx.clock());
-      return reply.code(201).send({ user: view(user) });
+      return reply.code(201).send({ user: await view(user) });
     },
   );
 
@@ -83,7 +84,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
     async (request) => {
       const user = await store.users.byCode(request.params.code);
       if (!user) throw new ApiError(404, "unknown_user", `no user with code ${request.params.code}`);
-      return { user: view(user) };
+      return { user: await view(user) };
     },
   );
 
@@ -99,7 +100,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
         response: { 200: A.adminUserResponse, 400: errorBody, 404: errorBody },
       },
     },
-    async (request) => ({ user: view(await store.users.update(request.params.code, request.body, actorOf(request), ctx.clock())) }),
+    async (request) => ({ user: await view(await store.users.update(request.params.code, request.body, actorOf(request), ctx.clock())) }),
   );
 
   app.delete(
@@ -132,7 +133,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
     },
     async (request) => {
       await store.users.resetCodeFailures(request.params.code, actorOf(request), ctx.clock());
-      return { user: view((await store.users.byCode(request.params.code))!) };
+      return { user: await view((await store.users.byCode(request.params.code))!) };
     },
   );
 };

@@ -72,7 +72,7 @@ describe("IVR API client", () => {
     expect(refused).toBeInstanceOf(LimitReachedError);
     expect(refused).toBeInstanceOf(DependencyUnavailableError);
     expect(refused).toMatchObject({ reason: "limited", until: new Date(until) });
-    await expect(client.identifyByCaller("2001")).rejects.toMatchObject({ name: "LimitReachedError", until: new Date(until) });
+    await expect(client.identifyByCaller({ number: "2001", internal: false })).rejects.toMatchObject({ name: "LimitReachedError", until: new Date(until) });
     expect(await client.requestOtp({ userCode: "1", callId: "1.1" })).toEqual({ ok: false, reason: "locked", until });
     expect(await client.verifyOtp({ userCode: "1", code: "000000" })).toEqual({ ok: false, reason: "locked", attemptsLeft: 0, until });
   });

@@ -24,7 +24,16 @@ import { ticketRoutes } from "./routes/tickets.js";
 
 export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
 export { ApiError } from "./errors.js";
-export { consolePlugin, CONSOLE_DIST_DIR, type ConsoleOptions } from "./console/index.js";
+export {
+  consolePlugin,
+  CONSOLE_DIST_DIR,
+  CONSOLE_SOCKET_PATH,
+  storeWallboardSource,
+  wallboardEvents,
+  type ConsoleOptions,
+  type ConsoleAccount,
+  type WallboardViewer,
+} from "./console/index.js";
 
 /** An extra fastify plugin mounted at the root (e.g. `/audio`). Its routes need no token unless they set `config.scopes`. */
 export type ApiPlugin = FastifyPluginAsync | { plugin: FastifyPluginAsync<Record<string, unknown>>; options?: Record<string, unknown> };

@@ -49,7 +49,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     started.push(() => tts.close());
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     // `/`: the technicians' console (docs/console.md).
-    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(logger), ...extraPlugins];
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger), ...extraPlugins];
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);

@@ -52,6 +52,7 @@ interface TicketRow {
   assignee_name: string | null;
   user_code: string;
   user_name: string;
+  user_department: string | null;
 }
 
 interface HistoryRow {
@@ -76,7 +77,7 @@ interface AttachmentRow {
 }
 
 const SELECT_TICKET =
-  "SELECT t.*, u.code AS user_code, u.name AS user_name FROM tickets t JOIN users u ON u.id = t.requester_id";
+  "SELECT t.*, u.code AS user_code, u.name AS user_name, u.department AS user_department FROM tickets t JOIN users u ON u.id = t.requester_id";
 /** Everything but the bytes, which only readAttachment reads. */
 const ATTACHMENT_COLUMNS = "a.id, a.name, a.content_type, a.size, a.sha256, a.actor, a.created_at";
 
@@ -316,7 +317,7 @@ export class BuiltinTicketBackend implements TicketBackend {
       protocol: row.protocol,
       status: row.status,
       service: { id: Number(row.service_id), label: service?.label ?? "?", path: service?.path ?? "?" },
-      requester: { code: row.user_code, name: row.user_name },
+      requester: { code: row.user_code, name: row.user_name, department: row.user_department ?? null },
       description: row.description,
       source: row.source,
       createdAt: fromDbTime(row.created_at).toISOString(),

@@ -5,11 +5,15 @@ import fastifyStatic from "@fastify/static";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { fill, TEXT } from "./text.js";
+import { technicianRoutes, type TechnicianOptions } from "./technicians/plugin.js";
 import { wallboardRoutes, type WallboardOptions } from "./wallboard/plugin.js";
 
 export { WALLBOARD_PATH, WALLBOARD_SOUNDS, type WallboardOptions } from "./wallboard/plugin.js";
 export type { WallboardAuthenticator, WallboardEvent, WallboardSource, WallboardViewer } from "./wallboard/ports.js";
 export type * from "./wallboard/messages.js";
+export { storeWallboardSource, wallboardEvents, wallboardTicket } from "./wallboard/store-source.js";
+export { CONSOLE_SOCKET_PATH, type CallCard, type ConsoleMessage, type QueueResponse, type TicketPage, type WorkRequest } from "./technicians/messages.js";
+export type { ConsoleAccount, TechnicianOptions } from "./technicians/plugin.js";
 
 /**
  * The built console (`npm run build:console` → dist/console). Found from this module, so it is
@@ -26,6 +30,8 @@ export interface ConsoleOptions {
   webRoot?: string | null;
   /** Seed 004's wallboard protocol at /ws/dashboard_control/; null leaves it out. */
   wallboard?: WallboardOptions | null;
+  /** The technicians' queue, tickets, work and live socket (/ws/console/); null leaves them out. */
+  technicians?: TechnicianOptions | null;
 }
 
 /**
@@ -39,6 +45,7 @@ export function consolePlugin(options: ConsoleOptions = {}) {
     await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
     if (webRoot !== null) await servePages(app, webRoot);
     if (options.wallboard) await wallboardRoutes(app, options.wallboard);
+    if (options.technicians) await technicianRoutes(app, options.technicians);
   };
 }
 

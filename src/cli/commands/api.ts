@@ -39,7 +39,7 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     const store = await openStore(settings, { migrate: !values["no-migrate"] });
     // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.
     // And the technicians' console at `/` (docs/console.md).
-    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(logger)];
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger)];
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
     const stopReacting = reactToLiveness(liveness, settings, logger);
     const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });

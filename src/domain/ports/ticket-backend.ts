@@ -108,7 +108,8 @@ export const ticketViewSchema = z.object({
   protocol,
   status: ticketStatus,
   service: z.object({ id: z.number().int(), label: z.string(), path: z.string() }),
-  requester: z.object({ code: userCode, name: z.string() }),
+  /** `department` where the backend knows it (the builtin does: the console filters and shows it). */
+  requester: z.object({ code: userCode, name: z.string(), department: z.string().nullable().optional() }),
   description: z.string().nullable(),
   source: ticketSource,
   createdAt: z.string(),

@@ -1,0 +1,245 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { QueueEventSource } from "../../../ami/index.js";
+import { findUserByCode, ticketViewSchema, type CatalogueNode, type Clock, type Store, type TicketFilter, type TicketWork } from "../../../domain/index.js";
+import { errorBody, protocol } from "../../contract.js";
+import { actorOf } from "../../context.js";
+import { ApiError } from "../../errors.js";
+import { TEXT } from "../text.js";
+import {
+  CONSOLE_SOCKET_PATH,
+  consoleOpenTicket,
+  queueOptions,
+  queueQuery,
+  queueResponse,
+  ticketPage,
+  workRequest,
+  type ConsoleMessage,
+  type QueueOptions,
+} from "./messages.js";
+import { ScreenPop, type Desk } from "./screen-pop.js";
+
+/** The signed-in console account a request comes from. */
+export interface ConsoleAccount {
+  username: string;
+  name: string;
+  /** The desk phone's extension (screen-pop with AMI). */
+  extension: string | null;
+}
+
+export interface TechnicianOptions {
+  store: Store;
+  /** Who is signed in (the session cookie; console-auth's `request.account`); null: 401. */
+  account: (request: FastifyRequest) => ConsoleAccount | null | Promise<ConsoleAccount | null>;
+  /** The PBX queue's events (AMI) when ASTERISK_AMI_* are set: cards go only to the desk that rings. */
+  queueEvents?: QueueEventSource | null;
+  clock: Clock;
+}
+
+const tags = ["console: technicians"];
+
+type LiveDesk = Desk & { raw(json: string): void };
+const ACTIVE = ["open", "in_progress", "waiting"] as const;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    consoleAccount?: ConsoleAccount;
+  }
+}
+
+/**
+ * The technicians' pages on the server: the queue, a ticket with the call it came from, work on
+ * it (`/api/v1/console/…`), and the live socket (`/ws/console/`) that brings new and changed
+ * tickets and the incoming-call cards. Needs @fastify/websocket registered (consolePlugin does).
+ */
+export async function technicianRoutes(root: FastifyInstance, options: TechnicianOptions): Promise<void> {
+  const { store } = options;
+  const screenPop = new ScreenPop(store.tickets, options.queueEvents ?? null);
+  /** Every open console, with the pre-serialised send used for broadcasts. */
+  const desks = new Set<LiveDesk>();
+  const text = TEXT.technicians;
+
+  const signedIn = async (request: FastifyRequest) => {
+    const account = await options.account(request);
+    if (!account) throw new ApiError(401, "not_signed_in", text.notSignedIn);
+    request.consoleAccount = account;
+  };
+
+  // Live: every change reaches every desk at once (the page refreshes what it shows).
+  const broadcast = (message: ConsoleMessage) => {
+    const json = JSON.stringify(message);
+    for (const desk of desks) desk.raw(json);
+  };
+  const unsubscribe = store.events.subscribe((event) => {
+    if (event.type === "ticket-opened") broadcast({ type: "ticket_opened", ticket: event.ticket });
+    else if (event.type === "ticket-changed") broadcast({ type: "ticket_changed", ticket: event.ticket });
+    else
+      screenPop.transferred(event.transfer).catch((err: unknown) => {
+        root.log.error({ err, call: event.transfer.callId }, "screen-pop card failed");
+      });
+  });
+  root.addHook("onClose", async () => {
+    unsubscribe();
+    screenPop.close();
+  });
+
+  await root.register(
+    async (app) => {
+      const api = app.withTypeProvider<ZodTypeProvider>();
+      app.addHook("onRequest", signedIn);
+
+      api.get(
+        "/queue",
+        { schema: { summary: "The technicians' queue: filtered, sorted, with counts", tags, querystring: queueQuery, response: { 200: queueResponse, 401: errorBody } } },
+        async (request) => {
+          const q = request.query;
+          const filter: TicketFilter = {
+            ...(q.status === "active" ? { statuses: ACTIVE } : { status: q.status }),
+            ...(q.serviceId !== undefined ? { serviceIds: leavesUnder(await store.catalogue.tree(true), q.serviceId) } : {}),
+            ...(q.department !== undefined ? { department: q.department } : {}),
+            ...(q.olderThanMinutes !== undefined ? { createdBefore: new Date(options.clock().getTime() - q.olderThanMinutes * 60_000) } : {}),
+            ...(q.assignee === "mine" ? { assignee: request.consoleAccount!.username } : q.assignee === "nobody" ? { assignee: null } : {}),
+            sort: q.sort,
+            limit: q.limit,
+            offset: q.offset,
+          };
+          const [page, counts] = await Promise.all([store.tickets.list(filter), store.tickets.counts ? store.tickets.counts(filter) : null]);
+          return { ...page, counts, workHere: Boolean(store.tickets.work) };
+        },
+      );
+
+      api.get(
+        "/queue/options",
+        { schema: { summary: "What the queue's filters offer: services and departments", tags, response: { 200: queueOptions, 401: errorBody } } },
+        async () => {
+          const services: QueueOptions["services"] = [];
+          const walk = (nodes: CatalogueNode[], path: string[]) => {
+            for (const n of nodes) {
+              const here = [...path, n.label];
+              services.push({ id: n.id, path: here.join(" > "), leaf: n.children.length === 0 });
+              walk(n.children, here);
+            }
+          };
+          walk(await store.catalogue.tree(), []);
+          const rows = await store.db.all<{ department: string }>("SELECT DISTINCT department FROM users WHERE department IS NOT NULL AND department <> '' ORDER BY department");
+          return { services, departments: rows.map((r) => r.department) };
+        },
+      );
+
+      api.get(
+        "/tickets/:protocol",
+        {
+          schema: {
+            summary: "A ticket with its requester, the call it came from, its history and attachments",
+            tags,
+            params: z.object({ protocol }),
+            response: { 200: ticketPage, 401: errorBody, 404: errorBody },
+          },
+        },
+        async (request) => {
+          const detail = await store.tickets.get(request.params.protocol);
+          if (!detail) throw new ApiError(404, "not_found", `no ticket ${request.params.protocol}`);
+          const user = await findUserByCode(store.db, detail.ticket.requester.code);
+          const record = detail.ticket.callId ? await store.calls.get(detail.ticket.callId) : null;
+          return {
+            ...detail,
+            requester: user ? { code: user.code, name: user.name, department: user.department, extensions: user.extensions } : null,
+            call: record
+              ? { callId: record.callId, startedAt: record.startedAt, callerNumber: record.callerNumber, identifiedBy: record.identifiedBy, outcome: record.outcome, durationMs: record.durationMs }
+              : null,
+            workHere: Boolean(store.tickets.work),
+          };
+        },
+      );
+
+      api.post(
+        "/tickets/:protocol/work",
+        {
+          schema: {
+            summary: "Take or give back a ticket, set its priority, move its status, add a note (one history entry)",
+            tags,
+            params: z.object({ protocol }),
+            body: workRequest,
+            response: { 200: ticketPage.omit({ requester: true, call: true, workHere: true }), 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody },
+          },
+        },
+        async (request) => {
+          const work = store.tickets.work;
+          if (!work) throw new ApiError(409, "work_elsewhere", text.workElsewhere);
+          const me = request.consoleAccount!;
+          const body = request.body;
+          if (body.take && body.release) throw new ApiError(400, "validation", "take and release: choose one", "release");
+          const change: TicketWork = {
+            ...(body.take ? { assignee: { username: me.username, name: me.name } } : body.release ? { assignee: null } : {}),
+            ...(body.priority ? { priority: body.priority } : {}),
+            ...(body.status ? { status: body.status } : {}),
+            ...(body.note ? { note: body.note } : {}),
+          };
+          return work.call(store.tickets, request.params.protocol, change, actorOf(request), options.clock());
+        },
+      );
+
+      api.post(
+        "/tickets",
+        {
+          schema: {
+            summary: "Open a ticket for a caller (the screen-pop's button): linked to their call when callId is given",
+            tags,
+            body: consoleOpenTicket,
+            response: { 201: ticketViewSchema, 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody },
+          },
+        },
+        async (request, reply) => {
+          const { ticket } = await store.tickets.open({ ...request.body, source: "web" }, actorOf(request), options.clock());
+          return reply.code(201).send(ticket);
+        },
+      );
+    },
+    { prefix: "/api/v1/console" },
+  );
+
+  root.get(CONSOLE_SOCKET_PATH, { websocket: true, logLevel: "warn", preValidation: signedIn }, (socket, request) => {
+    const account = request.consoleAccount!;
+    const send = (message: ConsoleMessage) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    };
+    const desk: LiveDesk = {
+      username: account.username,
+      extension: account.extension,
+      send,
+      raw: (json) => {
+        if (socket.readyState === socket.OPEN) socket.send(json);
+      },
+    };
+    desks.add(desk);
+    const cards = screenPop.join(desk);
+    send({ type: "hello", account, cards, ami: screenPop.withAmi });
+    const leave = () => {
+      desks.delete(desk);
+      screenPop.leave(desk);
+    };
+    socket.on("close", leave);
+    socket.on("error", leave);
+    // The page only listens; anything it sends is ignored.
+    socket.on("message", () => undefined);
+  });
+}
+
+/** The leaves under a catalogue node (itself when it is one); inactive options too, for old tickets. */
+function leavesUnder(tree: CatalogueNode[], id: number): number[] {
+  const find = (nodes: CatalogueNode[]): CatalogueNode | null => {
+    for (const n of nodes) {
+      if (n.id === id) return n;
+      const inner = find(n.children);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const node = find(tree);
+  if (!node) return [];
+  const leaves: number[] = [];
+  const walk = (n: CatalogueNode) => (n.children.length === 0 ? leaves.push(n.id) : n.children.forEach(walk));
+  walk(node);
+  return leaves;
+}

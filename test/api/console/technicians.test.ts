@@ -1,0 +1,305 @@
+import type { FastifyRequest } from "fastify";
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { amiQueueEvents, type QueueEventSource } from "../../../src/ami/index.js";
+import { consolePlugin, storeWallboardSource, wallboardEvents, type ConsoleAccount, type ConsoleMessage } from "../../../src/api/console/index.js";
+import { API_PREFIX } from "../../../src/api/contract.js";
+import { agentCalled, agentConnect, queueCallerAbandon, startAmiStandIn, type AmiStandIn } from "../../support/ami-stand-in.js";
+import { connectWallboard } from "../../support/wallboard-client.js";
+import pino from "pino";
+import type { FastifyInstance } from "fastify";
+import { buildApi } from "../../../src/api/index.js";
+import { openTestDb, type TestDb } from "../../support/databases.js";
+import { TOKENS } from "../helper.js";
+
+const P = API_PREFIX;
+/** Two technicians at their desks (extensions 101 and 102); the session cookie stands in for console-auth's. */
+const ACCOUNTS: Record<string, ConsoleAccount> = {
+  bruno: { username: "bruno", name: "Bruno Lima", extension: "101" },
+  carla: { username: "carla", name: "Carla Dias", extension: "102" },
+};
+const accountOf = (request: FastifyRequest) => ACCOUNTS[/ura_sessao=(\w+)/.exec(request.headers.cookie ?? "")?.[1] ?? ""] ?? null;
+const cookie = (who: string) => ({ cookie: `ura_sessao=${who}` });
+
+/** A technician's console socket, keeping every message. */
+async function desk(base: string, who: string) {
+  const socket = new WebSocket(`${base.replace("http", "ws")}/ws/console/`, { headers: cookie(who) });
+  const received: ConsoleMessage[] = [];
+  const waiters = new Set<() => void>();
+  socket.on("message", (data) => {
+    received.push(JSON.parse(data.toString()) as ConsoleMessage);
+    for (const w of waiters) w();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("unexpected-response", (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+    socket.once("error", reject);
+  });
+  return {
+    received,
+    /** The first message matching, waiting up to `ms`. */
+    waitFor<T extends ConsoleMessage["type"]>(type: T, match: (m: Extract<ConsoleMessage, { type: T }>) => boolean = () => true, ms = 5000) {
+      return new Promise<Extract<ConsoleMessage, { type: T }>>((resolve, reject) => {
+        const check = () => {
+          const found = received.find((m) => m.type === type && match(m as Extract<ConsoleMessage, { type: T }>));
+          if (found) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(found as Extract<ConsoleMessage, { type: T }>);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${type} within ${ms} ms; got ${received.map((m) => m.type).join(", ")}`));
+        }, ms);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => socket.close(),
+  };
+}
+
+interface Server {
+  db: TestDb;
+  app: FastifyInstance;
+  base: string;
+  /** As the IVR (token ivr) or an admin would call the API. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field in the assertions
+  call(method: "GET" | "POST", path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  close(): Promise<void>;
+}
+
+/** The API with the console mounted on its store, listening on a free port (real sockets). */
+async function serve(name: string, queueEvents: QueueEventSource | null): Promise<Server> {
+  const db = await openTestDb("sqlite", `${import.meta.filename}-${name}`, { API_TOKENS: `ivr:ivr:${TOKENS.ivr},ops:admin:${TOKENS.admin}`, API_ALLOWED_CLIENTS: "127.0.0.1,::1" });
+  const store = db.store;
+  const clock = () => new Date();
+  const app = await buildApi({
+    settings: db.settings,
+    store,
+    sender: { driver: "log", send: async () => ({ id: "m" }) },
+    logger: pino({ level: "silent" }),
+    plugins: [
+      consolePlugin({
+        webRoot: null,
+        wallboard: {
+          source: storeWallboardSource(store, clock),
+          events: wallboardEvents(store),
+          authenticate: (r) => (accountOf(r) ? { name: accountOf(r)!.username, canControl: true } : null),
+          snapshotMaxAgeMs: 0,
+        },
+        technicians: { store, account: accountOf, queueEvents, clock },
+      }),
+    ],
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  return {
+    db,
+    app,
+    base,
+    async call(method, path, body, headers = { authorization: `Bearer ${TOKENS.ivr}` }) {
+      const res = await app.inject({ method, url: path, headers, ...(body === undefined ? {} : { payload: body as object }) });
+      return { status: res.statusCode, json: res.body ? JSON.parse(res.body) : null };
+    },
+    async close() {
+      await app.close();
+      await db.cleanup();
+    },
+  };
+}
+
+const admin = { client: "test", address: null };
+
+async function people(server: Server) {
+  const at = new Date();
+  await server.db.store.users.create({ code: "1234", name: "Ana Souza", department: "Secretaria de Saúde", extensions: ["2001"] }, admin, at);
+  await server.db.store.users.create({ code: "5678", name: "Caio Reis", department: "Gabinete" }, admin, at);
+}
+
+/** What the IVR does for a call that opens a ticket: the ticket, then the call record. */
+async function phoneTicket(server: Server, callId: string, userCode = "1234", serviceId = 202) {
+  const opened = await server.call("POST", `${P}/tickets`, { userCode, serviceId, callId, source: "phone" });
+  expect(opened.status).toBe(201);
+  const recorded = await server.call("POST", `${P}/calls`, {
+    callId,
+    callerNumber: "2001",
+    userCode,
+    identifiedBy: "caller-id",
+    outcome: "ticket",
+    step: "protocol",
+    ticketProtocol: opened.json.ticket.protocol,
+    startedAt: new Date(Date.now() - 60_000).toISOString(),
+    durationMs: 58_000,
+  });
+  expect(recorded.status).toBe(201);
+  return opened.json.ticket.protocol as string;
+}
+
+describe("the technicians' console (no AMI): queue, ticket, work, live updates and cards for every desk", () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await serve("plain", null);
+    await people(server);
+  });
+  afterAll(async () => server?.close());
+
+  it("refuses the queue and the socket without a signed-in account", async () => {
+    expect((await server.call("GET", `${P}/console/queue`, undefined, {})).status).toBe(401);
+    await expect(desk(server.base, "mallory")).rejects.toThrow(/401/);
+  });
+
+  it("a ticket opened by phone reaches an open console within a second, then shows in the queue with counts", async () => {
+    const bruno = await desk(server.base, "bruno");
+    await bruno.waitFor("hello");
+    const started = Date.now();
+    const protocol = await phoneTicket(server, "1733000000.1");
+    const live = await bruno.waitFor("ticket_opened", (m) => m.ticket.protocol === protocol, 1000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(live.ticket).toMatchObject({ status: "open", priority: "medium", requester: { name: "Ana Souza", department: "Secretaria de Saúde" } });
+    const queue = await server.call("GET", `${P}/console/queue`, undefined, cookie("bruno"));
+    expect(queue.status).toBe(200);
+    expect(queue.json.tickets.map((t: { protocol: string }) => t.protocol)).toContain(protocol);
+    expect(queue.json.counts.byStatus.open).toBeGreaterThanOrEqual(1);
+    expect(queue.json.workHere).toBe(true);
+    bruno.close();
+  });
+
+  it("filters the queue by service (a menu covers its options), department and age, and sorts by priority", async () => {
+    const printer = await phoneTicket(server, "1733000000.2", "5678", 301);
+    const q = async (query: string) =>
+      (await server.call("GET", `${P}/console/queue?${query}`, undefined, cookie("bruno"))).json.tickets.map((t: { protocol: string }) => t.protocol) as string[];
+    expect(await q("serviceId=3")).toEqual([printer]);
+    expect(await q("department=Gabinete")).toEqual([printer]);
+    expect(await q("olderThanMinutes=60")).toEqual([]);
+    await server.call("POST", `${P}/console/tickets/${printer}/work`, { priority: "critical" }, cookie("bruno"));
+    expect((await q("sort=priority"))[0]).toBe(printer);
+    const bad = await server.call("GET", `${P}/console/queue?sort=sideways`, undefined, cookie("bruno"));
+    expect(bad.status).toBe(400);
+    expect(bad.json.field).toBe("sort");
+    const options = (await server.call("GET", `${P}/console/queue/options`, undefined, cookie("bruno"))).json;
+    expect(options.departments).toEqual(["Gabinete", "Secretaria de Saúde"]);
+    expect(options.services).toContainEqual({ id: 202, path: "Computador > Não liga", leaf: true });
+  });
+
+  it("shows a ticket with its requester and the call it came from; takes it and moves it with a note, live on other desks", async () => {
+    const protocol = await phoneTicket(server, "1733000000.3");
+    const carla = await desk(server.base, "carla");
+    await carla.waitFor("hello");
+    const page = await server.call("GET", `${P}/console/tickets/${protocol}`, undefined, cookie("bruno"));
+    expect(page.json).toMatchObject({
+      ticket: { protocol, service: { path: "Computador > Não liga" }, callId: "1733000000.3" },
+      requester: { code: "1234", name: "Ana Souza", department: "Secretaria de Saúde", extensions: ["2001"] },
+      call: { callId: "1733000000.3", callerNumber: "2001", identifiedBy: "caller-id", outcome: "ticket", durationMs: 58_000 },
+      workHere: true,
+    });
+    const worked = await server.call("POST", `${P}/console/tickets/${protocol}/work`, { take: true, status: "in_progress", note: "Vou até a sala 12" }, cookie("bruno"));
+    expect(worked.status).toBe(200);
+    expect(worked.json.ticket).toMatchObject({ status: "in_progress", assignee: { username: "bruno", name: "Bruno Lima" } });
+    expect(worked.json.history.at(-1)).toMatchObject({ from: "open", to: "in_progress", note: "Vou até a sala 12", assignee: { name: "Bruno Lima" } });
+    const seen = await carla.waitFor("ticket_changed", (m) => m.ticket.protocol === protocol, 1000);
+    expect(seen.ticket.assignee?.name).toBe("Bruno Lima");
+    const refused = await server.call("POST", `${P}/console/tickets/${protocol}/work`, { status: "open" }, cookie("bruno"));
+    expect(refused).toMatchObject({ status: 409, json: { error: "invalid_transition", field: "status" } });
+    expect((await server.call("POST", `${P}/console/tickets/${protocol}/work`, { shout: true }, cookie("bruno"))).json.field).toBe("shout");
+    expect((await server.call("GET", `${P}/console/tickets/999999999`, undefined, cookie("bruno"))).status).toBe(404);
+    carla.close();
+  });
+
+  it("without AMI, every signed-in desk gets the incoming-call card with who, how, what and the last three tickets; its button opens a ticket linked to the call", async () => {
+    // Ana has three tickets by now (and a fourth below): the card shows the newest three.
+    const newest = await phoneTicket(server, "1733000000.4");
+    const bruno = await desk(server.base, "bruno");
+    const carla = await desk(server.base, "carla");
+    await Promise.all([bruno.waitFor("hello"), carla.waitFor("hello")]);
+    const transfer = await server.call("POST", `${P}/transfers`, { callId: "1733000099.7", callerNumber: "2001", userCode: "1234", identifiedBy: "caller-id", serviceId: 2 });
+    expect(transfer.json.callerName).toBe("Ana Souza · 1234");
+    const [a, b] = await Promise.all([bruno.waitFor("call_card"), carla.waitFor("call_card")]);
+    expect(a.card).toEqual(b.card);
+    expect(a.card).toMatchObject({
+      callId: "1733000099.7",
+      callerNumber: "2001",
+      user: { code: "1234", name: "Ana Souza", department: "Secretaria de Saúde" },
+      identifiedBy: "caller-id",
+      service: { id: 2, path: "Computador" },
+      state: "waiting",
+    });
+    expect(a.card.lastTickets).toHaveLength(3);
+    expect(a.card.lastTickets[0]).toMatchObject({ protocol: newest, status: "open", service: "Computador > Não liga" });
+    const opened = await server.call("POST", `${P}/console/tickets`, { userCode: "1234", serviceId: 202, description: "Pediu ajuda por telefone", callId: "1733000099.7" }, cookie("bruno"));
+    expect(opened.status).toBe(201);
+    expect(opened.json).toMatchObject({ source: "web", callId: "1733000099.7", requester: { code: "1234" } });
+    // A desk opened later still sees the card of a caller waiting in the queue.
+    const late = await desk(server.base, "carla");
+    expect((await late.waitFor("hello")).cards.map((c) => c.callId)).toContain("1733000099.7");
+    const anonymous = await server.call("POST", `${P}/transfers`, { callId: "1733000099.8", callerNumber: "+5545999990000", userCode: null, identifiedBy: null, serviceId: null });
+    expect(anonymous.json.callerName).toBeNull();
+    expect((await bruno.waitFor("call_card", (m) => m.card.callId === "1733000099.8")).card).toMatchObject({ user: null, identifiedBy: null, lastTickets: [] });
+    for (const d of [bruno, carla, late]) d.close();
+  });
+
+  it("a seed 004 wallboard gets the phone tickets in tickets_update after identify, and new_ticket_alert with our sound", async () => {
+    const tv = await connectWallboard(`${server.base.replace("http", "ws")}/ws/dashboard_control/`, cookie("carla"));
+    tv.send({ type: "identify", clientId: "Kiosk-ABCDE" });
+    const tickets = await tv.next("tickets_update");
+    const data = tickets.data as Array<Record<string, unknown>>;
+    expect(data.length).toBeGreaterThanOrEqual(3);
+    expect(data[0]).toMatchObject({ priority: "critical", urgency: "Muito Alta", entity: "Gabinete", title: "Impressoras > Instalar" });
+    expect(Object.keys(data[0]!).sort()).toEqual(["assignedTo", "createdAt", "description", "entity", "id", "priority", "status", "title", "updatedAt", "urgency"]);
+    const dashboard = await tv.next("dashboard_update");
+    expect(dashboard.technicians).toEqual([expect.objectContaining({ name: "Bruno Lima", assignedCount: 1 })]);
+    expect((dashboard.recentActivity as unknown[]).length).toBeGreaterThan(0);
+    const protocol = await phoneTicket(server, "1733000000.9", "5678", 202);
+    const alert = await tv.next("new_ticket_alert");
+    expect(alert.data).toEqual({ id: protocol, title: "Computador > Não liga", severity: "medium", soundUrl: `${server.base}/sounds/novo-chamado.wav` });
+    expect(((await tv.next("tickets_update")).data as Array<{ id: string }>).map((t) => t.id)).toContain(protocol);
+    await tv.close();
+  });
+});
+
+describe("the screen-pop with AMI: only the desk whose phone rings", () => {
+  let server: Server;
+  let ami: AmiStandIn;
+  let queue: QueueEventSource;
+  beforeAll(async () => {
+    ami = await startAmiStandIn({ username: "ura-console", secret: "segredo-do-ami-0123" });
+    queue = amiQueueEvents({ host: "127.0.0.1", port: ami.port, username: "ura-console", secret: "segredo-do-ami-0123", reconnectMs: 100 });
+    queue.start();
+    await ami.waitForLogins(1);
+    server = await serve("ami", queue);
+    await people(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await queue?.close();
+    await ami?.close();
+  });
+
+  it("AgentCalled shows the card only at the ringing desk, AgentConnect marks it answered, abandon takes it away", async () => {
+    const bruno = await desk(server.base, "bruno");
+    const carla = await desk(server.base, "carla");
+    expect((await bruno.waitFor("hello")).ami).toBe(true);
+    await carla.waitFor("hello");
+    await server.call("POST", `${P}/transfers`, { callId: "1733050000.12", callerNumber: "2001", userCode: "1234", identifiedBy: "code+otp", serviceId: null });
+    // Recorded, but nobody's phone rings yet: no card anywhere.
+    await new Promise((r) => setTimeout(r, 200));
+    expect([...bruno.received, ...carla.received].filter((m) => m.type === "call_card")).toEqual([]);
+
+    ami.emit(agentCalled({ uniqueId: "1733050000.12", callerNumber: "2001" }, { interface: "PJSIP/102", name: "Carla" }));
+    expect((await carla.waitFor("call_card")).card).toMatchObject({ callId: "1733050000.12", state: "ringing", user: { name: "Ana Souza" }, identifiedBy: "code+otp" });
+    ami.emit(agentConnect({ uniqueId: "1733050000.12", callerNumber: "2001" }, { interface: "PJSIP/102", name: "Carla" }));
+    await carla.waitFor("call_card", (m) => m.card.state === "answered");
+    expect(bruno.received.filter((m) => m.type === "call_card")).toEqual([]);
+
+    await server.call("POST", `${P}/transfers`, { callId: "1733050000.20", callerNumber: "2001", userCode: "1234", identifiedBy: "caller-id", serviceId: null });
+    ami.emit(agentCalled({ uniqueId: "1733050000.20" }, { interface: "PJSIP/101" }));
+    await bruno.waitFor("call_card", (m) => m.card.callId === "1733050000.20" && m.card.state === "ringing");
+    ami.emit(queueCallerAbandon({ uniqueId: "1733050000.20" }));
+    await bruno.waitFor("call_card_gone", (m) => m.callId === "1733050000.20");
+    expect(carla.received.some((m) => m.type === "call_card" && m.card.callId === "1733050000.20")).toBe(false);
+    bruno.close();
+    carla.close();
+  });
+});

@@ -1,5 +1,6 @@
 import type { CliCommand } from "../command.js";
 import { command as api } from "./api.js";
+import { backup, restore } from "./backup.js";
 import { command as call } from "./call.js";
 import { command as config } from "./config.js";
 import { command as doctor } from "./doctor.js";
@@ -21,6 +22,8 @@ export const commands: CliCommand[] = [
   migrate,
   users,
   purge,
+  backup,
+  restore,
   whatsapp,
   tts,
   sounds,

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer, connect, type Server, type Socket } from "node:net";
-import type { Caller, CallerAction, PromptEvent } from "../src/emulator/asterisk-emulator.js";
+import type { Caller, CallerAction, CallState, PromptEvent } from "../src/emulator/asterisk-emulator.js";
 import { readProc } from "./proc.js";
-import type { BenchUser } from "./scenario.js";
+import { questionOf, type BenchUser } from "./scenario.js";
 
 /**
  * Stand-ins and probes for `npm run chaos` (bench/chaos.ts): a TCP relay that can stop forwarding
@@ -183,8 +183,6 @@ export class RssPeak {
  * moment a fault is injected.
  */
 export class TicketCaller implements Caller {
-  private footers = 0;
-
   constructor(
     private readonly user: BenchUser,
     private readonly sender: SenderStandIn,
@@ -192,9 +190,9 @@ export class TicketCaller implements Caller {
     private readonly beforeOpening?: () => Promise<void>,
   ) {}
 
-  async react(event: PromptEvent): Promise<CallerAction> {
+  async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
     if (event.command !== "GET DATA") return { kind: "listen" };
-    switch (event.prompt) {
+    switch (questionOf(event, state)) {
       case "main-menu":
         return { kind: "press", keys: "1", atMs: 0 };
       case "ask-user-code":
@@ -205,10 +203,11 @@ export class TicketCaller implements Caller {
       }
       case "confirm-name":
         return { kind: "press", keys: "1", atMs: 0 };
-      case "menu-footer":
-      case "menu-footer-no-repeat":
-        if (++this.footers === 2) await this.beforeOpening?.();
-        return { kind: "press", keys: this.footers === 1 ? "2" : "1", atMs: 0 };
+      case "service-menu":
+        return { kind: "press", keys: "2", atMs: 0 };
+      case "sub-menu":
+        await this.beforeOpening?.();
+        return { kind: "press", keys: "1", atMs: 0 };
       case "protocol-repeat":
         return { kind: "press", keys: "2", atMs: 0 };
       default:
@@ -231,9 +230,9 @@ export class ParkedCaller implements Caller {
 /** Asks for a one-time code and then stays silent (the flow ends the call its own way). */
 export class CodeRequester implements Caller {
   constructor(private readonly user: BenchUser) {}
-  async react(event: PromptEvent): Promise<CallerAction> {
+  async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
     if (event.command !== "GET DATA") return { kind: "listen" };
-    if (event.prompt === "main-menu") return { kind: "press", keys: "1", atMs: 0 };
+    if (questionOf(event, state) === "main-menu") return { kind: "press", keys: "1", atMs: 0 };
     if (event.prompt === "ask-user-code") return { kind: "press", keys: `${this.user.code}#`, atMs: 0 };
     return { kind: "hangup" };
   }
@@ -241,7 +240,8 @@ export class CodeRequester implements Caller {
 
 /** True when `digits` were heard one by one, in order, as the flow reads a protocol back. */
 export function heardDigits(heard: string[], digits: string): boolean {
-  const spoken = heard.map((h) => /(?:^|\/)digit-(\d)$/.exec(h)?.[1] ?? "|").join("");
+  // The pauses between a protocol's groups are part of reading it.
+  const spoken = heard.filter((h) => !/(?:^|\/)pause$/.test(h)).map((h) => /(?:^|\/)digit-(\d)$/.exec(h)?.[1] ?? "|").join("");
   return digits.length > 0 && spoken.includes(digits);
 }
 

@@ -1,4 +1,4 @@
-import type { Caller, CallerAction, PromptEvent } from "../src/emulator/asterisk-emulator.js";
+import { currentMenu, type Caller, type CallerAction, type CallState, type PromptEvent } from "../src/emulator/asterisk-emulator.js";
 import type { CallPlan } from "./load.js";
 import type { OutboxReader } from "./outbox.js";
 
@@ -95,10 +95,21 @@ export function openTicketScenario(pool: UserPool, outbox: OutboxReader, keys: O
   };
 }
 
+/** Prompts that begin a menu: a menu's question (its GET DATA) is named after the last of them heard since the previous question. */
+const MENU_HEADS = new Set(["main-menu", "service-menu", "sub-menu", "confirm-name", "confirm-caller", "protocol-repeat", "status-more", "offer-ticket", "offer-technician"]);
+
 /**
- * What the caller presses, by prompt id: the prompt that asks the question (the last part of a
- * menu, played with GET DATA), at 0 ms into it. A list is used in order (the service menu, then the
- * sub-menu, both end on `menu-footer`). `{code}` is the user code, `{otp}` the one-time code.
+ * Which question a GET DATA asks: the menu's head ("service-menu") when it belongs to a menu
+ * (its last part may be an option or a footer fragment), else the prompt itself ("ask-otp").
+ */
+export function questionOf(event: PromptEvent, state: CallState): string {
+  return currentMenu(state).filter((p) => MENU_HEADS.has(p)).at(-1) ?? event.prompt;
+}
+
+/**
+ * What the caller presses, by question (`questionOf`: the GET DATA that ends a menu or asks for
+ * digits), at 0 ms into it. A list is used in order. `{code}` is the user code, `{otp}` the
+ * one-time code.
  */
 export interface OpenTicketKeys {
   byPrompt: Record<string, string[]>;
@@ -111,8 +122,8 @@ export const DEFAULT_KEYS: OpenTicketKeys = {
     "ask-otp": ["{otp}#"],
     "confirm-name": ["1"],
     // "Computador" (2), then "Formatação" (1): a two-level path of the seed catalogue.
-    "menu-footer": ["2", "1"],
-    "menu-footer-no-repeat": ["2", "1"],
+    "service-menu": ["2"],
+    "sub-menu": ["1"],
     "protocol-repeat": ["2"],
     // Issue 13's satisfaction survey after the protocol: one key.
     survey: ["5"],
@@ -131,11 +142,11 @@ export class OpenTicketCaller implements Caller {
     private readonly keys: OpenTicketKeys,
   ) {}
 
-  async react(event: PromptEvent): Promise<CallerAction> {
-    const list = this.keys.byPrompt[event.prompt];
+  async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
+    if (event.command !== "GET DATA") return { kind: "listen" };
+    const slot = questionOf(event, state);
+    const list = this.keys.byPrompt[slot];
     if (list === undefined) return { kind: "listen" };
-    // Both footers count as one menu position.
-    const slot = event.prompt.startsWith("menu-footer") ? "menu-footer" : event.prompt;
     const n = this.used.get(slot) ?? 0;
     this.used.set(slot, n + 1);
     const template = list[Math.min(n, list.length - 1)]!;

@@ -9,6 +9,7 @@ import {
   openTicketSchema,
   otpVerifyResultSchema,
   protocol,
+  protocolGroups,
   recordCallSchema,
   recordTransferSchema,
   serviceKey,
@@ -31,7 +32,7 @@ import {
 
 export const API_PREFIX = "/api/v1";
 
-export { callId, digits, protocol, userCode };
+export { callId, digits, protocol, protocolGroups, userCode };
 
 export const errorBody = z.object({
   error: z.string(),

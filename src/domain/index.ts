@@ -14,7 +14,7 @@ export type { Db, Dialect, Queryable } from "./db.js";
 export { createHelpDeskEvents, publishingBackend, type HelpDeskEvent, type HelpDeskEvents } from "./events.js";
 
 // Rules, each defined once; the API contract composes them.
-export { callId, digits, parseInput, protocol, serviceKey, userCode } from "./rules.js";
+export { callId, digits, formatProtocol, parseInput, protocol, protocolGroups, serviceKey, userCode } from "./rules.js";
 // The ports (what adapters implement) and the ticket schemas that cross them: listed once, in ports/index.ts.
 export * from "./ports/index.js";
 export { LivenessBoard } from "./liveness.js";

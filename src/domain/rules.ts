@@ -17,8 +17,50 @@ export const userCode = digits(...USER_CODE_DIGITS);
 /** The same rule for a code people write in a form or a spreadsheet cell: spaces around it do not count. */
 export const writtenUserCode = digits(...USER_CODE_DIGITS, z.string().trim());
 
-/** A ticket's protocol number: year, site and sequence, read out digit by digit. */
-export const protocol = digits(6, 16);
+/**
+ * A ticket's protocol number, as a caller types it. New protocols are short (`formatProtocol`:
+ * the site and a sequence that never restarts, e.g. `10042`); the year-based ones made before
+ * issue 13 (`202500100042`) and a GLPI backend's ticket ids (`120`) stay valid, so old tickets
+ * can still be looked up.
+ */
+export const protocol = digits(1, 16);
+
+/** How many digits a new protocol's sequence has at least (zero-padded): 9,999 tickets per site before it grows. */
+export const PROTOCOL_SEQUENCE_DIGITS = 4;
+
+/**
+ * The protocol format, written once: SITE_CODE as configured, then the site's sequence number
+ * zero-padded to 4 digits: site 1, ticket 42 → `10042`; ticket 123456 → `1123456`. Short enough
+ * to be heard in under 4 s in groups (`protocolGroups`). The sequence does not restart each year
+ * (the year made the old protocols 12 digits long, 7 of them the same for every ticket). Sites
+ * that share one database must use site codes of one length (`1`…`9`, or `01`…`99`), or `1` + 10000
+ * could be site `11`'s ticket 0 (the database's unique key would refuse it, not mix them up).
+ */
+export function formatProtocol(siteCode: string, sequence: number): string {
+  if (!/^[0-9]{1,3}$/.test(siteCode)) throw new RangeError(`site code "${siteCode}" is not 1 to 3 digits`);
+  if (!Number.isInteger(sequence) || sequence < 1) throw new RangeError(`protocol sequence ${sequence} is not a positive whole number`);
+  return `${siteCode}${String(sequence).padStart(PROTOCOL_SEQUENCE_DIGITS, "0")}`;
+}
+
+/**
+ * A protocol split as a person writes it down while listening: groups of three digits, and never
+ * a lone digit at the end (two groups of two instead): `10042` → 100 42, `1123456` → 112 34 56,
+ * `202500100042` → 202 500 100 042. Up to four digits are one group. The IVR reads each group
+ * digit by digit with a pause between groups; pages can show the same groups.
+ */
+export function protocolGroups(value: string): string[] {
+  if (value.length <= 4) return [value];
+  const groups: string[] = [];
+  let i = 0;
+  const rest = () => value.length - i;
+  while (rest() > 0) {
+    // 4 left → 2 + 2; 5 left → 3 + 2; 2 or 3 left → one group.
+    const size = rest() === 4 || rest() === 2 ? 2 : 3;
+    groups.push(value.slice(i, i + size));
+    i += size;
+  }
+  return groups;
+}
 
 /** The originating call (Asterisk's agi_uniqueid, or any client's own id). */
 export const callId = z

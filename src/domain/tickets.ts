@@ -25,8 +25,8 @@ import {
   type TicketStatus,
   type TicketView,
 } from "./ports/index.js";
-import { parseInput } from "./rules.js";
-import { formatLocal, fromDbTime, localParts, toDbTime } from "./time.js";
+import { formatProtocol, parseInput } from "./rules.js";
+import { formatLocal, fromDbTime, toDbTime } from "./time.js";
 import { findUserByCode } from "./users.js";
 
 export interface BuiltinTicketOptions {
@@ -109,7 +109,7 @@ export class BuiltinTicketBackend implements TicketBackend {
         const service = await serviceInfo(tx, input.serviceId);
         if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
         if (!service.leaf) throw new DomainValidationError("serviceId", `service ${input.serviceId} is a menu: choose one of its options`);
-        const protocol = await nextProtocol(tx, this.options.siteCode, now, this.options.timeZone);
+        const protocol = await nextProtocol(tx, this.options.siteCode);
         const at = toDbTime(now);
         const description = input.description?.trim() ? input.description.trim() : null;
         const r = await tx.run(
@@ -401,12 +401,19 @@ function sameRequester(row: TicketRow, userCode: string): TicketRow {
 }
 
 /**
- * Takes the next protocol number of this site and year. The counter row is locked (MySQL) or the
- * database is (SQLite) until the ticket's transaction ends, so no two tickets share a number.
+ * The counter row of the short protocols (`formatProtocol`): the `year` column is 0 because their
+ * sequence never restarts. Rows with a real year are the counters of the year-based protocols
+ * made before issue 13, kept and no longer advanced.
  */
-async function nextProtocol(q: Queryable, siteCode: string, now: Date, timeZone: string): Promise<string> {
-  const year = localParts(now, timeZone).year;
-  const site = siteCode.padStart(3, "0");
+const SHORT_PROTOCOL_COUNTER_YEAR = 0;
+
+/**
+ * Takes the next protocol number of this site. The counter row is locked (MySQL) or the database
+ * is (SQLite) until the ticket's transaction ends, so no two tickets share a number.
+ */
+async function nextProtocol(q: Queryable, siteCode: string): Promise<string> {
+  const year = SHORT_PROTOCOL_COUNTER_YEAR;
+  const site = siteCode;
   let value: number;
   if (q.dialect === "sqlite") {
     const row = await q.get<{ last_value: number }>(
@@ -423,5 +430,5 @@ async function nextProtocol(q: Queryable, siteCode: string, now: Date, timeZone:
     );
     value = r.insertId;
   }
-  return `${year}${site}${String(value).padStart(5, "0")}`;
+  return formatProtocol(siteCode, value);
 }

@@ -113,6 +113,19 @@ export interface CallResult extends CallState {
 
 const DEAD_OK = new Set(["EXEC", "GET VARIABLE", "GET FULL VARIABLE", "SET VARIABLE", "DATABASE", "NOOP", "VERBOSE", "ASYNCAGI"]);
 
+/**
+ * The prompt ids of the menu being asked, as a caller lives it: what played since the previous
+ * GET DATA (the question of the previous menu), up to and including the current command. A menu's
+ * head ("service-menu") is at its start; its last part, the one that waits for the key, may be an
+ * option or a footer fragment, so callers that answer "at the question" look here.
+ */
+export function currentMenu(state: CallState): string[] {
+  const media = state.commands.filter((c) => c.name === "STREAM FILE" || c.name === "GET DATA");
+  let start = media.length - 2;
+  while (start >= 0 && media[start]!.name !== "GET DATA") start--;
+  return media.slice(start + 1).map((c) => (c.args[0] ?? "").split("/").pop() ?? "");
+}
+
 export function defaultSoundDuration(file: string): number | null {
   for (const ext of [".sln", ".wav", ".ulaw", ".alaw"]) {
     try {

@@ -26,16 +26,28 @@ export type Entry = { kind: "digits"; digits: string } | { kind: "back" } | { ki
 export interface MenuSpec {
   /** Played before the menu the first time only (the greeting before the main menu). */
   intro?: string[];
-  /** Files played in order; the last one waits for the key. */
+  /** Files played in order (the question and its options); the footer follows, then the key is awaited. */
   parts: string[];
-  /** Option keys this menu accepts. */
+  /** Option keys this menu accepts: `parts` must announce each of them. */
   keys: string;
+  /** `*` goes back (announced by the footer). */
   back?: boolean;
+  /** `0` asks for a technician (announced by the footer). */
   technician?: boolean;
+  /** `7` plays the menu again, footer included (announced by the footer). */
   repeat?: boolean;
+  /** Of `*`, `0`, `7`: those `parts` already announce in their own words (no footer fragment for them). */
+  announced?: string;
   /** Repeats after no input or an invalid key; default IVR_NO_INPUT_RETRIES. */
   retries?: number;
 }
+
+/** The footer's fragments, one per key every menu may accept besides its options. */
+const FOOTER = [
+  { flag: "repeat", key: REPEAT_KEY, prompt: "footer-repeat" },
+  { flag: "back", key: BACK_KEY, prompt: "footer-back" },
+  { flag: "technician", key: TECHNICIAN_KEY, prompt: "footer-technician" },
+] as const satisfies readonly { flag: keyof MenuSpec; key: string; prompt: PromptId }[];
 
 /**
  * One call in progress: the channel, the dependencies, what is known so far (user, ticket, step)
@@ -57,6 +69,8 @@ export class Call {
   private readonly sent = new Map<string, string>();
   /** When the caller last heard something: the silence budget counts from here. */
   private quietSince = Date.now();
+  /** Footer fragments the caller has heard in full in this call: they are not played again unless asked (7). */
+  private readonly footerHeard = new Set<PromptId>();
 
   constructor(
     readonly channel: AgiChannel,
@@ -109,19 +123,29 @@ export class Call {
    * during an early part starts the entry and the rest is collected by GET DATA on the last part
    * (whose playback the next key cuts at once).
    */
-  async ask(files: string[], maxDigits: number): Promise<{ digits: string; timedOut: boolean }> {
+  async ask(files: string[], maxDigits: number): Promise<{ digits: string; timedOut: boolean; reachedLast: boolean }> {
     const timeoutMs = this.settings.IVR_INPUT_TIMEOUT_MS;
     const last = files[files.length - 1];
     if (last === undefined) throw new Error("ask() needs at least one prompt");
     for (const file of files.slice(0, -1)) {
       const { key } = await this.heard(this.channel.streamFile(file, { escape: ALL_KEYS }));
       if (key === null) continue;
-      if (key === "#") return { digits: "", timedOut: false };
-      if (maxDigits === 1 || key === BACK_KEY) return { digits: key, timedOut: false };
+      if (key === "#") return { digits: "", timedOut: false, reachedLast: false };
+      if (maxDigits === 1 || key === BACK_KEY) return { digits: key, timedOut: false, reachedLast: false };
       const rest = await this.heard(this.channel.getData(last, { timeoutMs, maxDigits: maxDigits - 1 }));
-      return { digits: key + rest.digits, timedOut: false };
+      return { digits: key + rest.digits, timedOut: false, reachedLast: false };
     }
-    return this.heard(this.channel.getData(last, { timeoutMs, maxDigits }));
+    return { ...(await this.heard(this.channel.getData(last, { timeoutMs, maxDigits }))), reachedLast: true };
+  }
+
+  /**
+   * The footer fragments of `spec` ("7 repete", "* volta", "0 técnico"): each plays the first
+   * time a menu that accepts its key is heard in this call, and again when the caller asks for
+   * the menu once more (7). So every key a menu accepts is announced, and the caller hears the
+   * footer once, not after every menu.
+   */
+  private footer(spec: MenuSpec, all: boolean): PromptId[] {
+    return FOOTER.filter((f) => spec[f.flag] && !spec.announced?.includes(f.key) && (all || !this.footerHeard.has(f.prompt))).map((f) => f.prompt);
   }
 
   /** A one-key menu: repeat on no input, "invalid option" on a wrong key, limited tries. */
@@ -130,8 +154,13 @@ export class Call {
     let failures = 0;
     let repeats = 0;
     let notice: string[] = spec.intro ?? [];
+    let again = false;
     for (;;) {
-      const { digits: key, timedOut } = await this.ask([...notice, ...spec.parts], 1);
+      const footer = this.footer(spec, again);
+      const { digits: key, timedOut, reachedLast } = await this.ask([...notice, ...spec.parts, ...this.p(...footer)], 1);
+      // Heard in full only when the caller did not cut the menu before its last part.
+      if (reachedLast) for (const f of footer) this.footerHeard.add(f);
+      again = false;
       if (key === "" && timedOut) {
         if (++failures > retries) return { kind: "none" };
         notice = this.p("no-input");
@@ -141,6 +170,7 @@ export class Call {
       if (spec.repeat && key === REPEAT_KEY) {
         if (++repeats > MAX_REPEATS) return { kind: "none" };
         notice = [];
+        again = true;
         continue;
       }
       if (spec.back && key === BACK_KEY) return { kind: "back" };

@@ -115,20 +115,20 @@ async function fullCall(call: Call): Promise<void> {
   let greeted = menuOnly;
   for (;;) {
     call.step = "main-menu";
+    // "main-menu" announces every key: 1, 2, and 3 or 0 for a technician; the footer adds 7.
     const choice = await call.menu({
       intro: greeted ? [] : call.p("greeting"),
       parts: call.p("main-menu"),
-      keys: "123",
-      technician: true,
+      keys: "1230",
       repeat: true,
     });
     greeted = true;
-    if (choice.kind === "none") throw new EndCall("abandoned", "main-menu", ["no-input-end"]);
+    if (choice.kind !== "key") throw new EndCall("abandoned", "main-menu", ["no-input-end"]);
     try {
-      if (choice.kind === "key" && choice.key === "2") {
+      if (choice.key === "2") {
         await statusFlow(call, await identify(call, callerLookup, "status"));
       } else {
-        if (choice.kind === "technician" || (choice.kind === "key" && choice.key === "3")) await technician(call, { offerTicket: true });
+        if (choice.key === "3" || choice.key === "0") await technician(call, { offerTicket: true });
         await openTicketFlow(call, await identify(call, callerLookup));
       }
     } catch (err) {

@@ -1,10 +1,10 @@
-import { BACK_KEY, REPEAT_KEY, TECHNICIAN_KEY, type Call } from "./call.js";
+import { REPEAT_KEY, type Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { PublicUser, ServiceNode } from "./ports.js";
 import type { PromptId } from "./prompt-ids.js";
 import { survey } from "./survey.js";
 import { technician } from "./technician.js";
-import { digitPrompts } from "./when.js";
+import { digitPrompts, protocolPrompts } from "./numbers.js";
 
 /** How many times the caller may ask to hear the protocol again. */
 const MAX_PROTOCOL_REPEATS = 3;
@@ -16,6 +16,8 @@ const MAX_PROTOCOL_REPEATS = 3;
  */
 export async function openTicketFlow(call: Call, user: PublicUser, start: string[] = []): Promise<void> {
   const path = [...start];
+  /** Going back passes over the one-option menus that were opened without asking. */
+  let goingBack = false;
   for (;;) {
     call.step = path.length ? `service-menu-${path.join(".")}` : "service-menu";
     const services = await call.within("catalogue", (signal) => call.deps.api.catalogue({ signal }));
@@ -30,18 +32,32 @@ export async function openTicketFlow(call: Call, user: PublicUser, start: string
     if (node && node.children.length === 0) return createTicket(call, user, node);
     const options = node ? node.children : services;
     if (options.length === 0) throw new EndCall("error", "service-menu", ["no-services"], { offerTechnician: true });
+    // A sub-menu with one option opens it without asking (a question with one answer is no question).
+    const only = path.length > 0 && options.length === 1 ? options[0]! : null;
+    if (only && goingBack) {
+      path.pop();
+      continue;
+    }
+    goingBack = false;
+    if (only) {
+      if (only.children.length === 0) return createTicket(call, user, only);
+      path.push(only.key);
+      continue;
+    }
 
     const choice = await call.menu({
-      parts: [...call.p(path.length ? "sub-menu" : "service-menu"), ...(await optionPrompts(call, options)), ...call.p(footer(options))],
+      parts: [...call.p(path.length ? "sub-menu" : "service-menu"), ...(await optionPrompts(call, options))],
       keys: options.map((o) => o.key).join(""),
       back: true,
       technician: true,
-      repeat: true,
+      // 7 repeats the menu unless an option of the menu is 7.
+      repeat: !options.some((o) => o.key === REPEAT_KEY),
     });
     if (choice.kind === "none") throw new EndCall("abandoned", call.step, ["no-input-end"]);
     if (choice.kind === "back") {
       if (path.length === 0) throw new BackToMenu();
       path.pop();
+      goingBack = true;
       continue;
     }
     if (choice.kind === "technician") {
@@ -93,11 +109,6 @@ async function optionPrompts(call: Call, options: ServiceNode[]): Promise<string
   return files;
 }
 
-/** "7 repete, * volta, 0 técnico" — without the repeat when an option uses 7. */
-function footer(options: ServiceNode[]): PromptId {
-  return options.some((o) => o.key === REPEAT_KEY || o.key === BACK_KEY || o.key === TECHNICIAN_KEY) ? "menu-footer-no-repeat" : "menu-footer";
-}
-
 async function createTicket(call: Call, user: PublicUser, service: ServiceNode): Promise<void> {
   call.step = "open-ticket";
   // Not aborted by a hang-up: a ticket being created is finished and recorded, never half-made.
@@ -112,11 +123,11 @@ async function createTicket(call: Call, user: PublicUser, service: ServiceNode):
   call.step = "protocol";
   await call.setVariables({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol });
 
-  let parts = call.p("ticket-opened", ...digitPrompts(ticket.protocol), "protocol-repeat");
+  let parts = call.p("ticket-opened", ...protocolPrompts(ticket.protocol), "protocol-repeat");
   for (let repeats = 0; repeats <= MAX_PROTOCOL_REPEATS; repeats++) {
     const choice = await call.menu({ parts, keys: "12", retries: 0 });
     if (!(choice.kind === "key" && choice.key === "1")) break;
-    parts = call.p("protocol-is", ...digitPrompts(ticket.protocol), "protocol-repeat");
+    parts = call.p("protocol-is", ...protocolPrompts(ticket.protocol), "protocol-repeat");
   }
   await survey(call, "ticket");
   throw new EndCall("ticket", "protocol");

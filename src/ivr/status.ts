@@ -34,7 +34,7 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
     const when = whenPrompts(ticket.updatedAtLocal, call.now(), call.settings.URA_TIMEZONE);
     const updated: PromptId[] = when.length ? ["updated-at", ...when] : [];
     const heard = call.p(`status-${ticket.status}` as const, ...updated, "status-more");
-    const choice = await call.menu({ parts: heard, keys: "12", back: true, retries: 0 });
+    const choice = await call.menu({ parts: heard, keys: "12", back: true, announced: "*", retries: 0 });
     if (choice.kind === "back") throw new BackToMenu();
     if (choice.kind === "key" && choice.key === "1") {
       parts = call.p("ask-ticket-number");

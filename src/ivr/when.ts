@@ -1,10 +1,14 @@
 /**
  * Dates and times read with recorded prompts (no TTS needed, and studio recordings can replace
- * them): "hoje/amanhã/ontem", a weekday within the coming week, else "no dia N de <mês>"; then
- * "às H horas" and "e MM" when the minutes are a multiple of five, digit by digit otherwise.
+ * them): "hoje/amanhã/ontem", a weekday within the coming week, else "no dia N de <mês>" (and "de
+ * <ano>" in another year); then "às H horas" on the hour, or "à uma e quarenta e seis": the hour,
+ * "e" and the minutes as a cardinal (numbers.ts), never digit by digit.
  */
 
-import { PROMPT_IDS, type NumberedFamily, type PromptId } from "./prompt-ids.js";
+import { cardinal, numbered } from "./numbers.js";
+import type { PromptId } from "./prompt-ids.js";
+
+export { digitPrompts } from "./numbers.js";
 
 interface LocalStamp {
   year: number;
@@ -41,36 +45,18 @@ export function dayPrompts(stamp: LocalStamp, now: Date, timeZone: string): Prom
   if (delta === 1) return ["tomorrow"];
   if (delta === -1) return ["yesterday"];
   if (delta > 1 && delta < 7) return [numbered("weekday", new Date(Date.UTC(stamp.year, stamp.month - 1, stamp.day)).getUTCDay())];
-  return [numbered("on-day", stamp.day), numbered("of-month", stamp.month)];
+  const date: PromptId[] = [numbered("on-day", stamp.day), numbered("of-month", stamp.month)];
+  return stamp.year === today(now, timeZone).year ? date : [...date, "of-year", ...cardinal(stamp.year)];
 }
 
+/** "às oito horas" on the hour; "à uma e quarenta e seis", "às treze e cinco" otherwise. */
 export function timePrompts(stamp: LocalStamp): PromptId[] {
-  const ids = [numbered("at-hour", stamp.hour)];
-  if (stamp.minute === 0) return ids;
-  if (stamp.minute % 5 === 0) return [...ids, numbered("and-minutes", stamp.minute)];
-  return [...ids, "and", ...digitPrompts(String(stamp.minute).padStart(2, "0"))];
+  if (stamp.minute === 0) return [numbered("at-hour", stamp.hour)];
+  return [numbered("at", stamp.hour), "and", ...cardinal(stamp.minute)];
 }
 
 /** The whole "when" as prompt ids, or [] when the text is not a date the flow can read. */
 export function whenPrompts(local: string | null, now: Date, timeZone: string): PromptId[] {
   const stamp = local ? parseLocal(local) : null;
   return stamp ? [...dayPrompts(stamp, now, timeZone), ...timePrompts(stamp)] : [];
-}
-
-/** Digit prompts for a string of digits (protocols, the end of a phone number). */
-export function digitPrompts(digits: string): PromptId[] {
-  return [...digits].filter((c) => c >= "0" && c <= "9").map((d) => numbered("digit", Number(d)));
-}
-
-const KNOWN = new Set<string>(PROMPT_IDS);
-
-/**
- * `numbered("at-hour", 14)` → "at-hour-14". tsc checks the family; the number is checked here,
- * since a family may have gaps (and-minutes-5, -10, …): a number without a prompt throws, as an
- * unknown prompt id always did.
- */
-function numbered(family: NumberedFamily, n: number): PromptId {
-  const id = `${family}-${n}`;
-  if (!KNOWN.has(id)) throw new RangeError(`no prompt "${id}" in sounds/prompts.pt-BR.txt`);
-  return id as PromptId;
 }

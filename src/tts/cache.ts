@@ -3,6 +3,7 @@ import { readFile, readdir, stat, unlink, utimes } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { TMP_SUFFIX, writeAtomically } from "./atomic-write.js";
 import { ttsCacheLookup } from "../shared/metrics.js";
+import { AUDIO_TREATMENT } from "./level.js";
 
 /** Cache file names: the sha256 of what was synthesised, as 64 hex digits, plus `.sln`. */
 export const CACHE_NAME = /^[0-9a-f]{64}$/;
@@ -31,7 +32,7 @@ const SEEN_MAX = 20_000;
  * sound) and which text. The same name said by the same voice is synthesised once.
  */
 export function cacheKey(engine: string, voiceKey: string, text: string): string {
-  return createHash("sha256").update(JSON.stringify(["sln8k/1", engine, voiceKey, text])).digest("hex");
+  return createHash("sha256").update(JSON.stringify(["sln8k/1", AUDIO_TREATMENT, engine, voiceKey, text])).digest("hex");
 }
 
 export interface CleanupLimits {

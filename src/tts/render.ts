@@ -6,11 +6,18 @@ import { writeAtomically } from "./atomic-write.js";
 import { cacheKey } from "./cache.js";
 import { withDeadline } from "../shared/deadline.js";
 import { ttsFailure } from "./failure.js";
+import { finishAudio, silence } from "./level.js";
 import type { SpeechEngine } from "./engines/engine.js";
 import { normaliseText } from "./synthesizer.js";
 import { TtsUnavailableError } from "./types.js";
 
 export const MANIFEST_FILE = "manifest.json";
+
+/**
+ * A prompt whose text is `[pausa 300 ms]` is that much silence, not speech (the pause between a
+ * protocol's groups): rendered without the engine, and never sent to one.
+ */
+export const PAUSE = /^\[pausa (\d{1,4}) ms\]$/;
 
 /**
  * `sounds/pt-BR/manifest.json`: for each prompt we rendered, what it was rendered from
@@ -138,7 +145,10 @@ export async function renderPrompts(options: RenderOptions): Promise<RenderRepor
       return "unchanged";
     }
     try {
-      const audio = await withDeadline(options.timeoutMs ?? 60_000, (signal) => engine.render(normaliseText(text), signal));
+      const pause = PAUSE.exec(text);
+      const audio = pause
+        ? silence(Number(pause[1]))
+        : finishAudio(await withDeadline(options.timeoutMs ?? 60_000, (signal) => engine.render(normaliseText(text), signal)));
       await writeAtomically(join(outDir, `${id}.sln`), audio);
       manifest.prompts[id] = { engine: engine.name, voice: engine.voiceKey, source, audio: sha256(audio) };
       report.rendered.push(id);

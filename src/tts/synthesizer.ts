@@ -3,6 +3,7 @@ import type { Settings } from "../config/index.js";
 import { AudioCache, cacheKey, type CleanupReport } from "./cache.js";
 import { withDeadline } from "../shared/deadline.js";
 import { ttsFailure } from "./failure.js";
+import { finishAudio } from "./level.js";
 import type { SpeechEngine } from "./engines/engine.js";
 import { createEspeakEngine } from "./engines/espeak.js";
 import { createPollyEngine } from "./engines/polly.js";
@@ -100,7 +101,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
     const hash = cacheKey(engine.name, engine.voiceKey, said);
     const render = () =>
-      withDeadline(limitMs, (signal) => engine.render(said, signal), { dependency: "tts" }).catch((err: unknown) => {
+      withDeadline(limitMs, async (signal) => finishAudio(await engine.render(said, signal)), { dependency: "tts" }).catch((err: unknown) => {
         throw ttsFailure(`${engine.name} synthesis`, err);
       });
     const file = cache.obtain(hash, render, said);

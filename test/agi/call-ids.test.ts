@@ -114,8 +114,8 @@ function endToEnd(driver: "sqlite" | "mysql") {
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
       .on("confirm-name").press("1")
-      .on("menu-footer").press("2")
-      .on("menu-footer").press("2")
+      .on("service-menu").press("2")
+      .on("sub-menu").press("2")
       .on("protocol-repeat").press("2");
 
   it.each([

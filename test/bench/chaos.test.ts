@@ -61,4 +61,8 @@ describe("heardDigits", () => {
     expect(heardDigits(["digit-1", "option", "digit-2"], "12")).toBe(false);
     expect(heardDigits(["/sounds/pt-BR/digit-4", "/sounds/pt-BR/digit-2"], "42")).toBe(true);
   });
+
+  it("reads through the pauses between a protocol's groups", () => {
+    expect(heardDigits(["ticket-opened", "digit-1", "digit-0", "digit-0", "pause", "digit-4", "digit-2", "protocol-repeat"], "10042")).toBe(true);
+  });
 });

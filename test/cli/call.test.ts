@@ -32,9 +32,11 @@ describe("ura call against ura start", () => {
     dataDir = mkdtempSync(join(tmpdir(), "ura-call-"));
     const apiPort = await freePort();
     const audio: Record<string, string> = mode === "http" ? { AUDIO_MODE: "http", AUDIO_HTTP_BASE_URL: `http://127.0.0.1:${apiPort}/audio` } : {};
-    const env: Record<string, string> = { AGI_PORT: String(await freePort()), API_PORT: String(apiPort), DATA_DIR: dataDir, ...audio };
+    // The call shows the catalogue's sentences as synthesised text: start waits until they are all
+    // in the cache (issue 13), however loaded the machine is, so no option falls back to "opção N".
+    const env: Record<string, string> = { AGI_PORT: String(await freePort()), API_PORT: String(apiPort), DATA_DIR: dataDir, TTS_PREWARM_WAIT_MS: "120000", ...audio };
     running = runUra(["start"], env);
-    await running.waitFor(/FastAGI server listening/);
+    await running.waitFor(/FastAGI server listening/, 150_000);
 
     await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
     const out = await finished(runUra(["call", "--keys", "1,1234#,c,1,2,2,2"], env));
@@ -45,7 +47,7 @@ describe("ura call against ura start", () => {
     expect(ended![1]).toMatch(/URA_USER=1234/);
     expect(ended![1]).toMatch(/URA_RESULT=ticket/);
     const protocol = /URA_TICKET=(\d+)/.exec(ended![1]!)?.[1];
-    expect(protocol, out).toMatch(/^\d{12,}$/);
+    expect(protocol, out).toMatch(/^\d{5,7}$/);
 
     // The one-time code came from the outbox and was typed.
     const code = /\[WhatsApp simulado\] Seu código de acesso ao suporte de TI é (\d{6})\. Ele vale por 5 minutos\./.exec(out)?.[1];

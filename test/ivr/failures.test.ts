@@ -122,8 +122,7 @@ describe("TTS hanging", () => {
     const caller = upToCode()
       .on("ask-otp").press(() => `${fake.lastCode()}#`)
       .on("confirm-name").press("1")
-      .on("menu-footer").press("5")
-      .on("menu-footer").press("1")
+      .on("service-menu").press("5")
       .on("protocol-repeat").press("2");
     const call = await dial(ivr!, { caller });
     expect(call.heard).not.toContain(said("Maria Souza"));

@@ -49,7 +49,7 @@ describe("the name synthesis overlaps the one-time-code entry", () => {
         return `${api.lastCode("1234")}#`;
       })
       .on("confirm-name").press("1")
-      .on("menu-footer").hangup();
+      .on("service-menu").hangup();
     const call = await dial(ivr!, { caller });
 
     const run = speech.run("Maria Souza");
@@ -69,7 +69,7 @@ describe("the name synthesis overlaps the one-time-code entry", () => {
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(() => `${api.lastCode("1234")}#`)
       .on("confirm-name").press("1")
-      .on("menu-footer").hangup();
+      .on("service-menu").hangup();
     const call = await dial(ivr!, { caller });
 
     expect(call.heard).toContain(said("Maria Souza"));
@@ -89,7 +89,7 @@ describe("the name synthesis overlaps the one-time-code entry", () => {
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(() => `${api.lastCode("1234")}#`)
       .on("confirm-name").press("1")
-      .on("menu-footer").hangup();
+      .on("service-menu").hangup();
     const call = await dial(ivr!, { caller });
 
     expect(call.heard).not.toContain(said("Maria Souza"));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SettingName } from "../../src/config/index.js";
-import { ScriptedCaller } from "../support/callers.js";
+import { question, ScriptedCaller } from "../support/callers.js";
+import { readPromptTexts } from "../../src/tts/index.js";
 import { FakeSpeech, dial, identifiedVariables, said, startIvr, uniqueId, type Backend, type IvrUnderTest } from "../support/scenario.js";
 
 /**
@@ -36,11 +37,11 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   const ticketsOf = async (user: string) => (await backend.tickets()).filter((t) => t.userCode === user);
 
   describe("opening a ticket", () => {
-    it("happy path by code: exactly one ticket for the right user and service, protocol read back digit by digit", async () => {
+    it("happy path by code: exactly one ticket for the right user and service, the short protocol read back in groups", async () => {
       const before = await ticketsOf("1234");
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
-        .on("menu-footer").press("2")
-        .on("menu-footer").press("2")
+        .on(question("service-menu")).press("2")
+        .on(question("sub-menu")).press("2")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller });
 
@@ -49,7 +50,14 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const ticket = after.find((t) => !before.some((b) => b.protocol === t.protocol))!;
       expect(ticket.serviceId).toBe(202);
       const readBack = call.heard.slice(call.heard.indexOf("ticket-opened") + 1, call.heard.indexOf("protocol-repeat"));
-      expect(readBack).toEqual([...ticket.protocol].map((d) => `digit-${d}`));
+      // Digit by digit in groups of at most three, a pause between groups: 5 to 7 digits, not 12.
+      expect(ticket.protocol).toMatch(/^\d{5,7}$/);
+      expect(readBack.filter((p) => p !== "pause")).toEqual([...ticket.protocol].map((d) => `digit-${d}`));
+      const groups = readBack.join(" ").split(" pause ").map((g) => g.split(" ").length);
+      expect(groups.length).toBeGreaterThan(1);
+      expect(Math.max(...groups)).toBeLessThanOrEqual(3);
+      // The footer ("7 repete", "* volta", "0 técnico") is heard once in the whole call.
+      for (const fragment of ["footer-repeat", "footer-back", "footer-technician"]) expect(call.heard.filter((p) => p === fragment), fragment).toHaveLength(1);
       expect(call.heard).toContain(said("Maria Souza"));
       expect(call.heard.at(-1)).toBe("goodbye");
       expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol, URA_USER: "1234" });
@@ -64,10 +72,11 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const caller = new ScriptedCaller()
         .on("main-menu").press("1")
         .on("confirm-caller").press("1")
-        .on("menu-footer").press("6")
-        .on("menu-footer").press("1")
+        .on(question("service-menu")).press("6")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
+      // "Ramal" has one option: it opens without a sub-menu.
+      expect(call.heard).not.toContain("sub-menu");
       expect(call.heard).not.toContain("ask-user-code");
       expect(call.heard).not.toContain("ask-otp");
       expect(await backend.lastCode("1234").catch(() => null)).toBe(sent);
@@ -78,8 +87,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
 
     it("a number shared by two users identifies nobody: the caller types the code", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1"), "5678")
-        .on("menu-footer").press("5")
-        .on("menu-footer").press("1")
+        .on(question("service-menu")).press("5")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller, callerId: "2000" });
       expect(call.heard).not.toContain("confirm-caller");
@@ -143,16 +151,16 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
 
     it("'*' goes back one menu, '7' repeats it, and an admin's change is heard on the next menu", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
-        .on("menu-footer").press("4")
-        .on("menu-footer").press("*")
-        .on("menu-footer").press(async () => {
+        .on(question("service-menu")).press("4")
+        .on(question("sub-menu")).press("*")
+        .on(question("service-menu")).press(async () => {
           await backend.renameService(1, "Para sistemas e portais, tecle 1.");
           return "7";
         })
-        .on("menu-footer").press("*")
+        .on(question("service-menu")).press("*")
         .on("main-menu").press("1")
-        .on("menu-footer").press("4")
-        .on("menu-footer").press("2")
+        .on(question("service-menu")).press("4")
+        .on(question("sub-menu")).press("2")
         .on("protocol-repeat").press("1")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller });
@@ -161,6 +169,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.heard).toContain(said("Para sistemas e portais, tecle 1."));
       expect(call.heard.filter((p) => p === "ask-user-code")).toHaveLength(1);
       expect(call.heard).toContain("protocol-is");
+      // The footer played with the first menu that has it, and again when the caller asked (7).
+      expect(call.heard.filter((p) => p === "footer-back")).toHaveLength(2);
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(402);
       await backend.renameService(1, "Para sistemas, tecle 1.");
     });
@@ -170,7 +180,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     const OWN_PHONE = { callerId: "1001", channel: "PJSIP/1001-0000002a" };
     /** Maria's extension number as caller id, but through a trunk: anyone outside can send it. */
     const SPOOFED = { callerId: "1001", channel: "PJSIP/trunk-operadora-0000002b" };
-    const ticket = (caller: ScriptedCaller) => caller.on("menu-footer").press("2").on("menu-footer").press("1").on("protocol-repeat").press("2");
+    const ticket = (caller: ScriptedCaller) => caller.on(question("service-menu")).press("2").on(question("sub-menu")).press("1").on("protocol-repeat").press("2");
 
     it("a call from outside with an extension's number as caller id: user code, one-time code and name, never 'Você é …?' first", async () => {
       const call = await dial(ivr, { caller: ticket(byCode(new ScriptedCaller().on("main-menu").press("1"))), ...SPOOFED });
@@ -248,8 +258,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     it("after the protocol: one key, stored with the call and its ticket, and counted in the summary", async () => {
       const before = await backend.surveySummary();
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
-        .on("menu-footer").press("2")
-        .on("menu-footer").press("1")
+        .on(question("service-menu")).press("2")
+        .on(question("sub-menu")).press("1")
         .on("protocol-repeat").press("2")
         .on("survey").press("4");
       const call = await dial(ivr, { caller });
@@ -273,24 +283,47 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(silent.heard.slice(-2)).toEqual(["survey", "goodbye"]);
       expect(silent.variables.URA_RESULT).toBe("status");
       expect(await backend.surveyOf(silent.uniqueId)).toBeNull();
+  describe("menus announce every key they accept", () => {
+    it("main menu: 1, 2, '3 ou zero' in its words, 7 in the footer; 7 plays it again with the footer, 0 reaches a technician", async () => {
+      const texts = readPromptTexts("sounds");
+      expect(texts.get("main-menu")).toMatch(/tecle 1\..*tecle 2\..*tecle 3 ou zero\./);
+      expect(texts.get("footer-repeat")).toMatch(/tecle 7/);
+      const caller = new ScriptedCaller().on(question("main-menu")).press("7").on(question("main-menu")).press("0");
+      const call = await dial(ivr, { caller });
+      expect(call.heard).toEqual(["greeting", "main-menu", "footer-repeat", "main-menu", "footer-repeat", "transferring"]);
+      expect(call.variables.URA_RESULT).toBe("transfer");
+    });
+
+    it("a menu that accepts '*' says so: the name confirmation gets the footer's 'voltar' (once per call)", async () => {
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("1")
+        .on("ask-user-code").press("1234#")
+        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
+        .on(question("confirm-name")).press("*")
+        .on("main-menu").hangup();
+      const call = await dial(ivr, { caller });
+      const i = call.heard.indexOf("confirm-name");
+      expect(call.heard.slice(i, i + 2)).toEqual(["confirm-name", "footer-back"]);
+      expect(call.heard.at(-1)).toBe("main-menu");
     });
   });
 
   describe("invalid and missing keys", () => {
-    it("main menu: an invalid key is announced and the menu repeats; silence repeats, then a polite end", async () => {
+    it("main menu: an invalid key is 'opção inválida', silence is 'não recebemos nenhuma opção'; the footer plays once; then a polite end", async () => {
       const caller = new ScriptedCaller().on("main-menu").press("9");
       const call = await dial(ivr, { caller });
-      expect(call.heard).toEqual(["greeting", "main-menu", "invalid-option", "main-menu", "no-input", "main-menu", "no-input-end", "goodbye"]);
+      // The 9 cut the first menu before its footer ("7 repete"), so the footer plays the next time, and only then.
+      expect(call.heard).toEqual(["greeting", "main-menu", "invalid-option", "main-menu", "footer-repeat", "no-input", "main-menu", "no-input-end", "goodbye"]);
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "main-menu" });
     });
 
     it("service and sub-menu: invalid keys and silence, then the caller picks", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
-        .on("menu-footer").press("9")
-        .on("menu-footer").listen()
-        .on("menu-footer").press("2")
-        .on("menu-footer").press("8")
-        .on("menu-footer").press("1")
+        .on(question("service-menu")).press("9")
+        .on(question("service-menu")).listen()
+        .on(question("service-menu")).press("2")
+        .on(question("sub-menu")).press("8")
+        .on(question("sub-menu")).press("1")
         .on("protocol-repeat").listen();
       const call = await dial(ivr, { caller });
       const menuPrompts = call.heard.filter((p) => ["invalid-option", "no-input", "service-menu", "sub-menu"].includes(p));
@@ -353,7 +386,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     });
 
     it("from a service menu after identifying: the screen-pop learns who, how and what, and the desk phones show the name", async () => {
-      const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on("menu-footer").press("2").on("menu-footer").press("0");
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on(question("service-menu")).press("2").on(question("sub-menu")).press("0");
       const call = await dial(ivr, { caller });
       expect(call.heard.at(-1), call.heard.join(" ")).toBe("transferring-recorded");
       expect(call.variables).toMatchObject({ URA_RESULT: "transfer", URA_CALLER_NAME: "Maria Souza · 1234" });
@@ -365,8 +398,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     it("out of hours: says when it opens (tomorrow at eight) and offers to open a ticket", async () => {
       await backend.setHours("closed");
       const caller = byCode(new ScriptedCaller().on("main-menu").press("0").on("offer-ticket").press("1"))
-        .on("menu-footer").press("1")
-        .on("menu-footer").press("2")
+        .on(question("service-menu")).press("1")
+        .on(question("sub-menu")).press("2")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller });
       expect(call.heard.slice(2, 7)).toEqual(["closed-now", "opens-at", "tomorrow", "at-hour-8", "offer-ticket"]);
@@ -387,8 +420,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       speech.mode = "fail";
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
         .on("confirm-code-prefix").listen()
-        .on("menu-footer").press("1")
-        .on("menu-footer").press("1")
+        .on(question("service-menu")).press("1")
+        .on(question("sub-menu")).press("1")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller });
       const i = call.heard.indexOf("confirm-code-prefix");
@@ -491,8 +524,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     it("at every command of the happy path: a ticket only if its creation finished, and the call row says where", async () => {
       const happy = () =>
         byCode(new ScriptedCaller().on("main-menu").press("1"))
-          .on("menu-footer").press("2")
-          .on("menu-footer").press("2")
+          .on(question("service-menu")).press("2")
+          .on(question("sub-menu")).press("2")
           .on("protocol-repeat").press("2");
       const reference = await dial(ivr, { caller: happy() });
       const created = reference.commands.findIndex((c) => c.line === 'SET VARIABLE URA_RESULT "ticket"');
@@ -558,7 +591,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     it("ura/ticket?service=2 plays the sub-menu; ura/status and ura/hours work alone", async () => {
       const id = uniqueId();
       const vars = identifiedVariables(id, "1234");
-      const menu = await dial(ivr, { script: "ura/ticket?service=2", uniqueId: id, variables: vars, caller: new ScriptedCaller().on("menu-footer").press("1").on("protocol-repeat").press("2") });
+      const menu = await dial(ivr, { script: "ura/ticket?service=2", uniqueId: id, variables: vars, caller: new ScriptedCaller().on(question("sub-menu")).press("1").on("protocol-repeat").press("2") });
       expect(menu.heard[0]).toBe("sub-menu");
       expect(menu.variables.URA_RESULT).toBe("ticket");
 

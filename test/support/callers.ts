@@ -1,6 +1,6 @@
-import type { Caller, CallerAction, CallState, PromptEvent } from "./asterisk-emulator.js";
+import { currentMenu, type Caller, type CallerAction, type CallState, type PromptEvent } from "./asterisk-emulator.js";
 
-type Matcher = string | RegExp | ((event: PromptEvent) => boolean);
+type Matcher = string | RegExp | ((event: PromptEvent, state: CallState) => boolean);
 type Keys = string | ((state: CallState) => string | Promise<string>);
 
 interface Step {
@@ -33,7 +33,7 @@ export class ScriptedCaller implements Caller {
   }
 
   async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
-    const step = this.steps.find((s) => s.times > 0 && matches(s.match, event));
+    const step = this.steps.find((s) => s.times > 0 && matches(s.match, event, state));
     if (!step) return { kind: "listen" };
     step.times--;
     return step.action(state);
@@ -69,8 +69,26 @@ class StepBuilder {
   }
 }
 
-function matches(m: Matcher, e: PromptEvent): boolean {
+function matches(m: Matcher, e: PromptEvent, state: CallState): boolean {
   if (typeof m === "string") return e.prompt === m || e.file === m;
   if (m instanceof RegExp) return m.test(e.prompt) || m.test(e.file);
-  return m(e);
+  return m(e, state);
+}
+
+/** Prompts that begin a menu (the heads `question` tells apart). */
+const MENU_HEADS = ["main-menu", "service-menu", "sub-menu", "confirm-name", "confirm-caller", "status-more", "offer-ticket", "offer-technician", "protocol-repeat"];
+
+/**
+ * The question of the menu that begins with `head`: the GET DATA at its end, whatever plays there
+ * (its last option, or a footer fragment the first time in the call). A caller who listens to the
+ * whole menu and then answers: `.on(question("service-menu")).press("2")`.
+ */
+export function question(head: string): (event: PromptEvent, state: CallState) => boolean {
+  const fn = (event: PromptEvent, state: CallState) => {
+    if (event.command !== "GET DATA") return false;
+    const heads = currentMenu(state).filter((p) => MENU_HEADS.includes(p));
+    return heads.at(-1) === head;
+  };
+  fn.toString = () => `question(${head})`;
+  return fn;
 }

@@ -7,7 +7,7 @@ import pino from "pino";
 import type { AgiServer } from "../../src/agi/index.js";
 import { createApiClient } from "../../src/api-client/index.js";
 import { buildApi } from "../../src/api/index.js";
-import { openStore, systemActor, type MessageSender } from "../../src/domain/index.js";
+import { formatProtocol, openStore, systemActor, type MessageSender } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
 import { createSender } from "../../src/whatsapp/index.js";
 import type { RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView } from "../../src/api/contract.js";
@@ -254,7 +254,7 @@ export class FakeTicketApi implements TicketApi {
   /** Rules by `department:<name>` or `extension:<digits>` (the API's identification_rules). */
   readonly identificationRules = new Map<string, IdentificationMode>();
   private readonly otps = new Map<string, { code: string; attemptsLeft: number }>();
-  private nextProtocol = 2025100001;
+  private nextSequence = 1;
 
   lastCode(userCode = "1234"): string {
     const entry = [...this.outbox].reverse().find((o) => o.userCode === userCode);
@@ -335,7 +335,7 @@ export class FakeTicketApi implements TicketApi {
     const now = new Date().toISOString();
     const ticket = {
       callId: input.callId,
-      protocol: String(this.nextProtocol++),
+      protocol: formatProtocol("1", this.nextSequence++),
       status: "open" as const,
       service: { id: input.serviceId, label: String(input.serviceId), path: String(input.serviceId) },
       requester: { code: u.code, name: u.name },

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
 import { fromSln, parseWav } from "../../src/tts/audio.js";
 import { createEspeakEngine, createSpeechSynthesizer, TtsUnavailableError } from "../../src/tts/index.js";
+import { activeLevel, TARGET_LEVEL_DBOV } from "../../src/tts/level.js";
 
 // The real binary runs here: `.ci/run` installs the Debian package espeak-ng when it is absent.
 let dir: string;
@@ -23,20 +24,24 @@ function rms(samples: Int16Array): number {
 }
 
 describe("espeak-ng engine (the real binary)", () => {
-  it("says a name as 8 kHz mono 16-bit .sln lasting as long as espeak-ng's own recording", async () => {
+  it("says a name as 8 kHz mono 16-bit .sln lasting as long as espeak-ng's own recording, cached trimmed and at the one level", async () => {
+    const engineSeconds = (await createEspeakEngine().render("Maria Aparecida da Silva", AbortSignal.timeout(10_000))).length / 16_000;
+    // The same text straight from espeak-ng: if the .sln were not 8 kHz it would last longer or shorter.
+    const wav = parseWav(execFileSync("espeak-ng", ["--stdout", "-v", "pt-br", "-s", "150", "Maria Aparecida da Silva"]));
+    expect(wav.sampleRate).toBe(22050);
+    expect(engineSeconds).toBeCloseTo(wav.samples.length / wav.sampleRate, 2);
+
     const tts = createSpeechSynthesizer(testSettings({ TTS_ENGINE: "espeak", TTS_CACHE_DIR: dir }));
     const reference = await tts.synthesize("Maria Aparecida da Silva");
     const bytes = await readFile(`${reference}.sln`);
     expect(bytes.length % 2).toBe(0);
     const seconds = bytes.length / 16_000;
     expect(seconds).toBeGreaterThan(0.3);
-    expect(seconds).toBeLessThan(5);
+    // The silence espeak-ng puts around speech is cut (a short lead and tail stay).
+    expect(seconds).toBeLessThan(engineSeconds);
+    expect(seconds).toBeGreaterThan(engineSeconds - 1);
     expect(rms(fromSln(bytes))).toBeGreaterThan(300); // speech, not silence
-
-    // The same text straight from espeak-ng: if the .sln were not 8 kHz it would last longer or shorter.
-    const wav = parseWav(execFileSync("espeak-ng", ["--stdout", "-v", "pt-br", "-s", "150", "Maria Aparecida da Silva"]));
-    expect(wav.sampleRate).toBe(22050);
-    expect(seconds).toBeCloseTo(wav.samples.length / wav.sampleRate, 2);
+    expect(activeLevel(fromSln(bytes))).toBeCloseTo(TARGET_LEVEL_DBOV, 0);
   });
 
   it("takes a text starting with a dash as text, not as an option", async () => {

@@ -13,6 +13,7 @@ import { injectFetch } from "./in-process-fetch.js";
 import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats } from "./heartbeats.js";
 import { buildIvr } from "./ivr.js";
 import { reactToLiveness } from "./liveness.js";
+import { prewarmAtStart } from "./prewarm.js";
 
 export interface RunningApp {
   ivr: AgiServer;
@@ -42,11 +43,12 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     for (const stop of started.reverse()) await Promise.resolve(stop()).catch(() => undefined);
   };
   try {
-    const store = await openStore(settings, { migrate: true });
-    started.push(() => store.close());
     const tts = createSpeechSynthesizer(settings, { logger });
     tts.startJanitor();
     started.push(() => tts.close());
+    // Every catalogue change re-synthesises its sentences (issue 13: no synthesis inside a call).
+    const store = await openStore(settings, { migrate: true, speech: tts.engine === "none" ? undefined : tts });
+    started.push(() => store.close());
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     // `/`: the technicians' console (docs/console.md).
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger), ...extraPlugins];
@@ -63,6 +65,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
     const client = createApiClient({ baseUrl: apiUrl, token: ivrToken, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: injectFetch(api) });
     const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: client });
+    // The catalogue's sentences are in the cache before the first call; names follow in the background.
+    await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS);
     await ivr.listen();
     // The API's own parts go straight into its table; the IVR node reports over HTTP (the API's port), as on a multi-node site.
     const reporters = [

@@ -227,6 +227,9 @@ export const settingsSchema = z.object({
   TTS_TIMEOUT_MS: int(100, 60_000).default(2500).describe("longest wait for one synthesis before the flow falls back"),
   TTS_CACHE_DIR: z.string().default("").describe("synthesised audio cache; empty = DATA_DIR/tts"),
   TTS_CACHE_MAX_MB: int(1, 1_000_000).default(512).describe("cache size limit; oldest files are removed beyond it"),
+  TTS_PREWARM_WAIT_MS: int(0, 600_000)
+    .default(10_000)
+    .describe("at start, how long the IVR waits for the catalogue's sentences to be synthesised before taking calls (the rest goes on in the background); 0 = do not wait"),
   TTS_CACHE_MAX_AGE_DAYS: int(1, 36_500).default(90).describe("cache entries unused this long are removed"),
   POLLY_ENGINE: z.enum(["standard", "neural"]).default("neural").describe("Polly engine"),
   POLLY_REGION: z.string().default("us-east-1").describe("AWS region for Polly (credentials come from the SDK default chain)"),

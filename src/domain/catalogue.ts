@@ -4,6 +4,7 @@ import type { Db, Queryable } from "./db.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { message } from "./messages.js";
 import { parseInput, serviceKey } from "./rules.js";
+import type { SpeechPrewarmer } from "./ports/index.js";
 import { toDbTime } from "./time.js";
 
 /** A catalogue node as admins see it (the IVR's view, `ServiceNode`, drops parentId/active). */
@@ -128,7 +129,50 @@ async function assertParent(q: Queryable, parentId: number | null, selfId: numbe
 
 /** The service catalogue: menus and options, as the IVR offers them and admins edit them. Writes are audited. */
 export class CatalogueRepository {
-  constructor(private readonly db: Db) {}
+  /** The synthesis that `resynthesise()` started last (tests and shutdown can await it). */
+  private warming: Promise<number> = Promise.resolve(0);
+
+  constructor(
+    private readonly db: Db,
+    /** Text-to-speech to warm after every change (none: nothing is synthesised ahead). */
+    private readonly speech: SpeechPrewarmer | null = null,
+  ) {}
+
+  /** The sentence of every option the IVR can offer: active nodes under active menus. */
+  async spokenSentences(): Promise<string[]> {
+    const out: string[] = [];
+    const walk = (nodes: CatalogueNode[]) => {
+      for (const node of nodes) {
+        out.push(node.prompt);
+        walk(node.children);
+      }
+    };
+    walk(await this.tree());
+    return out;
+  }
+
+  /**
+   * Synthesises every sentence of the catalogue that is not in the TTS cache yet, so the next
+   * caller hears a changed menu without waiting (issue 13). Called after every create, update and
+   * delete here, at start (`ura start`), and by an admin page's "re-synthesise"; resolves with the
+   * number of sentences. Without a synthesizer it does nothing.
+   */
+  resynthesise(): Promise<number> {
+    if (!this.speech) return Promise.resolve(0);
+    const speech = this.speech;
+    const run = this.warming.catch(() => 0).then(async () => {
+      const texts = await this.spokenSentences();
+      await speech.prewarm(texts);
+      return texts.length;
+    });
+    this.warming = run;
+    return run;
+  }
+
+  /** Starts resynthesise() after a change without making the admin's request wait for it. */
+  private changed(): void {
+    this.resynthesise().catch(() => undefined);
+  }
 
   /** The tree; without `includeInactive`, inactive nodes and everything under them are hidden. */
   async tree(includeInactive = false): Promise<CatalogueNode[]> {
@@ -137,7 +181,7 @@ export class CatalogueRepository {
 
   async create(raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
     const input = parseInput(serviceCreateSchema, raw);
-    return this.db.transaction(async (tx) => {
+    const node = await this.db.transaction(async (tx): Promise<CatalogueNode> => {
       await assertParent(tx, input.parentId, null);
       if (input.active) await assertKeyFree(tx, input.parentId, input.key, null);
       const at = toDbTime(now);
@@ -149,11 +193,13 @@ export class CatalogueRepository {
       await writeAudit(tx, actor, now, { action: "service.create", entity: "service", entityId: r.insertId, details: { ...input, prompt } });
       return { id: r.insertId, parentId: input.parentId, key: input.key, label: input.label, prompt, active: input.active, children: [] };
     });
+    this.changed();
+    return node;
   }
 
   async update(id: number, raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
     const patch = parseInput(serviceUpdateSchema, raw);
-    return this.db.transaction(async (tx) => {
+    const node = await this.db.transaction(async (tx): Promise<CatalogueNode> => {
       const before = await tx.get<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services WHERE id = ?", [id]);
       if (!before) throw new NotFoundError("unknown_service", `no service ${id}`);
       const next = {
@@ -186,6 +232,8 @@ export class CatalogueRepository {
       };
       return find(tree) ?? { id, ...next, children: [] };
     });
+    this.changed();
+    return node;
   }
 
   /** Deletes a node without children and tickets; otherwise deactivate it (active: false). */
@@ -200,5 +248,6 @@ export class CatalogueRepository {
       await tx.run("DELETE FROM services WHERE id = ?", [id]);
       await writeAudit(tx, actor, now, { action: "service.delete", entity: "service", entityId: id });
     });
+    this.changed();
   }
 }

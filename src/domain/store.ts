@@ -12,7 +12,7 @@ import { measuredDb, type Db, type Dialect } from "./db.js";
 import { migrate, type MigrateResult } from "./migrations.js";
 import { openMysql } from "./mysql.js";
 import { CodeRepository, resolveOtpSecret, type OtpPolicy } from "./one-time-codes.js";
-import type { TicketBackend } from "./ports/index.js";
+import type { SpeechPrewarmer, TicketBackend } from "./ports/index.js";
 import { purgeOld, type PurgeReport } from "./purge.js";
 import { openSqlite } from "./sqlite.js";
 import { BuiltinTicketBackend } from "./tickets.js";
@@ -35,6 +35,8 @@ export interface StoreOptions {
   otpSecret?: Buffer;
   /** The ticket backend in force; the builtin tables when not given. */
   tickets?: TicketBackendFactory;
+  /** Text-to-speech the catalogue warms after each change (`ura start`, `ura api`); none: no synthesis ahead. */
+  speech?: SpeechPrewarmer;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function openStore(settings: Settings, options: StoreOptions = {}):
       maxPerHour: settings.OTP_MAX_PER_HOUR,
       cooldownMinutes: settings.OTP_COOLDOWN_MINUTES,
     };
-    return createStore(db, settings, otpPolicy, options.tickets);
+    return createStore(db, settings, otpPolicy, options.tickets, options.speech);
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;
@@ -93,10 +95,10 @@ export async function openStore(settings: Settings, options: StoreOptions = {}):
 }
 
 /** Composes the repositories over an open database. */
-export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, tickets?: TicketBackendFactory): Store {
+export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, tickets?: TicketBackendFactory, speech?: SpeechPrewarmer): Store {
   const timeZone = settings.URA_TIMEZONE;
   const users = new UserRepository(db);
-  const catalogue = new CatalogueRepository(db);
+  const catalogue = new CatalogueRepository(db, speech ?? null);
   const events = createHelpDeskEvents();
   const backend: TicketBackend = countingOpened(
     publishingBackend(tickets ? tickets({ db, settings, users, catalogue }) : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone }), events),

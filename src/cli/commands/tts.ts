@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { openStore, type CatalogueNode } from "../../domain/index.js";
+import { activeUserNames } from "../../app/prewarm.js";
+import { openStore } from "../../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../../tts/index.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 import { progressLine } from "./sounds.js";
@@ -24,22 +25,7 @@ export type PrewarmSource = (ctx: CliContext) => Promise<string[]>;
 export const textsFromStore: PrewarmSource = async (ctx) => {
   const store = await openStore(ctx.settings);
   try {
-    const texts: string[] = [];
-    const page = 500;
-    for (let offset = 0; ; offset += page) {
-      const { users, total } = await store.users.list({ limit: page, offset });
-      texts.push(...users.filter((u) => u.active).map((u) => u.name));
-      if (users.length === 0 || offset + page >= total) break;
-    }
-    const walk = (nodes: CatalogueNode[]) => {
-      for (const node of nodes) {
-        if (!node.active) continue;
-        texts.push(node.prompt);
-        walk(node.children);
-      }
-    };
-    walk(await store.catalogue.tree());
-    return texts;
+    return [...(await activeUserNames(store)), ...(await store.catalogue.spokenSentences())];
   } finally {
     await store.close();
   }

@@ -14,6 +14,7 @@ export {
   type PartStatus,
   type PartStatusChanged,
 } from "./liveness.js";
+export type { SpeechPrewarmer } from "./speech.js";
 export { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./message-sender.js";
 export {
   assigneeSchema,

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAll, type RunningApp } from "../../src/app/start.js";
+import { testSettings } from "../../src/config/index.js";
+import { systemActor } from "../../src/domain/index.js";
+import { freePort } from "../support/processes.js";
+
+/**
+ * Issue 13: 0 synthesis inside any call, including the first after a start or a catalogue change.
+ * `ura start` (in-process, the real espeak-ng) must have every catalogue sentence in the TTS cache
+ * before its AGI port takes a call, and again after an admin's change, before the next call.
+ * "Already in the cache" is read through prewarm's report: a sentence it had to synthesise was not.
+ */
+describe("ura start warms the TTS cache before calls need it", () => {
+  let dir: string;
+  let app: RunningApp;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ura-prewarm-"));
+    const settings = testSettings({ DATA_DIR: dir, TTS_ENGINE: "espeak", AGI_PORT: String(await freePort()), API_PORT: String(await freePort()) });
+    app = await startAll(settings, pino({ level: "silent" }));
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("every catalogue sentence is cached when start returns (the IVR is listening from then on)", async () => {
+    const sentences = await app.store.catalogue.spokenSentences();
+    expect(sentences.length).toBeGreaterThan(10);
+    const report = await app.tts.prewarm(sentences);
+    expect(report).toMatchObject({ total: sentences.length, synthesised: 0, failed: [] });
+  });
+
+  it("a catalogue change is synthesised by the store itself, before the next caller asks", async () => {
+    await app.store.catalogue.update(101, { prompt: "Para o novo portal do servidor, tecle 1." }, systemActor, new Date());
+    await app.store.catalogue.resynthesise(); // what the change started, then an admin's "re-synthesise"
+    const report = await app.tts.prewarm(["Para o novo portal do servidor, tecle 1."]);
+    expect(report.synthesised).toBe(0);
+    expect(report.cached).toBe(1);
+  });
+});

@@ -47,6 +47,7 @@ export function formatReport(r: BenchReport): string {
   lines.push("  happy path, one unloaded call: answer → protocol heard → goodbye (virtual media + real think)");
   for (const h of r.happyPath) {
     lines.push(`    ${h.caller.padEnd(24)}${f(h.perceivedMs / 1000, 1)} s (media ${f(h.mediaMs / 1000, 1)} s, think ${f(h.thinkMs, 0)} ms), ${h.prompts} prompts (${h.promptsInFull} in full), ${h.keys} keys, ${h.commands} AGI commands`);
+    if (h.protocolMs !== undefined) lines.push(`    ${"".padEnd(24)}the protocol number itself: ${f(h.protocolMs / 1000, 2)} s`);
   }
   lines.push("");
   lines.push("  slowest steps (think before the command, ms)     p50      p95      max");

@@ -216,6 +216,8 @@ export interface HappyPath {
   perceivedMs: number;
   mediaMs: number;
   thinkMs: number;
+  /** Media time of the protocol number itself: from after "ticket-opened" to before "protocol-repeat" (issue 13: ≤ 4 s). */
+  protocolMs?: number;
   /** Prompts started (a barged-in prompt counts: the caller heard its beginning). */
   prompts: number;
   /** Of which played to the end. */
@@ -238,7 +240,17 @@ function happyPathOf(caller: HappyPath["caller"], r: CallResult, keys: number): 
     keys,
     commands: r.commands.length,
     heard: r.heard.map((h) => (/^[0-9a-f]{32,64}$/.test(h) ? "<tts>" : h)),
+    protocolMs: protocolMediaMs(r),
   };
+}
+
+/** The media time between "ticket-opened" and "protocol-repeat": the protocol's digits and pauses. */
+function protocolMediaMs(r: CallResult): number | undefined {
+  const prompt = (c: CallResult["commands"][number]) => (c.args[0] ?? "").split("/").pop();
+  const start = r.commands.findIndex((c) => c.name === "STREAM FILE" && prompt(c) === "ticket-opened");
+  const end = r.commands.findIndex((c, i) => i > start && prompt(c) === "protocol-repeat");
+  if (start < 0 || end < 0) return undefined;
+  return r.commands.slice(start + 1, end).reduce((sum, c) => sum + c.mediaMs, 0);
 }
 
 /**

@@ -10,3 +10,6 @@ export { slnDurationMs } from "./audio.js";
 export { createPromptSet, loadPromptSet, parsePromptTexts, readPromptTexts, PromptFileError, UnknownPromptError, PROMPT_ID, PROMPTS_FILE } from "./prompts.js";
 export { renderPrompts, readManifest, promptSource, promptStates, classifyPrompt, MANIFEST_FILE, type Manifest, type ManifestEntry, type PromptAudioState, type RenderOptions, type RenderReport } from "./render.js";
 export { audioRoutes, SLN_CONTENT_TYPE, type AudioRoutesOptions } from "./http.js";
+export { sentenceRecordingName, SentenceRecordings, SENTENCE_PREFIX } from "./sentences.js";
+export { activeLevel, finishAudio, peakLevel, TARGET_LEVEL_DBOV, PEAK_LIMIT_DBOV } from "./level.js";
+export { placeRecording, type StudioRecording } from "./studio.js";

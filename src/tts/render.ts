@@ -7,6 +7,7 @@ import { cacheKey } from "./cache.js";
 import { withDeadline } from "../shared/deadline.js";
 import { ttsFailure } from "./failure.js";
 import { finishAudio, silence } from "./level.js";
+import { SENTENCE_PREFIX } from "./sentences.js";
 import type { SpeechEngine } from "./engines/engine.js";
 import { normaliseText } from "./synthesizer.js";
 import { TtsUnavailableError } from "./types.js";
@@ -174,7 +175,8 @@ export async function renderPrompts(options: RenderOptions): Promise<RenderRepor
   }
 
   const onDisk = (await readdir(outDir)).filter((n) => n.endsWith(".sln")).map((n) => n.slice(0, -4));
-  report.orphans = [...new Set([...onDisk, ...Object.keys(manifest.prompts)])].filter((id) => !texts.has(id)).sort();
+  // Studio recordings of catalogue sentences (sentence-*.sln) live here too, and are not prompts.
+  report.orphans = [...new Set([...onDisk, ...Object.keys(manifest.prompts)])].filter((id) => !texts.has(id) && !id.startsWith(SENTENCE_PREFIX)).sort();
   for (const list of [report.rendered, report.unchanged]) list.sort();
   report.recordings.sort((a, b) => a.id.localeCompare(b.id));
   report.failed.sort((a, b) => a.id.localeCompare(b.id));

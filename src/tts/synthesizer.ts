@@ -4,6 +4,7 @@ import { AudioCache, cacheKey, type CleanupReport } from "./cache.js";
 import { withDeadline } from "../shared/deadline.js";
 import { ttsFailure } from "./failure.js";
 import { finishAudio } from "./level.js";
+import { SentenceRecordings } from "./sentences.js";
 import type { SpeechEngine } from "./engines/engine.js";
 import { createEspeakEngine } from "./engines/espeak.js";
 import { createPollyEngine } from "./engines/polly.js";
@@ -74,6 +75,8 @@ export interface SynthesizerOptions {
   cache?: AudioCache;
   /** Default TTS_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Studio recordings of sentences (default: SOUNDS_DIR/pt-BR/sentence-*.sln). */
+  recordings?: SentenceRecordings;
   /** Per-text limit for prewarm, which no caller is waiting on. Default 30 s. */
   prewarmTimeoutMs?: number;
   logger?: Logger;
@@ -92,6 +95,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
   const prewarmTimeoutMs = options.prewarmTimeoutMs ?? Math.max(timeoutMs, 30_000);
   const cache = engine ? (options.cache ?? new AudioCache(audioDirs(settings).tts)) : null;
   const log = options.logger?.child({ part: "tts", engine: engine?.name ?? "none" });
+  const recordings = options.recordings ?? new SentenceRecordings(audioDirs(settings).prompts);
   const limits = { maxBytes: settings.TTS_CACHE_MAX_MB * 1024 * 1024, maxAgeMs: settings.TTS_CACHE_MAX_AGE_DAYS * 86_400_000 };
 
   /** The cache file for `text`, synthesised within `limitMs` if it is not there yet. */
@@ -122,6 +126,9 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     cache,
 
     async synthesize(text, opts = {}) {
+      // A studio recording of this very sentence wins over any engine (even TTS_ENGINE=none).
+      const recorded = await recordings.find(text);
+      if (recorded) return locator.reference("prompts", recorded);
       // Off by configuration: not worth a warning on every call.
       if (!engine) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
       const started = Date.now();

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { audioDirs, createEngine, MANIFEST_FILE, promptStates, readPromptTexts, renderPrompts, type EngineName } from "../../tts/index.js";
+import { audioDirs, createEngine, MANIFEST_FILE, placeRecording, promptStates, readPromptTexts, renderPrompts, type EngineName } from "../../tts/index.js";
 import { UsageError, type CliCommand } from "../command.js";
 import { soundsDir as soundsDirOf } from "../../config/index.js";
 
@@ -12,7 +12,12 @@ const USAGE = `ura sounds render [--engine espeak|polly] [--voice VOICE] [--forc
     --force             render unchanged prompts again too
 ura sounds list
     every prompt id and the state of its audio: rendered, stale (text, engine or voice changed
-    since), studio recording, or missing`;
+    since), studio recording, or missing
+ura sounds record (--prompt ID | --sentence TEXT) FILE
+    put a studio recording in place: FILE is a 16-bit PCM WAV (any rate, resampled to 8 kHz) or a
+    raw .sln; it is trimmed and brought to the one level (-20 dBov, docs/audio.md). --prompt
+    replaces a prompt (render keeps it from then on); --sentence replaces the synthesised voice of
+    a catalogue sentence, played as long as the sentence's text is exactly that`;
 
 export const command: CliCommand = {
   name: "sounds",
@@ -50,6 +55,22 @@ export const command: CliCommand = {
       for (const id of report.orphans) ctx.stdout.write(`  ${id}.sln: no longer in the prompt texts (left in place)\n`);
       for (const f of report.failed) ctx.stderr.write(`  failed ${f.id}: ${f.error.message}\n`);
       return report.failed.length === 0 ? 0 : 1;
+    }
+    if (sub === "record") {
+      let parsed;
+      try {
+        parsed = parseArgs({ args: rest, options: { prompt: { type: "string" }, sentence: { type: "string" } }, allowPositionals: true, strict: true });
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const { values, positionals } = parsed;
+      if (positionals.length !== 1) throw new UsageError("give one recording file");
+      if ((values.prompt === undefined) === (values.sentence === undefined)) throw new UsageError("give --prompt ID or --sentence TEXT");
+      if (values.prompt !== undefined && !readPromptTexts(soundsDir).has(values.prompt)) throw new UsageError(`--prompt: no prompt "${values.prompt}" in the prompt texts`);
+      const target = values.prompt ?? { sentence: values.sentence! };
+      const r = await placeRecording(positionals[0]!, target, outDir);
+      ctx.stdout.write(`${r.name}.sln: ${r.seconds.toFixed(2)} s, ${r.levelDbov === null ? "silent" : `${r.levelDbov.toFixed(1)} dBov`}, peak ${r.peakDbov.toFixed(1)} dBov → ${outDir}\n`);
+      return 0;
     }
     if (sub === "list") {
       if (rest.length > 0) throw new UsageError(`unexpected ${rest.join(" ")}`);

@@ -51,7 +51,7 @@ const CASES: Case[] = [
       userCode: [undefined, "x"],
       outcome: [undefined, "won"],
       step: [undefined, "s".repeat(65)],
-      ticketProtocol: [undefined, "12", "abcdefgh"],
+      ticketProtocol: [undefined, "", "1".repeat(17), "abcdefgh"],
       startedAt: [undefined, 5, "yesterday"],
       durationMs: [undefined, -1, 1.5, "10"],
     },

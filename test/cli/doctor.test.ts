@@ -17,6 +17,10 @@ import { FakePolly } from "../support/fake-polly.js";
 import { FakeVenomClient } from "../support/fake-venom.js";
 import { freePort } from "../support/processes.js";
 import { DRIVERS, openTestDb } from "../support/databases.js";
+import { readPromptTexts } from "../../src/tts/index.js";
+
+/** Every prompt of the shipped texts (the count changes whenever a prompt is added). */
+const PROMPT_COUNT = readPromptTexts("sounds").size;
 
 const SOUNDS = fileURLToPath(new URL("../../sounds", import.meta.url));
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -64,7 +68,7 @@ describe("ura doctor", () => {
     const dir = tempDir();
     const { code, lines } = await runDoctor(await isolated({ DATA_DIR: dir }));
     expect(lines.get("database")).toMatch(/^warn .*ura\.sqlite does not exist yet/);
-    expect(lines.get("prompts")).toMatch(/^ok .*148 prompts .* 0 missing/);
+    expect(lines.get("prompts")).toMatch(new RegExp(`^ok .*${PROMPT_COUNT} prompts .* 0 missing`));
     expect(lines.get("tts")).toMatch(/^ok .*espeak .*synthesised a test sentence/);
     expect(lines.get("api")).toMatch(/^warn .*not reachable/);
     expect(lines.get("sender")).toMatch(/^warn .*SENDER_DRIVER=log/);
@@ -109,7 +113,7 @@ describe("ura doctor", () => {
     const { code, lines } = await runDoctor(await isolated({ DATA_DIR: tempDir(), TTS_ENGINE: "polly", POLLY_ENDPOINT: polly.url }));
     expect(polly.requests).toHaveLength(1);
     expect(lines.get("tts")).toMatch(/^FAIL .*polly: .*bad ssml/);
-    expect(lines.get("prompts")).toMatch(/^warn .*148 stale/); // rendered with espeak, not with Polly
+    expect(lines.get("prompts")).toMatch(new RegExp(`^warn .*${PROMPT_COUNT} stale`)); // rendered with espeak, not with Polly
     expect(code).toBe(1);
   });
 

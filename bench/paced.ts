@@ -26,7 +26,7 @@ import { ticketCallIds, type DbChoice } from "./db.js";
 import { prepareService, type PreparedService } from "./prepare.js";
 import { pidByName, ProcSampler, type ProcWindow } from "./proc.js";
 import { checkTickets, machine, type TicketCheck } from "./run.js";
-import { DEFAULT_KEYS, OpenTicketCaller, UserPool, type BenchUser } from "./scenario.js";
+import { DEFAULT_KEYS, OpenTicketCaller, questionOf, UserPool, type BenchUser } from "./scenario.js";
 import { build, ROOT } from "./service.js";
 import { round, Samples, type Summary } from "./stats.js";
 
@@ -139,7 +139,7 @@ export class PacedCaller implements Caller {
     const left = (this.leaveAt - Date.now()) / this.timeScale;
     if (left < duration) return { kind: "hangup", atMs: Math.max(0, left) };
     this.skipping = this.skipMs > 0 && state.commands.reduce((sum, c) => sum + c.mediaMs, 0) < this.skipMs;
-    if (!isQuestion(event)) return { kind: "listen" };
+    if (!isQuestion(event, state)) return { kind: "listen" };
     if (this.skipping) return this.inner.react(event, state);
     if (this.questions++ === this.silentAt) {
       this.silentAt = -1;
@@ -153,9 +153,9 @@ export class PacedCaller implements Caller {
   }
 }
 
-/** A prompt that asks something: the open-ticket caller's answers are keyed by these prompt ids. */
-function isQuestion(event: PromptEvent): boolean {
-  return event.escape !== "" && DEFAULT_KEYS.byPrompt[event.prompt] !== undefined;
+/** A GET DATA that asks something the open-ticket caller answers (keyed by `questionOf`: a menu's head, or the prompt). */
+function isQuestion(event: PromptEvent, state: CallState): boolean {
+  return event.command === "GET DATA" && DEFAULT_KEYS.byPrompt[questionOf(event, state)] !== undefined;
 }
 
 const MEDIA = new Set(["STREAM FILE", "GET DATA", "SAY DIGITS", "RECORD FILE", "SAY NUMBER", "SAY DATE", "SAY TIME"]);

@@ -73,13 +73,13 @@ describe("ura call against ura start", () => {
       await store.close();
     }
     expect(await running.stop()).toBe(0);
-  }, 60_000);
+  }, 240_000);
 
   it("walks the identification paths: own extension (no code), a status check from it (nothing asked), and the same number from outside", async () => {
     dataDir = mkdtempSync(join(tmpdir(), "ura-call-"));
-    const env: Record<string, string> = { AGI_PORT: String(await freePort()), API_PORT: String(await freePort()), DATA_DIR: dataDir };
+    const env: Record<string, string> = { AGI_PORT: String(await freePort()), API_PORT: String(await freePort()), DATA_DIR: dataDir, TTS_PREWARM_WAIT_MS: "120000" };
     running = runUra(["start"], env);
-    await running.waitFor(/FastAGI server listening/);
+    await running.waitFor(/FastAGI server listening/, 150_000);
     await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
 
     const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,1,2,2,2"], env));
@@ -87,7 +87,7 @@ describe("ura call against ura start", () => {
     expect(own).not.toMatch(/♪ (ask-user-code|ask-otp):/);
     const protocol = /URA_RESULT=ticket .*URA_TICKET=(\d+)|URA_TICKET=(\d+).*URA_RESULT=ticket/.exec(own);
     const number = protocol?.[1] ?? protocol?.[2];
-    expect(number, own).toMatch(/^\d{12,}$/);
+    expect(number, own).toMatch(/^\d{5,7}$/);
 
     const status = await finished(runUra(["call", "--caller-id", "2001", "--keys", `2,${number}#,2`], env));
     expect(status).not.toMatch(/♪ (confirm-caller|ask-user-code|ask-otp|confirm-name):/);
@@ -99,5 +99,5 @@ describe("ura call against ura start", () => {
     expect(outside).toMatch(/♪ ask-user-code:[\s\S]*♪ ask-otp:[\s\S]*♪ confirm-name:/);
     expect(outside).toMatch(/URA_RESULT=ticket/);
     expect(await running.stop()).toBe(0);
-  }, 90_000);
+  }, 240_000);
 });

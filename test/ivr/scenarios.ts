@@ -290,7 +290,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(texts.get("footer-repeat")).toMatch(/tecle 7/);
       const caller = new ScriptedCaller().on(question("main-menu")).press("7").on(question("main-menu")).press("0");
       const call = await dial(ivr, { caller });
-      expect(call.heard).toEqual(["greeting", "main-menu", "footer-repeat", "main-menu", "footer-repeat", "transferring"]);
+      expect(call.heard.slice(0, 5)).toEqual(["greeting", "main-menu", "footer-repeat", "main-menu", "footer-repeat"]);
+      expect(call.heard[5]).toMatch(/^transferring/);
       expect(call.variables.URA_RESULT).toBe("transfer");
     });
 

@@ -283,6 +283,9 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(silent.heard.slice(-2)).toEqual(["survey", "goodbye"]);
       expect(silent.variables.URA_RESULT).toBe("status");
       expect(await backend.surveyOf(silent.uniqueId)).toBeNull();
+    });
+  });
+
   describe("menus announce every key they accept", () => {
     it("main menu: 1, 2, '3 ou zero' in its words, 7 in the footer; 7 plays it again with the footer, 0 reaches a technician", async () => {
       const texts = readPromptTexts("sounds");

@@ -1,7 +1,6 @@
 import { REPEAT_KEY, type Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { PublicUser, ServiceNode } from "./ports.js";
-import type { PromptId } from "./prompt-ids.js";
 import { survey } from "./survey.js";
 import { technician } from "./technician.js";
 import { digitPrompts, protocolPrompts } from "./numbers.js";

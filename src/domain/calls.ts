@@ -3,8 +3,7 @@ import { maskPhone } from "../shared/privacy.js";
 import { writeAudit, type Actor } from "./audit.js";
 import { serviceInfo } from "./catalogue.js";
 import { isUniqueViolation, type Db } from "./db.js";
-import { DomainValidationError } from "./errors.js";
-import { callId, parseInput, protocol, userCode } from "./rules.js";
+import { callId, instant, parseInput, protocol, userCode } from "./rules.js";
 import { fromDbTime, toDbTime } from "./time.js";
 
 /** How a call ended; the dialplan reads the same word in URA_RESULT. */
@@ -31,7 +30,7 @@ export const recordCallSchema = z.object({
   /** Where the call ended (the IVR step name), e.g. `otp`, `service-menu`. */
   step: z.string().max(64).nullable(),
   ticketProtocol: protocol.nullable(),
-  startedAt: z.string(),
+  startedAt: instant,
   durationMs: z.number().int().min(0),
 });
 export type RecordCallInput = z.input<typeof recordCallSchema>;
@@ -81,7 +80,6 @@ export class CallRepository {
   async record(raw: RecordCallInput, actor: Actor, now: Date): Promise<{ created: boolean }> {
     const input = parseInput(recordCallSchema, raw);
     const started = new Date(input.startedAt);
-    if (Number.isNaN(started.getTime())) throw new DomainValidationError("startedAt", "not an ISO-8601 instant");
     const write = () =>
       this.db.transaction(async (tx) => {
         const user = input.userCode ? await tx.get<{ id: number }>("SELECT id FROM users WHERE code = ?", [input.userCode]) : undefined;

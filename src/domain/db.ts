@@ -81,6 +81,18 @@ export function forUpdate(q: Queryable): string {
   return q.dialect === "mysql" ? " FOR UPDATE" : "";
 }
 
+/**
+ * The escape clause to write after every `LIKE ?`. Without one SQLite has no escape character and
+ * MariaDB takes a backslash, so the two disagreed on what `%`, `_` and a backslash meant. `!` is
+ * plain in both dialects' string literals, so one clause serves both.
+ */
+export const LIKE_ESCAPE = "ESCAPE '!'";
+
+/** A LIKE pattern matching `text` anywhere, its `%`, `_` and `!` taken as plain characters. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
 /** True when `err` is a unique/primary key violation on either database. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; errno?: number } | null;

@@ -69,6 +69,33 @@ export const callId = z
   .max(64)
   .regex(/^[\w.\-:]+$/, "letters, digits and . _ - :");
 
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+const FIRST_STORABLE = Date.UTC(1000, 0, 1);
+const LAST_STORABLE = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Why `text` is not an instant both databases can store, or null when it is one. */
+function instantProblem(text: string): string | null {
+  const m = INSTANT.exec(text);
+  if (!m) return "an ISO-8601 instant with a four-digit year and Z or an offset, e.g. 2025-06-02T13:00:00Z";
+  const [year, month, day, hour, minute, second = "0", offH = "0", offM = "0"] = m.slice(1);
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (calendar.getUTCMonth() !== Number(month) - 1 || calendar.getUTCDate() !== Number(day)) return "not a calendar date";
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59 || Number(offH) > 23 || Number(offM) > 59) return "not a time of day";
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || at < FIRST_STORABLE || at > LAST_STORABLE) return "outside the years 1000 to 9999";
+  return null;
+}
+
+/**
+ * An instant a client reports (an ISO-8601 string with Z or an offset), within the years 1000 to
+ * 9999 UTC: what MariaDB's DATETIME and SQLite's sortable text both hold. Beyond them MariaDB
+ * refused the row with a 500; now it is a 400 naming the field.
+ */
+export const instant = z.string().superRefine((text, ctx) => {
+  const problem = instantProblem(text);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
+
 /** The key that picks a catalogue option inside its menu (0 is the technician, * goes back). */
 export const serviceKey = z.string().regex(/^[1-9]$/, "one key, 1 to 9");
 

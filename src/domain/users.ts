@@ -1,6 +1,6 @@
 import { maskPhone } from "../shared/privacy.js";
 import { writeAudit, type Actor } from "./audit.js";
-import { forUpdate, isUniqueViolation, type Db, type Queryable } from "./db.js";
+import { containsPattern, forUpdate, isUniqueViolation, LIKE_ESCAPE, type Db, type Queryable } from "./db.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { callerKey } from "./phone.js";
 import { parseInput } from "./rules.js";
@@ -164,8 +164,8 @@ export class UserRepository {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.search) {
-      where.push("(name LIKE ? OR code LIKE ?)");
-      const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(`(name LIKE ? ${LIKE_ESCAPE} OR code LIKE ? ${LIKE_ESCAPE})`);
+      const like = containsPattern(filter.search);
       params.push(like, like);
     }
     if (filter.department) {

@@ -20,6 +20,8 @@ import { hoursRoutes } from "./routes/hours.js";
 import { identifyRoutes } from "./routes/identify.js";
 import { otpRoutes } from "./routes/otp.js";
 import { statusRoutes } from "./routes/status.js";
+import { sessionRoutes } from "./routes/session.js";
+import { accountRoutes, consoleSessions } from "./sessions.js";
 import { ticketRoutes } from "./routes/tickets.js";
 
 export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
@@ -34,6 +36,7 @@ export {
   type ConsoleAccount,
   type WallboardViewer,
 } from "./console/index.js";
+export { requireAccount, SESSION_COOKIE, CSRF_HEADER, type SignedInAccount } from "./sessions.js";
 
 /** An extra fastify plugin mounted at the root (e.g. `/audio`). Its routes need no token unless they set `config.scopes`. */
 export type ApiPlugin = FastifyPluginAsync | { plugin: FastifyPluginAsync<Record<string, unknown>>; options?: Record<string, unknown> };
@@ -104,9 +107,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     realm: "ura",
     invalidRequest: "validation",
     toHttpError: toApiError,
+    // The console's session cookie: an admin account's session carries the `admin` scope.
+    sessionClient: consoleSessions(deps.store, ctx.clock),
   });
   // Before the OpenAPI plugin, so the document shows the routes as the schema conventions amend them.
   await app.register(zodSchemas);
+  await app.register(accountRoutes);
   await openApi(app);
 
   await app.register(healthRoutes, ctx);
@@ -122,6 +128,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await api.register(callRoutes, ctx);
       await api.register(statusRoutes, { ...ctx, liveness });
       await api.register(adminRoutes, { ...ctx, prefix: "/admin" });
+      await api.register(sessionRoutes, ctx);
     },
     { prefix: API_PREFIX },
   );

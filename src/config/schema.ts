@@ -155,6 +155,14 @@ export const settingsSchema = z.object({
   API_TRUST_PROXY: trustedProxies
     .default(false)
     .describe("reverse proxies whose X-Forwarded-For is believed: false (none), a hop count (1 = one proxy in front), or the proxies' IPs/CIDR ranges"),
+  CONSOLE_SESSION_IDLE_MINUTES: int(5, 1440)
+    .default(480)
+    .describe("a console session ends after this many minutes without a request (sign in again)"),
+  CONSOLE_SESSION_MAX_HOURS: int(1, 720).default(24).describe("a console session ends this many hours after sign-in, used or not"),
+  CONSOLE_SIGNIN_MAX_FAILURES: int(1, 1000)
+    .default(5)
+    .describe("refused console sign-ins per user name within CONSOLE_SIGNIN_WINDOW_MINUTES before that name must wait (an address may fail 4 times as often)"),
+  CONSOLE_SIGNIN_WINDOW_MINUTES: int(1, 1440).default(15).describe("the window CONSOLE_SIGNIN_MAX_FAILURES counts refused sign-ins in"),
   SITE_CODE: z
     .string()
     .regex(/^[0-9]{1,3}$/, "1 to 3 digits")

@@ -20,6 +20,20 @@ export * from "./ports/index.js";
 export { LivenessBoard } from "./liveness.js";
 
 // Repositories, one per aggregate.
+export {
+  AccountRepository,
+  ACCOUNT_ROLES,
+  accountCreateSchema,
+  accountPatchSchema,
+  accountRole,
+  roleAllows,
+  type Account,
+  type AccountRole,
+  type SignInPolicy,
+  type SignInResult,
+} from "./accounts.js";
+export { SessionRepository, csrfTokenFor, csrfMatches, type SessionAccount, type SessionPolicy } from "./sessions.js";
+export { KioskTokenRepository, kioskCreateSchema, type KioskToken } from "./kiosk-tokens.js";
 export { AuditRepository, systemActor, type Actor, type AuditFilter, type AuditRecord } from "./audit.js";
 export { UserRepository, type User, type UserFilter, type CallerMatchResult, type UpsertOutcome } from "./users.js";
 export { userInputSchema, userPatchSchema, type UserInput, type UserPatch, type ValidUserInput } from "./user-schemas.js";

@@ -5,6 +5,8 @@ import { AuditRepository, type Actor } from "./audit.js";
 import { HoursRepository } from "./business-hours.js";
 import { IdentificationRules } from "./identification.js";
 import { SurveyRepository } from "./surveys.js";
+import { AccountRepository } from "./accounts.js";
+import { KioskTokenRepository } from "./kiosk-tokens.js";
 import { CallRepository } from "./calls.js";
 import { CatalogueRepository } from "./catalogue.js";
 import { createHelpDeskEvents, publishingBackend, type HelpDeskEvents } from "./events.js";
@@ -14,6 +16,7 @@ import { openMysql } from "./mysql.js";
 import { CodeRepository, resolveOtpSecret, type OtpPolicy } from "./one-time-codes.js";
 import type { SpeechPrewarmer, TicketBackend } from "./ports/index.js";
 import { purgeOld, type PurgeReport } from "./purge.js";
+import { SessionRepository } from "./sessions.js";
 import { openSqlite } from "./sqlite.js";
 import { BuiltinTicketBackend } from "./tickets.js";
 import { UserRepository } from "./users.js";
@@ -62,6 +65,10 @@ export interface Store {
   readonly audit: AuditRepository;
   /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
   readonly events: HelpDeskEvents;
+  /** The console's technician and admin accounts, their sessions, and the wall TVs' kiosk tokens. */
+  readonly accounts: AccountRepository;
+  readonly sessions: SessionRepository;
+  readonly kiosks: KioskTokenRepository;
   migrate(): Promise<MigrateResult>;
   /** Throws when the database is unreachable (`/health`). */
   ping(): Promise<void>;
@@ -119,6 +126,9 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     surveys: new SurveyRepository(db),
     audit: new AuditRepository(db),
     events,
+    accounts: new AccountRepository(db, { maxFailures: settings.CONSOLE_SIGNIN_MAX_FAILURES, windowSeconds: settings.CONSOLE_SIGNIN_WINDOW_MINUTES * 60 }),
+    sessions: new SessionRepository(db, { idleMinutes: settings.CONSOLE_SESSION_IDLE_MINUTES, maxHours: settings.CONSOLE_SESSION_MAX_HOURS }),
+    kiosks: new KioskTokenRepository(db),
     migrate: () => migrate(db),
     ping: () => db.ping(),
     purge: (actor, now) => purgeOld(db, { callDays: settings.RETENTION_CALL_DAYS, auditDays: settings.RETENTION_AUDIT_DAYS }, actor, now),

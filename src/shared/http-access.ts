@@ -106,6 +106,12 @@ export interface HttpAccessOptions {
   invalidRequest: string;
   /** The service's own failures mapped to answers (a domain's NotFound → 404…); null: not one of its own. */
   toHttpError?: (err: unknown) => HttpError | null;
+  /**
+   * Who a request without a bearer token is, from something else it carries (the console's session
+   * cookie). Asked on every such request, before the scope check; may throw an HttpError (a
+   * refused CSRF check). Null: nobody.
+   */
+  sessionClient?: (request: FastifyRequest) => Promise<HttpClient | null>;
 }
 
 async function httpAccessPlugin(app: FastifyInstance, options: HttpAccessOptions): Promise<void> {
@@ -119,9 +125,13 @@ async function httpAccessPlugin(app: FastifyInstance, options: HttpAccessOptions
       request.log.warn({ address: request.ip }, "client address not allowed");
       return sendError(reply, new HttpError(403, "forbidden", `client address ${request.ip} is not in ${options.allowedClientsSetting}`));
     }
+    // A bearer token wins over a cookie: a machine's request is never a browser's ambient credential.
+    const bySession = request.headers.authorization === undefined && options.sessionClient ? await options.sessionClient(request) : null;
+    // Set on every route, so a console route's audit rows name the account (actorOf).
+    if (bySession) request.client = bySession;
     const scopes = config?.scopes;
     if (!scopes || scopes.length === 0) return;
-    const client = checkToken(request.headers.authorization);
+    const client = bySession ?? checkToken(request.headers.authorization);
     if (!client) {
       return sendError(
         reply,
@@ -129,7 +139,8 @@ async function httpAccessPlugin(app: FastifyInstance, options: HttpAccessOptions
       );
     }
     if (!scopes.some((s) => client.scopes.has(s))) {
-      return sendError(reply, new HttpError(403, "forbidden", `token "${client.name}" lacks the scope this route needs (${scopes.join(" or ")})`));
+      const who = bySession ? `account "${client.name}"` : `token "${client.name}"`;
+      return sendError(reply, new HttpError(403, "forbidden", `${who} lacks the scope this route needs (${scopes.join(" or ")})`));
     }
     request.client = client;
   });

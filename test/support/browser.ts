@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { consolePlugin, CONSOLE_DIST_DIR, type WallboardOptions } from "../../src/api/console/index.js";
 import type { ApiPlugin } from "../../src/api/index.js";
+import type { Settings } from "../../src/config/index.js";
 import { consoleBuildIsFresh } from "../../scripts/build-console.js";
 import { openTestApi, type TestApi } from "../api/helper.js";
 
@@ -64,9 +65,12 @@ export interface ConsoleServer {
  * The whole API with the console plugin, as `ura start` mounts it, listening on a free loopback
  * port over a real (SQLite) database. `wallboard` mounts the seed 004 socket with the given source.
  */
-export async function startConsoleServer(testFile: string, options: { wallboard?: WallboardOptions; plugins?: ApiPlugin[] } = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(
+  testFile: string,
+  options: { wallboard?: WallboardOptions; plugins?: ApiPlugin[]; overrides?: Partial<Record<keyof Settings, string>> } = {},
+): Promise<ConsoleServer> {
   const webRoot = await ensureConsoleBuilt();
-  const api = await openTestApi("sqlite", testFile, {}, [consolePlugin({ webRoot, wallboard: options.wallboard ?? null }), ...(options.plugins ?? [])]);
+  const api = await openTestApi("sqlite", testFile, options.overrides ?? {}, [consolePlugin({ webRoot, wallboard: options.wallboard ?? null }), ...(options.plugins ?? [])]);
   await api.app.listen({ host: "127.0.0.1", port: 0 });
   const address = api.app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;

@@ -24,7 +24,13 @@ export async function openApi(app: FastifyInstance): Promise<void> {
         version: "1",
         description: "The help desk's system of record. Bearer tokens with scopes ivr, web, admin; see docs/api.md.",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          // The console's session (POST /api/v1/session); state-changing requests also need X-CSRF-Token.
+          consoleSession: { type: "apiKey", in: "cookie", name: "ura_sessao" },
+        },
+      },
     },
     transform: createJsonSchemaTransform({ schemaRegistry: components, skipList: [] }),
     transformObject: createJsonSchemaTransformObject({ schemaRegistry: components }),

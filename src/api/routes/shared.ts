@@ -14,3 +14,8 @@ export const ADMIN = allow("admin");
 
 /** 204: no body. */
 export const noContent = z.undefined().describe("no content");
+
+/** `config` of a console route: a signed-in technician (or admin) account, by its session cookie. */
+export const TECHNICIAN_ACCOUNT = { account: "technician" } as const;
+/** `config` of a console route only admins' accounts may use. */
+export const ADMIN_ACCOUNT = { account: "admin" } as const;

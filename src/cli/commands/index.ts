@@ -1,10 +1,12 @@
 import type { CliCommand } from "../command.js";
+import { command as accounts } from "./accounts.js";
 import { command as api } from "./api.js";
 import { backup, restore } from "./backup.js";
 import { command as call } from "./call.js";
 import { command as config } from "./config.js";
 import { command as doctor } from "./doctor.js";
 import { command as ivr } from "./ivr.js";
+import { command as kiosk } from "./kiosk.js";
 import { command as migrate } from "./migrate.js";
 import { command as purge } from "./purge.js";
 import { command as sounds } from "./sounds.js";
@@ -21,6 +23,8 @@ export const commands: CliCommand[] = [
   api,
   migrate,
   users,
+  accounts,
+  kiosk,
   purge,
   backup,
   restore,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ApiContext } from "../../context.js";
+import { adminAccountRoutes, adminKioskRoutes } from "./accounts.js";
 import { adminAuditRoutes } from "./audit.js";
 import { adminCatalogueRoutes } from "./catalogue.js";
 import { adminHoursRoutes } from "./hours.js";
@@ -17,4 +18,6 @@ export const adminRoutes: FastifyPluginAsync<ApiContext & { prefix?: string }> =
   await app.register(adminSurveyRoutes, ctx);
   await app.register(adminTicketRoutes, ctx);
   await app.register(adminAuditRoutes, ctx);
+  await app.register(adminAccountRoutes, ctx);
+  await app.register(adminKioskRoutes, ctx);
 };

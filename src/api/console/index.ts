@@ -14,6 +14,7 @@ export type * from "./wallboard/messages.js";
 export { storeWallboardSource, wallboardEvents, wallboardTicket } from "./wallboard/store-source.js";
 export { CONSOLE_SOCKET_PATH, type CallCard, type ConsoleMessage, type QueueResponse, type TicketPage, type WorkRequest } from "./technicians/messages.js";
 export type { ConsoleAccount, TechnicianOptions } from "./technicians/plugin.js";
+export { consoleViewers } from "./viewers.js";
 
 /**
  * The built console (`npm run build:console` → dist/console). Found from this module, so it is

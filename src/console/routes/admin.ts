@@ -1,4 +1,12 @@
-import type { PageRoute } from "../guards";
+import { defineAsyncComponent } from "vue";
+import { requireAccount, type PageRoute } from "../guards";
+import { text } from "../text";
 
-/** The admin pages: every one guarded by requireAccount("admin"). */
-export const adminPages: PageRoute[] = [];
+const admin = requireAccount("admin");
+
+/** The admin pages: every one guarded by requireAccount("admin"), each loaded when first opened. */
+export const adminPages: PageRoute[] = [
+  { name: "adminUsers", path: "/admin/usuarios", component: defineAsyncComponent(() => import("../views/admin/UsersView.vue")), guard: admin, nav: text.app.navUsers },
+  { name: "adminAccounts", path: "/admin/contas", component: defineAsyncComponent(() => import("../views/admin/AccountsView.vue")), guard: admin, nav: text.app.navAccounts },
+  { name: "adminKiosks", path: "/admin/quiosques", component: defineAsyncComponent(() => import("../views/admin/KiosksView.vue")), guard: admin, nav: text.app.navKiosks },
+];

@@ -25,8 +25,8 @@ export const OWN_EXTENSION_TICKET_KEYS: OpenTicketKeys = {
   byPrompt: {
     "main-menu": ["1"],
     "confirm-caller": ["1"],
-    "menu-footer": ["2", "1"],
-    "menu-footer-no-repeat": ["2", "1"],
+    "service-menu": ["2"],
+    "sub-menu": ["1"],
     "protocol-repeat": ["2"],
     survey: ["5"],
   },

@@ -39,7 +39,7 @@ describe("ura call against ura start", () => {
     await running.waitFor(/FastAGI server listening/, 150_000);
 
     await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
-    const out = await finished(runUra(["call", "--keys", "1,1234#,c,1,2,2,2"], env));
+    const out = await finished(runUra(["call", "--keys", "1,1234#,c,1,2,2,2,5"], env));
     if (mode === "http") expect(running.output()).not.toMatch(/"level":[56]0/);
 
     const ended = /— call ended \(SUCCESS\) (.*)/.exec(out);
@@ -82,19 +82,19 @@ describe("ura call against ura start", () => {
     await running.waitFor(/FastAGI server listening/, 150_000);
     await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
 
-    const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,1,2,2,2"], env));
+    const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,1,2,2,2,5"], env));
     expect(own).toMatch(/♪ confirm-caller:/);
     expect(own).not.toMatch(/♪ (ask-user-code|ask-otp):/);
     const protocol = /URA_RESULT=ticket .*URA_TICKET=(\d+)|URA_TICKET=(\d+).*URA_RESULT=ticket/.exec(own);
     const number = protocol?.[1] ?? protocol?.[2];
     expect(number, own).toMatch(/^\d{5,7}$/);
 
-    const status = await finished(runUra(["call", "--caller-id", "2001", "--keys", `2,${number}#,2`], env));
+    const status = await finished(runUra(["call", "--caller-id", "2001", "--keys", `2,${number}#,2,5`], env));
     expect(status).not.toMatch(/♪ (confirm-caller|ask-user-code|ask-otp|confirm-name):/);
     expect(status).toMatch(/♪ status-open:/);
     expect(status).toMatch(/URA_RESULT=status/);
 
-    const outside = await finished(runUra(["call", "--caller-id", "2001", "--outside", "--keys", "1,1234#,c,1,2,2,2"], env));
+    const outside = await finished(runUra(["call", "--caller-id", "2001", "--outside", "--keys", "1,1234#,c,1,2,2,2,5"], env));
     expect(outside).not.toMatch(/♪ confirm-caller:/);
     expect(outside).toMatch(/♪ ask-user-code:[\s\S]*♪ ask-otp:[\s\S]*♪ confirm-name:/);
     expect(outside).toMatch(/URA_RESULT=ticket/);

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { otpMetrics } from "../shared/metrics.js";
 import { maskPhone } from "../shared/privacy.js";
 import { secretFile } from "../shared/secret-file.js";
@@ -308,20 +309,13 @@ export class CodeRepository {
   }
 }
 
-/** Sends with a deadline, even if a driver ignores its abort signal. */
+/** Sends with a deadline, even if a driver ignores its abort signal (withDeadline settles anyway). */
 async function deliver(sender: MessageSender, message: { phone: string; text: string }, timeoutMs: number): Promise<void> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new SenderUnavailableError(`the message sender did not accept the message within ${timeoutMs} ms`));
-    }, timeoutMs);
-  });
   try {
-    await Promise.race([sender.send(message, { signal: controller.signal }), deadline]);
-  } finally {
-    clearTimeout(timer);
+    await withDeadline(timeoutMs, (signal) => sender.send(message, { signal }));
+  } catch (err) {
+    if (err instanceof DeadlineExceededError) throw new SenderUnavailableError(`the message sender did not accept the message within ${timeoutMs} ms`);
+    throw err;
   }
 }
 

@@ -29,6 +29,7 @@ import { checkTickets, machine, type TicketCheck } from "./run.js";
 import { DEFAULT_KEYS, OpenTicketCaller, questionOf, UserPool, type BenchUser } from "./scenario.js";
 import { build, ROOT } from "./service.js";
 import { round, Samples, type Summary } from "./stats.js";
+import { prng } from "../test/support/prng.js";
 
 export interface PacedOptions {
   /** Concurrent calls to hold. */
@@ -86,18 +87,6 @@ export interface PacedReport {
   tickets: TicketCheck;
   serviceLog: Record<string, number>;
   errors: string[];
-}
-
-/** A seeded PRNG (mulberry32): a run can be repeated with the same callers. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -197,7 +186,7 @@ const say = (verbose: boolean, msg: string) => verbose && process.stderr.write(`
 export async function runPaced(o: PacedOptions): Promise<PacedReport> {
   const errors: string[] = [];
   const loadBefore = loadavg();
-  const rnd = random(o.seed);
+  const rnd = prng(o.seed);
   const durations = new Map<string, number>();
   const durationOf = (file: string): number => {
     if (file.startsWith("digits:")) return (file.length - 7) * 600;

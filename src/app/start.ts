@@ -4,7 +4,7 @@ import type { AgiServer } from "../agi/index.js";
 import { createApiClient } from "../api-client/index.js";
 import { ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
-import { LivenessBoard, openStore, type Store } from "../domain/index.js";
+import { LivenessBoard, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
 import { audioApiPlugin } from "./audio.js";
@@ -14,6 +14,7 @@ import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats 
 import { buildIvr } from "./ivr.js";
 import { reactToLiveness } from "./liveness.js";
 import { prewarmAtStart } from "./prewarm.js";
+import { openTicketStore } from "./tickets.js";
 
 export interface RunningApp {
   ivr: AgiServer;
@@ -47,7 +48,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     tts.startJanitor();
     started.push(() => tts.close());
     // Every catalogue change re-synthesises its sentences (issue 13: no synthesis inside a call).
-    const store = await openStore(settings, { migrate: true, speech: tts.engine === "none" ? undefined : tts });
+    // Tickets where TICKET_BACKEND says (builtin or GLPI), announced as NOTIFY/TELEGRAM settings say.
+    const store = await openTicketStore(settings, logger, { migrate: true, speech: tts.engine === "none" ? undefined : tts });
     started.push(() => store.close());
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     // `/`: the technicians' console (docs/console.md).
@@ -60,7 +62,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const apiAddress = api.server.address();
     const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
     const apiUrl = localApiUrl(settings, apiPort);
-    logger.info({ address: apiUrl, database: store.dialect, tokensFile: file ?? undefined }, "ticket API listening");
+    logger.info({ address: apiUrl, database: store.dialect, tickets: store.tickets.kind, tokensFile: file ?? undefined }, "ticket API listening");
 
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
     const client = createApiClient({ baseUrl: apiUrl, token: ivrToken, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: injectFetch(api) });

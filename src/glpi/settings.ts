@@ -4,7 +4,7 @@ import type { TicketBackendFactory } from "../domain/index.js";
 import type { Notifier } from "../notify/index.js";
 import { GlpiClient } from "./client.js";
 import { GlpiConfigError } from "./errors.js";
-import { DEFAULT_PHONE_REQUEST_TYPE, GlpiTicketBackend } from "./ticket-backend.js";
+import { DEFAULT_PHONE_REQUEST_TYPE, GlpiTicketBackend, type GlpiBackendOptions } from "./ticket-backend.js";
 
 export function glpiClientFromSettings(settings: Settings, logger?: Logger, timeoutMs = 10_000): GlpiClient {
   if (settings.GLPI_URL === "") throw new GlpiConfigError("GLPI_URL", "not set");
@@ -32,7 +32,9 @@ export async function resolveRequestType(client: GlpiClient, settings: Settings)
  * (IVR_API_BUDGET_MS) inside open(), the rest left for the database and the network. Its outbox
  * worker starts at once; the store's close() stops it and ends the GLPI session.
  */
-export function glpiBackendFactory(extra: { logger?: Logger; notifier?: Notifier } = {}): TicketBackendFactory {
+export function glpiBackendFactory(
+  extra: { logger?: Logger; notifier?: Notifier; tuning?: Partial<Pick<GlpiBackendOptions, "retry" | "uncertainDelayMs" | "pollMs" | "requestTimeoutMs">> } = {},
+): TicketBackendFactory {
   return ({ db, settings }) => {
     const logger = extra.logger?.child({ glpi: true });
     const backend = new GlpiTicketBackend({
@@ -45,6 +47,7 @@ export function glpiBackendFactory(extra: { logger?: Logger; notifier?: Notifier
       answerWithinMs: Math.floor(settings.IVR_API_BUDGET_MS / 2),
       notifier: extra.notifier,
       logger,
+      ...extra.tuning,
     });
     backend.start();
     return backend;

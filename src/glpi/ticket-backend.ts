@@ -375,10 +375,18 @@ export class GlpiTicketBackend implements TicketBackend {
 
   // ── the outbox worker ───────────────────────────────────────────────────────
 
-  /** Starts looking for due tickets every pollMs (and at once). */
+  /**
+   * Starts looking for due tickets every pollMs (and at once), and resolves the Phone request type
+   * now (GLPI_REQUEST_TYPE_ID, else the one named "Phone", else 3) so the first call does not wait
+   * for that look-up; if GLPI does not answer now, the first ticket asks again.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.phoneRequestType().then(
+      (id) => this.log.info({ requestTypeId: id }, "GLPI request type of phone tickets"),
+      (err: unknown) => this.log.warn({ err: describe(err) }, "GLPI did not answer the request type look-up at start; asking again with the first ticket"),
+    );
     this.kick();
   }
 

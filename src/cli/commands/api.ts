@@ -2,9 +2,10 @@ import { parseArgs } from "node:util";
 import { audioApiPlugin } from "../../app/audio.js";
 import { consoleApiPlugin } from "../../app/console.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
+import { openTicketStore } from "../../app/tickets.js";
 import { resolveApiTokens, startApi } from "../../api/index.js";
 import { nodeName } from "../../config/index.js";
-import { LivenessBoard, openStore } from "../../domain/index.js";
+import { LivenessBoard } from "../../domain/index.js";
 import { apiProbes, localHeartbeats, startHeartbeats } from "../../app/heartbeats.js";
 import { reactToLiveness } from "../../app/liveness.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
@@ -17,7 +18,9 @@ export const command: CliCommand = {
   usage: `ura api [--no-migrate]
 
 Serves the ticket API on API_HOST:API_PORT (default 127.0.0.1:8080) over the database DB_DRIVER
-names (SQLite under DATA_DIR by default, or MySQL/MariaDB at DATABASE_URL). Pending migrations are
+names (SQLite under DATA_DIR by default, or MySQL/MariaDB at DATABASE_URL), with tickets where
+TICKET_BACKEND says (builtin, or GLPI: docs/glpi.md) and new tickets announced on Telegram and the
+webhook when TELEGRAM_* / NOTIFY_WEBHOOK_* are set. Pending migrations are
 applied at start (safe with several starters: MySQL takes a named lock); --no-migrate leaves a
 MySQL schema to \`ura migrate\`. Clients need a bearer token from API_TOKENS (when empty, tokens
 are made once in DATA_DIR/api-tokens.local) and an address in API_ALLOWED_CLIENTS.
@@ -36,7 +39,7 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     const { settings, logger } = ctx;
     startProcessMetrics(nodeName(settings));
     const { tokens, file } = resolveApiTokens(settings);
-    const store = await openStore(settings, { migrate: !values["no-migrate"] });
+    const store = await openTicketStore(settings, logger, { migrate: !values["no-migrate"] });
     // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.
     // And the technicians' console at `/` (docs/console.md).
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger)];
@@ -45,7 +48,7 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });
     const heartbeats = startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger });
     logger.info(
-      { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },
+      { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, tickets: store.tickets.kind, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },
       "ticket API listening",
     );
     if (file) ctx.stdout.write(`API tokens (API_TOKENS is empty): ${file}\n`);

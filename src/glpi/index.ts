@@ -7,3 +7,4 @@ export { fromGlpiStatus, toGlpiStatus, GLPI_STATUS, TICKET_FIELD, USER_FIELD } f
 export { checkGlpi, type GlpiCheck } from "./check.js";
 export { glpiBackendFactory, glpiClientFromSettings, resolveRequestType } from "./settings.js";
 export { planUserSync, planCatalogueSync, type UserSyncPlan, type CatalogueSyncPlan, type CatalogueAction, type LinkedNode, type CodeField } from "./directory-sync.js";
+export { syncUsers, syncCatalogue, linkedTree, type SyncTarget, type UserSyncReport, type CatalogueSyncReport } from "./sync.js";

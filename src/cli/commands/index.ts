@@ -3,6 +3,7 @@ import { command as accounts } from "./accounts.js";
 import { command as api } from "./api.js";
 import { backup, restore } from "./backup.js";
 import { command as call } from "./call.js";
+import { command as catalogue } from "./catalogue.js";
 import { command as config } from "./config.js";
 import { command as doctor } from "./doctor.js";
 import { command as ivr } from "./ivr.js";
@@ -23,6 +24,7 @@ export const commands: CliCommand[] = [
   api,
   migrate,
   users,
+  catalogue,
   accounts,
   kiosk,
   purge,

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { CsvHeaderError, DomainValidationError, ConflictError, openStore, type Actor, type ImportReport } from "../../domain/index.js";
 import { maskPhone } from "../../shared/privacy.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
+import { USERS_SYNC_USAGE, usersSyncGlpi } from "./glpi-sync.js";
 
 const USAGE = `ura users import FILE.csv
     Adds or updates users from a CSV file with a header row. Columns (English or Portuguese):
@@ -14,7 +15,8 @@ const USAGE = `ura users import FILE.csv
     row was rejected.
 ura users add --code 1234 --name "Ana Souza" [--phone "(45) 99999-9999"] [--ext 2001 --ext 2002]
               [--department Saúde]
-    Adds one user.`;
+    Adds one user.
+${USERS_SYNC_USAGE}`;
 
 const actor = (): Actor => ({ client: `cli:${userInfo().username}`, address: null });
 
@@ -127,12 +129,13 @@ async function addUser(args: string[], ctx: CliContext): Promise<number> {
 
 export const command: CliCommand = {
   name: "users",
-  summary: "import users from CSV, or add one",
+  summary: "import users from CSV or from GLPI, or add one",
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;
     if (sub === "import") return importFile(rest, ctx);
     if (sub === "add") return addUser(rest, ctx);
-    throw new UsageError(sub === undefined ? "which one: import or add?" : `unknown sub-command "${sub}"`);
+    if (sub === "sync-glpi") return usersSyncGlpi(rest, ctx);
+    throw new UsageError(sub === undefined ? "which one: import, add or sync-glpi?" : `unknown sub-command "${sub}"`);
   },
 };

@@ -7,7 +7,7 @@ import pino from "pino";
 import type { AgiServer } from "../../src/agi/index.js";
 import { createApiClient } from "../../src/api-client/index.js";
 import { buildApi } from "../../src/api/index.js";
-import { formatProtocol, openStore, systemActor, type MessageSender } from "../../src/domain/index.js";
+import { formatProtocol, openStore, systemActor, type MessageSender, type Store } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
 import { createSender } from "../../src/whatsapp/index.js";
 import type { RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView } from "../../src/api/contract.js";
@@ -514,6 +514,10 @@ export interface RealBackendOptions {
   apiDelayMs?: number;
   /** The IVR client's timeout (its IVR_API_BUDGET_MS). */
   timeoutMs?: number;
+  /** More settings of the API's side (TICKET_BACKEND=glpi, TELEGRAM_…). */
+  settings?: Partial<Record<SettingName, string>>;
+  /** Opens the store as `ura start` does with other settings (default: openStore, builtin tickets). */
+  openStore?: (settings: Settings) => Promise<Store>;
 }
 
 /** The API's SENDER_TIMEOUT_MS in the real backend: longer than the scenarios' IVR budget (400 ms). */
@@ -570,7 +574,7 @@ const stuckSender: MessageSender = { driver: "venom", send: () => new Promise<ne
  * `log` sender writing one-time codes to an outbox file that the scripted caller reads — the
  * same way `ura call` shows them. The IVR talks to it through the real HTTP client.
  */
-export async function realBackend(driver: "sqlite" | "mysql", options: RealBackendOptions = {}): Promise<Backend & { apiUrl: string }> {
+export async function realBackend(driver: "sqlite" | "mysql", options: RealBackendOptions = {}): Promise<Backend & { apiUrl: string; store: Store; settings: Settings }> {
   const dir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
   let now = TUESDAY_10H;
   const clock = () => now;
@@ -586,8 +590,9 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     IDENTIFY_MAX_MISSES_PER_MINUTE: "100000",
     API_TOKENS: `ivr:ivr:${IVR_TOKEN}`,
     SENDER_TIMEOUT_MS: String(REAL_SENDER_TIMEOUT_MS),
+    ...options.settings,
   });
-  const store = await openStore(settings, { migrate: true });
+  const store = options.openStore ? await options.openStore(settings) : await openStore(settings, { migrate: true });
   const outbox = join(dir, "outbox.jsonl");
   // "down" is the real venom driver (SENDER_DRIVER=venom) pointed at a port nothing listens on.
   const senders: Record<SenderMode, MessageSender> = {
@@ -630,6 +635,8 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     name: driver,
     api,
     apiUrl,
+    store,
+    settings,
     clock,
     async lastCode(userCode) {
       const phone = people.find((p) => p.code === userCode)!.phone;

@@ -110,6 +110,7 @@ export type TicketStatus = z.infer<typeof ticketStatus>;
 
 /** `callId` is Asterisk's agi_uniqueid: opening twice for one call returns the same ticket. */
 export const openTicketRequest = openTicketSchema;
+export type OpenTicketRequest = z.input<typeof openTicketRequest>;
 export const ticketView = ticketViewSchema;
 export type TicketView = z.infer<typeof ticketView>;
 /** 201 for a new ticket, 200 when the call id already opened one (same body). */

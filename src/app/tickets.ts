@@ -64,7 +64,7 @@ export function ticketBackendFactory(settings: Settings, logger: Logger, notifie
  */
 export function notifying(backend: TicketBackend, users: UserRepository, notifier: Notifier, logger: Logger): TicketBackend {
   if (notifier.name === "none") return backend;
-  const announce = async (ticket: TicketView): Promise<void> => {
+  const announce = async (ticket: TicketView, callerNumber: string | null): Promise<void> => {
     const user = await users.byCode(ticket.requester.code);
     notifier.ticketOpened({
       key: `builtin:${ticket.protocol}`,
@@ -72,7 +72,7 @@ export function notifying(backend: TicketBackend, users: UserRepository, notifie
       protocol: ticket.protocol,
       service: ticket.service,
       requester: { code: ticket.requester.code, name: ticket.requester.name, department: user?.department ?? null },
-      callerNumber: null,
+      callerNumber,
       source: ticket.source,
       url: null,
       openedAt: ticket.createdAt,
@@ -83,7 +83,7 @@ export function notifying(backend: TicketBackend, users: UserRepository, notifie
     async open(input: OpenTicketInput, actor: Actor, now: Date) {
       const result = await backend.open(input, actor, now);
       if (result.created) {
-        void announce(result.ticket).catch((err: unknown) => logger.warn({ err: (err as Error).message, protocol: result.ticket.protocol }, "could not announce the new ticket"));
+        void announce(result.ticket, input.call?.callerNumber?.trim() || null).catch((err: unknown) => logger.warn({ err: (err as Error).message, protocol: result.ticket.protocol }, "could not announce the new ticket"));
       }
       return result;
     },

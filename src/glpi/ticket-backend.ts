@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
-import { z } from "zod";
 import { writeAudit, isUniqueViolation, message, zonedTimeToUtc, type Db } from "../domain/index.js";
 import {
   attachmentFileSchema,
@@ -40,13 +39,8 @@ import { fromGlpiStatus, TICKET_FIELD, toGlpiStatus } from "./status.js";
 /** A ticket as the GLPI backend shows it: `pending` while it waits in the local outbox for GLPI. */
 export type BackendTicketView = TicketView & { pending?: boolean };
 
-/** What a call knows besides the port's input, written into the ticket for the technician. */
-export interface CallFacts {
-  /** The extension or number the caller called from, as the PBX gave it. */
-  callerNumber?: string | null;
-  /** How the caller was identified. */
-  identifiedBy?: "extension" | "code" | "otp" | null;
-}
+/** What a call knows besides who and which service (the port's `call`), written into the ticket for the technician. */
+export type { CallFacts } from "../domain/index.js";
 
 export interface GlpiBackendOptions {
   db: Db;
@@ -86,14 +80,6 @@ export interface GlpiBackendOptions {
 const PENDING_PREFIX = "0";
 /** GLPI's "Phone" request type on a fresh install (reference §5.2). */
 export const DEFAULT_PHONE_REQUEST_TYPE = 3;
-
-const callFactsSchema = z
-  .object({
-    callerNumber: z.string().max(40).nullable().optional(),
-    identifiedBy: z.enum(["extension", "code", "otp"]).nullable().optional(),
-  })
-  .nullable()
-  .optional();
 
 /**
  * Tickets in GLPI, with a local outbox so GLPI being down or slow never costs a caller a ticket.
@@ -147,9 +133,9 @@ export class GlpiTicketBackend implements TicketBackend {
 
   // ── the port ────────────────────────────────────────────────────────────────
 
-  async open(raw: OpenTicketInput & { call?: CallFacts | null }, actor: Actor, now: Date): Promise<{ ticket: BackendTicketView; created: boolean }> {
+  async open(raw: OpenTicketInput, actor: Actor, now: Date): Promise<{ ticket: BackendTicketView; created: boolean }> {
     const input = parseInput(openTicketSchema, raw);
-    const call = parseInput(callFactsSchema, raw.call) ?? null;
+    const call = input.call ?? null;
     const callId = input.callId ?? null;
     if (callId !== null) {
       const existing = await outbox.byCallId(this.db, callId);
@@ -167,7 +153,7 @@ export class GlpiTicketBackend implements TicketBackend {
       source: input.source,
       description,
       callerNumber: call?.callerNumber ?? null,
-      identifiedBy: call?.identifiedBy ?? null,
+      identifiedBy: call?.identifiedBy ? (call.identifiedBy.startsWith("caller-id") ? "extension" : call.identifiedBy === "code+otp" ? "otp" : "code") : null,
       openedAt: now,
       marker,
     });

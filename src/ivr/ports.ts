@@ -1,5 +1,6 @@
 import type {
   CallerMatch,
+  OpenTicketRequest,
   HoursView,
   IdentificationMethod,
   OtpVerifyResult,
@@ -34,6 +35,9 @@ export type OtpRequestResult =
     }
   | { ok: false; reason: "no_phone" | "undeliverable" | "sender_unavailable" | "unknown_user" };
 
+/** What the call tells the ticket about itself: the number called from and how the caller was identified. */
+export type CallFacts = NonNullable<OpenTicketRequest["call"]>;
+
 export interface OpenTicketResult {
   ticket: TicketView;
   created: boolean;
@@ -48,7 +52,7 @@ export interface TicketApi {
   requestOtp(input: { userCode: string; callId: string; callerNumber?: string }, options?: RequestOptions): Promise<OtpRequestResult>;
   verifyOtp(input: { userCode: string; code: string }, options?: RequestOptions): Promise<OtpVerifyResult>;
   catalogue(options?: RequestOptions): Promise<ServiceNode[]>;
-  openTicket(input: { userCode: string; serviceId: number; callId: string }, options?: RequestOptions): Promise<OpenTicketResult>;
+  openTicket(input: { userCode: string; serviceId: number; callId: string; call?: CallFacts }, options?: RequestOptions): Promise<OpenTicketResult>;
   /** null when the ticket does not exist or belongs to someone else (the API does not say which). */
   ticketStatus(protocol: string, userCode: string, options?: RequestOptions): Promise<TicketView | null>;
   hours(options?: RequestOptions): Promise<HoursView>;

@@ -113,7 +113,11 @@ async function createTicket(call: Call, user: PublicUser, service: ServiceNode):
   // Not aborted by a hang-up: a ticket being created is finished and recorded, never half-made.
   const { ticket, created } = await call.within(
     "open ticket",
-    (signal) => call.deps.api.openTicket({ userCode: user.code, serviceId: service.id, callId: call.callId }, { signal }),
+    (signal) =>
+      call.deps.api.openTicket(
+        { userCode: user.code, serviceId: service.id, callId: call.callId, call: { callerNumber: call.channel.request.callerId, identifiedBy: call.identifiedBy } },
+        { signal },
+      ),
     { keepOnHangup: true },
   );
   call.ticket = ticket.protocol;

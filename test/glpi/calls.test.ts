@@ -111,6 +111,7 @@ describe.each(DRIVERS)("calls with TICKET_BACKEND=glpi on %s", (driver) => {
   const ticketCall = (code: string, keys: [string, string], beforeSubMenu?: () => Promise<void>) =>
     new ScriptedCaller()
       .on("main-menu").press("1")
+      .on("confirm-caller").press("1")
       .on("ask-user-code").press(`${code}#`)
       .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`)
       .on("confirm-name").press("1")
@@ -163,7 +164,8 @@ describe.each(DRIVERS)("calls with TICKET_BACKEND=glpi on %s", (driver) => {
   });
 
   it("a call opens the ticket in GLPI: the caller hears GLPI's short id; requester, category, Phone and entity are set; Telegram hears of it once", async () => {
-    const call = await dial(ivr, { caller: ticketCall("1234", ["7", "1"]) });
+    // Maria calls from her registered extension.
+    const call = await dial(ivr, { caller: ticketCall("1234", ["7", "1"]), callerId: "1001" });
     const protocol = heardProtocol(call.heard);
     expect(protocol).toMatch(/^5[0-9]{2}$/); // GLPI's id (first 500), not a 12-digit number
     expect(call.variables.URA_TICKET).toBe(protocol);
@@ -171,8 +173,13 @@ describe.each(DRIVERS)("calls with TICKET_BACKEND=glpi on %s", (driver) => {
     expect(t).toMatchObject({ name: "Telefonia > Sem linha", itilcategories_id: 31, requesttypes_id: 3, entities_id: 0, requesters: [42] });
     expect(t.content).toContain("Maria Souza (código 1234)");
     expect(t.content).toContain(call.uniqueId);
+    // What the call knows, for the technician: where from, and how the caller was identified.
+    expect(t.content).toContain("Ligou de: 1001");
+    expect(t.content).toContain("Identificação: ramal cadastrado do usuário");
     await waitFor(() => telegram.messages.some((m) => m.text.startsWith(`Novo chamado ${protocol}\n`)), "the Telegram notice");
-    expect(telegram.messages.find((m) => m.text.startsWith(`Novo chamado ${protocol}\n`))!.text).toContain(`front/ticket.form.php?id=${protocol}`);
+    const notice = telegram.messages.find((m) => m.text.startsWith(`Novo chamado ${protocol}\n`))!.text;
+    expect(notice).toContain("Ligou de: 1001");
+    expect(notice).toContain(`front/ticket.form.php?id=${protocol}`);
   });
 
   it("a session that expires between two calls costs the second call nothing (one new login, GLPI's id again)", async () => {
@@ -183,6 +190,7 @@ describe.each(DRIVERS)("calls with TICKET_BACKEND=glpi on %s", (driver) => {
     expect(heardProtocol(second.heard)).toMatch(/^5[0-9]{2}$/);
     expect(glpi.count("GET", "/initSession")).toBe(logins + 1);
     expect(glpi.ticketsWith(second.uniqueId)).toHaveLength(1);
+    expect(glpi.ticketsWith(second.uniqueId)[0]!.content).toContain("Identificação: código de usuário e código de acesso enviado por WhatsApp");
   });
 
   it("status by phone reads GLPI's status for the caller's own ticket; someone else's is 'not found'", async () => {

@@ -52,7 +52,7 @@ describe.each(DRIVERS)("GLPI backend and its outbox on %s", (driver) => {
     description: "O computador não liga desde ontem",
     source: "phone" as const,
     callId,
-    call: { callerNumber: "2001", identifiedBy: "extension" as const },
+    call: { callerNumber: "2001", identifiedBy: "caller-id" as const },
     ...extra,
   });
 

@@ -19,6 +19,7 @@ export { SenderRejectedError, SenderUnavailableError, type MessageSender, type O
 export {
   assigneeSchema,
   attachmentFileSchema,
+  callFactsSchema,
   MAX_ATTACHMENT_BYTES,
   openTicketSchema,
   statusChangeSchema,
@@ -37,6 +38,7 @@ export {
   TRANSITIONS,
   type Assignee,
   type AttachmentFile,
+  type CallFacts,
   type OpenTicketInput,
   type StatusChange,
   type TicketAttachment,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Actor } from "../audit.js";
+import { identificationMethod } from "../calls.js";
 import { callId, protocol, userCode } from "../rules.js";
 
 /**
@@ -31,6 +32,17 @@ export const TICKET_SOURCES = ["phone", "web", "api"] as const;
 export const ticketSource = z.enum(TICKET_SOURCES);
 export type TicketSource = z.infer<typeof ticketSource>;
 
+/**
+ * What a phone call knows besides who and which service, for the technician (GLPI's content) and
+ * the IT team's notice: the number called from, and how the caller was identified.
+ */
+export const callFactsSchema = z.object({
+  callerNumber: z.string().trim().max(40).nullable().optional(),
+  /** How the caller proved who they are (the call record's vocabulary: caller-id, code, each +otp). */
+  identifiedBy: identificationMethod.nullable().optional(),
+});
+export type CallFacts = z.infer<typeof callFactsSchema>;
+
 /** What opens a ticket. */
 export const openTicketSchema = z.object({
   userCode,
@@ -40,6 +52,8 @@ export const openTicketSchema = z.object({
   source: ticketSource.default("api"),
   /** The originating call: opening twice for one call returns the same ticket. */
   callId: callId.nullable().optional(),
+  /** The call's facts, when a call opens it (the builtin backend keeps none of them). */
+  call: callFactsSchema.nullable().optional(),
 });
 export type OpenTicketInput = z.input<typeof openTicketSchema>;
 

@@ -1,0 +1,78 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { GlpiStandin } from "../support/glpi-standin.js";
+import { freePort, runUra, type RunningUra } from "../support/processes.js";
+
+const APP = "app-token-0123456789";
+const USER = "user-token-0123456789";
+const TOKEN = "cli-glpi-ivr-token-0123456789";
+
+const running: RunningUra[] = [];
+let glpi: GlpiStandin | undefined;
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.stop();
+  await glpi?.stop();
+  glpi = undefined;
+});
+
+describe("ura with TICKET_BACKEND=glpi, as an admin runs it", () => {
+  it("ura users sync-glpi links the users, ura api opens tickets in GLPI with them as requesters, and stopping it ends the GLPI session", async () => {
+    glpi = await new GlpiStandin({
+      firstTicketId: 700,
+      users: [
+        { id: 7, login: "ura-ivr", userToken: USER },
+        { id: 42, login: "maria.souza", firstname: "Maria", realname: "Souza", registration_number: "1234", phone: "1001" },
+        { id: 43, login: "sem.codigo", firstname: "Sem", realname: "Código" },
+      ],
+    }).start();
+    const apiPort = await freePort();
+    const env = {
+      DATA_DIR: mkdtempSync(join(tmpdir(), "ura-glpi-")),
+      API_PORT: String(apiPort),
+      API_TOKENS: `ivr:ivr:${TOKEN}`,
+      TICKET_BACKEND: "glpi",
+      GLPI_URL: glpi.url,
+      GLPI_APP_TOKEN: APP,
+      GLPI_USER_TOKEN: USER,
+    };
+
+    const dry = runUra(["users", "sync-glpi", "--dry-run"], env);
+    running.push(dry);
+    expect(await dry.exited).toBe(0);
+    expect(dry.output()).toContain("1 would be created");
+    const sync = runUra(["users", "sync-glpi"], env);
+    running.push(sync);
+    expect(await sync.exited).toBe(0);
+    expect(sync.output()).toContain("GLPI users: 1 usable, 2 left out — 1 created");
+    expect(sync.output()).toContain("left out sem.codigo (GLPI id 43): no registration_number");
+
+    const api = runUra(["api"], env);
+    running.push(api);
+    await api.waitFor(/ticket API listening/);
+    expect(api.output()).toMatch(/"tickets":"glpi"/);
+    const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/tickets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ userCode: "1234", serviceId: 202, source: "api", callId: "cli-glpi.1" }),
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { ticket: { protocol: string } };
+    expect(body.ticket.protocol).toBe("700");
+    expect(glpi.tickets.get(700)).toMatchObject({ requesters: [42], requesttypes_id: 3 });
+
+    expect(await api.stop()).toBe(0);
+    expect(glpi.count("GET", "/killSession")).toBe(1);
+    expect(glpi.sessions.size).toBe(0);
+  });
+
+  it("a GLPI that refuses the token: the sync says so and exits 1, naming where to look", async () => {
+    glpi = await new GlpiStandin().start();
+    const sync = runUra(["users", "sync-glpi"], { DATA_DIR: mkdtempSync(join(tmpdir(), "ura-glpi-")), GLPI_URL: glpi.url, GLPI_APP_TOKEN: APP, GLPI_USER_TOKEN: "wrong-token-0123456789" });
+    running.push(sync);
+    expect(await sync.exited).toBe(1);
+    expect(sync.output()).toContain("ERROR_GLPI_LOGIN_USER_TOKEN");
+    expect(sync.output()).toContain("ura doctor");
+  });
+});

@@ -38,6 +38,7 @@ const CASES: Case[] = [
       description: ["d".repeat(4001), 42],
       source: ["fax", 1],
       callId: ["", "a b", "x".repeat(65), EVIL],
+      call: ["2001", { callerNumber: 2001 }, { callerNumber: "9".repeat(41) }, { identifiedBy: "face" }],
     },
   },
   {

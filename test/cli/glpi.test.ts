@@ -4,6 +4,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GlpiStandin } from "../support/glpi-standin.js";
 import { freePort, runUra, type RunningUra } from "../support/processes.js";
+import { waitFor } from "../support/wait.js";
+import pino from "pino";
+import { startAll } from "../../src/app/start.js";
+import { testSettings } from "../../src/config/index.js";
+import { systemActor } from "../../src/domain/index.js";
 
 const APP = "app-token-0123456789";
 const USER = "user-token-0123456789";
@@ -51,6 +56,8 @@ describe("ura with TICKET_BACKEND=glpi, as an admin runs it", () => {
     const api = runUra(["api"], env);
     running.push(api);
     await api.waitFor(/ticket API listening/);
+    // The Phone request type was looked up when the backend started, before any ticket.
+    await waitFor(() => glpi!.count("GET", "/RequestType") === 1, "the Phone request type look-up at start");
     expect(api.output()).toMatch(/"tickets":"glpi"/);
     const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/tickets`, {
       method: "POST",
@@ -62,10 +69,12 @@ describe("ura with TICKET_BACKEND=glpi, as an admin runs it", () => {
     expect(body.ticket.protocol).toBe("700");
     expect(glpi.tickets.get(700)).toMatchObject({ requesters: [42], requesttypes_id: 3 });
 
+    // Each sync ended its own session; stopping the API ends the API's.
+    const killed = glpi.count("GET", "/killSession");
     expect(await api.stop()).toBe(0);
-    expect(glpi.count("GET", "/killSession")).toBe(1);
+    expect(glpi.count("GET", "/killSession")).toBe(killed + 1);
     expect(glpi.sessions.size).toBe(0);
-  });
+  }, 120_000); // four processes start one after the other
 
   it("a GLPI that refuses the token: the sync says so and exits 1, naming where to look", async () => {
     glpi = await new GlpiStandin().start();
@@ -74,5 +83,38 @@ describe("ura with TICKET_BACKEND=glpi, as an admin runs it", () => {
     expect(await sync.exited).toBe(1);
     expect(sync.output()).toContain("ERROR_GLPI_LOGIN_USER_TOKEN");
     expect(sync.output()).toContain("ura doctor");
-  });
+  }, 60_000);
+});
+
+describe("ura start with TICKET_BACKEND=glpi", () => {
+  it("its store files tickets in GLPI, looked up the Phone request type at start, and its stop ends the GLPI session", async () => {
+    glpi = await new GlpiStandin({ firstTicketId: 800, requestTypes: [{ id: 1, name: "Helpdesk" }, { id: 9, name: "Phone" }] }).start();
+    const settings = testSettings({
+      DATA_DIR: mkdtempSync(join(tmpdir(), "ura-glpi-start-")),
+      AGI_PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+      API_TOKENS: `ivr:ivr:${TOKEN}`,
+      OTP_SECRET: "o".repeat(40),
+      TICKET_BACKEND: "glpi",
+      GLPI_URL: glpi.url,
+      GLPI_APP_TOKEN: APP,
+      GLPI_USER_TOKEN: USER,
+    });
+    const app = await startAll(settings, pino({ level: "silent" }));
+    let stopped = false;
+    try {
+      expect(app.store.tickets.kind).toBe("glpi");
+      // Resolved when the backend started, before any ticket.
+      await waitFor(() => glpi!.count("GET", "/RequestType") === 1, "the Phone request type look-up at start");
+      await app.store.users.create({ code: "4321", name: "Rui" }, systemActor, new Date());
+      const { ticket } = await app.store.tickets.open({ userCode: "4321", serviceId: 202, source: "phone", callId: "start.1" }, systemActor, new Date());
+      expect(ticket.protocol).toBe("800");
+      expect(glpi.tickets.get(800)!.requesttypes_id).toBe(9);
+      await app.stop();
+      stopped = true;
+      expect(glpi.count("GET", "/killSession")).toBe(1);
+    } finally {
+      if (!stopped) await app.stop();
+    }
+  }, 60_000);
 });

@@ -62,6 +62,7 @@ describe.each(DRIVERS)("notices of tickets opened by phone (builtin backend) on 
 
   it("Telegram says 429: the call is not held up, the notice follows retry_after and arrives once; the webhook gets the same event, signed", async () => {
     telegram.script.push({ kind: "429", retryAfter: 1 });
+    let heardProtocolAt: number | undefined;
     const caller = new ScriptedCaller()
       .on("main-menu").press("1")
       .on("ask-user-code").press("1234#")
@@ -69,31 +70,33 @@ describe.each(DRIVERS)("notices of tickets opened by phone (builtin backend) on 
       .on("confirm-name").press("1")
       .on("service-menu").press("2")
       .on("sub-menu").press("2")
-      .on("protocol-repeat").hangup();
+      .on((e) => {
+        if (e.prompt === "protocol-repeat") heardProtocolAt ??= Date.now();
+        return e.prompt === "protocol-repeat";
+      })
+      .hangup();
     const call = await dial(ivr, { caller });
-    const ended = Date.now();
     expect(call.heard).toContain("ticket-opened");
     const protocol = call.variables.URA_TICKET!;
     expect(protocol).toMatch(/^[0-9]{12}$/);
-    // The call ended while Telegram was still asking to wait.
-    expect(telegram.messages).toHaveLength(0);
-    await waitFor(() => telegram.messages.length === 1, "the Telegram notice after retry_after", 15_000);
-    const [refused, accepted] = telegram.requests;
-    expect(refused!.status).toBe(429);
-    expect(accepted!.status).toBe(200);
-    expect(accepted!.at - refused!.at).toBeGreaterThanOrEqual(1000);
-    expect(telegram.messages[0]!.at).toBeGreaterThan(ended);
-    expect(telegram.messages[0]!.text.split("\n")).toEqual([`Novo chamado ${protocol}`, "Serviço: Computador > Não liga", "Solicitante: Maria Souza (código 1234)", "Setor: Saúde"]);
+    const ours = () => telegram.messages.filter((m) => m.text.startsWith(`Novo chamado ${protocol}\n`));
+    await waitFor(() => ours().length === 1, "the Telegram notice after retry_after", 15_000);
+    // Telegram refused with 429 once (retry_after honoured: test/notify/telegram.test.ts times it).
+    expect(telegram.requests.filter((r) => r.status === 429)).toHaveLength(1);
+    // The caller had heard the protocol before the notice went through.
+    expect(heardProtocolAt!).toBeLessThan(ours()[0]!.at);
+    expect(ours()[0]!.text.split("\n")).toEqual([`Novo chamado ${protocol}`, "Serviço: Computador > Não liga", "Solicitante: Maria Souza (código 1234)", "Setor: Saúde"]);
 
-    await waitFor(() => hooks.got.length === 1, "the webhook POST");
-    const { headers, body } = hooks.got[0]!;
+    const hook = () => hooks.got.filter((h) => h.body.includes(`"builtin:${protocol}"`));
+    await waitFor(() => hook().length === 1, "the webhook POST");
+    const { headers, body } = hook()[0]!;
     expect(JSON.parse(body)).toMatchObject({ event: "ticket.opened", key: `builtin:${protocol}`, backend: "builtin", protocol, requester: { code: "1234", department: "Saúde" } });
     expect(verifyWebhook(SECRET, { signature: String(headers["x-ura-signature"]), timestamp: String(headers["x-ura-timestamp"]) }, body, Math.floor(Date.now() / 1000))).toBe(true);
 
     // The same call reported again (the IVR retrying its request) opens nothing and announces nothing.
     await backend.api.openTicket({ userCode: "1234", serviceId: 202, callId: call.uniqueId });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(telegram.messages).toHaveLength(1);
-    expect(hooks.got).toHaveLength(1);
+    expect(ours()).toHaveLength(1);
+    expect(hook()).toHaveLength(1);
   });
 });

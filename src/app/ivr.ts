@@ -9,6 +9,8 @@ import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer } from "
 /** What `buildIvr` can be given instead of its defaults (tests, `ura start` with an in-process API). */
 export interface IvrParts {
   api?: TicketApi;
+  /** How the default API client sends its requests (`ura start`: in process, see injectFetch). */
+  fetch?: typeof fetch;
   speech?: SpeechSynthesizer;
   promptFile?: (id: string) => string;
   clock?: () => Date;
@@ -29,7 +31,7 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
   // Prompt references follow AUDIO_MODE (shared path, AUDIO_PBX_PATH remap, or http:// URL).
   const prompts = parts.promptFile ? null : loadPromptSet(settings);
   const deps: IvrDependencies = {
-    api: parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS }),
+    api: parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: parts.fetch }),
     speech: parts.speech ?? createSpeechSynthesizer(settings, { logger: log }),
     promptFile: parts.promptFile ?? ((id) => prompts!.file(id)),
     settings,

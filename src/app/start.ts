@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
-import { createApiClient } from "../api-client/index.js";
 import { ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { LivenessBoard, type Store } from "../domain/index.js";
@@ -65,8 +64,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     logger.info({ address: apiUrl, database: store.dialect, tickets: store.tickets.kind, tokensFile: file ?? undefined }, "ticket API listening");
 
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
-    const client = createApiClient({ baseUrl: apiUrl, token: ivrToken, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: injectFetch(api) });
-    const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: client });
+    const ivr = buildIvr(ivrSettings, logger, { speech: tts, fetch: injectFetch(api) });
     // The catalogue's sentences are in the cache before the first call; names follow in the background.
     await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS);
     await ivr.listen();

@@ -16,6 +16,8 @@ export const statusRoutes: FastifyPluginAsyncZod<ApiContext & { liveness: Livene
   app.post(
     "/heartbeats",
     {
+      // Every part, every 10 s: at info level the request log would be mostly heartbeats.
+      logLevel: "warn",
       config: IVR_ONLY,
       schema: { summary: "A part reports that it is alive (every 10 s; silent 30 s = OFFLINE)", tags, body: heartbeatSchema, response: { 200: partStatusSchema } },
     },

@@ -34,6 +34,7 @@ export {
   wallboardEvents,
   type ConsoleOptions,
   type ConsoleAccount,
+  type WallboardEvent,
   type WallboardViewer,
 } from "./console/index.js";
 export { requireAccount, SESSION_COOKIE, CSRF_HEADER, type SignedInAccount } from "./sessions.js";

@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
+import type { WallboardEvent } from "../api/index.js";
 import type { Settings } from "../config/index.js";
-import { message, type LivenessBoard, type PartStatusChanged } from "../domain/index.js";
+import { message, type LivenessBoard, type LivenessEvents, type PartStatusChanged } from "../domain/index.js";
+import type { EventSource } from "../shared/event-bus.js";
 import { createTelegramAlerts, type TelegramAlerts } from "../notify/index.js";
 import { watchParts } from "../shared/metrics.js";
 
@@ -40,5 +42,23 @@ export function reactToLiveness(board: LivenessBoard, settings: Settings, logger
     unsubscribe();
     unwatch();
     await telegram?.close(1000);
+  };
+}
+
+/**
+ * The transitions as the wallboard's critical_alert (seed 004): OFFLINE is critical, ONLINE again
+ * is low, the title is the Telegram message's sentence, and the id names the part and the instant
+ * it changed (one alert per transition).
+ */
+export function wallboardAlerts(events: LivenessEvents, timeZone: string): EventSource<WallboardEvent> {
+  return {
+    subscribe: (listener) =>
+      events.subscribe((event) => {
+        const { part } = event;
+        listener({
+          type: "part-status",
+          alert: { id: `${part.name}:${part.liveness}:${part.since}`, title: transitionText(event, timeZone), severity: part.liveness === "OFFLINE" ? "critical" : "low" },
+        });
+      }),
   };
 }

@@ -52,8 +52,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     started.push(() => store.close());
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     // `/`: the technicians' console (docs/console.md).
-    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger), ...extraPlugins];
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events), ...extraPlugins];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);
     const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });

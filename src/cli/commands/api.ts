@@ -42,8 +42,8 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     const store = await openTicketStore(settings, logger, { migrate: !values["no-migrate"] });
     // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.
     // And the technicians' console at `/` (docs/console.md).
-    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger)];
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events)];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });
     const heartbeats = startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger });

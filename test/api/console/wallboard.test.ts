@@ -107,7 +107,7 @@ describe("wallboard WebSocket (seed 004's protocol)", () => {
 
   it("sends critical_alert when a part of the system goes down", async () => {
     const tv = await kiosk();
-    bus.publish({ type: "system-down", alert: { id: "critical-whatsapp", title: "Sessão do WhatsApp desconectada" } });
+    bus.publish({ type: "part-status", alert: { id: "critical-whatsapp", title: "Sessão do WhatsApp desconectada", severity: "critical" } });
     expect((await tv.next("critical_alert")).data).toMatchObject({ id: "critical-whatsapp", severity: "critical", soundUrl: expect.stringMatching(/\/sounds\/alerta-critico\.wav$/) });
   });
 

@@ -119,8 +119,8 @@ export async function wallboardRoutes(app: FastifyInstance, options: WallboardOp
     if (event.type === "ticket-opened") {
       alert("new_ticket_alert", event.ticket, WALLBOARD_SOUNDS.newTicket);
       changed();
-    } else if (event.type === "system-down") {
-      alert("critical_alert", { ...event.alert, severity: "critical" }, WALLBOARD_SOUNDS.critical);
+    } else if (event.type === "part-status") {
+      alert("critical_alert", event.alert, WALLBOARD_SOUNDS.critical);
     } else {
       changed();
     }

@@ -14,8 +14,11 @@ export type WallboardEvent =
   | { type: "tickets-changed" }
   /** A ticket was opened (by phone or on the console): new_ticket_alert with a sound, then the fresh lists. */
   | { type: "ticket-opened"; ticket: { id: string; title: string; severity: Priority } }
-  /** A part of the system went down (operations' health checks): critical_alert. */
-  | { type: "system-down"; alert: { id: string; title: string } };
+  /**
+   * A part of the system went OFFLINE (severity critical) or came back ONLINE (severity low):
+   * critical_alert, as issue 15 asks for both transitions (src/app/liveness.ts makes them).
+   */
+  | { type: "part-status"; alert: { id: string; title: string; severity: Priority } };
 
 /** Who is on the other end of a socket. */
 export interface WallboardViewer {

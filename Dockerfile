@@ -4,8 +4,10 @@
 #   whatsapp  `ura whatsapp`: the WhatsApp sender, driving Debian's Chromium
 # Both run the compiled CLI (dist/cli/main.js) as the unprivileged user `node`. venom-bot and its
 # browser stack (puppeteer, sharp) are optionalDependencies: only the whatsapp image keeps them.
+# Node 24, the active LTS (to April 2028): Node 20 reached its end of life in April 2026. The test
+# suite runs on Node 20.19+ outside containers too (package.json `engines`, docs/operations.md).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ── build: every dependency (TypeScript, venom-bot's types), then compile ──────────────────────
 FROM ${NODE_IMAGE} AS build

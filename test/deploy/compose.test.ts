@@ -10,7 +10,7 @@ import { commands } from "../../src/cli/commands/index.js";
 import { loadSettings, settingsSchema, type Settings } from "../../src/config/index.js";
 import { IpAllowList } from "../../src/shared/ip-allow-list.js";
 import { audioLocatorFromSettings } from "../../src/tts/index.js";
-import { chain as chainOf, dockerfileStages, lockedPackages, omittedKinds, packageName } from "./images.js";
+import { chain as chainOf, dockerfileStages, lockedNodeEngines, lockedPackages, NODE_LTS, nodeSatisfies, omittedKinds, packageName } from "./images.js";
 
 /**
  * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked for what would
@@ -86,6 +86,9 @@ function published(service: Service): [number, number][] {
 // ── the Dockerfile, read as stages ───────────────────────────────────────────────────────────────
 const stages = dockerfileStages(readFileSync("Dockerfile", "utf8"));
 const chain = (name: string) => chainOf(stages, name);
+/** The one base image every stage starts from, and its Node major. */
+const IMAGE = stages[0]!.from;
+const IMAGE_MAJOR = Number(/^node:(\d+)-bookworm-slim$/.exec(IMAGE)?.[1]);
 function execForm(lines: string[], instruction: "CMD" | "ENTRYPOINT"): string[] {
   const line = lines.filter((l) => l.startsWith(`${instruction} `)).at(-1);
   if (!line) return [];
@@ -244,10 +247,53 @@ describe("health checks", () => {
 describe("Dockerfile", () => {
   const names = new Set(commands.map((c) => c.name));
 
-  it("builds on Node 20 / Debian bookworm-slim, with the targets compose asks for", () => {
-    for (const stage of stages) if (!stages.some((s) => s.name === stage.from)) expect(stage.from).toBe("node:20-bookworm-slim");
+  it("builds on a Node LTS line that is not past its end of life, on Debian bookworm-slim, with the targets compose asks for", () => {
+    const bases = new Set(stages.filter((stage) => !stages.some((s) => s.name === stage.from)).map((s) => s.from));
+    expect([...bases]).toEqual([IMAGE]);
+    expect(NODE_LTS[IMAGE_MAJOR], `${IMAGE} is not an LTS line`).toBeDefined();
+    const endOfLife = NODE_LTS[IMAGE_MAJOR]!.endOfLife;
+    expect(new Date(endOfLife).getTime(), `Node ${IMAGE_MAJOR} reached its end of life on ${endOfLife}: move the Dockerfile's NODE_IMAGE on`).toBeGreaterThan(Date.now());
     for (const service of [ura, whatsapp]) expect(stages.map((s) => s.name)).toContain(service.build?.target);
     expect(stages.at(-1)!.name, "a plain `docker build .` gives the ura image").toBe("ura");
+  });
+
+  it("package.json engines admits the Node the tests run on and the image's, and the lock file agrees", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { engines: { node: string } };
+    const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as { packages: Record<string, { engines?: { node?: string } }> };
+    expect(lock.packages[""]!.engines?.node).toBe(pkg.engines.node);
+    expect(nodeSatisfies(process.versions.node, pkg.engines.node), `tests run on ${process.versions.node}`).toBe(true);
+    expect(nodeSatisfies(NODE_LTS[IMAGE_MAJOR]!.firstLts, pkg.engines.node)).toBe(true);
+  });
+
+  it("every locked package declares support for the image's Node (npm ci installs them all in the build stage)", () => {
+    const refusing = [...lockedNodeEngines()].filter(([, range]) => !nodeSatisfies(NODE_LTS[IMAGE_MAJOR]!.firstLts, range));
+    expect(refusing).toEqual([]);
+    // better-sqlite3 lists the majors it ships prebuilt binaries for; the build stage's compilers cover the rest.
+    expect(nodeSatisfies(NODE_LTS[IMAGE_MAJOR]!.firstLts, lockedNodeEngines().get("node_modules/better-sqlite3")!)).toBe(true);
+  });
+
+  it("on the Node the tests run on, only the packages docs/operations.md names declare they need a newer one", () => {
+    // cookie 2 (light-my-request, fastify's inject) and content-disposition 3 (@fastify/static) declare
+    // node >=22 and pass this suite on Node 20: the image runs 24, where they are supported.
+    const known = ["node_modules/content-disposition", "node_modules/cookie"];
+    const refusing = [...lockedNodeEngines()].filter(([, range]) => !nodeSatisfies(process.versions.node, range)).map(([path]) => path);
+    expect(refusing.filter((path) => !known.includes(path))).toEqual([]);
+    const operations = readFileSync("docs/operations.md", "utf8");
+    for (const path of known) expect(operations.includes(`\`${packageName(path)}\``), `docs/operations.md names ${packageName(path)}`).toBe(true);
+  });
+
+  it("reads engines ranges as npm does, for the forms the lock file holds", () => {
+    expect(nodeSatisfies("20.20.2", ">=20.19")).toBe(true);
+    expect(nodeSatisfies("20.18.1", ">=20.19")).toBe(false);
+    expect(nodeSatisfies("20.20.2", ">=22")).toBe(false);
+    expect(nodeSatisfies("24.11.0", "^20.19.0 || >=22.12.0")).toBe(true);
+    expect(nodeSatisfies("22.11.0", "^20.19.0 || ^22.13.0 || >=24")).toBe(false);
+    expect(nodeSatisfies("24.11.0", "20.x || 22.x || 23.x || 24.x || 25.x || 26.x")).toBe(true);
+    expect(nodeSatisfies("27.0.0", "20.x || 22.x || 23.x || 24.x || 25.x || 26.x")).toBe(false);
+    expect(nodeSatisfies("14.16.0", ">=16 || 14 >=14.17")).toBe(false);
+    expect(nodeSatisfies("24.11.0", ">= 0.10")).toBe(true);
+    expect(nodeSatisfies("24.11.0", "*")).toBe(true);
+    expect(() => nodeSatisfies("24.11.0", "latest")).toThrow("latest");
   });
 
   it("runs the compiled CLI with commands that exist: ura start and ura whatsapp", () => {

@@ -70,3 +70,66 @@ export function lockedPackages(omit: Set<DependencyKind>, lockFile = "package-lo
 export function packageName(path: string): string {
   return path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
 }
+
+/**
+ * Node's LTS lines and their end of life (nodejs.org/en/about/previous-releases), with the first
+ * release of each line that was LTS: the oldest Node an image tagged `node:<major>-…` can carry.
+ */
+export const NODE_LTS: Record<number, { firstLts: string; endOfLife: string }> = {
+  20: { firstLts: "20.9.0", endOfLife: "2026-04-30" },
+  22: { firstLts: "22.11.0", endOfLife: "2027-04-30" },
+  24: { firstLts: "24.11.0", endOfLife: "2028-04-30" },
+};
+
+/** Each locked package's declared `engines.node` (package-lock.json path → range), where it has one. */
+export function lockedNodeEngines(lockFile = "package-lock.json"): Map<string, string> {
+  const lock = JSON.parse(readFileSync(lockFile, "utf8")) as { packages: Record<string, { engines?: Record<string, string> | string[] }> };
+  const out = new Map<string, string>();
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    const node = entry.engines && !Array.isArray(entry.engines) ? entry.engines.node : undefined;
+    if (path !== "" && node) out.set(path, node);
+  }
+  return out;
+}
+
+type Version = [number, number, number];
+const COMPARATOR = /^(>=|<=|>|<|=|\^|~)?v?(\d+|x|X|\*)(?:\.(\d+|x|X|\*))?(?:\.(\d+|x|X|\*))?$/;
+
+function compare(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/**
+ * Whether a Node version meets an `engines` range, for the forms package-lock.json holds
+ * (`>=20`, `>= 0.10`, `^20.19.0 || >=22.12.0`, `20.x || 22.x`, `16 || 14 >=14.17`, `*`). A form it
+ * does not know throws, so a new one is noticed rather than passed.
+ */
+export function nodeSatisfies(version: string, range: string): boolean {
+  const v = version.split(".").map(Number) as Version;
+  return range.split("||").some((alternative) => {
+    const tokens = alternative.trim().replace(/(>=|<=|>|<|=|\^|~)\s+/g, "$1").split(/\s+/).filter((t) => t !== "");
+    return tokens.every((token) => {
+      const m = COMPARATOR.exec(token);
+      if (!m) throw new Error(`engines range ${JSON.stringify(range)}: ${token}`);
+      // The numeric parts before the first wildcard or the end: 20.x → [20], >=14.17 → [14, 17].
+      const parts: number[] = [];
+      for (const p of [m[2], m[3], m[4]]) {
+        if (p === undefined || !/^\d+$/.test(p)) break;
+        parts.push(Number(p));
+      }
+      const op = m[1] ?? "";
+      if (parts.length === 0) return true; // *, x
+      const floor = [parts[0]!, parts[1] ?? 0, parts[2] ?? 0] as Version;
+      const sameMajor = v[0] === parts[0];
+      switch (op) {
+        case ">=": return compare(v, floor) >= 0;
+        case ">": return compare(v, floor) > 0;
+        case "<": return compare(v, floor) < 0;
+        case "<=": return compare(v, floor) <= 0;
+        case "^": return compare(v, floor) >= 0 && (parts[0] !== 0 ? sameMajor : v[0] === 0 && v[1] === floor[1]);
+        case "~": return compare(v, floor) >= 0 && sameMajor && (parts.length < 2 || v[1] === parts[1]);
+        default: return parts.every((p, i) => v[i] === p); // 20, 20.x, 20.19, =20.19.0
+      }
+    });
+  });
+}

@@ -28,6 +28,7 @@ export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, Toke
 export { ApiError } from "./errors.js";
 export {
   consolePlugin,
+  consoleViewers,
   CONSOLE_DIST_DIR,
   CONSOLE_SOCKET_PATH,
   storeWallboardSource,

@@ -48,6 +48,27 @@ export interface DataResult {
   timedOut: boolean;
 }
 
+export interface RecordOptions {
+  /** Asterisk's format name, also the file's extension: `wav` (8 kHz 16-bit PCM with a header), `sln` (headerless). */
+  format: string;
+  /** Keys that end the recording (Asterisk cuts the last 200 ms, the key's tone). Default `#`. */
+  escape?: string;
+  /** Longest recording in ms. */
+  maxMs: number;
+  /** Asterisk plays its own `beep` sound before recording. */
+  beep?: boolean;
+  /** Whole seconds of silence that end the recording (Asterisk keeps 1 s of it). */
+  silenceSeconds?: number;
+}
+
+export interface RecordResult {
+  /** What ended it: one of the escape keys, or `timeout` (the longest length, or silence). */
+  endedBy: "key" | "timeout";
+  key: string | null;
+  /** Samples in the file as Asterisk left it (8 per ms at 8 kHz), after its trimming. */
+  endpos: number;
+}
+
 /**
  * One call, as the flow sees it. Every method sends exactly one AGI command (never pipelined)
  * and rejects with HangupError once the caller has gone, with AgiTimeoutError when Asterisk does
@@ -68,6 +89,12 @@ export interface AgiChannel {
   getData(file: string, options?: { timeoutMs?: number; maxDigits?: number }): Promise<DataResult>;
   /** Speaks digits one by one with Asterisk's own digit sounds. Returns the escape key pressed, if any. */
   sayDigits(digits: string, options?: { escape?: string }): Promise<string | null>;
+  /**
+   * Records the caller into `file` (no extension; the format adds it) on the PBX's file system.
+   * A hang-up while recording rejects with HangupError (the file may exist, partly written);
+   * a file Asterisk cannot write rejects with RecordingError.
+   */
+  recordFile(file: string, options: RecordOptions): Promise<RecordResult>;
   /** Waits for one key; null on timeout. */
   waitForDigit(timeoutMs: number): Promise<string | null>;
   setVariable(name: string, value: string): Promise<void>;

@@ -2,8 +2,8 @@ import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import { observeDeadAir, observeThinkTime } from "../shared/metrics.js";
-import type { AgiChannel, AgiRequest, DataResult, StreamResult } from "./channel.js";
-import { AgiCommandError, AgiTimeoutError, HangupError, PlaybackError } from "./errors.js";
+import type { AgiChannel, AgiRequest, DataResult, RecordOptions, RecordResult, StreamResult } from "./channel.js";
+import { AgiArgumentError, AgiCommandError, AgiTimeoutError, HangupError, PlaybackError, RecordingError } from "./errors.js";
 import {
   buildCommand,
   checkName,
@@ -241,7 +241,7 @@ export class AgiConnection implements AgiChannel {
   }
 
   /** A -1 from a playback is either a hang-up (HANGUP follows at once) or a missing file. */
-  private async failedPlayback(file: string): Promise<never> {
+  private async failedPlayback(file: string, failure: () => Error = () => new PlaybackError(file)): Promise<never> {
     const settleMs = this.options.hangupSettleMs ?? 200;
     if (!this.ended) {
       await new Promise<void>((resolve) => {
@@ -261,7 +261,7 @@ export class AgiConnection implements AgiChannel {
       });
     }
     if (this.ended) throw this.ended;
-    throw new PlaybackError(file);
+    throw failure();
   }
 
   /** A key in a reply starts the dead air the caller hears until our next audio command. */
@@ -300,6 +300,40 @@ export class AgiConnection implements AgiChannel {
     return this.pressed(keyFromResult(r.result));
   }
 
+  async recordFile(file: string, options: RecordOptions): Promise<RecordResult> {
+    if (!/^[a-z0-9]+$/i.test(options.format)) throw new AgiArgumentError(`invalid recording format "${options.format}"`);
+    const maxMs = Math.round(options.maxMs);
+    if (!(maxMs > 0)) throw new AgiArgumentError("a recording needs a longest length above 0 ms");
+    const silence = options.silenceSeconds === undefined ? null : Math.round(options.silenceSeconds);
+    // res_agi reads argv[6..]: a word without "=" (BEEP) plays the beep, `s=N` is the silence that ends it.
+    const parts = [escapeAndQuote(file), options.format, escapeAndQuote(options.escape ?? "#"), String(maxMs)];
+    if (options.beep) parts.push("BEEP");
+    if (silence !== null && silence > 0) parts.push(`s=${silence}`);
+    // Asterisk answers only when the recording ends: wait at least its longest length, and the beep.
+    const timeoutMs = Math.max(this.options.commandTimeoutMs, maxMs + 30_000);
+    const r = await this.send(buildCommand("RECORD FILE", ...parts), timeoutMs, "RECORD FILE");
+    const endpos = r.endpos ?? 0;
+    switch (r.data) {
+      case "dtmf":
+        return { endedBy: "key", key: this.pressed(keyFromResult(r.result)), endpos };
+      // The result of a time-out is whatever Asterisk's last wait returned (often ms left, not 0).
+      case "timeout":
+        return { endedBy: "timeout", key: null, endpos };
+      case "hangup":
+        this.markHangup("caller hung up while recording");
+        throw this.ended!;
+      case "randomerror": {
+        // The beep was cut: by a key of `escape` (nothing recorded), or by a hang-up or a failure (-1).
+        const key = keyFromResult(r.result);
+        if (key !== null) return { endedBy: "key", key: this.pressed(key), endpos: 0 };
+        return this.failedPlayback(file, () => new RecordingError(file, "beep failed"));
+      }
+      default:
+        // writefile (the PBX cannot write there), waitfor (the channel failed): a hang-up, or a failure.
+        return this.failedPlayback(file, () => new RecordingError(file, r.data ?? `result ${r.result}`));
+    }
+  }
+
   async waitForDigit(timeoutMs: number): Promise<string | null> {
     const r = await this.send(buildCommand("WAIT FOR DIGIT", String(Math.round(timeoutMs))), undefined, "WAIT FOR DIGIT");
     if (r.result === "-1") return this.failedPlayback("WAIT FOR DIGIT");
@@ -330,7 +364,7 @@ export class AgiConnection implements AgiChannel {
 }
 
 /** Commands the caller hears: the first one after a key ends the dead air. */
-const AUDIO_VERBS = new Set(["STREAM FILE", "GET DATA", "SAY DIGITS"]);
+const AUDIO_VERBS = new Set(["STREAM FILE", "GET DATA", "SAY DIGITS", "RECORD FILE"]);
 
 /** The verb of a command line that came without one (`ANSWER`, `HANGUP`, a line built by a test). */
 function verbOf(line: string): string {

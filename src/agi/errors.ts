@@ -39,6 +39,17 @@ export class PlaybackError extends Error {
   }
 }
 
+/** RECORD FILE failed on a live channel: Asterisk could not write the file (`writefile`) or play its beep. */
+export class RecordingError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`could not record "${file}" (${reason})`);
+    this.name = "RecordingError";
+  }
+}
+
 /** A value that cannot be sent safely as an AGI argument (CR/LF, NUL, over-long). */
 export class AgiArgumentError extends Error {
   constructor(message: string) {

@@ -1,4 +1,4 @@
-export type { AgiChannel, AgiRequest, AgiScript, DataResult, StreamResult } from "./channel.js";
-export { AgiArgumentError, AgiCommandError, AgiTimeoutError, HangupError, PlaybackError } from "./errors.js";
+export type { AgiChannel, AgiRequest, AgiScript, DataResult, RecordOptions, RecordResult, StreamResult } from "./channel.js";
+export { AgiArgumentError, AgiCommandError, AgiTimeoutError, HangupError, PlaybackError, RecordingError } from "./errors.js";
 export { AgiServer, type AgiServerOptions } from "./server.js";
 export { callerNumber, callIdFor, escapeAndQuote } from "./protocol.js";

@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
+import { basename, isAbsolute, join } from "node:path";
 import { parseArgs } from "./parse-args.js";
 
 /**
@@ -51,6 +52,8 @@ export interface CallOptions {
    * function is asked at each reply (a caller can skip ahead, then listen in real time).
    */
   mediaTimeScale?: number | (() => number);
+  /** Where RECORD FILE puts a relative file name (Asterisk: `<astdatadir>/sounds`). Default: the working directory. */
+  soundsDir?: string;
 }
 
 /** What the person on the phone does while a command runs. */
@@ -61,7 +64,12 @@ export type CallerAction =
   /** Hang up `atMs` into this command (default: at once). */
   | { kind: "hangup"; atMs?: number }
   /** Let this command finish, then hang up before the next one (unsolicited HANGUP). */
-  | { kind: "hangup-after" };
+  | { kind: "hangup-after" }
+  /**
+   * At a RECORD FILE: talk for `ms`, then press a key (`"#"`), stay silent until the recording
+   * ends (`"silence"`), or hang up (`"hangup"`). Elsewhere it is listening.
+   */
+  | { kind: "speak"; ms: number; then: string };
 
 export interface PromptEvent {
   command: string;
@@ -360,6 +368,9 @@ class EmulatedCall {
       case "WAIT FOR DIGIT":
         if (a.length !== 1) return usage();
         return this.waitForDigit(record, Number(a[0]));
+      case "RECORD FILE":
+        if (a.length < 4 || !/^-?\d+$/.test(a[3]!)) return usage();
+        return this.recordFile(record, a);
       default:
         return ["510 Invalid or unknown command"];
     }
@@ -470,10 +481,103 @@ class EmulatedCall {
     return ["200 result=0"];
   }
 
+  /**
+   * RECORD FILE as res_agi.c does it: the optional beep (a word without `=` after the time-out),
+   * then the caller's audio written to `<file>.<format>` until an escape key (the last 200 ms, the
+   * key's tone, cut off), the time-out, `s=N` seconds of silence (all but 1 s of it cut off), or a
+   * hang-up (the file stays as it was). The audio is real: 8 kHz 16-bit mono, a voice-like tone
+   * while the caller "speaks", zeros while silent.
+   */
+  private async recordFile(record: CommandRecord, a: string[]): Promise<string[]> {
+    const [file, format, escape, timeoutText, ...rest] = a as [string, string, string, string, ...string[]];
+    const maxMs = Number(timeoutText) < 0 ? Infinity : Number(timeoutText);
+    const beep = rest.some((r, i) => !r.includes("=") && !(i === 0 && /^\d+$/.test(r)));
+    const silenceArg = rest.find((r) => r.startsWith("s="));
+    const silenceMs = silenceArg ? Math.max(0, Number.parseInt(silenceArg.slice(2), 10) || 0) * 1000 : 0;
+    const ext = { wav: "wav", sln: "sln", slin: "sln", raw: "raw" }[format.toLowerCase()];
+    const path = `${isAbsolute(file) ? file : join(this.o.soundsDir ?? process.cwd(), file)}.${ext ?? format}`;
+    const action = await this.act("RECORD FILE", `record:${basename(file)}`, escape);
+    if (beep) this.media(record, BEEP_MS);
+    if (ext === undefined) return ["200 result=-1 (writefile)"];
+
+    // What the caller does, as: talk for `speechMs`, then `end`.
+    let speechMs = 0;
+    let end: "silence" | "hangup" | string = "silence";
+    if (action.kind === "speak") [speechMs, end] = [action.ms, action.then];
+    else if (action.kind === "press") [speechMs, end] = [action.atMs ?? 0, [...action.keys].find((k) => escape.includes(k)) ?? "silence"];
+    // A hang-up `atMs` into the recording, the caller silent until then.
+    let quietMs = 0;
+    if (action.kind === "hangup") [quietMs, end] = [Math.min(action.atMs ?? 0, maxMs), "hangup"];
+    else if (action.kind === "hangup-after") this.pendingHangupAfter = true;
+    const key = end !== "silence" && end !== "hangup" && escape.includes(end) ? end : null;
+    if (end !== "hangup" && key === null) end = "silence";
+
+    let voiceMs = Math.min(speechMs, maxMs);
+    let silentMs = 0;
+    let reply: string;
+    if (voiceMs < speechMs || (end === "silence" && silenceMs === 0) || (end === "silence" && voiceMs + silenceMs >= maxMs)) {
+      // The longest length came first.
+      silentMs = maxMs === Infinity ? 0 : maxMs - voiceMs;
+      reply = `200 result=0 (timeout) endpos=${Math.round((voiceMs + silentMs) * 8)}`;
+      this.media(record, voiceMs + silentMs);
+    } else if (end === "hangup") {
+      this.state.hungUp = true;
+      silentMs = quietMs;
+      reply = `200 result=-1 (hangup) endpos=${Math.round((voiceMs + silentMs) * 8)}`;
+      this.media(record, voiceMs + silentMs);
+    } else if (key !== null) {
+      this.media(record, voiceMs);
+      voiceMs = Math.max(0, voiceMs - 200);
+      reply = `200 result=${key.charCodeAt(0)} (dtmf) endpos=${Math.round(voiceMs * 8)}`;
+    } else {
+      this.media(record, voiceMs + silenceMs);
+      silentMs = Math.min(1000, silenceMs);
+      // Asterisk sends its last wait's return value here: the ms left of the time-out.
+      reply = `200 result=${Math.max(1, Math.round(maxMs === Infinity ? 1 : maxMs - voiceMs - silenceMs))} (timeout) endpos=${Math.round((voiceMs + silentMs) * 8)}`;
+    }
+    try {
+      writeFileSync(path, recordedAudio(ext, voiceMs, silentMs));
+    } catch {
+      return ["200 result=-1 (writefile)"];
+    }
+    return [reply];
+  }
+
   private media(record: CommandRecord, ms: number): void {
     record.mediaMs += ms;
     this.mediaMs += ms;
   }
+}
+
+/** Asterisk's `beep` sound, roughly. */
+const BEEP_MS = 250;
+
+/** `voiceMs` of a voice-like signal (two tones, syllable-rate swell, about −20 dBov) then `silentMs` of zeros. */
+function recordedAudio(ext: string, voiceMs: number, silentMs: number): Buffer {
+  const samples = Math.round((voiceMs + silentMs) * 8);
+  const voiced = Math.round(voiceMs * 8);
+  const pcm = Buffer.alloc(samples * 2);
+  for (let i = 0; i < voiced; i++) {
+    const t = i / 8000;
+    const swell = 0.55 + 0.45 * Math.sin(2 * Math.PI * 4 * t);
+    const v = 3300 * swell * (Math.sin(2 * Math.PI * 180 * t) + 0.6 * Math.sin(2 * Math.PI * 720 * t));
+    pcm.writeInt16LE(Math.round(v), i * 2);
+  }
+  if (ext !== "wav") return pcm;
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0, "ascii");
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write("WAVEfmt ", 8, "ascii");
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(16000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36, "ascii");
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
 }
 
 function usage(): string[] {

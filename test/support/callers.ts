@@ -64,6 +64,11 @@ class StepBuilder {
     return this.caller.add({ match: this.match, times: this.times, action: () => ({ kind: "hangup", atMs }) });
   }
 
+  /** At a RECORD FILE: talks for `ms`, then presses a key (`"#"`), stays silent (`"silence"`) or hangs up (`"hangup"`). */
+  speak(ms: number, then: string): ScriptedCaller {
+    return this.caller.add({ match: this.match, times: this.times, action: () => ({ kind: "speak", ms, then }) });
+  }
+
   hangupAfter(): ScriptedCaller {
     return this.caller.add({ match: this.match, times: this.times, action: () => ({ kind: "hangup-after" }) });
   }

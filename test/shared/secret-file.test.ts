@@ -40,4 +40,22 @@ describe("secretFile", () => {
     expect(new Set(seen).size).toBe(1);
     expect(seen[0]).toBe(readFileSync(file, "utf8"));
   });
+
+  it("a process never reads a secret another is still writing (a long one widens the window)", async () => {
+    // `ura migrate` run twice at once read an empty otp-secret.local: the file was created empty
+    // and written after, and the loser of the race read it in between.
+    const file = join(tempDir(), "long.local");
+    const module = new URL("../../src/shared/secret-file.ts", import.meta.url).href;
+    const script = `const { secretFile } = await import(${JSON.stringify(module)}); const s = secretFile(${JSON.stringify(file)}, () => String(process.pid).repeat(8_000_000)); process.stdout.write(String(s.length) + " " + s.slice(0, 12));`;
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+      });
+    const seen = await Promise.all(Array.from({ length: 6 }, run));
+    expect(new Set(seen).size).toBe(1);
+  });
 });

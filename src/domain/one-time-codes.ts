@@ -109,6 +109,20 @@ async function coolDownUntil(q: Queryable, policy: OtpPolicy, key: FailureKey, n
 
 const secondsUntil = (until: Date, now: Date) => Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 
+/**
+ * Locks one number's row in otp_number_locks for the rest of the transaction. On MariaDB the upsert
+ * takes the row's exclusive lock (also when the row exists), so a second request for the number
+ * waits here until the first commits, and its count (READ COMMITTED) then sees the first's code.
+ * On SQLite writers are already serialised (BEGIN IMMEDIATE); the row is written alike.
+ */
+async function lockNumber(q: Queryable, kind: "phone" | "caller", hash: string, now: Date): Promise<void> {
+  const sql =
+    q.dialect === "mysql"
+      ? "INSERT INTO otp_number_locks (kind, number_hash, touched_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE touched_at = VALUES(touched_at)"
+      : "INSERT INTO otp_number_locks (kind, number_hash, touched_at) VALUES (?, ?, ?) ON CONFLICT (kind, number_hash) DO UPDATE SET touched_at = excluded.touched_at";
+  await q.run(sql, [kind, hash, toDbTime(now)]);
+}
+
 async function countSince(q: Queryable, column: "user_id" | "phone_hash" | "caller_hash", value: string | number, since: string) {
   const row = await q.get<{ n: number; oldest: string | null }>(
     `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM otp_codes WHERE ${column} = ? AND created_at > ? AND state <> 'failed'`,
@@ -163,6 +177,10 @@ export class CodeRepository {
       const hourAgo = new Date(now.getTime() - 3_600_000);
       const since = toDbTime(hourAgo);
       const phoneHash = numberHash(policy, user.phone);
+      // Counted under the numbers' locks: the user's row lock does not cover users sharing a mobile
+      // nor calls from one number (issue 14 item 3). Always phone before caller, so no deadlock.
+      await lockNumber(tx, "phone", phoneHash, now);
+      if (callerHash) await lockNumber(tx, "caller", callerHash, now);
       const checks: [string, Awaited<ReturnType<typeof countSince>>][] = [
         ["this user", await countSince(tx, "user_id", user.id, since)],
         ["this phone number", await countSince(tx, "phone_hash", phoneHash, since)],

@@ -32,6 +32,7 @@ export async function purgeOld(db: Db, policy: RetentionPolicy, actor: Actor, no
     // Survey answers name who answered: kept as long as the call records.
     await tx.run("DELETE FROM surveys WHERE created_at < ?", [toDbTime(callsBefore)]);
     await tx.run("DELETE FROM otp_failures WHERE failed_at < ?", [toDbTime(otpBefore)]);
+    await tx.run("DELETE FROM otp_number_locks WHERE touched_at < ?", [toDbTime(otpBefore)]);
     const report = {
       calls: calls.changes,
       audit: audit.changes,

@@ -112,6 +112,7 @@ export async function dumpAll(store: Store): Promise<string> {
     "ticket_history",
     "otp_codes",
     "otp_failures",
+    "otp_number_locks",
     "calls",
     "business_hours",
     "holidays",

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
-import { buildApi, type ApiPlugin } from "../../src/api/index.js";
+import { buildApi, type ApiDeps, type ApiPlugin } from "../../src/api/index.js";
 import type { Settings } from "../../src/config/index.js";
 import type { MessageSender, OutgoingMessage } from "../../src/domain/index.js";
 import { openTestDb, type Driver, type TestDb } from "../support/databases.js";
@@ -52,6 +52,7 @@ export async function openTestApi(
   testFile: string,
   overrides: Partial<Record<keyof Settings, string>> = {},
   plugins: ApiPlugin[] = [],
+  deps: Pick<ApiDeps, "liveness"> = {},
 ): Promise<TestApi> {
   const db = await openTestDb(driver, testFile, { API_TOKENS, API_ALLOWED_CLIENTS: "127.0.0.1,::1,10.1.0.0/16", LOG_LEVEL: "info", ...overrides });
   const sender = fakeSender();
@@ -67,7 +68,7 @@ export async function openTestApi(
       },
     }),
   );
-  const app = await buildApi({ settings: db.settings, store: db.store, sender, logger, clock: () => now.value, random: () => nextCode.value, plugins });
+  const app = await buildApi({ settings: db.settings, store: db.store, sender, logger, clock: () => now.value, random: () => nextCode.value, plugins, ...deps });
   await app.ready();
   return {
     app,

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consoleViewers, type WallboardSource } from "../../src/api/console/index.js";
 import type { WallboardEvent } from "../../src/api/console/index.js";
 import { createEventBus } from "../../src/shared/event-bus.js";
-import { launchBrowser, screenshot, startConsoleServer, type ConsoleServer, type TestBrowser } from "../support/browser.js";
+import { launchBrowser, screenshot, signIn, startConsoleServer, type ConsoleServer, type TestBrowser } from "../support/browser.js";
 import { connectWallboard } from "../support/wallboard-client.js";
-import type { Page } from "playwright-core";
 
 const BUILD_TIMEOUT = 240_000;
 const cli = { client: "cli:root", address: null };
@@ -19,13 +18,6 @@ const source: WallboardSource = {
     return { kpis: { openTickets: 0, avgResponseTime: "0h 0m", resolutionRate: 0, customerSatisfaction: 0, surveyCount: 0 }, technicians: [], analysts: [], recentActivity: [] };
   },
 };
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByLabel("Usuário").fill(username);
-  await page.getByLabel("Senha").fill(password);
-  await page.getByRole("button", { name: "Entrar" }).click();
-  await expect.poll(() => page.getByRole("button", { name: "Sair" }).isVisible(), SLOW).toBe(true);
-}
 
 describe("the admin pages, in a real browser", () => {
   let server: ConsoleServer;

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { consolePlugin, CONSOLE_DIST_DIR, type WallboardOptions } from "../../src/api/console/index.js";
 import type { ApiPlugin } from "../../src/api/index.js";
 import type { Settings } from "../../src/config/index.js";
+import type { LivenessBoard } from "../../src/domain/index.js";
 import { consoleBuildIsFresh } from "../../scripts/build-console.js";
 import { openTestApi, type TestApi } from "../api/helper.js";
 
@@ -67,10 +68,16 @@ export interface ConsoleServer {
  */
 export async function startConsoleServer(
   testFile: string,
-  options: { wallboard?: WallboardOptions; plugins?: ApiPlugin[]; overrides?: Partial<Record<keyof Settings, string>> } = {},
+  options: { wallboard?: WallboardOptions; plugins?: ApiPlugin[]; overrides?: Partial<Record<keyof Settings, string>>; liveness?: LivenessBoard } = {},
 ): Promise<ConsoleServer> {
   const webRoot = await ensureConsoleBuilt();
-  const api = await openTestApi("sqlite", testFile, options.overrides ?? {}, [consolePlugin({ webRoot, wallboard: options.wallboard ?? null }), ...(options.plugins ?? [])]);
+  const api = await openTestApi(
+    "sqlite",
+    testFile,
+    options.overrides ?? {},
+    [consolePlugin({ webRoot, wallboard: options.wallboard ?? null }), ...(options.plugins ?? [])],
+    options.liveness ? { liveness: options.liveness } : {},
+  );
   await api.app.listen({ host: "127.0.0.1", port: 0 });
   const address = api.app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
@@ -110,4 +117,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = screenshotPath(name);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** Signs in on the sign-in form the page shows, and waits until the header says who is signed in (an scrypt check: generous on a loaded machine). */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel("Usuário").fill(username);
+  await page.getByLabel("Senha").fill(password);
+  await page.getByRole("button", { name: "Entrar" }).click();
+  await page.getByRole("button", { name: "Sair" }).waitFor({ timeout: 20_000 });
 }

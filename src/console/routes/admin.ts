@@ -8,5 +8,6 @@ const admin = requireAccount("admin");
 export const adminPages: PageRoute[] = [
   { name: "adminUsers", path: "/admin/usuarios", component: defineAsyncComponent(() => import("../views/admin/UsersView.vue")), guard: admin, nav: text.app.navUsers },
   { name: "adminAccounts", path: "/admin/contas", component: defineAsyncComponent(() => import("../views/admin/AccountsView.vue")), guard: admin, nav: text.app.navAccounts },
+  { name: "adminStatus", path: "/admin/estado", component: defineAsyncComponent(() => import("../views/admin/StatusView.vue")), guard: admin, nav: text.app.navStatus },
   { name: "adminKiosks", path: "/admin/quiosques", component: defineAsyncComponent(() => import("../views/admin/KiosksView.vue")), guard: admin, nav: text.app.navKiosks },
 ];

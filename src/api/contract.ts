@@ -38,6 +38,8 @@ export const errorBody = z.object({
   error: z.string(),
   message: z.string(),
   field: z.string().optional(),
+  /** 400 on an uploaded file (`csv_quote`, `csv_encoding`): the line the problem is on. */
+  line: z.number().int().optional(),
   /** 429 `rate_limited`, 423 `locked`: when the limit ends by itself (ISO 8601), and the seconds until then (also `Retry-After`). */
   until: z.string().optional(),
   retryAfterSeconds: z.number().int().optional(),

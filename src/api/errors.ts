@@ -1,6 +1,6 @@
 import {
   ConflictError,
-  CsvHeaderError,
+  CsvFileError,
   DomainValidationError,
   LockedError,
   NoPhoneError,
@@ -29,7 +29,11 @@ function limited(status: 429 | 423, error: string, message: string, retryAfterSe
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof DomainValidationError) return new ApiError(400, "validation", `${err.field}: ${err.message}`, err.field);
-  if (err instanceof CsvHeaderError) return new ApiError(400, "validation", err.message, "file");
+  if (err instanceof CsvFileError) {
+    // A missing column stays `validation` (as before); a quote or encoding error has its own name and the line.
+    const error = err.problem === "header" ? "validation" : `csv_${err.problem}`;
+    return new ApiError(400, error, err.message, "file", {}, err.line === null ? {} : { line: err.line });
+  }
   if (err instanceof NotFoundError) return new ApiError(404, err.code, err.message);
   if (err instanceof ConflictError) return new ApiError(409, err.code, err.message, err.field);
   if (err instanceof RateLimitedError) return limited(429, "rate_limited", err.message, err.retryAfterSeconds, err.until);

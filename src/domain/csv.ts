@@ -1,66 +1,112 @@
+import { CsvError, Parser } from "csv-parse";
+
 /**
- * A small RFC 4180 reader: quoted fields (with "" for a quote and line breaks inside), CRLF or LF,
- * `,` or `;` as delimiter (spreadsheets set to pt-BR save with `;`), an optional UTF-8 BOM. Each
- * record keeps the line number it starts on, so a report can point at the file.
+ * Reading a CSV file as spreadsheets save it: RFC 4180 quoting (`""` for a quote, line breaks
+ * inside quotes), CRLF, LF or CR, `,` or `;` as delimiter (spreadsheets set to pt-BR save with
+ * `;`), an optional BOM. The parsing is csv-parse's, strict about quotes: a quote that never
+ * closes used to turn the rest of the file into one field, skipping every user after it without a
+ * word (issue 14 item 10); now the whole file is refused, naming the line. Each record keeps the
+ * line number it starts on, so a report can point at the file as an editor shows it.
  */
 export interface CsvRecord {
   line: number;
   fields: string[];
 }
 
+/** What is wrong with the file as a whole: nothing of it is imported. */
+export type CsvProblem = "header" | "quote" | "encoding";
+
+export class CsvFileError extends Error {
+  constructor(
+    readonly problem: CsvProblem,
+    message: string,
+    /** The line the problem is on, when there is one. */
+    readonly line: number | null = null,
+  ) {
+    super(line === null ? message : `line ${line}: ${message}`);
+    this.name = "CsvFileError";
+  }
+}
+
 export function detectDelimiter(text: string): "," | ";" {
-  const first = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
+  const first = text.replace(/^\uFEFF/, "").split(/\r?\n|\r/, 1)[0] ?? "";
   const count = (ch: string) => first.split(ch).length - 1;
   return count(";") > count(",") ? ";" : ",";
 }
 
-export function parseCsv(text: string, delimiter = detectDelimiter(text)): CsvRecord[] {
-  const src = text.replace(/^\uFEFF/, "");
+/** Characters per write to the parser: a few milliseconds of parsing between turns. */
+const SLICE = 64 * 1024;
+
+/**
+ * Parses `text` into records. `turn` is awaited between slices (see shared/turns.ts), so a big file
+ * does not hold the event loop. Throws CsvFileError("quote") on a quote error.
+ */
+export async function readCsv(text: string, turn: () => Promise<void> = async () => undefined): Promise<CsvRecord[]> {
+  const parser = new Parser({
+    delimiter: detectDelimiter(text),
+    bom: true,
+    // Line ends are made LF before parsing (below): csv-parse counts a CRLF inside quotes as two lines.
+    record_delimiter: "\n",
+    relax_quotes: false,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+  });
   const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  let fieldStarted = false;
-  const endRecord = () => {
-    fields.push(field);
-    if (!(fields.length === 1 && fields[0]!.trim() === "")) records.push({ line: recordLine, fields });
-    fields = [];
-    field = "";
-    fieldStarted = false;
+  let lastEnd = 0;
+  const take = () => {
+    let row: { record: string[]; info: { lines: number } } | null;
+    while ((row = parser.read() as typeof row) !== null) {
+      const fields = row.record;
+      lastEnd = row.info.lines;
+      // info.lines is the line the record ends on; line breaks inside its quotes came before.
+      const inside = fields.reduce((n, f) => n + f.split("\n").length - 1, 0);
+      if (fields.length === 1 && fields[0]!.trim() === "") continue;
+      records.push({ line: lastEnd - inside, fields });
+    }
   };
-  for (let i = 0; i < src.length; i++) {
-    const ch = src[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (src[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === "\n") line++;
-        field += ch;
-      }
-      continue;
-    }
-    if (ch === '"' && !fieldStarted) {
-      quoted = true;
-      fieldStarted = true;
-    } else if (ch === delimiter) {
-      fields.push(field);
-      field = "";
-      fieldStarted = false;
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && src[i + 1] === "\n") i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      field += ch;
-      if (ch !== " " && ch !== "\t") fieldStarted = true;
-    }
+  const finished = new Promise<void>((resolve, reject) => {
+    parser.on("readable", take);
+    parser.on("end", resolve);
+    parser.on("error", reject);
+  });
+  finished.catch(() => undefined);
+  let carry = "";
+  for (let at = 0; at < text.length && !parser.errored; at += SLICE) {
+    let slice = carry + text.slice(at, at + SLICE);
+    // A CRLF cut between two slices: keep the CR for the next one.
+    carry = slice.endsWith("\r") && at + SLICE < text.length ? "\r" : "";
+    if (carry) slice = slice.slice(0, -1);
+    parser.write(slice.replace(/\r\n?/g, "\n"));
+    // Read what this slice made now, so the parsing happens here, between turns, not all at the end.
+    take();
+    await turn();
   }
-  if (field !== "" || fields.length > 0) endRecord();
+  parser.end();
+  try {
+    await finished;
+  } catch (err) {
+    if (err instanceof CsvError) throw quoteError(err, text, lastEnd);
+    throw err;
+  }
   return records;
+}
+
+function quoteError(err: CsvError, text: string, lastEnd: number): CsvFileError {
+  const detected = typeof (err as { lines?: unknown }).lines === "number" ? (err as unknown as { lines: number }).lines : null;
+  switch (err.code) {
+    case "CSV_QUOTE_NOT_CLOSED": {
+      // csv-parse names the last line; the quote opened in the record after the last one read.
+      const lines = text.replace(/\r\n?/g, "\n").split("\n");
+      let line = lastEnd + 1;
+      while (line < lines.length && lines[line - 1]!.trim() === "") line++;
+      return new CsvFileError("quote", 'a quote (") opens a field here and never closes, so every line after it would be one field; close it, or write a quote inside a field as two ("")', line);
+    }
+    case "INVALID_OPENING_QUOTE":
+      return new CsvFileError("quote", 'a quote (") in the middle of a field; put the whole field in quotes and write the quote as two ("Ana ""Bia"" Souza")', detected);
+    case "CSV_INVALID_CLOSING_QUOTE":
+      return new CsvFileError("quote", 'text after a closing quote ("); put the whole field in quotes and write a quote inside it as two ("")', detected);
+    default:
+      return new CsvFileError("quote", err.message, detected);
+  }
 }

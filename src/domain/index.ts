@@ -77,7 +77,8 @@ export {
   type OtpVerifyResult,
   type OtpPolicy,
 } from "./one-time-codes.js";
-export { prepareImport, CsvHeaderError, type ImportReport, type ImportRejection } from "./users-import.js";
+export { prepareImport, type ImportReport, type ImportRejection } from "./users-import.js";
+export { CsvFileError, type CsvProblem } from "./csv.js";
 export type { PurgeReport } from "./purge.js";
 export { SurveyRepository, surveyAnswerSchema, surveySummarySchema, type SurveyAnswer, type SurveySummary } from "./surveys.js";
 export {

@@ -1,4 +1,5 @@
-import { parseCsv } from "./csv.js";
+import { takingTurns } from "../shared/turns.js";
+import { CsvFileError, readCsv } from "./csv.js";
 import { userInputSchema, type ValidUserInput } from "./user-schemas.js";
 
 /**
@@ -53,13 +54,6 @@ const COLUMNS: Record<string, keyof ValidUserInput> = {
 const TRUE = new Set(["1", "true", "yes", "sim", "s", "y", "ativo"]);
 const FALSE = new Set(["0", "false", "no", "nao", "não", "n", "inativo"]);
 
-export class CsvHeaderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CsvHeaderError";
-  }
-}
-
 interface PreparedRow {
   line: number;
   input: ValidUserInput;
@@ -73,19 +67,24 @@ export interface PreparedImport {
   columns: Set<keyof ValidUserInput>;
 }
 
-/** Validates the whole file without writing anything. */
-export function prepareImport(text: string): PreparedImport {
-  const records = parseCsv(text);
+/**
+ * Validates the whole file without writing anything. A big file is read and checked in turns (see
+ * shared/turns.ts): the calls this process serves go on meanwhile. Throws CsvFileError when the
+ * file as a whole is wrong (no header, a quote error).
+ */
+export async function prepareImport(text: string, turn = takingTurns()): Promise<PreparedImport> {
+  const records = await readCsv(text, turn);
   const header = records.shift();
-  if (!header) throw new CsvHeaderError("the file is empty: expected a header row (code,name,phone,extensions,department,active)");
+  if (!header) throw new CsvFileError("header", "the file is empty: expected a header row (code,name,phone,extensions,department,active)");
   const map = header.fields.map((h) => COLUMNS[h.trim().toLowerCase()] ?? null);
   for (const required of ["code", "name"] as const) {
-    if (!map.includes(required)) throw new CsvHeaderError(`the header row has no "${required}" column (line ${header.line})`);
+    if (!map.includes(required)) throw new CsvFileError("header", `the header row has no "${required}" column`, header.line);
   }
   const good: PreparedRow[] = [];
   const rejected: ImportRejection[] = [];
   const seen = new Map<string, number>();
   for (const rec of records) {
+    await turn();
     const raw: Record<string, unknown> = {};
     map.forEach((column, i) => {
       if (column === null) return;

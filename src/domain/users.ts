@@ -260,7 +260,7 @@ export class UserRepository {
    * written in its own transaction. `onProgress(done, total)` after each row (for a progress bar).
    */
   async importCsv(text: string, actor: Actor, now: Date, onProgress?: (done: number, total: number) => void): Promise<ImportReport> {
-    const { good, rejected, rows, columns } = prepareImport(text);
+    const { good, rejected, rows, columns } = await prepareImport(text);
     const report: ImportReport = { rows, created: 0, updated: 0, unchanged: 0, rejected: [...rejected] };
     let done = rejected.length;
     onProgress?.(done, rows);

@@ -52,6 +52,15 @@ describe.each(DRIVERS)("admin routes (%s)", (driver) => {
     expect(noHeader.json()).toMatchObject({ error: "validation", field: "file" });
   });
 
+  // Issue 14 item 10: a stray quote used to swallow every line after it, with a 200.
+  it("refuses a CSV whose quote never closes with a 400 naming the line, and imports nothing from it", async () => {
+    const stray = ["codigo;nome", "3101;Gil Souza", '3102;"Hugo Lima', "3103;Iara Dias", "3104;Jonas Reis"].join("\n");
+    const res = await api.call("POST", `${P}/admin/users/import`, { body: stray, headers: { "content-type": "text/csv" } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: "csv_quote", field: "file", line: 3, message: expect.stringMatching(/^line 3: /) });
+    expect((await api.call("GET", `${P}/admin/users?search=310`)).json().total).toBe(0);
+  });
+
   it("creates, reads, changes and deletes a user", async () => {
     const created = await api.call("POST", `${P}/admin/users`, { body: { code: "4001", name: "Eva", phone: "+55 45 99955-5555", extensions: ["2500"] } });
     expect(created.statusCode).toBe(201);

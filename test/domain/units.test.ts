@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { callerKey, normalizeMobile, parseBrazilianPhone } from "../../src/domain/index.js";
 import { splitSqlStatements } from "../../src/domain/db.js";
-import { parseCsv } from "../../src/domain/csv.js";
+import { readCsv } from "../../src/domain/csv.js";
 import { formatLocal, fromDbTime, toDbTime, zonedTimeToUtc } from "../../src/domain/time.js";
 
 describe("Brazilian phone numbers", () => {
@@ -46,13 +46,17 @@ describe("SQL scripts", () => {
 });
 
 describe("CSV reader", () => {
-  it("reads quotes, embedded delimiters and line breaks, and knows each record's line", () => {
-    expect(parseCsv('a,b\n"x, y","say ""hi"""\n\n"multi\nline",z\r\nlast,1')).toEqual([
+  it("reads quotes, embedded delimiters and line breaks, and knows each record's line", async () => {
+    const expected = [
       { line: 1, fields: ["a", "b"] },
       { line: 2, fields: ["x, y", 'say "hi"'] },
       { line: 4, fields: ["multi\nline", "z"] },
       { line: 6, fields: ["last", "1"] },
-    ]);
+    ];
+    expect(await readCsv('a,b\n"x, y","say ""hi"""\n\n"multi\nline",z\r\nlast,1')).toEqual(expected);
+    // Windows line ends, also inside quotes, count as one line each; so do old Mac ones.
+    expect(await readCsv('a,b\r\n"x, y","say ""hi"""\r\n\r\n"multi\r\nline",z\r\nlast,1\r\n')).toEqual(expected);
+    expect(await readCsv('a,b\r"x, y","say ""hi"""\r\r"multi\rline",z\rlast,1')).toEqual(expected);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareImport, CsvHeaderError } from "../../src/domain/index.js";
+import { prepareImport, CsvFileError } from "../../src/domain/index.js";
 import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 const NOW = new Date("2025-06-02T12:00:00Z");
@@ -23,8 +23,8 @@ const FILE = [
 ].join("\n");
 
 describe("CSV validation", () => {
-  it("reports each bad row with its line and reason", () => {
-    const { good, rejected, rows } = prepareImport(FILE);
+  it("reports each bad row with its line and reason", async () => {
+    const { good, rejected, rows } = await prepareImport(FILE);
     expect(rows).toBe(11);
     expect(good.map((g) => g.line)).toEqual([2, 3, 4, 14]);
     expect(rejected.map((r) => [r.line, r.field])).toEqual([
@@ -41,15 +41,41 @@ describe("CSV validation", () => {
     expect(good[3]!.input).toMatchObject({ phone: "+5545999444444", active: false });
   });
 
-  it("accepts a semicolon file with Portuguese headers and a BOM", () => {
-    const { good, rejected } = prepareImport("\uFEFFCódigo;Nome;Celular;Ramais;Setor;Ativo\r\n3001;Davi;45999550000;3010,3011;TI;S\r\n");
+  it("accepts a semicolon file with Portuguese headers and a BOM", async () => {
+    const { good, rejected } = await prepareImport("\uFEFFCódigo;Nome;Celular;Ramais;Setor;Ativo\r\n3001;Davi;45999550000;3010,3011;TI;S\r\n");
     expect(rejected).toEqual([]);
     expect(good[0]!.input).toMatchObject({ code: "3001", name: "Davi", phone: "+5545999550000", extensions: ["3010", "3011"], department: "TI" });
   });
 
-  it("refuses a file without the required columns", () => {
-    expect(() => prepareImport("nome,telefone\nAna,123\n")).toThrow(CsvHeaderError);
-    expect(() => prepareImport("")).toThrow(CsvHeaderError);
+  // Issue 14 item 10: one stray quote turned 51 lines into 1 row and 50 users were skipped without a word.
+  it("refuses a file with a quote that never closes, naming the line it opens on, instead of swallowing the rest", async () => {
+    const lines = ["code,name,department"];
+    for (let i = 1; i <= 50; i++) lines.push(`${5000 + i},Pessoa ${i},TI`);
+    lines[12] = '5012,"Pessoa 12,TI';
+    const refused = await Promise.resolve()
+      .then(() => prepareImport(lines.join("\n")))
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    expect(refused).toBeInstanceOf(CsvFileError);
+    expect(refused).toMatchObject({ problem: "quote", line: 13 });
+    expect((refused as Error).message).toMatch(/^line 13: /);
+  });
+
+  it("refuses a quote inside an unquoted field, and text after a closing quote, naming their lines", async () => {
+    for (const [row, line] of [
+      ['5002,Ana "Bia" Souza,TI', 3],
+      ['5002,"Ana" Souza,TI', 3],
+    ] as const) {
+      const file = ["code,name,department", "5001,Davi,TI", row, "5003,Eva,TI"].join("\r\n");
+      await expect(Promise.resolve().then(() => prepareImport(file))).rejects.toMatchObject({ problem: "quote", line, message: expect.stringMatching(`^line ${line}: `) });
+    }
+  });
+
+  it("refuses a file without the required columns", async () => {
+    await expect(prepareImport("nome,telefone\nAna,123\n")).rejects.toMatchObject({ problem: "header", line: 1 });
+    await expect(prepareImport("")).rejects.toBeInstanceOf(CsvFileError);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
-import { CsvHeaderError, DomainValidationError, ConflictError, openStore, type Actor, type ImportReport } from "../../domain/index.js";
+import { CsvFileError, DomainValidationError, ConflictError, openStore, type Actor, type ImportReport } from "../../domain/index.js";
 import { maskPhone } from "../../shared/privacy.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 import { USERS_SYNC_USAGE, usersSyncGlpi } from "./glpi-sync.js";
@@ -65,7 +65,7 @@ async function importFile(args: string[], ctx: CliContext): Promise<number> {
     return report.rejected.length === 0 ? 0 : 1;
   } catch (err) {
     bar.end();
-    if (err instanceof CsvHeaderError) {
+    if (err instanceof CsvFileError) {
       ctx.stderr.write(`ura users import: ${file}: ${err.message}\n`);
       return 1;
     }

@@ -12,6 +12,8 @@ export class ApiFailure extends Error {
     message: string,
     readonly field?: string,
     readonly retryAfterSeconds?: number,
+    /** An uploaded file's problem: the line it is on. */
+    readonly line?: number,
   ) {
     super(message);
     this.name = "ApiFailure";
@@ -49,9 +51,9 @@ export async function api<T>(method: Method, path: string, body?: unknown, optio
     throw new ApiFailure(0, "unreachable", "server not reached");
   }
   if (response.status === 204) return undefined as T;
-  const data = (await response.json().catch(() => null)) as (T & { error?: string; message?: string; field?: string }) | null;
+  const data = (await response.json().catch(() => null)) as (T & { error?: string; message?: string; field?: string; line?: number }) | null;
   if (response.ok) return data as T;
   if (response.status === 401 && path !== "/session") hooks.onUnauthorized();
   const retry = Number(response.headers.get("retry-after"));
-  throw new ApiFailure(response.status, data?.error ?? "unknown", data?.message ?? response.statusText, data?.field, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+  throw new ApiFailure(response.status, data?.error ?? "unknown", data?.message ?? response.statusText, data?.field, Number.isFinite(retry) && retry > 0 ? retry : undefined, data?.line);
 }

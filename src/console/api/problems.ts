@@ -7,7 +7,7 @@ export function problemText(err: unknown): string {
   if (!(err instanceof ApiFailure)) return p.unknown;
   if (err.status === 0) return p.unreachable;
   const byCode = (p.codes as Record<string, string>)[err.error];
-  if (byCode) return byCode;
+  if (byCode) return fill(byCode, err.line === undefined ? {} : { line: err.line });
   if (err.status === 400 && err.field) {
     const field = err.field.split(".")[0]!;
     return (p.fields as Record<string, string>)[field] ?? fill(p.validation, { field });

@@ -1,4 +1,4 @@
-import type { BenchReport } from "./run.js";
+import type { BenchReport, HappyPath } from "./run.js";
 import type { Summary } from "./stats.js";
 
 const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
@@ -44,12 +44,7 @@ export function formatReport(r: BenchReport): string {
   for (const [line, n] of Object.entries(r.serviceLog).sort((a, b) => b[1] - a[1]).slice(0, 6)) lines.push(`  service log  ${String(n).padStart(6)} × ${line}`);
   if (s.coarseSamples) lines.push(`  (${s.coarseSamples} think times from the emulator's 1 ms clock: the wire tap missed them)`);
   lines.push("");
-  lines.push("  happy path, one unloaded call: answer → protocol heard → goodbye (virtual media + real think)");
-  for (const h of r.happyPath) {
-    lines.push(`    ${h.caller.padEnd(24)}${f(h.perceivedMs / 1000, 1)} s (media ${f(h.mediaMs / 1000, 1)} s, think ${f(h.thinkMs, 0)} ms), ${h.prompts} prompts (${h.promptsInFull} in full), ${h.keys} keys, ${h.commands} AGI commands`);
-    if (h.protocolMs !== undefined) lines.push(`    ${"".padEnd(24)}the protocol number itself: ${f(h.protocolMs / 1000, 2)} s`);
-  }
-  lines.push("");
+  lines.push(formatHappyPaths(r.happyPath, false));
   lines.push("  slowest steps (think before the command, ms)     p50      p95      max");
   for (const st of [...s.byStep].sort((a, b) => b.think.p95 - a.think.p95).slice(0, 8)) {
     lines.push(`    ${st.step.slice(0, 44).padEnd(44)}${pad(f(st.think.p50), 9)}${pad(f(st.think.p95), 9)}${pad(f(st.think.max), 9)}`);
@@ -57,4 +52,19 @@ export function formatReport(r: BenchReport): string {
   lines.push("");
   lines.push(r.errors.length ? `  FAILED: ${r.errors.join("; ")}` : "  OK: no errors");
   return `${lines.join("\n")}\n`;
+}
+
+/** The happy-path lines; with `breakdown`, every prompt each caller heard and its media time. */
+export function formatHappyPaths(paths: HappyPath[], breakdown: boolean): string {
+  const lines: string[] = [];
+  lines.push("  happy path, one unloaded call: answer → protocol heard → goodbye (virtual media + real think)");
+  for (const h of paths) {
+    lines.push(`    ${h.caller.padEnd(24)}${f(h.perceivedMs / 1000, 1)} s (media ${f(h.mediaMs / 1000, 1)} s, think ${f(h.thinkMs, 0)} ms), ${h.prompts} prompts (${h.promptsInFull} in full), ${h.keys} keys, ${h.commands} AGI commands`);
+    if (h.protocolMs !== undefined) lines.push(`    ${"".padEnd(24)}the protocol number itself: ${f(h.protocolMs / 1000, 2)} s`);
+    if (!breakdown) continue;
+    for (const st of h.steps) lines.push(`      ${pad(f(st.ms / 1000, 2), 6)} s${st.full ? "  " : " ✂"} ${st.prompt}`);
+    lines.push("");
+  }
+  lines.push("");
+  return lines.join("\n");
 }

@@ -22,7 +22,8 @@ import { BargeInCaller, EXTENSION_USER, OpenTicketCaller, openTicketScenario, ow
 import { build, ROOT } from "./service.js";
 import { round } from "./stats.js";
 import { ticketCallIds, type DbChoice } from "./db.js";
-import { formatReport } from "./report.js";
+import { formatHappyPaths, formatReport } from "./report.js";
+import { CACHE_NAME, readCachedText } from "../src/tts/cache.js";
 
 export interface BenchOptions {
   calls: number;
@@ -33,6 +34,8 @@ export interface BenchOptions {
   profile: string | null;
   /** Print progress lines to stderr. */
   verbose: boolean;
+  /** `--happy-path`: only the happy-path calls, with their breakdown per prompt. */
+  happyPathOnly?: boolean;
 }
 
 export interface BenchReport {
@@ -93,25 +96,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     // ── warm-up: three calls, the last one recorded for the floor ────────────────────────────
     const pool = new UserPool(svc.users);
     const scenario: Scenario = openTicketScenario(pool, outbox);
-    let recorded: { result: CallResult; caller: RecordingCaller } | null = null;
-    for (let i = 0; i < 3; i++) {
-      const plan = scenario.plan(0);
-      const caller = new RecordingCaller(plan.caller);
-      const result = await placeCall({ port: agiPort, script: "ura", callerId: plan.callerId, uniqueId: `warmup.${i}`, caller, hangupAfterIdleMs: 30_000 });
-      plan.release?.();
-      if (result.variables.URA_RESULT !== scenario.expectedResult) {
-        throw new Error(
-          `warm-up call ended with URA_RESULT=${result.variables.URA_RESULT ?? "(unset)"}; heard: ${result.heard.join(" → ")}; last command: ${result.commands.at(-1)?.line ?? "none"}`,
-        );
-      }
-      recorded = { result, caller };
-    }
-    if (!recorded) throw new Error("no warm-up call recorded");
+    const recorded = await warmUp(agiPort, scenario, 3);
     const sequence = recorded.result.commands.map((c) => c.line);
     log(o.verbose, `scenario ${scenario.name}: ${sequence.length} AGI commands per call`);
 
     // ── caller-perceived time of the happy path, unloaded: both callers, one call each ───────
-    const happyPath = await measureHappyPath(agiPort, pool, outbox, recorded);
+    const happyPath = await measureHappyPath(agiPort, pool, outbox, recorded, ttsDir(svc));
 
     // ── the load ─────────────────────────────────────────────────────────────────────────────
     await new Promise((r) => setTimeout(r, 500));
@@ -225,11 +215,30 @@ export interface HappyPath {
   keys: number;
   commands: number;
   heard: string[];
+  /** Every prompt the caller heard, in order, with the media time it took (the per-prompt breakdown). */
+  steps: HappyStep[];
 }
 
-function happyPathOf(caller: HappyPath["caller"], r: CallResult, keys: number): HappyPath {
+/** One prompt of a happy path: its id (or, for synthesised audio, `tts: <its text>`) and what it cost. */
+export interface HappyStep {
+  prompt: string;
+  /** Virtual media ms (a key typed into it included, see the emulator's getData). */
+  ms: number;
+  /** Played to its end (false: the caller's key cut it). */
+  full: boolean;
+}
+
+async function happyPathOf(caller: HappyPath["caller"], r: CallResult, keys: number, tts: string | null): Promise<HappyPath> {
   const media = r.commands.filter((c) => c.name === "STREAM FILE" || c.name === "GET DATA" || c.name === "SAY DIGITS");
   const played = (c: CallResult["commands"][number]) => c.name !== "GET DATA" && /^200 result=0 /.test(c.reply[0] ?? "");
+  const name = async (c: CallResult["commands"][number]): Promise<string> => {
+    if (c.name === "SAY DIGITS") return `digits:${c.args[0] ?? ""}`;
+    const id = (c.args[0] ?? "").split("/").pop() ?? "";
+    if (!CACHE_NAME.test(id)) return id;
+    const text = tts ? await readCachedText(tts, id) : null;
+    return `tts: ${text ?? id.slice(0, 8)}`;
+  };
+  const steps = await Promise.all(media.map(async (c) => ({ prompt: await name(c), ms: Math.round(c.mediaMs), full: played(c) })));
   return {
     caller,
     perceivedMs: r.perceivedMs,
@@ -241,6 +250,7 @@ function happyPathOf(caller: HappyPath["caller"], r: CallResult, keys: number): 
     commands: r.commands.length,
     heard: r.heard.map((h) => (/^[0-9a-f]{32,64}$/.test(h) ? "<tts>" : h)),
     protocolMs: protocolMediaMs(r),
+    steps,
   };
 }
 
@@ -262,15 +272,16 @@ async function measureHappyPath(
   pool: UserPool,
   outbox: OutboxReader,
   recorded: { result: CallResult; caller: RecordingCaller },
+  tts: string | null,
 ): Promise<HappyPath[]> {
   const inner = recorded.caller.inner as OpenTicketCaller;
-  const out = [happyPathOf("answers-at-the-question", recorded.result, inner.typed)];
+  const out = [await happyPathOf("answers-at-the-question", recorded.result, inner.typed, tts)];
   const user = pool.take();
   try {
     const caller = new BargeInCaller(user, outbox, Date.now());
     const r = await placeCall({ port, script: "ura", callerId: user.callerId, uniqueId: "happy.barge-in", caller, hangupAfterIdleMs: 30_000 });
     if (r.variables.URA_RESULT !== "ticket") throw new Error(`the barge-in call ended with URA_RESULT=${r.variables.URA_RESULT ?? "(unset)"}; heard: ${r.heard.join(" → ")}`);
-    out.push(happyPathOf("barges-in", r, caller.typed));
+    out.push(await happyPathOf("barges-in", r, caller.typed, tts));
   } finally {
     pool.give(user);
   }
@@ -281,12 +292,55 @@ async function measureHappyPath(
   const ticket = await placeCall({ ...fromExtension, uniqueId: "happy.own-extension", caller: ticketCaller });
   const protocol = ticket.variables.URA_TICKET;
   if (ticket.variables.URA_RESULT !== "ticket" || !protocol) throw new Error(`the own-extension call ended with URA_RESULT=${ticket.variables.URA_RESULT ?? "(unset)"}; heard: ${ticket.heard.join(" → ")}`);
-  out.push(happyPathOf("own-extension", ticket, ticketCaller.typed));
+  out.push(await happyPathOf("own-extension", ticket, ticketCaller.typed, tts));
   const statusCaller = new OpenTicketCaller(EXTENSION_USER, outbox, Date.now(), ownExtensionStatusKeys(protocol));
   const status = await placeCall({ ...fromExtension, uniqueId: "happy.own-extension-status", caller: statusCaller });
   if (status.variables.URA_RESULT !== "status") throw new Error(`the own-extension status call ended with URA_RESULT=${status.variables.URA_RESULT ?? "(unset)"}; heard: ${status.heard.join(" → ")}`);
-  out.push(happyPathOf("own-extension-status", status, statusCaller.typed));
+  out.push(await happyPathOf("own-extension-status", status, statusCaller.typed, tts));
   return out;
+}
+
+/** The TTS cache the service writes (its sidecars give a synthesised file's text). */
+function ttsDir(svc: PreparedService): string | null {
+  return svc.env.TTS_CACHE_DIR ?? null;
+}
+
+/** Calls that fill every cache before anything is measured; the last one is recorded (the floor replays it). */
+async function warmUp(port: number, scenario: Scenario, calls: number): Promise<{ result: CallResult; caller: RecordingCaller }> {
+  let recorded: { result: CallResult; caller: RecordingCaller } | null = null;
+  for (let i = 0; i < calls; i++) {
+    const plan = scenario.plan(0);
+    const caller = new RecordingCaller(plan.caller);
+    const result = await placeCall({ port, script: "ura", callerId: plan.callerId, uniqueId: `warmup.${i}`, caller, hangupAfterIdleMs: 30_000 });
+    plan.release?.();
+    if (result.variables.URA_RESULT !== scenario.expectedResult) {
+      throw new Error(
+        `warm-up call ended with URA_RESULT=${result.variables.URA_RESULT ?? "(unset)"}; heard: ${result.heard.join(" → ")}; last command: ${result.commands.at(-1)?.line ?? "none"}`,
+      );
+    }
+    recorded = { result, caller };
+  }
+  if (!recorded) throw new Error("no warm-up call recorded");
+  return recorded;
+}
+
+/**
+ * `--happy-path`: the caller-perceived figures alone (issue 13's targets), without the load and
+ * the floor: the same service, users, warm-up and happy-path calls as a full run, in ~20 s.
+ */
+export async function runHappyPaths(o: Pick<BenchOptions, "db" | "verbose">): Promise<{ happyPath: HappyPath[]; notes: string[]; errors: string[] }> {
+  const errors: string[] = [];
+  let svc: PreparedService | null = null;
+  try {
+    svc = await prepareService({ db: o.db, users: 20, split: false, profile: null, poolSize: 10, log: (m) => log(o.verbose, m) });
+    const pool = new UserPool(svc.users);
+    const recorded = await warmUp(svc.agiPort, openTicketScenario(pool, svc.outbox), 2);
+    const happyPath = await measureHappyPath(svc.agiPort, pool, svc.outbox, recorded, ttsDir(svc));
+    errors.push(...(await svc.stop()));
+    return { happyPath, notes: svc.notes, errors };
+  } finally {
+    await svc?.cleanup(errors);
+  }
 }
 
 export function checkTickets(ticketIds: string[], completed: string[]): TicketCheck {
@@ -334,6 +388,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       json: { type: "string" },
       profile: { type: "string" },
       quiet: { type: "boolean", short: "q", default: false },
+      "happy-path": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -348,6 +403,8 @@ export function parseOptions(argv: string[]): BenchOptions {
                       127.0.0.1:3306 as root, dropped at the end)
   --json path         where to write the JSON report (default bench/results/<timestamp>.json)
   --profile dir       run the service under node --cpu-prof, writing the .cpuprofile into dir
+  --happy-path        only the happy-path calls (caller-perceived time, with a breakdown per
+                      prompt): no load, no floor; about 20 s
 `);
     process.exit(0);
   }
@@ -358,13 +415,20 @@ export function parseOptions(argv: string[]): BenchOptions {
   const floorDurationS = values["floor-duration"] !== undefined ? Number(values["floor-duration"]) : Math.min(durationS, 10);
   if (!(floorDurationS > 0 && floorDurationS <= 3600)) throw new Error("--floor-duration: seconds, more than 0 and at most 3600");
   if (values.db !== "sqlite" && values.db !== "mysql") throw new Error("--db: sqlite or mysql");
-  return { calls, durationS, floorDurationS, db: values.db, json: values.json ?? null, profile: values.profile ?? null, verbose: !values.quiet };
+  return { calls, durationS, floorDurationS, db: values.db, json: values.json ?? null, profile: values.profile ?? null, verbose: !values.quiet, happyPathOnly: values["happy-path"] };
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes("--paced")) return (await import("./paced.js")).pacedMain(process.argv.slice(2));
   const options = parseOptions(process.argv.slice(2));
   await build();
+  if (options.happyPathOnly) {
+    const r = await runHappyPaths(options);
+    process.stdout.write(formatHappyPaths(r.happyPath, true));
+    if (r.errors.length) process.stdout.write(`\n  FAILED: ${r.errors.join("; ")}\n`);
+    process.exitCode = r.errors.length > 0 ? 1 : 0;
+    return;
+  }
   const report = await runBench(options);
   process.stdout.write(formatReport(report));
   const file = options.json ?? join(ROOT, "bench", "results", `${report.at.replace(/[:.]/g, "-")}.json`);

@@ -46,8 +46,8 @@ export const serviceUpdateSchema = z.object({
   active: z.boolean().optional(),
 });
 
-/** The sentence of sounds/messages.pt-BR.txt `catalogue-option` ("Para <label>, tecle <key>."). */
-const defaultPrompt = (label: string, k: string) => message("catalogue-option", { label: `${label.charAt(0).toLowerCase()}${label.slice(1)}`, key: k });
+/** The sentence of sounds/messages.pt-BR.txt `catalogue-option` ("<label>, tecle <key>."). */
+const defaultPrompt = (label: string, k: string) => message("catalogue-option", { label, key: k });
 
 async function rows(q: Queryable): Promise<ServiceRow[]> {
   return q.all<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services ORDER BY dtmf_key, id");

@@ -78,7 +78,7 @@ describe.each(DRIVERS)("admin routes (%s)", (driver) => {
   it("edits the catalogue without code, and the IVR sees it", async () => {
     const added = await api.call("POST", `${P}/admin/catalogue`, { body: { parentId: 5, key: "2", label: "Manutenção" } });
     expect(added.statusCode).toBe(201);
-    expect(added.json().service).toMatchObject({ parentId: 5, key: "2", label: "Manutenção", prompt: "Para manutenção, tecle 2.", active: true });
+    expect(added.json().service).toMatchObject({ parentId: 5, key: "2", label: "Manutenção", prompt: "Manutenção, 2.", active: true });
     const id = added.json().service.id;
     expect((await api.call("POST", `${P}/admin/catalogue`, { body: { parentId: 5, key: "2", label: "Outra" } })).json()).toMatchObject({
       error: "duplicate_key",

@@ -55,9 +55,9 @@ describe("ura call against ura start", () => {
     expect(out).toContain(`→ ${code}#`);
     // Synthesised audio is printed as what it says: the name and the catalogue options.
     expect(out).toMatch(/♪ you-are: Você é\n♪ tts [0-9a-f]{8}: Ana Souza\n♪ confirm-name:/);
-    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Para sistemas, tecle 1\./);
-    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Para computador, tecle 2\./);
-    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Se o computador não liga, tecle 2\./);
+    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Sistemas, 1\./);
+    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Computador, 2\./);
+    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Não liga, 2\./);
     expect(out).not.toContain("(áudio sintetizado)");
     // The protocol is read digit by digit after "ticket-opened".
     const readBack = out.slice(out.indexOf("♪ ticket-opened"), out.indexOf("♪ protocol-repeat"));

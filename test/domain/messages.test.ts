@@ -14,11 +14,11 @@ describe("written messages (sounds/messages.pt-BR.txt)", () => {
     expect(codeMessage("348444", 45)).toBe("Seu código de acesso ao suporte de TI é 348444. Ele vale por 45 segundos.");
   });
 
-  it("a new catalogue option without a sentence gets 'Para <label>, tecle <key>.' from the template", async () => {
+  it("a new catalogue option without a sentence gets '<label>, <key>.' from the template", async () => {
     const store = await openStore(testSettings({ DB_DRIVER: "sqlite", SQLITE_PATH: ":memory:" }), { migrate: true });
     try {
       const node = await store.catalogue.create({ parentId: 5, key: "2", label: "Manutenção do projetor" }, systemActor, new Date());
-      expect(node.prompt).toBe("Para manutenção do projetor, tecle 2.");
+      expect(node.prompt).toBe("Manutenção do projetor, 2.");
     } finally {
       await store.close();
     }

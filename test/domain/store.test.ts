@@ -43,7 +43,7 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     for (const node of tree) expect(node.children.map((c) => c.key)).toEqual(node.children.map((_, i) => String(i + 1)));
     expect(tree[1]!.children.map((c) => c.label)).toContain("Não liga");
     expect(tree[3]!.children.map((c) => c.label)).toEqual(["Privilégio IPM", "Wi-Fi", "Sites", "Pastas do servidor"]);
-    expect(tree[0]!.prompt).toBe("Para sistemas, tecle 1.");
+    expect(tree[0]!.prompt).toBe("Sistemas, 1.");
   });
 
   it("stores the mobile normalised to E.164 and recognises callers by extension", async () => {

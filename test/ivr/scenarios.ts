@@ -144,7 +144,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller });
       expect(call.heard.slice(0, 2)).toEqual(["greeting", "ask-user-code"]);
-      expect(call.heard).not.toContain(said("Para sistemas, tecle 1."));
+      expect(call.heard).not.toContain(said("Sistemas, 1."));
       expect(call.variables.URA_RESULT).toBe("ticket");
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(302);
     });
@@ -154,7 +154,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         .on(question("service-menu")).press("4")
         .on(question("sub-menu")).press("*")
         .on(question("service-menu")).press(async () => {
-          await backend.renameService(1, "Para sistemas e portais, tecle 1.");
+          await backend.renameService(1, "Sistemas e portais, 1.");
           return "7";
         })
         .on(question("service-menu")).press("*")
@@ -166,13 +166,13 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const call = await dial(ivr, { caller });
       const menus = call.heard.filter((p) => ["main-menu", "service-menu", "sub-menu"].includes(p));
       expect(menus).toEqual(["main-menu", "service-menu", "sub-menu", "service-menu", "service-menu", "main-menu", "service-menu", "sub-menu"]);
-      expect(call.heard).toContain(said("Para sistemas e portais, tecle 1."));
+      expect(call.heard).toContain(said("Sistemas e portais, 1."));
       expect(call.heard.filter((p) => p === "ask-user-code")).toHaveLength(1);
       expect(call.heard).toContain("protocol-is");
       // The footer played with the first menu that has it, and again when the caller asked (7).
       expect(call.heard.filter((p) => p === "footer-back")).toHaveLength(2);
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(402);
-      await backend.renameService(1, "Para sistemas, tecle 1.");
+      await backend.renameService(1, "Sistemas, 1.");
     });
   });
 
@@ -289,7 +289,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   describe("menus announce every key they accept", () => {
     it("main menu: 1, 2, '3 ou zero' in its words, 7 in the footer; 7 plays it again with the footer, 0 reaches a technician", async () => {
       const texts = readPromptTexts("sounds");
-      expect(texts.get("main-menu")).toMatch(/tecle 1\..*tecle 2\..*tecle 3 ou zero\./);
+      expect(texts.get("main-menu")).toMatch(/tecle 1[.;].*tecle 2[.;].*tecle 3 ou zero\./);
       expect(texts.get("footer-repeat")).toMatch(/tecle 7/);
       const caller = new ScriptedCaller().on(question("main-menu")).press("7").on(question("main-menu")).press("0");
       const call = await dial(ivr, { caller });

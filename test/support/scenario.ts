@@ -219,7 +219,7 @@ type Method = keyof TicketApi;
 
 /** The seed catalogue (thesis Table 1), as the API serves it. */
 export function seedCatalogue(): ServiceNode[] {
-  const leaf = (id: number, key: string, label: string): ServiceNode => ({ id, key, label, prompt: `Para ${label.toLowerCase()}, tecle ${key}.`, children: [] });
+  const leaf = (id: number, key: string, label: string): ServiceNode => ({ id, key, label, prompt: `${label}, ${key}.`, children: [] });
   const menu = (id: number, key: string, label: string, children: ServiceNode[]): ServiceNode => ({ ...leaf(id, key, label), children });
   return [
     menu(1, "1", "Sistemas", [leaf(101, "1", "Atualização do portal"), leaf(102, "2", "Problemas diversos")]),

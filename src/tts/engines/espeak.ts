@@ -5,14 +5,14 @@ import { checkSln, type SpeechEngine } from "./engine.js";
 export interface EspeakOptions {
   /** espeak-ng voice (`espeak-ng --voices=pt`): `pt-br`, or a variant such as `pt-br+f3`. */
   voice?: string;
-  /** Words per minute; espeak-ng's own default (175) is quick for a phone line. */
+  /** Words per minute; default 175, espeak-ng's own (docs/audio.md: why not the slower 150). */
   wordsPerMinute?: number;
   /** The binary (Debian package espeak-ng). */
   binary?: string;
 }
 
 export const ESPEAK_DEFAULT_VOICE = "pt-br";
-const DEFAULT_WPM = 150;
+const DEFAULT_WPM = 175;
 /** Enough for any prompt; a runaway process is stopped, not buffered forever. */
 const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 

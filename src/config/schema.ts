@@ -232,6 +232,9 @@ export const settingsSchema = z.object({
   // ── text to speech and audio ───────────────────────────────────────────────
   TTS_ENGINE: z.enum(["espeak", "polly", "none"]).default("espeak").describe("espeak (offline default), polly (Amazon Polly) or none (no names spoken)"),
   TTS_VOICE: z.string().default("").describe("voice: Polly Camila/Vitoria/Thiago; espeak-ng pt-br variants. Empty = engine default"),
+  TTS_ESPEAK_WPM: int(80, 450)
+    .default(175)
+    .describe("espeak-ng speed in words a minute (its own default; a caller hears every menu option at it: docs/audio.md); after a change run `ura sounds render`: names and catalogue sentences are synthesised again by themselves"),
   TTS_TIMEOUT_MS: int(100, 60_000).default(2500).describe("longest wait for one synthesis before the flow falls back"),
   TTS_CACHE_DIR: z.string().default("").describe("synthesised audio cache; empty = DATA_DIR/tts"),
   TTS_CACHE_MAX_MB: int(1, 1_000_000).default(512).describe("cache size limit; oldest files are removed beyond it"),

@@ -21,7 +21,7 @@ export function createEngine(settings: Settings, override: { engine?: EngineName
     case "none":
       return null;
     case "espeak":
-      return createEspeakEngine({ voice });
+      return createEspeakEngine({ voice, wordsPerMinute: settings.TTS_ESPEAK_WPM });
     case "polly":
       return createPollyEngine({
         voice,

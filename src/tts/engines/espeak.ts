@@ -5,7 +5,7 @@ import { checkSln, type SpeechEngine } from "./engine.js";
 export interface EspeakOptions {
   /** espeak-ng voice (`espeak-ng --voices=pt`): `pt-br`, or a variant such as `pt-br+f3`. */
   voice?: string;
-  /** Words per minute; default 175, espeak-ng's own (docs/audio.md: why not the slower 150). */
+  /** Words per minute (TTS_ESPEAK_WPM); default 175, espeak-ng's own (docs/audio.md: why not the slower 150). */
   wordsPerMinute?: number;
   /** The binary (Debian package espeak-ng). */
   binary?: string;

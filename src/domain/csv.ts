@@ -28,6 +28,68 @@ export class CsvFileError extends Error {
   }
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+// In the WHATWG encodings Node implements, "iso-8859-1" and "latin1" are this same decoder.
+const windows1252 = new TextDecoder("windows-1252");
+
+/**
+ * A CSV file's bytes as text. Spreadsheets save CSV in UTF-8 or, Brazilian Excel's default, in
+ * Windows-1252; decoding the latter as UTF-8 turned "José Conceição" into "Jos\uFFFD Concei\uFFFD\uFFFDo"
+ * (issue 14 item 9). Valid UTF-8 (with or without a BOM) is UTF-8; anything else is Windows-1252,
+ * which is ISO-8859-1 with letters where ISO-8859-1 has control codes. A file with NUL bytes is not
+ * CSV text (an .xlsx, or UTF-16) and is refused, as is one whose text would have control codes.
+ */
+export function decodeCsv(bytes: Uint8Array): string {
+  if (bytes.includes(0)) {
+    throw new CsvFileError("encoding", "not a CSV text file (it has NUL bytes: a spreadsheet such as .xlsx or .ods, or text saved as UTF-16); save it as CSV, UTF-8 or Windows-1252");
+  }
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    // A BOM says UTF-8: a byte that is not is damage, not another encoding.
+    if (bom) throw new CsvFileError("encoding", "the file says it is UTF-8 (it starts with a BOM) but this line is not valid UTF-8", firstBadUtf8Line(bytes));
+  }
+  const text = windows1252.decode(bytes);
+  const control = /[\u0080-\u009f]/.exec(text);
+  if (control) throw new CsvFileError("encoding", "a byte that is not a character in UTF-8 nor in Windows-1252: save the file as CSV UTF-8", lineAt(text, control.index));
+  return text;
+}
+
+/** Text that already holds U+FFFD was decoded with the wrong encoding on its way here: never stored. */
+export function refuseReplacementCharacters(text: string): void {
+  const at = text.indexOf("\uFFFD");
+  if (at >= 0) {
+    throw new CsvFileError(
+      "encoding",
+      "the text has U+FFFD (\uFFFD) in place of letters: it was decoded with the wrong encoding before it reached the API; send the file's own bytes as text/csv",
+      lineAt(text, at),
+    );
+  }
+}
+
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+function firstBadUtf8Line(bytes: Uint8Array): number {
+  let line = 1;
+  let start = 0;
+  for (;;) {
+    const end = bytes.indexOf(0x0a, start);
+    try {
+      utf8.decode(bytes.subarray(start, end < 0 ? bytes.length : end));
+    } catch {
+      return line;
+    }
+    if (end < 0) return line;
+    start = end + 1;
+    line++;
+  }
+}
+
 export function detectDelimiter(text: string): "," | ";" {
   const first = text.replace(/^\uFEFF/, "").split(/\r?\n|\r/, 1)[0] ?? "";
   const count = (ch: string) => first.split(ch).length - 1;

@@ -78,7 +78,7 @@ export {
   type OtpPolicy,
 } from "./one-time-codes.js";
 export { prepareImport, type ImportReport, type ImportRejection } from "./users-import.js";
-export { CsvFileError, type CsvProblem } from "./csv.js";
+export { CsvFileError, decodeCsv, type CsvProblem } from "./csv.js";
 export type { PurgeReport } from "./purge.js";
 export { SurveyRepository, surveyAnswerSchema, surveySummarySchema, type SurveyAnswer, type SurveySummary } from "./surveys.js";
 export {

@@ -1,5 +1,5 @@
 import { takingTurns } from "../shared/turns.js";
-import { CsvFileError, readCsv } from "./csv.js";
+import { CsvFileError, readCsv, refuseReplacementCharacters } from "./csv.js";
 import { userInputSchema, type ValidUserInput } from "./user-schemas.js";
 
 /**
@@ -70,9 +70,10 @@ export interface PreparedImport {
 /**
  * Validates the whole file without writing anything. A big file is read and checked in turns (see
  * shared/turns.ts): the calls this process serves go on meanwhile. Throws CsvFileError when the
- * file as a whole is wrong (no header, a quote error).
+ * file as a whole is wrong (no header, a quote error, letters lost to a wrong decoding).
  */
 export async function prepareImport(text: string, turn = takingTurns()): Promise<PreparedImport> {
+  refuseReplacementCharacters(text);
   const records = await readCsv(text, turn);
   const header = records.shift();
   if (!header) throw new CsvFileError("header", "the file is empty: expected a header row (code,name,phone,extensions,department,active)");

@@ -61,6 +61,22 @@ describe.each(DRIVERS)("admin routes (%s)", (driver) => {
     expect((await api.call("GET", `${P}/admin/users?search=310`)).json().total).toBe(0);
   });
 
+  // Issue 14 item 9: a Windows-1252 file (Brazilian Excel) was stored with U+FFFD in every accent, with a 200.
+  it("imports a Windows-1252 CSV with its accents, and never stores a replacement character", async () => {
+    const excel = Buffer.from("codigo;nome;departamento\r\n3201;José Conceição;Educação\r\n3202;Iracema Araújo;Saúde\r\n", "latin1");
+    const res = await api.call("POST", `${P}/admin/users/import`, { body: excel, headers: { "content-type": "text/csv" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ rows: 2, created: 2, rejected: [] });
+    expect((await api.call("GET", `${P}/admin/users/3201`)).json().user).toMatchObject({ name: "José Conceição", department: "Educação" });
+    expect((await api.call("GET", `${P}/admin/users/3202`)).json().user).toMatchObject({ name: "Iracema Araújo", department: "Saúde" });
+    // The same file already decoded wrongly by a client: refused, naming the first line it spoiled.
+    const spoiled = "codigo;nome\n3203;Ana Lima\n3204;Jos\uFFFD Concei\uFFFD\uFFFDo\n";
+    const json = await api.call("POST", `${P}/admin/users/import`, { body: { csv: spoiled } });
+    expect(json.statusCode).toBe(400);
+    expect(json.json()).toMatchObject({ error: "csv_encoding", field: "file", line: 3 });
+    expect((await api.call("GET", `${P}/admin/users/3203`)).statusCode).toBe(404);
+  });
+
   it("creates, reads, changes and deletes a user", async () => {
     const created = await api.call("POST", `${P}/admin/users`, { body: { code: "4001", name: "Eva", phone: "+55 45 99955-5555", extensions: ["2500"] } });
     expect(created.statusCode).toBe(201);

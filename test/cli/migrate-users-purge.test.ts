@@ -64,6 +64,20 @@ describe.each(DRIVERS)("ura migrate, users, purge (%s)", (driver) => {
     expect(missing.err()).toContain("cannot read");
   });
 
+  // Issue 14 item 9: Brazilian Excel saves CSV in Windows-1252; "José Conceição" was stored as "Jos� Concei��o".
+  it("ura users import reads a Windows-1252 file as the spreadsheet wrote it, and refuses a file that is not text", async () => {
+    const file = join(t.dataDir, "excel.csv");
+    writeFileSync(file, Buffer.from("codigo;nome;departamento\r\n5101;José Conceição;Educação\r\n", "latin1"));
+    const ctx = context(t);
+    expect(await users.run(["import", file], ctx)).toBe(0);
+    expect(await t.store.users.byCode("5101")).toMatchObject({ name: "José Conceição", department: "Educação" });
+    const binary = join(t.dataDir, "planilha.csv");
+    writeFileSync(binary, Buffer.from("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "latin1"));
+    const refused = context(t);
+    expect(await users.run(["import", binary], refused)).toBe(1);
+    expect(refused.err()).toMatch(/not a CSV text file/);
+  });
+
   it("ura users add adds one user, and names the bad option", async () => {
     const ctx = context(t);
     expect(await users.run(["add", "--code", "5010", "--name", "Davi Lima", "--phone", "(45) 99900-5010", "--ext", "2010", "--department", "TI"], ctx)).toBe(0);

@@ -130,6 +130,18 @@ describe("the admin pages, in a real browser", () => {
     expect((await server.api.db.store.users.byCode("4001"))?.name).toBe("Carla Dias");
     expect(await server.api.db.store.users.byCode("4004")).toBeNull();
 
+    // Issue 14 items 9 and 10: a Windows-1252 file keeps its accents; a quote that never closes refuses the file, naming the line.
+    const excel = Buffer.from("codigo;nome;departamento\r\n4010;José Conceição;Educação\r\n", "latin1");
+    await page.getByLabel("Arquivo CSV").setInputFiles({ name: "excel.csv", mimeType: "text/csv", buffer: excel });
+    await page.getByRole("button", { name: "Importar" }).click();
+    await expect.poll(() => report.getByRole("status").textContent(), SLOW).toBe("1 linhas: 1 criados, 0 atualizados, 0 sem mudança, 0 recusados.");
+    expect((await server.api.db.store.users.byCode("4010"))?.name).toBe("José Conceição");
+    const stray = ["codigo;nome", "4011;Gil Souza", '4012;"Hugo Lima', "4013;Iara Dias"].join("\n");
+    await page.getByLabel("Arquivo CSV").setInputFiles({ name: "aspas.csv", mimeType: "text/csv", buffer: Buffer.from(stray, "utf8") });
+    await page.getByRole("button", { name: "Importar" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent(), SLOW).toMatch(/^Nada foi importado: a linha 3 tem aspas/);
+    expect(await server.api.db.store.users.byCode("4011")).toBeNull();
+
     await page.getByLabel("Buscar por nome ou código").fill("Davi");
     await page.getByRole("button", { name: "Buscar" }).click();
     await expect.poll(() => page.getByRole("row", { name: /4002/ }).isVisible(), SLOW).toBe(true);

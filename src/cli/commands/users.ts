@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
-import { CsvFileError, DomainValidationError, ConflictError, openStore, type Actor, type ImportReport } from "../../domain/index.js";
+import { CsvFileError, decodeCsv, DomainValidationError, ConflictError, openStore, type Actor, type ImportReport } from "../../domain/index.js";
 import { maskPhone } from "../../shared/privacy.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 import { USERS_SYNC_USAGE, usersSyncGlpi } from "./glpi-sync.js";
@@ -49,11 +49,19 @@ export function formatReport(file: string, r: ImportReport): string {
 async function importFile(args: string[], ctx: CliContext): Promise<number> {
   const file = args[0];
   if (!file || args.length > 1) throw new UsageError("give one CSV file: ura users import FILE.csv");
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
     ctx.stderr.write(`ura users import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return 1;
+  }
+  let text: string;
+  try {
+    text = decodeCsv(bytes);
+  } catch (err) {
+    if (!(err instanceof CsvFileError)) throw err;
+    ctx.stderr.write(`ura users import: ${file}: ${err.message}\n`);
     return 1;
   }
   const store = await openStore(ctx.settings);

@@ -45,7 +45,8 @@ export async function api<T>(method: Method, path: string, body?: unknown, optio
       method,
       headers,
       credentials: "same-origin",
-      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      // A Blob (a chosen file) goes as its bytes: the API decodes them (a CSV may be Windows-1252).
+      ...(body === undefined ? {} : { body: typeof body === "string" || body instanceof Blob ? body : JSON.stringify(body) }),
     });
   } catch {
     throw new ApiFailure(0, "unreachable", "server not reached");

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import {
   API_PREFIX,
+  announcementsResponse,
   catalogueResponse,
   errorBody,
   hoursResponse,
@@ -139,6 +140,11 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
     async recordSurvey(answer, opts) {
       const reply = await request("POST", "/surveys", answer, opts);
       if (![200, 201].includes(reply.status)) throw unexpected(reply, "record survey");
+    },
+
+    async announcements(opts) {
+      const reply = await request("GET", "/announcements", undefined, opts);
+      return expect(reply, [200], announcementsResponse, "announcements");
     },
   };
 }

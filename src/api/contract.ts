@@ -145,6 +145,14 @@ export const surveyRequest = surveyAnswerSchema;
 export type SurveyRequest = z.infer<typeof surveyRequest>;
 export const surveyResponse = z.object({ callId, created: z.boolean() });
 
+// ── announcements (played before the main menu) ─────────────────────────────────────────────
+/** `playing`: what a caller hears now, oldest first · `scheduled`: what starts later (synthesised ahead). */
+export const announcementsResponse = z.object({
+  playing: z.array(z.object({ id: z.number().int(), text: z.string() })),
+  scheduled: z.array(z.object({ id: z.number().int(), text: z.string(), startsAt: z.string() })),
+});
+export type AnnouncementsView = z.infer<typeof announcementsResponse>;
+
 /** Routes the IVR uses (all under API_PREFIX, scope `ivr`). Admin routes live beside them in src/api/routes. */
 export const ivrRoutes = {
   identifyByCode: "POST /identify/code",
@@ -158,4 +166,5 @@ export const ivrRoutes = {
   recordCall: "POST /calls",
   recordTransfer: "POST /transfers",
   recordSurvey: "POST /surveys",
+  announcements: "GET /announcements",
 } as const;

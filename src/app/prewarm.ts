@@ -10,7 +10,8 @@ import type { TtsService } from "../tts/index.js";
  * a caller needs it. At start the catalogue's sentences are warmed before the IVR takes calls
  * (at most TTS_PREWARM_WAIT_MS: a slow or dead engine must not keep the PBX's calls out; with a
  * warm cache it takes milliseconds), every active user's name right after, in the background;
- * after a catalogue change the store warms it again (CatalogueRepository.resynthesise).
+ * after a catalogue change the store warms it again (CatalogueRepository.resynthesise). The
+ * announcements (playing and scheduled) are warmed the same way, at start and on every change.
  */
 /** `ura ivr` on its own host sees catalogue changes only through the API: it looks this often. */
 export const CATALOGUE_RECHECK_MS = 60_000;
@@ -33,7 +34,7 @@ export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logg
   const log = logger.child({ part: "tts" });
   const started = Date.now();
   // Runs to its end whatever the wait: only the start stops waiting for it.
-  const catalogue = store.catalogue.resynthesise();
+  const catalogue = Promise.all([store.catalogue.resynthesise(), store.announcements.resynthesise(new Date())]).then(([a, b]) => a + b);
   catalogue.catch(() => undefined);
   try {
     const sentences = await withDeadline(limitMs, () => catalogue);
@@ -48,13 +49,19 @@ export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logg
     .catch((err: unknown) => log.warn({ err: describeError(err) }, "names prewarm failed"));
 }
 
+/** What the IVR will say with TTS, as the API serves it: the catalogue's sentences and the announcements. */
+async function spokenThroughApi(api: TicketApi): Promise<string[]> {
+  const [services, notices] = await Promise.all([api.catalogue(), api.announcements()]);
+  return [...sentences(services), ...[...notices.playing, ...notices.scheduled].map((a) => a.text)];
+}
+
 /** The sentences of a catalogue as the API serves it (active nodes only). */
 function sentences(nodes: Awaited<ReturnType<TicketApi["catalogue"]>>): string[] {
   return nodes.flatMap((n) => [n.prompt, ...sentences(n.children)]);
 }
 
 /**
- * `ura ivr`: the catalogue through the API before listening (bounded like at start), then again
+ * `ura ivr`: the catalogue and the announcements through the API before listening (bounded like at start), then again
  * every CATALOGUE_RECHECK_MS, so an admin's change made on the API's host is synthesised here
  * within a minute, outside any call (already cached sentences cost a hash and a stat each).
  * Returns the function that stops the rechecks.
@@ -63,7 +70,7 @@ export async function prewarmFromApi(api: TicketApi, tts: TtsService, logger: Lo
   if (tts.engine === "none") return () => undefined;
   const log = logger.child({ part: "tts" });
   const warm = async () => {
-    const report = await tts.prewarm(sentences(await api.catalogue()));
+    const report = await tts.prewarm(await spokenThroughApi(api));
     if (report.synthesised > 0 || report.failed.length > 0) log.info({ sentences: report.total, synthesised: report.synthesised, failed: report.failed.length }, "catalogue sentences prewarmed");
   };
   const first = warm();

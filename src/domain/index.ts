@@ -80,6 +80,14 @@ export {
 export { prepareImport, type ImportReport, type ImportRejection } from "./users-import.js";
 export { CsvFileError, decodeCsv, type CsvProblem } from "./csv.js";
 export type { PurgeReport } from "./purge.js";
+export {
+  AnnouncementRepository,
+  announcementCreateSchema,
+  announcementSchema,
+  announcementUpdateSchema,
+  MAX_ANNOUNCEMENT_CHARS,
+  type Announcement,
+} from "./announcements.js";
 export { SurveyRepository, surveyAnswerSchema, surveySummarySchema, type SurveyAnswer, type SurveySummary } from "./surveys.js";
 export {
   IDENTIFICATION_MODES,

@@ -5,6 +5,7 @@ import { AuditRepository, type Actor } from "./audit.js";
 import { HoursRepository } from "./business-hours.js";
 import { IdentificationRules } from "./identification.js";
 import { SurveyRepository } from "./surveys.js";
+import { AnnouncementRepository } from "./announcements.js";
 import { AccountRepository } from "./accounts.js";
 import { KioskTokenRepository } from "./kiosk-tokens.js";
 import { CallRepository } from "./calls.js";
@@ -62,6 +63,8 @@ export interface Store {
   readonly identification: IdentificationRules;
   /** Satisfaction survey answers and the wallboard's summary of them. */
   readonly surveys: SurveyRepository;
+  /** What callers hear before the main menu, with a start and an end (issue 13). */
+  readonly announcements: AnnouncementRepository;
   readonly audit: AuditRepository;
   /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
   readonly events: HelpDeskEvents;
@@ -124,6 +127,7 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     hours: new HoursRepository(db, timeZone),
     identification: new IdentificationRules(db),
     surveys: new SurveyRepository(db),
+    announcements: new AnnouncementRepository(db, timeZone, speech ?? null),
     audit: new AuditRepository(db),
     events,
     accounts: new AccountRepository(db, { maxFailures: settings.CONSOLE_SIGNIN_MAX_FAILURES, windowSeconds: settings.CONSOLE_SIGNIN_WINDOW_MINUTES * 60 }),

@@ -26,6 +26,11 @@ export type Entry = { kind: "digits"; digits: string } | { kind: "back" } | { ki
 export interface MenuSpec {
   /** Played before the menu the first time only (the greeting before the main menu). */
   intro?: string[];
+  /**
+   * Files played after `intro`, the first time only, that are still being fetched when the menu
+   * starts (the announcements): they are awaited while `intro` plays, so fetching adds no silence.
+   */
+  introLater?: Promise<string[]>;
   /** Files played in order (the question and its options); the footer follows, then the key is awaited. */
   parts: string[];
   /** Option keys this menu accepts: `parts` must announce each of them. */
@@ -138,6 +143,14 @@ export class Call {
     return { ...(await this.heard(this.channel.getData(last, { timeoutMs, maxDigits }))), reachedLast: true };
   }
 
+  /** A one-key ask() whose first files play while the next ones are still being fetched. */
+  private async askAfter(first: string[], later: Promise<string[]>, rest: string[]): ReturnType<Call["ask"]> {
+    const key = await this.play(first, ALL_KEYS);
+    // "#" during a prompt is no choice, as in ask().
+    if (key !== null) return { digits: key === "#" ? "" : key, timedOut: false, reachedLast: false };
+    return this.ask([...(await later), ...rest], 1);
+  }
+
   /**
    * The footer fragments of `spec` ("7 repete", "* volta", "0 técnico"): each plays the first
    * time a menu that accepts its key is heard in this call, and again when the caller asks for
@@ -154,10 +167,14 @@ export class Call {
     let failures = 0;
     let repeats = 0;
     let notice: string[] = spec.intro ?? [];
+    let later = spec.introLater;
     let again = false;
     for (;;) {
       const footer = this.footer(spec, again);
-      const { digits: key, timedOut, reachedLast } = await this.ask([...notice, ...spec.parts, ...this.p(...footer)], 1);
+      const { digits: key, timedOut, reachedLast } = later
+        ? await this.askAfter(notice, later, [...spec.parts, ...this.p(...footer)])
+        : await this.ask([...notice, ...spec.parts, ...this.p(...footer)], 1);
+      later = undefined;
       // Heard in full only when the caller did not cut the menu before its last part.
       if (reachedLast) for (const f of footer) this.footerHeard.add(f);
       again = false;

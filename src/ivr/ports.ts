@@ -1,4 +1,5 @@
 import type {
+  AnnouncementsView,
   CallerMatch,
   OpenTicketRequest,
   HoursView,
@@ -65,6 +66,8 @@ export interface TicketApi {
   recordTransfer?(transfer: RecordTransferRequest, options?: RequestOptions): Promise<{ callerName: string | null }>;
   /** The satisfaction survey's answer (1 to 5) for this call. */
   recordSurvey(answer: SurveyRequest, options?: RequestOptions): Promise<void>;
+  /** The announcements callers hear before the main menu now, and those that start later. */
+  announcements(options?: RequestOptions): Promise<AnnouncementsView>;
 }
 
 /** A dependency (API, sender behind it, TTS) did not answer usefully within its budget. */
@@ -102,4 +105,4 @@ export type Clock = () => Date;
 /** STREAM FILE reference of a prompt id from the prompt set (`sounds/prompts.pt-BR.txt`). */
 export type PromptLookup = (id: PromptId) => string;
 
-export type { CallerMatch, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView };
+export type { AnnouncementsView, CallerMatch, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView };

@@ -1,5 +1,6 @@
 import { HangupError, type AgiChannel, type AgiScript } from "../agi/index.js";
 import { userCode } from "../api/contract.js";
+import { announcements } from "./announcements.js";
 import { Call } from "./call.js";
 import { describeError } from "../shared/errors.js";
 import type { IvrDependencies } from "./deps.js";
@@ -113,11 +114,14 @@ async function fullCall(call: Call): Promise<void> {
   const menuOnly = call.channel.request.params.greeting === "no";
   const callerLookup = menuOnly && (await verifiedUser(call)) ? null : lookupCaller(call);
   let greeted = menuOnly;
+  // Fetched at answer and heard after the greeting: the caller told of a known problem may hang up here.
+  const notices = menuOnly ? null : call.background(announcements(call));
   for (;;) {
     call.step = "main-menu";
     // "main-menu" announces every key: 1, 2, and 3 or 0 for a technician; the footer adds 7.
     const choice = await call.menu({
       intro: greeted ? [] : call.p("greeting"),
+      introLater: greeted || !notices ? undefined : notices,
       parts: call.p("main-menu"),
       keys: "1230",
       repeat: true,

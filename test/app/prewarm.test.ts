@@ -42,3 +42,26 @@ describe("ura start warms the TTS cache before calls need it", () => {
     expect(report.cached).toBe(1);
   });
 });
+
+describe("ura start warms announcements before callers hear them", () => {
+  let dir: string;
+  let app: RunningApp;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ura-prewarm-notice-"));
+    const settings = testSettings({ DATA_DIR: dir, TTS_ENGINE: "espeak", AGI_PORT: String(await freePort()), API_PORT: String(await freePort()) });
+    app = await startAll(settings, pino({ level: "silent" }));
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a new announcement is in the TTS cache when the admin's write returns, and so is a changed text", async () => {
+    const text = "A rede da Secretaria de Saúde está fora do ar, a equipe já está trabalhando.";
+    const created = await app.store.announcements.create({ text }, systemActor, new Date());
+    expect((await app.tts.prewarm([text])).synthesised).toBe(0);
+    const changed = "A rede da Secretaria de Saúde voltou, obrigado pela paciência.";
+    await app.store.announcements.update(created.id, { text: changed }, systemActor, new Date());
+    expect((await app.tts.prewarm([changed])).synthesised).toBe(0);
+  });
+});

@@ -249,6 +249,8 @@ export class FakeTicketApi implements TicketApi {
   readonly calls: RecordCallRequest[] = [];
   readonly transfers: RecordTransferRequest[] = [];
   readonly surveys: SurveyRequest[] = [];
+  /** What callers hear before the main menu (the API's playing announcements). */
+  announcementTexts: string[] = [];
   readonly requests: Method[] = [];
   readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
   /** Rules by `department:<name>` or `extension:<digits>` (the API's identification_rules). */
@@ -364,6 +366,11 @@ export class FakeTicketApi implements TicketApi {
     const i = this.surveys.findIndex((s) => s.callId === answer.callId);
     if (i >= 0) this.surveys[i] = answer;
     else this.surveys.push(answer);
+  }
+
+  async announcements(options?: RequestOptions) {
+    await this.gate("announcements", options);
+    return { playing: this.announcementTexts.map((text, i) => ({ id: i + 1, text })), scheduled: [] };
   }
 
   async recordCall(call: RecordCallRequest, options?: RequestOptions) {

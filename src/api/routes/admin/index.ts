@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ApiContext } from "../../context.js";
 import { adminAccountRoutes, adminKioskRoutes } from "./accounts.js";
+import { adminAnnouncementRoutes } from "./announcements.js";
 import { adminAuditRoutes } from "./audit.js";
 import { adminCatalogueRoutes } from "./catalogue.js";
 import { adminHoursRoutes } from "./hours.js";
@@ -16,6 +17,7 @@ export const adminRoutes: FastifyPluginAsync<ApiContext & { prefix?: string }> =
   await app.register(adminHoursRoutes, ctx);
   await app.register(adminIdentificationRoutes, ctx);
   await app.register(adminSurveyRoutes, ctx);
+  await app.register(adminAnnouncementRoutes, ctx);
   await app.register(adminTicketRoutes, ctx);
   await app.register(adminAuditRoutes, ctx);
   await app.register(adminAccountRoutes, ctx);

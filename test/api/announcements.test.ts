@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_PREFIX, announcementsResponse } from "../../src/api/contract.js";
+import { DRIVERS } from "../support/databases.js";
+import { openTestApi, type TestApi } from "./helper.js";
+
+const P = API_PREFIX;
+
+describe.each(DRIVERS)("announcements (%s)", (driver) => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await openTestApi(driver, import.meta.filename);
+  });
+  afterAll(async () => api?.close());
+
+  const at = (minutes: number) => new Date(api.now.value.getTime() + minutes * 60_000).toISOString();
+
+  it("an admin adds, schedules, changes and ends announcements; the IVR gets the playing ones oldest first and the scheduled ones", async () => {
+    const outage = await api.call("POST", `${P}/admin/announcements`, { body: { text: "  A rede da Secretaria de Saúde está fora do ar.  " } });
+    expect(outage.statusCode).toBe(201);
+    expect(outage.json().announcement).toMatchObject({ text: "A rede da Secretaria de Saúde está fora do ar.", state: "playing", endsAt: null, startsAt: api.now.value.toISOString() });
+    const later = (await api.call("POST", `${P}/admin/announcements`, { body: { text: "Manutenção às 14h.", startsAt: at(60), endsAt: at(120) } })).json().announcement;
+    expect(later).toMatchObject({ state: "scheduled", startsAtLocal: "2025-06-02T11:00:00-03:00" });
+
+    const forIvr = await api.call("GET", `${P}/announcements`, { token: "ivr" });
+    expect(forIvr.statusCode).toBe(200);
+    expect(announcementsResponse.parse(forIvr.json())).toEqual({
+      playing: [{ id: outage.json().announcement.id, text: "A rede da Secretaria de Saúde está fora do ar." }],
+      scheduled: [{ id: later.id, text: "Manutenção às 14h.", startsAt: at(60) }],
+    });
+
+    const changed = await api.call("PATCH", `${P}/admin/announcements/${later.id}`, { body: { startsAt: at(-10) } });
+    expect(changed.json().announcement).toMatchObject({ state: "playing", text: "Manutenção às 14h." });
+    expect((await api.call("GET", `${P}/announcements`, { token: "ivr" })).json().playing.map((a: { text: string }) => a.text)).toEqual([
+      "Manutenção às 14h.",
+      "A rede da Secretaria de Saúde está fora do ar.",
+    ]);
+
+    const ended = await api.call("POST", `${P}/admin/announcements/${outage.json().announcement.id}/end`);
+    expect(ended.json().announcement).toMatchObject({ state: "ended", endsAt: api.now.value.toISOString() });
+    expect((await api.call("GET", `${P}/announcements`, { token: "ivr" })).json().playing).toHaveLength(1);
+    expect((await api.call("GET", `${P}/admin/announcements?current=yes`)).json().announcements.map((a: { id: number }) => a.id)).toEqual([later.id]);
+    expect((await api.call("GET", `${P}/admin/announcements`)).json().announcements).toHaveLength(2);
+
+    expect((await api.call("DELETE", `${P}/admin/announcements/${later.id}`)).statusCode).toBe(204);
+    expect((await api.call("DELETE", `${P}/admin/announcements/${later.id}`)).json()).toMatchObject({ error: "not_found" });
+
+    const actions = ((await api.call("GET", `${P}/admin/audit?limit=1000`)).json().entries as { action: string; client: string }[])
+      .filter((e) => e.action.startsWith("announcement."))
+      .map((e) => `${e.action}:${e.client}`);
+    expect(actions.sort()).toEqual(["announcement.create:ops", "announcement.create:ops", "announcement.delete:ops", "announcement.end:ops", "announcement.update:ops"]);
+  });
+
+  it("bad input is a 400 naming the field; only admins write, and the IVR cannot", async () => {
+    const cases: [unknown, string][] = [
+      [{}, "text"],
+      [{ text: "   " }, "text"],
+      [{ text: "x".repeat(501) }, "text"],
+      [{ text: "duas\nlinhas" }, "text"],
+      [{ text: "ok", startsAt: "amanhã" }, "startsAt"],
+      [{ text: "ok", endsAt: "2025-06-02 10:00" }, "endsAt"],
+      [{ text: "ok", startsAt: at(60), endsAt: at(30) }, "endsAt"],
+    ];
+    for (const [body, field] of cases) {
+      const r = await api.call("POST", `${P}/admin/announcements`, { body });
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expect(r.json().field, JSON.stringify(body)).toBe(field);
+    }
+    expect((await api.call("PATCH", `${P}/admin/announcements/1`, { body: {} })).statusCode).toBe(400);
+    expect((await api.call("PATCH", `${P}/admin/announcements/999999`, { body: { text: "x" } })).statusCode).toBe(404);
+    expect((await api.call("POST", `${P}/admin/announcements/abc/end`)).json().field).toBe("id");
+    expect((await api.call("POST", `${P}/admin/announcements`, { token: "ivr", body: { text: "x" } })).statusCode).toBe(403);
+    expect((await api.call("GET", `${P}/announcements`, { token: null })).statusCode).toBe(401);
+  });
+});

@@ -259,6 +259,44 @@ describe("the technicians' console (no AMI): queue, ticket, work, live updates a
   });
 });
 
+describe("the technicians' console: assigning to someone else, and attachments", () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await serve("assign", null);
+    await people(server);
+  });
+  afterAll(async () => server?.close());
+
+  it("gives a ticket to another active account, lists who can take one, and serves a voice description to play", async () => {
+    const protocol = await phoneTicket(server, "1733000000.5");
+    const at = new Date();
+    await server.db.store.accounts.create({ username: "carla", name: "Carla Dias", role: "technician", extension: "102", password: "senha-da-carla-123" }, admin, at);
+    await server.db.store.accounts.create({ username: "saiu", name: "Ex Técnico", role: "technician", password: "senha-do-ex-12345" }, admin, at);
+    await server.db.store.accounts.update("saiu", { active: false }, admin, at);
+    const who = await server.call("GET", `${P}/console/technicians`, undefined, cookie("bruno"));
+    expect(who.json.technicians).toEqual([{ username: "carla", name: "Carla Dias", extension: "102" }]);
+    const given = await server.call("POST", `${P}/console/tickets/${protocol}/work`, { assignTo: "carla", note: "Ela conhece essa impressora" }, cookie("bruno"));
+    expect(given.status).toBe(200);
+    expect(given.json.ticket.assignee).toEqual({ username: "carla", name: "Carla Dias" });
+    expect(given.json.history.at(-1)).toMatchObject({ note: "Ela conhece essa impressora", assignee: { name: "Carla Dias" } });
+    const gone = await server.call("POST", `${P}/console/tickets/${protocol}/work`, { assignTo: "saiu" }, cookie("bruno"));
+    expect(gone).toMatchObject({ status: 400, json: { field: "assignTo" } });
+    const both = await server.call("POST", `${P}/console/tickets/${protocol}/work`, { take: true, assignTo: "carla" }, cookie("bruno"));
+    expect(both.status).toBe(400);
+
+    const wav = new Uint8Array([82, 73, 70, 70, 1, 2, 3, 4]);
+    const attached = await server.db.store.tickets.attach(protocol, { name: "descricao-por-voz.wav", contentType: "audio/wav", data: wav }, admin, at);
+    const page = await server.call("GET", `${P}/console/tickets/${protocol}`, undefined, cookie("bruno"));
+    expect(page.json.attachments).toEqual([expect.objectContaining({ id: attached.id, contentType: "audio/wav" })]);
+    const file = await server.app.inject({ method: "GET", url: `${P}/console/tickets/${protocol}/attachments/${attached.id}`, headers: cookie("bruno") });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers["content-type"]).toBe("audio/wav");
+    expect(new Uint8Array(file.rawPayload)).toEqual(wav);
+    expect((await server.app.inject({ method: "GET", url: `${P}/console/tickets/${protocol}/attachments/${attached.id}` })).statusCode).toBe(401);
+    expect((await server.app.inject({ method: "GET", url: `${P}/console/tickets/${protocol}/attachments/999999`, headers: cookie("bruno") })).statusCode).toBe(404);
+  });
+});
+
 describe("the screen-pop with AMI: only the desk whose phone rings", () => {
   let server: Server;
   let ami: AmiStandIn;

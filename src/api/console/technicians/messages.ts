@@ -75,12 +75,14 @@ export const ticketPage = ticketDetailSchema.extend({
 export type TicketPage = z.infer<typeof ticketPage>;
 
 /**
- * Work from the console: `take` gives the ticket to the signed-in account, `release` gives it
- * back; priority, status and a note as the port's TicketWork.
+ * Work from the console: `take` gives the ticket to the signed-in account, `assignTo` to another
+ * active account (by username), `release` gives it back; priority, status and a note as the
+ * port's TicketWork.
  */
 export const workRequest = z
   .object({
     take: z.boolean().optional(),
+    assignTo: z.string().trim().min(1).max(100).optional(),
     release: z.boolean().optional(),
     priority: ticketPriority.optional(),
     status: ticketStatus.optional(),
@@ -88,6 +90,11 @@ export const workRequest = z
   })
   .strict();
 export type WorkRequest = z.infer<typeof workRequest>;
+
+/** Who a ticket can be given to: the active console accounts. */
+export const assignableAccounts = z.object({
+  technicians: z.array(z.object({ username: z.string(), name: z.string(), extension: z.string().nullable() })),
+});
 
 /** A ticket opened from the console (the screen-pop's button): the caller's call id links them. */
 export const consoleOpenTicket = z.object({

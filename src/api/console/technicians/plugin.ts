@@ -8,6 +8,7 @@ import { actorOf } from "../../context.js";
 import { ApiError } from "../../errors.js";
 import { TEXT } from "../text.js";
 import {
+  assignableAccounts,
   CONSOLE_SOCKET_PATH,
   consoleOpenTicket,
   queueOptions,
@@ -169,14 +170,52 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
           if (!work) throw new ApiError(409, "work_elsewhere", text.workElsewhere);
           const me = request.consoleAccount!;
           const body = request.body;
-          if (body.take && body.release) throw new ApiError(400, "validation", "take and release: choose one", "release");
+          if ([body.take, body.release, body.assignTo].filter(Boolean).length > 1) throw new ApiError(400, "validation", "take, assignTo and release: choose one", "assignTo");
+          let assignee: TicketWork["assignee"] = body.take ? { username: me.username, name: me.name } : body.release ? null : undefined;
+          if (body.assignTo !== undefined) {
+            const other = await store.accounts.byUsername(body.assignTo);
+            if (!other?.active) throw new ApiError(400, "validation", `no active console account "${body.assignTo}"`, "assignTo");
+            assignee = { username: other.username, name: other.name };
+          }
           const change: TicketWork = {
-            ...(body.take ? { assignee: { username: me.username, name: me.name } } : body.release ? { assignee: null } : {}),
+            ...(assignee !== undefined ? { assignee } : {}),
             ...(body.priority ? { priority: body.priority } : {}),
             ...(body.status ? { status: body.status } : {}),
             ...(body.note ? { note: body.note } : {}),
           };
           return work.call(store.tickets, request.params.protocol, change, actorOf(request), options.clock());
+        },
+      );
+
+      api.get(
+        "/technicians",
+        { schema: { summary: "Who a ticket can be given to: the active console accounts", tags, response: { 200: assignableAccounts, 401: errorBody } } },
+        async () => {
+          const accounts = await store.accounts.list();
+          return { technicians: accounts.filter((a) => a.active).map((a) => ({ username: a.username, name: a.name, extension: a.extension })) };
+        },
+      );
+
+      api.get(
+        "/tickets/:protocol/attachments/:attachmentId",
+        {
+          schema: {
+            summary: "One attachment's bytes (a voice description or a call recording plays in the page)",
+            tags,
+            params: z.object({ protocol, attachmentId: z.string().min(1).max(64) }),
+          },
+        },
+        async (request, reply) => {
+          const found = await store.tickets.readAttachment(request.params.protocol, request.params.attachmentId);
+          if (!found) throw new ApiError(404, "not_found", `no attachment ${request.params.attachmentId} on ticket ${request.params.protocol}`);
+          const { attachment, data } = found;
+          // Served as what it is (audio plays in the page), never sniffed into something else.
+          return reply
+            .type(attachment.contentType)
+            .header("x-content-type-options", "nosniff")
+            .header("cache-control", "private, no-store")
+            .header("content-disposition", `inline; filename*=UTF-8''${encodeURIComponent(attachment.name)}`)
+            .send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
         },
       );
 

@@ -21,9 +21,10 @@ import tseslint from "typescript-eslint";
  * - src/api/contract.ts, for src/ivr and src/api-client: the wire contract (zod schemas of every IVR
  *   request and answer) shared by the server and its HTTP client. src/api/index.ts would load
  *   fastify, swagger and the routes into the flow and the client, which only need the schemas.
- * - src/api/console/wallboard/messages.ts, for src/console (the browser's code): seed 004's wallboard
- *   protocol, shared by the server's socket and the page, imported as types only. src/api/index.ts
- *   would pull the server into the browser bundle. (Vite's imports carry no `.js`.)
+ * - src/api/console/wallboard/messages.ts and src/api/console/technicians/messages.ts, for src/console
+ *   (the browser's code): seed 004's wallboard protocol and the technicians' routes and live socket,
+ *   shared by the server and the page, imported as types only. src/api/index.ts would pull the
+ *   server into the browser bundle. (Vite's imports carry no `.js`.)
  */
 const WIRING = ["app", "cli"];
 /** Every folder of src/ is a room (or the wiring), so a new one gets the default rule without editing this file. */
@@ -32,7 +33,7 @@ const index = (room) => `${room}/index\\.js$`;
 const anything = (dir) => `${dir}/`;
 const ANY_ROOM_INDEX = `(?!${WIRING.map(anything).join("|")})[^/]+/index\\.js$`;
 const API_CONTRACT = "api/contract\\.js$";
-const WALLBOARD_PROTOCOL = "api/console/wallboard/messages(\\.js)?$";
+const CONSOLE_PROTOCOLS = "api/console/(wallboard|technicians)/messages(\\.js)?$";
 
 /** What a file in src/<room> may import from other folders of src/ (regex alternatives); a room not listed gets the default below. */
 const ALLOWED = {
@@ -41,7 +42,7 @@ const ALLOWED = {
   domain: [anything("shared"), index("config")],
   ivr: [anything("shared"), index("config"), index("agi"), index("tts"), API_CONTRACT],
   "api-client": [anything("shared"), ANY_ROOM_INDEX, API_CONTRACT],
-  console: [anything("shared"), ANY_ROOM_INDEX, WALLBOARD_PROTOCOL],
+  console: [anything("shared"), ANY_ROOM_INDEX, CONSOLE_PROTOCOLS],
   ...Object.fromEntries(WIRING.map((room) => [room, [anything("shared"), ANY_ROOM_INDEX, ...WIRING.map(anything)]])),
 };
 const allowedFor = (room) => ALLOWED[room] ?? [anything("shared"), ANY_ROOM_INDEX];

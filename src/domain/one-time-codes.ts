@@ -10,7 +10,7 @@ import type { Db, Queryable } from "./db.js";
 import { LockedError, NoPhoneError, NotFoundError, RateLimitedError } from "./errors.js";
 import { message } from "./messages.js";
 import { callerKey } from "./phone.js";
-import { SenderRejectedError, SenderUnavailableError, type MessageSender } from "./ports/index.js";
+import { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./ports/index.js";
 import { findUserByCode } from "./users.js";
 import { fromDbTime, toDbTime } from "./time.js";
 
@@ -68,6 +68,8 @@ const numberHash = (policy: OtpPolicy, number: string) => hmac(policy.secret, `n
 
 export interface IssuedCode {
   codeId: number;
+  /** The idempotency id handed to the sender with the message: one per code. */
+  messageId: string;
   /** In clear only here, on its way to the sender: never stored, never logged. */
   code: string;
   phone: string;
@@ -207,15 +209,24 @@ export class CodeRepository {
         entityId: user.code,
         details: { phone: maskPhone(user.phone), caller: maskPhone(caller), callId: input.callId ?? null, expiresAt: expiresAt.toISOString() },
       });
-      return { codeId: r.insertId, code, phone: user.phone, expiresAt };
+      return { codeId: r.insertId, messageId: `otp-${r.insertId}-${now.getTime().toString(36)}`, code, phone: user.phone, expiresAt };
     });
   }
 
-  /** The sender did not take the message: the code is void and does not count against the caps. */
-  private async markUndelivered(codeId: number, reason: string, actor: Actor, now: Date): Promise<void> {
+  /**
+   * The sender answered that it did not take the message: the code is void and does not count
+   * against the caps. A message it may have taken (no answer in time) is only audited: the code
+   * stays valid, since it may reach the phone, and it counts (issue 14 item 7).
+   */
+  private async markUndelivered(codeId: number, reason: string, maybeSent: boolean, actor: Actor, now: Date): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.run("UPDATE otp_codes SET state = 'failed' WHERE id = ?", [codeId]);
-      await writeAudit(tx, actor, now, { action: "otp.undelivered", entity: "otp_code", entityId: codeId, details: { reason } });
+      if (!maybeSent) await tx.run("UPDATE otp_codes SET state = 'failed' WHERE id = ?", [codeId]);
+      await writeAudit(tx, actor, now, {
+        action: maybeSent ? "otp.unconfirmed" : "otp.undelivered",
+        entity: "otp_code",
+        entityId: codeId,
+        details: { reason },
+      });
     });
   }
 
@@ -298,8 +309,10 @@ export class CodeRepository {
   }
 
   /**
-   * Issues a code and hands it to the sender. When the sender cannot take it, the code is voided and
-   * the sender's error (SenderUnavailableError / SenderRejectedError) reaches the caller.
+   * Issues a code and hands it to the sender with an idempotency id. When the sender refuses it, the
+   * code is voided; when it does not answer in time the code stays valid and counted (it may still
+   * arrive). Either way the sender's error (SenderUnavailableError / SenderRejectedError) reaches
+   * the caller.
    */
   async send(
     sender: MessageSender,
@@ -313,13 +326,14 @@ export class CodeRepository {
       throw err;
     });
     try {
-      await deliver(sender, { phone: issued.phone, text: codeMessage(issued.code, this.policy.ttlSeconds) }, options.timeoutMs);
+      await deliver(sender, { phone: issued.phone, text: codeMessage(issued.code, this.policy.ttlSeconds), id: issued.messageId }, options.timeoutMs);
     } catch (err) {
       const known = err instanceof SenderUnavailableError || err instanceof SenderRejectedError;
-      const mapped = known ? err : new SenderUnavailableError("the message sender did not answer", { cause: err });
+      // An error the sender did not describe may have come after it took the message.
+      const mapped = known ? err : new SenderUnavailableError("the message sender did not answer", { cause: err, maybeSent: true });
       const reason = mapped instanceof SenderRejectedError ? mapped.reason : "unavailable";
       otpMetrics.failed(reason);
-      await this.markUndelivered(issued.codeId, reason, actor, now);
+      await this.markUndelivered(issued.codeId, reason, mapped instanceof SenderUnavailableError && mapped.maybeSent, actor, now);
       throw mapped;
     }
     otpMetrics.sent();
@@ -328,11 +342,13 @@ export class CodeRepository {
 }
 
 /** Sends with a deadline, even if a driver ignores its abort signal (withDeadline settles anyway). */
-async function deliver(sender: MessageSender, message: { phone: string; text: string }, timeoutMs: number): Promise<void> {
+async function deliver(sender: MessageSender, message: OutgoingMessage, timeoutMs: number): Promise<void> {
   try {
     await withDeadline(timeoutMs, (signal) => sender.send(message, { signal }));
   } catch (err) {
-    if (err instanceof DeadlineExceededError) throw new SenderUnavailableError(`the message sender did not accept the message within ${timeoutMs} ms`);
+    if (err instanceof DeadlineExceededError) {
+      throw new SenderUnavailableError(`the message sender did not accept the message within ${timeoutMs} ms`, { maybeSent: true });
+    }
     throw err;
   }
 }

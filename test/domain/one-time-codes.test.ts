@@ -224,11 +224,31 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     expect(await t.store.codes.verify({ userCode: code, code: typed }, admin, plus(1))).toMatchObject({ ok: false, reason: "none" });
     sender.fail = new SenderRejectedError("not_on_whatsapp", "no WhatsApp");
     await expect(t.store.codes.send(sender, { userCode: code }, admin, T0, { timeoutMs: 500 })).rejects.toBeInstanceOf(SenderRejectedError);
-    // A sender that never answers is unavailable after the timeout.
-    const stuck: MessageSender = { driver: "venom", send: () => new Promise(() => undefined) };
-    await expect(t.store.codes.send(stuck, { userCode: code }, admin, T0, { timeoutMs: 50 })).rejects.toBeInstanceOf(SenderUnavailableError);
-    // Undelivered codes do not count against the hourly cap.
+    // Codes the sender refused do not count against the hourly cap.
     for (let i = 0; i < 3; i++) await t.store.codes.issue({ userCode: code }, admin, plus(10 + i), nextCode);
+  });
+
+  it("a code the sender did not answer for in time counts against the cap and stays valid (issue 14 item 7)", async () => {
+    const code = await newUser();
+    const typed = nextCode();
+    const handed: OutgoingMessage[] = [];
+    // A sender that never answers is unavailable after the timeout, but may have taken the message.
+    const stuck: MessageSender = { driver: "venom", send: (m) => (handed.push(m), new Promise(() => undefined)) };
+    await expect(t.store.codes.send(stuck, { userCode: code }, admin, T0, { generate: () => typed, timeoutMs: 50 })).rejects.toMatchObject({
+      name: "SenderUnavailableError",
+      maybeSent: true,
+    });
+    expect(handed[0]!.id).toMatch(/^otp-\d+-/);
+    for (let i = 0; i < 2; i++) await t.store.codes.issue({ userCode: code }, admin, plus(10 + i), nextCode);
+    await expect(t.store.codes.issue({ userCode: code }, admin, plus(20), nextCode)).rejects.toMatchObject({ name: "RateLimitedError" });
+  });
+
+  it("a late code verifies while it is the newest", async () => {
+    const code = await newUser();
+    const typed = nextCode();
+    const stuck: MessageSender = { driver: "venom", send: () => new Promise(() => undefined) };
+    await expect(t.store.codes.send(stuck, { userCode: code }, admin, T0, { generate: () => typed, timeoutMs: 50 })).rejects.toBeInstanceOf(SenderUnavailableError);
+    expect(await t.store.codes.verify({ userCode: code, code: typed }, admin, plus(5000))).toEqual({ ok: true });
   });
 
   it("refuses unknown users and users without a mobile", async () => {

@@ -5,7 +5,8 @@ export interface OutgoingMessage {
   text: string;
   /**
    * Idempotency key: a message sent again with the same id (a retry after a timeout) is delivered
-   * at most once by the venom service. Drivers make one when it is absent.
+   * at most once by the venom service. One-time codes carry `otp-<code id>-<issued at>`; drivers
+   * make one when it is absent.
    */
   id?: string;
 }
@@ -18,9 +19,15 @@ export interface MessageSender {
 
 /** The sender cannot take messages now (session unlinked, service down, timeout): the caller is told. */
 export class SenderUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /**
+   * True when the message may have been taken all the same (no answer in time, a connection cut
+   * after sending): the code may reach the phone, so it counts against the caps.
+   */
+  readonly maybeSent: boolean;
+  constructor(message: string, options?: { cause?: unknown; maybeSent?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SenderUnavailableError";
+    this.maybeSent = options?.maybeSent ?? false;
   }
 }
 

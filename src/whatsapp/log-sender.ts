@@ -15,7 +15,7 @@ export function createLogSender(file: string): MessageSender {
     async send(message: OutgoingMessage) {
       dirReady ??= mkdir(dirname(file), { recursive: true });
       await dirReady;
-      const id = randomUUID();
+      const id = message.id ?? randomUUID();
       const line = JSON.stringify({ id, at: new Date().toISOString(), phone: message.phone, text: message.text });
       await appendFile(file, `${line}\n`, { mode: 0o600 });
       return { id };

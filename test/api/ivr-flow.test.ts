@@ -57,7 +57,7 @@ describe.each(DRIVERS)("the IVR's routes (%s)", (driver) => {
     const sent = await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1001", callId: "1717.1", callerNumber: "2001" } });
     expect(sent.statusCode).toBe(202);
     expect(otpRequestResponse.parse(sent.json())).toEqual({ expiresAt: new Date(api.now.value.getTime() + 300_000).toISOString(), phoneMasked: "+55*******1111" });
-    expect(api.sender.sent.at(-1)).toEqual({ phone: "+5545999111111", text: "Seu código de acesso ao suporte de TI é 482913. Ele vale por 5 minutos." });
+    expect(api.sender.sent.at(-1)).toEqual({ phone: "+5545999111111", text: "Seu código de acesso ao suporte de TI é 482913. Ele vale por 5 minutos.", id: expect.stringMatching(/^otp-/) });
     const verify = (code: string) => api.call("POST", `${P}/otp/verify`, { token: "ivr", body: { userCode: "1001", code } });
     expect(otpVerifyResponse.parse((await verify("000000")).json())).toEqual({ ok: false, reason: "wrong", attemptsLeft: 2 });
     expect((await verify("482913")).json()).toEqual({ ok: true });

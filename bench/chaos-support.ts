@@ -177,8 +177,8 @@ export class RssPeak {
 // ── callers ──────────────────────────────────────────────────────────────────────────────────
 
 /**
- * The open-ticket path of bench/scenario.ts (main menu 1, user code, the one-time code, name
- * confirmed, "Computador" 2, "Formatação" 1, protocol heard), with the one-time code read from the
+ * The open-ticket path of bench/scenario.ts (main menu 1, user code, the one-time code,
+ * "Computador" 2, "Formatação" 1, protocol heard), with the one-time code read from the
  * sender stand-in. `beforeOpening` runs just before the key that opens the ticket is pressed: the
  * moment a fault is injected.
  */
@@ -201,8 +201,6 @@ export class TicketCaller implements Caller {
         const otp = await this.sender.codeFor(this.user.phone, this.since - 5);
         return otp === null ? { kind: "hangup" } : { kind: "press", keys: `${otp}#`, atMs: 0 };
       }
-      case "confirm-name":
-        return { kind: "press", keys: "1", atMs: 0 };
       case "service-menu":
         return { kind: "press", keys: "2", atMs: 0 };
       case "sub-menu":

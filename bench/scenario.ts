@@ -75,8 +75,8 @@ export interface Scenario {
 
 /**
  * The open-ticket path, answered at once (every key pressed 0 ms into its prompt): main menu 1,
- * user code, the one-time code read from the outbox, name confirmed, a service, a sub-service,
- * protocol heard (no repeat). Prompt ids are those of the flow in src/ivr and
+ * user code, the one-time code read from the outbox, a service, a sub-service, protocol heard (no
+ * repeat). Prompt ids are those of the flow in src/ivr and
  * sounds/prompts.pt-BR.txt.
  */
 export function openTicketScenario(pool: UserPool, outbox: OutboxReader, keys: OpenTicketKeys = DEFAULT_KEYS): Scenario {
@@ -120,7 +120,6 @@ export const DEFAULT_KEYS: OpenTicketKeys = {
     "main-menu": ["1"],
     "ask-user-code": ["{code}#"],
     "ask-otp": ["{otp}#"],
-    "confirm-name": ["1"],
     // "Computador" (2), then "Formatação" (1): a two-level path of the seed catalogue.
     "service-menu": ["2"],
     "sub-menu": ["1"],
@@ -164,7 +163,7 @@ export class OpenTicketCaller implements Caller {
 /**
  * The fastest caller (for the caller-perceived time, not the load): knows the menus, so it types
  * each answer 0 ms into the first prompt that accepts a key (barge-in), except that it listens to
- * what it called for: its own name before confirming it, the protocol number before hanging up.
+ * what it called for: the protocol number before hanging up.
  * The one-time code is typed as soon as it is in the outbox. A key typed into a STREAM FILE ends
  * it and only that key counts; the flow collects the rest of an entry with GET DATA.
  */
@@ -185,7 +184,6 @@ export class BargeInCaller implements Caller {
       { keys: "1" },
       { keys: `${user.code}#` },
       { keys: "", otp: true },
-      { keys: "1", waitFor: "confirm-name" },
       { keys: "2" },
       { keys: "1" },
       { keys: "2", waitFor: "protocol-repeat" },

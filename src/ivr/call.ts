@@ -256,37 +256,6 @@ export class Call {
     }
   }
 
-  /**
-   * Starts a synthesis the flow needs later (the name, while the one-time code is sent, its prompt
-   * plays and the caller types it). Until then it is not a silence, so the budget does not cut it:
-   * only the engine's own TTS_TIMEOUT_MS or the end of the call does. The returned function waits
-   * for it as speak() does, within what is left of the silence the caller is in at that moment.
-   */
-  speakLater(text: string): () => Promise<string | null> {
-    if (this.ttsDown) return async () => null;
-    const controller = new AbortController();
-    const stop = () => controller.abort(this.channel.signal.reason);
-    const cleanup = () => this.channel.signal.removeEventListener("abort", stop);
-    if (this.channel.signal.aborted) stop();
-    else this.channel.signal.addEventListener("abort", stop, { once: true });
-    const running = this.deps.speech.synthesize(text, { signal: controller.signal });
-    running.then(cleanup, cleanup);
-    let waited: Promise<string | null> | null = null;
-    const wait = async (): Promise<string | null> => {
-      if (this.ttsDown) {
-        controller.abort();
-        return null;
-      }
-      try {
-        return await this.within("tts", () => running, { dependency: "tts" });
-      } catch (err) {
-        controller.abort();
-        return this.speechFailed(err);
-      }
-    };
-    return () => (waited ??= wait());
-  }
-
   /** After a failed or too slow synthesis: recorded prompts for the rest of the call. */
   private speechFailed(err: unknown): null {
     if (this.channel.hungUp) throw new HangupError("caller hung up");

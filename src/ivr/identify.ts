@@ -11,7 +11,7 @@ export type Purpose = "ticket" | "status";
 /**
  * Who is calling. From the caller's own registered extension (the default policy, docs/security.md):
  * "Você é <nome>?" and nothing more, and for a status check not even that. From anywhere else: the
- * user code, the one-time code and "Você é <nome>?". The API's rules per department and extension
+ * user code and the one-time code. The API's rules per department and extension
  * can ask a one-time code on an extension too, or make an extension identify nobody (a shared
  * phone); OTP_POLICY (always, unregistered-only, never) overrides the default where a site needs it.
  * `callerLookup` was started when the call was answered so it is ready by now.
@@ -20,7 +20,6 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
   if (call.user) return call.user;
   call.step = "identify";
   let user: PublicUser | null = null;
-  let name: (() => Promise<string | null>) | null = null;
   let fromOwnNumber = false;
   const policy = call.settings.OTP_POLICY;
 
@@ -31,28 +30,22 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
       await call.identified(match.user, "caller-id");
       return match.user;
     }
-    name = call.speakLater(match.user.name);
-    if ((await confirmName(call, "confirm-caller", name, match.user)) === "1") {
+    if ((await confirmName(call, "confirm-caller", match.user)) === "1") {
       user = match.user;
       fromOwnNumber = true;
-    } else {
-      name = null;
     }
   }
 
-  if (!user) {
-    user = await askUserCode(call);
-    // Synthesis runs while the one-time code is sent, its prompt plays and the caller types it;
-    // only what is left of it when the name is needed counts against the silence budget.
-    name = call.speakLater(user.name);
-  }
+  if (!user) user = await askUserCode(call);
 
   const withCode =
     policy === "by-origin" ? !(fromOwnNumber && mode === "extension") : policy === "always" || (policy === "unregistered-only" && !fromOwnNumber);
   if (withCode) await oneTimeCode(call, user);
-
-  if (!fromOwnNumber) {
-    if ((await confirmName(call, "confirm-name", name, user)) === "2") throw new EndCall("abandoned", "confirm-name", ["name-declined"]);
+  else if (!fromOwnNumber) {
+    // A typed code with no one-time code after it (OTP_POLICY=never): the name is the only check
+    // that the code was the caller's own. After a one-time code it would only repeat that check
+    // (the code reached this user's mobile), so the caller is not asked twice (issue 13).
+    if ((await confirmName(call, "confirm-name", user)) === "2") throw new EndCall("abandoned", "confirm-name", ["name-declined"]);
   }
   await call.identified(user, `${fromOwnNumber ? "caller-id" : "code"}${withCode ? "+otp" : ""}`);
   return user;
@@ -62,9 +55,9 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
  * "Você é <nome>?" (the name from TTS, or the user code read digit by digit when TTS failed), then
  * the question of `step`: the key pressed, 1 or 2. `*` goes back; silence ends the call.
  */
-async function confirmName(call: Call, step: "confirm-caller" | "confirm-name", name: (() => Promise<string | null>) | null, user: PublicUser): Promise<string> {
+async function confirmName(call: Call, step: "confirm-caller" | "confirm-name", user: PublicUser): Promise<string> {
   call.step = step;
-  const spoken = name ? await name() : null;
+  const spoken = await call.speak(user.name);
   const parts = spoken ? [...call.p("you-are"), spoken, ...call.p(step)] : call.p("confirm-code-prefix", ...digitPrompts(user.code), step);
   const choice = await call.menu({ parts, keys: "12", back: true });
   if (choice.kind === "back") throw new BackToMenu();

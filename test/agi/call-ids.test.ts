@@ -113,7 +113,6 @@ function endToEnd(driver: "sqlite" | "mysql") {
       .on("main-menu").press("1")
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
-      .on("confirm-name").press("1")
       .on("service-menu").press("2")
       .on("sub-menu").press("2")
       .on("protocol-repeat").press("2");

@@ -114,7 +114,6 @@ describe.each(DRIVERS)("calls with TICKET_BACKEND=glpi on %s", (driver) => {
       .on("confirm-caller").press("1")
       .on("ask-user-code").press(`${code}#`)
       .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`)
-      .on("confirm-name").press("1")
       .on("service-menu").press(keys[0])
       .on("sub-menu").press(async () => {
         await beforeSubMenu?.();
@@ -127,7 +126,6 @@ describe.each(DRIVERS)("calls with TICKET_BACKEND=glpi on %s", (driver) => {
       .on("main-menu").press("2")
       .on("ask-user-code").press(`${code}#`)
       .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`)
-      .on("confirm-name").press("1")
       .on("ask-ticket-number").press(`${protocol}#`)
       .on("status-more").press("2");
 

@@ -65,7 +65,7 @@ describe("the API unreachable or slow", () => {
     const { fake, ...backend } = fakeBackend();
     fake.failures.set("catalogue", "slow");
     await start(backend.api);
-    const caller = upToCode().on("ask-otp").press(() => `${fake.lastCode()}#`).on("confirm-name").press("1").on("offer-technician").press("2");
+    const caller = upToCode().on("ask-otp").press(() => `${fake.lastCode()}#`).on("offer-technician").press("2");
     const call = await dial(ivr!, { caller });
     expect(call.heard.slice(-3)).toEqual(["system-unavailable", "offer-technician", "goodbye"]);
     expect(fake.calls[0]).toMatchObject({ outcome: "error", step: "service-menu", userCode: "1234" });
@@ -119,12 +119,13 @@ describe("TTS hanging", () => {
     const speech = new FakeSpeech();
     speech.mode = "hang";
     await start(fake, speech);
-    const caller = upToCode()
-      .on("ask-otp").press(() => `${fake.lastCode()}#`)
-      .on("confirm-name").press("1")
+    // "Você é …?" on Maria's own extension is where the name is spoken.
+    const caller = new ScriptedCaller()
+      .on("main-menu").press("1")
+      .on("confirm-caller").press("1")
       .on("service-menu").press("5")
       .on("protocol-repeat").press("2");
-    const call = await dial(ivr!, { caller });
+    const call = await dial(ivr!, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
     expect(call.heard).not.toContain(said("Maria Souza"));
     expect(call.heard).toContain("confirm-code-prefix");
     expect(call.variables.URA_RESULT).toBe("ticket");

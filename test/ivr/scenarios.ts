@@ -27,12 +27,13 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     await backend.setHours("open");
   });
 
-  /** Types the user code, the one-time code from the outbox, and confirms the name. */
+  /** Types the user code and the one-time code from the outbox (no name to confirm after it). */
   const byCode = (caller: ScriptedCaller, code = "1234") =>
     caller
       .on("ask-user-code").press(`${code}#`)
-      .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`)
-      .on("confirm-name").press("1");
+      .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`);
+  /** Maria's own registered extension: "Você é …?" and no codes (docs/security.md). */
+  const OWN_PHONE = { callerId: "1001", channel: "PJSIP/1001-0000002a" };
 
   const ticketsOf = async (user: string) => (await backend.tickets()).filter((t) => t.userCode === user);
 
@@ -58,7 +59,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(Math.max(...groups)).toBeLessThanOrEqual(3);
       // The footer ("7 repete", "* volta", "0 técnico") is heard once in the whole call.
       for (const fragment of ["footer-repeat", "footer-back", "footer-technician"]) expect(call.heard.filter((p) => p === fragment), fragment).toHaveLength(1);
-      expect(call.heard).toContain(said("Maria Souza"));
+      // The one-time code was the identity check: no "Você é …?" after it.
+      expect(call.heard.filter((p) => ["you-are", "confirm-name"].includes(p))).toEqual([]);
       expect(call.heard.at(-1)).toBe("goodbye");
       expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol, URA_USER: "1234" });
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "ticket", step: "protocol", ticketProtocol: ticket.protocol, userCode: "1234" });
@@ -92,7 +94,6 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const call = await dial(ivr, { caller, callerId: "2000" });
       expect(call.heard).not.toContain("confirm-caller");
       expect(call.heard).toContain("ask-user-code");
-      expect(call.heard).toContain(said("João Lima"));
       expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "5678" });
     });
 
@@ -119,18 +120,31 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "otp" });
     });
 
-    it("declining the name ends the call without a ticket", async () => {
-      const before = (await backend.tickets()).length;
-      const caller = new ScriptedCaller()
-        .on("main-menu").press("1")
-        .on("ask-user-code").press("1234#")
-        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
-        .on("confirm-name").press("2");
+    it("after the one-time code the caller is not asked for the name again: the code already reached their mobile", async () => {
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on(question("service-menu")).hangup();
       const call = await dial(ivr, { caller });
-      expect(call.heard.slice(-2)).toEqual(["name-declined", "goodbye"]);
-      expect(call.variables.URA_USER).toBeUndefined();
-      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "confirm-name" });
-      expect((await backend.tickets()).length).toBe(before);
+      const i = call.heard.indexOf("ask-otp");
+      expect(call.heard[i + 1]).toBe("service-menu");
+      expect(call.heard.filter((p) => ["you-are", "confirm-name", "confirm-code-prefix"].includes(p))).toEqual([]);
+      expect(call.variables.URA_USER).toBe("1234");
+    });
+
+    it("with no one-time code (OTP_POLICY=never) the name is the check, and declining it ends the call without a ticket", async () => {
+      const noCodes = await startIvr({ api: backend.api, speech, clock: () => backend.clock(), settings: { ...settings, OTP_POLICY: "never" } });
+      try {
+        const before = (await backend.tickets()).length;
+        const caller = new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#").on(question("confirm-name")).press("2");
+        const call = await dial(noCodes, { caller });
+        expect(call.heard).not.toContain("ask-otp");
+        const i = call.heard.indexOf("you-are");
+        expect(call.heard.slice(i, i + 3)).toEqual(["you-are", said("Maria Souza"), "confirm-name"]);
+        expect(call.heard.slice(-2)).toEqual(["name-declined", "goodbye"]);
+        expect(call.variables.URA_USER).toBeUndefined();
+        expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "confirm-name" });
+        expect((await backend.tickets()).length).toBe(before);
+      } finally {
+        await noCodes.close();
+      }
     });
 
     it("barge-in: keys typed during a prompt cut it and count (greeting, one-time code, menu intro)", async () => {
@@ -138,7 +152,6 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         .on("greeting").press("1")
         .on("ask-user-code").press("1234#")
         .on("otp-sent").press(async () => `${await backend.lastCode("1234")}#`)
-        .on("confirm-name").press("1")
         .on("service-menu").press("3")
         .on("sub-menu").press("2")
         .on("protocol-repeat").press("2");
@@ -177,22 +190,21 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   });
 
   describe("identification by where the call comes from (docs/security.md)", () => {
-    const OWN_PHONE = { callerId: "1001", channel: "PJSIP/1001-0000002a" };
     /** Maria's extension number as caller id, but through a trunk: anyone outside can send it. */
     const SPOOFED = { callerId: "1001", channel: "PJSIP/trunk-operadora-0000002b" };
     const ticket = (caller: ScriptedCaller) => caller.on(question("service-menu")).press("2").on(question("sub-menu")).press("1").on("protocol-repeat").press("2");
 
-    it("a call from outside with an extension's number as caller id: user code, one-time code and name, never 'Você é …?' first", async () => {
+    it("a call from outside with an extension's number as caller id: user code and one-time code, never 'Você é …?'", async () => {
       const call = await dial(ivr, { caller: ticket(byCode(new ScriptedCaller().on("main-menu").press("1"))), ...SPOOFED });
       expect(call.heard).not.toContain("confirm-caller");
-      expect(call.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["ask-user-code", "ask-otp", "confirm-name"]);
+      expect(call.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["ask-user-code", "ask-otp"]);
       expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "1234" });
     });
 
-    it("declining 'Você é …?' on an extension (someone else at the desk): user code, one-time code and name", async () => {
+    it("declining 'Você é …?' on an extension (someone else at the desk): user code and one-time code", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("2"), "5678");
       const call = await dial(ivr, { caller: ticket(caller), ...OWN_PHONE });
-      expect(call.heard.filter((p) => ["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"]);
+      expect(call.heard.filter((p) => ["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["confirm-caller", "ask-user-code", "ask-otp"]);
       expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "5678" });
     });
 
@@ -210,7 +222,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         await backend.setIdentification("extension", "1001", "code-otp");
         const second = await dial(ivr, { caller: ticket(byCode(new ScriptedCaller().on("main-menu").press("1"))), ...OWN_PHONE });
         expect(second.heard).not.toContain("confirm-caller");
-        expect(second.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["ask-user-code", "ask-otp", "confirm-name"]);
+        expect(second.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["ask-user-code", "ask-otp"]);
         expect(second.variables.URA_RESULT).toBe("ticket");
       } finally {
         await backend.setIdentification("extension", "1001", null);
@@ -231,7 +243,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const protocol = await backend.ticketFor("1234");
       const caller = byCode(new ScriptedCaller().on("main-menu").press("2")).on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2");
       const call = await dial(ivr, { caller, ...SPOOFED });
-      expect(call.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name", "status-open"].includes(p))).toEqual(["ask-user-code", "ask-otp", "confirm-name", "status-open"]);
+      expect(call.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name", "status-open"].includes(p))).toEqual(["ask-user-code", "ask-otp", "status-open"]);
     });
   });
 
@@ -298,17 +310,18 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.variables.URA_RESULT).toBe("transfer");
     });
 
-    it("a menu that accepts '*' says so: the name confirmation gets the footer's 'voltar' (once per call)", async () => {
-      const caller = new ScriptedCaller()
-        .on("main-menu").press("1")
-        .on("ask-user-code").press("1234#")
-        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
-        .on(question("confirm-name")).press("*")
-        .on("main-menu").hangup();
-      const call = await dial(ivr, { caller });
-      const i = call.heard.indexOf("confirm-name");
-      expect(call.heard.slice(i, i + 2)).toEqual(["confirm-name", "footer-back"]);
+    it("a menu that accepts '*' says so: 'Você é …?' gets the footer's 'voltar' (once per call)", async () => {
+      const caller = new ScriptedCaller().on("main-menu").press("1").on(question("confirm-caller")).press("*").on("main-menu").hangup();
+      const call = await dial(ivr, { caller, ...OWN_PHONE });
+      const i = call.heard.indexOf("confirm-caller");
+      expect(call.heard.slice(i, i + 2)).toEqual(["confirm-caller", "footer-back"]);
       expect(call.heard.at(-1)).toBe("main-menu");
+    });
+
+    it("after the one-time code, the first menu that accepts '*' (the services) says so", async () => {
+      const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on(question("service-menu")).hangup();
+      const call = await dial(ivr, { caller });
+      expect(call.heard.slice(-2)).toEqual(["footer-back", "footer-technician"]);
     });
   });
 
@@ -422,14 +435,15 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   describe("TTS failing", () => {
     it("the name falls back to the user code read digit by digit, menu options to 'opção N'", async () => {
       speech.mode = "fail";
-      const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
-        .on("confirm-code-prefix").listen()
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("1")
+        .on(question("confirm-caller")).press("1")
         .on(question("service-menu")).press("1")
         .on(question("sub-menu")).press("1")
         .on("protocol-repeat").press("2");
-      const call = await dial(ivr, { caller });
+      const call = await dial(ivr, { caller, ...OWN_PHONE });
       const i = call.heard.indexOf("confirm-code-prefix");
-      expect(call.heard.slice(i, i + 6)).toEqual(["confirm-code-prefix", "digit-1", "digit-2", "digit-3", "digit-4", "confirm-name"]);
+      expect(call.heard.slice(i, i + 6)).toEqual(["confirm-code-prefix", "digit-1", "digit-2", "digit-3", "digit-4", "confirm-caller"]);
       const menu = call.heard.indexOf("service-menu");
       expect(call.heard.slice(menu + 1, menu + 5)).toEqual(["option", "digit-1", "option", "digit-2"]);
       expect(call.variables.URA_RESULT).toBe("ticket");
@@ -484,9 +498,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const before = (await backend.tickets()).length;
       const caller = new ScriptedCaller()
         .on("main-menu").press("1")
-        .on("ask-user-code").press("1234#")
-        .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
-        .on("confirm-name").press(async () => {
+        .on(question("confirm-caller")).press(async () => {
           await backend.setApiReachable(false);
           return "1";
         })
@@ -495,8 +507,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
           return "2";
         });
       try {
-        const call = await dial(ivr, { caller });
-        expect(call.heard.slice(-4)).toEqual(["confirm-name", "system-unavailable", "offer-technician", "goodbye"]);
+        const call = await dial(ivr, { caller, ...OWN_PHONE });
+        expect(call.heard.slice(-4)).toEqual(["footer-back", "system-unavailable", "offer-technician", "goodbye"]);
         expect(call.heard).not.toContain("service-menu");
         expect(call.variables).toMatchObject({ URA_RESULT: "error", URA_USER: "1234" });
         expect(longestSilence(call)).toBeLessThan(ivr.settings.IVR_API_BUDGET_MS + 300);
@@ -548,7 +560,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         expect(row!.outcome).toBe(i >= created ? "ticket" : "abandoned");
         steps.add(row!.step ?? "");
       }
-      expect([...steps]).toEqual(expect.arrayContaining(["greeting", "main-menu", "user-code", "otp", "confirm-name", "service-menu", "protocol"]));
+      expect([...steps]).toEqual(expect.arrayContaining(["greeting", "main-menu", "user-code", "otp", "service-menu", "protocol"]));
     });
   });
 
@@ -557,7 +569,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const id = uniqueId();
       const first = await dial(ivr, { script: "ura/identify", uniqueId: id, caller: byCode(new ScriptedCaller()) });
       expect(first.variables).toMatchObject({ URA_RESULT: "identified", URA_USER: "1234" });
-      expect(first.heard.at(-1)).toBe("confirm-name");
+      expect(first.heard.at(-1)).toBe("ask-otp");
       const second = await dial(ivr, {
         script: "ura/ticket?service=2.3",
         uniqueId: id,

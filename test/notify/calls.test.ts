@@ -67,7 +67,6 @@ describe.each(DRIVERS)("notices of tickets opened by phone (builtin backend) on 
       .on("main-menu").press("1")
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
-      .on("confirm-name").press("1")
       .on("service-menu").press("2")
       .on("sub-menu").press("2")
       .on((e) => {

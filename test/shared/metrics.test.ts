@@ -39,7 +39,6 @@ describe("/metrics after simulated calls (real API over HTTP, SQLite)", () => {
       .on("main-menu").press("1")
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
-      .on("confirm-name").press("1")
       // Barge in on the menus' first sentence: Computador, then Não liga.
       .on("service-menu").press("2")
       .on("sub-menu").press("2")

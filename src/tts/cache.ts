@@ -92,6 +92,18 @@ export class AudioCache {
     return path;
   }
 
+  /**
+   * The path when this process saw the file (and its text sidecar) within SEEN_FOR_MS, counted as
+   * a cache hit; else null, and `obtain` answers. No promise, no timer: a menu's options played on
+   * every call are all such hits (issue 16).
+   */
+  fresh(hash: string): string | null {
+    const seenAt = this.seen.get(hash);
+    if (seenAt === undefined || this.now() - seenAt >= SEEN_FOR_MS || !this.withText.has(hash)) return null;
+    ttsCacheLookup(true);
+    return this.path(hash);
+  }
+
   private remember(hash: string, at: number): void {
     if (this.seen.size >= SEEN_MAX) this.seen.clear();
     this.seen.set(hash, at);

@@ -98,12 +98,24 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
   const recordings = options.recordings ?? new SentenceRecordings(audioDirs(settings).prompts);
   const limits = { maxBytes: settings.TTS_CACHE_MAX_MB * 1024 * 1024, maxAgeMs: settings.TTS_CACHE_MAX_AGE_DAYS * 86_400_000 };
 
+  /** Text as given → its cache key: normalising and hashing cost more than the lookup (issue 16). */
+  const keys = new Map<string, string>();
+  const keyOf = (text: string, said: string): string => {
+    let hash = keys.get(text);
+    if (hash === undefined) {
+      hash = cacheKey(engine!.name, engine!.voiceKey, said);
+      if (keys.size >= 20_000) keys.clear();
+      keys.set(text, hash);
+    }
+    return hash;
+  };
+
   /** The cache file for `text`, synthesised within `limitMs` if it is not there yet. */
   const obtain = (text: string, limitMs: number) => {
     if (!engine || !cache) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
     const said = normaliseText(text);
     if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
-    const hash = cacheKey(engine.name, engine.voiceKey, said);
+    const hash = keyOf(text, said);
     const render = () =>
       withDeadline(limitMs, async (signal) => finishAudio(await engine.render(said, signal)), { dependency: "tts" }).catch((err: unknown) => {
         throw ttsFailure(`${engine.name} synthesis`, err);
@@ -131,6 +143,9 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
       if (recorded) return locator.reference("prompts", recorded);
       // Off by configuration: not worth a warning on every call.
       if (!engine) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
+      // Heard on a call a moment ago: the file is there, no deadline needed.
+      const known = keys.get(text);
+      if (known !== undefined && cache?.fresh(known)) return locator.reference("tts", known);
       const started = Date.now();
       try {
         const { hash, file } = obtain(text, timeoutMs);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, testSettings } from "../../src/config/index.js";
 import { cacheKey, createAudioLocator, createSpeechSynthesizer, TtsUnavailableError, type SpeechEngine } from "../../src/tts/index.js";
+import { renderMetrics } from "../../src/shared/metrics.js";
 import { tone } from "../support/fake-polly.js";
 
 let dir: string;
@@ -70,6 +71,21 @@ describe("speech synthesizer", () => {
     const settings = testSettings({ TTS_CACHE_DIR: dir, AUDIO_MODE: "http", AUDIO_HTTP_BASE_URL: "http://ivr.example:8080/audio/" });
     const tts = createSpeechSynthesizer(settings, { engine: slowEngine(1) });
     expect(await tts.synthesize("Maria")).toBe(`http://ivr.example:8080/audio/tts/${cacheKey("espeak", "slow", "Maria")}.sln`);
+  });
+
+  it("a text heard a moment ago is answered from memory, counted as a cache hit; a removed file is synthesised again", async () => {
+    const engine = slowEngine(1);
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
+    const hits = async () => Number(/^ura_tts_cache_hits_total(?:\{[^}]*\})? (\d+)/m.exec(await renderMetrics())?.[1] ?? 0);
+    const file = await tts.synthesize("Maria da Silva");
+    const before = await hits();
+    for (let i = 0; i < 3; i++) expect(await tts.synthesize("Maria da Silva")).toBe(file);
+    expect(await hits()).toBe(before + 3);
+    expect(engine.calls).toBe(1);
+    // Cleanup with no room removes it (and forgets having seen it): the next call synthesises again.
+    await tts.cache!.cleanup({ maxBytes: 0, maxAgeMs: 86_400_000 });
+    expect(await tts.synthesize("Maria da Silva")).toBe(file);
+    expect(engine.calls).toBe(2);
   });
 
   it("prewarm synthesises each distinct name once and reports what was already cached", async () => {

@@ -20,6 +20,8 @@ export interface PrepareOptions {
   poolSize: number;
   /** AGI_MAX_CALLS for the service; default its own (100). */
   maxCalls?: number;
+  /** LOG_LEVEL for the service; default warn (production's default is info). */
+  logLevel?: string;
   log: (msg: string) => void;
 }
 
@@ -63,6 +65,7 @@ export async function prepareService(o: PrepareOptions): Promise<PreparedService
     // Each test user may get a code at most this many times an hour; the bench reuses users.
     OTP_MAX_PER_HOUR: "100",
     ...(o.maxCalls !== undefined ? { AGI_MAX_CALLS: String(o.maxCalls) } : {}),
+    ...(o.logLevel !== undefined ? { LOG_LEVEL: o.logLevel } : {}),
     // Callers are test users, not a brute-force attack; the production limits hold otherwise.
   };
   const services: Service[] = [];

@@ -32,6 +32,8 @@ export interface BenchOptions {
   db: DbChoice;
   json: string | null;
   profile: string | null;
+  /** The service's LOG_LEVEL (default warn; production's default is info). */
+  logLevel: string;
   /** Print progress lines to stderr. */
   verbose: boolean;
   /** `--happy-path`: only the happy-path calls, with their breakdown per prompt. */
@@ -85,6 +87,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       split: false,
       profile: o.profile,
       poolSize: Math.min(50, Math.max(10, o.calls)),
+      logLevel: o.logLevel,
       log: (m) => log(o.verbose, m),
     });
     const { agiPort, dataDir, notes, spawnedAt, outbox } = svc;
@@ -387,6 +390,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       db: { type: "string", default: "sqlite" },
       json: { type: "string" },
       profile: { type: "string" },
+      "log-level": { type: "string", default: "warn" },
       quiet: { type: "boolean", short: "q", default: false },
       "happy-path": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -405,6 +409,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   --profile dir       run the service under node --cpu-prof, writing the .cpuprofile into dir
   --happy-path        only the happy-path calls (caller-perceived time, with a breakdown per
                       prompt): no load, no floor; about 20 s
+  --log-level L       the service's LOG_LEVEL (default warn; info is production's default)
 `);
     process.exit(0);
   }
@@ -415,7 +420,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   const floorDurationS = values["floor-duration"] !== undefined ? Number(values["floor-duration"]) : Math.min(durationS, 10);
   if (!(floorDurationS > 0 && floorDurationS <= 3600)) throw new Error("--floor-duration: seconds, more than 0 and at most 3600");
   if (values.db !== "sqlite" && values.db !== "mysql") throw new Error("--db: sqlite or mysql");
-  return { calls, durationS, floorDurationS, db: values.db, json: values.json ?? null, profile: values.profile ?? null, verbose: !values.quiet, happyPathOnly: values["happy-path"] };
+  const logLevel = values["log-level"];
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new Error("--log-level: debug, info, warn or error");
+  return { calls, durationS, floorDurationS, db: values.db, json: values.json ?? null, profile: values.profile ?? null, logLevel, verbose: !values.quiet, happyPathOnly: values["happy-path"] };
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
+import { Socket } from "node:net";
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { LivenessBoard, systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
@@ -58,6 +59,11 @@ export interface ApiDeps {
   plugins?: ApiPlugin[];
   /** Seed 002's table of parts and their heartbeats; default a new one (stopped when the API closes). */
   liveness?: LivenessBoard;
+  /**
+   * Requests that reach the API through no socket (`ura start`'s IVR, by `inject`) log their
+   * "incoming request" and "request completed" lines at debug instead of info. Default false.
+   */
+  quietInProcessRequests?: boolean;
 }
 
 /**
@@ -87,6 +93,29 @@ function apiLogger(logger: Logger): Logger {
   );
 }
 
+/**
+ * Fastify's request log, except for requests that came through no socket when `quiet`: under
+ * `ura start` those are the IVR's own steps, about nine a call, which the IVR logs itself; at info
+ * their two lines each were ~15 % of a call's CPU (docs/performance.md, issue 16). A refusal (4xx)
+ * or a failure still logs its "request completed" line as fastify does.
+ */
+class ApiLogController extends LogController {
+  constructor(private readonly quiet: boolean) {
+    super();
+  }
+  private inProcess(request: FastifyRequest): boolean {
+    return this.quiet && !(request.raw.socket instanceof Socket);
+  }
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (this.inProcess(request)) request.log.debug({ req: request }, "incoming request");
+    else super.incomingRequest(request, reply, metadata);
+  }
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (!error && reply.statusCode < 400 && this.inProcess(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed");
+    else super.requestCompleted(error, request, reply, metadata);
+  }
+}
+
 /** Builds the ticket API (not listening): `app.inject()` in tests, `startApi()` to serve. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { settings } = deps;
@@ -94,6 +123,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   const options: FastifyServerOptions = {
     loggerInstance: apiLogger(deps.logger),
+    logController: new ApiLogController(deps.quietInProcessRequests ?? false),
     trustProxy: trustProxyOption(settings.API_TRUST_PROXY),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

@@ -56,7 +56,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events), ...extraPlugins];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);
-    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });
+    // The IVR's requests come in by inject (below) and the IVR logs its own steps.
+    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, quietInProcessRequests: true });
     started.push(() => api.close());
     const apiAddress = api.server.address();
     const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;

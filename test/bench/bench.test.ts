@@ -8,7 +8,7 @@ import { formatReport } from "../../bench/report.js";
  */
 describe("bench harness", () => {
   it("drives the service and the floor, and reports think times, CPU, memory and tickets", async () => {
-    const report = await runBench({ calls: 2, durationS: 1.5, floorDurationS: 1, db: "sqlite", json: null, profile: null, verbose: false });
+    const report = await runBench({ calls: 2, durationS: 1.5, floorDurationS: 1, db: "sqlite", json: null, profile: null, logLevel: "warn", verbose: false });
     expect(report.errors).toEqual([]);
     expect(report.service.completed).toBeGreaterThan(0);
     expect(report.service.errors).toBe(0);

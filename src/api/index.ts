@@ -96,7 +96,8 @@ function apiLogger(logger: Logger): Logger {
 /**
  * Fastify's request log, except for requests that came through no socket when `quiet`: under
  * `ura start` those are the IVR's own steps, about nine a call, which the IVR logs itself; at info
- * their two lines each were ~15 % of a call's CPU (docs/performance.md, issue 16). A refusal (4xx)
+ * their two lines each were ~3 % of a call's CPU (docs/performance.md, issue 16) and most of a
+ * node's log. A refusal (4xx)
  * or a failure still logs its "request completed" line as fastify does.
  */
 class ApiLogController extends LogController {

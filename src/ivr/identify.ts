@@ -1,7 +1,8 @@
 import type { Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { CallerMatch, PublicUser } from "./ports.js";
-import { digitPrompts } from "./when.js";
+import type { PromptId } from "./prompt-ids.js";
+import { digitPrompts, untilPrompts } from "./when.js";
 
 const MAX_CODE_DIGITS = 12;
 
@@ -99,7 +100,7 @@ async function oneTimeCode(call: Call, user: PublicUser): Promise<void> {
     );
     if (result.ok) return;
     call.log.info({ tries, reason: result.reason, attemptsLeft: result.attemptsLeft }, "one-time code refused");
-    if (result.reason === "locked") throw new EndCall("abandoned", "otp", ["otp-locked"], { limit: true });
+    if (result.reason === "locked") throw new EndCall("abandoned", "otp", ["otp-locked", ...callAgain(call, result.until)], { limit: true });
     if (result.reason === "expired" || result.reason === "none") {
       if (resent) throw new EndCall("abandoned", "otp", ["otp-expired", "too-many-tries"], { limit: true });
       resent = true;
@@ -123,9 +124,9 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
     case "sender_unavailable":
       throw new EndCall("error", "otp", ["otp-send-failed"], { offerTechnician: true });
     case "rate_limited":
-      throw new EndCall("abandoned", "otp", ["otp-rate-limited"], { limit: true });
+      throw new EndCall("abandoned", "otp", ["otp-rate-limited", ...callAgain(call, result.until)], { limit: true });
     case "locked":
-      throw new EndCall("abandoned", "otp", ["otp-locked"], { limit: true });
+      throw new EndCall("abandoned", "otp", ["otp-locked", ...callAgain(call, result.until)], { limit: true });
     case "no_phone":
       throw new EndCall("abandoned", "otp", ["otp-no-phone"], { offerTechnician: true });
     case "undeliverable":
@@ -133,4 +134,14 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
     default:
       throw new EndCall("error", "otp", ["system-unavailable"], { offerTechnician: true });
   }
+}
+
+/**
+ * When the caller may get codes again: "Ligue novamente hoje às dez e trinta", from the end of the
+ * limit the API reported (a cool-down or the hourly cap ends by itself); "Tente novamente mais
+ * tarde" when it did not say. The technician offer (or when the desk opens) follows (EndCall's `limit`).
+ */
+function callAgain(call: Call, until: string | undefined): PromptId[] {
+  const when = untilPrompts(until, call.now(), call.settings.URA_TIMEZONE);
+  return when.length ? ["call-again", ...when] : ["try-later"];
 }

@@ -40,6 +40,8 @@ export const PROMPT_IDS = [
   "otp-locked",
   "otp-send-failed",
   "otp-rate-limited",
+  "call-again",
+  "try-later",
   "otp-no-phone",
   "otp-undeliverable",
   "service-menu",

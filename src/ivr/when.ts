@@ -55,6 +55,26 @@ export function timePrompts(stamp: LocalStamp): PromptId[] {
   return [numbered("at", stamp.hour), "and", ...cardinal(stamp.minute)];
 }
 
+/**
+ * An instant (the API's `until` of a limit, ISO 8601) as wall-clock parts in `timeZone`, rounded up
+ * to the whole minute: a caller told "às dez e trinta" must not find the limit still on at 10:29:40.
+ */
+export function localStampOf(instant: Date, timeZone: string): LocalStamp {
+  const minuteUp = new Date(Math.ceil(instant.getTime() / 60_000) * 60_000);
+  const parts: Record<string, string> = {};
+  const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  for (const p of format.formatToParts(minuteUp)) parts[p.type] = p.value;
+  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour), minute: Number(parts.minute) };
+}
+
+/** When a limit ends ("hoje às dez e trinta"), or [] when the API did not say or said nonsense. */
+export function untilPrompts(until: string | undefined, now: Date, timeZone: string): PromptId[] {
+  const instant = until ? new Date(until) : null;
+  if (!instant || Number.isNaN(instant.getTime())) return [];
+  const stamp = localStampOf(instant, timeZone);
+  return [...dayPrompts(stamp, now, timeZone), ...timePrompts(stamp)];
+}
+
 /** The whole "when" as prompt ids, or [] when the text is not a date the flow can read. */
 export function whenPrompts(local: string | null, now: Date, timeZone: string): PromptId[] {
   const stamp = local ? parseLocal(local) : null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readPromptTexts } from "../../src/tts/index.js";
 import { cardinal, protocolPrompts } from "../../src/ivr/numbers.js";
-import { whenPrompts } from "../../src/ivr/when.js";
+import { untilPrompts, whenPrompts } from "../../src/ivr/when.js";
 
 /** What the caller hears: the pt-BR sentences of the prompt ids, in order. */
 const TEXTS = readPromptTexts("sounds");
@@ -84,6 +84,16 @@ describe("times and dates", () => {
     expect(when("2025-03-14T09:15:00-03:00")).toBe("na sexta-feira às nove e quinze");
     expect(when("2025-04-23T09:00:00-03:00")).toBe("no dia vinte e três de abril às nove horas");
     expect(when("2024-12-20T17:59:00-03:00")).toBe("no dia vinte de dezembro de dois mil e vinte e quatro às dezessete e cinquenta e nove");
+  });
+
+  it("the end of a limit (the API's `until`, an instant): local time, rounded up to the minute so the caller never calls back too early", () => {
+    const until = (iso: string | undefined) => spoken(untilPrompts(iso, now, "America/Sao_Paulo"));
+    expect(until("2025-03-11T13:30:00.000Z")).toBe("hoje às dez e trinta");
+    expect(until("2025-03-11T13:29:40.123Z")).toBe("hoje às dez e trinta");
+    expect(until("2025-03-11T13:59:01Z")).toBe("hoje às onze horas");
+    expect(until("2025-03-12T02:59:30Z")).toBe("amanhã à meia-noite");
+    expect(until(undefined)).toBe("");
+    expect(until("not a date")).toBe("");
   });
 });
 

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScriptedCaller } from "../support/callers.js";
+import { FakeSpeech, dial, realBackend, startIvr, type Backend, type IvrUnderTest } from "../support/scenario.js";
+
+/**
+ * Issue 13, "Lockout" and "Rate limits", through the emulator against the real API on SQLite and
+ * MariaDB: a caller who reaches a limit on one-time codes hears when codes work again (the limit's
+ * own `until`, read as a time: "hoje às dez e trinta"), then a technician is offered during business
+ * hours, and out of hours they hear when the desk opens. The clock is the scenarios' Tuesday 10:00
+ * (open) or 19:00 (closed), America/Sao_Paulo.
+ */
+describe.each(["sqlite", "mysql"] as const)("one-time code limits on %s", (driver) => {
+  let backend: Backend;
+  let ivr: IvrUnderTest;
+
+  beforeAll(async () => {
+    // Two wrong codes from one number cool it down for 30 minutes; one code per user (and per number) an hour.
+    backend = await realBackend(driver, { database: `ura_limits_${process.pid}`, settings: { OTP_MAX_FAILURES: "2", OTP_COOLDOWN_MINUTES: "30", OTP_MAX_PER_HOUR: "1" } });
+    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
+  }, 60_000);
+  afterAll(async () => {
+    await ivr?.close();
+    await backend?.close();
+  });
+
+  const upToCode = (code: string) => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press(`${code}#`);
+
+  it("wrong codes up to the cool-down: when codes work again (its end, rounded to the minute), then a technician in business hours", async () => {
+    await backend.setHours("open");
+    const caller = upToCode("1234").on("ask-otp", 2).press("000000#").on("offer-technician").press("0");
+    const call = await dial(ivr, { caller, callerId: "4533330001" });
+    // The second wrong code started a 30-minute cool-down at 10:00: "hoje às dez e trinta".
+    const i = call.heard.indexOf("otp-locked");
+    expect(call.heard.slice(i)).toEqual(["otp-locked", "call-again", "today", "at-10", "and", "num-30", "offer-technician", "transferring-recorded"]);
+    expect(call.variables.URA_RESULT).toBe("transfer");
+    expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "otp" });
+
+    // Calling again from the same number during the cool-down: no code is sent, the same answer.
+    const again = await dial(ivr, { caller: upToCode("1234"), callerId: "4533330001" });
+    expect(again.heard).not.toContain("ask-otp");
+    expect(again.heard.slice(again.heard.indexOf("otp-locked"))).toEqual(["otp-locked", "call-again", "today", "at-10", "and", "num-30", "offer-technician", "goodbye"]);
+  });
+
+  it("the hourly cap on codes: when the next code can be sent, then a technician in business hours", async () => {
+    await backend.setHours("open");
+    const first = await dial(ivr, { caller: upToCode("5678").on("ask-otp").hangup(), callerId: "4533330002" });
+    expect(first.heard).toContain("ask-otp");
+    const call = await dial(ivr, { caller: upToCode("5678"), callerId: "4533330002" });
+    // The first code went out at 10:00: the next one an hour later.
+    const i = call.heard.indexOf("otp-rate-limited");
+    expect(call.heard.slice(i)).toEqual(["otp-rate-limited", "call-again", "today", "at-hour-11", "offer-technician", "goodbye"]);
+    expect(call.variables.URA_RESULT).toBe("abandoned");
+    expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "otp" });
+  });
+
+  it("the hourly cap out of hours: when the next code can be sent, and when the desk opens, no technician offered", async () => {
+    await backend.setHours("closed");
+    try {
+      await dial(ivr, { caller: upToCode("9012").on("ask-otp").hangup(), callerId: "4533330003" });
+      const call = await dial(ivr, { caller: upToCode("9012"), callerId: "4533330003" });
+      const i = call.heard.indexOf("otp-rate-limited");
+      expect(call.heard.slice(i)).toEqual(["otp-rate-limited", "call-again", "today", "at-hour-20", "call-back", "tomorrow", "at-hour-8", "goodbye"]);
+      expect(call.heard).not.toContain("offer-technician");
+    } finally {
+      await backend.setHours("open");
+    }
+  });
+});

@@ -557,7 +557,8 @@ export class GlpiTicketBackend implements TicketBackend {
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
       updatedAtLocal: formatLocal(row.updatedAt, this.options.timeZone),
-      ...(created ? {} : { pending: true }),
+      // Work on it happens in GLPI: the console links there (a waiting ticket has no page yet).
+      ...(created ? { link: this.client.ticketUrl(row.glpiId!) } : { pending: true }),
     };
   }
 
@@ -586,6 +587,7 @@ export class GlpiTicketBackend implements TicketBackend {
       createdAt: this.glpiDate(t.date).toISOString(),
       updatedAt: updated.toISOString(),
       updatedAtLocal: formatLocal(updated, this.options.timeZone),
+      link: this.client.ticketUrl(t.id),
     };
   }
 
@@ -605,6 +607,7 @@ export class GlpiTicketBackend implements TicketBackend {
       description: htmlToText(String(col(TICKET_FIELD.content) ?? "")).slice(0, 4000) || null,
       source: "web",
       createdAt: this.glpiDate(String(col(TICKET_FIELD.openedAt) ?? "")).toISOString(),
+      link: this.client.ticketUrl(Number(col(TICKET_FIELD.id))),
       ...base,
     };
   }

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAll, type RunningApp } from "../../src/app/start.js";
 import { testSettings, type Settings } from "../../src/config/index.js";
 import { agentCalled, agentConnect, queueCallerAbandon, startAmiStandIn, type AmiStandIn } from "../support/ami-stand-in.js";
-import { ensureConsoleBuilt, launchBrowser, screenshot, type TestBrowser } from "../support/browser.js";
+import { ensureConsoleBuilt, launchBrowser, screenshot, signIn, type TestBrowser } from "../support/browser.js";
+import { GlpiStandin } from "../support/glpi-standin.js";
 import { freePort, runUra } from "../support/processes.js";
 
 /**
@@ -59,13 +59,6 @@ async function call(desk: Desk, args: string[]): Promise<string> {
   const ura = runUra(["call", ...args], desk.env);
   expect(await ura.exited, ura.output()).toBe(0);
   return ura.output();
-}
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByLabel("Usuário").fill(username);
-  await page.getByLabel("Senha").fill(password);
-  await page.getByRole("button", { name: "Entrar" }).click();
-  await expect.poll(() => page.getByRole("button", { name: "Sair" }).isVisible(), SLOW).toBe(true);
 }
 
 describe("the technicians' pages, against ura start (no AMI)", () => {
@@ -157,6 +150,18 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await page.getByLabel("Nova situação").selectOption("open");
     await page.getByRole("button", { name: "Registrar" }).click();
     await expect.poll(() => page.getByRole("alert").textContent(), SLOW).toBe("Essa mudança de situação não é possível a partir da situação atual.");
+
+    // A voice description (or a transferred call's recording) plays in the page.
+    const wav = new Uint8Array(Buffer.from("RIFF$\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\0\0\0\0", "latin1"));
+    await desk.app.store.tickets.attach(protocol!, { name: "descricao-por-voz.wav", contentType: "audio/wav", data: wav }, cli, new Date());
+    await page.reload();
+    const player = page.getByLabel("Descrição por voz / gravação: descricao-por-voz.wav");
+    await expect.poll(() => player.isVisible(), SLOW).toBe(true);
+    const src = await player.getAttribute("src");
+    const fetched = await page.request.get(`${desk.url}${src}`);
+    expect(fetched.status()).toBe(200);
+    expect(fetched.headers()["content-type"]).toBe("audio/wav");
+    expect(new Uint8Array(await fetched.body())).toEqual(wav);
 
     // Give it to Carla.
     await page.getByRole("combobox", { name: "Entregar a" }).selectOption("carla");
@@ -276,5 +281,39 @@ describe("the incoming-call card with AMI (the stand-in): only the desk whose ph
     expect(await carla.getByRole("article").count()).toBe(1);
     await bruno.context().close();
     await carla.context().close();
+  });
+});
+
+describe("the ticket page with TICKET_BACKEND=glpi: a link to GLPI instead of the work buttons", () => {
+  let desk: Desk;
+  let glpi: GlpiStandin;
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    glpi = await new GlpiStandin({ firstTicketId: 700 }).start();
+    desk = await startDesk({ TICKET_BACKEND: "glpi", GLPI_URL: glpi.url, GLPI_APP_TOKEN: "app-token-0123456789", GLPI_USER_TOKEN: "user-token-0123456789", OTP_SECRET: "o".repeat(40) });
+    browser = await launchBrowser();
+  }, BUILD_TIMEOUT);
+  afterAll(async () => {
+    await browser?.close();
+    await stopDesk(desk);
+    await glpi?.stop();
+  });
+
+  it("shows GLPI's ticket through the same port, and links to it for the work", TEST, async () => {
+    const { ticket } = await desk.app.store.tickets.open({ userCode: "1234", serviceId: 202, source: "phone", description: "Não liga desde a queda de energia" }, cli, new Date());
+    expect(ticket.protocol).toBe("700");
+    const page = await browser.open(`${desk.url}/`);
+    await signIn(page, "bruno", "senha-do-bruno-123");
+    await expect.poll(() => page.getByRole("row", { name: /700/ }).isVisible(), SLOW).toBe(true);
+    expect(await page.getByText("Os chamados estão no GLPI").isVisible()).toBe(true);
+    await page.getByRole("link", { name: "700", exact: true }).click();
+    const link = page.getByRole("link", { name: "Abrir o chamado 700 no GLPI" });
+    await expect.poll(() => link.isVisible(), SLOW).toBe(true);
+    expect(await link.getAttribute("href")).toMatch(/front\/ticket\.form\.php\?id=700$/);
+    expect(await page.getByRole("button", { name: "Pegar para mim" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Registrar" }).count()).toBe(0);
+    expect(await page.getByRole("region", { name: "Resumo" }).textContent()).toContain("Não liga desde a queda de energia");
+    await screenshot(page, "chamado-glpi");
+    await page.context().close();
   });
 });

@@ -54,6 +54,7 @@ export const PROMPT_IDS = [
   "ticket-opened",
   "protocol-is",
   "protocol-repeat",
+  "ticket-wait",
   "ask-ticket-number",
   "ticket-not-found",
   "status-open",

@@ -1,6 +1,7 @@
+import { describeError } from "../shared/errors.js";
 import { REPEAT_KEY, type Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
-import type { PublicUser, ServiceNode } from "./ports.js";
+import { DependencyUnavailableError, LimitReachedError, type OpenTicketResult, type PublicUser, type ServiceNode } from "./ports.js";
 import { survey } from "./survey.js";
 import { technician } from "./technician.js";
 import { digitPrompts, protocolPrompts } from "./numbers.js";
@@ -108,17 +109,44 @@ async function optionPrompts(call: Call, options: ServiceNode[]): Promise<string
   return files;
 }
 
+/**
+ * Opens the ticket, not aborted by a hang-up: a ticket being created is finished and recorded,
+ * never half-made. When the API does not answer within the budget the ticket may be committed all
+ * the same (a stalled API or database, issue 14 item 5), so instead of telling the caller the
+ * system failed the IVR asks again with the same call id, which the API answers with that call's
+ * ticket if the first request made one, while the caller hears "um momento". A caller who hangs up
+ * meanwhile still gets the ticket into the call record.
+ */
+async function openTicket(call: Call, open: (signal: AbortSignal) => Promise<OpenTicketResult>): Promise<OpenTicketResult> {
+  try {
+    return await call.within("open ticket", open, { keepOnHangup: true });
+  } catch (err) {
+    if (!(err instanceof DependencyUnavailableError) || err instanceof LimitReachedError) throw err;
+    call.log.warn({ err: describeError(err) }, "no answer to the ticket opening in time: asking again for this call's ticket");
+    const again = call.background(call.within("open ticket again", open, { keepOnHangup: true, fullBudget: true }));
+    const interrupted = await call.play(call.p("ticket-wait")).then(
+      () => null,
+      (playErr: unknown) => playErr,
+    );
+    const result = await again.catch((againErr: unknown) => {
+      throw interrupted ?? againErr;
+    });
+    if (interrupted) {
+      call.ticket = result.ticket.protocol;
+      call.result = "ticket";
+      throw interrupted;
+    }
+    return result;
+  }
+}
+
 async function createTicket(call: Call, user: PublicUser, service: ServiceNode): Promise<void> {
   call.step = "open-ticket";
-  // Not aborted by a hang-up: a ticket being created is finished and recorded, never half-made.
-  const { ticket, created } = await call.within(
-    "open ticket",
-    (signal) =>
-      call.deps.api.openTicket(
-        { userCode: user.code, serviceId: service.id, callId: call.callId, call: { callerNumber: call.channel.request.callerId, identifiedBy: call.identifiedBy } },
-        { signal },
-      ),
-    { keepOnHangup: true },
+  const { ticket, created } = await openTicket(call, (signal) =>
+    call.deps.api.openTicket(
+      { userCode: user.code, serviceId: service.id, callId: call.callId, call: { callerNumber: call.channel.request.callerId, identifiedBy: call.identifiedBy } },
+      { signal },
+    ),
   );
   call.ticket = ticket.protocol;
   call.result = "ticket";

@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mysql from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { heardDigits, sleep, StallProxy } from "../../bench/chaos-support.js";
+import { questionOf } from "../../bench/scenario.js";
+import { createApiClient } from "../../src/api-client/index.js";
+import type { Caller, CallerAction, CallState, PromptEvent } from "../support/asterisk-emulator.js";
+import { freshMysqlDatabase } from "../support/databases.js";
+import { freePort, runUra, type RunningUra } from "../support/processes.js";
+import { dial, startIvr, type IvrUnderTest } from "../support/scenario.js";
+
+/**
+ * Issue 14 item 5: when the API or the database stalls just as the ticket is opened, the IVR gave
+ * up after its budget and told the caller the system failed, and the ticket was committed anyway
+ * (2 of 2 times): the caller never heard its protocol. Here `ura api` runs as a child process on
+ * MariaDB behind a relay, the IVR (in this process) talks to it over HTTP, and the fault starts
+ * as the caller presses the key that opens the ticket and lasts the budget + 1.5 s.
+ */
+const BUDGET_MS = 2000;
+const IVR_TOKEN = "orphans-ivr-token-0123456789";
+const ADMIN_TOKEN = "orphans-admin-token-0123456789";
+
+/** Own extension 1001 (no one-time code): main menu 1, "Você é …?" 1, "Computador" 2, "Formatação" 1. */
+class OpeningCaller implements Caller {
+  faulted = false;
+  constructor(private readonly beforeOpening: () => void) {}
+  async react(event: PromptEvent, state: CallState): Promise<CallerAction> {
+    if (event.command !== "GET DATA") return { kind: "listen" };
+    switch (questionOf(event, state)) {
+      case "main-menu":
+        return { kind: "press", keys: "1", atMs: 0 };
+      case "confirm-caller":
+      case "confirm-name":
+        return { kind: "press", keys: "1", atMs: 0 };
+      case "service-menu":
+        return { kind: "press", keys: "2", atMs: 0 };
+      case "sub-menu":
+        if (!this.faulted) {
+          this.faulted = true;
+          this.beforeOpening();
+        }
+        return { kind: "press", keys: "1", atMs: 0 };
+      case "protocol-repeat":
+        return { kind: "press", keys: "2", atMs: 0 };
+      default:
+        return { kind: "hangup" };
+    }
+  }
+}
+
+describe("no orphan ticket when the API or the database stalls at the moment of opening (MariaDB)", () => {
+  let database: Awaited<ReturnType<typeof freshMysqlDatabase>>;
+  let proxy: StallProxy;
+  let api: RunningUra | undefined;
+  let ivr: IvrUnderTest | undefined;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    database = await freshMysqlDatabase(`ura_t_orphans_${process.pid}`);
+    proxy = new StallProxy({ host: "127.0.0.1", port: 3306 });
+    await proxy.listen();
+    const port = await freePort();
+    dataDir = mkdtempSync(join(tmpdir(), "ura-orphans-"));
+    api = runUra(["api"], {
+      API_PORT: String(port),
+      DATA_DIR: dataDir,
+      DB_DRIVER: "mysql",
+      DATABASE_URL: database.url.replace(":3306/", `:${proxy.port}/`),
+      API_TOKENS: `ivr:ivr:${IVR_TOKEN},ops:admin:${ADMIN_TOKEN}`,
+      OTP_SECRET: "orphans-otp-secret-0123456789abcdef",
+      LOG_LEVEL: "info",
+    });
+    await api.waitFor(/ticket API listening/, 60_000);
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${apiUrl}/api/v1/admin/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ code: "1234", name: "Maria Souza", phone: "+5545999991234", extensions: ["1001"] }),
+    });
+    expect(created.status).toBe(201);
+    ivr = await startIvr({
+      api: createApiClient({ baseUrl: apiUrl, token: IVR_TOKEN, timeoutMs: BUDGET_MS }),
+      settings: { IVR_API_BUDGET_MS: String(BUDGET_MS) },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      if (api) process.kill(api.child.pid!, "SIGCONT");
+    } catch {
+      // already gone
+    }
+    proxy?.resume();
+    await ivr?.close();
+    await api?.stop();
+    await proxy?.close();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
+
+  /** One call with `fault` from the opening key for the budget + 1.5 s; the call's tickets and what the caller heard. */
+  async function callWith(fault: { start(): void; end(): void }) {
+    let ended: Promise<void> = Promise.resolve();
+    const caller = new OpeningCaller(() => {
+      fault.start();
+      ended = sleep(BUDGET_MS + 1500).then(() => fault.end());
+    });
+    const result = await dial(ivr!, { caller, callerId: "1001", channel: "PJSIP/1001-00000001", hangupAfterIdleMs: 60_000 });
+    await ended;
+    // What was held back now goes on: give it time to commit before looking.
+    await sleep(3000);
+    const conn = await mysql.createConnection(database.url);
+    try {
+      const [tickets] = await conn.query("SELECT protocol FROM tickets WHERE call_id = ?", [result.uniqueId]);
+      const [calls] = await conn.query("SELECT ticket_protocol AS protocol FROM calls WHERE call_id = ?", [result.uniqueId]);
+      const protocols = (tickets as { protocol: string }[]).map((t) => t.protocol);
+      const recorded = (calls as { protocol: string | null }[])[0]?.protocol ?? null;
+      const orphans = protocols.filter((p) => !heardDigits(result.heard, p) && recorded !== p);
+      return { faulted: caller.faulted, protocols, orphans, heard: result.heard, heardProtocol: protocols.some((p) => heardDigits(result.heard, p)) };
+    } finally {
+      await conn.end();
+    }
+  }
+
+  it("the API paused (SIGSTOP): the caller hears the protocol of the one ticket, or no ticket is left", async () => {
+    const pid = api!.child.pid!;
+    const outcome = await callWith({ start: () => process.kill(pid, "SIGSTOP"), end: () => process.kill(pid, "SIGCONT") });
+    expect(outcome.faulted).toBe(true);
+    expect(outcome.orphans, `heard: ${outcome.heard.slice(-6).join(" → ")}`).toEqual([]);
+    // Asked again by call id, the caller heard the one ticket's protocol after "um momento".
+    expect(outcome.protocols).toHaveLength(1);
+    expect(outcome.heardProtocol).toBe(true);
+    expect(outcome.heard).toContain("ticket-wait");
+  }, 120_000);
+
+  it("the database paused (the relay stops forwarding): the same", async () => {
+    const outcome = await callWith({ start: () => proxy.stall(), end: () => proxy.resume() });
+    expect(outcome.faulted).toBe(true);
+    expect(outcome.orphans, `heard: ${outcome.heard.slice(-6).join(" → ")}`).toEqual([]);
+    // Asked again by call id, the caller heard the one ticket's protocol after "um momento".
+    expect(outcome.protocols).toHaveLength(1);
+    expect(outcome.heardProtocol).toBe(true);
+    expect(outcome.heard).toContain("ticket-wait");
+  }, 120_000);
+});

@@ -9,6 +9,7 @@ import {
   isoDate,
   scheduleSchema,
   serviceCreateSchema,
+  serviceSwapSchema,
   serviceUpdateSchema,
   serviceKey,
   statusChangeSchema,
@@ -73,10 +74,18 @@ export const adminServiceNode: z.ZodType<AdminServiceNode> = z.lazy(() =>
     label: z.string(),
     prompt: z.string(),
     active: z.boolean(),
+    glpiCategoryId: z.number().int().nullable(),
     children: z.array(adminServiceNode),
   }),
 );
-export const adminCatalogue = z.object({ services: z.array(adminServiceNode) });
+export const adminCatalogue = z.object({
+  services: z.array(adminServiceNode),
+  /** False while a change's sentences are being synthesised: callers still hear the previous menus. */
+  ready: z.boolean(),
+  /** TICKET_BACKEND=glpi: each option may name the ITIL category its tickets get. */
+  glpi: z.boolean(),
+});
+export const adminServiceSwap = serviceSwapSchema;
 export const adminServiceResponse = z.object({ service: adminServiceNode });
 export const serviceIdParams = z.object({ id: z.coerce.number().int().positive() });
 

@@ -1,7 +1,10 @@
+import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import type { ApiPlugin } from "../api/index.js";
+import { ApiError, type ApiPlugin } from "../api/index.js";
 import type { Settings } from "../config/index.js";
-import { audioDirs, audioRoutes } from "../tts/index.js";
+import type { CatalogueNode, Store } from "../domain/index.js";
+import { describeError } from "../shared/errors.js";
+import { audioDirs, audioRoutes, slnToWav, type TtsService } from "../tts/index.js";
 
 /**
  * `/audio/prompts/<id>.sln` and `/audio/tts/<hash>.sln` on the ticket API's port, for a PBX that
@@ -14,4 +17,36 @@ export function audioApiPlugin(settings: Settings, logger?: Logger): ApiPlugin {
   const dirs = audioDirs(settings);
   logger?.info({ prompts: dirs.prompts, tts: dirs.tts }, "serving /audio (prompts and TTS cache) for AUDIO_MODE=http");
   return audioRoutes({ dirs });
+}
+
+function findNode(nodes: CatalogueNode[], id: number): CatalogueNode | null {
+  for (const n of nodes) {
+    if (n.id === id) return n;
+    const inner = findNode(n.children, id);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+/**
+ * `GET /api/v1/admin/catalogue/:id/audio`: the option's sentence as the IVR plays it (its studio
+ * recording, else the TTS cache), as a WAV the console's "Ouvir" button plays. Admin accounts
+ * only; 503 when text-to-speech is off or failing. Mounted where the IVR's TTS lives (`ura start`).
+ */
+export function catalogueAudioPlugin(store: Pick<Store, "catalogue">, tts: Pick<TtsService, "localFile">, logger?: Logger): ApiPlugin {
+  return async (app) => {
+    app.get("/api/v1/admin/catalogue/:id/audio", { config: { scopes: ["admin"] }, schema: { hide: true } }, async (request, reply) => {
+      const id = Number((request.params as { id?: string }).id);
+      const node = Number.isInteger(id) && id > 0 ? findNode(await store.catalogue.tree(true), id) : null;
+      if (!node) throw new ApiError(404, "unknown_service", `no service ${String((request.params as { id?: string }).id)}`);
+      let file: string;
+      try {
+        file = await tts.localFile(node.prompt);
+      } catch (err) {
+        logger?.warn({ err: describeError(err), service: id }, "catalogue sentence could not be synthesised for the console");
+        throw new ApiError(503, "tts_unavailable", "text-to-speech is off or failing: the IVR says the option's key instead");
+      }
+      return reply.type("audio/wav").header("cache-control", "no-store").send(slnToWav(await readFile(file)));
+    });
+  };
 }

@@ -6,7 +6,7 @@ import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { LivenessBoard, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
-import { audioApiPlugin } from "./audio.js";
+import { audioApiPlugin, catalogueAudioPlugin } from "./audio.js";
 import { consoleApiPlugin } from "./console.js";
 import { injectFetch } from "./in-process-fetch.js";
 import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats } from "./heartbeats.js";
@@ -53,7 +53,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     // `/`: the technicians' console (docs/console.md).
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
-    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events), ...extraPlugins];
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events), catalogueAudioPlugin(store, tts, logger), ...extraPlugins];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);
     // The IVR's requests come in by inject (below) and the IVR logs its own steps.

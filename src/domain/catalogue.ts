@@ -15,6 +15,8 @@ export interface CatalogueNode {
   label: string;
   prompt: string;
   active: boolean;
+  /** The GLPI ITIL category its tickets get (TICKET_BACKEND=glpi); null: none linked. */
+  glpiCategoryId: number | null;
   children: CatalogueNode[];
 }
 
@@ -25,11 +27,13 @@ interface ServiceRow {
   label: string;
   prompt: string;
   active: number;
+  glpi_category_id: number | null;
 }
 
 const parentId = z.number().int().positive().nullable();
 const label = z.string().trim().min(1, "required").max(200);
 const prompt = z.string().trim().min(1).max(500);
+const glpiCategoryId = z.number().int().positive().nullable();
 export const serviceCreateSchema = z.object({
   parentId: parentId.default(null),
   key: serviceKey,
@@ -37,6 +41,7 @@ export const serviceCreateSchema = z.object({
   /** Defaults to "Para <label>, tecle <key>." */
   prompt: prompt.optional(),
   active: z.boolean().default(true),
+  glpiCategoryId: glpiCategoryId.default(null),
 });
 export const serviceUpdateSchema = z.object({
   parentId: parentId.optional(),
@@ -44,13 +49,16 @@ export const serviceUpdateSchema = z.object({
   label: label.optional(),
   prompt: prompt.optional(),
   active: z.boolean().optional(),
+  glpiCategoryId: glpiCategoryId.optional(),
 });
+/** Two options of one menu trade keys (the admin page's "up"/"down"). */
+export const serviceSwapSchema = z.object({ with: z.number().int().positive() });
 
 /** The sentence of sounds/messages.pt-BR.txt `catalogue-option` ("<label>, tecle <key>."). */
 const defaultPrompt = (label: string, k: string) => message("catalogue-option", { label, key: k });
 
 async function rows(q: Queryable): Promise<ServiceRow[]> {
-  return q.all<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services ORDER BY dtmf_key, id");
+  return q.all<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active, glpi_category_id FROM services ORDER BY dtmf_key, id");
 }
 
 function build(all: ServiceRow[], includeInactive: boolean): CatalogueNode[] {
@@ -64,6 +72,7 @@ function build(all: ServiceRow[], includeInactive: boolean): CatalogueNode[] {
       label: r.label,
       prompt: r.prompt,
       active: Number(r.active) === 1,
+      glpiCategoryId: r.glpi_category_id === null ? null : Number(r.glpi_category_id),
       children: [],
     });
   }
@@ -127,10 +136,21 @@ async function assertParent(q: Queryable, parentId: number | null, selfId: numbe
   }
 }
 
+/** Every sentence a tree makes the IVR say: active nodes under active menus (the tree as tree() gives it). */
+function sentencesOf(nodes: CatalogueNode[]): string[] {
+  return nodes.flatMap((n) => [n.prompt, ...sentencesOf(n.children)]);
+}
+
 /** The service catalogue: menus and options, as the IVR offers them and admins edit them. Writes are audited. */
 export class CatalogueRepository {
   /** The synthesis that `resynthesise()` started last (tests and shutdown can await it). */
   private warming: Promise<number> = Promise.resolve(0);
+  /** Runs of resynthesise() not finished yet. */
+  private running = 0;
+  /** Sentences a finished synthesis went through (in the cache now, or failed and left to the recorded fallback). */
+  private readonly settled = new Set<string>();
+  /** The newest tree whose every sentence was settled: what callers hear while a change is synthesised. */
+  private heard: CatalogueNode[] | null = null;
 
   constructor(
     private readonly db: Db,
@@ -140,15 +160,7 @@ export class CatalogueRepository {
 
   /** The sentence of every option the IVR can offer: active nodes under active menus. */
   async spokenSentences(): Promise<string[]> {
-    const out: string[] = [];
-    const walk = (nodes: CatalogueNode[]) => {
-      for (const node of nodes) {
-        out.push(node.prompt);
-        walk(node.children);
-      }
-    };
-    walk(await this.tree());
-    return out;
+    return sentencesOf(await this.tree());
   }
 
   /**
@@ -160,13 +172,47 @@ export class CatalogueRepository {
   resynthesise(): Promise<number> {
     if (!this.speech) return Promise.resolve(0);
     const speech = this.speech;
+    this.running++;
     const run = this.warming.catch(() => 0).then(async () => {
       const texts = await this.spokenSentences();
-      await speech.prewarm(texts);
+      try {
+        await speech.prewarm(texts);
+      } finally {
+        // A sentence the engine failed on is settled too: the IVR says "opção N" for it, and a
+        // dead engine must not keep an admin's change from callers for ever.
+        for (const t of texts) this.settled.add(t);
+      }
       return texts.length;
     });
+    const done = () => void this.running--;
+    run.then(done, done);
     this.warming = run;
     return run;
+  }
+
+  /**
+   * The menus as callers hear them (the IVR's `GET /catalogue`): the current tree once every one of
+   * its sentences is synthesised, and until then the tree callers heard before the change, while
+   * the synthesis runs in the background. So no caller hears a half-ready menu, nor waits for an
+   * engine in the middle of one. Without a synthesizer, or before any tree was ready (a start whose
+   * prewarm did not finish), the current tree.
+   */
+  async forCallers(): Promise<CatalogueNode[]> {
+    const tree = await this.tree();
+    if (!this.speech) return tree;
+    if (sentencesOf(tree).every((t) => this.settled.has(t))) {
+      this.heard = tree;
+      return tree;
+    }
+    // Another process (a second API node) may have made the change: synthesise it here too.
+    if (this.running === 0) this.changed();
+    return this.heard ?? tree;
+  }
+
+  /** Whether callers hear the catalogue as it is now (false while a change is being synthesised). */
+  async ready(): Promise<boolean> {
+    if (!this.speech) return true;
+    return sentencesOf(await this.tree()).every((t) => this.settled.has(t));
   }
 
   /** Starts resynthesise() after a change without making the admin's request wait for it. */
@@ -187,11 +233,11 @@ export class CatalogueRepository {
       const at = toDbTime(now);
       const prompt = input.prompt ?? defaultPrompt(input.label, input.key);
       const r = await tx.run(
-        "INSERT INTO services (parent_id, dtmf_key, label, prompt, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [input.parentId, input.key, input.label, prompt, input.active ? 1 : 0, at, at],
+        "INSERT INTO services (parent_id, dtmf_key, label, prompt, active, glpi_category_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [input.parentId, input.key, input.label, prompt, input.active ? 1 : 0, input.glpiCategoryId, at, at],
       );
       await writeAudit(tx, actor, now, { action: "service.create", entity: "service", entityId: r.insertId, details: { ...input, prompt } });
-      return { id: r.insertId, parentId: input.parentId, key: input.key, label: input.label, prompt, active: input.active, children: [] };
+      return { id: r.insertId, parentId: input.parentId, key: input.key, label: input.label, prompt, active: input.active, glpiCategoryId: input.glpiCategoryId, children: [] };
     });
     this.changed();
     return node;
@@ -200,7 +246,7 @@ export class CatalogueRepository {
   async update(id: number, raw: unknown, actor: Actor, now: Date): Promise<CatalogueNode> {
     const patch = parseInput(serviceUpdateSchema, raw);
     const node = await this.db.transaction(async (tx): Promise<CatalogueNode> => {
-      const before = await tx.get<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active FROM services WHERE id = ?", [id]);
+      const before = await tx.get<ServiceRow>("SELECT id, parent_id, dtmf_key, label, prompt, active, glpi_category_id FROM services WHERE id = ?", [id]);
       if (!before) throw new NotFoundError("unknown_service", `no service ${id}`);
       const next = {
         parentId: patch.parentId === undefined ? (before.parent_id === null ? null : Number(before.parent_id)) : patch.parentId,
@@ -208,15 +254,17 @@ export class CatalogueRepository {
         label: patch.label ?? before.label,
         prompt: patch.prompt ?? before.prompt,
         active: patch.active ?? Number(before.active) === 1,
+        glpiCategoryId: patch.glpiCategoryId === undefined ? (before.glpi_category_id === null ? null : Number(before.glpi_category_id)) : patch.glpiCategoryId,
       };
       await assertParent(tx, next.parentId, id);
       if (next.active) await assertKeyFree(tx, next.parentId, next.key, id);
-      await tx.run("UPDATE services SET parent_id = ?, dtmf_key = ?, label = ?, prompt = ?, active = ?, updated_at = ? WHERE id = ?", [
+      await tx.run("UPDATE services SET parent_id = ?, dtmf_key = ?, label = ?, prompt = ?, active = ?, glpi_category_id = ?, updated_at = ? WHERE id = ?", [
         next.parentId,
         next.key,
         next.label,
         next.prompt,
         next.active ? 1 : 0,
+        next.glpiCategoryId,
         toDbTime(now),
         id,
       ]);
@@ -234,6 +282,31 @@ export class CatalogueRepository {
     });
     this.changed();
     return node;
+  }
+
+  /**
+   * Two options of one menu trade keys (and so places: menus are read out in key order). A
+   * sentence in the default form ("Para <label>, tecle <key>.") follows its new key; an admin's
+   * own sentence is kept as written.
+   */
+  async swapKeys(id: number, raw: unknown, actor: Actor, now: Date): Promise<void> {
+    const { with: otherId } = parseInput(serviceSwapSchema, raw);
+    await this.db.transaction(async (tx) => {
+      const select = "SELECT id, parent_id, dtmf_key, label, prompt, active, glpi_category_id FROM services WHERE id = ?";
+      const a = await tx.get<ServiceRow>(select, [id]);
+      const b = await tx.get<ServiceRow>(select, [otherId]);
+      if (!a) throw new NotFoundError("unknown_service", `no service ${id}`);
+      if (!b) throw new NotFoundError("unknown_service", `no service ${otherId} (with)`);
+      if ((a.parent_id === null ? null : Number(a.parent_id)) !== (b.parent_id === null ? null : Number(b.parent_id))) {
+        throw new ConflictError("not_siblings", "only options of the same menu can trade keys", "with");
+      }
+      const promptFor = (row: ServiceRow, key: string) => (row.prompt === defaultPrompt(row.label, row.dtmf_key) ? defaultPrompt(row.label, key) : row.prompt);
+      const at = toDbTime(now);
+      await tx.run("UPDATE services SET dtmf_key = ?, prompt = ?, updated_at = ? WHERE id = ?", [a.dtmf_key, promptFor(b, a.dtmf_key), at, Number(b.id)]);
+      await tx.run("UPDATE services SET dtmf_key = ?, prompt = ?, updated_at = ? WHERE id = ?", [b.dtmf_key, promptFor(a, b.dtmf_key), at, Number(a.id)]);
+      await writeAudit(tx, actor, now, { action: "service.swap", entity: "service", entityId: Number(a.id), details: { with: Number(b.id), keys: [a.dtmf_key, b.dtmf_key] } });
+    });
+    this.changed();
   }
 
   /** Deletes a node without children and tickets; otherwise deactivate it (active: false). */

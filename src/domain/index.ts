@@ -37,7 +37,7 @@ export { KioskTokenRepository, kioskCreateSchema, type KioskToken } from "./kios
 export { AuditRepository, systemActor, type Actor, type AuditFilter, type AuditRecord } from "./audit.js";
 export { UserRepository, type User, type UserFilter, type CallerMatchResult, type UpsertOutcome } from "./users.js";
 export { userInputSchema, userPatchSchema, type UserInput, type UserPatch, type ValidUserInput } from "./user-schemas.js";
-export { CatalogueRepository, serviceCreateSchema, serviceUpdateSchema, type CatalogueNode } from "./catalogue.js";
+export { CatalogueRepository, serviceCreateSchema, serviceSwapSchema, serviceUpdateSchema, type CatalogueNode } from "./catalogue.js";
 export { BuiltinTicketBackend, type BuiltinTicketOptions } from "./tickets.js";
 export {
   HoursRepository,

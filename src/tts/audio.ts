@@ -152,3 +152,21 @@ function blackman(x: number): number {
   const a = Math.PI * (x + 1);
   return 0.42 - 0.5 * Math.cos(a) + 0.08 * Math.cos(2 * a);
 }
+
+/** `.sln` bytes as a WAV file a browser plays (RIFF header, 8 kHz, 16-bit PCM, mono). */
+export function slnToWav(sln: Uint8Array): Buffer {
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0, "latin1");
+  header.writeUInt32LE(36 + sln.length, 4);
+  header.write("WAVEfmt ", 8, "latin1");
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(SLN_RATE, 24);
+  header.writeUInt32LE(SLN_BYTES_PER_SECOND, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36, "latin1");
+  header.writeUInt32LE(sln.length, 40);
+  return Buffer.concat([header, sln]);
+}

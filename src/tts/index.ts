@@ -6,7 +6,7 @@ export { createEngine, createSpeechSynthesizer, normaliseText, type EngineName, 
 export type { SpeechEngine } from "./engines/engine.js";
 export { createEspeakEngine } from "./engines/espeak.js";
 export { createPollyEngine } from "./engines/polly.js";
-export { slnDurationMs } from "./audio.js";
+export { slnDurationMs, slnToWav } from "./audio.js";
 export { createPromptSet, loadPromptSet, parsePromptTexts, readPromptTexts, PromptFileError, UnknownPromptError, PROMPT_ID, PROMPTS_FILE } from "./prompts.js";
 export { renderPrompts, readManifest, promptSource, promptStates, classifyPrompt, MANIFEST_FILE, type Manifest, type ManifestEntry, type PromptAudioState, type RenderOptions, type RenderReport } from "./render.js";
 export { audioRoutes, SLN_CONTENT_TYPE, type AudioRoutesOptions } from "./http.js";

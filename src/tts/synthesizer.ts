@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { AudioCache, cacheKey, type CleanupReport } from "./cache.js";
@@ -56,6 +57,12 @@ export interface PrewarmReport {
 export interface TtsService extends SpeechSynthesizer {
   /** null when TTS_ENGINE=none. */
   readonly cache: AudioCache | null;
+  /**
+   * The local `.sln` file (8 kHz, 16-bit signed little-endian mono) that says `text`: its studio
+   * recording, else the cache, synthesised on first use within TTS_TIMEOUT_MS. For the console's
+   * "Ouvir" button, which plays a sentence as the IVR plays it.
+   */
+  localFile(text: string): Promise<string>;
   /** Synthesises each distinct text ahead of the calls that will need it (`ura tts prewarm`). */
   prewarm(texts: Iterable<string>, options?: { concurrency?: number; onProgress?: (done: number, total: number) => void }): Promise<PrewarmReport>;
   /** Applies TTS_CACHE_MAX_AGE_DAYS and TTS_CACHE_MAX_MB once. */
@@ -157,6 +164,13 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
         log?.warn({ err: error, ms: Date.now() - started }, "tts unavailable");
         throw error;
       }
+    },
+
+    async localFile(text) {
+      const recorded = await recordings.find(text);
+      if (recorded) return join(audioDirs(settings).prompts, `${recorded}.sln`);
+      const { file } = obtain(text, timeoutMs);
+      return withDeadline(timeoutMs, () => file);
     },
 
     async check(signal) {

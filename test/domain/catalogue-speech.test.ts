@@ -43,6 +43,49 @@ describe.each(DRIVERS)("the catalogue warms text-to-speech after every change (%
     expect(speech.batches.at(-1)).toEqual(await catalogue.spokenSentences());
   });
 
+  it("callers hear a change only once its sentences are synthesised: until then, the menus they heard before", async () => {
+    /** An engine that finishes only while its gate is open. */
+    let gate: Promise<void> = Promise.resolve();
+    let open = () => undefined as void;
+    const held = { prewarm: () => gate };
+    const catalogue = new CatalogueRepository(t.store.db, held);
+    const sentence = async (id: number) => (await catalogue.forCallers()).flatMap((n) => [n, ...n.children]).find((n) => n.id === id)?.prompt;
+    // The first request starts the synthesis of the whole catalogue (nothing was ever ready: the current tree).
+    const before = await sentence(102);
+    await catalogue.resynthesise();
+    expect(await catalogue.ready()).toBe(true);
+    expect(await sentence(102)).toBe(before);
+
+    gate = new Promise<void>((r) => (open = r));
+    await catalogue.update(102, { prompt: "Para outros problemas de sistema, tecle 2." }, admin, now);
+    expect(await catalogue.ready()).toBe(false);
+    expect(await sentence(102)).toBe(before);
+    open();
+    await catalogue.resynthesise();
+    expect(await catalogue.ready()).toBe(true);
+    expect(await sentence(102)).toBe("Para outros problemas de sistema, tecle 2.");
+  });
+
+  it("an engine that fails does not hold a change back for ever: the IVR says the option's key for what failed", async () => {
+    const failing = { prewarm: async () => Promise.reject(new Error("engine down")) };
+    const catalogue = new CatalogueRepository(t.store.db, failing);
+    await catalogue.update(102, { prompt: "Para problemas diversos nos sistemas, tecle 2." }, admin, now);
+    await catalogue.resynthesise().catch(() => undefined);
+    expect(await catalogue.ready()).toBe(true);
+    expect((await catalogue.forCallers()).flatMap((n) => n.children).find((n) => n.id === 102)?.prompt).toBe("Para problemas diversos nos sistemas, tecle 2.");
+  });
+
+  it("two options trade keys and places; a sentence in the default form follows its new key, an admin's own is kept", async () => {
+    const catalogue = new CatalogueRepository(t.store.db);
+    const menu = async () => (await catalogue.tree()).find((n) => n.id === 5)!.children.map((n) => `${n.key} ${n.label}: ${n.prompt}`);
+    const reserva = (await menu())[0]!;
+    const added = await catalogue.create({ parentId: 5, key: "2", label: "Devolução" }, admin, now);
+    expect(await menu()).toEqual([reserva, "2 Devolução: Para devolução, tecle 2."]);
+    await catalogue.swapKeys(added.id, { with: 501 }, admin, now);
+    expect(await menu()).toEqual(["1 Devolução: Para devolução, tecle 1.", reserva.replace(/^1/, "2")]);
+    await expect(catalogue.swapKeys(added.id, { with: 101 }, admin, now)).rejects.toMatchObject({ code: "not_siblings" });
+  });
+
   it("without text-to-speech a change synthesises nothing and resynthesise() says 0", async () => {
     const catalogue = new CatalogueRepository(t.store.db);
     expect(await catalogue.resynthesise()).toBe(0);

@@ -23,6 +23,7 @@ export const catalogueRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
         response: { 200: catalogueResponse },
       },
     },
-    async () => ({ services: (await ctx.store.catalogue.tree()).map(toServiceNode) }),
+    // As callers hear it: a change reaches them once its sentences are synthesised (CatalogueRepository.forCallers).
+    async () => ({ services: (await ctx.store.catalogue.forCallers()).map(toServiceNode) }),
   );
 };

@@ -13,7 +13,25 @@ export const adminCatalogueRoutes: FastifyPluginAsyncZod<ApiContext> = async (ap
   app.get(
     "/catalogue",
     { config: ADMIN, schema: { summary: "The whole catalogue, inactive nodes included", tags, response: { 200: A.adminCatalogue } } },
-    async () => ({ services: await store.catalogue.tree(true) }),
+    async () => ({ services: await store.catalogue.tree(true), ready: await store.catalogue.ready(), glpi: ctx.settings.TICKET_BACKEND === "glpi" }),
+  );
+
+  app.post(
+    "/catalogue/:id/swap",
+    {
+      config: ADMIN,
+      schema: {
+        summary: "Two options of one menu trade keys (and places); default-form sentences follow their new key",
+        tags,
+        params: A.serviceIdParams,
+        body: A.adminServiceSwap,
+        response: { 204: noContent, 400: errorBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request, reply) => {
+      await store.catalogue.swapKeys(request.params.id, request.body, actorOf(request), ctx.clock());
+      return reply.code(204).send();
+    },
   );
 
   app.post(

@@ -286,7 +286,7 @@ export class CatalogueRepository {
 
   /**
    * Two options of one menu trade keys (and so places: menus are read out in key order). A
-   * sentence in the default form ("Para <label>, tecle <key>.") follows its new key; an admin's
+   * sentence in the default form (`catalogue-option`: "<Label>, <key>.") follows its new key; an admin's
    * own sentence is kept as written.
    */
   async swapKeys(id: number, raw: unknown, actor: Actor, now: Date): Promise<void> {

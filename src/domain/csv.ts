@@ -91,7 +91,8 @@ function firstBadUtf8Line(bytes: Uint8Array): number {
 }
 
 export function detectDelimiter(text: string): "," | ";" {
-  const first = text.replace(/^\uFEFF/, "").split(/\r?\n|\r/, 1)[0] ?? "";
+  // The header row only: a regex split of a big file would read all of it at once.
+  const first = (/^\uFEFF?([^\r\n]*)/.exec(text.slice(0, 64 * 1024))?.[1] ?? "");
   const count = (ch: string) => first.split(ch).length - 1;
   return count(";") > count(",") ? ";" : ",";
 }

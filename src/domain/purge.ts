@@ -1,4 +1,5 @@
 import { writeAudit, type Actor } from "./audit.js";
+import { takingTurns } from "../shared/turns.js";
 import type { Db } from "./db.js";
 import { toDbTime } from "./time.js";
 
@@ -17,30 +18,45 @@ export interface PurgeReport {
   auditBefore: string;
 }
 
-/** Deletes call records and audit rows older than their retention (LGPD: kept no longer than needed). */
+/** Rows per DELETE: a few milliseconds of SQLite's time, after which a call's request may go first. */
+const PURGE_CHUNK_ROWS = 1000;
+
+/**
+ * Deletes call records and audit rows older than their retention (LGPD: kept no longer than needed).
+ * Each table is emptied of its old rows in chunks, each its own statement, with a turn of the event
+ * loop between them (issue 14 item 2): one DELETE of half a million rows held the synchronous
+ * SQLite driver, and every call in the process, for seconds. A purge that stops half-way has
+ * deleted only rows past their retention, and the next one finishes; the audit row comes last.
+ */
 export async function purgeOld(db: Db, policy: RetentionPolicy, actor: Actor, now: Date): Promise<PurgeReport> {
   const day = 86_400_000;
   const callsBefore = new Date(now.getTime() - policy.callDays * day);
   const auditBefore = new Date(now.getTime() - policy.auditDays * day);
   const otpBefore = new Date(now.getTime() - (policy.otpDays ?? 1) * day);
-  return db.transaction(async (tx) => {
-    const calls = await tx.run("DELETE FROM calls WHERE started_at < ?", [toDbTime(callsBefore)]);
-    // The screen-pop's record of a transfer is the same call's personal data.
-    await tx.run("DELETE FROM call_transfers WHERE at < ?", [toDbTime(callsBefore)]);
-    const audit = await tx.run("DELETE FROM audit_log WHERE at < ?", [toDbTime(auditBefore)]);
-    const otp = await tx.run("DELETE FROM otp_codes WHERE created_at < ?", [toDbTime(otpBefore)]);
-    // Survey answers name who answered: kept as long as the call records.
-    await tx.run("DELETE FROM surveys WHERE created_at < ?", [toDbTime(callsBefore)]);
-    await tx.run("DELETE FROM otp_failures WHERE failed_at < ?", [toDbTime(otpBefore)]);
-    await tx.run("DELETE FROM otp_number_locks WHERE touched_at < ?", [toDbTime(otpBefore)]);
-    const report = {
-      calls: calls.changes,
-      audit: audit.changes,
-      otpCodes: otp.changes,
-      callsBefore: callsBefore.toISOString(),
-      auditBefore: auditBefore.toISOString(),
-    };
-    await writeAudit(tx, actor, now, { action: "purge", entity: "retention", details: report });
-    return report;
-  });
+  const turn = takingTurns();
+  const purge = async (table: string, column: string, before: Date): Promise<number> => {
+    // MariaDB takes LIMIT on a DELETE; SQLite (as better-sqlite3 builds it) does not, but has rowid.
+    const sql =
+      db.dialect === "mysql"
+        ? `DELETE FROM ${table} WHERE ${column} < ? LIMIT ${PURGE_CHUNK_ROWS}`
+        : `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ${PURGE_CHUNK_ROWS})`;
+    let deleted = 0;
+    for (;;) {
+      const { changes } = await db.run(sql, [toDbTime(before)]);
+      deleted += changes;
+      if (changes < PURGE_CHUNK_ROWS) return deleted;
+      await turn();
+    }
+  };
+  const calls = await purge("calls", "started_at", callsBefore);
+  // The screen-pop's record of a transfer is the same call's personal data.
+  await purge("call_transfers", "at", callsBefore);
+  const audit = await purge("audit_log", "at", auditBefore);
+  const otpCodes = await purge("otp_codes", "created_at", otpBefore);
+  // Survey answers name who answered: kept as long as the call records.
+  await purge("surveys", "created_at", callsBefore);
+  await purge("otp_failures", "failed_at", otpBefore);
+  const report = { calls, audit, otpCodes, callsBefore: callsBefore.toISOString(), auditBefore: auditBefore.toISOString() };
+  await db.transaction((tx) => writeAudit(tx, actor, now, { action: "purge", entity: "retention", details: report }));
+  return report;
 }

@@ -12,6 +12,7 @@ import {
   otpVerifyResponse,
   recordTransferResponse,
   ticketStatusResponse,
+  voiceDescriptionResponse,
 } from "../api/contract.js";
 import { DependencyUnavailableError, LimitReachedError, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
 import { HttpRequestError, requestJson, type JsonResponse } from "../shared/http-client.js";
@@ -41,13 +42,14 @@ interface Reply {
 export function createApiClient(options: ApiClientOptions): TicketApi {
   const base = options.baseUrl.replace(/\/+$/, "") + API_PREFIX;
 
-  async function request(method: "GET" | "POST", path: string, body: unknown, opts: RequestOptions = {}): Promise<Reply> {
+  async function request(method: "GET" | "POST" | "PUT", path: string, body: unknown, opts: RequestOptions & { raw?: { contentType: string; data: Uint8Array } } = {}): Promise<Reply> {
     const what = `${method} ${path.split("?")[0]}`;
     let response: JsonResponse;
     try {
       response = await requestJson(base + path, {
         method,
         body,
+        raw: opts.raw,
         headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
         timeoutMs: options.timeoutMs,
         signal: opts.signal,
@@ -121,6 +123,12 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
       const reply = await request("GET", path, undefined, opts);
       if (reply.status === 404) return null;
       return expect(reply, [200], ticketStatusResponse, "ticket status").ticket;
+    },
+
+    async attachVoiceDescription(input, opts) {
+      const path = `/tickets/${encodeURIComponent(input.protocol)}/voice-description?callId=${encodeURIComponent(input.callId)}`;
+      const reply = await request("PUT", path, undefined, { ...opts, raw: { contentType: "audio/wav", data: input.audio } });
+      expect(reply, [200, 201], voiceDescriptionResponse, "attach voice description");
     },
 
     async hours(opts) {

@@ -13,6 +13,7 @@ import {
   recordCallSchema,
   recordTransferSchema,
   serviceKey,
+  ticketAttachmentSchema,
   ticketStatus,
   ticketViewSchema,
   userCode,
@@ -122,6 +123,18 @@ export const openTicketResponse = z.object({ ticket: ticketView, created: z.bool
 export const ticketStatusQuery = z.object({ userCode });
 export const ticketStatusResponse = z.object({ ticket: ticketView });
 
+/**
+ * PUT /tickets/:protocol/voice-description?callId=… with the WAV as the body (Content-Type
+ * audio/wav): the caller's voice description, attached to the ticket that call opened. 201 stored,
+ * 200 already there (same body), 404 when that call did not open that ticket.
+ */
+export const voiceDescriptionQuery = z.object({ callId });
+/** The bytes as received (Content-Type audio/wav); anything else never reaches the route as a Buffer. */
+export const voiceDescriptionBody = z
+  .custom<Buffer>((b) => Buffer.isBuffer(b), "send the recording itself, Content-Type: audio/wav")
+  .meta({ type: "string", format: "binary" });
+export const voiceDescriptionResponse = z.object({ attachment: ticketAttachmentSchema, created: z.boolean() });
+
 // ── business hours ───────────────────────────────────────────────────────────────────────────
 export const hoursResponse = hoursStatusSchema;
 export type HoursView = z.infer<typeof hoursResponse>;
@@ -162,6 +175,7 @@ export const ivrRoutes = {
   catalogue: "GET /catalogue",
   openTicket: "POST /tickets",
   ticketStatus: "GET /tickets/:protocol",
+  attachVoiceDescription: "PUT /tickets/:protocol/voice-description",
   hours: "GET /hours",
   recordCall: "POST /calls",
   recordTransfer: "POST /transfers",

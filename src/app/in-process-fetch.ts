@@ -14,7 +14,7 @@ export function injectFetch(app: FastifyInstance): typeof fetch {
       method: (init.method ?? "GET") as "GET",
       url: url.pathname + url.search,
       headers: plainHeaders(init.headers),
-      ...(typeof init.body === "string" ? { payload: init.body } : {}),
+      ...(typeof init.body === "string" ? { payload: init.body } : init.body instanceof Uint8Array ? { payload: Buffer.from(init.body) } : {}),
     });
     const empty = reply.statusCode === 204 || reply.statusCode === 304 || reply.payload === "";
     return new InProcessResponse(reply.statusCode, empty ? "" : reply.payload, reply.headers) as unknown as Response;

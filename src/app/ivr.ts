@@ -3,8 +3,9 @@ import type { Logger } from "pino";
 import { AgiServer } from "../agi/index.js";
 import { createApiClient } from "../api-client/index.js";
 import type { Settings } from "../config/index.js";
-import { ivrScripts, type IvrDependencies, type TicketApi } from "../ivr/index.js";
+import { ivrScripts, type IvrDependencies, type TicketApi, type VoiceRecordings } from "../ivr/index.js";
 import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer } from "../tts/index.js";
+import { createVoiceRecordings } from "./recordings.js";
 
 /** What `buildIvr` can be given instead of its defaults (tests, `ura start` with an in-process API). */
 export interface IvrParts {
@@ -14,6 +15,8 @@ export interface IvrParts {
   speech?: SpeechSynthesizer;
   promptFile?: (id: string) => string;
   clock?: () => Date;
+  /** Where voice descriptions are recorded; default VOICE_DIR when IVR_VOICE_DESCRIPTION is on. */
+  voice?: VoiceRecordings;
 }
 
 /** Builds the FastAGI server with every IVR script routed (not listening yet). */
@@ -37,6 +40,7 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
     settings,
     stateKey: stateKey(settings, log),
     clock: parts.clock,
+    voice: parts.voice ?? (settings.IVR_VOICE_DESCRIPTION ? createVoiceRecordings(settings, log) : undefined),
   };
   const scripts = ivrScripts(deps);
   for (const [path, script] of Object.entries(scripts)) server.route(path, script);

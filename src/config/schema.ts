@@ -180,6 +180,9 @@ export const settingsSchema = z.object({
   DB_POOL_SIZE: int(1, 500).default(10).describe("MySQL connection pool size"),
   RETENTION_CALL_DAYS: int(1, 36_500).default(180).describe("days call records are kept before `ura purge` deletes them (LGPD)"),
   RETENTION_AUDIT_DAYS: int(1, 36_500).default(365).describe("days audit records are kept before `ura purge` deletes them (LGPD)"),
+  RETENTION_RECORDING_DAYS: int(1, 36_500)
+    .default(90)
+    .describe("days voice descriptions (ticket attachments) and recordings of transferred calls are kept before `ura purge` deletes them (LGPD)"),
 
   // ── one-time codes ─────────────────────────────────────────────────────────
   OTP_SECRET: optionalSecret(32)
@@ -269,6 +272,20 @@ export const settingsSchema = z.object({
   IVR_RECORD_TRANSFERS: bool
     .default(true)
     .describe("tell callers sent to a technician that the call may be recorded, and set URA_RECORD=yes so the dialplan records it (MixMonitor)"),
+  IVR_VOICE_DESCRIPTION: bool
+    .default(true)
+    .describe("after the service is chosen, the caller may describe the problem after a tone (RECORD FILE; any key skips it); the recording is attached to the ticket"),
+  IVR_VOICE_MAX_SECONDS: int(5, 300).default(60).describe("longest voice description"),
+  IVR_VOICE_SILENCE_SECONDS: int(1, 30).default(4).describe("seconds of silence that end a voice description (# ends it too)"),
+  VOICE_DIR: z
+    .string()
+    .default("")
+    .describe("where Asterisk writes voice descriptions (RECORD FILE) and the IVR reads them, sends them to the API and deletes them; empty = DATA_DIR/voice. The asterisk user must be able to write there"),
+  VOICE_PBX_DIR: z.string().default("").describe("VOICE_DIR as the PBX sees it (NFS, a bind mount); empty = the same absolute path as here"),
+  TRANSFER_RECORDINGS_DIR: z
+    .string()
+    .default("/var/spool/asterisk/monitor/ura")
+    .describe("where the dialplan's MixMonitor writes transferred calls (<call id>.wav, URA_RECORDINGS), as this host sees it: the console serves them, `ura purge` deletes them past RETENTION_RECORDING_DAYS; empty = neither"),
   IVR_SURVEY: bool.default(true).describe("one satisfaction question (1 to 5, one key, skippable) at the end of a ticket or status call"),
   IVR_STATE_SECRET: z
     .string()

@@ -127,3 +127,4 @@ export { serviceIndex } from "./catalogue.js";
 export { mobileProblem } from "./phone.js";
 export { fromDbTime, localParts, toDbTime, zonedTimeToUtc } from "./time.js";
 export { message, type MessageId, type MessageValues } from "./messages.js";
+export { attachVoiceDescription, isWav, VOICE_DESCRIPTION_NAME, VOICE_DESCRIPTION_TYPE } from "./voice-descriptions.js";

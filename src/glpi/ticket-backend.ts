@@ -557,6 +557,8 @@ export class GlpiTicketBackend implements TicketBackend {
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
       updatedAtLocal: formatLocal(row.updatedAt, this.options.timeZone),
+      // The call that opened it: the IVR attaches that call's voice description by it.
+      callId: row.callId,
       // Work on it happens in GLPI: the console links there (a waiting ticket has no page yet).
       ...(created ? { link: this.client.ticketUrl(row.glpiId!) } : { pending: true }),
     };

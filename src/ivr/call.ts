@@ -128,8 +128,7 @@ export class Call {
    * during an early part starts the entry and the rest is collected by GET DATA on the last part
    * (whose playback the next key cuts at once).
    */
-  async ask(files: string[], maxDigits: number): Promise<{ digits: string; timedOut: boolean; reachedLast: boolean }> {
-    const timeoutMs = this.settings.IVR_INPUT_TIMEOUT_MS;
+  async ask(files: string[], maxDigits: number, timeoutMs = this.settings.IVR_INPUT_TIMEOUT_MS): Promise<{ digits: string; timedOut: boolean; reachedLast: boolean }> {
     const last = files[files.length - 1];
     if (last === undefined) throw new Error("ask() needs at least one prompt");
     for (const file of files.slice(0, -1)) {

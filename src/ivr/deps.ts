@@ -1,5 +1,5 @@
 import type { SpeechSynthesizer } from "../tts/index.js";
-import type { Clock, PromptLookup, TicketApi } from "./ports.js";
+import type { Clock, PromptLookup, TicketApi, VoiceRecordings } from "./ports.js";
 
 /** The settings the flow reads (a subset of `Settings`, so tests can pass plain values). */
 export interface IvrSettings {
@@ -10,6 +10,9 @@ export interface IvrSettings {
   IVR_CODE_TRIES: number;
   /** Transferred calls are recorded by the dialplan: the caller is told, and URA_RECORD=yes is set. */
   IVR_RECORD_TRANSFERS: boolean;
+  /** Longest voice description, and the silence that ends one (IVR_VOICE_MAX_SECONDS, IVR_VOICE_SILENCE_SECONDS). */
+  IVR_VOICE_MAX_SECONDS: number;
+  IVR_VOICE_SILENCE_SECONDS: number;
   /** Ask the one-question satisfaction survey at the end of a ticket or status call. */
   IVR_SURVEY: boolean;
   OTP_POLICY: "by-origin" | "always" | "unregistered-only" | "never";
@@ -23,6 +26,8 @@ export interface IvrDependencies {
   /** STREAM FILE reference of a prompt id. */
   promptFile: PromptLookup;
   settings: IvrSettings;
+  /** Where voice descriptions are recorded (IVR_VOICE_DESCRIPTION); absent: the caller is not offered one. */
+  voice?: VoiceRecordings;
   /** HMAC key that signs URA_USER between step scripts (see state.ts). */
   stateKey: string;
   clock?: Clock;

@@ -64,6 +64,11 @@ export interface TicketApi {
    * without it transfers the same, without a screen-pop.
    */
   recordTransfer?(transfer: RecordTransferRequest, options?: RequestOptions): Promise<{ callerName: string | null }>;
+  /**
+   * The caller's voice description (a WAV), attached to the ticket this call opened. Optional: an
+   * IVR whose API lacks it does not offer the description.
+   */
+  attachVoiceDescription?(input: { protocol: string; callId: string; audio: Uint8Array }, options?: RequestOptions): Promise<void>;
   /** The satisfaction survey's answer (1 to 5) for this call. */
   recordSurvey(answer: SurveyRequest, options?: RequestOptions): Promise<void>;
   /** The announcements callers hear before the main menu now, and those that start later. */
@@ -97,6 +102,19 @@ export class LimitReachedError extends DependencyUnavailableError {
     super("api", "limited", message);
     this.name = "LimitReachedError";
   }
+}
+
+/**
+ * Where Asterisk writes the caller's voice description (RECORD FILE) and where this host reads it
+ * back (VOICE_DIR / VOICE_PBX_DIR). The flow never touches files: this port does.
+ */
+export interface VoiceRecordings {
+  /** RECORD FILE's target for a call: the file as the PBX sees it (no extension) and its format. */
+  target(callId: string): { file: string; format: string };
+  /** The call's recording; null when it is not here (the PBX wrote it where this host does not see). */
+  read(callId: string): Promise<Uint8Array | null>;
+  /** Removes the call's recording, if there is one. */
+  remove(callId: string): Promise<void>;
 }
 
 /** The wall clock the flow uses to say "today"/"tomorrow" (injectable for tests). */

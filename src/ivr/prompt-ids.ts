@@ -211,6 +211,8 @@ export const PROMPT_IDS = [
   "num-f-800",
   "num-f-900",
   "pause",
+  "describe-problem",
+  "description-saved",
 ] as const;
 
 /** A prompt the flow can play: tsc refuses any other string. */

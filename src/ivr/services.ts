@@ -2,6 +2,7 @@ import { describeError } from "../shared/errors.js";
 import { REPEAT_KEY, type Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import { DependencyUnavailableError, LimitReachedError, type OpenTicketResult, type PublicUser, type ServiceNode } from "./ports.js";
+import { describeProblem } from "./describe.js";
 import { survey } from "./survey.js";
 import { technician } from "./technician.js";
 import { digitPrompts, protocolPrompts } from "./numbers.js";
@@ -141,13 +142,18 @@ async function openTicket(call: Call, open: (signal: AbortSignal) => Promise<Ope
 }
 
 async function createTicket(call: Call, user: PublicUser, service: ServiceNode): Promise<void> {
+  const description = await describeProblem(call);
   call.step = "open-ticket";
   const { ticket, created } = await openTicket(call, (signal) =>
     call.deps.api.openTicket(
       { userCode: user.code, serviceId: service.id, callId: call.callId, call: { callerNumber: call.channel.request.callerId, identifiedBy: call.identifiedBy } },
       { signal },
     ),
-  );
+  ).catch(async (err: unknown) => {
+    await description?.discard();
+    throw err;
+  });
+  await description?.attachTo(ticket.protocol);
   call.ticket = ticket.protocol;
   call.result = "ticket";
   call.log.info({ protocol: ticket.protocol, serviceId: service.id, created }, "ticket opened");

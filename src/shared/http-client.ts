@@ -9,6 +9,8 @@ export interface JsonRequest {
   body?: unknown;
   /** A multipart form instead (a file upload); fetch sets its Content-Type with the boundary. */
   form?: FormData;
+  /** Bytes sent as they are, with their media type (a recording); the answer is still JSON. */
+  raw?: { contentType: string; data: Uint8Array };
   /** Longest wait for the whole answer, body included. */
   timeoutMs: number;
   /** The caller's own reason to stop (the call ended, the request was cancelled). */
@@ -55,16 +57,17 @@ export class HttpRequestError extends Error {
 export async function requestJson(url: string, request: JsonRequest): Promise<JsonResponse> {
   const doFetch = request.fetch ?? fetch;
   const send = async (signal: AbortSignal) => {
-    const json = request.form === undefined && request.body !== undefined;
+    const json = request.form === undefined && request.raw === undefined && request.body !== undefined;
     const response = await doFetch(url, {
-      method: request.method ?? (request.body === undefined && request.form === undefined ? "GET" : "POST"),
+      method: request.method ?? (request.body === undefined && request.form === undefined && request.raw === undefined ? "GET" : "POST"),
       signal,
       headers: {
         accept: "application/json",
         ...(json ? { "content-type": "application/json" } : {}),
+        ...(request.raw ? { "content-type": request.raw.contentType } : {}),
         ...request.headers,
       },
-      body: request.form ?? (json ? JSON.stringify(request.body) : undefined),
+      body: request.form ?? (request.raw ? request.raw.data : json ? JSON.stringify(request.body) : undefined),
     });
     return { response, text: await response.text() };
   };

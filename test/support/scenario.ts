@@ -7,7 +7,7 @@ import pino from "pino";
 import type { AgiServer } from "../../src/agi/index.js";
 import { createApiClient } from "../../src/api-client/index.js";
 import { buildApi } from "../../src/api/index.js";
-import { formatProtocol, openStore, systemActor, type MessageSender, type Store } from "../../src/domain/index.js";
+import { formatProtocol, openStore, systemActor, VOICE_DESCRIPTION_NAME, type MessageSender, type Store } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
 import { createSender } from "../../src/whatsapp/index.js";
 import type { RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView } from "../../src/api/contract.js";
@@ -20,6 +20,7 @@ import {
   type OtpRequestResult,
   type RequestOptions,
   type TicketApi,
+  type VoiceRecordings,
 } from "../../src/ivr/index.js";
 import { readPromptTexts, TtsUnavailableError, type SpeechSynthesizer } from "../../src/tts/index.js";
 import { startAgiServer, type LogLine } from "./agi-server.js";
@@ -61,6 +62,8 @@ export async function startIvr(options: {
   settings?: Partial<Record<SettingName, string>>;
   clock?: () => Date;
   promptFile?: (id: string) => string;
+  /** Offers the voice description, recorded there (off by default, as in the scenarios before it). */
+  voice?: VoiceRecordings;
 }): Promise<IvrUnderTest> {
   const settings = testSettings({ IVR_API_BUDGET_MS: "400", IVR_INPUT_TIMEOUT_MS: "3000", ...options.settings });
   const deps: IvrDependencies = {
@@ -70,6 +73,7 @@ export async function startIvr(options: {
     settings,
     stateKey: STATE_KEY,
     clock: options.clock,
+    voice: options.voice,
     track: (work) => {
       pending.add(work);
       void work.finally(() => pending.delete(work));
@@ -251,6 +255,8 @@ export class FakeTicketApi implements TicketApi {
   readonly surveys: SurveyRequest[] = [];
   /** What callers hear before the main menu (the API's playing announcements). */
   announcementTexts: string[] = [];
+  /** Voice descriptions attached, by protocol. */
+  readonly voiceDescriptions = new Map<string, Uint8Array>();
   readonly requests: Method[] = [];
   readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
   /** Rules by `department:<name>` or `extension:<digits>` (the API's identification_rules). */
@@ -380,6 +386,13 @@ export class FakeTicketApi implements TicketApi {
     else this.calls.push(call);
   }
 
+  async attachVoiceDescription(input: { protocol: string; callId: string; audio: Uint8Array }, options?: RequestOptions) {
+    await this.gate("attachVoiceDescription", options);
+    const ticket = this.tickets.find((t) => t.protocol === input.protocol && t.callId === input.callId);
+    if (!ticket) throw new DependencyUnavailableError("api", "rejected", "attach voice description: HTTP 404 not_found");
+    if (!this.voiceDescriptions.has(input.protocol)) this.voiceDescriptions.set(input.protocol, input.audio);
+  }
+
   async recordTransfer(transfer: RecordTransferRequest, options?: RequestOptions) {
     await this.gate("recordTransfer", options);
     this.transfers.push(transfer);
@@ -431,6 +444,8 @@ export interface Backend {
   tickets(): Promise<TicketRow[]>;
   callRecord(callId: string): Promise<CallRow | null>;
   transfer(callId: string): Promise<TransferRow | null>;
+  /** The voice description attached to a ticket (its WAV), or null. */
+  voiceDescription(protocol: string): Promise<Uint8Array | null>;
   /** The survey answer stored for a call. */
   surveyOf(callId: string): Promise<{ score: number; kind: string; ticketProtocol: string | null } | null>;
   /** The wallboard's KPIs over the whole test (customerSatisfaction, surveyCount). */
@@ -470,6 +485,7 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
       const t = [...api.transfers].reverse().find((x) => x.callId === callId);
       return t ? { userCode: t.userCode, identifiedBy: t.identifiedBy, serviceId: t.serviceId } : null;
     },
+    voiceDescription: async (protocol) => api.voiceDescriptions.get(protocol) ?? null,
     surveyOf: async (callId) => api.surveys.find((s) => s.callId === callId) ?? null,
     surveySummary: async () => {
       const n = api.surveys.length;
@@ -636,6 +652,8 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   await api.ticketStatus("000000", "9012");
   await api.requestOtp({ userCode: "9012", callId: "warm-up.1" });
   await api.verifyOtp({ userCode: "9012", code: "000000" });
+  // The voice description's route (its body parser, the ticket read): a refused upload warms it without storing anything.
+  await api.attachVoiceDescription?.({ protocol: "000000", callId: "warm-up.1", audio: new Uint8Array(64) }).catch(() => undefined);
   await api.recordCall({ callId: "warm-up.1", callerNumber: null, userCode: null, outcome: "abandoned", step: "warm-up", ticketProtocol: null, startedAt: now.toISOString(), durationMs: 0 });
 
   return {
@@ -662,6 +680,12 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     async transfer(callId) {
       const t = await store.calls.transfer(callId);
       return t ? { userCode: t.user?.code ?? null, identifiedBy: t.identifiedBy, serviceId: t.service?.id ?? null } : null;
+    },
+    async voiceDescription(protocol) {
+      const detail = await store.tickets.get(protocol);
+      const attachment = detail?.attachments.find((a) => a.name === VOICE_DESCRIPTION_NAME);
+      if (!attachment) return null;
+      return (await store.tickets.readAttachment(protocol, attachment.id))?.data ?? null;
     },
     async surveyOf(callId) {
       const row = await store.db.get<{ score: number; kind: string; ticket_protocol: string | null }>("SELECT score, kind, ticket_protocol FROM surveys WHERE call_id = ?", [callId]);

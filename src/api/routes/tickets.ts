@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { errorBody, openTicketRequest, openTicketResponse, protocol, ticketStatusQuery, ticketStatusResponse } from "../contract.js";
+import { attachVoiceDescription, MAX_ATTACHMENT_BYTES } from "../../domain/index.js";
+import {
+  errorBody,
+  openTicketRequest,
+  openTicketResponse,
+  protocol,
+  ticketStatusQuery,
+  ticketStatusResponse,
+  voiceDescriptionBody,
+  voiceDescriptionQuery,
+  voiceDescriptionResponse,
+} from "../contract.js";
 import { actorOf, type ApiContext } from "../context.js";
 import { ApiError } from "../errors.js";
-import { IVR_OR_WEB } from "./shared.js";
+import { IVR_ONLY, IVR_OR_WEB } from "./shared.js";
 
 const tags = ["tickets"];
 
@@ -22,6 +33,35 @@ export const ticketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     async (request, reply) => {
       const result = await ctx.store.tickets.open(request.body, actorOf(request), ctx.clock());
       if (result.created) request.log.info({ protocol: result.ticket.protocol, call: request.body.callId }, "ticket opened");
+      return reply.code(result.created ? 201 : 200).send(result);
+    },
+  );
+
+  // The body of a voice description is the WAV itself, as Asterisk wrote it (this plugin's routes only).
+  app.addContentTypeParser(["audio/wav", "audio/x-wav", "audio/wave"], { parseAs: "buffer", bodyLimit: MAX_ATTACHMENT_BYTES }, (_request, body, done) => done(null, body));
+  app.put(
+    "/tickets/:protocol/voice-description",
+    {
+      config: IVR_ONLY,
+      bodyLimit: MAX_ATTACHMENT_BYTES,
+      schema: {
+        summary: "Attach the caller's voice description (the WAV as the body, Content-Type audio/wav) to the ticket this call opened: 201 stored, 200 already there",
+        tags,
+        params: z.object({ protocol }),
+        querystring: voiceDescriptionQuery,
+        consumes: ["audio/wav"],
+        body: voiceDescriptionBody,
+        response: { 201: voiceDescriptionResponse, 200: voiceDescriptionResponse, 400: errorBody, 404: errorBody, 415: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const result = await attachVoiceDescription(
+        ctx.store.tickets,
+        { protocol: request.params.protocol, callId: request.query.callId, audio: new Uint8Array(request.body) },
+        actorOf(request),
+        ctx.clock(),
+      );
+      if (result.created) request.log.info({ protocol: request.params.protocol, call: request.query.callId, size: result.attachment.size }, "voice description attached");
       return reply.code(result.created ? 201 : 200).send(result);
     },
   );

@@ -206,6 +206,8 @@ export class TicketCaller implements Caller {
       case "sub-menu":
         await this.beforeOpening?.();
         return { kind: "press", keys: "1", atMs: 0 };
+      case "describe-problem":
+        return { kind: "press", keys: "1", atMs: 0 };
       case "protocol-repeat":
         return { kind: "press", keys: "2", atMs: 0 };
       default:

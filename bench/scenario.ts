@@ -27,6 +27,8 @@ export const OWN_EXTENSION_TICKET_KEYS: OpenTicketKeys = {
     "confirm-caller": ["1"],
     "service-menu": ["2"],
     "sub-menu": ["1"],
+    // The voice description is skipped with one key (its own cost is not what the targets measure).
+    "describe-problem": ["1"],
     "protocol-repeat": ["2"],
     survey: ["5"],
   },
@@ -123,6 +125,8 @@ export const DEFAULT_KEYS: OpenTicketKeys = {
     // "Computador" (2), then "Formatação" (1): a two-level path of the seed catalogue.
     "service-menu": ["2"],
     "sub-menu": ["1"],
+    // Issue 13's voice description, skipped with one key.
+    "describe-problem": ["1"],
     "protocol-repeat": ["2"],
     // Issue 13's satisfaction survey after the protocol: one key.
     survey: ["5"],
@@ -186,6 +190,8 @@ export class BargeInCaller implements Caller {
       { keys: "", otp: true },
       { keys: "2" },
       { keys: "1" },
+      // The voice description: skipped.
+      { keys: "1", waitFor: "describe-problem" },
       { keys: "2", waitFor: "protocol-repeat" },
       { keys: "5", waitFor: "survey" },
     ];

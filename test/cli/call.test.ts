@@ -39,7 +39,7 @@ describe("ura call against ura start", () => {
     await running.waitFor(/FastAGI server listening/, 150_000);
 
     await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
-    const out = await finished(runUra(["call", "--keys", "1,1234#,c,2,2,2,5"], env));
+    const out = await finished(runUra(["call", "--keys", "1,1234#,c,2,2,1,2,5"], env));
     if (mode === "http") expect(running.output()).not.toMatch(/"level":[56]0/);
 
     const ended = /— call ended \(SUCCESS\) (.*)/.exec(out);
@@ -83,19 +83,30 @@ describe("ura call against ura start", () => {
     await running.waitFor(/FastAGI server listening/, 150_000);
     await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
 
-    const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,1,2,2,2,5"], env));
+    // The voice description: silence at its prompt, then 4 s of "speech" and # at the tone.
+    const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,1,2,2,,v4,2,5"], env));
+    expect(own).toMatch(/♪ describe-problem:[\s\S]*● gravando voice-[\s\S]*fala> v4\n♪ description-saved:/);
     expect(own).toMatch(/♪ you-are: Você é\n♪ tts [0-9a-f]{8}: Ana Souza\n♪ confirm-caller:/);
     expect(own).not.toMatch(/♪ (ask-user-code|ask-otp):/);
     const protocol = /URA_RESULT=ticket .*URA_TICKET=(\d+)|URA_TICKET=(\d+).*URA_RESULT=ticket/.exec(own);
     const number = protocol?.[1] ?? protocol?.[2];
     expect(number, own).toMatch(/^\d{5,7}$/);
+    const store = await openStore(testSettings({ DATA_DIR: dataDir }), { migrate: false });
+    try {
+      const detail = await store.tickets.get(number!);
+      expect(detail?.attachments.map((a) => ({ name: a.name, type: a.contentType, size: a.size }))).toEqual([
+        { name: "descricao-por-voz.wav", type: "audio/wav", size: 44 + 3800 * 16 },
+      ]);
+    } finally {
+      await store.close();
+    }
 
     const status = await finished(runUra(["call", "--caller-id", "2001", "--keys", `2,${number}#,2,5`], env));
     expect(status).not.toMatch(/♪ (confirm-caller|ask-user-code|ask-otp|confirm-name):/);
     expect(status).toMatch(/♪ status-open:/);
     expect(status).toMatch(/URA_RESULT=status/);
 
-    const outside = await finished(runUra(["call", "--caller-id", "2001", "--outside", "--keys", "1,1234#,c,2,2,2,5"], env));
+    const outside = await finished(runUra(["call", "--caller-id", "2001", "--outside", "--keys", "1,1234#,c,2,2,1,2,5"], env));
     expect(outside).not.toMatch(/♪ (confirm-caller|confirm-name):/);
     expect(outside).toMatch(/♪ ask-user-code:[\s\S]*♪ ask-otp:/);
     expect(outside).toMatch(/URA_RESULT=ticket/);

@@ -24,7 +24,12 @@ newest code followed by # (as if read from WhatsApp).
   --channel NAME  the channel Asterisk names (agi_channel), e.g. SIP/2001-0000000a
   --script PATH   AGI script path with query (default: ura)
   --keys LIST     answer prompts from this comma-separated list instead of the keyboard
-                  ("" = silence, "c" = the newest one-time code from the outbox, then #)`;
+                  ("" = silence, "c" = the newest one-time code from the outbox, then #)
+
+At the tone of the voice description (RECORD FILE) the answer is what the caller says: "v5" talks
+for 5 s then presses #, "v5s" talks for 5 s then stays silent, "v5h" talks then hangs up, Enter is
+silence, "h" hangs up. The emulator writes that audio (a voice-like tone) where Asterisk would, and
+the IVR attaches it to the ticket. Skipping the description is a key at its prompt ("1").`;
 
 export const command: CliCommand = {
   name: "call",
@@ -123,6 +128,7 @@ class TerminalCaller implements Caller {
   }
 
   async react(event: PromptEvent): Promise<CallerAction> {
+    if (event.command === "RECORD FILE") return this.talk(event);
     this.ctx.stdout.write(`♪ ${await this.describe(event)}\n`);
     // Prompts that only allow barge-in play through; keys are asked for where the IVR waits for them.
     const acceptsKeys = event.command === "GET DATA" || event.command === "WAIT FOR DIGIT";
@@ -143,6 +149,19 @@ class TerminalCaller implements Caller {
     return keys === "" ? { kind: "listen" } : { kind: "press", keys, atMs: 1_000_000 };
   }
 
+  /** At the tone: what the caller says, as "v<seconds>[s|h]" (see the usage). */
+  private async talk(event: PromptEvent): Promise<CallerAction> {
+    this.ctx.stdout.write(`● gravando ${event.prompt.replace(/^record:/, "")} (# encerra)\n`);
+    const line = await this.nextLine("fala (v5 = 5 s e #, v5s = 5 s e silêncio, Enter = silêncio, h = desligar)");
+    if (line === null) return { kind: "hangup" };
+    const typed = line.trim().toLowerCase();
+    if (typed === "h") return { kind: "hangup" };
+    const m = /^v(\d+(?:\.\d+)?)([sh#]?)$/.exec(typed);
+    if (!m) return { kind: "listen" };
+    const then = m[2] === "s" ? "silence" : m[2] === "h" ? "hangup" : "#";
+    return { kind: "speak", ms: Math.round(Number(m[1]) * 1000), then };
+  }
+
   /** `id: sentence` for a prompt; `tts <hash>: text` for synthesised audio (the cache's sidecar). */
   private async describe(event: PromptEvent): Promise<string> {
     if (event.file.startsWith("digits:")) return `${event.prompt}: ${event.file.slice(7).split("").join(" ")}`;
@@ -160,13 +179,13 @@ class TerminalCaller implements Caller {
     return `tts ${hash.slice(0, 8)}: (áudio sintetizado)`;
   }
 
-  private async nextLine(): Promise<string | null> {
+  private async nextLine(ask = "teclas (Enter = silêncio, h = desligar)"): Promise<string | null> {
     if (this.scripted) {
       const next = this.scripted.shift();
-      this.ctx.stdout.write(`  teclas> ${next ?? "(desliga)"}\n`);
+      this.ctx.stdout.write(`  ${ask.split(" ")[0]}> ${next ?? "(desliga)"}\n`);
       return next ?? null;
     }
-    this.ctx.stdout.write("  teclas (Enter = silêncio, h = desligar)> ");
+    this.ctx.stdout.write(`  ${ask}> `);
     const queued = this.lines.shift();
     if (queued !== undefined) return queued;
     if (this.inputEnded) return null;

@@ -205,6 +205,11 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await bruno.getByLabel("Serviço").selectOption({ label: "Computador > Formatação" });
     await bruno.getByLabel("Descrição").fill("Computador lento desde a atualização de ontem.");
     await screenshot(bruno, "chamado-novo");
+    // A code nobody has is refused in words, and nothing is opened.
+    await bruno.getByLabel("Código do usuário").fill("9999");
+    await bruno.getByRole("button", { name: "Abrir chamado" }).click();
+    await expect.poll(() => bruno.getByRole("alert").textContent(), SLOW).toContain("Não há usuário ativo com esse código.");
+    await bruno.getByLabel("Código do usuário").fill("1234");
     await bruno.getByRole("button", { name: "Abrir chamado" }).click();
     await expect.poll(() => bruno.getByRole("heading", { name: /^Chamado \d+$/ }).isVisible(), SLOW).toBe(true);
     await expect.poll(() => bruno.getByRole("region", { name: "Resumo" }).textContent(), SLOW).toContain("Computador lento desde a atualização de ontem.");

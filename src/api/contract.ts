@@ -92,7 +92,7 @@ export interface ServiceNode {
   /** DTMF key that picks this node inside its parent menu ("1".."9"). */
   key: string;
   label: string;
-  /** What the caller hears for this option, e.g. "Para Sistemas, tecle 1". */
+  /** What the caller hears for this option, e.g. "Sistemas, 1." (the menu's question says "tecle"). */
   prompt: string;
   children: ServiceNode[];
 }

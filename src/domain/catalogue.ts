@@ -38,7 +38,7 @@ export const serviceCreateSchema = z.object({
   parentId: parentId.default(null),
   key: serviceKey,
   label,
-  /** Defaults to "Para <label>, tecle <key>." */
+  /** Defaults to "<label>, <key>." (sounds/messages.pt-BR.txt `catalogue-option`). */
   prompt: prompt.optional(),
   active: z.boolean().default(true),
   glpiCategoryId: glpiCategoryId.default(null),
@@ -54,7 +54,7 @@ export const serviceUpdateSchema = z.object({
 /** Two options of one menu trade keys (the admin page's "up"/"down"). */
 export const serviceSwapSchema = z.object({ with: z.number().int().positive() });
 
-/** The sentence of sounds/messages.pt-BR.txt `catalogue-option` ("<label>, tecle <key>."). */
+/** The sentence of sounds/messages.pt-BR.txt `catalogue-option` ("<label>, <key>."). */
 const defaultPrompt = (label: string, k: string) => message("catalogue-option", { label, key: k });
 
 async function rows(q: Queryable): Promise<ServiceRow[]> {

@@ -39,7 +39,7 @@ export const adminCatalogueRoutes: FastifyPluginAsyncZod<ApiContext> = async (ap
     {
       config: ADMIN,
       schema: {
-        summary: "Add a menu or option (parentId null = main service menu; prompt defaults to 'Para <label>, tecle <key>.')",
+        summary: "Add a menu or option (parentId null = main service menu; prompt defaults to '<label>, <key>.')",
         tags,
         body: A.adminServiceCreate,
         response: { 201: A.adminServiceResponse, 400: errorBody, 404: errorBody, 409: errorBody },

@@ -82,8 +82,8 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await expect.poll(() => page.getByText("Ao vivo").isVisible(), SLOW).toBe(true);
     expect(await page.getByText("Nenhum chamado com esses filtros.").isVisible()).toBe(true);
 
-    // Ana calls from her own extension: open a ticket, Computador → Não liga.
-    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,2,2,2,5"]);
+    // Ana calls from her own extension: open a ticket, Computador → Não liga, no voice description.
+    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,2,2,1,2,5"]);
     const protocol = /URA_TICKET=(\d+)/.exec(out)?.[1];
     expect(protocol, out).toBeDefined();
     const row = page.getByRole("row", { name: new RegExp(protocol!) });
@@ -109,7 +109,8 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
   });
 
   it("the ticket page shows the requester and the call; a status change with a note lands in the history, live on another desk", TEST, async () => {
-    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,3,1,2,5"]);
+    // Impressoras → Instalar, describing the problem by voice: silence at the prompt, 3 s of "speech" and # at the tone.
+    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,3,1,,v3,2,5"]);
     const protocol = /URA_TICKET=(\d+)/.exec(out)?.[1];
     expect(protocol, out).toBeDefined();
 
@@ -151,17 +152,14 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await page.getByRole("button", { name: "Registrar" }).click();
     await expect.poll(() => page.getByRole("alert").textContent(), SLOW).toBe("Essa mudança de situação não é possível a partir da situação atual.");
 
-    // A voice description (or a transferred call's recording) plays in the page.
-    const wav = new Uint8Array(Buffer.from("RIFF$\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\0\0\0\0", "latin1"));
-    await desk.app.store.tickets.attach(protocol!, { name: "descricao-por-voz.wav", contentType: "audio/wav", data: wav }, cli, new Date());
-    await page.reload();
-    const player = page.getByLabel("Descrição por voz / gravação: descricao-por-voz.wav");
+    // The voice description the caller recorded plays in the page, and downloads as the WAV the IVR sent.
+    const player = page.getByLabel(/^Descrição por voz \/ gravação: /);
     await expect.poll(() => player.isVisible(), SLOW).toBe(true);
     const src = await player.getAttribute("src");
     const fetched = await page.request.get(`${desk.url}${src}`);
     expect(fetched.status()).toBe(200);
-    expect(fetched.headers()["content-type"]).toBe("audio/wav");
-    expect(new Uint8Array(await fetched.body())).toEqual(wav);
+    expect(fetched.headers()["content-type"]).toMatch(/^audio\//);
+    expect((await fetched.body()).subarray(0, 4).toString("latin1")).toBe("RIFF");
 
     // Give it to Carla.
     await page.getByRole("combobox", { name: "Entregar a" }).selectOption("carla");

@@ -7,6 +7,7 @@ import {
   hoursResponse,
   identifyByCallerResponse,
   identifyByCodeResponse,
+  informationResponse,
   openTicketResponse,
   otpRequestResponse,
   otpVerifyResponse,
@@ -153,6 +154,11 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
     async announcements(opts) {
       const reply = await request("GET", "/announcements", undefined, opts);
       return expect(reply, [200], announcementsResponse, "announcements");
+    },
+
+    async information(opts) {
+      const reply = await request("GET", "/information", undefined, opts);
+      return expect(reply, [200], informationResponse, "information");
     },
   };
 }

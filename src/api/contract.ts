@@ -166,6 +166,18 @@ export const announcementsResponse = z.object({
 });
 export type AnnouncementsView = z.infer<typeof announcementsResponse>;
 
+// ── the information menu ─────────────────────────────────────────────────────────────────────
+/**
+ * What the information menu says: the weekly schedule (URA_TIMEZONE, weekday 0 = Sunday; the IVR
+ * reads it with recorded fragments) and the active guidance texts by key, each with its option
+ * sentence (`prompt`) and the text heard after its key.
+ */
+export const informationResponse = z.object({
+  schedule: z.array(z.object({ weekday: z.number().int().min(0).max(6), opens: z.string(), closes: z.string() })),
+  guidance: z.array(z.object({ key: serviceKey, title: z.string(), prompt: z.string(), text: z.string() })),
+});
+export type InformationView = z.infer<typeof informationResponse>;
+
 /** Routes the IVR uses (all under API_PREFIX, scope `ivr`). Admin routes live beside them in src/api/routes. */
 export const ivrRoutes = {
   identifyByCode: "POST /identify/code",
@@ -181,4 +193,5 @@ export const ivrRoutes = {
   recordTransfer: "POST /transfers",
   recordSurvey: "POST /surveys",
   announcements: "GET /announcements",
+  information: "GET /information",
 } as const;

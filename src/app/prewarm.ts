@@ -11,7 +11,8 @@ import type { TtsService } from "../tts/index.js";
  * (at most TTS_PREWARM_WAIT_MS: a slow or dead engine must not keep the PBX's calls out; with a
  * warm cache it takes milliseconds), every active user's name right after, in the background;
  * after a catalogue change the store warms it again (CatalogueRepository.resynthesise). The
- * announcements (playing and scheduled) are warmed the same way, at start and on every change.
+ * announcements (playing and scheduled) and the information menu's guidance texts are warmed
+ * the same way, at start and on every change.
  */
 /** `ura ivr` on its own host sees catalogue changes only through the API: it looks this often. */
 export const CATALOGUE_RECHECK_MS = 60_000;
@@ -34,7 +35,7 @@ export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logg
   const log = logger.child({ part: "tts" });
   const started = Date.now();
   // Runs to its end whatever the wait: only the start stops waiting for it.
-  const catalogue = Promise.all([store.catalogue.resynthesise(), store.announcements.resynthesise(new Date())]).then(([a, b]) => a + b);
+  const catalogue = Promise.all([store.catalogue.resynthesise(), store.announcements.resynthesise(new Date()), store.guidance.resynthesise()]).then(([a, b, c]) => a + b + c);
   catalogue.catch(() => undefined);
   try {
     const sentences = await withDeadline(limitMs, () => catalogue);
@@ -49,10 +50,14 @@ export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logg
     .catch((err: unknown) => log.warn({ err: describeError(err) }, "names prewarm failed"));
 }
 
-/** What the IVR will say with TTS, as the API serves it: the catalogue's sentences and the announcements. */
+/** What the IVR will say with TTS, as the API serves it: the catalogue's sentences, the announcements and the guidance texts. */
 async function spokenThroughApi(api: TicketApi): Promise<string[]> {
-  const [services, notices] = await Promise.all([api.catalogue(), api.announcements()]);
-  return [...sentences(services), ...[...notices.playing, ...notices.scheduled].map((a) => a.text)];
+  const [services, notices, information] = await Promise.all([api.catalogue(), api.announcements(), api.information()]);
+  return [
+    ...sentences(services),
+    ...[...notices.playing, ...notices.scheduled].map((a) => a.text),
+    ...information.guidance.flatMap((g) => [g.prompt, g.text]),
+  ];
 }
 
 /** The sentences of a catalogue as the API serves it (active nodes only). */

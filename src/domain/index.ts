@@ -88,6 +88,7 @@ export {
   MAX_ANNOUNCEMENT_CHARS,
   type Announcement,
 } from "./announcements.js";
+export { GuidanceRepository, guidanceCreateSchema, guidanceSchema, guidanceUpdateSchema, type Guidance } from "./guidance.js";
 export { SurveyRepository, surveyAnswerSchema, surveySummarySchema, type SurveyAnswer, type SurveySummary } from "./surveys.js";
 export {
   IDENTIFICATION_MODES,

@@ -16,6 +16,7 @@ export interface MessageValues {
   "otp-validity-one-minute": Record<string, never>;
   "otp-validity-minutes": { minutes: number };
   "catalogue-option": { label: string; key: string };
+  "guidance-option": { title: string; key: string };
   "glpi-ticket-name": { path: string };
   "glpi-content-intro-phone": Record<string, never>;
   "glpi-content-intro-web": Record<string, never>;

@@ -6,6 +6,7 @@ import { HoursRepository } from "./business-hours.js";
 import { IdentificationRules } from "./identification.js";
 import { SurveyRepository } from "./surveys.js";
 import { AnnouncementRepository } from "./announcements.js";
+import { GuidanceRepository } from "./guidance.js";
 import { AccountRepository } from "./accounts.js";
 import { KioskTokenRepository } from "./kiosk-tokens.js";
 import { CallRepository } from "./calls.js";
@@ -65,6 +66,8 @@ export interface Store {
   readonly surveys: SurveyRepository;
   /** What callers hear before the main menu, with a start and an end (issue 13). */
   readonly announcements: AnnouncementRepository;
+  /** The information menu's guidance texts ("como trocar sua senha"). */
+  readonly guidance: GuidanceRepository;
   readonly audit: AuditRepository;
   /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
   readonly events: HelpDeskEvents;
@@ -128,6 +131,7 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     identification: new IdentificationRules(db),
     surveys: new SurveyRepository(db),
     announcements: new AnnouncementRepository(db, timeZone, speech ?? null),
+    guidance: new GuidanceRepository(db, speech ?? null),
     audit: new AuditRepository(db),
     events,
     accounts: new AccountRepository(db, { maxFailures: settings.CONSOLE_SIGNIN_MAX_FAILURES, windowSeconds: settings.CONSOLE_SIGNIN_WINDOW_MINUTES * 60 }),

@@ -1,6 +1,7 @@
 import type {
   AnnouncementsView,
   CallerMatch,
+  InformationView,
   OpenTicketRequest,
   HoursView,
   IdentificationMethod,
@@ -73,6 +74,8 @@ export interface TicketApi {
   recordSurvey(answer: SurveyRequest, options?: RequestOptions): Promise<void>;
   /** The announcements callers hear before the main menu now, and those that start later. */
   announcements(options?: RequestOptions): Promise<AnnouncementsView>;
+  /** The information menu: the weekly schedule and the guidance texts. */
+  information(options?: RequestOptions): Promise<InformationView>;
 }
 
 /** A dependency (API, sender behind it, TTS) did not answer usefully within its budget. */
@@ -123,4 +126,4 @@ export type Clock = () => Date;
 /** STREAM FILE reference of a prompt id from the prompt set (`sounds/prompts.pt-BR.txt`). */
 export type PromptLookup = (id: PromptId) => string;
 
-export type { AnnouncementsView, CallerMatch, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView };
+export type { AnnouncementsView, CallerMatch, InformationView, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView };

@@ -5,6 +5,7 @@ import { Call } from "./call.js";
 import { describeError } from "../shared/errors.js";
 import type { IvrDependencies } from "./deps.js";
 import { identify } from "./identify.js";
+import { informationFlow } from "./information.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import { DependencyUnavailableError, type CallerMatch, type PublicUser } from "./ports.js";
 import { findById, openTicketFlow } from "./services.js";
@@ -24,6 +25,7 @@ export function ivrScripts(deps: IvrDependencies): Record<string, AgiScript> {
     "ura/ticket": (channel) => run(channel, deps, ticketStep),
     "ura/status": (channel) => run(channel, deps, statusStep),
     "ura/hours": (channel) => run(channel, deps, hoursStep),
+    "ura/information": (channel) => run(channel, deps, informationStep),
   };
 }
 
@@ -118,12 +120,12 @@ async function fullCall(call: Call): Promise<void> {
   const notices = menuOnly ? null : call.background(announcements(call));
   for (;;) {
     call.step = "main-menu";
-    // "main-menu" announces every key: 1, 2, and 3 or 0 for a technician; the footer adds 7.
+    // "main-menu" announces 1, 2, and 3 or 0 for a technician, "main-menu-info" 4; the footer adds 7.
     const choice = await call.menu({
       intro: greeted ? [] : call.p("greeting"),
       introLater: greeted || !notices ? undefined : notices,
-      parts: call.p("main-menu"),
-      keys: "1230",
+      parts: call.p("main-menu", "main-menu-info"),
+      keys: "12340",
       repeat: true,
     });
     greeted = true;
@@ -131,6 +133,8 @@ async function fullCall(call: Call): Promise<void> {
     try {
       if (choice.key === "2") {
         await statusFlow(call, await identify(call, callerLookup, "status"));
+      } else if (choice.key === "4") {
+        await informationFlow(call);
       } else {
         if (choice.key === "3" || choice.key === "0") await technician(call, { offerTicket: true });
         await openTicketFlow(call, await identify(call, callerLookup));
@@ -153,6 +157,11 @@ async function ticketStep(call: Call): Promise<void> {
   const user = await requireUser(call);
   const path = await servicePath(call);
   await openTicketFlow(call, user, path);
+}
+
+/** The information menu on its own; `*` (or its end without guidance texts) hands the call back to the dialplan. */
+async function informationStep(call: Call): Promise<void> {
+  await informationFlow(call);
 }
 
 async function statusStep(call: Call): Promise<void> {

@@ -99,7 +99,7 @@ export function findById(services: ServiceNode[], id: number, path: string[] = [
  * One file per option: the catalogue's own sentence, synthesised (the TTS cache makes repeats
  * instant). When TTS fails, a recorded "opção" + the key, so the menu still works.
  */
-async function optionPrompts(call: Call, options: ServiceNode[]): Promise<string[]> {
+export async function optionPrompts(call: Call, options: Pick<ServiceNode, "key" | "prompt">[]): Promise<string[]> {
   const spoken = await Promise.all(options.map((o) => call.speak(o.prompt)));
   const files: string[] = [];
   options.forEach((o, i) => {

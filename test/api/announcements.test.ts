@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_PREFIX, announcementsResponse } from "../../src/api/contract.js";
+import { API_PREFIX, announcementsResponse, informationResponse } from "../../src/api/contract.js";
 import { DRIVERS } from "../support/databases.js";
 import { openTestApi, type TestApi } from "./helper.js";
 
@@ -70,5 +70,32 @@ describe.each(DRIVERS)("announcements (%s)", (driver) => {
     expect((await api.call("POST", `${P}/admin/announcements/abc/end`)).json().field).toBe("id");
     expect((await api.call("POST", `${P}/admin/announcements`, { token: "ivr", body: { text: "x" } })).statusCode).toBe(403);
     expect((await api.call("GET", `${P}/announcements`, { token: null })).statusCode).toBe(401);
+  });
+
+  it("guidance texts: an admin adds them by key (one active per key), the IVR gets the active ones with the schedule", async () => {
+    await api.call("PUT", `${P}/admin/schedule`, { body: { intervals: [{ weekday: 1, opens: "08:00", closes: "12:00" }] } });
+    const senha = await api.call("POST", `${P}/admin/guidance`, { body: { key: "1", title: "Como trocar sua senha", text: "Acesse o portal e clique em esqueci minha senha." } });
+    expect(senha.statusCode).toBe(201);
+    expect(senha.json().guidance).toMatchObject({ key: "1", active: true, prompt: "Como trocar sua senha, 1." });
+    const clash = await api.call("POST", `${P}/admin/guidance`, { body: { key: "1", title: "Outra", text: "Outra." } });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json()).toMatchObject({ error: "duplicate_key", field: "key" });
+    const off = (await api.call("POST", `${P}/admin/guidance`, { body: { key: "1", title: "Rascunho", text: "Ainda não.", active: false } })).json().guidance;
+    expect((await api.call("PATCH", `${P}/admin/guidance/${off.id}`, { body: { active: true } })).statusCode).toBe(409);
+    expect((await api.call("PATCH", `${P}/admin/guidance/${off.id}`, { body: { key: "2", active: true } })).json().guidance).toMatchObject({ key: "2", active: true, prompt: "Rascunho, 2." });
+
+    const info = informationResponse.parse((await api.call("GET", `${P}/information`, { token: "ivr" })).json());
+    expect(info.schedule).toEqual([{ weekday: 1, opens: "08:00", closes: "12:00" }]);
+    expect(info.guidance.map((g) => `${g.key}:${g.title}`)).toEqual(["1:Como trocar sua senha", "2:Rascunho"]);
+
+    for (const [body, field] of [[{ key: "0", title: "x", text: "y" }, "key"], [{ key: "3", title: "", text: "y" }, "title"], [{ key: "3", title: "x" }, "text"]] as const) {
+      const r = await api.call("POST", `${P}/admin/guidance`, { body });
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expect(r.json().field).toBe(field);
+    }
+    expect((await api.call("DELETE", `${P}/admin/guidance/${off.id}`)).statusCode).toBe(204);
+    expect((await api.call("GET", `${P}/admin/guidance`)).json().guidance).toHaveLength(1);
+    const actions = ((await api.call("GET", `${P}/admin/audit?limit=1000`)).json().entries as { action: string }[]).map((e) => e.action);
+    for (const a of ["guidance.create", "guidance.update", "guidance.delete"]) expect(actions).toContain(a);
   });
 });

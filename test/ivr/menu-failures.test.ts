@@ -47,3 +47,14 @@ describe("announcements when something fails", () => {
     expect(ivr.logs.filter((l) => l.level >= 50)).toEqual([]);
   });
 });
+
+describe("the information menu when the API fails", () => {
+  it("the caller is told the system is not answering and offered a technician, never silence", async () => {
+    const api = new FakeTicketApi();
+    api.failures.set("information", "down");
+    ivr = await startIvr({ api, settings: { IVR_API_BUDGET_MS: String(BUDGET_MS) } });
+    const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu-info").press("4") });
+    expect(call.heard.slice(-3)).toEqual(["system-unavailable", "offer-technician", "goodbye"]);
+    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 300);
+  });
+});

@@ -5,8 +5,16 @@ import { FakeSpeech, dial, said, startIvr, type Backend, type IvrUnderTest } fro
 
 /**
  * Issue 13's main-menu additions, one scenario each, through the Asterisk emulator against the
- * real API over HTTP (SQLite and MariaDB): announcements before the main menu.
+ * real API over HTTP (SQLite and MariaDB): announcements before the main menu, and the
+ * information menu (4: opening hours and guidance texts).
  */
+/** Monday to Friday, 08:00–12:00 and 13:30–18:00. */
+const WEEKDAYS_WITH_LUNCH = [1, 2, 3, 4, 5].flatMap((weekday) => [
+  { weekday, opens: "08:00", closes: "12:00" },
+  { weekday, opens: "13:30", closes: "18:00" },
+]);
+const HOURS_HEARD = ["info-hours", "from-weekday-1", "to-weekday-5", "from-8", "at-hour-12", "and", "from-13", "and", "num-30", "at-hour-18"];
+
 export function menuScenarios(makeBackend: () => Promise<Backend & { store: Store }>): void {
   let backend: Backend & { store: Store };
   let ivr: IvrUnderTest;
@@ -25,6 +33,8 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
     await backend.setHours("open");
     // Each scenario starts without announcements.
     for (const a of await backend.store.announcements.list(backend.clock())) await backend.store.announcements.remove(a.id, systemActor, backend.clock());
+    for (const g of await backend.store.guidance.list(true)) await backend.store.guidance.remove(g.id, systemActor, backend.clock());
+    await backend.store.hours.setSchedule(WEEKDAYS_WITH_LUNCH, systemActor, backend.clock());
   });
 
   const hours = (n: number) => new Date(backend.clock().getTime() + n * 3_600_000).toISOString();
@@ -64,6 +74,53 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
       expect(call.heard.filter((p) => p === said(outage))).toHaveLength(1);
       expect(call.heard).toContain("ask-user-code");
       expect(call.heard.filter((p) => p === "main-menu")).toHaveLength(1);
+    });
+  });
+
+  describe("the information menu", () => {
+    it("the main menu announces 4; 4 reads the opening hours, then the guidance; a key plays its text, * goes back to the main menu", async () => {
+      await backend.store.guidance.create({ key: "1", title: "Como trocar sua senha", text: "Acesse o portal do servidor e clique em esqueci minha senha." }, systemActor, backend.clock());
+      await backend.store.guidance.create({ key: "2", title: "Como configurar o e-mail no celular", text: "Use o aplicativo de e-mail e o endereço completo." }, systemActor, backend.clock());
+      await backend.store.guidance.create({ key: "3", title: "Orientação desativada", text: "Não deveria tocar.", active: false }, systemActor, backend.clock());
+      const caller = new ScriptedCaller()
+        .on("main-menu").listen()
+        .on("main-menu-info").press("4")
+        .on("info-guidance").listen()
+        .on(said("Como configurar o e-mail no celular, 2.")).press("1")
+        .on(said("Acesse o portal do servidor e clique em esqueci minha senha.")).listen()
+        .on("info-guidance").press("*")
+        .on("main-menu").hangup();
+      const call = await dial(ivr, { caller });
+      expect(call.heard.indexOf("main-menu-info")).toBe(call.heard.indexOf("main-menu") + 1);
+      const info = call.heard.indexOf("info-hours");
+      expect(call.heard.slice(info, info + HOURS_HEARD.length + 3)).toEqual([
+        ...HOURS_HEARD,
+        "info-guidance",
+        said("Como trocar sua senha, 1."),
+        said("Como configurar o e-mail no celular, 2."),
+      ]);
+      expect(call.heard).not.toContain(said("Orientação desativada, 3."));
+      const text = call.heard.indexOf(said("Acesse o portal do servidor e clique em esqueci minha senha."));
+      expect(text).toBeGreaterThan(info);
+      // After the text the options again (not the hours), then * back to the main menu.
+      expect(call.heard.slice(text + 1, text + 2)).toEqual(["info-guidance"]);
+      expect(call.heard.filter((p) => p === "info-hours")).toHaveLength(1);
+      expect(call.heard.filter((p) => p === "main-menu")).toHaveLength(2);
+      expect(call.heard.filter((p) => p === "greeting")).toHaveLength(1);
+      // Nobody was identified and no ticket was opened: information needs neither.
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", userCode: null, ticketProtocol: null });
+    });
+
+    it("without guidance texts 4 reads the hours and returns to the main menu; without a schedule it says there is none", async () => {
+      const caller = new ScriptedCaller().on("main-menu").listen().on("main-menu-info").press("4").on("main-menu").hangup();
+      const call = await dial(ivr, { caller });
+      const info = call.heard.indexOf("info-hours");
+      expect(call.heard.slice(info, info + HOURS_HEARD.length + 1)).toEqual([...HOURS_HEARD, "main-menu"]);
+
+      await backend.store.hours.setSchedule([], systemActor, backend.clock());
+      const none = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").listen().on("main-menu-info").press("4").on("main-menu").hangup() });
+      expect(none.heard).toContain("info-no-hours");
+      expect(none.heard).not.toContain("info-hours");
     });
   });
 }

@@ -257,6 +257,8 @@ export class FakeTicketApi implements TicketApi {
   announcementTexts: string[] = [];
   /** Voice descriptions attached, by protocol. */
   readonly voiceDescriptions = new Map<string, Uint8Array>();
+  /** The information menu's content (GET /information). */
+  informationView: Awaited<ReturnType<TicketApi["information"]>> = { schedule: [], guidance: [] };
   readonly requests: Method[] = [];
   readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
   /** Rules by `department:<name>` or `extension:<digits>` (the API's identification_rules). */
@@ -377,6 +379,11 @@ export class FakeTicketApi implements TicketApi {
   async announcements(options?: RequestOptions) {
     await this.gate("announcements", options);
     return { playing: this.announcementTexts.map((text, i) => ({ id: i + 1, text })), scheduled: [] };
+  }
+
+  async information(options?: RequestOptions) {
+    await this.gate("information", options);
+    return structuredClone(this.informationView);
   }
 
   async recordCall(call: RecordCallRequest, options?: RequestOptions) {

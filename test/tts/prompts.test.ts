@@ -85,6 +85,7 @@ describe("prompt ids in the code", () => {
       "otp-validity-one-minute": true,
       "otp-validity-minutes": true,
       "catalogue-option": true,
+      "guidance-option": true,
       "glpi-ticket-name": true,
       "glpi-content-intro-phone": true,
       "glpi-content-intro-web": true,

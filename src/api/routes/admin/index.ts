@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ApiContext } from "../../context.js";
 import { adminAccountRoutes, adminKioskRoutes } from "./accounts.js";
 import { adminAnnouncementRoutes } from "./announcements.js";
+import { adminGuidanceRoutes } from "./guidance.js";
 import { adminAuditRoutes } from "./audit.js";
 import { adminCatalogueRoutes } from "./catalogue.js";
 import { adminHoursRoutes } from "./hours.js";
@@ -18,6 +19,7 @@ export const adminRoutes: FastifyPluginAsync<ApiContext & { prefix?: string }> =
   await app.register(adminIdentificationRoutes, ctx);
   await app.register(adminSurveyRoutes, ctx);
   await app.register(adminAnnouncementRoutes, ctx);
+  await app.register(adminGuidanceRoutes, ctx);
   await app.register(adminTicketRoutes, ctx);
   await app.register(adminAuditRoutes, ctx);
   await app.register(adminAccountRoutes, ctx);

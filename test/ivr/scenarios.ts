@@ -299,14 +299,15 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   });
 
   describe("menus announce every key they accept", () => {
-    it("main menu: 1, 2, '3 ou zero' in its words, 7 in the footer; 7 plays it again with the footer, 0 reaches a technician", async () => {
+    it("main menu: 1, 2, '3 ou zero' in its words, 4 (information) after them, 7 in the footer; 7 plays it again with the footer, 0 reaches a technician", async () => {
       const texts = readPromptTexts("sounds");
       expect(texts.get("main-menu")).toMatch(/tecle 1[.;].*tecle 2[.;].*tecle 3 ou zero\./);
+      expect(texts.get("main-menu-info")).toMatch(/tecle 4\./);
       expect(texts.get("footer-repeat")).toMatch(/tecle 7/);
       const caller = new ScriptedCaller().on(question("main-menu")).press("7").on(question("main-menu")).press("0");
       const call = await dial(ivr, { caller });
-      expect(call.heard.slice(0, 5)).toEqual(["greeting", "main-menu", "footer-repeat", "main-menu", "footer-repeat"]);
-      expect(call.heard[5]).toMatch(/^transferring/);
+      expect(call.heard.slice(0, 7)).toEqual(["greeting", "main-menu", "main-menu-info", "footer-repeat", "main-menu", "main-menu-info", "footer-repeat"]);
+      expect(call.heard[7]).toMatch(/^transferring/);
       expect(call.variables.URA_RESULT).toBe("transfer");
     });
 
@@ -330,7 +331,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const caller = new ScriptedCaller().on("main-menu").press("9");
       const call = await dial(ivr, { caller });
       // The 9 cut the first menu before its footer ("7 repete"), so the footer plays the next time, and only then.
-      expect(call.heard).toEqual(["greeting", "main-menu", "invalid-option", "main-menu", "footer-repeat", "no-input", "main-menu", "no-input-end", "goodbye"]);
+      expect(call.heard).toEqual(["greeting", "main-menu", "invalid-option", "main-menu", "main-menu-info", "footer-repeat", "no-input", "main-menu", "main-menu-info", "no-input-end", "goodbye"]);
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "main-menu" });
     });
 

@@ -240,6 +240,9 @@ export const settingsSchema = z.object({
     .describe("espeak-ng speed in words a minute (its own default; a caller hears every menu option at it: docs/audio.md); after a change run `ura sounds render`: names and catalogue sentences are synthesised again by themselves"),
   TTS_TIMEOUT_MS: int(100, 60_000).default(2500).describe("longest wait for one synthesis before the flow falls back"),
   TTS_CACHE_DIR: z.string().default("").describe("synthesised audio cache; empty = DATA_DIR/tts"),
+  TTS_CACHE_KEY: optionalSecret(32)
+    .default("")
+    .describe("HMAC key naming the TTS cache's files and signing their /audio URLs (≥32 chars; the same on every host sharing the cache); empty = generated once into <TTS cache>/.cache-key"),
   TTS_CACHE_MAX_MB: int(1, 1_000_000).default(512).describe("cache size limit; oldest files are removed beyond it"),
   TTS_PREWARM_WAIT_MS: int(0, 600_000)
     .default(10_000)

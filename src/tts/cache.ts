@@ -1,6 +1,7 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { readFile, readdir, stat, unlink, utimes } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { secretFile } from "../shared/secret-file.js";
 import { TMP_SUFFIX, writeAtomically } from "./atomic-write.js";
 import { ttsCacheLookup } from "../shared/metrics.js";
 import { AUDIO_TREATMENT } from "./level.js";
@@ -10,9 +11,11 @@ export const CACHE_NAME = /^[0-9a-f]{64}$/;
 /**
  * Beside each `<hash>.sln`, `<hash>.txt` holds the (normalised) text it says, so a person or
  * `ura call` can tell what a cached file is without playing it. It is written before the audio
- * (each atomically), so an entry with audio always has its text; `/audio` never serves it.
+ * (each atomically), so an entry with audio always has its text; `/audio` never serves it, and
+ * only the service's user may read it (0600): it is a caller's name in clear.
  */
 const TEXT_SUFFIX = ".txt";
+const TEXT_MODE = 0o600;
 /** A temporary file this old belongs to a process that died mid-write. */
 const ORPHAN_TMP_MS = 10 * 60_000;
 /** Reads refresh a file's mtime (its "last used" time) at most this often. */
@@ -29,10 +32,36 @@ const SEEN_MAX = 20_000;
 
 /**
  * The key of one synthesis: what engine, which voice (with everything else that changes the
- * sound) and which text. The same name said by the same voice is synthesised once.
+ * sound, AUDIO_TREATMENT included) and which text. The same name said by the same voice is
+ * synthesised once. With `secret` (the TTS cache's names) it is an HMAC: without the key nobody
+ * can work out a person's file name and ask /audio whether that person has called (issue 14 item
+ * 11). Without it, a plain SHA-256, for public texts (the prompts' manifest).
  */
-export function cacheKey(engine: string, voiceKey: string, text: string): string {
-  return createHash("sha256").update(JSON.stringify(["sln8k/1", AUDIO_TREATMENT, engine, voiceKey, text])).digest("hex");
+export function cacheKey(engine: string, voiceKey: string, text: string, secret?: Buffer): string {
+  const what = JSON.stringify(["sln8k/1", AUDIO_TREATMENT, engine, voiceKey, text]);
+  return (secret ? createHmac("sha256", secret) : createHash("sha256")).update(what).digest("hex");
+}
+
+/** The key file inside the TTS cache: hosts that share the cache (a split site's mount) share the key. */
+export const CACHE_KEY_FILE = ".cache-key";
+
+/** TTS_CACHE_KEY, or a random key generated once into `<dir>/.cache-key` (mode 0600). */
+export function resolveCacheSecret(dir: string, setting = ""): Buffer {
+  if (setting !== "") return Buffer.from(setting, "utf8");
+  const file = join(dir, CACHE_KEY_FILE);
+  const secret = secretFile(file, () => randomHex(32)).trim();
+  if (secret.length < 32) throw new Error(`${file} holds a key shorter than 32 characters: delete it to make a new one`);
+  return Buffer.from(secret, "utf8");
+}
+
+const randomHex = (bytes: number) => randomBytes(bytes).toString("hex");
+
+/**
+ * The signature in a TTS file's URL (`/audio/tts/<signature>/<hash>.sln`): the PBX cannot send a
+ * token, so the IVR hands it URLs only the key's holder can make. 128 bits.
+ */
+export function audioSignature(secret: Buffer, hash: string): string {
+  return createHmac("sha256", secret).update(`audio-url:${hash}`).digest("hex").slice(0, 32);
 }
 
 export interface CleanupLimits {
@@ -61,10 +90,22 @@ export class AudioCache {
   /** hash → when its file was last seen present (see SEEN_FOR_MS). */
   private readonly seen = new Map<string, number>();
 
+  private secret: Buffer | undefined;
+
   constructor(
     readonly dir: string,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** The key of its names (TTS_CACHE_KEY); default the cache's own `.cache-key`, read when first needed. */
+    secret?: Buffer,
+  ) {
+    this.secret = secret;
+  }
+
+  /** The file name (without `.sln`) of `text` said by `engine` with `voiceKey`: keyed, see cacheKey. */
+  name(engine: string, voiceKey: string, text: string): string {
+    this.secret ??= resolveCacheSecret(this.dir);
+    return cacheKey(engine, voiceKey, text, this.secret);
+  }
 
   /** Absolute path of a cached file, with extension. */
   path(hash: string): string {
@@ -155,14 +196,14 @@ export class AudioCache {
   }
 
   private async addText(hash: string, text: string): Promise<void> {
-    if ((await readCachedText(this.dir, hash)) === null) await writeAtomically(this.textPath(hash), Buffer.from(text));
+    if ((await readCachedText(this.dir, hash)) === null) await writeAtomically(this.textPath(hash), Buffer.from(text), TEXT_MODE);
   }
 
   /** Writes `data` atomically under `<hash>.sln` (after `text`, if given, under `<hash>.txt`) and returns its path. */
   async put(hash: string, data: Uint8Array | AsyncIterable<Uint8Array>, text?: string): Promise<string> {
     const target = this.path(hash);
     if (text !== undefined) {
-      await writeAtomically(this.textPath(hash), Buffer.from(text));
+      await writeAtomically(this.textPath(hash), Buffer.from(text), TEXT_MODE);
       this.withText.add(hash);
     }
     await writeAtomically(target, data);

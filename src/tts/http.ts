@@ -1,7 +1,8 @@
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { CACHE_NAME } from "./cache.js";
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { audioSignature, CACHE_NAME } from "./cache.js";
 import type { AudioDirs } from "./locator.js";
 import { PROMPT_ID } from "./prompts.js";
 import type { AudioKind } from "./types.js";
@@ -28,50 +29,86 @@ const NAME: Record<AudioKind, RegExp> = { tts: CACHE_NAME, prompts: PROMPT_ID };
 
 export interface AudioRoutesOptions {
   dirs: AudioDirs;
+  /** The TTS cache's key (ttsCacheSecret): checks the signature in a TTS file's URL. */
+  secret: Buffer;
 }
 
+/** The scopes that may fetch synthesised speech with a token instead of a signed URL. */
+const TTS_SCOPES = ["ivr", "admin"] as const;
+
 /**
- * `GET|HEAD /audio/tts/<hash>.sln` and `/audio/prompts/<id>.sln`, for a PBX that plays our audio
+ * `GET|HEAD /audio/prompts/<id>.sln` and the synthesised speech, for a PBX that plays our audio
  * over HTTP (AUDIO_MODE=http). Only names matching the cache-hash or prompt-id pattern reach the
  * file system, and the path is built from the match, so nothing outside the two directories can
  * be read: `..`, encoded dots or slashes, absolute paths and NUL are refused with 400 before any
- * file access. Mount it where the IVR's TTS cache lives (the process that synthesises); the PBX
- * cannot send a bearer token, so protect it with the IP allow-list.
+ * file access. Mount it where the IVR's TTS cache lives (the process that synthesises).
+ *
+ * Synthesised speech is a caller's name: whether a file exists says who has called (issue 14 item
+ * 11). So it is served only at `/audio/tts/<signature>/<hash>.sln`, the signed URL the IVR hands
+ * Asterisk (which cannot send a token), or at `/audio/tts/<hash>.sln` with a bearer token of scope
+ * ivr or admin (checked by the API's access plugin before anything else). A wrong signature is the
+ * same 404 as a file that is not there, and a missing token the same 401 whether the file exists.
  */
 export function audioRoutes(options: AudioRoutesOptions): FastifyPluginAsync {
   return async (app) => {
+    app.get("/audio/tts/:signature/*", { schema: { hide: true } }, async (request, reply) => {
+      const params = request.params as { signature: string; "*"?: string };
+      // The signature's place is a path segment too: `..` there is traversal, not a signature.
+      if (locate(options.dirs, `tts/${params.signature}/${params["*"] ?? ""}`, request.raw.url ?? "") === "bad") return refuse(reply, 400, "bad_path", "not an audio path");
+      const target = locate(options.dirs, `tts/${params["*"] ?? ""}`, request.raw.url ?? "");
+      if (target === "bad") return refuse(reply, 400, "bad_path", "not an audio path");
+      if (target === "unknown" || !signed(options.secret, target.name, params.signature)) return refuse(reply, 404, "not_found", "no such audio");
+      return serve(target, request, reply);
+    });
+    app.get("/audio/tts/*", { schema: { hide: true }, config: { scopes: TTS_SCOPES } }, async (request, reply) => {
+      const target = locate(options.dirs, `tts/${(request.params as { "*"?: string })["*"] ?? ""}`, request.raw.url ?? "");
+      if (target === "bad") return refuse(reply, 400, "bad_path", "not an audio path");
+      if (target === "unknown") return refuse(reply, 404, "not_found", "no such audio");
+      return serve(target, request, reply);
+    });
     app.get("/audio/*", { schema: { hide: true } }, async (request, reply) => {
       const rest = (request.params as { "*"?: string })["*"] ?? "";
       const target = locate(options.dirs, rest, request.raw.url ?? "");
       if (target === "bad") return refuse(reply, 400, "bad_path", "not an audio path");
-      if (target === "unknown") return refuse(reply, 404, "not_found", "no such audio");
-      let handle;
-      try {
-        handle = await open(target.path, "r");
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "EISDIR") return refuse(reply, 404, "not_found", "no such audio");
-        throw err;
-      }
-      try {
-        const info = await handle.stat();
-        if (!info.isFile()) return refuse(reply, 404, "not_found", "no such audio");
-        const etag = target.kind === "tts" ? `"${target.name}"` : `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-        const lastModified = new Date(Math.floor(info.mtimeMs / 1000) * 1000);
-        reply
-          .header("etag", etag)
-          .header("last-modified", lastModified.toUTCString())
-          .header("cache-control", CACHE_CONTROL[target.kind]);
-        if (notModified(request.headers["if-none-match"], request.headers["if-modified-since"], etag, lastModified)) {
-          return reply.code(304).send();
-        }
-        const bytes = await handle.readFile();
-        return reply.type(SLN_CONTENT_TYPE).send(bytes);
-      } finally {
-        await handle.close();
-      }
+      // Synthesised speech only through the two routes above.
+      if (target === "unknown" || target.kind !== "prompts") return refuse(reply, 404, "not_found", "no such audio");
+      return serve(target, request, reply);
     });
   };
+}
+
+function signed(secret: Buffer, name: string, signature: string): boolean {
+  const expected = Buffer.from(audioSignature(secret, name));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function serve(target: { kind: AudioKind; name: string; path: string }, request: FastifyRequest, reply: FastifyReply) {
+  let handle;
+  try {
+    handle = await open(target.path, "r");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR") return refuse(reply, 404, "not_found", "no such audio");
+    throw err;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return refuse(reply, 404, "not_found", "no such audio");
+    const etag = target.kind === "tts" ? `"${target.name}"` : `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+    const lastModified = new Date(Math.floor(info.mtimeMs / 1000) * 1000);
+    reply
+      .header("etag", etag)
+      .header("last-modified", lastModified.toUTCString())
+      .header("cache-control", CACHE_CONTROL[target.kind]);
+    if (notModified(request.headers["if-none-match"], request.headers["if-modified-since"], etag, lastModified)) {
+      return reply.code(304).send();
+    }
+    const bytes = await handle.readFile();
+    return reply.type(SLN_CONTENT_TYPE).send(bytes);
+  } finally {
+    await handle.close();
+  }
 }
 
 type Located = { kind: AudioKind; name: string; path: string } | "bad" | "unknown";

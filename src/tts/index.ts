@@ -1,7 +1,7 @@
 export { TtsUnavailableError, type AudioKind, type AudioLocator, type PromptSet, type SpeechSynthesizer } from "./types.js";
 export { ttsFailure, TtsTimeoutError } from "./failure.js";
-export { AudioCache, cacheKey, readCachedText, type CleanupLimits, type CleanupReport } from "./cache.js";
-export { createAudioLocator, audioLocatorFromSettings, audioDirs, type AudioDirs } from "./locator.js";
+export { AudioCache, audioSignature, CACHE_KEY_FILE, cacheKey, readCachedText, resolveCacheSecret, type CleanupLimits, type CleanupReport } from "./cache.js";
+export { createAudioLocator, audioLocatorFromSettings, audioDirs, ttsCacheSecret, type AudioDirs } from "./locator.js";
 export { createEngine, createSpeechSynthesizer, normaliseText, type EngineName, type PrewarmReport, type SynthesizerOptions, type TtsService } from "./synthesizer.js";
 export type { SpeechEngine } from "./engines/engine.js";
 export { createEspeakEngine } from "./engines/espeak.js";

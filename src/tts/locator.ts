@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { ConfigError, dataPath, soundsDir, type Settings } from "../config/index.js";
+import { audioSignature, resolveCacheSecret } from "./cache.js";
 import type { AudioKind, AudioLocator } from "./types.js";
 
 /** Where our two audio directories are on this host. */
@@ -11,6 +12,11 @@ export interface AudioDirs {
 }
 
 export const PROMPT_LANGUAGE = "pt-BR";
+
+/** The TTS cache's key (TTS_CACHE_KEY, or the cache's own `.cache-key`): names its files, signs their URLs. */
+export function ttsCacheSecret(settings: Settings): Buffer {
+  return resolveCacheSecret(audioDirs(settings).tts, settings.TTS_CACHE_KEY);
+}
 
 export function audioDirs(settings: Settings): AudioDirs {
   return {
@@ -26,18 +32,30 @@ export interface LocatorOptions {
   pbxPath?: string;
   /** http mode: the URL `audioRoutes` answers under, e.g. `http://ivr.example:8080/audio`. */
   httpBaseUrl?: string;
+  /** http mode: the key signing TTS URLs (default: the TTS cache's own, see ttsCacheSecret). */
+  secret?: Buffer;
 }
 
 /**
  * path: `<dir>/<name>` (STREAM FILE adds the extension itself), or `<AUDIO_PBX_PATH>/<kind>/<name>`
- * when the PBX mounts our directories somewhere else. http: `<AUDIO_HTTP_BASE_URL>/<kind>/<name>.sln`;
- * the URL must end in `.sln` with no query string, because that tail is how Asterisk's media
- * cache picks the format (format_sln registers no MIME type to match a Content-Type against).
+ * when the PBX mounts our directories somewhere else. http: `<AUDIO_HTTP_BASE_URL>/prompts/<id>.sln`
+ * and, for synthesised speech, `<AUDIO_HTTP_BASE_URL>/tts/<signature>/<hash>.sln` (the PBX cannot
+ * send a token, so the URL carries the proof: issue 14 item 11). The URL must end in `.sln` with no
+ * query string, because that tail is how Asterisk's media cache picks the format (format_sln
+ * registers no MIME type to match a Content-Type against).
  */
 export function createAudioLocator(options: LocatorOptions): AudioLocator {
   if (options.mode === "http") {
     const base = checkBaseUrl(options.httpBaseUrl ?? "");
-    return { mode: "http", reference: (kind, name) => `${base}/${kind}/${encodeURIComponent(name)}.sln` };
+    let secret = options.secret;
+    return {
+      mode: "http",
+      reference: (kind, name) => {
+        if (kind === "prompts") return `${base}/prompts/${encodeURIComponent(name)}.sln`;
+        secret ??= resolveCacheSecret(options.dirs.tts);
+        return `${base}/tts/${audioSignature(secret, name)}/${encodeURIComponent(name)}.sln`;
+      },
+    };
   }
   const pbx = (options.pbxPath ?? "").replace(/\/+$/, "");
   if (pbx !== "" && !pbx.startsWith("/")) {
@@ -55,6 +73,7 @@ export function audioLocatorFromSettings(settings: Settings): AudioLocator {
     dirs: audioDirs(settings),
     pbxPath: settings.AUDIO_PBX_PATH,
     httpBaseUrl: settings.AUDIO_HTTP_BASE_URL,
+    ...(settings.AUDIO_MODE === "http" ? { secret: ttsCacheSecret(settings) } : {}),
   });
 }
 

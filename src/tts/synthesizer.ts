@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
-import { AudioCache, cacheKey, type CleanupReport } from "./cache.js";
+import { AudioCache, type CleanupReport } from "./cache.js";
 import { withDeadline } from "../shared/deadline.js";
 import { ttsFailure } from "./failure.js";
 import { finishAudio } from "./level.js";
@@ -9,7 +9,7 @@ import { SentenceRecordings } from "./sentences.js";
 import type { SpeechEngine } from "./engines/engine.js";
 import { createEspeakEngine } from "./engines/espeak.js";
 import { createPollyEngine } from "./engines/polly.js";
-import { audioDirs, audioLocatorFromSettings } from "./locator.js";
+import { audioDirs, audioLocatorFromSettings, ttsCacheSecret } from "./locator.js";
 import { TtsUnavailableError, type AudioLocator, type SpeechSynthesizer } from "./types.js";
 
 export type EngineName = Settings["TTS_ENGINE"];
@@ -100,7 +100,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
   const locator = options.locator ?? audioLocatorFromSettings(settings);
   const timeoutMs = options.timeoutMs ?? settings.TTS_TIMEOUT_MS;
   const prewarmTimeoutMs = options.prewarmTimeoutMs ?? Math.max(timeoutMs, 30_000);
-  const cache = engine ? (options.cache ?? new AudioCache(audioDirs(settings).tts)) : null;
+  const cache = engine ? (options.cache ?? new AudioCache(audioDirs(settings).tts, undefined, ttsCacheSecret(settings))) : null;
   const log = options.logger?.child({ part: "tts", engine: engine?.name ?? "none" });
   const recordings = options.recordings ?? new SentenceRecordings(audioDirs(settings).prompts);
   const limits = { maxBytes: settings.TTS_CACHE_MAX_MB * 1024 * 1024, maxAgeMs: settings.TTS_CACHE_MAX_AGE_DAYS * 86_400_000 };
@@ -110,7 +110,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
   const keyOf = (text: string, said: string): string => {
     let hash = keys.get(text);
     if (hash === undefined) {
-      hash = cacheKey(engine!.name, engine!.voiceKey, said);
+      hash = cache!.name(engine!.name, engine!.voiceKey, said);
       if (keys.size >= 20_000) keys.clear();
       keys.set(text, hash);
     }
@@ -191,7 +191,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
       const worker = async () => {
         while (next < distinct.length) {
           const text = distinct[next++]!;
-          const hash = cacheKey(engine.name, engine.voiceKey, text);
+          const hash = cache.name(engine.name, engine.voiceKey, text);
           try {
             if (await cache.lookup(hash)) report.cached++;
             else {

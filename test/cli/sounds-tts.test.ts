@@ -10,7 +10,7 @@ import { command as users } from "../../src/cli/commands/users.js";
 import type { CliContext } from "../../src/cli/command.js";
 import { testSettings, type SettingName } from "../../src/config/index.js";
 import { openStore, systemActor, type CatalogueNode } from "../../src/domain/index.js";
-import { audioDirs, cacheKey, createEngine, normaliseText } from "../../src/tts/index.js";
+import { audioDirs, cacheKey, createEngine, normaliseText, ttsCacheSecret } from "../../src/tts/index.js";
 
 let root: string;
 beforeEach(async () => {
@@ -107,7 +107,9 @@ describe("ura sounds / ura tts (espeak-ng)", () => {
       await check.close();
     }
     const engine = createEngine(setup.ctx.settings)!;
-    const hashes = new Set(expected.map((t) => `${cacheKey(engine.name, engine.voiceKey, normaliseText(t))}.sln`));
+    // The cache's names are keyed with its own key (issue 14 item 11).
+    const secret = ttsCacheSecret(setup.ctx.settings);
+    const hashes = new Set(expected.map((t) => `${cacheKey(engine.name, engine.voiceKey, normaliseText(t), secret)}.sln`));
     const cached = async () => (await readdir(audioDirs(setup.ctx.settings).tts)).filter((f) => f.endsWith(".sln")).sort();
 
     const first = context({});
@@ -115,7 +117,7 @@ describe("ura sounds / ura tts (espeak-ng)", () => {
     expect(first.output().stdout).toContain(`${expected.length} texts: ${expected.length} synthesised, 0 already cached, 0 failed (espeak)`);
     // Exactly those files: the inactive user and the inactive branch were not synthesised.
     expect(await cached()).toEqual([...hashes].sort());
-    const inactive = cacheKey(engine.name, engine.voiceKey, "Carla Dias (desligada)");
+    const inactive = cacheKey(engine.name, engine.voiceKey, "Carla Dias (desligada)", secret);
     expect(await cached()).not.toContain(`${inactive}.sln`);
 
     const second = context({});

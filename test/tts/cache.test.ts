@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
-import { AudioCache, cacheKey, createSpeechSynthesizer, readCachedText, type SpeechEngine } from "../../src/tts/index.js";
+import { AudioCache, CACHE_KEY_FILE, cacheKey, createSpeechSynthesizer, readCachedText, type SpeechEngine } from "../../src/tts/index.js";
 import { tone } from "../support/fake-polly.js";
 
 let dir: string;
@@ -53,6 +53,10 @@ describe("audio cache", () => {
     expect(cacheKey("polly", "pt-br@150wpm", "Maria")).not.toBe(base);
     expect(cacheKey("espeak", "pt-br+f3@150wpm", "Maria")).not.toBe(base);
     expect(cacheKey("espeak", "pt-br@150wpm", "Mario")).not.toBe(base);
+    // The TTS cache's names are keyed (issue 14 item 11): another key, another name.
+    const keyed = cacheKey("espeak", "pt-br@150wpm", "Maria", Buffer.from("k".repeat(32)));
+    expect(keyed).not.toBe(base);
+    expect(cacheKey("espeak", "pt-br@150wpm", "Maria", Buffer.from("j".repeat(32)))).not.toBe(keyed);
   });
 
   it("does not remember a failure: the next request synthesises again", async () => {
@@ -67,7 +71,7 @@ describe("audio cache", () => {
     };
     const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
     await expect(tts.synthesize("Maria")).rejects.toThrow(/engine down/);
-    expect(await readdir(dir).catch(() => [])).toEqual([]);
+    expect((await readdir(dir).catch(() => [])).filter((n) => n !== CACHE_KEY_FILE)).toEqual([]);
     fail = false;
     await expect(tts.synthesize("Maria")).resolves.toMatch(/[0-9a-f]{64}$/);
   });
@@ -173,14 +177,14 @@ describe("the text sidecar (<hash>.txt)", () => {
     expect(await readFile(join(dir, `${hash}.txt`), "utf8")).toBe("Para sistemas, tecle 1.");
     expect(await readCachedText(tts.cache!.dir, hash)).toBe("Para sistemas, tecle 1.");
     expect(await readCachedText(dir, hash)).toBe("Para sistemas, tecle 1.");
-    expect((await readdir(dir)).sort()).toEqual([`${hash}.sln`, `${hash}.txt`].sort());
+    expect((await readdir(dir)).filter((n) => n !== CACHE_KEY_FILE).sort()).toEqual([`${hash}.sln`, `${hash}.txt`].sort());
     expect(await readCachedText(dir, cacheKey("espeak", "counting", "never said"))).toBeNull();
     expect(await readCachedText(dir, "../etc/passwd")).toBeNull();
   });
 
   it("an entry cached before sidecars existed gets its text on the next hit, without a new synthesis", async () => {
     const cache = new AudioCache(dir);
-    const hash = cacheKey("espeak", "counting", "Maria Souza");
+    const hash = cache.name("espeak", "counting", "Maria Souza");
     await cache.put(hash, tone(0.2));
     expect(await readCachedText(cache.dir, hash)).toBeNull();
     const engine = countingEngine(5);

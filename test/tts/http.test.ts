@@ -24,7 +24,7 @@ beforeAll(async () => {
   await writeFile(join(root, "data", "secret.sln"), "SECRET");
   await writeFile(join(root, "secret"), "SECRET");
   app = Fastify();
-  await app.register(audioRoutes({ dirs }));
+  await app.register(audioRoutes({ dirs, secret: Buffer.from("audio-http-test-key-0123456789abcdef") }));
   await app.listen({ host: "127.0.0.1", port: 0 });
 });
 
@@ -129,7 +129,7 @@ describe("ura api serves /audio too (a split site: AUDIO_HTTP_BASE_URL points at
       const say = runUra(["tts", "say", "Maria da Silva"], env);
       expect(await say.exited).toBe(0);
       const url = say.output().trim().split("\n").pop()!;
-      expect(url).toMatch(new RegExp(`^${base}/tts/[0-9a-f]{64}\\.sln$`));
+      expect(url).toMatch(new RegExp(`^${base}/tts/[0-9a-f]{32}/[0-9a-f]{64}\\.sln$`));
       const name = await fetch(url);
       expect(name.status).toBe(200);
       expect(name.headers.get("cache-control")).toMatch(/immutable/);

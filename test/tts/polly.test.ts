@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { testSettings } from "../../src/config/index.js";
-import { cacheKey, createSpeechSynthesizer, TtsUnavailableError, type TtsService } from "../../src/tts/index.js";
+import { cacheKey, createSpeechSynthesizer, resolveCacheSecret, TtsUnavailableError, type TtsService } from "../../src/tts/index.js";
 import { FakePolly, tone } from "../support/fake-polly.js";
 
 let polly: FakePolly;
@@ -71,7 +71,7 @@ describe("Polly engine (against a local fake of the Polly endpoint)", () => {
     polly.answer = () => ({ kind: "audio", bytes: audio });
     const tts = pollyTts();
     const reference = await tts.synthesize("João da Silva");
-    const hash = cacheKey("polly", "Camila/neural", "João da Silva");
+    const hash = cacheKey("polly", "Camila/neural", "João da Silva", resolveCacheSecret(dir));
     expect(reference).toBe(join(dir, hash));
     const bytes = await readFile(`${reference}.sln`);
     expect(bytes.equals(finishAudio(audio))).toBe(true);

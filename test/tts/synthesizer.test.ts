@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, testSettings } from "../../src/config/index.js";
-import { cacheKey, createAudioLocator, createSpeechSynthesizer, TtsUnavailableError, type SpeechEngine } from "../../src/tts/index.js";
+import { audioSignature, cacheKey, createAudioLocator, resolveCacheSecret, createSpeechSynthesizer, TtsUnavailableError, type SpeechEngine } from "../../src/tts/index.js";
 import { renderMetrics } from "../../src/shared/metrics.js";
 import { tone } from "../support/fake-polly.js";
 
@@ -52,7 +52,7 @@ describe("speech synthesizer", () => {
     const second = tts.synthesize("Maria");
     setTimeout(() => hungUp.abort(new Error("hang-up")), 50);
     await expect(first).rejects.toBeInstanceOf(TtsUnavailableError);
-    await expect(second).resolves.toBe(join(dir, cacheKey("espeak", "slow", "Maria")));
+    await expect(second).resolves.toBe(join(dir, cacheKey("espeak", "slow", "Maria", resolveCacheSecret(dir))));
     expect(engine.calls).toBe(1);
   });
 
@@ -70,7 +70,10 @@ describe("speech synthesizer", () => {
   it("hands Asterisk a URL when AUDIO_MODE=http", async () => {
     const settings = testSettings({ TTS_CACHE_DIR: dir, AUDIO_MODE: "http", AUDIO_HTTP_BASE_URL: "http://ivr.example:8080/audio/" });
     const tts = createSpeechSynthesizer(settings, { engine: slowEngine(1) });
-    expect(await tts.synthesize("Maria")).toBe(`http://ivr.example:8080/audio/tts/${cacheKey("espeak", "slow", "Maria")}.sln`);
+    // Named with the cache's key, signed with it too: the PBX sends no token (issue 14 item 11).
+    const secret = resolveCacheSecret(dir);
+    const hash = cacheKey("espeak", "slow", "Maria", secret);
+    expect(await tts.synthesize("Maria")).toBe(`http://ivr.example:8080/audio/tts/${audioSignature(secret, hash)}/${hash}.sln`);
   });
 
   it("a text heard a moment ago is answered from memory, counted as a cache hit; a removed file is synthesised again", async () => {

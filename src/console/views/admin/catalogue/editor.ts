@@ -1,7 +1,7 @@
 import { inject, reactive, ref, type InjectionKey } from "vue";
 import { api } from "../../../api/http";
-import { problemText } from "../../../api/problems";
 import { fill, text } from "../../../text";
+import { useAdminPage } from "../shared/admin-page";
 
 /** A menu or option as `GET /admin/catalogue` gives it. */
 export interface ServiceNode {
@@ -31,13 +31,11 @@ const READY_POLL_MS = 1_000;
 
 const t = text.admin.catalogue;
 
-/** The catalogue editor's state and actions, shared by the page and its branches (provide/inject). */
+/** The catalogue editor's state and actions, shared by the page and its branches (provide/inject). Call it in setup: it loads when the page opens. */
 export function createEditor() {
   const services = ref<ServiceNode[]>([]);
   const ready = ref(true);
   const glpi = ref(false);
-  const problem = ref("");
-  const notice = ref("");
   const form = ref<OpenForm>(null);
   const draft = reactive<Draft>({ key: "", label: "", prompt: "", active: true, glpiCategoryId: "" });
   let poll: ReturnType<typeof setTimeout> | null = null;
@@ -54,18 +52,12 @@ export function createEditor() {
     if (!answer.ready && !stopped) poll = setTimeout(() => void load().catch(() => undefined), READY_POLL_MS);
   }
 
-  async function run(action: () => Promise<unknown>, done: string): Promise<void> {
-    problem.value = "";
-    notice.value = "";
-    try {
-      await action();
-      notice.value = done;
-      form.value = null;
-      await load();
-    } catch (err) {
-      problem.value = problemText(err);
-    }
-  }
+  const page = useAdminPage(load);
+  const { problem, notice } = page;
+  /** A change, then the form closes (when it went through). */
+  const run = async (action: () => Promise<unknown>, done: string) => {
+    if (await page.run(action, done)) form.value = null;
+  };
 
   const category = () => (draft.glpiCategoryId.trim() === "" ? null : Number(draft.glpiCategoryId.trim()));
 

@@ -131,8 +131,10 @@ export const purgeReport = z.object({
   calls: z.number().int(),
   audit: z.number().int(),
   otpCodes: z.number().int(),
+  voiceDescriptions: z.number().int(),
   callsBefore: z.string(),
   auditBefore: z.string(),
+  recordingsBefore: z.string(),
 });
 
 // ── identification rules (docs/security.md) ──────────────────────────────────────────────────

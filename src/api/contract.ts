@@ -129,10 +129,10 @@ export const ticketStatusResponse = z.object({ ticket: ticketView });
  * 200 already there (same body), 404 when that call did not open that ticket.
  */
 export const voiceDescriptionQuery = z.object({ callId });
+/** A file's bytes as a request or answer body (a recording): in OpenAPI, a binary string. */
+export const fileBytes = z.custom<Buffer>((b) => Buffer.isBuffer(b), "send the file itself (e.g. Content-Type: audio/wav)").meta({ type: "string", format: "binary" });
 /** The bytes as received (Content-Type audio/wav); anything else never reaches the route as a Buffer. */
-export const voiceDescriptionBody = z
-  .custom<Buffer>((b) => Buffer.isBuffer(b), "send the recording itself, Content-Type: audio/wav")
-  .meta({ type: "string", format: "binary" });
+export const voiceDescriptionBody = fileBytes;
 export const voiceDescriptionResponse = z.object({ attachment: ticketAttachmentSchema, created: z.boolean() });
 
 // ── business hours ───────────────────────────────────────────────────────────────────────────

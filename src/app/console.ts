@@ -16,6 +16,7 @@ import type { Settings } from "../config/index.js";
 import type { EventSource } from "../shared/event-bus.js";
 import type { Clock, LivenessEvents, Store } from "../domain/index.js";
 import { wallboardAlerts } from "./liveness.js";
+import { transferRecordingPath } from "./recordings.js";
 
 /** Who a console request comes from: the console's sessions and kiosk tokens (sessionAccess), or a test's stand-in. */
 export interface ConsoleAccess {
@@ -58,7 +59,7 @@ export function consoleApiPlugin(settings: Settings, store: Store, logger?: Logg
   const plugin = consolePlugin({
     webRoot: CONSOLE_DIST_DIR,
     wallboard: { source: storeWallboardSource(store, clock), events, authenticate: (request) => who.wallboardViewer(request) },
-    technicians: { store, account: (request) => who.account(request), queueEvents, clock },
+    technicians: { store, account: (request) => who.account(request), queueEvents, clock, transferRecording: (callId) => transferRecordingPath(settings, callId) },
   });
   return async (app) => {
     if (queueEvents) {

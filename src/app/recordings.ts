@@ -74,3 +74,29 @@ export function removeFilesBefore(dir: string, before: Date, match: (name: strin
   }
   return removed;
 }
+
+/** A transferred call's recording in TRANSFER_RECORDINGS_DIR: MixMonitor's `<call id>.wav` (URA_RECORDINGS). */
+export function transferRecordingPath(settings: Settings, callId: string): string | null {
+  if (settings.TRANSFER_RECORDINGS_DIR === "" || !/^[A-Za-z0-9._:-]{1,64}$/.test(callId) || callId.startsWith(".")) return null;
+  return join(settings.TRANSFER_RECORDINGS_DIR, `${callId}.wav`);
+}
+
+export interface RecordingFilesPurge {
+  /** Recordings of transferred calls removed (older than RETENTION_RECORDING_DAYS). */
+  transferRecordings: number;
+  /** Voice descriptions left in VOICE_DIR by an IVR stopped between recording and upload (older than a day). */
+  voiceLeftovers: number;
+}
+
+/**
+ * The files `ura purge` removes beside the database's rows: MixMonitor's recordings of transferred
+ * calls past RETENTION_RECORDING_DAYS (by the file's time, which is when the call ended), and voice
+ * descriptions an IVR never sent (it removes each one itself once sent).
+ */
+export function purgeRecordingFiles(settings: Settings, now: Date): RecordingFilesPurge {
+  const day = 86_400_000;
+  const recordingsBefore = new Date(now.getTime() - settings.RETENTION_RECORDING_DAYS * day);
+  const transferRecordings = settings.TRANSFER_RECORDINGS_DIR === "" ? 0 : removeFilesBefore(settings.TRANSFER_RECORDINGS_DIR, recordingsBefore, (n) => /\.(wav|WAV|gsm|sln)$/.test(n));
+  const voiceLeftovers = removeFilesBefore(voiceDir(settings), new Date(now.getTime() - day), (n) => n.startsWith("voice-"));
+  return { transferRecordings, voiceLeftovers };
+}

@@ -139,7 +139,7 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     kiosks: new KioskTokenRepository(db),
     migrate: () => migrate(db),
     ping: () => db.ping(),
-    purge: (actor, now) => purgeOld(db, { callDays: settings.RETENTION_CALL_DAYS, auditDays: settings.RETENTION_AUDIT_DAYS }, actor, now),
+    purge: (actor, now) => purgeOld(db, { callDays: settings.RETENTION_CALL_DAYS, auditDays: settings.RETENTION_AUDIT_DAYS, recordingDays: settings.RETENTION_RECORDING_DAYS }, actor, now),
     async close() {
       try {
         await backend.close?.();

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import { readFile } from "node:fs/promises";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { QueueEventSource } from "../../../ami/index.js";
 import { findUserByCode, ticketViewSchema, type CatalogueNode, type Clock, type Store, type TicketFilter, type TicketWork } from "../../../domain/index.js";
-import { errorBody, protocol } from "../../contract.js";
+import { callId, errorBody, fileBytes, protocol } from "../../contract.js";
 import { actorOf } from "../../context.js";
 import { ApiError } from "../../errors.js";
 import { TEXT } from "../text.js";
@@ -36,6 +37,8 @@ export interface TechnicianOptions {
   /** The PBX queue's events (AMI) when ASTERISK_AMI_* are set: cards go only to the desk that rings. */
   queueEvents?: QueueEventSource | null;
   clock: Clock;
+  /** Where a transferred call's recording is (MixMonitor's `<call id>.wav`); null: none for that id. Absent: none at all. */
+  transferRecording?: (callId: string) => string | null;
 }
 
 const tags = ["console: technicians"];
@@ -151,6 +154,24 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
               : null,
             workHere: Boolean(store.tickets.work),
           };
+        },
+      );
+
+      api.get(
+        "/calls/:callId/recording",
+        {
+          schema: {
+            summary: "The recording of a transferred call (MixMonitor's file named by its call id), when there is one",
+            tags,
+            params: z.object({ callId }),
+            response: { 200: fileBytes, 401: errorBody, 404: errorBody },
+          },
+        },
+        async (request, reply) => {
+          const path = options.transferRecording?.(request.params.callId) ?? null;
+          const data = path ? await readFile(path).catch(() => null) : null;
+          if (!data) throw new ApiError(404, "not_found", `no recording of call ${request.params.callId}`);
+          return sendFile(reply, "audio/wav", `${request.params.callId}.wav`, data);
         },
       );
 
@@ -281,4 +302,14 @@ function leavesUnder(tree: CatalogueNode[], id: number): number[] {
   const walk = (n: CatalogueNode) => (n.children.length === 0 ? leaves.push(n.id) : n.children.forEach(walk));
   walk(node);
   return leaves;
+}
+
+/** A recording, played by the browser as what it is; never cached by a shared cache (personal data). */
+function sendFile(reply: FastifyReply, contentType: string, name: string, data: Buffer): FastifyReply {
+  return reply
+    .header("content-type", contentType)
+    .header("content-disposition", `inline; filename="${name.replace(/[^\w.-]/g, "_")}"`)
+    .header("x-content-type-options", "nosniff")
+    .header("cache-control", "private, no-store")
+    .send(data);
 }

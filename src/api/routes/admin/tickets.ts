@@ -1,6 +1,7 @@
+import { z } from "zod";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import * as A from "../../admin-contract.js";
-import { errorBody } from "../../contract.js";
+import { errorBody, fileBytes } from "../../contract.js";
 import { actorOf, type ApiContext } from "../../context.js";
 import { ApiError } from "../../errors.js";
 import { ADMIN } from "../shared.js";
@@ -30,6 +31,28 @@ export const adminTicketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const found = await store.tickets.get(request.params.protocol);
       if (!found) throw new ApiError(404, "not_found", `no ticket ${request.params.protocol}`);
       return found;
+    },
+  );
+
+  app.get(
+    "/tickets/:protocol/attachments/:id",
+    {
+      config: ADMIN,
+      schema: {
+        summary: "One attachment's bytes, e.g. the caller's voice description (audio/wav)",
+        tags,
+        params: A.protocolParams.extend({ id: z.string().regex(/^[0-9]{1,18}$/) }),
+        response: { 200: fileBytes, 404: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const found = await store.tickets.readAttachment(request.params.protocol, request.params.id);
+      if (!found) throw new ApiError(404, "not_found", `no attachment ${request.params.id} on ticket ${request.params.protocol}`);
+      return reply
+        .header("content-type", found.attachment.contentType)
+        .header("content-disposition", `inline; filename="${found.attachment.name.replace(/[^\w.-]/g, "_")}"`)
+        .header("cache-control", "private, no-store")
+        .send(Buffer.from(found.data));
     },
   );
 

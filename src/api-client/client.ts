@@ -160,6 +160,11 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
       const reply = await request("GET", "/information", undefined, opts);
       return expect(reply, [200], informationResponse, "information");
     },
+
+    async requestCallback(body, opts) {
+      const reply = await request("POST", "/callbacks", body, opts);
+      if (![200, 201].includes(reply.status)) throw unexpected(reply, "request callback");
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  callbackRequestSchema,
   callId,
   callOutcome,
   digits,
@@ -178,6 +179,12 @@ export const informationResponse = z.object({
 });
 export type InformationView = z.infer<typeof informationResponse>;
 
+// ── callback requests ──────────────────────────────────────────────────────────────────────
+export const callbackRequest = callbackRequestSchema;
+export type CallbackRequestBody = z.infer<typeof callbackRequest>;
+/** 201 new, 200 when the same call asked again (replaced). */
+export const callbackResponse = z.object({ callId, created: z.boolean() });
+
 /** Routes the IVR uses (all under API_PREFIX, scope `ivr`). Admin routes live beside them in src/api/routes. */
 export const ivrRoutes = {
   identifyByCode: "POST /identify/code",
@@ -194,4 +201,5 @@ export const ivrRoutes = {
   recordSurvey: "POST /surveys",
   announcements: "GET /announcements",
   information: "GET /information",
+  requestCallback: "POST /callbacks",
 } as const;

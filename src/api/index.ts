@@ -18,7 +18,7 @@ import { callRoutes } from "./routes/calls.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
 import { healthRoutes } from "./routes/health.js";
 import { hoursRoutes } from "./routes/hours.js";
-import { announcementRoutes, informationRoutes } from "./routes/announcements.js";
+import { announcementRoutes, callbackRoutes, informationRoutes } from "./routes/announcements.js";
 import { identifyRoutes } from "./routes/identify.js";
 import { otpRoutes } from "./routes/otp.js";
 import { statusRoutes } from "./routes/status.js";
@@ -161,6 +161,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await api.register(hoursRoutes, ctx);
       await api.register(announcementRoutes, ctx);
       await api.register(informationRoutes, ctx);
+      await api.register(callbackRoutes, ctx);
       await api.register(callRoutes, ctx);
       await api.register(statusRoutes, { ...ctx, liveness });
       await api.register(adminRoutes, { ...ctx, prefix: "/admin" });

@@ -88,6 +88,7 @@ export {
   MAX_ANNOUNCEMENT_CHARS,
   type Announcement,
 } from "./announcements.js";
+export { CallbackRepository, callbackRequestSchema, callbackSchema, type Callback, type CallbackRequest } from "./callbacks.js";
 export { GuidanceRepository, guidanceCreateSchema, guidanceSchema, guidanceUpdateSchema, type Guidance } from "./guidance.js";
 export { SurveyRepository, surveyAnswerSchema, surveySummarySchema, type SurveyAnswer, type SurveySummary } from "./surveys.js";
 export {

@@ -64,6 +64,8 @@ export async function purgeOld(db: Db, policy: RetentionPolicy, actor: Actor, no
   const otpCodes = await purge("otp_codes", "created_at", otpBefore);
   // Survey answers name who answered: kept as long as the call records.
   await purge("surveys", "created_at", callsBefore);
+  // A callback request holds the caller's number: kept as long as the call records.
+  await purge("callbacks", "requested_at", callsBefore);
   await purge("otp_failures", "failed_at", otpBefore);
   // A caller's voice is personal data: the ticket stays, its recording goes (GLPI keeps its own Document).
   const voiceDescriptions =

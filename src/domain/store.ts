@@ -7,6 +7,7 @@ import { IdentificationRules } from "./identification.js";
 import { SurveyRepository } from "./surveys.js";
 import { AnnouncementRepository } from "./announcements.js";
 import { GuidanceRepository } from "./guidance.js";
+import { CallbackRepository } from "./callbacks.js";
 import { AccountRepository } from "./accounts.js";
 import { KioskTokenRepository } from "./kiosk-tokens.js";
 import { CallRepository } from "./calls.js";
@@ -68,6 +69,8 @@ export interface Store {
   readonly announcements: AnnouncementRepository;
   /** The information menu's guidance texts ("como trocar sua senha"). */
   readonly guidance: GuidanceRepository;
+  /** Callers who asked to be called back, on their tickets. */
+  readonly callbacks: CallbackRepository;
   readonly audit: AuditRepository;
   /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
   readonly events: HelpDeskEvents;
@@ -132,6 +135,7 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     surveys: new SurveyRepository(db),
     announcements: new AnnouncementRepository(db, timeZone, speech ?? null),
     guidance: new GuidanceRepository(db, speech ?? null),
+    callbacks: new CallbackRepository(db, timeZone),
     audit: new AuditRepository(db),
     events,
     accounts: new AccountRepository(db, { maxFailures: settings.CONSOLE_SIGNIN_MAX_FAILURES, windowSeconds: settings.CONSOLE_SIGNIN_WINDOW_MINUTES * 60 }),

@@ -67,6 +67,8 @@ export class Call {
   /** The catalogue menu the caller was in when they asked for a technician. */
   serviceId: number | null = null;
   ticket: string | null = null;
+  /** The caller asked to be called back (technicians closed): the ticket this call opens carries the request. */
+  callbackRequested = false;
   /** The transfer's record on its way to the API; resolves to the desk phones' caller name. */
   transferred: Promise<string | null> | null = null;
   readonly startedAt: Date;

@@ -1,5 +1,6 @@
 import type {
   AnnouncementsView,
+  CallbackRequestBody,
   CallerMatch,
   InformationView,
   OpenTicketRequest,
@@ -76,6 +77,8 @@ export interface TicketApi {
   announcements(options?: RequestOptions): Promise<AnnouncementsView>;
   /** The information menu: the weekly schedule and the guidance texts. */
   information(options?: RequestOptions): Promise<InformationView>;
+  /** The caller asked to be called back about the ticket this call opened, at this number. */
+  requestCallback(request: CallbackRequestBody, options?: RequestOptions): Promise<void>;
 }
 
 /** A dependency (API, sender behind it, TTS) did not answer usefully within its budget. */
@@ -126,4 +129,4 @@ export type Clock = () => Date;
 /** STREAM FILE reference of a prompt id from the prompt set (`sounds/prompts.pt-BR.txt`). */
 export type PromptLookup = (id: PromptId) => string;
 
-export type { AnnouncementsView, CallerMatch, InformationView, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView };
+export type { AnnouncementsView, CallbackRequestBody, CallerMatch, InformationView, HoursView, IdentificationMethod, OtpVerifyResult, PublicUser, RecordCallRequest, RecordTransferRequest, ServiceNode, SurveyRequest, TicketView };

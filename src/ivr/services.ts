@@ -6,6 +6,7 @@ import { describeProblem } from "./describe.js";
 import { survey } from "./survey.js";
 import { technician } from "./technician.js";
 import { digitPrompts, protocolPrompts } from "./numbers.js";
+import { requestCallback } from "./callback.js";
 
 /** How many times the caller may ask to hear the protocol again. */
 const MAX_PROTOCOL_REPEATS = 3;
@@ -160,7 +161,8 @@ async function createTicket(call: Call, user: PublicUser, service: ServiceNode):
   call.step = "protocol";
   await call.setVariables({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol });
 
-  let parts = call.p("ticket-opened", ...protocolPrompts(ticket.protocol), "protocol-repeat");
+  const callback = await requestCallback(call, ticket.protocol);
+  let parts = call.p("ticket-opened", ...protocolPrompts(ticket.protocol), ...callback, "protocol-repeat");
   for (let repeats = 0; repeats <= MAX_PROTOCOL_REPEATS; repeats++) {
     const choice = await call.menu({ parts, keys: "12", retries: 0 });
     if (!(choice.kind === "key" && choice.key === "1")) break;

@@ -5,6 +5,7 @@ import { EndCall } from "./outcome.js";
 import type { HoursView } from "./ports.js";
 import type { PromptId } from "./prompt-ids.js";
 import { whenPrompts } from "./when.js";
+import { callbackNumber } from "./callback.js";
 
 /** Business hours, or null when the API cannot say within the budget. */
 export async function fetchHours(call: Call): Promise<HoursView | null> {
@@ -55,8 +56,9 @@ async function recordTransfer(call: Call): Promise<string | null> {
 
 /**
  * "Falar com um técnico": open (or hours unknown: the queue and the dialplan's own time check
- * decide) → transfer. Closed → say why and when it opens, and offer to open a ticket instead.
- * Returns only when the caller accepts that offer.
+ * decide) → transfer. Closed → say why and when it opens, and offer to open a ticket instead, or
+ * (3, when the call has a number to call) a ticket that asks to be called back. Returns only when
+ * the caller accepts one of them (`call.callbackRequested` says which).
  */
 export async function technician(call: Call, options: { offerTicket: boolean }): Promise<void> {
   call.step = "technician";
@@ -68,8 +70,11 @@ export async function technician(call: Call, options: { offerTicket: boolean }):
   const ids: PromptId[] = [hours.reason === "holiday" ? "closed-holiday" : "closed-now", ...opens];
   if (!options.offerTicket) throw new EndCall("abandoned", call.step, ids);
   const parts = call.p(...ids);
-  const choice = await call.menu({ parts: [...parts, ...call.p("offer-ticket")], keys: "12", retries: 1 });
-  if (choice.kind === "key" && choice.key === "1") return;
+  const callBack = callbackNumber(call) !== null;
+  const offers = call.p("offer-ticket", ...(callBack ? (["offer-callback"] as const) : []));
+  const choice = await call.menu({ parts: [...parts, ...offers], keys: callBack ? "123" : "12", retries: 1 });
+  if (choice.kind === "key" && choice.key === "3") call.callbackRequested = true;
+  if (choice.kind === "key" && (choice.key === "1" || choice.key === "3")) return;
   throw new EndCall("abandoned", call.step);
 }
 

@@ -98,4 +98,27 @@ describe.each(DRIVERS)("announcements (%s)", (driver) => {
     const actions = ((await api.call("GET", `${P}/admin/audit?limit=1000`)).json().entries as { action: string }[]).map((e) => e.action);
     for (const a of ["guidance.create", "guidance.update", "guidance.delete"]) expect(actions).toContain(a);
   });
+
+  it("a callback request rides on a ticket: the IVR records it with the number, the admin's ticket shows it; bad input names the field", async () => {
+    await api.call("POST", `${P}/admin/users`, { body: { code: "7001", name: "Retorno", phone: "(45) 99911-7001" } });
+    const services = (await api.call("GET", `${P}/catalogue`, { token: "ivr" })).json().services as { id: number; children: { id: number }[] }[];
+    const leaf = services.flatMap((s) => (s.children.length ? s.children : [s]))[0]!.id;
+    const opened = await api.call("POST", `${P}/tickets`, { token: "ivr", body: { userCode: "7001", serviceId: leaf, callId: "cb.1", source: "phone" } });
+    const protocol = opened.json().ticket.protocol as string;
+    const body = { callId: "cb.1", ticketProtocol: protocol, number: "4599917001", reason: "closed" };
+    expect((await api.call("POST", `${P}/callbacks`, { token: "ivr", body })).statusCode).toBe(201);
+    expect((await api.call("POST", `${P}/callbacks`, { token: "ivr", body: { ...body, number: "1001" } })).json()).toEqual({ callId: "cb.1", created: false });
+    const ticket = (await api.call("GET", `${P}/admin/tickets/${protocol}`)).json().ticket;
+    expect(ticket.callback).toMatchObject({ number: "1001", reason: "closed" });
+
+    for (const [patch, field] of [[{ number: "12" }, "number"], [{ number: "45 9991" }, "number"], [{ reason: "later" }, "reason"], [{ ticketProtocol: "abc" }, "ticketProtocol"]] as const) {
+      const r = await api.call("POST", `${P}/callbacks`, { token: "ivr", body: { ...body, ...patch } });
+      expect(r.statusCode, JSON.stringify(patch)).toBe(400);
+      expect(r.json().field).toBe(field);
+    }
+    const unknown = await api.call("POST", `${P}/callbacks`, { token: "ivr", body: { ...body, callId: "cb.2", ticketProtocol: "99999999" } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().field).toBe("ticketProtocol");
+    expect((await api.call("POST", `${P}/callbacks`, { token: "admin", body })).statusCode).toBe(403);
+  });
 });

@@ -6,7 +6,8 @@ import { FakeSpeech, dial, said, startIvr, type Backend, type IvrUnderTest } fro
 /**
  * Issue 13's main-menu additions, one scenario each, through the Asterisk emulator against the
  * real API over HTTP (SQLite and MariaDB): announcements before the main menu, and the
- * information menu (4: opening hours and guidance texts).
+ * information menu (4: opening hours and guidance texts), and the callback request when the
+ * technicians are closed.
  */
 /** Monday to Friday, 08:00–12:00 and 13:30–18:00. */
 const WEEKDAYS_WITH_LUNCH = [1, 2, 3, 4, 5].flatMap((weekday) => [
@@ -121,6 +122,46 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
       const none = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").listen().on("main-menu-info").press("4").on("main-menu").hangup() });
       expect(none.heard).toContain("info-no-hours");
       expect(none.heard).not.toContain("info-hours");
+    });
+  });
+
+  describe("callback when the technicians are closed", () => {
+    it("out of hours, 3 asks for a callback: the ticket opens as usual and carries the request with the number the call came from", async () => {
+      await backend.setHours("closed");
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("3")
+        .on("offer-callback").press("3")
+        .on("confirm-caller").press("1")
+        .on("service-menu").press("6")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
+      expect(call.heard).toContain("closed-now");
+      const protocol = call.variables.URA_TICKET!;
+      expect(protocol).toMatch(/^\d+$/);
+      const i = call.heard.indexOf("callback-registered");
+      expect(call.heard.slice(i, i + 6)).toEqual(["callback-registered", "digit-1", "digit-0", "digit-0", "digit-1", "protocol-repeat"]);
+      expect(call.heard.indexOf("ticket-opened")).toBeLessThan(i);
+      const callback = (await backend.store.callbacks.forTickets([protocol])).get(protocol);
+      expect(callback).toMatchObject({ number: "1001", reason: "closed" });
+      expect(await backend.store.callbacks.pending()).toBeGreaterThanOrEqual(1);
+    });
+
+    it("1 opens a ticket without a callback; a call without a usable number is not offered one", async () => {
+      await backend.setHours("closed");
+      const plain = new ScriptedCaller()
+        .on("main-menu").press("3")
+        .on("offer-callback").press("1")
+        .on("confirm-caller").press("1")
+        .on("service-menu").press("6")
+        .on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller: plain, callerId: "1001", channel: "PJSIP/1001-0000002b" });
+      const protocol = call.variables.URA_TICKET!;
+      expect(call.heard).not.toContain("callback-registered");
+      expect((await backend.store.callbacks.forTickets([protocol])).size).toBe(0);
+
+      const anonymous = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("3").on("offer-ticket").press("2"), callerId: "anonymous" });
+      expect(anonymous.heard).toContain("offer-ticket");
+      expect(anonymous.heard).not.toContain("offer-callback");
     });
   });
 }

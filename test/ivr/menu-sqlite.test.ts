@@ -2,6 +2,6 @@ import { describe } from "vitest";
 import { realBackend } from "../support/scenario.js";
 import { menuScenarios } from "./menu-scenarios.js";
 
-describe("main-menu additions (announcements) against the real API (HTTP) on SQLite", () => {
+describe("main-menu additions (announcements, information menu, callback) against the real API (HTTP) on SQLite", () => {
   menuScenarios(() => realBackend("sqlite"));
 });

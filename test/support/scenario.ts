@@ -259,6 +259,8 @@ export class FakeTicketApi implements TicketApi {
   readonly voiceDescriptions = new Map<string, Uint8Array>();
   /** The information menu's content (GET /information). */
   informationView: Awaited<ReturnType<TicketApi["information"]>> = { schedule: [], guidance: [] };
+  /** Callback requests, by call. */
+  readonly callbacks: Parameters<TicketApi["requestCallback"]>[0][] = [];
   readonly requests: Method[] = [];
   readonly failures = new Map<Method | "all", "down" | "slow" | "sender">();
   /** Rules by `department:<name>` or `extension:<digits>` (the API's identification_rules). */
@@ -379,6 +381,13 @@ export class FakeTicketApi implements TicketApi {
   async announcements(options?: RequestOptions) {
     await this.gate("announcements", options);
     return { playing: this.announcementTexts.map((text, i) => ({ id: i + 1, text })), scheduled: [] };
+  }
+
+  async requestCallback(body: Parameters<TicketApi["requestCallback"]>[0], options?: RequestOptions) {
+    await this.gate("requestCallback", options);
+    const i = this.callbacks.findIndex((c) => c.callId === body.callId);
+    if (i >= 0) this.callbacks[i] = body;
+    else this.callbacks.push(body);
   }
 
   async information(options?: RequestOptions) {

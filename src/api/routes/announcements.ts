@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { announcementsResponse, informationResponse } from "../contract.js";
-import type { ApiContext } from "../context.js";
-import { IVR_OR_WEB } from "./shared.js";
+import { announcementsResponse, callbackRequest, callbackResponse, errorBody, informationResponse } from "../contract.js";
+import { actorOf, type ApiContext } from "../context.js";
+import { ApiError } from "../errors.js";
+import { IVR_ONLY, IVR_OR_WEB } from "./shared.js";
 
 /** `/announcements`: what callers hear before the main menu now, and what starts later. */
 export const announcementRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
@@ -37,6 +38,27 @@ export const informationRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     async () => {
       const [schedule, guidance] = await Promise.all([ctx.store.hours.schedule(), ctx.store.guidance.list()]);
       return { schedule, guidance: guidance.map((g) => ({ key: g.key, title: g.title, prompt: g.prompt, text: g.text })) };
+    },
+  );
+};
+
+/** `/callbacks`: a caller asked to be called back about the ticket their call opened. */
+export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.post(
+    "/callbacks",
+    {
+      config: IVR_ONLY,
+      schema: {
+        summary: "Record a callback request on a ticket, with the number to call (one per call: 201 new, 200 replaced)",
+        tags: ["calls"],
+        body: callbackRequest,
+        response: { 201: callbackResponse, 200: callbackResponse, 400: errorBody, 404: errorBody },
+      },
+    },
+    async (request, reply) => {
+      if (!(await ctx.store.tickets.get(request.body.ticketProtocol))) throw new ApiError(404, "not_found", `no ticket ${request.body.ticketProtocol}`, "ticketProtocol");
+      const { created } = await ctx.store.callbacks.request(request.body, actorOf(request), ctx.clock());
+      return reply.code(created ? 201 : 200).send({ callId: request.body.callId, created });
     },
   );
 };

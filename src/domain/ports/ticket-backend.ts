@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Actor } from "../audit.js";
+import { callbackSchema } from "../callbacks.js";
 import { identificationMethod } from "../calls.js";
 import { callId, protocol, userCode } from "../rules.js";
 
@@ -137,6 +138,8 @@ export const ticketViewSchema = z.object({
   callId: z.string().nullable().optional(),
   /** Where the ticket is worked on when that is another system (GLPI's page for it). */
   link: z.string().optional(),
+  /** The caller asked to be called back, at this number (technicians' views; null: not asked). */
+  callback: callbackSchema.nullable().optional(),
 });
 export type TicketView = z.infer<typeof ticketViewSchema>;
 

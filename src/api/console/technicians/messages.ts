@@ -51,6 +51,8 @@ export const queueResponse = z.object({
   total: z.number().int(),
   /** Null when the backend cannot count (GLPI): the page shows the total only. */
   counts: counts.nullable(),
+  /** Tickets still being worked on whose caller asked to be called back (builtin tickets). */
+  callbacksPending: z.number().int(),
   /** False with GLPI: work happens there (each ticket carries its `link`). */
   workHere: z.boolean(),
 });

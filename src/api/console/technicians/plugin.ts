@@ -108,8 +108,10 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
             limit: q.limit,
             offset: q.offset,
           };
-          const [page, counts] = await Promise.all([store.tickets.list(filter), store.tickets.counts ? store.tickets.counts(filter) : null]);
-          return { ...page, counts, workHere: Boolean(store.tickets.work) };
+          const [page, counts, callbacksPending] = await Promise.all([store.tickets.list(filter), store.tickets.counts ? store.tickets.counts(filter) : null, store.callbacks.pending()]);
+          const callbacks = await store.callbacks.forTickets(page.tickets.map((t) => t.protocol));
+          const tickets = page.tickets.map((t) => ({ ...t, callback: callbacks.get(t.protocol) ?? null }));
+          return { ...page, tickets, counts, callbacksPending, workHere: Boolean(store.tickets.work) };
         },
       );
 
@@ -146,8 +148,10 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
           if (!detail) throw new ApiError(404, "not_found", `no ticket ${request.params.protocol}`);
           const user = await findUserByCode(store.db, detail.ticket.requester.code);
           const record = detail.ticket.callId ? await store.calls.get(detail.ticket.callId) : null;
+          const callback = (await store.callbacks.forTickets([detail.ticket.protocol])).get(detail.ticket.protocol) ?? null;
           return {
             ...detail,
+            ticket: { ...detail.ticket, callback },
             requester: user ? { code: user.code, name: user.name, department: user.department, extensions: user.extensions } : null,
             call: record
               ? { callId: record.callId, startedAt: record.startedAt, callerNumber: record.callerNumber, identifiedBy: record.identifiedBy, outcome: record.outcome, durationMs: record.durationMs }

@@ -30,7 +30,8 @@ export const adminTicketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     async (request) => {
       const found = await store.tickets.get(request.params.protocol);
       if (!found) throw new ApiError(404, "not_found", `no ticket ${request.params.protocol}`);
-      return found;
+      const callback = (await store.callbacks.forTickets([found.ticket.protocol])).get(found.ticket.protocol) ?? null;
+      return { ...found, ticket: { ...found.ticket, callback } };
     },
   );
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -33,7 +33,10 @@ async function startDesk(extra: Partial<Record<keyof Settings, string>> = {}): P
   await ensureConsoleBuilt();
   const dir = mkdtempSync(join(tmpdir(), "ura-tech-ui-"));
   const apiPort = await freePort();
-  const env = { DATA_DIR: dir, AGI_PORT: String(await freePort()), API_PORT: String(apiPort), TTS_ENGINE: "none" };
+  // MixMonitor's recordings of transferred calls would land here (<call id>.wav).
+  const recordings = join(dir, "gravacoes");
+  mkdirSync(recordings);
+  const env = { DATA_DIR: dir, AGI_PORT: String(await freePort()), API_PORT: String(apiPort), TTS_ENGINE: "none", TRANSFER_RECORDINGS_DIR: recordings };
   const app = await startAll(testSettings({ ...env, ...extra }), pino({ level: "silent" }));
   const now = new Date();
   await app.store.hours.setSchedule(
@@ -215,6 +218,17 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     const protocol = (await bruno.getByRole("heading", { name: /^Chamado \d+$/ }).textContent())!.replace("Chamado ", "");
     const detail = await desk.app.store.tickets.get(protocol);
     expect(detail?.ticket.callId).toBe(callId);
+    // No recording of that call yet: no player. Once the PBX has written it, the page plays it.
+    expect(await bruno.getByLabel("Gravação da ligação transferida").count()).toBe(0);
+    const wav = Buffer.concat([Buffer.from("RIFF"), Buffer.alloc(40)]);
+    writeFileSync(join(desk.env.TRANSFER_RECORDINGS_DIR!, `${callId}.wav`), wav);
+    await bruno.reload();
+    const recording = bruno.getByLabel("Gravação da ligação transferida");
+    await expect.poll(() => recording.isVisible(), SLOW).toBe(true);
+    const fetched = await bruno.request.get(`${desk.url}${await recording.getAttribute("src")}`);
+    expect(fetched.status()).toBe(200);
+    expect(fetched.headers()["content-type"]).toBe("audio/wav");
+    expect(await fetched.body()).toEqual(wav);
 
     // "Fechar cartão" hides it on this desk only.
     await carla.getByRole("button", { name: "Fechar cartão" }).click();

@@ -113,6 +113,22 @@ describe.each(DRIVERS)("admin routes (%s)", (driver) => {
     expect((await api.call("PATCH", `${P}/admin/catalogue/1`, { body: { parentId: 101 } })).json()).toMatchObject({ error: "cycle" });
   });
 
+  it("links an option to a GLPI category and swaps two options' keys; the IVR hears them in the new order", async () => {
+    const linked = await api.call("PATCH", `${P}/admin/catalogue/301`, { body: { glpiCategoryId: 42 } });
+    expect(linked.json().service).toMatchObject({ id: 301, glpiCategoryId: 42 });
+    expect((await api.call("PATCH", `${P}/admin/catalogue/301`, { body: { glpiCategoryId: -1 } })).json()).toMatchObject({ field: "glpiCategoryId" });
+    const all = adminCatalogue.parse((await api.call("GET", `${P}/admin/catalogue`)).json());
+    // The builtin backend here: the page hides the GLPI field. No text-to-speech: callers hear the change at once.
+    expect(all).toMatchObject({ glpi: false, ready: true });
+    expect(all.services.find((n) => n.id === 3)!.children.find((n) => n.id === 301)!.glpiCategoryId).toBe(42);
+
+    expect((await api.call("POST", `${P}/admin/catalogue/301/swap`, { body: { with: 302 } })).statusCode).toBe(204);
+    const ivr = (await api.call("GET", `${P}/catalogue`, { token: "ivr" })).json() as { services: Array<{ id: number; children: Array<{ id: number; key: string }> }> };
+    expect(ivr.services.find((n) => n.id === 3)!.children.slice(0, 2).map((n) => `${n.key}:${n.id}`)).toEqual(["1:302", "2:301"]);
+    expect((await api.call("POST", `${P}/admin/catalogue/301/swap`, { body: { with: 101 } })).json()).toMatchObject({ error: "not_siblings", field: "with" });
+    await api.call("POST", `${P}/admin/catalogue/301/swap`, { body: { with: 302 } });
+  });
+
   it("edits the weekly schedule and holidays", async () => {
     const schedule = (await api.call("GET", `${P}/admin/schedule`)).json();
     expect(schedule.timeZone).toBe("America/Sao_Paulo");

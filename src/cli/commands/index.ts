@@ -1,5 +1,6 @@
 import type { CliCommand } from "../command.js";
 import { command as accounts } from "./accounts.js";
+import { command as announcements } from "./announcements.js";
 import { command as api } from "./api.js";
 import { backup, restore } from "./backup.js";
 import { command as call } from "./call.js";
@@ -27,6 +28,7 @@ export const commands: CliCommand[] = [
   catalogue,
   accounts,
   kiosk,
+  announcements,
   purge,
   backup,
   restore,

@@ -1,0 +1,57 @@
+import { PassThrough } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliContext } from "../../src/cli/command.js";
+import { command } from "../../src/cli/commands/announcements.js";
+import { DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
+
+function context(t: TestDb): CliContext & { out: () => string; err: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) => {
+    const s = new PassThrough();
+    s.on("data", (c) => into.push(String(c)));
+    return s;
+  };
+  return { settings: t.settings, stdout: sink(out), stderr: sink(err), stdin: new PassThrough(), logger: pino({ level: "silent" }), out: () => out.join(""), err: () => err.join("") };
+}
+
+describe.each(DRIVERS)("ura announcements (%s)", (driver) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(driver, import.meta.filename);
+  });
+  afterAll(async () => t?.cleanup());
+
+  it("adds one playing now and one scheduled, lists them, ends one; bad input is a message, not a stack", async () => {
+    const added = context(t);
+    expect(await command.run(["add", "A rede da Saúde está fora do ar."], added)).toBe(0);
+    expect(added.out()).toMatch(/^announcement (\d+) playing, from .* until ended: A rede da Saúde está fora do ar\.\n$/);
+    const id = /^announcement (\d+)/.exec(added.out())![1]!;
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await command.run(["add", "--from", later, "Manutenção", "programada."], context(t))).toBe(0);
+
+    const listed = context(t);
+    expect(await command.run(["list"], listed)).toBe(0);
+    expect(listed.out()).toMatch(/playing .*A rede da Saúde está fora do ar\./);
+    expect(listed.out()).toMatch(/scheduled .*Manutenção programada\./);
+
+    const ended = context(t);
+    expect(await command.run(["end", id], ended)).toBe(0);
+    expect(ended.out()).toContain(`announcement ${id} ended`);
+    const after = context(t);
+    await command.run(["list"], after);
+    expect(after.out()).not.toContain("A rede da Saúde");
+    const all = context(t);
+    await command.run(["list", "--all"], all);
+    expect(all.out()).toMatch(/ended .*A rede da Saúde/);
+
+    const bad = context(t);
+    expect(await command.run(["add", "--until", "amanhã", "Texto"], bad)).toBe(1);
+    expect(bad.err()).toContain("ISO 8601");
+    const missing = context(t);
+    expect(await command.run(["end", "999999"], missing)).toBe(1);
+    expect(missing.err()).toContain("no announcement 999999");
+    await expect(command.run(["add"], context(t))).rejects.toThrow(/TEXT/);
+  });
+});

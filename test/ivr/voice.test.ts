@@ -1,5 +1,12 @@
-import { describe } from "vitest";
-import { fakeBackend, realBackend } from "../support/scenario.js";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { createVoiceRecordings } from "../../src/app/recordings.js";
+import { testSettings } from "../../src/config/index.js";
+import { question, ScriptedCaller } from "../support/callers.js";
+import { dial, fakeBackend, realBackend, startIvr } from "../support/scenario.js";
 import { voiceScenarios } from "./voice-scenarios.js";
 
 describe("voice description against the in-memory API", () => {
@@ -12,4 +19,26 @@ describe("voice description against the real API (HTTP) on SQLite", () => {
 
 describe("voice description against the real API (HTTP) on MariaDB", () => {
   voiceScenarios(() => realBackend("mysql", { database: `ura_t_ivr_voice_${process.pid}` }));
+});
+
+describe("voice description when the API cannot take it", () => {
+  it("the ticket is opened and its protocol heard all the same, and the file is removed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ura-voice-down-"));
+    const backend = fakeBackend();
+    backend.fake.failures.set("attachVoiceDescription", "down");
+    const ivr = await startIvr({ api: backend.api, clock: () => backend.clock(), voice: createVoiceRecordings(testSettings({ VOICE_DIR: dir }), pino({ level: "silent" })) });
+    try {
+      const caller = new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("1").on(question("service-menu")).press("6").on(/^record:/).speak(5000, "#").on("protocol-repeat").press("2");
+      const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
+      expect(call.variables.URA_RESULT).toBe("ticket");
+      expect(call.heard).toContain("ticket-opened");
+      expect(backend.fake.requests).toContain("attachVoiceDescription");
+      expect(await backend.voiceDescription(call.variables.URA_TICKET!)).toBeNull();
+      expect(readdirSync(dir)).toEqual([]);
+      expect(ivr.logs.some((l) => l.msg === "voice description not attached: the ticket is open without it")).toBe(true);
+    } finally {
+      await ivr.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

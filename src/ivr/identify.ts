@@ -1,8 +1,8 @@
 import type { Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { CallerMatch, PublicUser } from "./ports.js";
-import type { PromptId } from "./prompt-ids.js";
-import { digitPrompts, untilPrompts } from "./when.js";
+import { callAgain } from "./technician.js";
+import { digitPrompts } from "./when.js";
 
 const MAX_CODE_DIGITS = 12;
 
@@ -136,12 +136,3 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
   }
 }
 
-/**
- * When the caller may get codes again: "Ligue novamente hoje às dez e trinta", from the end of the
- * limit the API reported (a cool-down or the hourly cap ends by itself); "Tente novamente mais
- * tarde" when it did not say. The technician offer (or when the desk opens) follows (EndCall's `limit`).
- */
-function callAgain(call: Call, until: string | undefined): PromptId[] {
-  const when = untilPrompts(until, call.now(), call.settings.URA_TIMEZONE);
-  return when.length ? ["call-again", ...when] : ["try-later"];
-}

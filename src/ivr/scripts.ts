@@ -7,12 +7,12 @@ import type { IvrDependencies } from "./deps.js";
 import { identify } from "./identify.js";
 import { informationFlow } from "./information.js";
 import { BackToMenu, EndCall } from "./outcome.js";
-import { DependencyUnavailableError, type CallerMatch, type PublicUser } from "./ports.js";
+import { DependencyUnavailableError, LimitReachedError, type CallerMatch, type PublicUser } from "./ports.js";
 import { findById, openTicketFlow } from "./services.js";
 import { verifyUser } from "./state.js";
 import { fromOwnExtension } from "./origin.js";
 import { statusFlow } from "./status.js";
-import { fetchHours, offerTechnician, technician } from "./technician.js";
+import { callAgain, fetchHours, offerTechnician, technician } from "./technician.js";
 
 /**
  * The AGI scripts by path: `ura` is the whole call; the `ura/…` step scripts let a FreePBX admin
@@ -80,8 +80,11 @@ async function conclude(call: Call, err: unknown): Promise<void> {
   if (err instanceof DependencyUnavailableError) {
     call.log.warn({ err: describeError(err), dependency: err.dependency, reason: err.reason, step: call.step }, "a dependency failed, telling the caller");
     const hours = call.background(fetchHours(call));
-    await call.play(call.p("system-unavailable"));
-    await offerTechnician(call, hours);
+    // A limit that ends by itself (the API's 429 on identification): when to try again, and out of
+    // hours when the desk opens, as for the one-time code's limits (issue 13).
+    const limited = err instanceof LimitReachedError;
+    await call.play(call.p("system-unavailable", ...(limited ? callAgain(call, err.until.toISOString()) : [])));
+    await offerTechnician(call, hours, { callBack: limited });
     await call.play(call.p("goodbye"));
     return;
   }

@@ -4,7 +4,7 @@ import { describeError } from "../shared/errors.js";
 import { EndCall } from "./outcome.js";
 import type { HoursView } from "./ports.js";
 import type { PromptId } from "./prompt-ids.js";
-import { whenPrompts } from "./when.js";
+import { untilPrompts, whenPrompts } from "./when.js";
 import { callbackNumber } from "./callback.js";
 
 /** Business hours, or null when the API cannot say within the budget. */
@@ -93,4 +93,14 @@ export async function offerTechnician(call: Call, hours: Promise<HoursView | nul
   }
   const choice = await call.menu({ parts: call.p("offer-technician"), keys: "0", retries: 0 });
   if (choice.kind === "key") await transfer(call);
+}
+
+/**
+ * When the caller may try again after a limit that ends by itself: "Ligue novamente hoje às dez e
+ * trinta", from the end the API reported (`until`, rounded up to the minute); "Tente novamente mais
+ * tarde" when it did not say. The technician offer (or when the desk opens) follows it.
+ */
+export function callAgain(call: Call, until: string | undefined): PromptId[] {
+  const when = untilPrompts(until, call.now(), call.settings.URA_TIMEZONE);
+  return when.length ? ["call-again", ...when] : ["try-later"];
 }

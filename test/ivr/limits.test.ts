@@ -66,3 +66,39 @@ describe.each(["sqlite", "mysql"] as const)("one-time code limits on %s", (drive
     }
   });
 });
+
+describe.each(["sqlite", "mysql"] as const)("the identification limit (the API's 429 for too many lookups that find nobody) on %s", (driver) => {
+  let backend: Backend;
+  let ivr: IvrUnderTest;
+
+  beforeAll(async () => {
+    backend = await realBackend(driver, { database: `ura_idlimits_${process.pid}`, settings: { IDENTIFY_MAX_MISSES_PER_MINUTE: "2" } });
+    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
+  }, 60_000);
+  afterAll(async () => {
+    await ivr?.close();
+    await backend?.close();
+  });
+
+  const guessing = () => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code", 3).press("999999#");
+
+  it("in business hours: the system is unavailable until the minute ends ('hoje às dez e um'), and a technician is offered", async () => {
+    await backend.setHours("open");
+    const call = await dial(ivr, { caller: guessing() });
+    const i = call.heard.indexOf("system-unavailable");
+    expect(i, call.heard.join(" ")).toBeGreaterThan(0);
+    expect(call.heard.slice(i)).toEqual(["system-unavailable", "call-again", "today", "at-10", "and", "digit-1", "offer-technician", "goodbye"]);
+  });
+
+  it("out of hours: when to try again, and when the desk opens", async () => {
+    await backend.setHours("closed");
+    try {
+      const call = await dial(ivr, { caller: guessing() });
+      const i = call.heard.indexOf("system-unavailable");
+      expect(i, call.heard.join(" ")).toBeGreaterThan(0);
+      expect(call.heard.slice(i)).toEqual(["system-unavailable", "call-again", "today", "at-19", "and", "digit-1", "call-back", "tomorrow", "at-hour-8", "goodbye"]);
+    } finally {
+      await backend.setHours("open");
+    }
+  });
+});

@@ -97,7 +97,7 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     expect(await page.getByRole("list", { name: "Chamados por situação" }).textContent()).toContain("Aberto1");
 
     // A second ticket, from Caio: the department filter and the counts follow.
-    await desk.app.store.tickets.open({ userCode: "5678", serviceId: 301, source: "web" }, cli, new Date());
+    const { ticket: second } = await desk.app.store.tickets.open({ userCode: "5678", serviceId: 301, source: "web" }, cli, new Date());
     await expect.poll(() => page.getByRole("row").count(), SLOW).toBe(3);
     await page.getByLabel("Setor", { exact: true }).selectOption("Gabinete");
     await expect.poll(() => page.getByRole("row").count(), SLOW).toBe(2);
@@ -107,7 +107,15 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await expect.poll(() => page.getByText("Nenhum chamado com esses filtros.").isVisible(), SLOW).toBe(true);
     await page.getByRole("button", { name: "Limpar filtros" }).click();
     await expect.poll(() => page.getByRole("row").count(), SLOW).toBe(3);
+    // Caio asked to be called back (the technicians were closed): the row and the count say so.
+    await desk.app.store.callbacks.request({ callId: "1796000000.9", ticketProtocol: second.protocol, number: "2002", reason: "closed" }, cli, new Date());
+    await page.reload();
+    await expect.poll(() => page.getByRole("row", { name: new RegExp(second.protocol) }).textContent(), SLOW).toContain("retornar para 2002");
+    expect(await page.getByRole("list", { name: "Chamados por prioridade" }).textContent()).toContain("Pedidos de retorno pendentes1");
     await screenshot(page, "fila");
+    await page.goto(`${desk.url}/#/chamado?protocolo=${second.protocol}`);
+    await expect.poll(() => page.getByRole("region", { name: "Resumo" }).textContent(), SLOW).toContain("Ligar para 2002");
+    expect(await page.getByRole("region", { name: "Resumo" }).textContent()).toContain("técnicos fora do horário");
     await page.context().close();
   });
 

@@ -32,8 +32,8 @@ export interface LocatorOptions {
   pbxPath?: string;
   /** http mode: the URL `audioRoutes` answers under, e.g. `http://ivr.example:8080/audio`. */
   httpBaseUrl?: string;
-  /** http mode: the key signing TTS URLs (default: the TTS cache's own, see ttsCacheSecret). */
-  secret?: Buffer;
+  /** http mode: the key signing TTS URLs, or how to get it when first needed (default: the TTS cache's own). */
+  secret?: Buffer | (() => Buffer);
 }
 
 /**
@@ -47,12 +47,14 @@ export interface LocatorOptions {
 export function createAudioLocator(options: LocatorOptions): AudioLocator {
   if (options.mode === "http") {
     const base = checkBaseUrl(options.httpBaseUrl ?? "");
-    let secret = options.secret;
+    const given = options.secret;
+    let secret = given instanceof Buffer ? given : undefined;
     return {
       mode: "http",
       reference: (kind, name) => {
         if (kind === "prompts") return `${base}/prompts/${encodeURIComponent(name)}.sln`;
-        secret ??= resolveCacheSecret(options.dirs.tts);
+        // Read when a name is first said, not at start-up: a process that only plays prompts never touches the cache.
+        secret ??= typeof given === "function" ? given() : resolveCacheSecret(options.dirs.tts);
         return `${base}/tts/${audioSignature(secret, name)}/${encodeURIComponent(name)}.sln`;
       },
     };
@@ -73,7 +75,7 @@ export function audioLocatorFromSettings(settings: Settings): AudioLocator {
     dirs: audioDirs(settings),
     pbxPath: settings.AUDIO_PBX_PATH,
     httpBaseUrl: settings.AUDIO_HTTP_BASE_URL,
-    ...(settings.AUDIO_MODE === "http" ? { secret: ttsCacheSecret(settings) } : {}),
+    secret: () => ttsCacheSecret(settings),
   });
 }
 

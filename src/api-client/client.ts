@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import {
   API_PREFIX,
+  BUDGET_HEADER,
   announcementsResponse,
   catalogueResponse,
   errorBody,
@@ -43,7 +44,7 @@ interface Reply {
 export function createApiClient(options: ApiClientOptions): TicketApi {
   const base = options.baseUrl.replace(/\/+$/, "") + API_PREFIX;
 
-  async function request(method: "GET" | "POST" | "PUT", path: string, body: unknown, opts: RequestOptions & { raw?: { contentType: string; data: Uint8Array } } = {}): Promise<Reply> {
+  async function request(method: "GET" | "POST" | "PUT", path: string, body: unknown, opts: RequestOptions & { raw?: { contentType: string; data: Uint8Array }; headers?: Record<string, string> } = {}): Promise<Reply> {
     const what = `${method} ${path.split("?")[0]}`;
     let response: JsonResponse;
     try {
@@ -51,7 +52,7 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
         method,
         body,
         raw: opts.raw,
-        headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+        headers: { ...opts.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
         timeoutMs: options.timeoutMs,
         signal: opts.signal,
         fetch: options.fetch,
@@ -115,7 +116,8 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
     },
 
     async openTicket(input, opts) {
-      const reply = await request("POST", "/tickets", { ...input, source: "phone" }, opts);
+      // The API does not commit a ticket past our wait: by then we would have told the caller it failed.
+      const reply = await request("POST", "/tickets", { ...input, source: "phone" }, { ...opts, headers: { [BUDGET_HEADER]: String(options.timeoutMs) } });
       return expect(reply, [200, 201], openTicketResponse, "open ticket");
     },
 

@@ -114,6 +114,12 @@ export type TicketStatus = z.infer<typeof ticketStatus>;
 
 /** `callId` is Asterisk's agi_uniqueid: opening twice for one call returns the same ticket. */
 export const openTicketRequest = openTicketSchema;
+/**
+ * How long the client will wait for this answer (ms). A ticket the API cannot commit within it is
+ * not committed (503 deadline_passed): the IVR would already have told its caller it failed.
+ */
+export const BUDGET_HEADER = "x-ura-budget-ms";
+export const openTicketHeaders = z.object({ [BUDGET_HEADER]: z.coerce.number().int().min(1).max(600_000).optional() });
 export type OpenTicketRequest = z.input<typeof openTicketRequest>;
 export const ticketView = ticketViewSchema;
 export type TicketView = z.infer<typeof ticketView>;

@@ -1,6 +1,7 @@
 import {
   ConflictError,
   CsvFileError,
+  DeadlinePassedError,
   DomainValidationError,
   LockedError,
   NoPhoneError,
@@ -42,6 +43,7 @@ export function toApiError(err: unknown): ApiError | null {
     return limited(423, "locked", err.message, err.retryAfterSeconds, err.until ?? undefined);
   }
   if (err instanceof NoPhoneError) return new ApiError(409, "no_phone", err.message);
+  if (err instanceof DeadlinePassedError) return new ApiError(503, "deadline_passed", err.message);
   if (err instanceof SenderUnavailableError) return new ApiError(503, "sender_unavailable", "the message sender cannot deliver codes right now");
   if (err instanceof SenderRejectedError) return new ApiError(422, "sender_rejected", `the message sender refused the number (${err.reason})`);
   return null;

@@ -80,8 +80,8 @@ export function notifying(backend: TicketBackend, users: UserRepository, notifie
   };
   // Every other operation is the backend's own (through the prototype), whatever the port grows.
   return Object.assign(Object.create(backend) as TicketBackend, {
-    async open(input: OpenTicketInput, actor: Actor, now: Date) {
-      const result = await backend.open(input, actor, now);
+    async open(input: OpenTicketInput, actor: Actor, now: Date, options?: { notAfter?: number }) {
+      const result = await backend.open(input, actor, now, options);
       if (result.created) {
         void announce(result.ticket, input.call?.callerNumber?.trim() || null).catch((err: unknown) => logger.warn({ err: (err as Error).message, protocol: result.ticket.protocol }, "could not announce the new ticket"));
       }

@@ -69,3 +69,21 @@ export class NoPhoneError extends Error {
     this.name = "NoPhoneError";
   }
 }
+
+/**
+ * The client's deadline passed before the work could be committed, so nothing was: the client had
+ * stopped waiting and would not have told its caller the result (issue 14 item 5).
+ */
+export class DeadlinePassedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeadlinePassedError";
+  }
+}
+
+/** Throws DeadlinePassedError when `notAfter` (epoch ms on this host's clock) has passed: called just before a commit. */
+export function checkNotAfter(notAfter: number | undefined, what: string): void {
+  if (notAfter !== undefined && Date.now() > notAfter) {
+    throw new DeadlinePassedError(`${what}: the client's deadline passed ${Date.now() - notAfter} ms ago, nothing was committed`);
+  }
+}

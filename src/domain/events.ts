@@ -29,8 +29,8 @@ export function publishingBackend(backend: TicketBackend, events: HelpDeskEvents
     get kind() {
       return backend.kind;
     },
-    async open(input, actor, now) {
-      const result = await backend.open(input, actor, now);
+    async open(input, actor, now, options) {
+      const result = await backend.open(input, actor, now, options);
       if (result.created) events.publish({ type: "ticket-opened", ticket: result.ticket });
       return result;
     },

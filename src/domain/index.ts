@@ -115,6 +115,8 @@ export {
   DomainValidationError,
   NotFoundError,
   ConflictError,
+  checkNotAfter,
+  DeadlinePassedError,
   RateLimitedError,
   LockedError,
   NoPhoneError,

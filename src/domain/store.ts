@@ -159,8 +159,8 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
  * the same call is not one) in ura_tickets_opened_total: once here, whichever backend is in force.
  */
 function countingOpened(backend: TicketBackend): TicketBackend {
-  const open: TicketBackend["open"] = async (input, actor, now) => {
-    const result = await backend.open(input, actor, now);
+  const open: TicketBackend["open"] = async (input, actor, now, options) => {
+    const result = await backend.open(input, actor, now, options);
     if (result.created) ticketOpened(backend.kind, result.ticket.service.path);
     return result;
   };

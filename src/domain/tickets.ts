@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { writeAudit, type Actor } from "./audit.js";
 import { serviceIndex, serviceInfo, type ServiceInfo } from "./catalogue.js";
 import { isUniqueViolation, forUpdate, type Db, type Queryable } from "./db.js";
-import { ConflictError, DomainValidationError, NotFoundError } from "./errors.js";
+import { checkNotAfter, ConflictError, DomainValidationError, NotFoundError } from "./errors.js";
 import {
   attachmentFileSchema,
   openTicketSchema,
@@ -93,7 +93,7 @@ export class BuiltinTicketBackend implements TicketBackend {
     private readonly options: BuiltinTicketOptions,
   ) {}
 
-  async open(raw: OpenTicketInput, actor: Actor, now: Date): Promise<{ ticket: TicketView; created: boolean }> {
+  async open(raw: OpenTicketInput, actor: Actor, now: Date, options: { notAfter?: number } = {}): Promise<{ ticket: TicketView; created: boolean }> {
     const input = parseInput(openTicketSchema, raw);
     const callId = input.callId ?? null;
     try {
@@ -130,6 +130,9 @@ export class BuiltinTicketBackend implements TicketBackend {
           entityId: protocol,
           details: { requester: user.code, serviceId: service.id, source: input.source, callId },
         });
+        // The last thing before the commit: past the client's deadline (a stalled database) the
+        // ticket is rolled back, since the caller was already told it could not be opened.
+        checkNotAfter(options.notAfter, "open ticket");
         return r.insertId;
       });
       // Read after the commit: the transaction only writes.

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
-import { writeAudit, isUniqueViolation, message, zonedTimeToUtc, type Db } from "../domain/index.js";
+import { checkNotAfter, writeAudit, isUniqueViolation, message, zonedTimeToUtc, type Db } from "../domain/index.js";
 import {
   attachmentFileSchema,
   ConflictError,
@@ -133,7 +133,7 @@ export class GlpiTicketBackend implements TicketBackend {
 
   // ── the port ────────────────────────────────────────────────────────────────
 
-  async open(raw: OpenTicketInput, actor: Actor, now: Date): Promise<{ ticket: BackendTicketView; created: boolean }> {
+  async open(raw: OpenTicketInput, actor: Actor, now: Date, options: { notAfter?: number } = {}): Promise<{ ticket: BackendTicketView; created: boolean }> {
     const input = parseInput(openTicketSchema, raw);
     const call = input.call ?? null;
     const callId = input.callId ?? null;
@@ -184,6 +184,8 @@ export class GlpiTicketBackend implements TicketBackend {
           entityId: pendingProtocol(newId),
           details: { requester: requester.code, serviceId: service.id, source: input.source, callId, backend: "glpi" },
         });
+        // As the builtin backend: not committed past the client's deadline (issue 14 item 5).
+        checkNotAfter(options.notAfter, "open ticket");
         return newId;
       });
     } catch (err) {

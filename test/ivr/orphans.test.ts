@@ -101,11 +101,11 @@ describe("no orphan ticket when the API or the database stalls at the moment of 
   }, 120_000);
 
   /** One call with `fault` from the opening key for the budget + 1.5 s; the call's tickets and what the caller heard. */
-  async function callWith(fault: { start(): void; end(): void }) {
+  async function callWith(fault: { start(): void; end(): void }, lastsMs = BUDGET_MS + 1500) {
     let ended: Promise<void> = Promise.resolve();
     const caller = new OpeningCaller(() => {
       fault.start();
-      ended = sleep(BUDGET_MS + 1500).then(() => fault.end());
+      ended = sleep(lastsMs).then(() => fault.end());
     });
     const result = await dial(ivr!, { caller, callerId: "1001", channel: "PJSIP/1001-00000001", hangupAfterIdleMs: 60_000 });
     await ended;
@@ -143,5 +143,14 @@ describe("no orphan ticket when the API or the database stalls at the moment of 
     expect(outcome.protocols).toHaveLength(1);
     expect(outcome.heardProtocol).toBe(true);
     expect(outcome.heard).toContain("ticket-wait");
+  }, 120_000);
+
+  it("the database paused past both tries (2 budgets + 1.5 s): the caller is told it failed, and no ticket is committed after", async () => {
+    const outcome = await callWith({ start: () => proxy.stall(), end: () => proxy.resume() }, 2 * BUDGET_MS + 1500);
+    expect(outcome.faulted).toBe(true);
+    expect(outcome.heard).toContain("system-unavailable");
+    // The API got the IVR's budget with each request and rolled back what it could not commit in it.
+    expect(outcome.protocols, api!.output().split("\n").filter((l) => /ticket|deadline|POST/.test(l)).slice(-12).join("\n")).toEqual([]);
+    expect(outcome.orphans).toEqual([]);
   }, 120_000);
 });

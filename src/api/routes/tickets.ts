@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { attachVoiceDescription, MAX_ATTACHMENT_BYTES } from "../../domain/index.js";
 import {
+  BUDGET_HEADER,
   errorBody,
+  openTicketHeaders,
   openTicketRequest,
   openTicketResponse,
   protocol,
@@ -27,11 +29,16 @@ export const ticketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         summary: "Open a ticket (idempotent on callId: 201 new, 200 the call's existing ticket)",
         tags,
         body: openTicketRequest,
-        response: { 201: openTicketResponse, 200: openTicketResponse, 400: errorBody, 404: errorBody, 409: errorBody },
+        headers: openTicketHeaders,
+        response: { 201: openTicketResponse, 200: openTicketResponse, 400: errorBody, 404: errorBody, 409: errorBody, 503: errorBody },
       },
     },
     async (request, reply) => {
-      const result = await ctx.store.tickets.open(request.body, actorOf(request), ctx.clock());
+      // The client's budget counts from when its request is read here: a request held up before
+      // (a paused process) is found again by call id; one held up by the database is not committed.
+      const budget = (request.headers as Record<string, unknown>)[BUDGET_HEADER];
+      const options = budget === undefined ? {} : { notAfter: Date.now() + Number(budget) };
+      const result = await ctx.store.tickets.open(request.body, actorOf(request), ctx.clock(), options);
       if (result.created) request.log.info({ protocol: result.ticket.protocol, call: request.body.callId }, "ticket opened");
       return reply.code(result.created ? 201 : 200).send(result);
     },

@@ -217,8 +217,12 @@ export type TicketDetail = z.infer<typeof ticketDetailSchema>;
  */
 export interface TicketBackend {
   readonly kind: "builtin" | "glpi";
-  /** Idempotent by callId: a second open for the same call returns that call's ticket (created: false). */
-  open(input: OpenTicketInput, actor: Actor, now: Date): Promise<{ ticket: TicketView; created: boolean }>;
+  /**
+   * Idempotent by callId: a second open for the same call returns that call's ticket (created:
+   * false). With `notAfter` (epoch ms, this host's clock) a new ticket is not committed past it:
+   * DeadlinePassedError, and nothing is written.
+   */
+  open(input: OpenTicketInput, actor: Actor, now: Date, options?: { notAfter?: number }): Promise<{ ticket: TicketView; created: boolean }>;
   /** A ticket as its requester may see it; someone else's ticket is null, exactly like an unknown one. */
   forRequester(protocol: string, userCode: string): Promise<TicketView | null>;
   /** For technicians: filter and page, newest first. */

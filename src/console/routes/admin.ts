@@ -12,4 +12,5 @@ export const adminPages: PageRoute[] = [
   { name: "adminHours", path: "/admin/horarios", component: defineAsyncComponent(() => import("../views/admin/HoursView.vue")), guard: admin, nav: text.app.navHours },
   { name: "adminStatus", path: "/admin/estado", component: defineAsyncComponent(() => import("../views/admin/StatusView.vue")), guard: admin, nav: text.app.navStatus },
   { name: "adminKiosks", path: "/admin/quiosques", component: defineAsyncComponent(() => import("../views/admin/KiosksView.vue")), guard: admin, nav: text.app.navKiosks },
+  { name: "adminAnnouncements", path: "/admin/avisos", component: defineAsyncComponent(() => import("../views/admin/AnnouncementsView.vue")), guard: admin, nav: text.app.navAnnouncements },
 ];

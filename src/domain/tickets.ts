@@ -83,7 +83,7 @@ const ATTACHMENT_COLUMNS = "a.id, a.name, a.content_type, a.size, a.sha256, a.ac
 
 /**
  * The builtin ticket backend: tickets, their history and attachments in this database's own
- * tables. Protocol numbers are the site and an increasing sequence per site (`formatProtocol`).
+ * tables. Protocol numbers are year + site + a gap-free sequence per site and year.
  */
 export class BuiltinTicketBackend implements TicketBackend {
   readonly kind = "builtin" as const;
@@ -97,24 +97,21 @@ export class BuiltinTicketBackend implements TicketBackend {
     const input = parseInput(openTicketSchema, raw);
     const callId = input.callId ?? null;
     try {
-      // Checks and reads first, outside any transaction: a retry of a call that already has its
-      // ticket, an unknown user or a menu never take a protocol number.
-      if (callId !== null) {
-        const existing = await byCallId(this.db, callId);
-        if (existing) return { ticket: await this.view(this.db, sameRequester(existing, input.userCode)), created: false };
-      }
-      const user = await findUserByCode(this.db, input.userCode);
-      if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
-      const service = await serviceInfo(this.db, input.serviceId);
-      if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
-      if (!service.leaf) throw new DomainValidationError("serviceId", `service ${input.serviceId} is a menu: choose one of its options`);
-      // The number is taken in its own statement, committed before the ticket's transaction, so
-      // the counter is locked for that one statement and tickets are written side by side
-      // (docs/decisions.md: a number whose ticket then fails is skipped).
-      const protocol = await nextProtocol(this.db, this.options.siteCode);
-      const at = toDbTime(now);
-      const description = input.description?.trim() ? input.description.trim() : null;
-      const id = await this.db.transaction(async (tx) => {
+      // The transaction only writes; the answer is read after the commit, so the protocol counter's
+      // row lock (MySQL) is held for as few round trips as possible.
+      const done = await this.db.transaction(async (tx): Promise<{ row: TicketRow; created: false } | { id: number; created: true }> => {
+        if (callId !== null) {
+          const existing = await byCallId(tx, callId);
+          if (existing) return { row: sameRequester(existing, input.userCode), created: false };
+        }
+        const user = await findUserByCode(tx, input.userCode);
+        if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
+        const service = await serviceInfo(tx, input.serviceId);
+        if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
+        if (!service.leaf) throw new DomainValidationError("serviceId", `service ${input.serviceId} is a menu: choose one of its options`);
+        const protocol = await nextProtocol(tx, this.options.siteCode);
+        const at = toDbTime(now);
+        const description = input.description?.trim() ? input.description.trim() : null;
         const r = await tx.run(
           "INSERT INTO tickets (protocol, requester_id, service_id, description, status, source, call_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
           [protocol, user.id, service.id, description, input.source, callId, at, at],
@@ -133,11 +130,10 @@ export class BuiltinTicketBackend implements TicketBackend {
         // The last thing before the commit: past the client's deadline (a stalled database) the
         // ticket is rolled back, since the caller was already told it could not be opened.
         checkNotAfter(options.notAfter, "open ticket");
-        return r.insertId;
+        return { id: r.insertId, created: true };
       });
-      // Read after the commit: the transaction only writes.
-      const row = (await this.db.get<TicketRow>(`${SELECT_TICKET} WHERE t.id = ?`, [id]))!;
-      return { ticket: await this.view(this.db, row), created: true };
+      const row = done.created ? (await this.db.get<TicketRow>(`${SELECT_TICKET} WHERE t.id = ?`, [done.id]))! : done.row;
+      return { ticket: await this.view(this.db, row), created: done.created };
     } catch (err) {
       // Another request for the same call won the race: answer with its ticket.
       if (callId !== null && isUniqueViolation(err)) {
@@ -415,9 +411,8 @@ function sameRequester(row: TicketRow, userCode: string): TicketRow {
 const SHORT_PROTOCOL_COUNTER_YEAR = 0;
 
 /**
- * Takes the next protocol number of this site in one atomic statement: no two tickets share a
- * number. Called outside the ticket's transaction, so the counter row (MySQL) is locked only for
- * this statement; a number whose ticket then fails is never reused.
+ * Takes the next protocol number of this site. The counter row is locked (MySQL) or the database
+ * is (SQLite) until the ticket's transaction ends, so no two tickets share a number.
  */
 async function nextProtocol(q: Queryable, siteCode: string): Promise<string> {
   const year = SHORT_PROTOCOL_COUNTER_YEAR;
@@ -430,8 +425,8 @@ async function nextProtocol(q: Queryable, siteCode: string): Promise<string> {
     );
     value = Number(row!.last_value);
   } else {
-    // LAST_INSERT_ID(expr) hands the new value back with the write itself, on this statement's
-    // connection, so the pool may run it on any connection.
+    // LAST_INSERT_ID(expr) hands the new value back with the write itself: one round trip less
+    // while the counter row is locked (the lock is what serialises every ticket of the site).
     const r = await q.run(
       "INSERT INTO protocol_counters (site, year, last_value) VALUES (?, ?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)",
       [site, year],

@@ -25,7 +25,6 @@ export function ivrScripts(deps: IvrDependencies): Record<string, AgiScript> {
     "ura/ticket": (channel) => run(channel, deps, ticketStep),
     "ura/status": (channel) => run(channel, deps, statusStep),
     "ura/hours": (channel) => run(channel, deps, hoursStep),
-    "ura/information": (channel) => run(channel, deps, informationStep),
   };
 }
 
@@ -160,11 +159,6 @@ async function ticketStep(call: Call): Promise<void> {
   const user = await requireUser(call);
   const path = await servicePath(call);
   await openTicketFlow(call, user, path);
-}
-
-/** The information menu on its own; `*` (or its end without guidance texts) hands the call back to the dialplan. */
-async function informationStep(call: Call): Promise<void> {
-  await informationFlow(call);
 }
 
 async function statusStep(call: Call): Promise<void> {

@@ -1,14 +1,11 @@
 import { reactive, readonly } from "vue";
-import { Backoff } from "../../shared/backoff";
 import type { CallCard, ConsoleMessage } from "../../api/console/technicians/messages";
+import { reconnectingSocket, type SocketStatus } from "./reconnecting-socket";
 
 export type { CallCard };
 export type LiveTicket = Extract<ConsoleMessage, { type: "ticket_opened" }>["ticket"];
 
-export interface LiveState {
-  connection: "connecting" | "open" | "closed";
-  /** Seconds until the next reconnection attempt, while closed. */
-  retryInSeconds: number;
+export interface LiveState extends SocketStatus {
   /** With AMI the cards come only when this desk's phone rings. */
   ami: boolean;
   /** The incoming-call cards this desk should see, newest first. */
@@ -20,10 +17,6 @@ type TicketListener = (kind: "opened" | "changed", ticket: LiveTicket) => void;
 const state = reactive<LiveState>({ connection: "connecting", retryInSeconds: 0, ami: false, cards: [] });
 const listeners = new Set<TicketListener>();
 const dismissed = new Set<string>();
-const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
-let socket: WebSocket | null = null;
-let retry: ReturnType<typeof setTimeout> | null = null;
-let countdown: ReturnType<typeof setInterval> | null = null;
 let users = 0;
 
 function apply(message: ConsoleMessage): void {
@@ -48,50 +41,15 @@ function apply(message: ConsoleMessage): void {
   }
 }
 
-function connect(): void {
-  state.connection = "connecting";
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+const socket = reconnectingSocket({
   // The session cookie goes with the handshake (same origin): the server refuses it without one.
-  const ws = new WebSocket(`${scheme}://${window.location.host}/ws/console/`);
-  socket = ws;
-  ws.onopen = () => {
-    backoff.reset();
-    state.connection = "open";
-  };
-  ws.onmessage = (event) => {
-    if (typeof event.data !== "string") return;
-    try {
-      apply(JSON.parse(event.data) as ConsoleMessage);
-    } catch {
-      // Unreadable: skipped; the page reloads its data on the next change anyway.
-    }
-  };
-  ws.onclose = () => {
-    if (socket !== ws) return;
-    socket = null;
-    state.connection = "closed";
-    if (users > 0) scheduleReconnect();
-  };
-}
-
-function scheduleReconnect(): void {
-  const seconds = backoff.next() / 1000;
-  state.retryInSeconds = seconds;
-  countdown = setInterval(() => (state.retryInSeconds = Math.max(0, state.retryInSeconds - 1)), 1000);
-  retry = setTimeout(() => {
-    if (countdown) clearInterval(countdown);
-    retry = null;
-    if (users > 0) connect();
-  }, seconds * 1000);
-}
+  url: () => `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/ws/console/`,
+  status: state,
+  onMessage: (message) => apply(message as ConsoleMessage),
+});
 
 function stop(): void {
-  if (retry) clearTimeout(retry);
-  if (countdown) clearInterval(countdown);
-  retry = null;
-  const ws = socket;
-  socket = null;
-  ws?.close();
+  socket.stop();
   state.cards = [];
 }
 
@@ -105,7 +63,7 @@ export function useLive() {
     state: readonly(state),
     use(): () => void {
       users += 1;
-      if (users === 1 && !socket && !retry) connect();
+      if (users === 1) socket.start();
       let released = false;
       return () => {
         if (released) return;

@@ -1,18 +1,15 @@
 import { reactive, readonly } from "vue";
-import { Backoff } from "../../shared/backoff";
 import type { Activity, AlertData, Kpis, ServerMessage, StaffMember, TicketCounters, View, WallboardTicket } from "../../api/console/wallboard/messages";
+import { reconnectingSocket, type SocketStatus } from "./reconnecting-socket";
 
-export type ConnectionState = "connecting" | "open" | "closed";
+export type ConnectionState = SocketStatus["connection"];
 
 export interface ReceivedAlert extends AlertData {
   kind: "new_ticket_alert" | "critical_alert";
   timestamp: string;
 }
 
-export interface WallboardState {
-  connection: ConnectionState;
-  /** Seconds until the next reconnection attempt, while closed. */
-  retryInSeconds: number;
+export interface WallboardState extends SocketStatus {
   tickets: WallboardTicket[];
   counters: TicketCounters;
   kpis: Kpis | null;
@@ -61,15 +58,17 @@ export function createWallboardStore(options: WallboardStoreOptions) {
     lastUpdate: null,
     lastError: null,
   });
-  let socket: WebSocket | null = null;
-  const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
-  let retry: ReturnType<typeof setTimeout> | null = null;
-  let countdown: ReturnType<typeof setInterval> | null = null;
-  let stopped = false;
-
-  const send = (message: Record<string, unknown>) => {
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ ...message, timestamp: new Date().toISOString() }));
-  };
+  const socket = reconnectingSocket({
+    url: () => options.url,
+    status: state,
+    createSocket: options.createSocket,
+    onOpen: () => {
+      state.lastError = null;
+      send({ type: "identify", clientId: options.clientId });
+    },
+    onMessage: (message) => apply(message as ServerMessage),
+  });
+  const send = (message: Record<string, unknown>) => socket.send(JSON.stringify({ ...message, timestamp: new Date().toISOString() }));
 
   function apply(message: ServerMessage): void {
     switch (message.type) {
@@ -103,56 +102,10 @@ export function createWallboardStore(options: WallboardStoreOptions) {
     }
   }
 
-  function connect(): void {
-    stopped = false;
-    state.connection = "connecting";
-    const ws = options.createSocket ? options.createSocket(options.url) : new WebSocket(options.url);
-    socket = ws;
-    ws.onopen = () => {
-      backoff.reset();
-      state.connection = "open";
-      state.lastError = null;
-      send({ type: "identify", clientId: options.clientId });
-    };
-    ws.onmessage = (event) => {
-      if (typeof event.data !== "string") return;
-      try {
-        apply(JSON.parse(event.data) as ServerMessage);
-      } catch {
-        // A message we cannot read is skipped; the next push brings the full state again.
-      }
-    };
-    ws.onclose = () => {
-      if (socket !== ws) return;
-      socket = null;
-      state.connection = "closed";
-      if (!stopped) scheduleReconnect();
-    };
-  }
-
-  function scheduleReconnect(): void {
-    const seconds = backoff.next() / 1000;
-    state.retryInSeconds = seconds;
-    countdown = setInterval(() => (state.retryInSeconds = Math.max(0, state.retryInSeconds - 1)), 1000);
-    retry = setTimeout(() => {
-      if (countdown) clearInterval(countdown);
-      retry = null;
-      connect();
-    }, seconds * 1000);
-  }
-
-  function disconnect(): void {
-    stopped = true;
-    if (retry) clearTimeout(retry);
-    if (countdown) clearInterval(countdown);
-    socket?.close();
-    socket = null;
-  }
-
   return {
     state: readonly(state),
-    connect,
-    disconnect,
+    connect: () => socket.start(),
+    disconnect: () => socket.stop(),
     requestData: (view: View) => send({ type: "request_data", view }),
     remoteSwitch: (target: string) => send({ type: "remote_switch", target }),
   };

@@ -50,6 +50,7 @@ describe("written messages (sounds/messages.pt-BR.txt)", () => {
       "glpi-identified-extension",
       "glpi-identified-otp",
       "glpi-ticket-name",
+      "guidance-option",
       "notice-department",
       "notice-extension",
       "notice-link",

@@ -18,8 +18,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SOURCE_DIR = join(ROOT, "src/console");
 export const CONSOLE_OUT_DIR = join(ROOT, "dist/console");
 const STAMP = join(CONSOLE_OUT_DIR, ".source-hash");
-/** src/console and what it imports from outside it (the protocol's types, the one Backoff), and the locked versions. */
-const INPUTS = ["src/console", "src/api/console/wallboard/messages.ts", "src/shared/backoff.ts", "scripts/build-console.ts", "package-lock.json"];
+/** src/console and what it imports from outside it (the sockets' message types, the one Backoff), and the locked versions. */
+const INPUTS = ["src/console", "src/api/console/wallboard/messages.ts", "src/api/console/technicians/messages.ts", "src/shared/backoff.ts", "scripts/build-console.ts", "package-lock.json"];
 
 /** The hash of everything the build reads. */
 export function consoleSourceHash(): string {
@@ -46,12 +46,16 @@ export async function buildConsole(): Promise<{ files: string[]; raw: number; gz
   const require = createRequire(import.meta.url);
   // vue-tsc stops the build on a type error in a component, as tsc does for the server.
   execFileSync(process.execPath, [require.resolve("vue-tsc/bin/vue-tsc.js"), "-p", join(SOURCE_DIR, "tsconfig.json")], { stdio: "inherit" });
+  // Always Vue's production build: a build started under vitest inherits NODE_ENV=test, and Vite then
+  // bundled Vue's development build (warnings and all, +33 KB raw in the first load).
+  process.env.NODE_ENV = "production";
   // Loaded here, not at the top: the tests import the freshness check without loading Vite.
   const [{ build }, { default: vue }] = await Promise.all([import("vite"), import("@vitejs/plugin-vue")]);
   let sizes = { files: [] as string[], raw: 0, gzip: 0, brotli: 0 };
   await build({
     configFile: false,
     root: SOURCE_DIR,
+    mode: "production",
     base: "/",
     publicDir: "public",
     logLevel: "warn",

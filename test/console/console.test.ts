@@ -42,10 +42,11 @@ describe("the console in a real browser", () => {
     await page.waitForLoadState("networkidle");
     // No CDN: the city's network may have no internet.
     expect(transferred.map((t) => new URL(t.url).origin).filter((o) => o !== server.url)).toEqual([]);
-    // Old desktops: the whole first load (page, script, style) stays under 60 KB on the wire.
+    // Old desktops: the whole first load (page, script, style) stays small on the wire: under 45 KB,
+    // which Vue's development build (bundled when the build inherited NODE_ENV=test) went past.
     const total = transferred.reduce((sum, t) => sum + t.bytes, 0);
     expect(total).toBeGreaterThan(10_000);
-    expect(total).toBeLessThan(60 * 1024);
+    expect(total, transferred.map((t) => `${new URL(t.url).pathname} ${t.bytes}`).join(", ")).toBeLessThan(45 * 1024);
     await screenshot(page, "entrar");
     await context.close();
   });

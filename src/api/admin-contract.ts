@@ -132,6 +132,9 @@ export const purgeReport = z.object({
   audit: z.number().int(),
   otpCodes: z.number().int(),
   voiceDescriptions: z.number().int(),
+  /** Files on the API host's disk: recordings of transferred calls, and voice files an IVR never sent. */
+  transferRecordings: z.number().int(),
+  voiceLeftovers: z.number().int(),
   callsBefore: z.string(),
   auditBefore: z.string(),
   recordingsBefore: z.string(),

@@ -5,12 +5,21 @@ import { maskPhone } from "../shared/privacy.js";
 import type { PublicUser } from "./contract.js";
 
 /** What every route plugin gets: the store, the sender port, settings, and the injected clock/random. */
+/**
+ * The recordings on this host's disk (transferred calls, voice descriptions an IVR left behind):
+ * the app layer sweeps them, so `POST /admin/purge` keeps the same retention as `ura purge`.
+ */
+export interface RecordingFiles {
+  purge(now: Date): { transferRecordings: number; voiceLeftovers: number };
+}
+
 export interface ApiContext {
   settings: Settings;
   store: Store;
   sender: MessageSender;
   clock: Clock;
   random?: CodeGenerator;
+  recordingFiles?: RecordingFiles;
 }
 
 export function publicUser(u: User): PublicUser {

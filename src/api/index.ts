@@ -8,7 +8,7 @@ import { metricsRoutes } from "../shared/metrics-route.js";
 import { maskPhone } from "../shared/privacy.js";
 import { REDACTED_PATHS } from "../shared/logger.js";
 import { resolveApiTokens, type ApiTokenSpec } from "./auth.js";
-import type { ApiContext } from "./context.js";
+import type { ApiContext, RecordingFiles } from "./context.js";
 import { API_PREFIX } from "./contract.js";
 import { toApiError } from "./errors.js";
 import { openApi } from "./plugins/openapi.js";
@@ -28,6 +28,7 @@ import { ticketRoutes } from "./routes/tickets.js";
 
 export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
 export { ApiError } from "./errors.js";
+export type { RecordingFiles } from "./context.js";
 export {
   consolePlugin,
   consoleViewers,
@@ -64,6 +65,8 @@ export interface ApiDeps {
    * "incoming request" and "request completed" lines at debug instead of info. Default false.
    */
   quietInProcessRequests?: boolean;
+  /** Default: none, and `POST /admin/purge` reports 0 files (a host that sees no recordings). */
+  recordingFiles?: RecordingFiles;
 }
 
 /**
@@ -120,7 +123,7 @@ class ApiLogController extends LogController {
 /** Builds the ticket API (not listening): `app.inject()` in tests, `startApi()` to serve. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { settings } = deps;
-  const ctx: ApiContext = { settings, store: deps.store, sender: deps.sender, clock: deps.clock ?? systemClock, ...(deps.random ? { random: deps.random } : {}) };
+  const ctx: ApiContext = { settings, store: deps.store, sender: deps.sender, clock: deps.clock ?? systemClock, ...(deps.random ? { random: deps.random } : {}), ...(deps.recordingFiles ? { recordingFiles: deps.recordingFiles } : {}) };
 
   const options: FastifyServerOptions = {
     loggerInstance: apiLogger(deps.logger),

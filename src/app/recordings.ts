@@ -3,6 +3,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { dataPath, type Settings } from "../config/index.js";
+import type { RecordingFiles } from "../api/index.js";
 import type { VoiceRecordings } from "../ivr/index.js";
 
 /** Asterisk's `wav`: 8 kHz 16-bit mono PCM with a header, which browsers and GLPI play as it is. */
@@ -99,4 +100,9 @@ export function purgeRecordingFiles(settings: Settings, now: Date): RecordingFil
   const transferRecordings = settings.TRANSFER_RECORDINGS_DIR === "" ? 0 : removeFilesBefore(settings.TRANSFER_RECORDINGS_DIR, recordingsBefore, (n) => /\.(wav|WAV|gsm|sln)$/.test(n));
   const voiceLeftovers = removeFilesBefore(voiceDir(settings), new Date(now.getTime() - day), (n) => n.startsWith("voice-"));
   return { transferRecordings, voiceLeftovers };
+}
+
+/** The API's port to this host's recordings: `POST /admin/purge` sweeps them as `ura purge` does. */
+export function recordingFilesOf(settings: Settings): RecordingFiles {
+  return { purge: (now) => purgeRecordingFiles(settings, now) };
 }

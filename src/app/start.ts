@@ -13,6 +13,7 @@ import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats 
 import { buildIvr } from "./ivr.js";
 import { reactToLiveness } from "./liveness.js";
 import { prewarmAtStart } from "./prewarm.js";
+import { recordingFilesOf } from "./recordings.js";
 import { openTicketStore } from "./tickets.js";
 
 export interface RunningApp {
@@ -57,7 +58,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);
     // The IVR's requests come in by inject (below) and the IVR logs its own steps.
-    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, quietInProcessRequests: true });
+    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, quietInProcessRequests: true, recordingFiles: recordingFilesOf(settings) });
     started.push(() => api.close());
     const apiAddress = api.server.address();
     const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -94,6 +94,20 @@ describe("recordings served by ura start", () => {
     expect((await fetch(`${base}/api/v1/console/calls/1800000000.2/recording`)).status).toBe(401);
     expect((await fetch(`${base}/api/v1/console/calls/1800000000.3/recording`, { headers: { cookie } })).status).toBe(404);
     expect((await fetch(`${base}/api/v1/console/calls/..%2F..%2Fetc%2Fpasswd/recording`, { headers: { cookie } })).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("POST /admin/purge deletes recordings of transferred calls past RETENTION_RECORDING_DAYS, as ura purge does, and keeps newer ones", { timeout: 60_000 }, async () => {
+    const old = join(monitor, "1700000000.1.wav");
+    const recent = join(monitor, "1800000000.5.wav");
+    writeFileSync(old, wav(500));
+    writeFileSync(recent, wav(500));
+    const longAgo = new Date(Date.now() - 200 * 86_400_000);
+    utimesSync(old, longAgo, longAgo);
+    const purge = await fetch(`${base}/api/v1/admin/purge`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(purge.status).toBe(200);
+    expect(await purge.json()).toMatchObject({ transferRecordings: 1, voiceLeftovers: 0 });
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
   });
 
   it("the dialplan names MixMonitor's file by the channel's UNIQUEID, which is the call id the IVR gives the API", () => {

@@ -8,6 +8,7 @@ import { nodeName } from "../../config/index.js";
 import { LivenessBoard } from "../../domain/index.js";
 import { apiProbes, localHeartbeats, startHeartbeats } from "../../app/heartbeats.js";
 import { reactToLiveness } from "../../app/liveness.js";
+import { recordingFilesOf } from "../../app/recordings.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
 import { createSender } from "../../whatsapp/index.js";
 import { UsageError, type CliCommand } from "../command.js";
@@ -45,7 +46,7 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events)];
     const stopReacting = reactToLiveness(liveness, settings, logger);
-    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness });
+    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, recordingFiles: recordingFilesOf(settings) });
     const heartbeats = startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger });
     logger.info(
       { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, tickets: store.tickets.kind, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },

@@ -21,11 +21,16 @@ export const adminAuditRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
     {
       config: ADMIN,
       schema: {
-        summary: "Delete call records and audit rows past RETENTION_CALL_DAYS / RETENTION_AUDIT_DAYS (as `ura purge`)",
+        summary:
+          "Delete call records, audit rows, voice descriptions and recordings of transferred calls past their retention (RETENTION_CALL_DAYS, RETENTION_AUDIT_DAYS, RETENTION_RECORDING_DAYS), as `ura purge`",
         tags,
         response: { 200: A.purgeReport },
       },
     },
-    async (request) => ctx.store.purge(actorOf(request), ctx.clock()),
+    async (request) => {
+      const now = ctx.clock();
+      const report = await ctx.store.purge(actorOf(request), now);
+      return { ...report, ...(ctx.recordingFiles?.purge(now) ?? { transferRecordings: 0, voiceLeftovers: 0 }) };
+    },
   );
 };

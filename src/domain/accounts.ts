@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { writeAudit, type Actor } from "./audit.js";
-import { isUniqueViolation, type Db, type Queryable } from "./db.js";
+import { containsPattern, isUniqueViolation, LIKE_ESCAPE, type Db, type Queryable } from "./db.js";
 import { ConflictError, NotFoundError, RateLimitedError } from "./errors.js";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { parseInput } from "./rules.js";
@@ -114,9 +114,11 @@ export class AccountRepository {
 
   async list(filter: { search?: string } = {}): Promise<Account[]> {
     const search = filter.search?.trim().toLowerCase();
+    // The users' search rule: % and _ typed in the box are plain characters (issue 14 item 12).
+    const like = search ? containsPattern(search) : null;
     const rows = await this.db.all<AccountRow>(
-      `SELECT * FROM accounts${search ? " WHERE LOWER(username) LIKE ? OR LOWER(name) LIKE ?" : ""} ORDER BY active DESC, name, id`,
-      search ? [`%${search}%`, `%${search}%`] : [],
+      `SELECT * FROM accounts${like ? ` WHERE LOWER(username) LIKE ? ${LIKE_ESCAPE} OR LOWER(name) LIKE ? ${LIKE_ESCAPE}` : ""} ORDER BY active DESC, name, id`,
+      like ? [like, like] : [],
     );
     return rows.map(toAccount);
   }

@@ -101,6 +101,15 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     expect((await t.store.users.byCode("1001"))?.name).toBe("Ana Souza");
   });
 
+  it("searches console accounts with % and _ as plain characters, as it searches users", async () => {
+    const when = at("2025-06-02T12:00:00");
+    await t.store.accounts.create({ username: "ana_s", name: "Ana 100% Souza", role: "admin", password: "senha-da-ana-123456" }, admin, when);
+    await t.store.accounts.create({ username: "anaxs", name: "Ana Xavier", role: "technician", password: "senha-da-xavier-1234" }, admin, when);
+    expect((await t.store.accounts.list({ search: "ana_" })).map((a) => a.username)).toEqual(["ana_s"]);
+    expect((await t.store.accounts.list({ search: "%" })).map((a) => a.username)).toEqual(["ana_s"]);
+    expect((await t.store.accounts.list({ search: "ana" })).map((a) => a.username).sort()).toEqual(["ana_s", "anaxs"]);
+  });
+
   it("records a call once per call id (a second report updates it)", async () => {
     const input = {
       callId: "1717333999.7",

@@ -2,7 +2,7 @@ import type { Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { CallerMatch, PublicUser } from "./ports.js";
 import { callAgain } from "./technician.js";
-import { digitPrompts } from "./when.js";
+import { digitPrompts } from "./numbers.js";
 
 const MAX_CODE_DIGITS = 12;
 

@@ -8,7 +8,6 @@
 import { cardinal, numbered } from "./numbers.js";
 import type { PromptId } from "./prompt-ids.js";
 
-export { digitPrompts } from "./numbers.js";
 
 interface LocalStamp {
   year: number;

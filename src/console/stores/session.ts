@@ -78,7 +78,7 @@ async function signOut(): Promise<void> {
 
 /**
  * The console's session, shared by every page: `state.account` (null when signed out),
- * `load()` once at start, `signIn`, `signOut`, and `hasRole(role)` (an admin has both roles).
+ * `load()` once at start, `signIn`, `signOut`.
  * Calls to the API go through `api()` from api/http.ts, which adds the CSRF header.
  */
 export function useSession() {
@@ -87,6 +87,5 @@ export function useSession() {
     load,
     signIn,
     signOut,
-    hasRole: (role: Role) => state.account !== null && (role === "technician" || state.account.role === "admin"),
   };
 }

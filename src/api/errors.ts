@@ -9,6 +9,7 @@ import {
   RateLimitedError,
   SenderRejectedError,
   SenderUnavailableError,
+  secondsUntil,
 } from "../domain/index.js";
 import { HttpError } from "../shared/http-access.js";
 
@@ -20,14 +21,20 @@ export class ApiError extends HttpError {
   }
 }
 
-/** A limit that ends by itself: when (`until`, `retryAfterSeconds`, `Retry-After`), so a caller can be told when to call back. */
-function limited(status: 429 | 423, error: string, message: string, retryAfterSeconds: number, until?: Date): ApiError {
-  const ends = until ?? new Date(Date.now() + retryAfterSeconds * 1000);
-  return new ApiError(status, error, message, undefined, { "retry-after": String(retryAfterSeconds) }, { until: ends.toISOString(), retryAfterSeconds });
+/**
+ * A limit that ends by itself: when (`until`), and the seconds to it from the answer's `now`
+ * (`retryAfterSeconds`, `Retry-After`), so a caller can be told when to call back.
+ */
+function limited(status: 429 | 423, error: string, message: string, until: Date, now: Date): ApiError {
+  const retryAfterSeconds = secondsUntil(until, now);
+  return new ApiError(status, error, message, undefined, { "retry-after": String(retryAfterSeconds) }, { until: until.toISOString(), retryAfterSeconds });
 }
 
-/** Maps each domain failure to its status; null for anything else (fastify's own refusals, or a 500 that says nothing inside). */
-export function toApiError(err: unknown): ApiError | null {
+/**
+ * Maps each domain failure to its status; null for anything else (fastify's own refusals, or a 500
+ * that says nothing inside). `now` (the app's clock) counts a limit's seconds left.
+ */
+export function toApiError(err: unknown, now: Date = new Date()): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof DomainValidationError) return new ApiError(400, "validation", `${err.field}: ${err.message}`, err.field);
   if (err instanceof CsvFileError) {
@@ -37,11 +44,8 @@ export function toApiError(err: unknown): ApiError | null {
   }
   if (err instanceof NotFoundError) return new ApiError(404, err.code, err.message);
   if (err instanceof ConflictError) return new ApiError(409, err.code, err.message, err.field);
-  if (err instanceof RateLimitedError) return limited(429, "rate_limited", err.message, err.retryAfterSeconds, err.until);
-  if (err instanceof LockedError) {
-    if (err.retryAfterSeconds === null) return new ApiError(423, "locked", err.message);
-    return limited(423, "locked", err.message, err.retryAfterSeconds, err.until ?? undefined);
-  }
+  if (err instanceof RateLimitedError) return limited(429, "rate_limited", err.message, err.until, now);
+  if (err instanceof LockedError) return err.until ? limited(423, "locked", err.message, err.until, now) : new ApiError(423, "locked", err.message);
   if (err instanceof NoPhoneError) return new ApiError(409, "no_phone", err.message);
   if (err instanceof DeadlinePassedError) return new ApiError(503, "deadline_passed", err.message);
   if (err instanceof SenderUnavailableError) return new ApiError(503, "sender_unavailable", "the message sender cannot deliver codes right now");

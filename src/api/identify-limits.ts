@@ -61,8 +61,7 @@ export class IdentifyLimits {
         this.warned.set(tally.client + tally.address, now);
         this.log.warn({ client: tally.client, address: tally.address, until: until.toISOString() }, "identification rate limit reached");
       }
-      const seconds = Math.max(1, Math.ceil((until.getTime() - now) / 1000));
-      throw new RateLimitedError(`too many identification lookups from this client: again at ${until.toISOString()}`, seconds, until);
+      throw new RateLimitedError(`too many identification lookups from this client: again at ${until.toISOString()}`, until);
     }
     for (const key of keysOf(request)) this.lookups.add(key, now);
   }

@@ -143,7 +143,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     tokensSetting: "API_TOKENS, or DATA_DIR/api-tokens.local when it is empty",
     realm: "ura",
     invalidRequest: "validation",
-    toHttpError: toApiError,
+    toHttpError: (err) => toApiError(err, ctx.clock()),
     // The console's session cookie: an admin account's session carries the `admin` scope.
     sessionClient: consoleSessions(deps.store, ctx.clock),
   });

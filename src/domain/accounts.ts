@@ -208,8 +208,7 @@ export class AccountRepository {
     for (const { key, max } of keys) {
       const row = await this.db.get<{ n: number; oldest: string | null }>("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM sign_in_failures WHERE key_hash = ? AND at > ?", [key, since]);
       if (Number(row?.n) >= max && row?.oldest) {
-        const retry = Math.max(1, Math.ceil((fromDbTime(row.oldest).getTime() + windowSeconds * 1000 - now.getTime()) / 1000));
-        throw new RateLimitedError("too many refused sign-ins: wait before trying again", retry);
+        throw new RateLimitedError("too many refused sign-ins: wait before trying again", new Date(fromDbTime(row.oldest).getTime() + windowSeconds * 1000));
       }
     }
     const row = await this.db.get<AccountRow>("SELECT * FROM accounts WHERE username = ? AND active = 1", [username]);

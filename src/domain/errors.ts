@@ -34,13 +34,16 @@ export class ConflictError extends Error {
   }
 }
 
-/** Too many one-time codes (or identification lookups) for this user, number or client: try again at `until`. */
+/** Whole seconds from `now` until a limit ends (at least 1): what `Retry-After` says; `until` is the one truth. */
+export function secondsUntil(until: Date, now: Date): number {
+  return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+}
+
+/** Too many one-time codes (or identification lookups, or refused sign-ins) for this user, number or client: try again at `until`. */
 export class RateLimitedError extends Error {
   constructor(
     message: string,
-    readonly retryAfterSeconds: number,
-    /** When the limit ends; absent: `retryAfterSeconds` from when the error is answered. */
-    readonly until?: Date,
+    readonly until: Date,
   ) {
     super(message);
     this.name = "RateLimitedError";
@@ -55,7 +58,6 @@ export class LockedError extends Error {
   constructor(
     message = "too many wrong codes from this number: wait for the cool-down to end",
     readonly until: Date | null = null,
-    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = "LockedError";

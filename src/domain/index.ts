@@ -120,6 +120,7 @@ export {
   RateLimitedError,
   LockedError,
   NoPhoneError,
+  secondsUntil,
 } from "./errors.js";
 
 // For a second ticket backend and the notifiers (src/glpi, src/notify): what the builtin backend

@@ -109,7 +109,6 @@ async function coolDownUntil(q: Queryable, policy: OtpPolicy, key: FailureKey, n
   return new Date(failures[policy.maxFailures - 1]!.getTime() + policy.cooldownMinutes * 60_000);
 }
 
-const secondsUntil = (until: Date, now: Date) => Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 
 /**
  * Locks one number's row in otp_number_locks for the rest of the transaction. On MariaDB the upsert
@@ -172,7 +171,6 @@ export class CodeRepository {
         throw new LockedError(
           `too many wrong codes from ${caller ? "this calling number" : "this client for this user"}: codes again at ${coolingDown.toISOString()}`,
           coolingDown,
-          secondsUntil(coolingDown, now),
         );
       }
 
@@ -190,8 +188,8 @@ export class CodeRepository {
       if (callerHash) checks.push(["the calling number", await countSince(tx, "caller_hash", callerHash, since)]);
       for (const [what, c] of checks) {
         if (c.n >= policy.maxPerHour) {
-          const retry = c.oldest ? Math.max(1, Math.ceil((fromDbTime(c.oldest).getTime() + 3_600_000 - now.getTime()) / 1000)) : 3600;
-          throw new RateLimitedError(`too many codes for ${what} in the last hour`, retry, new Date(now.getTime() + retry * 1000));
+          const until = new Date((c.oldest ? fromDbTime(c.oldest).getTime() : now.getTime()) + 3_600_000);
+          throw new RateLimitedError(`too many codes for ${what} in the last hour`, until);
         }
       }
 

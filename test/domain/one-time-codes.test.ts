@@ -90,7 +90,7 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     for (let i = 0; i < 3; i++) await t.store.codes.issue({ userCode: code }, admin, plus(i * 1000), nextCode);
     await expect(t.store.codes.issue({ userCode: code }, admin, plus(10_000), nextCode)).rejects.toMatchObject({
       name: "RateLimitedError",
-      retryAfterSeconds: 3590,
+      until: plus(3_600_000),
     });
     await expect(t.store.codes.issue({ userCode: code }, admin, plus(3_600_001), nextCode)).resolves.toMatchObject({ code: expect.any(String) });
   });
@@ -140,7 +140,6 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     await expect(t.store.codes.issue({ userCode: colleague, callerNumber: intruderPhone }, admin, plus(120_000), nextCode)).rejects.toMatchObject({
       name: "LockedError",
       until,
-      retryAfterSeconds: 1681,
     });
     // The colleague, calling from their own extension, gets a code and is let in.
     const right = nextCode();

@@ -22,20 +22,27 @@ const REMEMBER_MS = 10_000;
 
 /** Finds the recording of a sentence, remembering the answer for 10 s. */
 export class SentenceRecordings {
+  /** By the text as given: a remembered answer costs no normalising and no sha256 (issue 16). */
   private readonly known = new Map<string, { name: string | null; at: number }>();
   constructor(private readonly dir: string) {}
 
+  /** The answer found for `text` in the last 10 s (the recording's name, or null: none); undefined when not known. */
+  remembered(text: string): string | null | undefined {
+    const memo = this.known.get(text);
+    return memo && Date.now() - memo.at < REMEMBER_MS ? memo.name : undefined;
+  }
+
   /** The prompt name of the recording of `text`, or null when there is none. */
   async find(text: string): Promise<string | null> {
+    const memo = this.remembered(text);
+    if (memo !== undefined) return memo;
     const name = sentenceRecordingName(text);
-    const memo = this.known.get(name);
-    if (memo && Date.now() - memo.at < REMEMBER_MS) return memo.name;
     const found = await stat(join(this.dir, `${name}.sln`)).then(
       (s) => (s.isFile() && s.size > 0 ? name : null),
       () => null,
     );
     if (this.known.size > 5_000) this.known.clear();
-    this.known.set(name, { name: found, at: Date.now() });
+    this.known.set(text, { name: found, at: Date.now() });
     return found;
   }
 }

@@ -145,14 +145,17 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     cache,
 
     async synthesize(text, opts = {}) {
+      // Heard on a call a moment ago, with no studio recording of it then: the file is there, no
+      // hash, no lookup on disk, no deadline (a menu's options are asked for on every call).
+      if (recordings.remembered(text) === null) {
+        const known = keys.get(text);
+        if (known !== undefined && cache?.fresh(known)) return locator.reference("tts", known);
+      }
       // A studio recording of this very sentence wins over any engine (even TTS_ENGINE=none).
       const recorded = await recordings.find(text);
       if (recorded) return locator.reference("prompts", recorded);
       // Off by configuration: not worth a warning on every call.
       if (!engine) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
-      // Heard on a call a moment ago: the file is there, no deadline needed.
-      const known = keys.get(text);
-      if (known !== undefined && cache?.fresh(known)) return locator.reference("tts", known);
       const started = Date.now();
       try {
         const { hash, file } = obtain(text, timeoutMs);

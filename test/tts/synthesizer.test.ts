@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, testSettings } from "../../src/config/index.js";
-import { audioSignature, cacheKey, createAudioLocator, resolveCacheSecret, createSpeechSynthesizer, TtsUnavailableError, type SpeechEngine } from "../../src/tts/index.js";
+import { AudioCache, audioSignature, cacheKey, sentenceRecordingName, SentenceRecordings, createAudioLocator, resolveCacheSecret, createSpeechSynthesizer, TtsUnavailableError, type SpeechEngine } from "../../src/tts/index.js";
 import { renderMetrics } from "../../src/shared/metrics.js";
 import { tone } from "../support/fake-polly.js";
 
@@ -76,19 +76,55 @@ describe("speech synthesizer", () => {
     expect(await tts.synthesize("Maria")).toBe(`http://ivr.example:8080/audio/tts/${audioSignature(secret, hash)}/${hash}.sln`);
   });
 
-  it("a text heard a moment ago is answered from memory, counted as a cache hit; a removed file is synthesised again", async () => {
+  it("a text heard a moment ago is answered from memory, counted as a cache hit, without a hash or a look on disk; a removed file is synthesised again", async () => {
     const engine = slowEngine(1);
-    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
+    // Counts what the memory answer must skip: the cache's lookups and the studio recordings' (each a sha256 and a stat).
+    const looked = { cache: 0, recordings: 0 };
+    const cache = new (class extends AudioCache {
+      override obtain(...args: Parameters<AudioCache["obtain"]>) {
+        looked.cache++;
+        return super.obtain(...args);
+      }
+    })(dir);
+    const recordings = new (class extends SentenceRecordings {
+      override find(text: string) {
+        looked.recordings++;
+        return super.find(text);
+      }
+    })(join(dir, "prompts"));
+    const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine, cache, recordings });
     const hits = async () => Number(/^ura_tts_cache_hits_total(?:\{[^}]*\})? (\d+)/m.exec(await renderMetrics())?.[1] ?? 0);
     const file = await tts.synthesize("Maria da Silva");
+    expect(looked).toEqual({ cache: 1, recordings: 1 });
     const before = await hits();
     for (let i = 0; i < 3; i++) expect(await tts.synthesize("Maria da Silva")).toBe(file);
     expect(await hits()).toBe(before + 3);
+    expect(looked).toEqual({ cache: 1, recordings: 1 });
     expect(engine.calls).toBe(1);
     // Cleanup with no room removes it (and forgets having seen it): the next call synthesises again.
     await tts.cache!.cleanup({ maxBytes: 0, maxAgeMs: 86_400_000 });
     expect(await tts.synthesize("Maria da Silva")).toBe(file);
     expect(engine.calls).toBe(2);
+  });
+
+  it("a studio recording placed after a text was synthesised is played instead once the remembered answer expires", async () => {
+    let now = Date.parse("2026-12-01T10:00:00Z");
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const prompts = join(dir, "prompts");
+      await mkdir(prompts, { recursive: true });
+      const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine: slowEngine(1), recordings: new SentenceRecordings(prompts) });
+      const synthesised = await tts.synthesize("Para impressoras, tecle 3.");
+      await writeFile(join(prompts, `${sentenceRecordingName("Para impressoras, tecle 3.")}.sln`), tone(0.4));
+      expect(await tts.synthesize("Para impressoras, tecle 3.")).toBe(synthesised);
+      now += 10_001;
+      const recorded = await tts.synthesize("Para impressoras, tecle 3.");
+      expect(recorded).not.toBe(synthesised);
+      expect(recorded.endsWith(`/${sentenceRecordingName("Para impressoras, tecle 3.")}`)).toBe(true);
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it("prewarm synthesises each distinct name once and reports what was already cached", async () => {

@@ -128,7 +128,7 @@ export class AgiConnection implements AgiChannel {
         const reply = parseResultLine(line);
         if (!reply) return this.protocolError(`unreadable reply "${line.slice(0, 80)}"`);
         // Our own HANGUP succeeded: the call is over before anything queued behind it is sent.
-        const ownHangup = this.inFlight?.line === "HANGUP" && reply.result === "1";
+        const ownHangup = this.inFlight?.verb === "HANGUP" && reply.result === "1";
         this.settle(
           (p) => p.resolve(reply),
           ownHangup ? () => this.markHangup("hung up by the script") : undefined,
@@ -210,9 +210,13 @@ export class AgiConnection implements AgiChannel {
     this.pump();
   }
 
-  /** Sends one command line (already built with escapeAndQuote) and waits for its reply. */
-  send(line: string, timeoutMs = this.options.commandTimeoutMs, verb = verbOf(line)): Promise<AgiReply> {
+  /**
+   * Sends one command, its verb named once (the line and the think-time label both come from
+   * it), the parts already made safe with escapeAndQuote or checkName, and waits for its reply.
+   */
+  private command(verb: string, parts: readonly string[] = [], timeoutMs = this.options.commandTimeoutMs): Promise<AgiReply> {
     if (this.ended) return Promise.reject(this.ended);
+    const line = parts.length === 0 ? verb : buildCommand(verb, ...parts);
     return new Promise<AgiReply>((resolve, reject) => {
       this.queue.push({ line, verb, timeoutMs, resolve, reject });
       this.pump();
@@ -273,12 +277,12 @@ export class AgiConnection implements AgiChannel {
   // ── typed commands ─────────────────────────────────────────────────────────────────────────
 
   async answer(): Promise<void> {
-    const r = await this.send("ANSWER");
+    const r = await this.command("ANSWER");
     if (r.result === "-1") throw new AgiCommandError(200, "ANSWER", "answer failed");
   }
 
   async streamFile(file: string, options: { escape?: string } = {}): Promise<StreamResult> {
-    const r = await this.send(buildCommand("STREAM FILE", escapeAndQuote(file), escapeAndQuote(options.escape ?? "")), undefined, "STREAM FILE");
+    const r = await this.command("STREAM FILE", [escapeAndQuote(file), escapeAndQuote(options.escape ?? "")]);
     if (r.result === "-1") return this.failedPlayback(file);
     return { key: this.pressed(keyFromResult(r.result)), endpos: r.endpos ?? 0 };
   }
@@ -287,7 +291,7 @@ export class AgiConnection implements AgiChannel {
     const timeout = String(Math.max(1, Math.round(options.timeoutMs ?? 5000)));
     const max = String(Math.max(1, Math.round(options.maxDigits ?? 1024)));
     // Asterisk's own wait (prompt + timeouts) must fit inside our command timeout.
-    const r = await this.send(buildCommand("GET DATA", escapeAndQuote(file), timeout, max), undefined, "GET DATA");
+    const r = await this.command("GET DATA", [escapeAndQuote(file), timeout, max]);
     if (r.result === "-1") return this.failedPlayback(file);
     if (r.result !== "") this.keyAt = this.lastReplyAt;
     return { digits: r.result, timedOut: r.data === "timeout" };
@@ -295,7 +299,7 @@ export class AgiConnection implements AgiChannel {
 
   async sayDigits(digits: string, options: { escape?: string } = {}): Promise<string | null> {
     if (!/^\d+$/.test(digits)) throw new AgiCommandError(0, "SAY DIGITS", `not digits: "${digits}"`);
-    const r = await this.send(buildCommand("SAY DIGITS", digits, escapeAndQuote(options.escape ?? "")), undefined, "SAY DIGITS");
+    const r = await this.command("SAY DIGITS", [digits, escapeAndQuote(options.escape ?? "")]);
     if (r.result === "-1") return this.failedPlayback(`digits ${digits}`);
     return this.pressed(keyFromResult(r.result));
   }
@@ -311,7 +315,7 @@ export class AgiConnection implements AgiChannel {
     if (silence !== null && silence > 0) parts.push(`s=${silence}`);
     // Asterisk answers only when the recording ends: wait at least its longest length, and the beep.
     const timeoutMs = Math.max(this.options.commandTimeoutMs, maxMs + 30_000);
-    const r = await this.send(buildCommand("RECORD FILE", ...parts), timeoutMs, "RECORD FILE");
+    const r = await this.command("RECORD FILE", parts, timeoutMs);
     const endpos = r.endpos ?? 0;
     switch (r.data) {
       case "dtmf":
@@ -335,39 +339,33 @@ export class AgiConnection implements AgiChannel {
   }
 
   async waitForDigit(timeoutMs: number): Promise<string | null> {
-    const r = await this.send(buildCommand("WAIT FOR DIGIT", String(Math.round(timeoutMs))), undefined, "WAIT FOR DIGIT");
+    const r = await this.command("WAIT FOR DIGIT", [String(Math.round(timeoutMs))]);
     if (r.result === "-1") return this.failedPlayback("WAIT FOR DIGIT");
     return this.pressed(keyFromResult(r.result));
   }
 
   async setVariable(name: string, value: string): Promise<void> {
-    await this.send(buildCommand("SET VARIABLE", checkName("variable", name), escapeAndQuote(value)), undefined, "SET VARIABLE");
+    await this.command("SET VARIABLE", [checkName("variable", name), escapeAndQuote(value)]);
   }
 
   async getVariable(name: string): Promise<string | null> {
-    const r = await this.send(buildCommand("GET VARIABLE", checkName("variable", name)), undefined, "GET VARIABLE");
+    const r = await this.command("GET VARIABLE", [checkName("variable", name)]);
     return r.result === "1" ? (r.data ?? "") : null;
   }
 
   async exec(application: string, args = ""): Promise<number> {
-    const r = await this.send(buildCommand("EXEC", checkName("application", application), escapeAndQuote(args)), undefined, "EXEC");
+    const r = await this.command("EXEC", [checkName("application", application), escapeAndQuote(args)]);
     return Number(r.result);
   }
 
   async verbose(message: string, level = 1): Promise<void> {
-    await this.send(buildCommand("VERBOSE", escapeAndQuote(message), String(level)), undefined, "VERBOSE");
+    await this.command("VERBOSE", [escapeAndQuote(message), String(level)]);
   }
 
   async hangup(): Promise<void> {
-    await this.send("HANGUP");
+    await this.command("HANGUP");
   }
 }
 
 /** Commands the caller hears: the first one after a key ends the dead air. */
 const AUDIO_VERBS = new Set(["STREAM FILE", "GET DATA", "SAY DIGITS", "RECORD FILE"]);
-
-/** The verb of a command line that came without one (`ANSWER`, `HANGUP`, a line built by a test). */
-function verbOf(line: string): string {
-  const space = line.indexOf(" ");
-  return space === -1 ? line : line.slice(0, space);
-}

@@ -21,8 +21,9 @@ export function escapeAndQuote(value: string): string {
 
 /** Builds a command line from a verb and already-safe parts; checks the 8191-byte limit. */
 export function buildCommand(verb: string, ...parts: string[]): string {
-  const line = [verb, ...parts].join(" ");
-  if (Buffer.byteLength(line) > MAX_COMMAND_BYTES) {
+  const line = parts.length === 0 ? verb : `${verb} ${parts.join(" ")}`;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short line needs no byte count (every command).
+  if (line.length * 3 > MAX_COMMAND_BYTES && Buffer.byteLength(line) > MAX_COMMAND_BYTES) {
     throw new AgiArgumentError(`AGI command over ${MAX_COMMAND_BYTES} bytes`);
   }
   return line;

@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/command.js";
+import { UsageError, type CliContext } from "../../src/cli/command.js";
 import { command } from "../../src/cli/commands/announcements.js";
 import { DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
@@ -53,5 +53,8 @@ describe.each(DRIVERS)("ura announcements (%s)", (driver) => {
     expect(await command.run(["end", "999999"], missing)).toBe(1);
     expect(missing.err()).toContain("no announcement 999999");
     await expect(command.run(["add"], context(t))).rejects.toThrow(/TEXT/);
+    // A mistyped option is a usage error (the usage printed, exit code 2), not a stack trace.
+    await expect(command.run(["add", "--ate", "amanhã", "Texto"], context(t))).rejects.toThrow(UsageError);
+    await expect(command.run(["list", "--todos"], context(t))).rejects.toThrow(UsageError);
   });
 });

@@ -1,7 +1,4 @@
-import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
-import { ConflictError, DomainValidationError, NotFoundError, openStore, type Actor } from "../../domain/index.js";
-import { UsageError, type CliCommand, type CliContext } from "../command.js";
+import { cliActor, parseCommandLine, UsageError, withStore, type CliCommand, type CliContext } from "../command.js";
 
 const USAGE = `ura accounts add USERNAME --name "Ana Souza" [--role technician|admin] [--extension 2001]
     Adds a console account (technician by default). The password is read from the terminal
@@ -11,8 +8,6 @@ ura accounts password USERNAME
     Sets a new password (read the same way); the account's sessions end.
 ura accounts deactivate USERNAME | ura accounts activate USERNAME
 ura accounts list`;
-
-const actor = (): Actor => ({ client: `cli:${userInfo().username}`, address: null });
 
 /** One line from stdin: typed without echo on a terminal, else the first line of the pipe. */
 export async function readPassword(ctx: CliContext, prompt: string): Promise<string> {
@@ -70,76 +65,56 @@ async function askNewPassword(ctx: CliContext): Promise<string | null> {
   return first;
 }
 
-function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-async function withStore<T>(ctx: CliContext, fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
-  const store = await openStore(ctx.settings);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function refused(ctx: CliContext, err: unknown): number {
-  if (err instanceof DomainValidationError) {
-    ctx.stderr.write(`ura accounts: ${err.field === "username" ? "USERNAME" : `--${err.field}`}: ${err.message}\n`);
-    return 1;
-  }
-  if (err instanceof ConflictError || err instanceof NotFoundError) {
-    ctx.stderr.write(`ura accounts: ${err.message}\n`);
-    return 1;
-  }
-  throw err;
-}
+/** A refused field as this command line names it. */
+const accountsField = { field: (field: string) => (field === "username" ? "USERNAME" : `--${field}`) };
 
 async function add(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parse(args, { name: { type: "string" }, role: { type: "string" }, extension: { type: "string" } });
+  const { values, positionals } = parseCommandLine({
+    args,
+    options: { name: { type: "string" }, role: { type: "string" }, extension: { type: "string" } },
+    allowPositionals: true,
+  });
   const username = positionals[0];
   if (!username || positionals.length > 1) throw new UsageError("give one USERNAME");
   if (typeof values.name !== "string") throw new UsageError("--name is required");
   const password = await askNewPassword(ctx);
   if (password === null) return 1;
-  return withStore(ctx, async (store) => {
-    try {
+  return withStore(
+    ctx,
+    "accounts",
+    async (store) => {
       const account = await store.accounts.create(
         { username, name: values.name, role: values.role ?? "technician", extension: values.extension ?? null, password },
-        actor(),
+        cliActor(),
         new Date(),
       );
       ctx.stdout.write(`added ${account.role} account ${account.username} (${account.name})${account.extension ? `, extension ${account.extension}` : ""}\n`);
       return 0;
-    } catch (err) {
-      return refused(ctx, err);
-    }
-  });
+    },
+    accountsField,
+  );
 }
 
 async function change(args: string[], ctx: CliContext, patch: (ctx: CliContext) => Promise<Record<string, unknown> | null>, done: string): Promise<number> {
-  const { positionals } = parse(args, {});
+  const { positionals } = parseCommandLine({ args, options: {}, allowPositionals: true });
   const username = positionals[0];
   if (!username || positionals.length > 1) throw new UsageError("give one USERNAME");
   const body = await patch(ctx);
   if (body === null) return 1;
-  return withStore(ctx, async (store) => {
-    try {
-      const account = await store.accounts.update(username, body, actor(), new Date());
+  return withStore(
+    ctx,
+    "accounts",
+    async (store) => {
+      const account = await store.accounts.update(username, body, cliActor(), new Date());
       ctx.stdout.write(`${done} ${account.username}\n`);
       return 0;
-    } catch (err) {
-      return refused(ctx, err);
-    }
-  });
+    },
+    accountsField,
+  );
 }
 
 async function list(ctx: CliContext): Promise<number> {
-  return withStore(ctx, async (store) => {
+  return withStore(ctx, "accounts", async (store) => {
     for (const a of await store.accounts.list()) {
       ctx.stdout.write(`${a.username.padEnd(20)} ${a.role.padEnd(10)} ${a.active ? "active  " : "inactive"} ${a.extension ?? "-"}\t${a.name}\n`);
     }

@@ -1,8 +1,6 @@
-import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
-import { ConflictError, DomainValidationError, NotFoundError, openStore, type Actor, type Store } from "../../domain/index.js";
+import type { Store } from "../../domain/index.js";
 import { createSpeechSynthesizer } from "../../tts/index.js";
-import { UsageError, type CliCommand, type CliContext } from "../command.js";
+import { cliActor, parseCommandLine, UsageError, withStore, type CliCommand, type CliContext } from "../command.js";
 
 const USAGE = `ura announcements add [--from INSTANT] [--until INSTANT] TEXT
     What callers hear before the main menu, e.g.
@@ -14,22 +12,10 @@ ura announcements list [--all]
 ura announcements end ID
     Stops it now: the next caller no longer hears it.`;
 
-const actor = (): Actor => ({ client: `cli:${userInfo().username}`, address: null });
-
-async function withStore(ctx: CliContext, fn: (store: Store) => Promise<number>): Promise<number> {
+/** The store with the synthesiser, so an announcement's text is spoken before the command returns. */
+function withAnnouncements(ctx: CliContext, work: (store: Store) => Promise<number>): Promise<number> {
   const tts = createSpeechSynthesizer(ctx.settings, { logger: ctx.logger });
-  const store = await openStore(ctx.settings, { speech: tts.engine === "none" ? undefined : tts });
-  try {
-    return await fn(store);
-  } catch (err) {
-    if (err instanceof DomainValidationError || err instanceof ConflictError || err instanceof NotFoundError) {
-      ctx.stderr.write(`ura announcements: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await store.close();
-  }
+  return withStore(ctx, "announcements", work, { open: { speech: tts.engine === "none" ? undefined : tts } });
 }
 
 export const command: CliCommand = {
@@ -39,18 +25,18 @@ export const command: CliCommand = {
   async run(args, ctx) {
     const [sub, ...rest] = args;
     if (sub === "add") {
-      const { values, positionals } = parseArgs({ args: rest, options: { from: { type: "string" }, until: { type: "string" } }, allowPositionals: true });
+      const { values, positionals } = parseCommandLine({ args: rest, options: { from: { type: "string" }, until: { type: "string" } }, allowPositionals: true });
       const text = positionals.join(" ").trim();
       if (!text) throw new UsageError('give the TEXT: ura announcements add "A rede está fora do ar."');
-      return withStore(ctx, async (store) => {
-        const a = await store.announcements.create({ text, startsAt: values.from, endsAt: values.until }, actor(), new Date());
+      return withAnnouncements(ctx, async (store) => {
+        const a = await store.announcements.create({ text, startsAt: values.from, endsAt: values.until }, cliActor(), new Date());
         ctx.stdout.write(`announcement ${a.id} ${a.state}, from ${a.startsAtLocal} until ${a.endsAtLocal ?? "ended"}: ${a.text}\n`);
         return 0;
       });
     }
     if (sub === "list") {
-      const { values } = parseArgs({ args: rest, options: { all: { type: "boolean" } } });
-      return withStore(ctx, async (store) => {
+      const { values } = parseCommandLine({ args: rest, options: { all: { type: "boolean" } } });
+      return withAnnouncements(ctx, async (store) => {
         for (const a of await store.announcements.list(new Date(), { current: !values.all })) {
           ctx.stdout.write(`${String(a.id).padStart(4)}  ${a.state.padEnd(9)}  ${a.startsAtLocal} → ${(a.endsAtLocal ?? "until ended").padEnd(25)}  ${a.text}\n`);
         }
@@ -60,8 +46,8 @@ export const command: CliCommand = {
     if (sub === "end") {
       const id = Number(rest[0]);
       if (!Number.isInteger(id) || id <= 0 || rest.length !== 1) throw new UsageError("give the announcement's ID (ura announcements list shows it)");
-      return withStore(ctx, async (store) => {
-        const a = await store.announcements.end(id, actor(), new Date());
+      return withAnnouncements(ctx, async (store) => {
+        const a = await store.announcements.end(id, cliActor(), new Date());
         ctx.stdout.write(`announcement ${a.id} ended: ${a.text}\n`);
         return 0;
       });

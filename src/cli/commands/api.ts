@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { audioApiPlugin } from "../../app/audio.js";
 import { consoleApiPlugin } from "../../app/console.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
@@ -11,7 +10,7 @@ import { reactToLiveness } from "../../app/liveness.js";
 import { recordingFilesOf } from "../../app/recordings.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
 import { createSender } from "../../whatsapp/index.js";
-import { UsageError, type CliCommand } from "../command.js";
+import { parseCommandLine, type CliCommand } from "../command.js";
 
 export const command: CliCommand = {
   name: "api",
@@ -31,12 +30,7 @@ for a PBX that fetches audio over HTTP (AUDIO_MODE=http, AUDIO_HTTP_BASE_URL): I
 hosts must write their TTS cache into that same directory (a shared mount; docs/audio.md).
 The technicians' console (built into dist/console by \`npm run build\`) is served at \`/\` (docs/console.md).`,
   async run(args, ctx) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args, options: { "no-migrate": { type: "boolean" } }, strict: true }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandLine({ args, options: { "no-migrate": { type: "boolean" } } });
     const { settings, logger } = ctx;
     startProcessMetrics(nodeName(settings));
     const { tokens, file } = resolveApiTokens(settings);

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { parseArgs } from "node:util";
 import { dataPath, localApiUrl, maskUrlPassword, soundsDir, type Settings } from "../../config/index.js";
 import { loadMigrations, openMysql, openSqlite, pendingMigrations, type Db } from "../../domain/index.js";
 import { checkGlpi } from "../../glpi/index.js";
@@ -9,7 +8,7 @@ import { DeadlineExceededError, withDeadline } from "../../shared/deadline.js";
 import { describeError } from "../../shared/errors.js";
 import { requestJson } from "../../shared/http-client.js";
 import { outboxPath, whatsappServiceUrl } from "../../whatsapp/index.js";
-import { UsageError, type CliCommand } from "../command.js";
+import { parseCommandLine, type CliCommand } from "../command.js";
 
 type Level = "ok" | "warn" | "fail";
 interface Check {
@@ -181,9 +180,5 @@ async function checkAgiPort(settings: Settings): Promise<Omit<Check, "name">> {
 }
 
 function parseFlags(args: string[]): { json?: boolean } {
-  try {
-    return parseArgs({ args, options: { json: { type: "boolean" } }, strict: true }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandLine({ args, options: { json: { type: "boolean" } } }).values;
 }

@@ -1,6 +1,4 @@
-import { userInfo } from "node:os";
-import { ConflictError, DomainValidationError, NotFoundError, openStore, type Actor } from "../../domain/index.js";
-import { UsageError, type CliCommand, type CliContext } from "../command.js";
+import { cliActor, UsageError, withStore, type CliCommand } from "../command.js";
 
 const USAGE = `ura kiosk add NAME
     Makes a kiosk token for a wall TV and prints it (the only time it is shown). Open the
@@ -8,23 +6,6 @@ const USAGE = `ura kiosk add NAME
 ura kiosk list
 ura kiosk revoke ID
     The TV with that token is refused from its next connection.`;
-
-const actor = (): Actor => ({ client: `cli:${userInfo().username}`, address: null });
-
-async function withStore(ctx: CliContext, fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<number>): Promise<number> {
-  const store = await openStore(ctx.settings);
-  try {
-    return await fn(store);
-  } catch (err) {
-    if (err instanceof DomainValidationError || err instanceof ConflictError || err instanceof NotFoundError) {
-      ctx.stderr.write(`ura kiosk: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await store.close();
-  }
-}
 
 export const command: CliCommand = {
   name: "kiosk",
@@ -35,15 +16,15 @@ export const command: CliCommand = {
     if (sub === "add") {
       const name = rest.join(" ").trim();
       if (!name) throw new UsageError("give the TV a NAME: ura kiosk add \"TV da sala de TI\"");
-      return withStore(ctx, async (store) => {
-        const { token, kiosk } = await store.kiosks.create({ name }, actor(), new Date());
+      return withStore(ctx, "kiosk", async (store) => {
+        const { token, kiosk } = await store.kiosks.create({ name }, cliActor(), new Date());
         ctx.stderr.write(`kiosk token ${kiosk.id} "${kiosk.name}" (shown once; open http://${ctx.settings.API_HOST}:${ctx.settings.API_PORT}/#/painel?token=TOKEN on the TV):\n`);
         ctx.stdout.write(`${token}\n`);
         return 0;
       });
     }
     if (sub === "list") {
-      return withStore(ctx, async (store) => {
+      return withStore(ctx, "kiosk", async (store) => {
         for (const k of await store.kiosks.list()) {
           ctx.stdout.write(`${String(k.id).padStart(4)}  ${k.revokedAt ? "revoked" : "active "}  ${k.lastUsedAt ?? "never used".padEnd(24)}  ${k.name}\n`);
         }
@@ -53,8 +34,8 @@ export const command: CliCommand = {
     if (sub === "revoke") {
       const id = Number(rest[0]);
       if (!Number.isInteger(id) || id <= 0 || rest.length !== 1) throw new UsageError("give the token's ID (ura kiosk list shows it)");
-      return withStore(ctx, async (store) => {
-        const k = await store.kiosks.revoke(id, actor(), new Date());
+      return withStore(ctx, "kiosk", async (store) => {
+        const k = await store.kiosks.revoke(id, cliActor(), new Date());
         ctx.stdout.write(`revoked kiosk token ${k.id} "${k.name}"\n`);
         return 0;
       });

@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { loadMigrations, openStore, pendingMigrations } from "../../domain/index.js";
-import { UsageError, type CliCommand } from "../command.js";
+import { parseCommandLine, type CliCommand } from "../command.js";
 
 export const command: CliCommand = {
   name: "migrate",
@@ -11,12 +10,7 @@ Applies, in order, the files of sql/common and sql/<DB_DRIVER> that the database
 (recorded in schema_migrations). Safe to run again and from several hosts at once.
   --status   list the migrations and whether each is applied, change nothing`,
   async run(args, ctx) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args, options: { status: { type: "boolean" } }, strict: true }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandLine({ args, options: { status: { type: "boolean" } } });
     const store = await openStore(ctx.settings, { migrate: false });
     try {
       if (values.status) {

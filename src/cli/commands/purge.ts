@@ -1,7 +1,5 @@
-import { userInfo } from "node:os";
 import { purgeRecordingFiles } from "../../app/recordings.js";
-import { openStore } from "../../domain/index.js";
-import type { CliCommand } from "../command.js";
+import { cliActor, withStore, type CliCommand } from "../command.js";
 
 export const command: CliCommand = {
   name: "purge",
@@ -15,18 +13,15 @@ RETENTION_RECORDING_DAYS (default 90); voice descriptions an IVR left in VOICE_D
 Run it daily, e.g. from cron or a systemd timer, on the host that sees those directories. The
 purge itself is written to the audit log.`,
   async run(_args, ctx) {
-    const store = await openStore(ctx.settings);
-    try {
+    return withStore(ctx, "purge", async (store) => {
       const now = new Date();
-      const r = await store.purge({ client: `cli:${userInfo().username}`, address: null }, now);
+      const r = await store.purge(cliActor(), now);
       const files = purgeRecordingFiles(ctx.settings, now);
       ctx.stdout.write(
         `deleted ${r.calls} call record(s) started before ${r.callsBefore}, ${r.audit} audit row(s) before ${r.auditBefore}, ${r.otpCodes} old code hash(es)\n` +
           `deleted ${r.voiceDescriptions} voice description(s) and ${files.transferRecordings} recording(s) of transferred calls from before ${r.recordingsBefore}, ${files.voiceLeftovers} unsent voice file(s)\n`,
       );
       return 0;
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { audioDirs, createEngine, MANIFEST_FILE, placeRecording, promptStates, readPromptTexts, renderPrompts, type EngineName } from "../../tts/index.js";
-import { UsageError, type CliCommand } from "../command.js";
+import { parseCommandLine, UsageError, type CliCommand } from "../command.js";
 import { soundsDir as soundsDirOf } from "../../config/index.js";
 
 const USAGE = `ura sounds render [--engine espeak|polly] [--voice VOICE] [--force]
@@ -57,13 +56,7 @@ export const command: CliCommand = {
       return report.failed.length === 0 ? 0 : 1;
     }
     if (sub === "record") {
-      let parsed;
-      try {
-        parsed = parseArgs({ args: rest, options: { prompt: { type: "string" }, sentence: { type: "string" } }, allowPositionals: true, strict: true });
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-      const { values, positionals } = parsed;
+      const { values, positionals } = parseCommandLine({ args: rest, options: { prompt: { type: "string" }, sentence: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError("give one recording file");
       if ((values.prompt === undefined) === (values.sentence === undefined)) throw new UsageError("give --prompt ID or --sentence TEXT");
       if (values.prompt !== undefined && !readPromptTexts(soundsDir).has(values.prompt)) throw new UsageError(`--prompt: no prompt "${values.prompt}" in the prompt texts`);
@@ -95,16 +88,7 @@ function defaultEngine(configured: EngineName): "espeak" | "polly" {
 }
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: { engine: { type: "string" }, voice: { type: "string" }, force: { type: "boolean" } },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandLine({ args, options: { engine: { type: "string" }, voice: { type: "string" }, force: { type: "boolean" } } });
 }
 
 /**

@@ -1,9 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { activeUserNames } from "../../app/prewarm.js";
 import { openStore } from "../../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../../tts/index.js";
-import { UsageError, type CliCommand, type CliContext } from "../command.js";
+import { parseCommandLine, UsageError, type CliCommand, type CliContext } from "../command.js";
 import { progressLine } from "./sounds.js";
 
 const USAGE = `ura tts prewarm [--names-file FILE]
@@ -50,7 +49,7 @@ export function createTtsCommand(source: PrewarmSource = textsFromStore): CliCom
   async function runSub(sub: string | undefined, rest: string[], tts: TtsService, ctx: CliContext): Promise<number> {
     switch (sub) {
       case "prewarm": {
-        const { values } = parse(rest, { "names-file": { type: "string" } });
+        const { values } = parseCommandLine({ args: rest, options: { "names-file": { type: "string" } } });
         const file = values["names-file"];
         const texts = file === undefined ? await source(ctx) : linesOf(file === "-" ? await readStdin(ctx) : await readFile(file, "utf8"));
         const progress = progressLine(ctx.stderr, "prewarm");
@@ -66,7 +65,7 @@ export function createTtsCommand(source: PrewarmSource = textsFromStore): CliCom
         return 0;
       }
       case "cleanup": {
-        parse(rest, {});
+        parseCommandLine({ args: rest, options: {} });
         const report = await tts.cleanup();
         ctx.stdout.write(`removed ${report.removed} files (${mb(report.removedBytes)}), kept ${report.kept} (${mb(report.keptBytes)})\n`);
         return 0;
@@ -79,13 +78,6 @@ export function createTtsCommand(source: PrewarmSource = textsFromStore): CliCom
 
 export const command = createTtsCommand();
 
-function parse<T extends Record<string, { type: "string" | "boolean" }>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 function linesOf(text: string): string[] {
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));

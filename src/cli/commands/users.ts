@@ -1,9 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
-import { CsvFileError, decodeCsv, DomainValidationError, ConflictError, openStore, type Actor, type ImportReport } from "../../domain/index.js";
+import { CsvFileError, decodeCsv, type ImportReport } from "../../domain/index.js";
 import { maskPhone } from "../../shared/privacy.js";
-import { UsageError, type CliCommand, type CliContext } from "../command.js";
+import { cliActor, parseCommandLine, UsageError, withStore, type CliCommand, type CliContext } from "../command.js";
 import { USERS_SYNC_USAGE, usersSyncGlpi } from "./glpi-sync.js";
 
 const USAGE = `ura users import FILE.csv
@@ -17,8 +15,6 @@ ura users add --code 1234 --name "Ana Souza" [--phone "(45) 99999-9999"] [--ext 
               [--department Saúde]
     Adds one user.
 ${USERS_SYNC_USAGE}`;
-
-const actor = (): Actor => ({ client: `cli:${userInfo().username}`, address: null });
 
 /** A one-line progress bar, redrawn in place; only on a terminal. */
 export function progressBar(stream: NodeJS.WritableStream, label: string): { update(done: number, total: number): void; end(): void } {
@@ -64,75 +60,61 @@ async function importFile(args: string[], ctx: CliContext): Promise<number> {
     ctx.stderr.write(`ura users import: ${file}: ${err.message}\n`);
     return 1;
   }
-  const store = await openStore(ctx.settings);
-  const bar = progressBar(ctx.stderr, "importing");
-  try {
-    const report = await store.users.importCsv(text, actor(), new Date(), (done, total) => bar.update(done, total));
-    bar.end();
-    ctx.stdout.write(formatReport(file, report));
-    return report.rejected.length === 0 ? 0 : 1;
-  } catch (err) {
-    bar.end();
-    if (err instanceof CsvFileError) {
-      ctx.stderr.write(`ura users import: ${file}: ${err.message}\n`);
-      return 1;
+  return withStore(ctx, "users import", async (store) => {
+    const bar = progressBar(ctx.stderr, "importing");
+    try {
+      const report = await store.users.importCsv(text, cliActor(), new Date(), (done, total) => bar.update(done, total));
+      bar.end();
+      ctx.stdout.write(formatReport(file, report));
+      return report.rejected.length === 0 ? 0 : 1;
+    } catch (err) {
+      bar.end();
+      if (err instanceof CsvFileError) {
+        ctx.stderr.write(`ura users import: ${file}: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
     }
-    throw err;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 async function addUser(args: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        code: { type: "string" },
-        name: { type: "string" },
-        phone: { type: "string" },
-        ext: { type: "string", multiple: true },
-        department: { type: "string" },
-        inactive: { type: "boolean" },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (!values.code || !values.name) throw new UsageError("--code and --name are required");
-  const store = await openStore(ctx.settings);
-  try {
-    const user = await store.users.create(
-      {
-        code: values.code,
-        name: values.name,
-        phone: values.phone ?? null,
-        extensions: (values.ext ?? []).flatMap((e) => e.split(/[\s,;|]+/)).filter(Boolean),
-        department: values.department ?? null,
-        active: !values.inactive,
-      },
-      actor(),
-      new Date(),
-    );
-    ctx.stdout.write(
-      `added user ${user.code} ${user.name}${user.phone ? `, mobile ${maskPhone(user.phone)}` : ""}${user.extensions.length ? `, extensions ${user.extensions.join(" ")}` : ""}\n`,
-    );
-    return 0;
-  } catch (err) {
-    if (err instanceof DomainValidationError) {
-      ctx.stderr.write(`ura users add: --${err.field === "extensions" ? "ext" : err.field}: ${err.message}\n`);
-      return 1;
-    }
-    if (err instanceof ConflictError) {
-      ctx.stderr.write(`ura users add: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await store.close();
-  }
+  const { values } = parseCommandLine({
+    args,
+    options: {
+      code: { type: "string" },
+      name: { type: "string" },
+      phone: { type: "string" },
+      ext: { type: "string", multiple: true },
+      department: { type: "string" },
+      inactive: { type: "boolean" },
+    },
+  });
+  const { code, name } = values;
+  if (!code || !name) throw new UsageError("--code and --name are required");
+  return withStore(
+    ctx,
+    "users add",
+    async (store) => {
+      const user = await store.users.create(
+        {
+          code,
+          name,
+          phone: values.phone ?? null,
+          extensions: (values.ext ?? []).flatMap((e) => e.split(/[\s,;|]+/)).filter(Boolean),
+          department: values.department ?? null,
+          active: !values.inactive,
+        },
+        cliActor(),
+        new Date(),
+      );
+      ctx.stdout.write(
+        `added user ${user.code} ${user.name}${user.phone ? `, mobile ${maskPhone(user.phone)}` : ""}${user.extensions.length ? `, extensions ${user.extensions.join(" ")}` : ""}\n`,
+      );
+      return 0;
+    },
+    { field: (field) => `--${field === "extensions" ? "ext" : field}` },
+  );
 }
 
 export const command: CliCommand = {

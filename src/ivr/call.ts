@@ -3,7 +3,7 @@ import { HangupError } from "../agi/index.js";
 import type { IvrDependencies, IvrSettings } from "./deps.js";
 import type { PromptId } from "./prompt-ids.js";
 import type { StepResult } from "./outcome.js";
-import { DependencyUnavailableError, type IdentificationMethod, type PublicUser } from "./ports.js";
+import { DependencyUnavailableError, type IdentificationMethod, type PublicUser, type ServiceNode } from "./ports.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { callEnded } from "../shared/metrics.js";
@@ -78,6 +78,8 @@ export class Call {
   private quietSince = Date.now();
   /** Footer fragments the caller has heard in full in this call: they are not played again unless asked (7). */
   private readonly footerHeard = new Set<PromptId>();
+  /** The catalogue as this call first fetched it (see catalogue()). */
+  private services: ServiceNode[] | null = null;
 
   constructor(
     readonly channel: AgiChannel,
@@ -235,6 +237,17 @@ export class Call {
       if (!(err instanceof DeadlineExceededError)) throw err;
       throw new DependencyUnavailableError(dependency, "timeout", `${what}: no answer within ${budgetMs} ms`, { cause: err });
     }
+  }
+
+  /**
+   * The catalogue menus, fetched once per call: every menu of the call is read from one version
+   * (the API's last ready one), so keys never shift under a caller between two menus, and a
+   * call costs one request for them instead of one per menu (issue 16). An admin's change is
+   * heard from the next call. A failed fetch is not kept: the next menu asks again.
+   */
+  async catalogue(): Promise<ServiceNode[]> {
+    this.services ??= await this.within("catalogue", (signal) => this.deps.api.catalogue({ signal }));
+    return this.services;
   }
 
   /** Starts work now and lets the flow await it later (e.g. while a prompt plays). */

@@ -203,7 +203,7 @@ async function servicePath(call: Call): Promise<string[]> {
   if (serviceId !== undefined && serviceId !== "") {
     const id = Number(serviceId);
     if (!Number.isInteger(id) || id <= 0) return badParameter(call, `serviceId="${serviceId}" is not an id`);
-    const services = await call.within("catalogue", (signal) => call.deps.api.catalogue({ signal }));
+    const services = await call.catalogue();
     return findById(services, id) ?? badParameter(call, `serviceId=${id} is not in the catalogue`);
   }
   return [];

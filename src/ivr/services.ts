@@ -12,8 +12,9 @@ import { requestCallback } from "./callback.js";
 const MAX_PROTOCOL_REPEATS = 3;
 
 /**
- * The catalogue menus, then the ticket. The catalogue is fetched again on every menu entry, so an
- * admin's change is heard on the next menu without a restart. `start` is a key path (["2"] opens
+ * The catalogue menus, then the ticket. The call reads every menu from one catalogue version
+ * (Call.catalogue: fetched once per call), so an admin's change is heard from the next call
+ * without a restart. `start` is a key path (["2"] opens
  * the "Computador" sub-menu directly; a leaf opens the ticket at once), used by `ura/ticket`.
  */
 export async function openTicketFlow(call: Call, user: PublicUser, start: string[] = []): Promise<void> {
@@ -22,10 +23,10 @@ export async function openTicketFlow(call: Call, user: PublicUser, start: string
   let goingBack = false;
   for (;;) {
     call.step = path.length ? `service-menu-${path.join(".")}` : "service-menu";
-    const services = await call.within("catalogue", (signal) => call.deps.api.catalogue({ signal }));
+    const services = await call.catalogue();
     const node = resolvePath(services, path);
     if (node === undefined) {
-      // The admin removed what this path pointed to: start again from the top.
+      // The step script's path (`start`) is not in the catalogue (an admin removed it): start again from the top.
       call.log.info({ path: path.join(".") }, "catalogue path no longer exists");
       if (path.length === 0) throw new EndCall("error", "service-menu", ["no-services"], { offerTechnician: true });
       path.length = 0;
@@ -68,7 +69,7 @@ export async function openTicketFlow(call: Call, user: PublicUser, start: string
       await technician(call, { offerTicket: true });
       continue;
     }
-    // A leaf opens the ticket with the catalogue just heard; a sub-menu is fetched afresh.
+    // A leaf opens the ticket with the catalogue just heard.
     const picked = options.find((o) => o.key === choice.key);
     if (picked && picked.children.length === 0) return createTicket(call, user, picked);
     path.push(choice.key);

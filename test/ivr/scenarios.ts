@@ -162,7 +162,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(302);
     });
 
-    it("'*' goes back one menu, '7' repeats it, and an admin's change is heard on the next menu", async () => {
+    it("'*' goes back one menu, '7' repeats it, and an admin's change mid-call is heard from the next call (one catalogue version per call)", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1"))
         .on(question("service-menu")).press("4")
         .on(question("sub-menu")).press("*")
@@ -179,12 +179,17 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const call = await dial(ivr, { caller });
       const menus = call.heard.filter((p) => ["main-menu", "service-menu", "sub-menu"].includes(p));
       expect(menus).toEqual(["main-menu", "service-menu", "sub-menu", "service-menu", "service-menu", "main-menu", "service-menu", "sub-menu"]);
-      expect(call.heard).toContain(said("Sistemas e portais, 1."));
+      // Every service menu of the call said the catalogue as it was when the call first read it.
+      expect(call.heard).not.toContain(said("Sistemas e portais, 1."));
+      expect(call.heard.filter((p) => p === said("Sistemas, 1."))).toHaveLength(4);
       expect(call.heard.filter((p) => p === "ask-user-code")).toHaveLength(1);
       expect(call.heard).toContain("protocol-is");
       // The footer played with the first menu that has it, and again when the caller asked (7).
       expect(call.heard.filter((p) => p === "footer-back")).toHaveLength(2);
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(402);
+      // The next call hears the change.
+      const next = await dial(ivr, { caller: byCode(new ScriptedCaller().on("main-menu").press("1")).on(question("service-menu")).hangup() });
+      expect(next.heard).toContain(said("Sistemas e portais, 1."));
       await backend.renameService(1, "Sistemas, 1.");
     });
   });

@@ -103,18 +103,20 @@ async function insertUser(q: Queryable, input: ValidUserInput, actor: Actor, now
   return r.insertId;
 }
 
-async function applyUpdate(
-  q: Queryable,
-  before: User,
-  next: { name: string; phone: string | null; department: string | null; active: boolean; extensions: string[] },
-  actor: Actor,
-  now: Date,
-  action: string,
-): Promise<boolean> {
+type UserFields = { name: string; phone: string | null; department: string | null; active: boolean; extensions: string[] };
+
+/** What an update would change (audit view), or null when nothing would. */
+function updateOf(before: User, next: UserFields): { changes: Record<string, unknown>; extChanged: boolean } | null {
   const changes = changedFields(auditView(before), auditView(next));
   const phoneChanged = before.phone !== next.phone;
   const extChanged = JSON.stringify(before.extensions) !== JSON.stringify(next.extensions);
-  if (Object.keys(changes).length === 0 && !phoneChanged && !extChanged) return false;
+  return Object.keys(changes).length === 0 && !phoneChanged && !extChanged ? null : { changes, extChanged };
+}
+
+async function applyUpdate(q: Queryable, before: User, next: UserFields, actor: Actor, now: Date, action: string): Promise<boolean> {
+  const update = updateOf(before, next);
+  if (!update) return false;
+  const { changes, extChanged } = update;
   await q.run("UPDATE users SET name = ?, phone = ?, department = ?, active = ?, updated_at = ? WHERE id = ?", [
     next.name,
     next.phone,
@@ -139,20 +141,26 @@ async function upsertIn(
   now: Date,
   columns: ReadonlySet<keyof ValidUserInput>,
 ): Promise<UpsertOutcome> {
-  const pick = <K extends keyof ValidUserInput>(key: K, stored: ValidUserInput[K]) => (columns.has(key) ? input[key] : stored);
   const before = await findUserByCode(tx, input.code, true);
   if (!before) {
     await insertUser(tx, input, actor, now, "user.import.create");
     return "created";
   }
-  const next = {
+  return (await applyUpdate(tx, before, merged(before, input, columns), actor, now, "user.import.update")) ? "updated" : "unchanged";
+}
+
+const allColumns = (input: ValidUserInput) => new Set(Object.keys(input) as (keyof ValidUserInput)[]);
+
+/** A stored user with the given columns of `input` laid over it. */
+function merged(before: User, input: ValidUserInput, columns: ReadonlySet<keyof ValidUserInput>): UserFields {
+  const pick = <K extends keyof ValidUserInput>(key: K, stored: ValidUserInput[K]) => (columns.has(key) ? input[key] : stored);
+  return {
     name: pick("name", before.name),
     phone: pick("phone", before.phone),
     department: pick("department", before.department),
     active: pick("active", before.active),
     extensions: pick("extensions", before.extensions),
   };
-  return (await applyUpdate(tx, before, next, actor, now, "user.import.update")) ? "updated" : "unchanged";
 }
 
 export type CallerMatchResult = { match: "unique"; user: User } | { match: "none" } | { match: "shared" };
@@ -250,12 +258,7 @@ export class UserRepository {
    * Creates the user, or updates the existing one with that code (CSV import). `columns` lists the
    * fields the file has: the others keep their stored values.
    */
-  async upsert(
-    input: ValidUserInput,
-    actor: Actor,
-    now: Date,
-    columns: ReadonlySet<keyof ValidUserInput> = new Set(Object.keys(input) as (keyof ValidUserInput)[]),
-  ): Promise<UpsertOutcome> {
+  async upsert(input: ValidUserInput, actor: Actor, now: Date, columns: ReadonlySet<keyof ValidUserInput> = allColumns(input)): Promise<UpsertOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction((tx) => upsertIn(tx, input, actor, now, columns));
@@ -265,6 +268,13 @@ export class UserRepository {
         throw err;
       }
     }
+  }
+
+  /** What `upsert` would do with `input`, writing nothing (a dry run). */
+  async upsertOutcome(input: ValidUserInput, columns: ReadonlySet<keyof ValidUserInput> = allColumns(input)): Promise<UpsertOutcome> {
+    const before = await findUserByCode(this.db, input.code);
+    if (!before) return "created";
+    return updateOf(before, merged(before, input, columns)) ? "updated" : "unchanged";
   }
 
   /**

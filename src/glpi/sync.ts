@@ -30,11 +30,7 @@ export async function syncUsers(client: GlpiClient, target: SyncTarget, actor: A
   const linked = await target.db.all<{ code: string; glpi_id: number; active: number }>("SELECT code, glpi_id, active FROM users WHERE glpi_id IS NOT NULL");
   const kept = new Set(plan.users.map((u) => u.glpiId));
   if (options.dryRun) {
-    for (const { input } of plan.users) {
-      const before = await target.users.byCode(input.code);
-      if (before) report.updated += 1;
-      else report.created += 1;
-    }
+    for (const { input } of plan.users) report[await target.users.upsertOutcome(input)] += 1;
     report.deactivated = linked.filter((l) => !kept.has(Number(l.glpi_id)) && Number(l.active) === 1).map((l) => l.code);
     return report;
   }

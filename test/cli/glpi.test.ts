@@ -52,6 +52,11 @@ describe("ura with TICKET_BACKEND=glpi, as an admin runs it", () => {
     expect(await sync.exited).toBe(0);
     expect(sync.output()).toContain("GLPI users: 1 usable, 2 left out — 1 created");
     expect(sync.output()).toContain("left out sem.codigo (GLPI id 43): no registration_number");
+    // Run again with nothing changed in GLPI: the dry run says unchanged, not updated.
+    const again = runUra(["users", "sync-glpi", "--dry-run"], env);
+    running.push(again);
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toContain("0 would be created, 0 updated, 1 unchanged, 0 deactivated");
 
     const api = runUra(["api"], env);
     running.push(api);

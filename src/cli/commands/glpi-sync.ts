@@ -46,7 +46,7 @@ export async function usersSyncGlpi(args: string[], ctx: CliContext): Promise<nu
   return withGlpi("users sync-glpi", ctx, async (client, store) => {
     const r = await syncUsers(client, store, cliActor(), new Date(), { codeField: field as CodeField, dryRun: values["dry-run"] === true });
     const counts = values["dry-run"]
-      ? `${r.created} would be created, ${r.updated} updated or unchanged, ${r.deactivated.length} deactivated (dry run: nothing written)`
+      ? `${r.created} would be created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deactivated.length} deactivated (dry run: nothing written)`
       : `${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deactivated.length} deactivated`;
     const out = [`GLPI users: ${r.plan.users.length} usable, ${r.plan.skipped.length} left out — ${counts}`];
     for (const s of r.plan.skipped) out.push(`  left out ${s.login} (GLPI id ${s.glpiId}): ${s.reason}`);

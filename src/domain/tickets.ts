@@ -32,7 +32,7 @@ import { findUserByCode } from "./users.js";
 export interface BuiltinTicketOptions {
   /** SITE_CODE: 1–3 digits, zero-padded to 3 inside the protocol. */
   siteCode: string;
-  /** URA_TIMEZONE: the protocol's year and the `…Local` instants. */
+  /** URA_TIMEZONE: the `…Local` instants. */
   timeZone: string;
 }
 
@@ -83,7 +83,8 @@ const ATTACHMENT_COLUMNS = "a.id, a.name, a.content_type, a.size, a.sha256, a.ac
 
 /**
  * The builtin ticket backend: tickets, their history and attachments in this database's own
- * tables. Protocol numbers are year + site + a gap-free sequence per site and year.
+ * tables. Protocol numbers are the site code and a gap-free sequence per site that never restarts
+ * (`formatProtocol`, `nextProtocol`).
  */
 export class BuiltinTicketBackend implements TicketBackend {
   readonly kind = "builtin" as const;

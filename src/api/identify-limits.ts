@@ -15,6 +15,8 @@ interface Tally {
   found: number;
   missed: number;
   refused: number;
+  /** Whether this minute's first refusal was logged: one warning per client and minute, not one per refusal. */
+  warned: boolean;
 }
 
 /**
@@ -30,7 +32,6 @@ export class IdentifyLimits {
   private readonly misses: RateWindow;
   private readonly tallies = new Map<string, Tally>();
   private readonly timer: NodeJS.Timeout;
-  private readonly warned = new Map<string, number>();
 
   constructor(
     private readonly ctx: ApiContext,
@@ -56,9 +57,8 @@ export class IdentifyLimits {
     }
     if (until) {
       tally.refused++;
-      const seen = this.warned.get(tally.client + tally.address);
-      if (seen === undefined || seen < now - MINUTE) {
-        this.warned.set(tally.client + tally.address, now);
+      if (!tally.warned) {
+        tally.warned = true;
         this.log.warn({ client: tally.client, address: tally.address, until: until.toISOString() }, "identification rate limit reached");
       }
       throw new RateLimitedError(`too many identification lookups from this client: again at ${until.toISOString()}`, until);
@@ -87,6 +87,11 @@ export class IdentifyLimits {
     }
   }
 
+  /** Clients with a minute in progress: what this keeps per client (it leaves with its minute's audit row). */
+  get clientsTracked(): number {
+    return this.tallies.size;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush(true);
@@ -102,7 +107,7 @@ export class IdentifyLimits {
       this.tallies.delete(key);
       void this.write(current, new Date(now));
     }
-    const fresh: Tally = { client, address, from: now, lookups: 0, found: 0, missed: 0, refused: 0 };
+    const fresh: Tally = { client, address, from: now, lookups: 0, found: 0, missed: 0, refused: 0, warned: false };
     this.tallies.set(key, fresh);
     return fresh;
   }

@@ -1,5 +1,9 @@
+import type { FastifyBaseLogger, FastifyRequest } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { API_PREFIX } from "../../src/api/contract.js";
+import type { ApiContext } from "../../src/api/context.js";
+import { IdentifyLimits } from "../../src/api/identify-limits.js";
+import { testSettings } from "../../src/config/index.js";
 import { openTestApi, type TestApi } from "./helper.js";
 
 /**
@@ -74,5 +78,36 @@ describe("identification limits", () => {
       { client: "ivr", address: "10.1.0.9", details: { from: expect.any(String), lookups: 7, found: 1, notFound: 5, refused: 1 } },
       { client: "portal", address: "127.0.0.1", details: { from: expect.any(String), lookups: 1, found: 1, notFound: 0, refused: 0 } },
     ]);
+  });
+});
+
+describe("identification limits' memory", () => {
+  it("logs one warning per limited client and minute, and forgets each client with its minute's audit row", async () => {
+    let now = new Date("2026-03-02T12:00:00Z");
+    const audited: unknown[] = [];
+    const warnings: unknown[] = [];
+    const ctx = { settings: testSettings({ IDENTIFY_MAX_MISSES_PER_MINUTE: "2" }), clock: () => now, store: { audit: { write: async (...row: unknown[]) => audited.push(row) } } };
+    const log = { warn: (fields: unknown) => warnings.push(fields) };
+    const limits = new IdentifyLimits(ctx as unknown as ApiContext, log as unknown as FastifyBaseLogger);
+    try {
+      // 1,000 clients (a token each, from its own address) each guess until refused, twice.
+      for (let i = 0; i < 1000; i++) {
+        const request = { client: { name: `ivr-${i}` }, ip: `10.9.${i >> 8}.${i & 255}` } as unknown as FastifyRequest;
+        for (let miss = 0; miss < 2; miss++) {
+          limits.admit(request);
+          limits.result(request, false);
+        }
+        expect(() => limits.admit(request)).toThrow(/too many identification lookups/);
+        expect(() => limits.admit(request)).toThrow(/too many identification lookups/);
+      }
+      expect(warnings).toHaveLength(1000);
+      expect(limits.clientsTracked).toBe(1000);
+      now = new Date(now.getTime() + 61_000);
+      await limits.flush(false);
+      expect(audited).toHaveLength(1000);
+      expect(limits.clientsTracked).toBe(0);
+    } finally {
+      await limits.close();
+    }
   });
 });

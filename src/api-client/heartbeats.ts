@@ -10,8 +10,14 @@ export class HeartbeatRefusedError extends Error {
   }
 }
 
+/** What the API answers an IVR node's heartbeat with, besides the part's status. */
+export interface HeartbeatReply {
+  /** A fingerprint of every sentence the IVR says with TTS: it changes with the catalogue, the guidance or the announcements. */
+  spoken?: string;
+}
+
 /** Posts one heartbeat to the API (`POST /api/v1/heartbeats`, a token with scope `ivr`). */
-export function createHeartbeatSender(options: { baseUrl: string; token: string; timeoutMs: number }): (heartbeat: Heartbeat) => Promise<void> {
+export function createHeartbeatSender(options: { baseUrl: string; token: string; timeoutMs: number }): (heartbeat: Heartbeat) => Promise<HeartbeatReply> {
   const url = `${options.baseUrl.replace(/\/+$/, "")}${API_PREFIX}/heartbeats`;
   return async (heartbeat) => {
     const reply = await requestJson(url, {
@@ -24,6 +30,8 @@ export function createHeartbeatSender(options: { baseUrl: string; token: string;
       throw new HeartbeatRefusedError(`no answer from ${url}: ${(err as Error).message}`, { cause: err });
     });
     if (reply.status !== 200) throw new HeartbeatRefusedError(`${url} answered HTTP ${reply.status}${reply.text ? `: ${reply.text.slice(0, 200)}` : ""}`);
+    const spoken = (reply.body as { spoken?: unknown } | undefined)?.spoken;
+    return typeof spoken === "string" ? { spoken } : {};
   };
 }
 

@@ -1,2 +1,2 @@
 export { createApiClient, type ApiClientOptions } from "./client.js";
-export { createHeartbeatSender, fetchStatus, HeartbeatRefusedError } from "./heartbeats.js";
+export { createHeartbeatSender, fetchStatus, HeartbeatRefusedError, type HeartbeatReply } from "./heartbeats.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
-import { createHeartbeatSender } from "../api-client/index.js";
+import { createHeartbeatSender, type HeartbeatReply } from "../api-client/index.js";
 import { nodeName, type Settings } from "../config/index.js";
 import { HEARTBEAT_EVERY_MS, type Heartbeat, type LivenessBoard, type PartKind, type Store } from "../domain/index.js";
 import { withDeadline } from "../shared/deadline.js";
@@ -171,9 +171,16 @@ export function whatsappProbes(client: WhatsappClient): Probe[] {
   ];
 }
 
-/** Heartbeats to the API at API_URL with API_TOKEN (IVR nodes, the WhatsApp service). */
-export function httpHeartbeats(settings: Settings, token: string): (heartbeat: Heartbeat) => Promise<void> {
-  return createHeartbeatSender({ baseUrl: settings.API_URL, token, timeoutMs: 5000 });
+/**
+ * Heartbeats to the API at API_URL with API_TOKEN (IVR nodes, the WhatsApp service). `onReply`
+ * gets what the API answers (an IVR node's TTS warms a change it learns of there: prewarm.ts).
+ */
+export function httpHeartbeats(settings: Settings, token: string, onReply?: (reply: HeartbeatReply) => void): (heartbeat: Heartbeat) => Promise<void> {
+  const send = createHeartbeatSender({ baseUrl: settings.API_URL, token, timeoutMs: 5000 });
+  return async (heartbeat) => {
+    const reply = await send(heartbeat);
+    onReply?.(reply);
+  };
 }
 
 /** Heartbeats into the API's own table (the API's process: no HTTP to itself). */

@@ -4,7 +4,9 @@ import { AgiServer } from "../agi/index.js";
 import { createApiClient } from "../api-client/index.js";
 import type { Settings } from "../config/index.js";
 import { ivrScripts, type IvrDependencies, type TicketApi, type VoiceRecordings } from "../ivr/index.js";
-import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer } from "../tts/index.js";
+import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer, type TtsService } from "../tts/index.js";
+import { httpHeartbeats, ivrProbes, startHeartbeats, type HeartbeatReporter } from "./heartbeats.js";
+import { IvrNodeSpeech } from "./prewarm.js";
 import { createVoiceRecordings } from "./recordings.js";
 
 /** What `buildIvr` can be given instead of its defaults (tests, `ura start` with an in-process API). */
@@ -45,6 +47,30 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
   const scripts = ivrScripts(deps);
   for (const [path, script] of Object.entries(scripts)) server.route(path, script);
   return server;
+}
+
+/** An IVR node on its own host (`ura ivr`): the AGI server, what it says as its own TTS cache has it, and its heartbeats. */
+export interface IvrNode {
+  ivr: AgiServer;
+  spoken: IvrNodeSpeech;
+  /** Starts the heartbeats to the API (after the port is open); their answers warm what changed (prewarm.ts). */
+  startHeartbeats(): HeartbeatReporter;
+}
+
+/**
+ * `ura ivr`: the IVR against the API at API_URL (API_TOKEN), serving the catalogue, announcements
+ * and guidance as this node's TTS cache has them ready (IvrNodeSpeech). Not listening yet: call
+ * `spoken.warmAtStart` first, then `ivr.listen()`, then `startHeartbeats()`.
+ */
+export function buildIvrNode(settings: Settings, logger: Logger, tts: TtsService, parts: Omit<IvrParts, "speech"> = {}): IvrNode {
+  const source = parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: parts.fetch });
+  const spoken = new IvrNodeSpeech(source, tts, logger);
+  const ivr = buildIvr(settings, logger, { ...parts, api: spoken.api, speech: tts });
+  return {
+    ivr,
+    spoken,
+    startHeartbeats: () => startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(settings, settings.API_TOKEN, (reply) => spoken.heartbeatReply(reply)), logger }),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
+import type { HeartbeatReply } from "../api-client/index.js";
 import type { TicketApi } from "../ivr/index.js";
-import type { Store } from "../domain/index.js";
+import { announcementSentences, catalogueSentences, guidanceSentences, ReadySpeech, type SpeechPrewarmer, type Store } from "../domain/index.js";
 import { describeError } from "../shared/errors.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import type { TtsService } from "../tts/index.js";
@@ -12,10 +13,10 @@ import type { TtsService } from "../tts/index.js";
  * warm cache it takes milliseconds), every active user's name right after, in the background;
  * after a catalogue change the store warms it again (CatalogueRepository.resynthesise). The
  * announcements (playing and scheduled) and the information menu's guidance texts are warmed
- * the same way, at start and on every change.
+ * the same way, at start and on every change. Callers hear a change once it is warmed (the rule
+ * of the last ready version, domain/spoken.ts): under `ura start` the API applies it, on an
+ * `ura ivr` node with its own cache the node does (IvrNodeSpeech).
  */
-/** `ura ivr` on its own host sees catalogue changes only through the API: it looks this often. */
-export const CATALOGUE_RECHECK_MS = 60_000;
 
 /** Every active user's name, page by page. */
 export async function activeUserNames(store: Pick<Store, "users">): Promise<string[]> {
@@ -50,42 +51,108 @@ export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logg
     .catch((err: unknown) => log.warn({ err: describeError(err) }, "names prewarm failed"));
 }
 
-/** What the IVR will say with TTS, as the API serves it: the catalogue's sentences, the announcements and the guidance texts. */
-async function spokenThroughApi(api: TicketApi): Promise<string[]> {
-  const [services, notices, information] = await Promise.all([api.catalogue(), api.announcements(), api.information()]);
-  return [
-    ...sentences(services),
-    ...[...notices.playing, ...notices.scheduled].map((a) => a.text),
-    ...information.guidance.flatMap((g) => [g.prompt, g.text]),
-  ];
-}
-
-/** The sentences of a catalogue as the API serves it (active nodes only). */
-function sentences(nodes: Awaited<ReturnType<TicketApi["catalogue"]>>): string[] {
-  return nodes.flatMap((n) => [n.prompt, ...sentences(n.children)]);
-}
+type ServiceNode = Awaited<ReturnType<TicketApi["catalogue"]>>[number];
+type AnnouncementsView = Awaited<ReturnType<TicketApi["announcements"]>>;
+type InformationView = Awaited<ReturnType<TicketApi["information"]>>;
 
 /**
- * `ura ivr`: the catalogue and the announcements through the API before listening (bounded like at start), then again
- * every CATALOGUE_RECHECK_MS, so an admin's change made on the API's host is synthesised here
- * within a minute, outside any call (already cached sentences cost a hash and a stat each).
- * Returns the function that stops the rechecks.
+ * `ura ivr` on its own host, with its own TTS cache: the rule of the last ready version
+ * (domain/spoken.ts) applied to what this node can play. The catalogue, the announcements and the
+ * guidance texts the API serves reach this node's callers once their sentences are in this node's
+ * cache; until then callers hear the version before, and the new one is synthesised here in the
+ * background. A new version is seen by a call's request or, before any call, by the answer to
+ * this node's heartbeat (every 10 s): the API sends a fingerprint of what the IVR says, and a
+ * different one makes the node fetch and warm at once.
  */
-export async function prewarmFromApi(api: TicketApi, tts: TtsService, logger: Logger, limitMs: number): Promise<() => void> {
-  if (tts.engine === "none") return () => undefined;
-  const log = logger.child({ part: "tts" });
-  const warm = async () => {
-    const report = await tts.prewarm(await spokenThroughApi(api));
-    if (report.synthesised > 0 || report.failed.length > 0) log.info({ sentences: report.total, synthesised: report.synthesised, failed: report.failed.length }, "catalogue sentences prewarmed");
-  };
-  const first = warm();
-  first.catch(() => undefined);
-  try {
-    await withDeadline(limitMs, () => first);
-  } catch (err) {
-    log.warn({ err: describeError(err) }, `catalogue prewarm not done within TTS_PREWARM_WAIT_MS (${limitMs} ms), going on in the background`);
+export class IvrNodeSpeech {
+  /** The API as the call flow uses it: the three spoken views as this node can play them, the rest as they are. */
+  readonly api: TicketApi;
+  private readonly catalogue: ReadySpeech<ServiceNode[]>;
+  private readonly notices: ReadySpeech<AnnouncementsView>;
+  /** The guidance texts only: the information menu's schedule is recorded prompts, heard as it is. */
+  private readonly guidance: ReadySpeech<InformationView["guidance"]>;
+  /** The fingerprint of the last heartbeat answer this node fetched for. */
+  private spoken: string | null = null;
+  private refreshing: Promise<void> | null = null;
+  private readonly log: Logger;
+  /** TTS_ENGINE=none: nothing to warm, every view is heard as the API serves it. */
+  private readonly off: boolean;
+
+  constructor(
+    private readonly source: TicketApi,
+    tts: TtsService,
+    logger: Logger,
+  ) {
+    this.log = logger.child({ part: "tts" });
+    this.off = tts.engine === "none";
+    const speech: SpeechPrewarmer | null =
+      this.off
+        ? null
+        : {
+            prewarm: async (texts) => {
+              const report = await tts.prewarm(texts);
+              if (report.synthesised > 0 || report.failed.length > 0) this.log.info({ sentences: report.total, synthesised: report.synthesised, failed: report.failed.length }, "spoken texts prewarmed");
+              return report;
+            },
+          };
+    this.catalogue = new ReadySpeech<ServiceNode[]>(speech, catalogueSentences);
+    this.notices = new ReadySpeech<AnnouncementsView>(speech, announcementSentences);
+    this.guidance = new ReadySpeech<InformationView["guidance"]>(speech, guidanceSentences);
+    this.api = {
+      ...source,
+      catalogue: async (options) => this.catalogue.serve(await source.catalogue(options)),
+      announcements: async (options) => this.notices.serve(await source.announcements(options)),
+      information: async (options) => {
+        const view = await source.information(options);
+        return { ...view, guidance: this.guidance.serve(view.guidance) };
+      },
+    };
   }
-  const timer = setInterval(() => void warm().catch((err: unknown) => log.warn({ err: describeError(err) }, "catalogue prewarm failed")), CATALOGUE_RECHECK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+
+  /** Fetches the three views and starts synthesising whatever in them this node has not (one fetch at a time). */
+  refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const [services, notices, information] = await Promise.all([this.source.catalogue(), this.source.announcements(), this.source.information()]);
+        this.catalogue.serve(services);
+        this.notices.serve(notices);
+        this.guidance.serve(information.guidance);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** The API's answer to a heartbeat: a fingerprint unlike the last one means something callers hear changed. */
+  heartbeatReply(reply: HeartbeatReply): void {
+    if (this.off || reply.spoken === undefined || reply.spoken === this.spoken) return;
+    const spoken = reply.spoken;
+    this.refresh().then(
+      () => void (this.spoken = spoken),
+      (err: unknown) => this.log.warn({ err: describeError(err) }, "spoken texts could not be fetched from the API: calls will ask again"),
+    );
+  }
+
+  /** Resolves when every synthesis started so far has ended. */
+  async idle(): Promise<void> {
+    await this.refreshing?.catch(() => undefined);
+    await Promise.all([this.catalogue.idle(), this.notices.idle(), this.guidance.idle()]);
+  }
+
+  /** Before the port opens: fetch and warm, waiting at most `limitMs` (a slow or dead engine must not keep the PBX's calls out). */
+  async warmAtStart(limitMs: number): Promise<void> {
+    if (this.off) return;
+    const started = Date.now();
+    try {
+      await withDeadline(limitMs, async () => {
+        await this.refresh();
+        await this.idle();
+      });
+      this.log.info({ ms: Date.now() - started }, "spoken texts synthesised before the first call");
+    } catch (err) {
+      const why = err instanceof DeadlineExceededError ? `not done within TTS_PREWARM_WAIT_MS (${limitMs} ms), going on in the background` : "failed";
+      this.log.warn({ err: describeError(err) }, `spoken texts prewarm ${why}`);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import type { Db, Queryable } from "./db.js";
 import { DomainValidationError, NotFoundError } from "./errors.js";
 import type { SpeechPrewarmer } from "./ports/index.js";
 import { parseInput } from "./rules.js";
+import { announcementSentences, ReadySpeech } from "./spoken.js";
 import { formatLocal, fromDbTime, toDbTime } from "./time.js";
 
 /**
@@ -65,15 +66,17 @@ const COLUMNS = "id, text, starts_at, ends_at, created_at, updated_at";
 
 /** Announcements, as admins edit them and the IVR plays them. Writes are audited. */
 export class AnnouncementRepository {
-  /** The synthesis the last change started (tests can await it). */
-  private warming: Promise<number> = Promise.resolve(0);
+  /** Serialised syntheses (spoken.ts); the API serves announcements as written: a write waits for its synthesis. */
+  private readonly spoken: ReadySpeech<{ playing: Announcement[]; scheduled: Announcement[] }>;
 
   constructor(
     private readonly db: Db,
     private readonly timeZone: string,
     /** Text-to-speech to warm after every change (none: nothing is synthesised ahead). */
-    private readonly speech: SpeechPrewarmer | null = null,
-  ) {}
+    speech: SpeechPrewarmer | null = null,
+  ) {
+    this.spoken = new ReadySpeech<{ playing: Announcement[]; scheduled: Announcement[] }>(speech, announcementSentences);
+  }
 
   private view(r: Row, now: Date): Announcement {
     const starts = fromDbTime(r.starts_at);
@@ -195,15 +198,7 @@ export class AnnouncementRepository {
    * at start; resolves with the number of texts.
    */
   resynthesise(now: Date): Promise<number> {
-    if (!this.speech) return Promise.resolve(0);
-    const speech = this.speech;
-    const run = this.warming.catch(() => 0).then(async () => {
-      const texts = (await this.list(now, { current: true })).map((a) => a.text);
-      await speech.prewarm(texts);
-      return texts.length;
-    });
-    this.warming = run;
-    return run;
+    return this.spoken.warm(() => this.forCallers(now));
   }
 
   /**

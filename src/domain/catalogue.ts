@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from "./errors.js";
 import { message } from "./messages.js";
 import { parseInput, serviceKey } from "./rules.js";
 import type { SpeechPrewarmer } from "./ports/index.js";
+import { catalogueSentences, ReadySpeech } from "./spoken.js";
 import { toDbTime } from "./time.js";
 
 /** A catalogue node as admins see it (the IVR's view, `ServiceNode`, drops parentId/active). */
@@ -136,31 +137,22 @@ async function assertParent(q: Queryable, parentId: number | null, selfId: numbe
   }
 }
 
-/** Every sentence a tree makes the IVR say: active nodes under active menus (the tree as tree() gives it). */
-function sentencesOf(nodes: CatalogueNode[]): string[] {
-  return nodes.flatMap((n) => [n.prompt, ...sentencesOf(n.children)]);
-}
-
 /** The service catalogue: menus and options, as the IVR offers them and admins edit them. Writes are audited. */
 export class CatalogueRepository {
-  /** The synthesis that `resynthesise()` started last (tests and shutdown can await it). */
-  private warming: Promise<number> = Promise.resolve(0);
-  /** Runs of resynthesise() not finished yet. */
-  private running = 0;
-  /** Sentences a finished synthesis went through (in the cache now, or failed and left to the recorded fallback). */
-  private readonly settled = new Set<string>();
-  /** The newest tree whose every sentence was settled: what callers hear while a change is synthesised. */
-  private heard: CatalogueNode[] | null = null;
+  /** The rule of the last ready version (spoken.ts): what callers hear while a change is synthesised. */
+  private readonly spoken: ReadySpeech<CatalogueNode[]>;
 
   constructor(
     private readonly db: Db,
     /** Text-to-speech to warm after every change (none: nothing is synthesised ahead). */
-    private readonly speech: SpeechPrewarmer | null = null,
-  ) {}
+    speech: SpeechPrewarmer | null = null,
+  ) {
+    this.spoken = new ReadySpeech<CatalogueNode[]>(speech, catalogueSentences);
+  }
 
   /** The sentence of every option the IVR can offer: active nodes under active menus. */
   async spokenSentences(): Promise<string[]> {
-    return sentencesOf(await this.tree());
+    return catalogueSentences(await this.tree());
   }
 
   /**
@@ -170,49 +162,26 @@ export class CatalogueRepository {
    * number of sentences. Without a synthesizer it does nothing.
    */
   resynthesise(): Promise<number> {
-    if (!this.speech) return Promise.resolve(0);
-    const speech = this.speech;
-    this.running++;
-    const run = this.warming.catch(() => 0).then(async () => {
-      const texts = await this.spokenSentences();
-      try {
-        await speech.prewarm(texts);
-      } finally {
-        // A sentence the engine failed on is settled too: the IVR says "opção N" for it, and a
-        // dead engine must not keep an admin's change from callers for ever.
-        for (const t of texts) this.settled.add(t);
-      }
-      return texts.length;
-    });
-    const done = () => void this.running--;
-    run.then(done, done);
-    this.warming = run;
-    return run;
+    return this.spoken.warm(() => this.tree());
   }
 
   /**
    * The menus as callers hear them (the IVR's `GET /catalogue`): the current tree once every one of
-   * its sentences is synthesised, and until then the tree callers heard before the change, while
-   * the synthesis runs in the background. So no caller hears a half-ready menu, nor waits for an
-   * engine in the middle of one. Without a synthesizer, or before any tree was ready (a start whose
-   * prewarm did not finish), the current tree.
+   * its sentences is synthesised, and until then the tree callers heard before the change (spoken.ts).
+   * A change another process made (a second API node) is synthesised here when first seen.
    */
   async forCallers(): Promise<CatalogueNode[]> {
-    const tree = await this.tree();
-    if (!this.speech) return tree;
-    if (sentencesOf(tree).every((t) => this.settled.has(t))) {
-      this.heard = tree;
-      return tree;
-    }
-    // Another process (a second API node) may have made the change: synthesise it here too.
-    if (this.running === 0) this.changed();
-    return this.heard ?? tree;
+    return this.spoken.serve(await this.tree());
   }
 
   /** Whether callers hear the catalogue as it is now (false while a change is being synthesised). */
   async ready(): Promise<boolean> {
-    if (!this.speech) return true;
-    return sentencesOf(await this.tree()).every((t) => this.settled.has(t));
+    return this.spoken.ready(await this.tree());
+  }
+
+  /** Resolves when the syntheses started so far (by changes, by callers' requests) have ended; starts none. */
+  whenSynthesised(): Promise<void> {
+    return this.spoken.idle();
   }
 
   /** Starts resynthesise() after a change without making the admin's request wait for it. */

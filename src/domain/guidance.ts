@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from "./errors.js";
 import { message } from "./messages.js";
 import type { SpeechPrewarmer } from "./ports/index.js";
 import { parseInput, serviceKey } from "./rules.js";
+import { guidanceSentences, ReadySpeech } from "./spoken.js";
 import { fromDbTime, toDbTime } from "./time.js";
 
 /**
@@ -59,12 +60,15 @@ const view = (r: Row): Guidance => ({
 
 /** Guidance texts, as admins edit them and the information menu offers them. Writes are audited. */
 export class GuidanceRepository {
-  private warming: Promise<number> = Promise.resolve(0);
+  /** Serialised syntheses (spoken.ts); the API serves guidance as written: a write waits for its synthesis. */
+  private readonly spoken: ReadySpeech<Guidance[]>;
 
   constructor(
     private readonly db: Db,
-    private readonly speech: SpeechPrewarmer | null = null,
-  ) {}
+    speech: SpeechPrewarmer | null = null,
+  ) {
+    this.spoken = new ReadySpeech<Guidance[]>(speech, guidanceSentences);
+  }
 
   /** By key; without `includeInactive`, only what callers are offered. */
   async list(includeInactive = false): Promise<Guidance[]> {
@@ -121,20 +125,12 @@ export class GuidanceRepository {
 
   /** Every sentence the information menu says with TTS: each option and each text. */
   async spokenSentences(): Promise<string[]> {
-    return (await this.list()).flatMap((g) => [g.prompt, g.text]);
+    return guidanceSentences(await this.list());
   }
 
   /** Synthesises what the information menu will say and is not cached yet (at start and after each change). */
   resynthesise(): Promise<number> {
-    if (!this.speech) return Promise.resolve(0);
-    const speech = this.speech;
-    const run = this.warming.catch(() => 0).then(async () => {
-      const texts = await this.spokenSentences();
-      await speech.prewarm(texts);
-      return texts.length;
-    });
-    this.warming = run;
-    return run;
+    return this.spoken.warm(() => this.list());
   }
 
   /** The admin's write answers once its sentences are in the cache (as with announcements); a TTS failure does not fail it. */

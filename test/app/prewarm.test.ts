@@ -13,15 +13,17 @@ import { freePort } from "../support/processes.js";
  * `ura start` (in-process, the real espeak-ng) must have every catalogue sentence in the TTS cache
  * before its AGI port takes a call, and again after an admin's change, before the next call.
  * "Already in the cache" is read through prewarm's report: a sentence it had to synthesise was not.
+ * The start waits for its prewarm as long as it takes here (TTS_PREWARM_WAIT_MS at its maximum), so
+ * a loaded machine's slow espeak-ng makes the test slower, not red.
  */
 describe("ura start warms the TTS cache before calls need it", () => {
   let dir: string;
   let app: RunningApp;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "ura-prewarm-"));
-    const settings = testSettings({ DATA_DIR: dir, TTS_ENGINE: "espeak", AGI_PORT: String(await freePort()), API_PORT: String(await freePort()) });
+    const settings = testSettings({ DATA_DIR: dir, TTS_ENGINE: "espeak", TTS_PREWARM_WAIT_MS: "600000", AGI_PORT: String(await freePort()), API_PORT: String(await freePort()) });
     app = await startAll(settings, pino({ level: "silent" }));
-  }, 120_000);
+  }, 600_000);
   afterAll(async () => {
     await app?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -36,7 +38,8 @@ describe("ura start warms the TTS cache before calls need it", () => {
 
   it("a catalogue change is synthesised by the store itself, before the next caller asks", async () => {
     await app.store.catalogue.update(101, { prompt: "Para o novo portal do servidor, tecle 1." }, systemActor, new Date());
-    await app.store.catalogue.resynthesise(); // what the change started, then an admin's "re-synthesise"
+    // Waits for what the change started, and starts nothing itself.
+    await app.store.catalogue.whenSynthesised();
     const report = await app.tts.prewarm(["Para o novo portal do servidor, tecle 1."]);
     expect(report.synthesised).toBe(0);
     expect(report.cached).toBe(1);

@@ -1,9 +1,6 @@
-import { buildIvr } from "../../app/ivr.js";
-import { prewarmFromApi } from "../../app/prewarm.js";
-import { createApiClient } from "../../api-client/index.js";
+import { buildIvrNode } from "../../app/ivr.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { ivrTokenFor } from "../../api/index.js";
-import { httpHeartbeats, ivrProbes, startHeartbeats } from "../../app/heartbeats.js";
 import { startMetricsServer } from "../../app/metrics.js";
 import { ConfigError, nodeName, type Settings } from "../../config/index.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
@@ -27,10 +24,11 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     const metrics = await startMetricsServer(settings, ctx.logger);
     const tts = createSpeechSynthesizer(settings, { logger: ctx.logger });
     tts.startJanitor();
-    const api = createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS });
-    const ivr = buildIvr(settings, ctx.logger, { speech: tts, api });
-    // The catalogue's sentences before the first call, and again every minute (issue 13).
-    const stopRechecks = await prewarmFromApi(api, tts, ctx.logger, settings.TTS_PREWARM_WAIT_MS);
+    const node = buildIvrNode(settings, ctx.logger, tts);
+    const { ivr } = node;
+    // What callers hear with TTS is in this node's cache before the first call; later changes
+    // reach callers once synthesised here (issue 13: no synthesis inside a call).
+    await node.spoken.warmAtStart(settings.TTS_PREWARM_WAIT_MS);
     // Signals are handled from before the port opens: a SIGTERM right after "listening" must
     // drain, not kill (a deploy can restart a node at any moment).
     const listening = ivr.listen();
@@ -38,7 +36,6 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     const stopped = runUntilSignal(ctx.logger, async () => {
       await listening.catch(() => undefined);
       heartbeats?.stop();
-      stopRechecks();
       const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
       tts.close();
       await metrics?.close();
@@ -47,9 +44,9 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     try {
       await listening;
       // Every 10 s to the API (API_URL): a node that dies, or loses its API link, is OFFLINE there within 30 s.
-      heartbeats = startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(settings, settings.API_TOKEN), logger: ctx.logger });
+      // Their answers also say when what callers hear changed: it is synthesised here at once.
+      heartbeats = node.startHeartbeats();
     } catch (err) {
-      stopRechecks();
       tts.close();
       await metrics?.close();
       throw err;

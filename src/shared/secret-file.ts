@@ -9,6 +9,12 @@ import { dirname } from "node:path";
  * winner's. Returns the file's text as it is; callers trim or parse it.
  */
 export function secretFile(file: string, make: () => string): string {
+  // Every start after the first finds it: read it, and write nothing (a read-only DATA_DIR works).
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   writeFileSync(temporary, `${make()}\n`, { mode: 0o600, flag: "wx" });

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { secretFile } from "../../src/shared/secret-file.js";
 
 const dirs: string[] = [];
@@ -22,6 +22,16 @@ describe("secretFile", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(secretFile(file, () => "second")).toBe("first\n");
     expect(readFileSync(file, "utf8")).toBe("first\n");
+  });
+
+  it("once the file exists, reads it and makes nothing: no new secret, no temporary file", () => {
+    const dir = tempDir();
+    const file = join(dir, "kept.local");
+    writeFileSync(file, "kept\n", { mode: 0o600 });
+    const made = vi.fn(() => "new");
+    expect(secretFile(file, made)).toBe("kept\n");
+    expect(made).not.toHaveBeenCalled();
+    expect(readdirSync(dir)).toEqual(["kept.local"]);
   });
 
   it("processes that start together all end up with the same secret", async () => {

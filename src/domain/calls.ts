@@ -80,47 +80,44 @@ export class CallRepository {
   async record(raw: RecordCallInput, actor: Actor, now: Date): Promise<{ created: boolean }> {
     const input = parseInput(recordCallSchema, raw);
     const started = new Date(input.startedAt);
-    const write = () =>
-      this.db.transaction(async (tx) => {
-        const user = input.userCode ? await tx.get<{ id: number }>("SELECT id FROM users WHERE code = ?", [input.userCode]) : undefined;
-        const values = [
-          input.callerNumber,
-          user ? Number(user.id) : null,
-          input.identifiedBy ?? null,
-          input.outcome,
-          input.step,
-          input.ticketProtocol,
-          toDbTime(started),
-          input.durationMs,
-          toDbTime(now),
-        ];
-        const existing = await tx.get<{ id: number }>("SELECT id FROM calls WHERE call_id = ?", [input.callId]);
-        if (existing) {
-          await tx.run(
-            "UPDATE calls SET caller_number = ?, user_id = ?, identified_by = ?, outcome = ?, step = ?, ticket_protocol = ?, started_at = ?, duration_ms = ?, updated_at = ? WHERE id = ?",
-            [...values, existing.id],
-          );
-        } else {
-          await tx.run(
-            "INSERT INTO calls (caller_number, user_id, identified_by, outcome, step, ticket_protocol, started_at, duration_ms, updated_at, created_at, call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [...values, toDbTime(now), input.callId],
-          );
-        }
-        await writeAudit(tx, actor, now, {
-          action: existing ? "call.update" : "call.record",
-          entity: "call",
-          entityId: input.callId,
-          details: { caller: maskPhone(input.callerNumber), user: input.userCode, outcome: input.outcome, step: input.step, ticket: input.ticketProtocol },
-        });
-        return { created: !existing };
+    // The user's id by a sub-select, and the insert tried first (a call is usually reported once):
+    // two statements with the audit row instead of four (issue 16). A second report of the call
+    // (or two at once: the unique call id refuses one insert) becomes the update.
+    const userId = "(SELECT id FROM users WHERE code = ?)";
+    const values = [
+      input.callerNumber,
+      input.userCode,
+      input.identifiedBy ?? null,
+      input.outcome,
+      input.step,
+      input.ticketProtocol,
+      toDbTime(started),
+      input.durationMs,
+      toDbTime(now),
+    ];
+    return this.db.transaction(async (tx) => {
+      let created = true;
+      try {
+        await tx.run(
+          `INSERT INTO calls (caller_number, user_id, identified_by, outcome, step, ticket_protocol, started_at, duration_ms, updated_at, created_at, call_id) VALUES (?, ${userId}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [...values, toDbTime(now), input.callId],
+        );
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        created = false;
+        await tx.run(
+          `UPDATE calls SET caller_number = ?, user_id = ${userId}, identified_by = ?, outcome = ?, step = ?, ticket_protocol = ?, started_at = ?, duration_ms = ?, updated_at = ? WHERE call_id = ?`,
+          [...values, input.callId],
+        );
+      }
+      await writeAudit(tx, actor, now, {
+        action: created ? "call.record" : "call.update",
+        entity: "call",
+        entityId: input.callId,
+        details: { caller: maskPhone(input.callerNumber), user: input.userCode, outcome: input.outcome, step: input.step, ticket: input.ticketProtocol },
       });
-    try {
-      return await write();
-    } catch (err) {
-      // The same call reported twice at once: the second report becomes an update.
-      if (isUniqueViolation(err)) return write();
-      throw err;
-    }
+      return { created };
+    });
   }
 
   async get(id: string): Promise<CallRecord | null> {

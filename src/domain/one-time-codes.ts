@@ -11,7 +11,7 @@ import { LockedError, NoPhoneError, NotFoundError, RateLimitedError } from "./er
 import { message } from "./messages.js";
 import { callerKey } from "./phone.js";
 import { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./ports/index.js";
-import { findUserByCode } from "./users.js";
+import { findUserCoreByCode } from "./users.js";
 import { fromDbTime, toDbTime } from "./time.js";
 
 /**
@@ -104,7 +104,11 @@ async function recentFailures(q: Queryable, policy: OtpPolicy, key: FailureKey, 
  * failures within the window, and ends when the oldest of those leaves the window.
  */
 async function coolDownUntil(q: Queryable, policy: OtpPolicy, key: FailureKey, now: Date): Promise<Date | null> {
-  const failures = await recentFailures(q, policy, key, now);
+  return coolDownOf(policy, await recentFailures(q, policy, key, now));
+}
+
+/** coolDownUntil for failures already read (recentFailures). */
+function coolDownOf(policy: OtpPolicy, failures: Date[]): Date | null {
   if (failures.length < policy.maxFailures) return null;
   return new Date(failures[policy.maxFailures - 1]!.getTime() + policy.cooldownMinutes * 60_000);
 }
@@ -124,12 +128,15 @@ async function lockNumber(q: Queryable, kind: "phone" | "caller", hash: string, 
   await q.run(sql, [kind, hash, toDbTime(now)]);
 }
 
-async function countSince(q: Queryable, column: "user_id" | "phone_hash" | "caller_hash", value: string | number, since: string) {
-  const row = await q.get<{ n: number; oldest: string | null }>(
-    `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM otp_codes WHERE ${column} = ? AND created_at > ? AND state <> 'failed'`,
-    [value, since],
+type CountedBy = "user_id" | "phone_hash" | "caller_hash";
+
+/** Codes issued since `since` (not counting undelivered ones) per user, phone and calling number, in one statement. */
+async function countsSince(q: Queryable, by: [CountedBy, string | number][], since: string): Promise<Map<CountedBy, { n: number; oldest: string | null }>> {
+  const rows = await q.all<{ k: CountedBy; n: number; oldest: string | null }>(
+    by.map(([column]) => `SELECT '${column}' AS k, COUNT(*) AS n, MIN(created_at) AS oldest FROM otp_codes WHERE ${column} = ? AND created_at > ? AND state <> 'failed'`).join(" UNION ALL "),
+    by.flatMap(([, value]) => [value, since]),
   );
-  return { n: Number(row?.n ?? 0), oldest: row?.oldest ?? null };
+  return new Map(rows.map((r) => [r.k, { n: Number(r.n ?? 0), oldest: r.oldest ?? null }]));
 }
 
 /** The message the caller receives (pt-BR, from sounds/messages.pt-BR.txt). */
@@ -161,7 +168,7 @@ export class CodeRepository {
   async issue(input: CodeRequest, actor: Actor, now: Date, generate: CodeGenerator = randomCode): Promise<IssuedCode> {
     const policy = this.policy;
     return this.db.transaction(async (tx) => {
-      const user = await findUserByCode(tx, input.userCode, true);
+      const user = await findUserCoreByCode(tx, input.userCode, true);
       if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
       if (!user.phone) throw new NoPhoneError();
       const caller = input.callerNumber ? callerKey(input.callerNumber) : null;
@@ -181,12 +188,16 @@ export class CodeRepository {
       // nor calls from one number (issue 14 item 3). Always phone before caller, so no deadlock.
       await lockNumber(tx, "phone", phoneHash, now);
       if (callerHash) await lockNumber(tx, "caller", callerHash, now);
-      const checks: [string, Awaited<ReturnType<typeof countSince>>][] = [
-        ["this user", await countSince(tx, "user_id", user.id, since)],
-        ["this phone number", await countSince(tx, "phone_hash", phoneHash, since)],
+      const by: [CountedBy, string | number][] = [
+        ["user_id", user.id],
+        ["phone_hash", phoneHash],
       ];
-      if (callerHash) checks.push(["the calling number", await countSince(tx, "caller_hash", callerHash, since)]);
-      for (const [what, c] of checks) {
+      if (callerHash) by.push(["caller_hash", callerHash]);
+      const counts = await countsSince(tx, by, since);
+      const names: Record<CountedBy, string> = { user_id: "this user", phone_hash: "this phone number", caller_hash: "the calling number" };
+      for (const [column] of by) {
+        const what = names[column];
+        const c = counts.get(column) ?? { n: 0, oldest: null };
         if (c.n >= policy.maxPerHour) {
           const until = new Date((c.oldest ? fromDbTime(c.oldest).getTime() : now.getTime()) + 3_600_000);
           throw new RateLimitedError(`too many codes for ${what} in the last hour`, until);
@@ -243,7 +254,7 @@ export class CodeRepository {
   private check(input: { userCode: string; code: string }, actor: Actor, now: Date): Promise<OtpVerifyResult> {
     const policy = this.policy;
     return this.db.transaction(async (tx) => {
-      const user = await findUserByCode(tx, input.userCode, true);
+      const user = await findUserCoreByCode(tx, input.userCode, true);
       if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
       const audit = (details: Record<string, unknown>) =>
         writeAudit(tx, actor, now, { action: "otp.verify", entity: "user", entityId: user.code, details });
@@ -261,7 +272,8 @@ export class CodeRepository {
         await audit({ result: "locked", until: until.toISOString(), ...(failures === undefined ? {} : { failures }) });
         return { ok: false, reason: "locked", attemptsLeft: 0, until: until.toISOString() };
       };
-      const already = await coolDownUntil(tx, policy, key, now);
+      const failed = await recentFailures(tx, policy, key, now);
+      const already = coolDownOf(policy, failed);
       if (already) return locked(already);
       if (fromDbTime(row.expires_at).getTime() <= now.getTime()) {
         await tx.run("UPDATE otp_codes SET state = 'void' WHERE id = ?", [row.id]);
@@ -272,10 +284,15 @@ export class CodeRepository {
       const given = Buffer.from(codeHash(policy, user.id, input.code), "hex");
       if (expected.length === given.length && timingSafeEqual(expected, given)) {
         await tx.run("UPDATE otp_codes SET state = 'used', used_at = ?, attempts = attempts + 1 WHERE id = ?", [toDbTime(now), row.id]);
-        await tx.run("UPDATE users SET otp_failures = 0 WHERE id = ?", [user.id]);
+        // Written only when there is something to reset (the user's row is locked: the count read is current).
+        if (user.otpFailures !== 0) await tx.run("UPDATE users SET otp_failures = 0 WHERE id = ?", [user.id]);
         // This user's wrong codes from this number are forgiven; other users' (someone guessing) are not.
-        if (key.callerHash === null) await tx.run("DELETE FROM otp_failures WHERE user_id = ? AND caller_hash IS NULL", [user.id]);
-        else await tx.run("DELETE FROM otp_failures WHERE user_id = ? AND caller_hash = ?", [user.id, key.callerHash]);
+        // None in the window: older ones never count again (every read of them is windowed), so
+        // there is nothing to forgive, and purge removes them.
+        if (failed.length > 0) {
+          if (key.callerHash === null) await tx.run("DELETE FROM otp_failures WHERE user_id = ? AND caller_hash IS NULL", [user.id]);
+          else await tx.run("DELETE FROM otp_failures WHERE user_id = ? AND caller_hash = ?", [user.id, key.callerHash]);
+        }
         await audit({ result: "ok" });
         return { ok: true };
       }

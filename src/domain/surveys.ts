@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "./db.js";
+import { isUniqueViolation, type Db } from "./db.js";
 import { DomainValidationError } from "./errors.js";
 import { callId, parseInput, protocol, userCode } from "./rules.js";
 import { toDbTime } from "./time.js";
@@ -27,19 +27,15 @@ export type SurveySummary = z.infer<typeof surveySummarySchema>;
 export class SurveyRepository {
   constructor(private readonly db: Db) {}
 
-  /** Stores a call's answer; a second answer for the same call replaces the first. */
+  /**
+   * Stores a call's answer; a second answer for the same call replaces the first. One statement
+   * and no transaction for the usual first answer (issue 16): the insert, and only when the call
+   * already answered (its unique call id refuses the insert), the update.
+   */
   async record(raw: SurveyAnswer, now: Date): Promise<{ created: boolean }> {
     const a = parseInput(surveyAnswerSchema, raw);
-    return this.db.transaction(async (tx) => {
-      const r = await tx.run("UPDATE surveys SET score = ?, user_code = ?, ticket_protocol = ?, kind = ? WHERE call_id = ?", [
-        a.score,
-        a.userCode,
-        a.ticketProtocol,
-        a.kind,
-        a.callId,
-      ]);
-      if (r.changes > 0) return { created: false };
-      await tx.run("INSERT INTO surveys (call_id, user_code, ticket_protocol, kind, score, created_at) VALUES (?, ?, ?, ?, ?, ?)", [
+    try {
+      await this.db.run("INSERT INTO surveys (call_id, user_code, ticket_protocol, kind, score, created_at) VALUES (?, ?, ?, ?, ?, ?)", [
         a.callId,
         a.userCode,
         a.ticketProtocol,
@@ -48,7 +44,17 @@ export class SurveyRepository {
         toDbTime(now),
       ]);
       return { created: true };
-    });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    await this.db.run("UPDATE surveys SET score = ?, user_code = ?, ticket_protocol = ?, kind = ? WHERE call_id = ?", [
+      a.score,
+      a.userCode,
+      a.ticketProtocol,
+      a.kind,
+      a.callId,
+    ]);
+    return { created: false };
   }
 
   /**

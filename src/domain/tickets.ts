@@ -27,7 +27,7 @@ import {
 } from "./ports/index.js";
 import { formatProtocol, parseInput } from "./rules.js";
 import { formatLocal, fromDbTime, toDbTime } from "./time.js";
-import { findUserByCode } from "./users.js";
+import { findUserCoreByCode } from "./users.js";
 
 export interface BuiltinTicketOptions {
   /** SITE_CODE: 1–3 digits, zero-padded to 3 inside the protocol. */
@@ -76,6 +76,9 @@ interface AttachmentRow {
   created_at: string;
 }
 
+/** What a new ticket starts with (written, not left to the column's default, so the answer says what is stored). */
+const NEW_TICKET_PRIORITY: TicketPriority = "medium";
+
 const SELECT_TICKET =
   "SELECT t.*, u.code AS user_code, u.name AS user_name, u.department AS user_department FROM tickets t JOIN users u ON u.id = t.requester_id";
 /** Everything but the bytes, which only readAttachment reads. */
@@ -98,14 +101,15 @@ export class BuiltinTicketBackend implements TicketBackend {
     const input = parseInput(openTicketSchema, raw);
     const callId = input.callId ?? null;
     try {
-      // The transaction only writes; the answer is read after the commit, so the protocol counter's
-      // row lock (MySQL) is held for as few round trips as possible.
-      const done = await this.db.transaction(async (tx): Promise<{ row: TicketRow; created: false } | { id: number; created: true }> => {
+      // The answer is built from what the transaction wrote and read, not read back after it:
+      // a ticket and the whole catalogue less per call (issue 16). MySQL's counter row lock is
+      // still held only from the protocol to the commit.
+      const done = await this.db.transaction(async (tx): Promise<{ row: TicketRow; service?: ServiceInfo; created: boolean }> => {
         if (callId !== null) {
           const existing = await byCallId(tx, callId);
           if (existing) return { row: sameRequester(existing, input.userCode), created: false };
         }
-        const user = await findUserByCode(tx, input.userCode);
+        const user = await findUserCoreByCode(tx, input.userCode);
         if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
         const service = await serviceInfo(tx, input.serviceId);
         if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
@@ -114,8 +118,8 @@ export class BuiltinTicketBackend implements TicketBackend {
         const at = toDbTime(now);
         const description = input.description?.trim() ? input.description.trim() : null;
         const r = await tx.run(
-          "INSERT INTO tickets (protocol, requester_id, service_id, description, status, source, call_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
-          [protocol, user.id, service.id, description, input.source, callId, at, at],
+          "INSERT INTO tickets (protocol, requester_id, service_id, description, status, source, call_id, created_at, updated_at, priority) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+          [protocol, user.id, service.id, description, input.source, callId, at, at, NEW_TICKET_PRIORITY],
         );
         await tx.run("INSERT INTO ticket_history (ticket_id, from_status, to_status, note, actor, at) VALUES (?, NULL, 'open', NULL, ?, ?)", [
           r.insertId,
@@ -131,10 +135,28 @@ export class BuiltinTicketBackend implements TicketBackend {
         // The last thing before the commit: past the client's deadline (a stalled database) the
         // ticket is rolled back, since the caller was already told it could not be opened.
         checkNotAfter(options.notAfter, "open ticket");
-        return { id: r.insertId, created: true };
+        const row: TicketRow = {
+          id: r.insertId,
+          protocol,
+          requester_id: user.id,
+          service_id: service.id,
+          description,
+          status: "open",
+          source: input.source,
+          call_id: callId,
+          created_at: at,
+          updated_at: at,
+          priority: NEW_TICKET_PRIORITY,
+          assignee: null,
+          assignee_name: null,
+          user_code: user.code,
+          user_name: user.name,
+          user_department: user.department,
+        };
+        return { row, service, created: true };
       });
-      const row = done.created ? (await this.db.get<TicketRow>(`${SELECT_TICKET} WHERE t.id = ?`, [done.id]))! : done.row;
-      return { ticket: await this.view(this.db, row), created: done.created };
+      const service = done.service;
+      return { ticket: await this.view(this.db, done.row, service ? () => service : undefined), created: done.created };
     } catch (err) {
       // Another request for the same call won the race: answer with its ticket.
       if (callId !== null && isUniqueViolation(err)) {

@@ -37,6 +37,23 @@ interface UserRow {
   updated_at: string;
 }
 
+/** A user without the extensions: what one-time codes and tickets read (one statement, not two). */
+export type UserCore = Omit<User, "extensions">;
+
+function core(r: UserRow): UserCore {
+  return {
+    id: Number(r.id),
+    code: r.code,
+    name: r.name,
+    phone: r.phone,
+    department: r.department,
+    active: Number(r.active) === 1,
+    otpFailures: Number(r.otp_failures),
+    createdAt: fromDbTime(r.created_at).toISOString(),
+    updatedAt: fromDbTime(r.updated_at).toISOString(),
+  };
+}
+
 async function hydrate(q: Queryable, rows: UserRow[]): Promise<User[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => Number(r.id));
@@ -44,18 +61,13 @@ async function hydrate(q: Queryable, rows: UserRow[]): Promise<User[]> {
     `SELECT user_id, number FROM user_phones WHERE user_id IN (${ids.map(() => "?").join(",")}) ORDER BY id`,
     ids,
   );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    code: r.code,
-    name: r.name,
-    phone: r.phone,
-    department: r.department,
-    active: Number(r.active) === 1,
-    extensions: phones.filter((p) => Number(p.user_id) === Number(r.id)).map((p) => p.number),
-    otpFailures: Number(r.otp_failures),
-    createdAt: fromDbTime(r.created_at).toISOString(),
-    updatedAt: fromDbTime(r.updated_at).toISOString(),
-  }));
+  return rows.map((r) => ({ ...core(r), extensions: phones.filter((p) => Number(p.user_id) === Number(r.id)).map((p) => p.number) }));
+}
+
+/** The user by code without the extensions; `lock` as in findUserByCode. */
+export async function findUserCoreByCode(q: Queryable, code: string, lock = false): Promise<UserCore | null> {
+  const row = await q.get<UserRow>(`SELECT * FROM users WHERE code = ?${lock ? forUpdate(q) : ""}`, [code]);
+  return row ? core(row) : null;
 }
 
 export async function findUserByCode(q: Queryable, code: string, lock = false): Promise<User | null> {

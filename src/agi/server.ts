@@ -68,6 +68,8 @@ export class AgiServer {
   private readonly held = new Map<Socket, () => number>();
   /** Stops /metrics reading this server's call counts (once it drains). */
   private unwatch: (() => void) | null = null;
+  /** Told when a call connects or ends (the heartbeat reports the count at once: the wallboard's "calls in the IVR"). */
+  private readonly callListeners = new Set<() => void>();
 
   constructor(private readonly options: AgiServerOptions) {
     this.allowList = new IpAllowList(options.allowedPeers);
@@ -88,6 +90,12 @@ export class AgiServer {
   /** Calls connected but waiting for a slot (AGI_MAX_CALLS). */
   get waitingCalls(): number {
     return this.waiting.length;
+  }
+
+  /** `listener` runs after each call connects or ends; returns the function that stops it. */
+  onCallsChanged(listener: () => void): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
   }
 
   get openSockets(): number {
@@ -165,7 +173,11 @@ export class AgiServer {
       log.error({ err }, "AGI connection failed");
     });
     this.calls.add(call);
-    void call.finally(() => this.calls.delete(call));
+    this.callsChanged();
+    void call.finally(() => {
+      this.calls.delete(call);
+      this.callsChanged();
+    });
   }
 
   private async serve(socket: Socket): Promise<void> {
@@ -346,6 +358,16 @@ export class AgiServer {
     if (granted) return true; // ours even if the caller has just left: the connection sees the close
     this.waiting.splice(this.waiting.indexOf(grant), 1);
     return false;
+  }
+
+  private callsChanged(): void {
+    for (const listener of this.callListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.options.logger.error({ err }, "a call-count listener failed");
+      }
+    }
   }
 
   /** A finished call hands its slot straight to the longest-waiting one. */

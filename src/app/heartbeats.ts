@@ -23,8 +23,23 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.j
 export interface Probe {
   name: string;
   kind: PartKind;
-  check(signal: AbortSignal): Promise<string | null>;
+  /** The state in words, or with numbers beside it (an IVR node's calls). */
+  check(signal: AbortSignal): Promise<string | ProbeReport | null>;
+  /**
+   * When the part's numbers change between rounds (a call starts or ends): it is reported then,
+   * at most once per CHANGE_GAP_MS, so the wallboard's count follows within about a second.
+   * Returns the function that stops listening.
+   */
+  changes?(listener: () => void): () => void;
 }
+
+export interface ProbeReport {
+  state: string;
+  calls?: Heartbeat["calls"];
+}
+
+/** A part whose numbers change is reported at most this often besides the rounds (a busy node: one heartbeat a second). */
+export const CHANGE_GAP_MS = 1000;
 
 export interface HeartbeatOptions {
   probes: Probe[];
@@ -68,18 +83,21 @@ export function startHeartbeats(options: HeartbeatOptions): HeartbeatReporter {
     }
   };
 
+  const lastReport = new Map<Probe, number>();
   const report = async (probe: Probe) => {
-    let state: string | null;
+    lastReport.set(probe, timers.now());
+    let result: string | ProbeReport | null;
     try {
-      state = await withDeadline(options.probeTimeoutMs ?? 5000, (signal) => probe.check(signal), { timers });
+      result = await withDeadline(options.probeTimeoutMs ?? 5000, (signal) => probe.check(signal), { timers });
     } catch (err) {
       note(probe.name, describeError(err), "part not working: no heartbeat for it (OFFLINE after 30 s)");
       return;
     }
-    if (state === null) return;
+    if (result === null) return;
     note(probe.name, null, "part not working");
+    const { state, calls } = typeof result === "string" ? { state: result, calls: undefined } : result;
     try {
-      await options.send({ name: probe.name, kind: probe.kind, version: VERSION, host, state: state.slice(0, 200) });
+      await options.send({ name: probe.name, kind: probe.kind, version: VERSION, host, state: state.slice(0, 200), ...(calls ? { calls } : {}) });
       note("api-link", null, "heartbeats not reaching the API");
     } catch (err) {
       note("api-link", describeError(err), "heartbeats not reaching the API");
@@ -95,12 +113,30 @@ export function startHeartbeats(options: HeartbeatOptions): HeartbeatReporter {
       if (!stopped) timer = timers.setTimeout(loop, everyMs);
     });
   };
+  // A change is reported at once, or when CHANGE_GAP_MS has passed since this probe's last report
+  // (one pending report per probe: a burst of calls costs one heartbeat).
+  const pending = new Map<Probe, unknown>();
+  const changed = (probe: Probe) => {
+    if (stopped || pending.has(probe)) return;
+    const wait = Math.max(0, (lastReport.get(probe) ?? -Infinity) + CHANGE_GAP_MS - timers.now());
+    pending.set(
+      probe,
+      timers.setTimeout(() => {
+        pending.delete(probe);
+        if (!stopped) void report(probe);
+      }, wait),
+    );
+  };
+  const unlisten = options.probes.map((probe) => probe.changes?.(() => changed(probe)));
   loop();
   return {
     round,
     stop() {
       stopped = true;
       if (timer !== null) timers.clearTimeout(timer);
+      for (const handle of pending.values()) timers.clearTimeout(handle);
+      pending.clear();
+      for (const stop of unlisten) stop?.();
     },
   };
 }
@@ -146,10 +182,20 @@ export function apiProbes(settings: Settings, store: Store): Probe[] {
   return probes;
 }
 
-/** An IVR node reports itself (its calls) and its TTS engine, named after NODE_NAME. */
+/** An IVR node reports itself (its calls, in words and as numbers, also as they change) and its TTS engine, named after NODE_NAME. */
 export function ivrProbes(settings: Settings, ivr: AgiServer, tts: TtsService | null): Probe[] {
   const node = nodeName(settings);
-  const probes: Probe[] = [{ name: `ivr@${node}`, kind: "ivr", check: async () => `${ivr.activeCalls} calls, ${ivr.waitingCalls} waiting` }];
+  const probes: Probe[] = [
+    {
+      name: `ivr@${node}`,
+      kind: "ivr",
+      check: async () => {
+        const calls = { active: ivr.activeCalls, waiting: ivr.waitingCalls };
+        return { state: `${calls.active} calls, ${calls.waiting} waiting`, calls };
+      },
+      changes: (listener) => ivr.onCallsChanged(listener),
+    },
+  ];
   if (tts && tts.engine !== "none") {
     probes.push({
       name: `tts@${node}`,

@@ -1,6 +1,6 @@
-import { createEventBus, type EventBus } from "../shared/event-bus.js";
+import { createEventBus, type EventBus, type EventSource } from "../shared/event-bus.js";
 import { realTimers, type Timers } from "../shared/timers.js";
-import { SILENCE_MS, type Heartbeat, type LivenessEvents, type PartStatus, type PartStatusChanged } from "./ports/liveness.js";
+import { SILENCE_MS, type Heartbeat, type IvrCallsChanged, type LivenessEvents, type LivenessView, type PartStatus, type PartStatusChanged } from "./ports/liveness.js";
 
 interface Part {
   status: PartStatus;
@@ -15,9 +15,12 @@ interface Part {
  * once each. Kept in memory by the API process: after an API restart the table fills again
  * within one heartbeat interval.
  */
-export class LivenessBoard {
+export class LivenessBoard implements LivenessView {
   private readonly parts = new Map<string, Part>();
   private readonly bus: EventBus<PartStatusChanged>;
+  private readonly callBus: EventBus<IvrCallsChanged>;
+  /** The last sum published on callChanges: a heartbeat that changes nothing publishes nothing. */
+  private lastCallsInIvr = 0;
   private readonly timers: Timers;
   private readonly silenceMs: number;
   private stopped = false;
@@ -26,11 +29,24 @@ export class LivenessBoard {
     this.timers = options.timers ?? realTimers;
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
     this.bus = createEventBus(options.onListenerError);
+    this.callBus = createEventBus(options.onListenerError);
   }
 
   /** Transitions (ONLINE → OFFLINE, OFFLINE → ONLINE), for the wallboard and the notices. */
   get events(): LivenessEvents {
     return this.bus;
+  }
+
+  /** The sum of the calls in the IVR changed (a node's heartbeat said so, or a node went silent or came back). */
+  get callChanges(): EventSource<IvrCallsChanged> {
+    return this.callBus;
+  }
+
+  /** Calls connected to the IVR now, over the ONLINE IVR nodes (a silent node's last count is stale, so it counts 0). */
+  callsInIvr(): number {
+    let sum = 0;
+    for (const { status } of this.parts.values()) if (status.kind === "ivr" && status.liveness === "ONLINE") sum += status.calls?.active ?? 0;
+    return sum;
   }
 
   /** Records a heartbeat; returns the part's status after it. */
@@ -49,6 +65,7 @@ export class LivenessBoard {
     this.parts.set(heartbeat.name, part);
     if (!this.stopped) part.timer = this.timers.setTimeout(() => this.silent(heartbeat.name), this.silenceMs);
     if (cameBack) this.bus.publish({ type: "part-status-changed", part: { ...status } });
+    this.countCalls();
     return { ...status };
   }
 
@@ -70,6 +87,14 @@ export class LivenessBoard {
     if (!part || part.status.liveness === "OFFLINE") return;
     part.status = { ...part.status, liveness: "OFFLINE", since: this.iso() };
     this.bus.publish({ type: "part-status-changed", part: { ...part.status } });
+    this.countCalls();
+  }
+
+  private countCalls(): void {
+    const inIvr = this.callsInIvr();
+    if (inIvr === this.lastCallsInIvr) return;
+    this.lastCallsInIvr = inIvr;
+    this.callBus.publish({ type: "ivr-calls-changed", inIvr });
   }
 
   private iso(): string {

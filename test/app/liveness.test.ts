@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -169,5 +170,93 @@ describe("every part's liveness (seed 002)", () => {
     const code = await statusCommand.run([], { settings: { ...settings, API_URL: "http://127.0.0.1:9", API_TOKEN: IVR_TOKEN }, stdout: stderr, stderr, stdin: process.stdin, logger: silent });
     expect(code).toBe(2);
     expect(err).toContain("did not answer");
+  });
+});
+
+/**
+ * The calls in the IVR, as the wallboard counts them: each IVR node's heartbeat carries its calls
+ * as numbers, sent again as soon as a call connects or ends (not only every 10 s), and the API's
+ * board sums the ONLINE nodes.
+ */
+describe("calls in the IVR, from the nodes' heartbeats", () => {
+  const IVR_TOKEN_2 = "calls-ivr-token-0123456789abcdef";
+  let store: Store;
+  let board: LivenessBoard;
+  let api: FastifyInstance;
+  const servers: Array<{ server: AgiServer; port: number }> = [];
+  const reporters: HeartbeatReporter[] = [];
+  const sockets: Socket[] = [];
+  const sums: number[] = [];
+
+  beforeAll(async () => {
+    const settings = testSettings({ DB_DRIVER: "sqlite", SQLITE_PATH: ":memory:", OTP_SECRET: "calls-test-otp-secret-0123456789abcdef", API_TOKENS: `ivr:ivr:${IVR_TOKEN_2}` });
+    store = await openStore(settings, { migrate: true });
+    board = new LivenessBoard();
+    board.callChanges.subscribe((e) => sums.push(e.inIvr));
+    api = await buildApi({ settings, store, sender: fakeSender(), logger: silent, liveness: board });
+    await api.listen({ host: "127.0.0.1", port: 0 });
+    const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    for (const name of ["pbx1", "pbx2"]) {
+      const server = new AgiServer({ host: "127.0.0.1", port: 0, allowedPeers: ["127.0.0.1"], commandTimeoutMs: 1000, maxCallSeconds: 60, logger: silent });
+      servers.push({ server, port: (await server.listen()).port });
+      const nodeSettings = { ...settings, NODE_NAME: name, API_URL: apiUrl };
+      // The 10-s loop is idle (an hour): every heartbeat below is one a call's start or end sent.
+      reporters.push(startHeartbeats({ probes: ivrProbes(nodeSettings, servers.at(-1)!.server, null), send: httpHeartbeats(nodeSettings, IVR_TOKEN_2), logger: silent, everyMs: 3_600_000, timers: realTimers }));
+    }
+    await eventually(() => board.list().length === 2, 5000, "both nodes' first heartbeat");
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    for (const reporter of reporters) reporter.stop();
+    for (const { server } of servers) await server.drain(0);
+    board?.stop();
+    await api?.close();
+    await store?.close();
+  });
+
+  /** A call reaching a node: Asterisk's connection (the node counts it from the connect). */
+  const callInto = async ({ port }: { port: number }) => {
+    const socket = connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    sockets.push(socket);
+    return socket;
+  };
+
+  it("a call connecting to a node reaches the API's sum within a couple of seconds, with the node's numbers in its heartbeat", async () => {
+    expect(board.callsInIvr()).toBe(0);
+    await callInto(servers[0]!);
+    await eventually(() => board.callsInIvr() === 1, 5000, "one call in the IVR");
+    await callInto(servers[1]!);
+    await callInto(servers[1]!);
+    await eventually(() => board.callsInIvr() === 3, 5000, "three calls over two nodes");
+    const pbx2 = board.list().find((p) => p.name === "ivr@pbx2")!;
+    expect(pbx2.calls).toEqual({ active: 2, waiting: 0 });
+    expect(pbx2.state).toBe("2 calls, 0 waiting");
+    expect(sums.at(-1)).toBe(3);
+  });
+
+  it("calls that end leave the sum as soon as they end", async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await eventually(() => board.callsInIvr() === 0, 5000, "no call in the IVR");
+    expect(sums.at(-1)).toBe(0);
+  });
+
+  it("a silent node's calls stop counting when it goes OFFLINE (its last count is stale)", async () => {
+    const timers = new SteppedTimers();
+    const local = new LivenessBoard({ timers });
+    const changes: number[] = [];
+    local.callChanges.subscribe((e) => changes.push(e.inIvr));
+    local.beat({ name: "ivr@pbx1", kind: "ivr", version: "1.0.0", host: "pbx1", state: "4 calls, 0 waiting", calls: { active: 4, waiting: 0 } });
+    local.beat({ name: "ivr@pbx2", kind: "ivr", version: "1.0.0", host: "pbx2", state: "1 calls, 0 waiting", calls: { active: 1, waiting: 0 } });
+    // Another part's heartbeat, or the same count again, changes nothing.
+    local.beat({ name: "api", kind: "api", version: "1.0.0", host: "api", state: "ok" });
+    local.beat({ name: "ivr@pbx2", kind: "ivr", version: "1.0.0", host: "pbx2", state: "1 calls, 0 waiting", calls: { active: 1, waiting: 0 } });
+    expect(changes).toEqual([4, 5]);
+    await timers.advance(20_000);
+    local.beat({ name: "ivr@pbx2", kind: "ivr", version: "1.0.0", host: "pbx2", state: "1 calls, 0 waiting", calls: { active: 1, waiting: 0 } });
+    await timers.advance(10_000);
+    expect(local.callsInIvr()).toBe(1);
+    expect(changes).toEqual([4, 5, 1]);
+    local.stop();
   });
 });

@@ -26,6 +26,12 @@ export const heartbeatSchema = z.object({
   host: z.string().max(255),
   /** The part's own word for how it is (`ok`, `3 calls`, the WhatsApp session's state). */
   state: z.string().max(200),
+  /**
+   * An IVR node's calls as numbers, so nobody parses `state` (the wallboard sums them): `active`
+   * is every call connected to the node, `waiting` those of them still waiting for a slot
+   * (AGI_MAX_CALLS). Absent for other parts, and from nodes older than this field.
+   */
+  calls: z.object({ active: z.number().int().min(0).max(1_000_000), waiting: z.number().int().min(0).max(1_000_000) }).optional(),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
@@ -47,8 +53,22 @@ export interface PartStatusChanged {
   part: PartStatus;
 }
 
+/** The calls in the IVR right now (summed over the ONLINE IVR nodes) changed. */
+export interface IvrCallsChanged {
+  type: "ivr-calls-changed";
+  inIvr: number;
+}
+
 /**
  * The port other rooms subscribe to (the wallboard's critical_alert, the Telegram notice): one
  * event per transition, so an alert is raised once however long the part stays down.
  */
 export type LivenessEvents = EventSource<PartStatusChanged>;
+
+/** What the wallboard reads from the board: its transitions, and the calls in the IVR now with their changes. */
+export interface LivenessView {
+  readonly events: LivenessEvents;
+  /** Calls connected to the IVR right now, summed over the IVR nodes that are ONLINE. */
+  callsInIvr(): number;
+  readonly callChanges: EventSource<IvrCallsChanged>;
+}

@@ -14,7 +14,7 @@ import {
 } from "../api/index.js";
 import type { Settings } from "../config/index.js";
 import type { EventSource } from "../shared/event-bus.js";
-import type { Clock, LivenessEvents, Store } from "../domain/index.js";
+import type { Clock, LivenessView, Store } from "../domain/index.js";
 import { wallboardAlerts } from "./liveness.js";
 import { transferRecordingPath } from "./recordings.js";
 
@@ -41,24 +41,30 @@ export function sessionAccess(store: Store, clock: Clock): ConsoleAccess {
  * pages, the technicians' routes and live socket, and seed 004's wallboard socket fed by the
  * store, behind the console's sessions and kiosk tokens (`access`, by default sessionAccess).
  * With ASTERISK_AMI_* set, the queue's events decide which desk gets a call's card.
- * `liveness` (the API's board of parts) adds a critical_alert for each OFFLINE/ONLINE transition.
+ * `liveness` (the API's board of parts) adds a critical_alert for each OFFLINE/ONLINE transition,
+ * and the calls in the IVR (its nodes' heartbeats) to the TV view.
  */
-export function consoleApiPlugin(settings: Settings, store: Store, logger?: Logger, access?: ConsoleAccess, liveness?: LivenessEvents): ApiPlugin {
+export function consoleApiPlugin(settings: Settings, store: Store, logger?: Logger, access?: ConsoleAccess, liveness?: LivenessView): ApiPlugin {
   logger?.debug({ dir: CONSOLE_DIST_DIR }, "serving the console at /");
   const queueEvents = queueEventsFromSettings(settings, logger);
   const clock = () => new Date();
   const who = access ?? sessionAccess(store, clock);
   const tickets = wallboardEvents(store);
-  const alerts = liveness ? wallboardAlerts(liveness, settings.URA_TIMEZONE) : null;
+  const alerts = liveness ? wallboardAlerts(liveness.events, settings.URA_TIMEZONE) : null;
   const events: EventSource<WallboardEvent> = {
     subscribe(listener) {
-      const stops = [tickets.subscribe(listener), alerts?.subscribe(listener)];
+      const stops = [tickets.subscribe(listener), alerts?.subscribe(listener), liveness?.callChanges.subscribe(() => listener({ type: "calls-changed" }))];
       return () => stops.forEach((stop) => stop?.());
     },
   };
   const plugin = consolePlugin({
     webRoot: CONSOLE_DIST_DIR,
-    wallboard: { source: storeWallboardSource(store, clock), events, authenticate: (request) => who.wallboardViewer(request) },
+    wallboard: {
+      source: storeWallboardSource(store, clock),
+      events,
+      authenticate: (request) => who.wallboardViewer(request),
+      callsInIvr: liveness ? () => liveness.callsInIvr() : undefined,
+    },
     technicians: { store, account: (request) => who.account(request), queueEvents, clock, transferRecording: (callId) => transferRecordingPath(settings, callId) },
   });
   return async (app) => {

@@ -54,7 +54,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     // /audio serves prompts and TTS files to a PBX on another host (AUDIO_MODE=http).
     // `/`: the technicians' console (docs/console.md).
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
-    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events), catalogueAudioPlugin(store, tts, logger), ...extraPlugins];
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness), catalogueAudioPlugin(store, tts, logger), ...extraPlugins];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);
     // The IVR's requests come in by inject (below) and the IVR logs its own steps.

@@ -31,7 +31,7 @@ describe("the wallboard's critical_alert from the parts' liveness", () => {
     board = new LivenessBoard({ timers });
     const clock = () => new Date(timers.now());
     const access = { account: () => null, wallboardViewer: consoleViewers(store, clock) };
-    api = await buildApi({ settings, store, sender: fakeSender(), logger: silent, liveness: board, clock, plugins: [consoleApiPlugin(settings, store, silent, access, board.events)] });
+    api = await buildApi({ settings, store, sender: fakeSender(), logger: silent, liveness: board, clock, plugins: [consoleApiPlugin(settings, store, silent, access, board)] });
     await api.listen({ host: "127.0.0.1", port: 0 });
     const { token } = await store.kiosks.create({ name: "TV da sala de TI" }, cli, clock());
     const port = (api.server.address() as { port: number }).port;

@@ -11,11 +11,17 @@ const cli = { client: "cli:root", address: null };
 const SLOW = { timeout: 20_000 };
 
 const source: WallboardSource = {
-  async tickets() {
-    return { data: [], counters: { critical: 0, high: 0, medium: 0, low: 0, total: 0 } };
-  },
-  async dashboard() {
-    return { kpis: { openTickets: 0, avgResponseTime: "0h 0m", resolutionRate: 0, customerSatisfaction: 0, surveyCount: 0 }, technicians: [], analysts: [], recentActivity: [] };
+  async snapshot() {
+    return {
+      tickets: { data: [], counters: { critical: 0, high: 0, medium: 0, low: 0, total: 0 } },
+      dashboard: {
+        kpis: { openTickets: 0, avgResponseTime: "0h 0m", resolutionRate: 0, customerSatisfaction: 0, surveyCount: 0 },
+        technicians: [],
+        analysts: [],
+        recentActivity: [],
+        ticketsToday: { date: "2025-06-02", total: 0, byService: [] },
+      },
+    };
   },
 };
 

@@ -82,16 +82,17 @@ describe("the wall TV (kiosk token) in a real browser", () => {
   const tickets: WallboardTicket[] = [ticket("1250600001", "Computador → Não liga", "medium", "Secretaria de Saúde")];
   // Phase B feeds this from the ticket backend; the page cannot tell the difference.
   const source: WallboardSource = {
-    async tickets() {
+    async snapshot() {
       const n = (p: WallboardTicket["priority"]) => tickets.filter((t) => t.priority === p).length;
-      return { data: [...tickets], counters: { critical: n("critical"), high: n("high"), medium: n("medium"), low: n("low"), total: tickets.length } };
-    },
-    async dashboard() {
       return {
-        kpis: { openTickets: tickets.length, avgResponseTime: "0h 12m", resolutionRate: 92, customerSatisfaction: 88, surveyCount: 47 },
-        technicians: [],
-        analysts: [],
-        recentActivity: [{ id: "a1", timestamp: "2025-06-02T13:05:00.000Z", description: "Chamado 1250600001 aberto por telefone", type: "ticket", severity: "medium" }],
+        tickets: { data: [...tickets], counters: { critical: n("critical"), high: n("high"), medium: n("medium"), low: n("low"), total: tickets.length } },
+        dashboard: {
+          kpis: { openTickets: tickets.length, avgResponseTime: "0h 12m", resolutionRate: 92, customerSatisfaction: 88, surveyCount: 47 },
+          technicians: [],
+          analysts: [],
+          recentActivity: [{ id: "a1", timestamp: "2025-06-02T13:05:00.000Z", description: "Chamado 1250600001 aberto por telefone", type: "ticket", severity: "medium" }],
+          ticketsToday: { date: "2025-06-02", total: tickets.length, byService: [] },
+        },
       };
     },
   };
@@ -121,7 +122,6 @@ describe("the wall TV (kiosk token) in a real browser", () => {
     // Served by us (audio is fetched with Range requests, hence 206).
     expect([200, 206]).toContain((await sound).status());
     expect(await page.getByRole("definition").filter({ hasText: /^2$/ }).count()).toBeGreaterThan(0);
-    await screenshot(page, "painel");
     await page.context().close();
   });
 

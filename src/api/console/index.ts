@@ -5,11 +5,16 @@ import fastifyStatic from "@fastify/static";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { fill, TEXT } from "./text.js";
+import type { EventSource } from "../../shared/event-bus.js";
 import { technicianRoutes, type TechnicianOptions } from "./technicians/plugin.js";
+import { ScreenPop } from "./technicians/screen-pop.js";
+import type { CallsNow } from "./wallboard/messages.js";
 import { wallboardRoutes, type WallboardOptions } from "./wallboard/plugin.js";
+import type { WallboardEvent } from "./wallboard/ports.js";
 
 export { WALLBOARD_PATH, WALLBOARD_SOUNDS, type WallboardOptions } from "./wallboard/plugin.js";
-export type { WallboardAuthenticator, WallboardEvent, WallboardSource, WallboardViewer } from "./wallboard/ports.js";
+export type { WallboardAuthenticator, WallboardCalls, WallboardEvent, WallboardSnapshot, WallboardSource, WallboardViewer } from "./wallboard/ports.js";
+export { WAITING_WITHOUT_AMI_MS, type WaitingCalls } from "./technicians/screen-pop.js";
 export type * from "./wallboard/messages.js";
 export { storeWallboardSource, wallboardEvents, wallboardTicket } from "./wallboard/store-source.js";
 export { CONSOLE_SOCKET_PATH, type CallCard, type ConsoleMessage, type QueueResponse, type TicketPage, type WorkRequest } from "./technicians/messages.js";
@@ -29,8 +34,12 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 export interface ConsoleOptions {
   /** The built front-end; null serves no pages (the WebSocket alone, e.g. in protocol tests). */
   webRoot?: string | null;
-  /** Seed 004's wallboard protocol at /ws/dashboard_control/; null leaves it out. */
-  wallboard?: WallboardOptions | null;
+  /**
+   * Seed 004's wallboard protocol at /ws/dashboard_control/; null leaves it out. `callsInIvr`: the
+   * IVR nodes' calls now (the API's liveness board); with `technicians`, the calls waiting for a
+   * technician come from the screen-pop's cards. `calls` replaces both (tests).
+   */
+  wallboard?: (WallboardOptions & { callsInIvr?: () => number }) | null;
   /** The technicians' queue, tickets, work and live socket (/ws/console/); null leaves them out. */
   technicians?: TechnicianOptions | null;
 }
@@ -45,9 +54,27 @@ export function consolePlugin(options: ConsoleOptions = {}) {
   return async function consoleRoutes(app: FastifyInstance): Promise<void> {
     await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
     if (webRoot !== null) await servePages(app, webRoot);
-    if (options.wallboard) await wallboardRoutes(app, options.wallboard);
-    if (options.technicians) await technicianRoutes(app, options.technicians);
+    // The incoming-call cards: the technicians' desks show them, the wallboard counts the waiting ones.
+    const screenPop = options.technicians ? new ScreenPop(options.technicians.store.tickets, options.technicians.queueEvents ?? null) : null;
+    if (options.wallboard) await wallboardRoutes(app, withCalls(options.wallboard, screenPop));
+    if (options.technicians) await technicianRoutes(app, options.technicians, screenPop!);
   };
+}
+
+/** The wallboard's `calls`: the IVR's from `callsInIvr`, the waiting ones from the screen-pop; their changes join its events. */
+function withCalls(wallboard: WallboardOptions & { callsInIvr?: () => number }, screenPop: ScreenPop | null): WallboardOptions {
+  if (wallboard.calls) return wallboard;
+  const calls = (): CallsNow => {
+    const waiting = screenPop?.waiting() ?? { count: 0, basis: "recent-transfers", windowMinutes: null };
+    return { inIvr: wallboard.callsInIvr?.() ?? 0, waitingForTechnician: waiting.count, waitingBasis: waiting.basis, waitingWindowMinutes: waiting.windowMinutes };
+  };
+  const events: EventSource<WallboardEvent> = {
+    subscribe(listener) {
+      const stops = [wallboard.events.subscribe(listener), screenPop?.changes.subscribe(() => listener({ type: "calls-changed" }))];
+      return () => stops.forEach((stop) => stop?.());
+    },
+  };
+  return { ...wallboard, calls, events };
 }
 
 async function servePages(app: FastifyInstance, root: string): Promise<void> {

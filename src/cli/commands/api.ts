@@ -38,7 +38,7 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     // /audio for a PBX on another host (AUDIO_MODE=http), as under `ura start`.
     // And the technicians' console at `/` (docs/console.md).
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
-    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness.events)];
+    const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness)];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, recordingFiles: recordingFilesOf(settings) });
     const heartbeats = startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger });

@@ -5,14 +5,23 @@ import { amiQueueEvents, type QueueEventSource } from "../../../src/ami/index.js
 import { consolePlugin, storeWallboardSource, wallboardEvents, type ConsoleAccount, type ConsoleMessage } from "../../../src/api/console/index.js";
 import { API_PREFIX } from "../../../src/api/contract.js";
 import { agentCalled, agentConnect, queueCallerAbandon, startAmiStandIn, type AmiStandIn } from "../../support/ami-stand-in.js";
-import { connectWallboard } from "../../support/wallboard-client.js";
+import { connectWallboard, type WallboardClient } from "../../support/wallboard-client.js";
 import pino from "pino";
 import type { FastifyInstance } from "fastify";
 import { buildApi } from "../../../src/api/index.js";
+import type { TicketFilter } from "../../../src/domain/index.js";
 import { openTestDb, type TestDb } from "../../support/databases.js";
 import { TOKENS } from "../helper.js";
 
 const P = API_PREFIX;
+
+/** The next dashboard_update whose `calls` or `ticketsToday` satisfy `match` (pushes follow each change). */
+async function dashboardWhere(tv: WallboardClient, match: (m: { calls: Record<string, unknown>; ticketsToday: { total: number; byService: Array<{ service: string; count: number }> } }) => boolean) {
+  for (;;) {
+    const m = (await tv.next("dashboard_update", 5000)) as unknown as Parameters<typeof match>[0];
+    if (match(m)) return m;
+  }
+}
 /** Two technicians at their desks (extensions 101 and 102); the session cookie stands in for console-auth's. */
 const ACCOUNTS: Record<string, ConsoleAccount> = {
   bruno: { username: "bruno", name: "Bruno Lima", extension: "101" },
@@ -62,6 +71,8 @@ async function desk(base: string, who: string) {
 
 interface Server {
   db: TestDb;
+  /** The filters of every ticket list the wallboard's store source asked for. */
+  wallboardLists: TicketFilter[];
   app: FastifyInstance;
   base: string;
   /** As the IVR (token ivr) or an admin would call the API. */
@@ -75,6 +86,11 @@ async function serve(name: string, queueEvents: QueueEventSource | null): Promis
   const db = await openTestDb("sqlite", `${import.meta.filename}-${name}`, { API_TOKENS: `ivr:ivr:${TOKENS.ivr},ops:admin:${TOKENS.admin}`, API_ALLOWED_CLIENTS: "127.0.0.1,::1" });
   const store = db.store;
   const clock = () => new Date();
+  const wallboardLists: TicketFilter[] = [];
+  const listing = new Proxy(store.tickets, {
+    get: (target, property) =>
+      property === "list" ? (filter: TicketFilter) => (wallboardLists.push(filter), target.list(filter)) : (Reflect.get(target, property) as unknown),
+  });
   const app = await buildApi({
     settings: db.settings,
     store,
@@ -84,7 +100,7 @@ async function serve(name: string, queueEvents: QueueEventSource | null): Promis
       consolePlugin({
         webRoot: null,
         wallboard: {
-          source: storeWallboardSource(store, clock),
+          source: storeWallboardSource({ ...store, tickets: listing }, clock),
           events: wallboardEvents(store),
           authenticate: (r) => (accountOf(r) ? { name: accountOf(r)!.username, canControl: true } : null),
           snapshotMaxAgeMs: 0,
@@ -98,6 +114,7 @@ async function serve(name: string, queueEvents: QueueEventSource | null): Promis
   const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   return {
     db,
+    wallboardLists,
     app,
     base,
     async call(method, path, body, headers = { authorization: `Bearer ${TOKENS.ivr}` }) {
@@ -257,6 +274,39 @@ describe("the technicians' console (no AMI): queue, ticket, work, live updates a
     expect(((await tv.next("tickets_update")).data as Array<{ id: string }>).map((t) => t.id)).toContain(protocol);
     await tv.close();
   });
+
+  it("the wallboard's dashboard_update counts today's tickets by service and the transferred calls waiting (no AMI: the last 5 minutes' transfers)", async () => {
+    const tv = await connectWallboard(`${server.base.replace("http", "ws")}/ws/dashboard_control/`, cookie("carla"));
+    tv.send({ type: "identify", clientId: "Kiosk-ABCDE" });
+    const before = (await tv.next("dashboard_update")) as unknown as Parameters<Parameters<typeof dashboardWhere>[1]>[0];
+    // Every ticket of this test file was opened today, in the site's timezone.
+    const all = await server.db.store.tickets.list({ limit: 500, offset: 0 });
+    expect(before.ticketsToday.total).toBe(all.total);
+    const computer = (m: typeof before) => m.ticketsToday.byService.find((s) => s.service === "Computador > Não liga")?.count ?? 0;
+    expect(computer(before)).toBe(all.tickets.filter((t) => t.service.id === 202).length);
+    expect(before.calls).toMatchObject({ inIvr: 0, waitingBasis: "recent-transfers", waitingWindowMinutes: 5 });
+    const waitingBefore = before.calls.waitingForTechnician as number;
+    // The two transfers above are younger than 5 minutes: both count as waiting.
+    expect(waitingBefore).toBe(2);
+
+    await phoneTicket(server, "1733000000.11");
+    const after = await dashboardWhere(tv, (m) => m.ticketsToday.total === before.ticketsToday.total + 1);
+    expect(computer(after)).toBe(computer(before) + 1);
+    expect(after.ticketsToday.byService[0]!.count).toBeGreaterThanOrEqual(after.ticketsToday.byService.at(-1)!.count);
+
+    await server.call("POST", `${P}/transfers`, { callId: "1733000099.12", callerNumber: "2002", userCode: "5678", identifiedBy: "caller-id", serviceId: null });
+    await dashboardWhere(tv, (m) => m.calls.waitingForTechnician === waitingBefore + 1);
+    await tv.close();
+  });
+
+  it("lists the tickets being worked on once per push (tickets_update and the technicians share one list)", async () => {
+    const tv = await connectWallboard(`${server.base.replace("http", "ws")}/ws/dashboard_control/`, cookie("carla"));
+    server.wallboardLists.length = 0;
+    tv.send({ type: "identify", clientId: "Kiosk-ABCDE" });
+    await tv.next("dashboard_update");
+    expect(server.wallboardLists.filter((f) => f.statuses !== undefined)).toHaveLength(1);
+    await tv.close();
+  });
 });
 
 describe("the technicians' console: assigning to someone else, and attachments", () => {
@@ -327,15 +377,23 @@ describe("the screen-pop with AMI: only the desk whose phone rings", () => {
 
     ami.emit(agentCalled({ uniqueId: "1733050000.12", callerNumber: "2001" }, { interface: "PJSIP/102", name: "Carla" }));
     expect((await carla.waitFor("call_card")).card).toMatchObject({ callId: "1733050000.12", state: "ringing", user: { name: "Ana Souza" }, identifiedBy: "code+otp" });
+    const tv = await connectWallboard(`${server.base.replace("http", "ws")}/ws/dashboard_control/`, cookie("carla"));
+    tv.send({ type: "identify", clientId: "Kiosk-ABCDE" });
+    // With AMI the wallboard counts it waiting until someone answers, whatever its age.
+    await dashboardWhere(tv, (m) => m.calls.waitingForTechnician === 1 && m.calls.waitingBasis === "ami" && m.calls.waitingWindowMinutes === null);
     ami.emit(agentConnect({ uniqueId: "1733050000.12", callerNumber: "2001" }, { interface: "PJSIP/102", name: "Carla" }));
     await carla.waitFor("call_card", (m) => m.card.state === "answered");
+    await dashboardWhere(tv, (m) => m.calls.waitingForTechnician === 0);
     expect(bruno.received.filter((m) => m.type === "call_card")).toEqual([]);
 
     await server.call("POST", `${P}/transfers`, { callId: "1733050000.20", callerNumber: "2001", userCode: "1234", identifiedBy: "caller-id", serviceId: null });
     ami.emit(agentCalled({ uniqueId: "1733050000.20" }, { interface: "PJSIP/101" }));
     await bruno.waitFor("call_card", (m) => m.card.callId === "1733050000.20" && m.card.state === "ringing");
+    await dashboardWhere(tv, (m) => m.calls.waitingForTechnician === 1);
     ami.emit(queueCallerAbandon({ uniqueId: "1733050000.20" }));
     await bruno.waitFor("call_card_gone", (m) => m.callId === "1733050000.20");
+    await dashboardWhere(tv, (m) => m.calls.waitingForTechnician === 0);
+    await tv.close();
     expect(carla.received.some((m) => m.type === "call_card" && m.card.callId === "1733050000.20")).toBe(false);
     bruno.close();
     carla.close();

@@ -25,17 +25,18 @@ const ticket = (id: string, priority: WallboardTicket["priority"], title = "Comp
 function fakeSource() {
   const state = { tickets: [ticket("1250600001", "medium")], fail: false };
   const source: WallboardSource = {
-    async tickets() {
+    async snapshot() {
       if (state.fail) throw new Error("database down");
       const count = (p: WallboardTicket["priority"]) => state.tickets.filter((t) => t.priority === p).length;
-      return { data: state.tickets, counters: { critical: count("critical"), high: count("high"), medium: count("medium"), low: count("low"), total: state.tickets.length } };
-    },
-    async dashboard() {
       return {
-        kpis: { openTickets: state.tickets.length, avgResponseTime: "0h 12m", resolutionRate: 92, customerSatisfaction: 88, surveyCount: 47 },
-        technicians: [{ id: "tech-1", name: "Bruno Lima", role: "technician", specialization: "Hardware", available: true, assignedCount: 1 }],
-        analysts: [],
-        recentActivity: [{ id: "a-1", timestamp: "2025-06-02T12:58:00.000Z", description: "Chamado 1250600001 aberto por telefone", type: "ticket", severity: "medium" }],
+        tickets: { data: state.tickets, counters: { critical: count("critical"), high: count("high"), medium: count("medium"), low: count("low"), total: state.tickets.length } },
+        dashboard: {
+          kpis: { openTickets: state.tickets.length, avgResponseTime: "0h 12m", resolutionRate: 92, customerSatisfaction: 88, surveyCount: 47 },
+          technicians: [{ id: "tech-1", name: "Bruno Lima", role: "technician", specialization: "Hardware", available: true, assignedCount: 1 }],
+          analysts: [],
+          recentActivity: [{ id: "a-1", timestamp: "2025-06-02T12:58:00.000Z", description: "Chamado 1250600001 aberto por telefone", type: "ticket", severity: "medium" }],
+          ticketsToday: { date: "2025-06-02", total: 1, byService: [{ serviceId: 202, service: "Computador > Não liga", count: 1 }] },
+        },
       };
     },
   };
@@ -89,8 +90,14 @@ describe("wallboard WebSocket (seed 004's protocol)", () => {
     expect(new Date(tickets.timestamp as string).toISOString()).toBe(tickets.timestamp);
     expect(await tv.next("projects_update")).toMatchObject({ data: [] });
     const dashboard = await tv.next("dashboard_update");
-    expect(Object.keys(dashboard).sort()).toEqual(["analysts", "kpis", "recentActivity", "technicians", "timestamp", "type"]);
+    // Seed 004's fields with the seed's types, and besides them only our two extras (which its panel does not read).
+    expect(Object.keys(dashboard).sort()).toEqual(["analysts", "calls", "kpis", "recentActivity", "technicians", "ticketsToday", "timestamp", "type"]);
+    expect(dashboard).toMatchObject({ technicians: expect.any(Array), analysts: expect.any(Array), recentActivity: expect.any(Array), timestamp: expect.any(String) });
     expect(Object.keys(dashboard.kpis as object).sort()).toEqual(["avgResponseTime", "customerSatisfaction", "openTickets", "resolutionRate", "surveyCount"]);
+    expect(dashboard.kpis).toMatchObject({ openTickets: expect.any(Number), avgResponseTime: expect.any(String), resolutionRate: expect.any(Number), customerSatisfaction: expect.any(Number), surveyCount: expect.any(Number) });
+    // No IVR or screen-pop behind this server: nothing in the IVR, nothing waiting.
+    expect(dashboard.calls).toEqual({ inIvr: 0, waitingForTechnician: 0, waitingBasis: "recent-transfers", waitingWindowMinutes: null });
+    expect(dashboard.ticketsToday).toEqual({ date: "2025-06-02", total: 1, byService: [{ serviceId: 202, service: "Computador > Não liga", count: 1 }] });
     expect(tv.received.map((m) => m.type)).toEqual(["tickets_update", "projects_update", "dashboard_update"]);
   });
 
@@ -186,6 +193,50 @@ describe("wallboard periodic push", () => {
       await tv.next("tickets_update");
       await tv.next("projects_update");
       await tv.next("dashboard_update");
+      await tv.close();
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe("wallboard calls (the TV view's extra numbers)", () => {
+  it("a change of calls pushes dashboard_update with the new counts at once, from the kept snapshot (no store read per call)", async () => {
+    const { source } = fakeSource();
+    let reads = 0;
+    const counting: WallboardSource = { snapshot: () => (reads++, source.snapshot()) };
+    const now = { inIvr: 0, waitingForTechnician: 0 };
+    const bus = createEventBus<WallboardEvent>();
+    const api = await openTestApi("sqlite", import.meta.filename + "-calls", {}, [
+      consolePlugin({
+        webRoot: null,
+        wallboard: {
+          source: counting,
+          events: bus,
+          authenticate: () => ({ name: "tv", canControl: false }),
+          calls: () => ({ ...now, waitingBasis: "ami", waitingWindowMinutes: null }),
+          pushIntervalMs: 60_000,
+          snapshotMaxAgeMs: 0,
+        },
+      }),
+    ]);
+    try {
+      await api.app.listen({ host: "127.0.0.1", port: 0 });
+      const address = api.app.server.address();
+      const tv = await connectWallboard(`ws://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/ws/dashboard_control/`);
+      tv.send({ type: "identify", clientId: "Kiosk-TV" });
+      expect((await tv.next("dashboard_update")).calls).toMatchObject({ inIvr: 0, waitingForTechnician: 0 });
+      // identify answers its three messages from one read.
+      expect(reads).toBe(1);
+      now.inIvr = 3;
+      now.waitingForTechnician = 1;
+      bus.publish({ type: "calls-changed" });
+      expect((await tv.next("dashboard_update")).calls).toEqual({ inIvr: 3, waitingForTechnician: 1, waitingBasis: "ami", waitingWindowMinutes: null });
+      expect(reads).toBe(1);
+      // A ticket change reads the store again.
+      bus.publish({ type: "tickets-changed" });
+      await tv.next("tickets_update");
+      expect(reads).toBe(2);
       await tv.close();
     } finally {
       await api.close();

@@ -56,10 +56,10 @@ declare module "fastify" {
  * The technicians' pages on the server: the queue, a ticket with the call it came from, work on
  * it (`/api/v1/console/…`), and the live socket (`/ws/console/`) that brings new and changed
  * tickets and the incoming-call cards. Needs @fastify/websocket registered (consolePlugin does).
+ * `screenPop`: the cards, shared with the wallboard's "waiting for a technician" (consolePlugin).
  */
-export async function technicianRoutes(root: FastifyInstance, options: TechnicianOptions): Promise<void> {
+export async function technicianRoutes(root: FastifyInstance, options: TechnicianOptions, screenPop = new ScreenPop(options.store.tickets, options.queueEvents ?? null)): Promise<void> {
   const { store } = options;
-  const screenPop = new ScreenPop(store.tickets, options.queueEvents ?? null);
   /** Every open console, with the pre-serialised send used for broadcasts. */
   const desks = new Set<LiveDesk>();
   const text = TEXT.technicians;

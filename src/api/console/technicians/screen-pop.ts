@@ -1,5 +1,6 @@
 import { callIdOf, type QueueEvent, type QueueEventSource } from "../../../ami/index.js";
 import type { TicketBackend, TransferRecord } from "../../../domain/index.js";
+import { createEventBus, type EventSource } from "../../../shared/event-bus.js";
 import type { CallCard } from "./messages.js";
 
 /** A signed-in technician's desk, as the screen-pop addresses it. */
@@ -13,11 +14,30 @@ export interface Desk {
 /** A transfer is forgotten this long after it was recorded (a call does not wait in a queue for hours). */
 const CARD_LIFETIME_MS = 30 * 60_000;
 
+/**
+ * Without AMI nothing tells us when a technician picks up or the caller gives up, so the wallboard
+ * counts a transferred call as waiting for this long after the transfer: about what a caller
+ * waits in a small help desk's queue before someone answers or they hang up (docs/console.md).
+ */
+export const WAITING_WITHOUT_AMI_MS = 5 * 60_000;
+
+/** The wallboard's "waiting for a technician": transferred calls not answered yet, and how we know. */
+export interface WaitingCalls {
+  count: number;
+  /** "ami": the queue's events say answered or gone; "recent-transfers": without AMI, transfers of the last `windowMinutes`. */
+  basis: "ami" | "recent-transfers";
+  windowMinutes: number | null;
+}
+
 interface Tracked {
   card: Omit<CallCard, "state">;
   /** Without AMI: every desk. With AMI: the desks whose phones rang, and the state of each. */
   shownTo: Map<Desk, CallCard["state"]>;
+  /** When we heard of the transfer (this.now()). */
+  at: number;
   expiresAt: number;
+  /** AgentConnect: a technician took it (whether or not their console is open). */
+  answered: boolean;
 }
 
 /**
@@ -30,6 +50,9 @@ export class ScreenPop {
   private readonly calls = new Map<string, Tracked>();
   private readonly desks = new Set<Desk>();
   private readonly unsubscribe: (() => void) | null;
+  private readonly bus = createEventBus<{ type: "waiting-changed" }>();
+  /** Without AMI: ends each transfer's waiting window, so the count drops when it should. */
+  private readonly windowTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly tickets: TicketBackend,
@@ -41,6 +64,22 @@ export class ScreenPop {
 
   get withAmi(): boolean {
     return this.queue !== null;
+  }
+
+  /** The count of waiting calls may have changed (a transfer, an answer, an abandon, a window ending). */
+  get changes(): EventSource<{ type: "waiting-changed" }> {
+    return this.bus;
+  }
+
+  /** Transferred calls no technician has answered yet (see WAITING_WITHOUT_AMI_MS for how without AMI). */
+  waiting(): WaitingCalls {
+    this.expire();
+    let count = 0;
+    const since = this.now() - WAITING_WITHOUT_AMI_MS;
+    for (const tracked of this.calls.values()) {
+      if (this.withAmi ? !tracked.answered : tracked.at > since) count += 1;
+    }
+    return this.withAmi ? { count, basis: "ami", windowMinutes: null } : { count, basis: "recent-transfers", windowMinutes: WAITING_WITHOUT_AMI_MS / 60_000 };
   }
 
   /** A desk signs in (opens the console): returns the cards it should see now. */
@@ -74,15 +113,24 @@ export class ScreenPop {
   /** The IVR handed a call to the queue. */
   async transferred(transfer: TransferRecord): Promise<void> {
     const card = await this.cardFor(transfer);
-    const tracked: Tracked = { card, shownTo: new Map(), expiresAt: this.now() + CARD_LIFETIME_MS };
+    const tracked: Tracked = { card, shownTo: new Map(), at: this.now(), expiresAt: this.now() + CARD_LIFETIME_MS, answered: false };
     this.calls.set(transfer.callId, tracked);
     this.expire();
+    this.bus.publish({ type: "waiting-changed" });
     if (this.withAmi) return; // Waits for the queue to ring someone.
+    const timer = setTimeout(() => {
+      this.windowTimers.delete(timer);
+      this.bus.publish({ type: "waiting-changed" });
+    }, WAITING_WITHOUT_AMI_MS + 1);
+    timer.unref();
+    this.windowTimers.add(timer);
     for (const desk of this.desks) this.show(tracked, desk, "waiting");
   }
 
   close(): void {
     this.unsubscribe?.();
+    for (const timer of this.windowTimers) clearTimeout(timer);
+    this.windowTimers.clear();
   }
 
   private onQueueEvent(event: QueueEvent): void {
@@ -104,6 +152,8 @@ export class ScreenPop {
         }
         break;
       case "answered":
+        tracked.answered = true;
+        this.bus.publish({ type: "waiting-changed" });
         for (const [desk] of [...tracked.shownTo]) {
           if (desk.extension === event.member.extension) this.show(tracked, desk, "answered");
           else this.hide(tracked, desk, callId);
@@ -134,6 +184,7 @@ export class ScreenPop {
     if (!tracked) return;
     this.calls.delete(callId);
     for (const desk of tracked.shownTo.keys()) desk.send({ type: "call_card_gone", callId });
+    this.bus.publish({ type: "waiting-changed" });
   }
 
   private expire(): void {

@@ -85,12 +85,39 @@ export interface Activity {
   severity: Priority;
 }
 
+/**
+ * Calls right now (our addition to dashboard_update for the TV view; docs/decisions.md).
+ * `inIvr`: calls connected to the IVR, summed over the IVR nodes' heartbeats.
+ * `waitingForTechnician`: transferred to the technicians' queue and not answered yet. With AMI
+ * (`waitingBasis` "ami") the queue's events say when a call is answered or abandoned; without it
+ * ("recent-transfers") nothing does, so it counts the transfers of the last `waitingWindowMinutes`.
+ */
+export interface CallsNow {
+  inIvr: number;
+  waitingForTechnician: number;
+  waitingBasis: "ami" | "recent-transfers";
+  waitingWindowMinutes: number | null;
+}
+
+/** Tickets opened today (from midnight in URA_TIMEZONE; `date` is that day, YYYY-MM-DD), by service, most first. */
+export interface TicketsToday {
+  date: string;
+  total: number;
+  byService: Array<{ serviceId: number; service: string; count: number }>;
+}
+
+/**
+ * Seed 004's fields, plus `calls` and `ticketsToday`: extra fields a seed-004 panel does not read
+ * (it takes kpis, technicians, analysts and recentActivity by name), so it keeps working unchanged.
+ */
 export interface DashboardUpdate {
   type: "dashboard_update";
   kpis: Kpis;
   technicians: StaffMember[];
   analysts: StaffMember[];
   recentActivity: Activity[];
+  calls: CallsNow;
+  ticketsToday: TicketsToday;
   timestamp: string;
 }
 

@@ -13,7 +13,7 @@ import {
   type TicketsUpdate,
   type View,
 } from "./messages.js";
-import type { WallboardAuthenticator, WallboardEvent, WallboardSource, WallboardViewer } from "./ports.js";
+import type { WallboardAuthenticator, WallboardCalls, WallboardEvent, WallboardSnapshot, WallboardSource, WallboardViewer } from "./ports.js";
 
 /** Seed 004's route, trailing slash included (Django's `ws/dashboard_control/$`). */
 export const WALLBOARD_PATH = "/ws/dashboard_control/";
@@ -25,6 +25,8 @@ export interface WallboardOptions {
   source: WallboardSource;
   events: EventSource<WallboardEvent>;
   authenticate: WallboardAuthenticator;
+  /** The calls right now (dashboard_update's `calls`); absent: none known (all zero). */
+  calls?: WallboardCalls;
   /** Seed 004 pushes every 30 s besides pushing on change. */
   pushIntervalMs?: number;
   /** A snapshot younger than this answers request_data without asking the source again. Default 1000. */
@@ -53,7 +55,8 @@ declare module "fastify" {
  * Seed 004's wallboard protocol over a WebSocket: `identify` is answered with tickets_update,
  * projects_update and dashboard_update; `request_data {view}` with that view; `remote_switch
  * {target}` is relayed to the other screens. Changes are pushed when the event bus says so, and
- * everything again every 30 s. Needs @fastify/websocket registered in an enclosing scope (once per
+ * everything again every 30 s. dashboard_update also carries `calls` and `ticketsToday` (the TV
+ * view's numbers), extra fields a seed-004 panel ignores. Needs @fastify/websocket registered in an enclosing scope (once per
  * server: see consolePlugin).
  */
 export async function wallboardRoutes(app: FastifyInstance, options: WallboardOptions): Promise<void> {
@@ -62,6 +65,7 @@ export async function wallboardRoutes(app: FastifyInstance, options: WallboardOp
   const screens = new Set<Screen>();
   const text = TEXT.wallboard;
   const snapshots = new Snapshots(options.source, options.snapshotMaxAgeMs ?? 1000);
+  const calls: WallboardCalls = options.calls ?? (() => ({ inIvr: 0, waitingForTechnician: 0, waitingBasis: "recent-transfers", waitingWindowMinutes: null }));
 
   const send = (screen: Screen, message: ServerMessage | string) => {
     if (screen.socket.readyState !== screen.socket.OPEN) return;
@@ -70,26 +74,29 @@ export async function wallboardRoutes(app: FastifyInstance, options: WallboardOp
   const fail = (screen: Screen, message: string) => send(screen, { type: "error", message });
 
   /** One view as its JSON text, built once and sent to as many screens as need it. */
-  const render = async (view: View): Promise<string> => {
+  const render = (view: View, snapshot: WallboardSnapshot): string => {
     const timestamp = clock().toISOString();
     if (view === "tickets") {
-      const { data, counters } = await snapshots.tickets();
+      const { data, counters } = snapshot.tickets;
       return JSON.stringify({ type: "tickets_update", data, counters, timestamp } satisfies TicketsUpdate);
     }
     if (view === "dashboard") {
-      const dashboard = await snapshots.dashboard();
-      return JSON.stringify({ type: "dashboard_update", ...dashboard, timestamp } satisfies DashboardUpdate);
+      return JSON.stringify({ type: "dashboard_update", ...snapshot.dashboard, calls: calls(), timestamp } satisfies DashboardUpdate);
     }
     return JSON.stringify({ type: "projects_update", data: [], timestamp } satisfies ProjectsUpdate);
   };
 
-  const push = async (views: View[], to: Iterable<Screen>) => {
+  /** Every view of a push comes from one snapshot: the tickets are listed once per push. `latest`: a kept one will do, however old. */
+  const push = async (views: View[], to: Iterable<Screen>, options: { latest?: boolean } = {}) => {
     const targets = [...to];
     if (targets.length === 0) return;
+    const needsStore = views.some((view) => view !== "projects");
+    let snapshot: WallboardSnapshot | null = null;
     for (const view of views) {
       let message: string;
       try {
-        message = await render(view);
+        if (needsStore) snapshot ??= await snapshots.get(options.latest ?? false);
+        message = render(view, snapshot!);
       } catch (err) {
         app.log.error({ err, view }, "wallboard data source failed");
         for (const screen of targets) fail(screen, text.unavailable);
@@ -104,25 +111,36 @@ export async function wallboardRoutes(app: FastifyInstance, options: WallboardOp
     for (const screen of screens) send(screen, { type, data: { ...data, soundUrl: `${screen.origin}${sound}` }, timestamp });
   };
 
-  // Changes: several in a burst (a CSV import, a busy minute) become one push per screen.
-  let changePending = false;
-  const changed = () => {
-    if (changePending) return;
-    changePending = true;
+  // Changes: several in a burst (a CSV import, a busy minute) become one push per screen. A change
+  // of calls alone pushes dashboard_update from the kept snapshot (calls are read from memory), so
+  // a busy IVR does not cost a database read per call.
+  let changePending: "tickets" | "calls" | null = null;
+  const changed = (what: "tickets" | "calls") => {
+    if (changePending === "tickets" || changePending === what) return;
+    const first = changePending === null;
+    changePending = what;
+    if (!first) return;
     setTimeout(() => {
-      changePending = false;
-      snapshots.forget();
-      void push(["tickets", "dashboard"], screens);
+      const ticketsToo = changePending === "tickets";
+      changePending = null;
+      if (ticketsToo) {
+        snapshots.forget();
+        void push(["tickets", "dashboard"], screens);
+      } else {
+        void push(["dashboard"], screens, { latest: true });
+      }
     }, 50).unref();
   };
   const unsubscribe = options.events.subscribe((event) => {
     if (event.type === "ticket-opened") {
       alert("new_ticket_alert", event.ticket, WALLBOARD_SOUNDS.newTicket);
-      changed();
+      changed("tickets");
     } else if (event.type === "part-status") {
       alert("critical_alert", event.alert, WALLBOARD_SOUNDS.critical);
+    } else if (event.type === "calls-changed") {
+      changed("calls");
     } else {
-      changed();
+      changed("tickets");
     }
   });
 
@@ -206,39 +224,31 @@ function originOf(request: FastifyRequest): string {
   return `${scheme}://${request.host}`;
 }
 
-/** The latest tickets and dashboard, kept briefly so many screens asking at once cost one query each. */
+/** The latest snapshot, kept briefly so many screens asking at once cost one read. */
 class Snapshots {
-  private ticketsAt = 0;
-  private dashboardAt = 0;
-  private ticketsValue: ReturnType<WallboardSource["tickets"]> | null = null;
-  private dashboardValue: ReturnType<WallboardSource["dashboard"]> | null = null;
+  private at = 0;
+  private value: Promise<WallboardSnapshot> | null = null;
 
   constructor(
     private readonly source: WallboardSource,
     private readonly maxAgeMs: number,
   ) {}
 
-  tickets(): ReturnType<WallboardSource["tickets"]> {
-    if (!this.ticketsValue || Date.now() - this.ticketsAt > this.maxAgeMs) {
-      this.ticketsAt = Date.now();
-      this.ticketsValue = this.source.tickets();
+  /** `latest`: the kept snapshot whatever its age (stored data changes call forget()). */
+  get(latest: boolean): Promise<WallboardSnapshot> {
+    if (!this.value || (!latest && Date.now() - this.at > this.maxAgeMs)) {
+      this.at = Date.now();
+      const value = this.source.snapshot();
+      this.value = value;
       // A failed read is not kept: the next request asks again.
-      this.ticketsValue.catch(() => (this.ticketsValue = null));
+      value.catch(() => {
+        if (this.value === value) this.value = null;
+      });
     }
-    return this.ticketsValue;
-  }
-
-  dashboard(): ReturnType<WallboardSource["dashboard"]> {
-    if (!this.dashboardValue || Date.now() - this.dashboardAt > this.maxAgeMs) {
-      this.dashboardAt = Date.now();
-      this.dashboardValue = this.source.dashboard();
-      this.dashboardValue.catch(() => (this.dashboardValue = null));
-    }
-    return this.dashboardValue;
+    return this.value;
   }
 
   forget(): void {
-    this.ticketsValue = null;
-    this.dashboardValue = null;
+    this.value = null;
   }
 }

@@ -1,13 +1,18 @@
-import { fromDbTime, toDbTime, type AuditRecord, type Store, type TicketPriority, type TicketView } from "../../../domain/index.js";
+import { fromDbTime, localParts, toDbTime, zonedTimeToUtc, type AuditRecord, type CatalogueNode, type Store, type TicketPriority, type TicketView } from "../../../domain/index.js";
 import type { EventSource } from "../../../shared/event-bus.js";
 import { fill, TEXT } from "../text.js";
-import type { Activity, StaffMember, WallboardTicket } from "./messages.js";
+import type { Activity, Kpis, StaffMember, TicketsToday, WallboardTicket } from "./messages.js";
 import type { WallboardEvent, WallboardSource } from "./ports.js";
 
 /** Seed 004 lists what is being worked on; a screen shows at most this many (most urgent, then oldest). */
 const MAX_TICKETS = 200;
 const ACTIVE = ["open", "in_progress", "waiting"] as const;
 const DAY_MS = 86_400_000;
+/** The KPIs' window. */
+const KPI_DAYS = 30;
+/** Tickets opened today are read newest first, this many at a time, up to TODAY_MAX (a city's help desk opens far fewer a day). */
+const TODAY_PAGE = 100;
+const TODAY_MAX = 2000;
 
 const text = TEXT.wallboard;
 
@@ -30,34 +35,73 @@ export function wallboardTicket(t: TicketView): WallboardTicket {
 
 /**
  * The wallboard's numbers from the store: the ticket backend in force (builtin or GLPI) for the
- * tickets and counters; the builtin tables and the audit log for the KPIs and recent activity.
- * Satisfaction comes from the post-call survey when it exists (0 and 0 until then).
+ * tickets, counters and today's tickets; the builtin tables, the survey answers and the audit log
+ * for the KPIs (last 30 days) and recent activity. The tickets being worked on are listed once
+ * per snapshot (tickets_update and the technicians both come from that list).
  */
 export function storeWallboardSource(store: Store, clock: () => Date): WallboardSource {
   return {
-    async tickets() {
-      const { tickets, total } = await store.tickets.list({ statuses: ACTIVE, sort: "priority", limit: MAX_TICKETS, offset: 0 });
-      const counts = store.tickets.counts ? await store.tickets.counts({ statuses: ACTIVE, limit: 1, offset: 0 }) : null;
-      const by = (p: TicketPriority) => counts?.byPriority[p] ?? tickets.filter((t) => (t.priority ?? "medium") === p).length;
-      return { data: tickets.map(wallboardTicket), counters: { critical: by("critical"), high: by("high"), medium: by("medium"), low: by("low"), total } };
-    },
-    async dashboard() {
+    async snapshot() {
       const now = clock();
-      const since = new Date(now.getTime() - 30 * DAY_MS);
-      const [open, active, kpis, recent] = await Promise.all([
-        store.tickets.list({ status: "open", limit: 1, offset: 0 }),
-        store.tickets.list({ statuses: ACTIVE, limit: MAX_TICKETS, offset: 0 }),
+      const since = new Date(now.getTime() - KPI_DAYS * DAY_MS);
+      const [active, counts, open, kpis, surveys, recent, today, catalogue] = await Promise.all([
+        store.tickets.list({ statuses: ACTIVE, sort: "priority", limit: MAX_TICKETS, offset: 0 }),
+        store.tickets.counts ? store.tickets.counts({ statuses: ACTIVE, limit: 1, offset: 0 }) : null,
+        // Without counts (GLPI), one page of one ticket gives the open total.
+        store.tickets.counts ? null : store.tickets.list({ status: "open", limit: 1, offset: 0 }),
         ticketKpis(store, since),
+        store.surveys.summary(since, now),
         store.audit.list({ limit: 40 }),
+        ticketsToday(store, now),
+        store.catalogue.tree(true),
       ]);
+      const services = servicePaths(catalogue);
+      const { tickets, total } = active;
+      const by = (p: TicketPriority) => counts?.byPriority[p] ?? tickets.filter((t) => (t.priority ?? "medium") === p).length;
       return {
-        kpis: { openTickets: open.total, ...kpis, customerSatisfaction: 0, surveyCount: 0 },
-        technicians: technicians(active.tickets),
-        analysts: [],
-        recentActivity: recent.flatMap(activity).slice(0, 10),
+        tickets: { data: tickets.map(wallboardTicket), counters: { critical: by("critical"), high: by("high"), medium: by("medium"), low: by("low"), total } },
+        dashboard: {
+          kpis: { openTickets: counts?.byStatus.open ?? open?.total ?? 0, ...kpis, ...satisfaction(surveys) },
+          technicians: technicians(tickets),
+          analysts: [],
+          recentActivity: recent.flatMap((r) => activity(r, services)).slice(0, 10),
+          ticketsToday: today,
+        },
       };
     },
   };
+}
+
+/**
+ * The survey's mean score (1 to 5) as seed 004's percentage: score × 20, so 5 is 100 % and 4.4 is
+ * 88 %; 0 and 0 while nobody has answered.
+ */
+function satisfaction(summary: { customerSatisfaction: number | null; surveyCount: number }): Pick<Kpis, "customerSatisfaction" | "surveyCount"> {
+  return { customerSatisfaction: summary.customerSatisfaction === null ? 0 : Math.round(summary.customerSatisfaction * 20), surveyCount: summary.surveyCount };
+}
+
+/**
+ * Tickets opened since midnight in the site's timezone (URA_TIMEZONE, as the business hours
+ * count days), by service. Read through the ticket backend, newest first, so GLPI's count too.
+ */
+async function ticketsToday(store: Store, now: Date): Promise<TicketsToday> {
+  const local = localParts(now, store.timeZone);
+  const midnight = zonedTimeToUtc(local.year, local.month, local.day, 0, 0, store.timeZone).getTime();
+  const byService = new Map<number, { serviceId: number; service: string; count: number }>();
+  let total = 0;
+  for (let offset = 0; offset < TODAY_MAX; offset += TODAY_PAGE) {
+    const { tickets } = await store.tickets.list({ sort: "newest", limit: TODAY_PAGE, offset });
+    const todays = tickets.filter((t) => Date.parse(t.createdAt) >= midnight);
+    for (const t of todays) {
+      const entry = byService.get(t.service.id) ?? { serviceId: t.service.id, service: t.service.path, count: 0 };
+      entry.count += 1;
+      byService.set(t.service.id, entry);
+    }
+    total += todays.length;
+    if (tickets.length < TODAY_PAGE || todays.length < tickets.length) break;
+  }
+  const date = `${local.year}-${String(local.month).padStart(2, "0")}-${String(local.day).padStart(2, "0")}`;
+  return { date, total, byService: [...byService.values()].sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)) };
 }
 
 /** What the wallboard reacts to, from the store's events. */
@@ -107,14 +151,24 @@ function technicians(active: TicketView[]): StaffMember[] {
   return [...by.values()].sort((a, b) => b.assignedCount - a.assignedCount);
 }
 
+/** Each service's path ("Computador > Não liga", as the tickets show it), by id, so the activity names services instead of numbers. */
+function servicePaths(nodes: CatalogueNode[], above: string[] = [], into = new Map<number, string>()): Map<number, string> {
+  for (const node of nodes) {
+    const path = [...above, node.label];
+    into.set(node.id, path.join(" > "));
+    servicePaths(node.children, path, into);
+  }
+  return into;
+}
+
 /** Audit rows people care about on a wall, as sentences. */
-function activity(r: AuditRecord): Activity[] {
+function activity(r: AuditRecord, services: Map<number, string>): Activity[] {
   const d = (r.details ?? {}) as Record<string, unknown>;
   const base = { id: `audit-${r.id}`, timestamp: r.at };
   const protocol = r.entityId ?? "";
   switch (r.action) {
     case "ticket.open":
-      return [{ ...base, type: "ticket", severity: "medium", description: fill(text.activity.opened, { protocol, service: String(d.serviceId ?? ""), requester: String(d.requester ?? "") }) }];
+      return [{ ...base, type: "ticket", severity: "medium", description: fill(text.activity.opened, { protocol, service: services.get(Number(d.serviceId)) ?? String(d.serviceId ?? ""), requester: String(d.requester ?? "") }) }];
     case "ticket.status":
     case "ticket.work": {
       if (typeof d.assignee === "string") return [{ ...base, type: "assignment", severity: "medium", description: fill(text.activity.assigned, { protocol, assignee: d.assignee }) }];

@@ -1,5 +1,5 @@
 import { reactive, readonly } from "vue";
-import type { Activity, AlertData, Kpis, ServerMessage, StaffMember, TicketCounters, View, WallboardTicket } from "../../api/console/wallboard/messages";
+import type { Activity, AlertData, CallsNow, Kpis, ServerMessage, StaffMember, TicketCounters, TicketsToday, View, WallboardTicket } from "../../api/console/wallboard/messages";
 import { reconnectingSocket, type SocketStatus } from "./reconnecting-socket";
 
 export type ConnectionState = SocketStatus["connection"];
@@ -16,6 +16,9 @@ export interface WallboardState extends SocketStatus {
   technicians: StaffMember[];
   analysts: StaffMember[];
   recentActivity: Activity[];
+  /** Our extras in dashboard_update (null until the first one, or from a server that sends only seed 004's fields). */
+  calls: CallsNow | null;
+  ticketsToday: TicketsToday | null;
   /** Newest first, at most ten. */
   alerts: ReceivedAlert[];
   /** Last view another console asked this screen to show (remote_switch). */
@@ -53,6 +56,8 @@ export function createWallboardStore(options: WallboardStoreOptions) {
     technicians: [],
     analysts: [],
     recentActivity: [],
+    calls: null,
+    ticketsToday: null,
     alerts: [],
     view: "tickets",
     lastUpdate: null,
@@ -82,6 +87,8 @@ export function createWallboardStore(options: WallboardStoreOptions) {
         state.technicians = message.technicians;
         state.analysts = message.analysts;
         state.recentActivity = message.recentActivity;
+        state.calls = message.calls ?? null;
+        state.ticketsToday = message.ticketsToday ?? null;
         state.lastUpdate = message.timestamp;
         break;
       case "new_ticket_alert":

@@ -5,7 +5,7 @@ import { createApiClient } from "../api-client/index.js";
 import type { Settings } from "../config/index.js";
 import { ivrScripts, type IvrDependencies, type TicketApi, type VoiceRecordings } from "../ivr/index.js";
 import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer, type TtsService } from "../tts/index.js";
-import { httpHeartbeats, ivrProbes, startHeartbeats, type HeartbeatReporter } from "./heartbeats.js";
+import { httpHeartbeats, ivrProbes, startHeartbeats, type HeartbeatOptions, type HeartbeatReporter } from "./heartbeats.js";
 import { IvrNodeSpeech } from "./prewarm.js";
 import { createVoiceRecordings } from "./recordings.js";
 
@@ -54,7 +54,7 @@ export interface IvrNode {
   ivr: AgiServer;
   spoken: IvrNodeSpeech;
   /** Starts the heartbeats to the API (after the port is open); their answers warm what changed (prewarm.ts). */
-  startHeartbeats(): HeartbeatReporter;
+  startHeartbeats(options?: Pick<HeartbeatOptions, "everyMs" | "timers">): HeartbeatReporter;
 }
 
 /**
@@ -69,7 +69,8 @@ export function buildIvrNode(settings: Settings, logger: Logger, tts: TtsService
   return {
     ivr,
     spoken,
-    startHeartbeats: () => startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(settings, settings.API_TOKEN, (reply) => spoken.heartbeatReply(reply)), logger }),
+    startHeartbeats: (options) =>
+      startHeartbeats({ ...options, probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(settings, settings.API_TOKEN, (reply) => spoken.heartbeatReply(reply)), logger }),
   };
 }
 

@@ -25,6 +25,8 @@ declare module "fastify" {
     account?: SignedInAccount;
     /** That session's token (sign-out closes it). */
     sessionToken?: string;
+    /** When that session ends at the latest (ISO 8601), as looked up with it. */
+    sessionExpiresAt?: string;
   }
   interface FastifyContextConfig {
     /** This route may be posted to without the CSRF header even with a session cookie (sign-in only). */
@@ -95,6 +97,7 @@ export function consoleSessions(store: Store, clock: Clock): (request: FastifyRe
     }
     request.account = session.account;
     request.sessionToken = token;
+    request.sessionExpiresAt = session.expiresAt;
     return { name: `console:${session.account.username}`, scopes: new Set(session.account.role === "admin" ? ["admin"] : []) };
   };
 }

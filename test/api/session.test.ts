@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DRIVERS } from "../support/databases.js";
 import { openTestApi, type TestApi } from "./helper.js";
 
@@ -38,6 +38,19 @@ describe.each(DRIVERS)("console sessions (%s)", (driver) => {
     const me = await api.call("GET", "/api/v1/session", { token: null, headers: { cookie: cookieOf(res.headers["set-cookie"]) } });
     expect(me.statusCode).toBe(200);
     expect(me.json().csrfToken).toBe(res.json().csrfToken);
+  });
+
+  it("GET /session answers from the one look-up of the cookie's session", async () => {
+    const signedIn = await signIn("bruno", "senha-do-bruno-123");
+    const resolve = vi.spyOn(api.db.store.sessions, "resolve");
+    try {
+      const me = await api.call("GET", "/api/v1/session", { token: null, headers: { cookie: cookieOf(signedIn.headers["set-cookie"]) } });
+      expect(me.statusCode).toBe(200);
+      expect(me.json()).toEqual({ account: expect.objectContaining({ username: "bruno", name: "Bruno Lima" }), csrfToken: signedIn.json().csrfToken, expiresAt: signedIn.json().expiresAt });
+      expect(resolve).toHaveBeenCalledTimes(1);
+    } finally {
+      resolve.mockRestore();
+    }
   });
 
   it("refuses a wrong password and an unknown name alike (401), and says nothing of which", async () => {

@@ -15,8 +15,16 @@ import {
   recordTransferResponse,
   ticketStatusResponse,
   voiceDescriptionResponse,
+  type AnnouncementsView,
+  type CallerMatch,
+  type HoursView,
+  type InformationView,
+  type OtpVerifyResult,
+  type PublicUser,
+  type ServiceNode,
+  type TicketView,
 } from "../api/contract.js";
-import { DependencyUnavailableError, LimitReachedError, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
+import { DependencyUnavailableError, LimitReachedError, type OpenTicketResult, type OtpRequestResult, type RequestOptions, type TicketApi } from "../ivr/index.js";
 import { HttpRequestError, requestJson, type JsonResponse } from "../shared/http-client.js";
 
 export interface ApiClientOptions {
@@ -28,11 +36,6 @@ export interface ApiClientOptions {
   timeoutMs: number;
   /** Injectable for tests; default the global fetch. */
   fetch?: typeof fetch;
-}
-
-interface Reply {
-  status: number;
-  body: unknown;
 }
 
 /**
@@ -67,108 +70,103 @@ export function createApiClient(options: ApiClientOptions): TicketApi {
     return { status: response.status, body: response.body ?? null };
   }
 
-  /** The answer for an expected status, parsed with its schema; anything else is a failure of the API. */
-  function expect<S extends z.ZodType>(reply: Reply, ok: number[], schema: S, what: string): z.infer<S> {
-    if (!ok.includes(reply.status)) throw unexpected(reply, what);
-    const parsed = schema.safeParse(reply.body);
-    if (!parsed.success) throw new DependencyUnavailableError("api", "bad_response", `${what}: answer does not match the contract`);
-    return parsed.data;
-  }
-
   return {
-    async identifyByCode(code, opts) {
-      const reply = await request("POST", "/identify/code", { code }, opts);
-      if (reply.status === 404) return null;
-      if (reply.status === 429) throw limitReached(reply, "identify by code");
-      return expect(reply, [200], identifyByCodeResponse, "identify by code").user;
-    },
-
-    async identifyByCaller(caller, opts) {
-      const reply = await request("POST", "/identify/caller", caller, opts);
-      if (reply.status === 429) throw limitReached(reply, "identify by caller");
-      return expect(reply, [200], identifyByCallerResponse, "identify by caller");
-    },
-
-    async requestOtp(input, opts): Promise<OtpRequestResult> {
-      const reply = await request("POST", "/otp/request", input, opts);
-      const refusal = otpRefusal(reply);
-      if (refusal === "rate_limited" || refusal === "locked") {
-        const until = errorBody.safeParse(reply.body).data?.until;
-        return { ok: false, reason: refusal, ...(until ? { until } : {}) };
-      }
-      if (refusal) return { ok: false, reason: refusal };
-      const sent = expect(reply, [200, 201, 202], otpRequestResponse, "request one-time code");
-      return { ok: true, ...sent };
-    },
-
-    async verifyOtp(input, opts) {
-      const reply = await request("POST", "/otp/verify", input, opts);
-      if (reply.status === 423) {
-        const until = errorBody.safeParse(reply.body).data?.until;
-        return { ok: false, reason: "locked", attemptsLeft: 0, ...(until ? { until } : {}) };
-      }
-      return expect(reply, [200], otpVerifyResponse, "verify one-time code");
-    },
-
-    async catalogue(opts) {
-      const reply = await request("GET", "/catalogue", undefined, opts);
-      return expect(reply, [200], catalogueResponse, "catalogue").services;
-    },
-
-    async openTicket(input, opts) {
-      // The API does not commit a ticket past our wait: by then we would have told the caller it failed.
-      const reply = await request("POST", "/tickets", { ...input, source: "phone" }, { ...opts, headers: { [BUDGET_HEADER]: String(options.timeoutMs) } });
-      return expect(reply, [200, 201], openTicketResponse, "open ticket");
-    },
-
+    identifyByCode: async (code, opts) => answers.identifyByCode(await request("POST", "/identify/code", { code }, opts)),
+    identifyByCaller: async (caller, opts) => answers.identifyByCaller(await request("POST", "/identify/caller", caller, opts)),
+    requestOtp: async (input, opts) => answers.requestOtp(await request("POST", "/otp/request", input, opts)),
+    verifyOtp: async (input, opts) => answers.verifyOtp(await request("POST", "/otp/verify", input, opts)),
+    catalogue: async (opts) => answers.catalogue(await request("GET", "/catalogue", undefined, opts)),
+    // The API does not commit a ticket past our wait: by then we would have told the caller it failed.
+    openTicket: async (input, opts) =>
+      answers.openTicket(await request("POST", "/tickets", { ...input, source: "phone" }, { ...opts, headers: { [BUDGET_HEADER]: String(options.timeoutMs) } })),
     async ticketStatus(protocol, userCode, opts) {
       const path = `/tickets/${encodeURIComponent(protocol)}?userCode=${encodeURIComponent(userCode)}`;
-      const reply = await request("GET", path, undefined, opts);
-      if (reply.status === 404) return null;
-      return expect(reply, [200], ticketStatusResponse, "ticket status").ticket;
+      return answers.ticketStatus(await request("GET", path, undefined, opts));
     },
-
     async attachVoiceDescription(input, opts) {
       const path = `/tickets/${encodeURIComponent(input.protocol)}/voice-description?callId=${encodeURIComponent(input.callId)}`;
-      const reply = await request("PUT", path, undefined, { ...opts, raw: { contentType: "audio/wav", data: input.audio } });
-      expect(reply, [200, 201], voiceDescriptionResponse, "attach voice description");
+      answers.attachVoiceDescription(await request("PUT", path, undefined, { ...opts, raw: { contentType: "audio/wav", data: input.audio } }));
     },
-
-    async hours(opts) {
-      const reply = await request("GET", "/hours", undefined, opts);
-      return expect(reply, [200], hoursResponse, "hours");
-    },
-
-    async recordCall(call, opts) {
-      const reply = await request("POST", "/calls", call, opts);
-      if (![200, 201, 204].includes(reply.status)) throw unexpected(reply, "record call");
-    },
-    async recordTransfer(transfer, opts) {
-      const reply = await request("POST", "/transfers", transfer, opts);
-      return expect(reply, [201], recordTransferResponse, "record transfer");
-    },
-
-    async recordSurvey(answer, opts) {
-      const reply = await request("POST", "/surveys", answer, opts);
-      if (![200, 201].includes(reply.status)) throw unexpected(reply, "record survey");
-    },
-
-    async announcements(opts) {
-      const reply = await request("GET", "/announcements", undefined, opts);
-      return expect(reply, [200], announcementsResponse, "announcements");
-    },
-
-    async information(opts) {
-      const reply = await request("GET", "/information", undefined, opts);
-      return expect(reply, [200], informationResponse, "information");
-    },
-
-    async requestCallback(body, opts) {
-      const reply = await request("POST", "/callbacks", body, opts);
-      if (![200, 201].includes(reply.status)) throw unexpected(reply, "request callback");
-    },
+    hours: async (opts) => answers.hours(await request("GET", "/hours", undefined, opts)),
+    recordCall: async (call, opts) => answers.recordCall(await request("POST", "/calls", call, opts)),
+    recordTransfer: async (transfer, opts) => answers.recordTransfer(await request("POST", "/transfers", transfer, opts)),
+    recordSurvey: async (answer, opts) => answers.recordSurvey(await request("POST", "/surveys", answer, opts)),
+    announcements: async (opts) => answers.announcements(await request("GET", "/announcements", undefined, opts)),
+    information: async (opts) => answers.information(await request("GET", "/information", undefined, opts)),
+    requestCallback: async (body, opts) => answers.requestCallback(await request("POST", "/callbacks", body, opts)),
   };
 }
+
+/** An answer of the API: its status and parsed JSON body. */
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** The answer for an expected status, parsed with its schema; anything else is a failure of the API. */
+function expect<S extends z.ZodType>(reply: Reply, ok: number[], schema: S, what: string): z.infer<S> {
+  if (!ok.includes(reply.status)) throw unexpected(reply, what);
+  const parsed = schema.safeParse(reply.body);
+  if (!parsed.success) throw new DependencyUnavailableError("api", "bad_response", `${what}: answer does not match the contract`);
+  return parsed.data;
+}
+
+/**
+ * What each answer of the API means to the IVR, by status: a value, an expected refusal (null,
+ * `{ ok: false }`, LimitReachedError) or DependencyUnavailableError. The one reading of the
+ * contract's statuses: the HTTP client applies it to every answer, the in-process client
+ * (direct.ts) to the status and body a refusal would have had (toApiError).
+ */
+export const answers = {
+  identifyByCode(reply: Reply): PublicUser | null {
+    if (reply.status === 404) return null;
+    if (reply.status === 429) throw limitReached(reply, "identify by code");
+    return expect(reply, [200], identifyByCodeResponse, "identify by code").user;
+  },
+  identifyByCaller(reply: Reply): CallerMatch {
+    if (reply.status === 429) throw limitReached(reply, "identify by caller");
+    return expect(reply, [200], identifyByCallerResponse, "identify by caller");
+  },
+  requestOtp(reply: Reply): OtpRequestResult {
+    const refusal = otpRefusal(reply);
+    if (refusal === "rate_limited" || refusal === "locked") {
+      const until = errorBody.safeParse(reply.body).data?.until;
+      return { ok: false, reason: refusal, ...(until ? { until } : {}) };
+    }
+    if (refusal) return { ok: false, reason: refusal };
+    const sent = expect(reply, [200, 201, 202], otpRequestResponse, "request one-time code");
+    return { ok: true, ...sent };
+  },
+  verifyOtp(reply: Reply): OtpVerifyResult {
+    if (reply.status === 423) {
+      const until = errorBody.safeParse(reply.body).data?.until;
+      return { ok: false, reason: "locked", attemptsLeft: 0, ...(until ? { until } : {}) };
+    }
+    return expect(reply, [200], otpVerifyResponse, "verify one-time code");
+  },
+  catalogue: (reply: Reply): ServiceNode[] => expect(reply, [200], catalogueResponse, "catalogue").services,
+  openTicket: (reply: Reply): OpenTicketResult => expect(reply, [200, 201], openTicketResponse, "open ticket"),
+  ticketStatus(reply: Reply): TicketView | null {
+    if (reply.status === 404) return null;
+    return expect(reply, [200], ticketStatusResponse, "ticket status").ticket;
+  },
+  attachVoiceDescription(reply: Reply): void {
+    expect(reply, [200, 201], voiceDescriptionResponse, "attach voice description");
+  },
+  hours: (reply: Reply): HoursView => expect(reply, [200], hoursResponse, "hours"),
+  recordCall(reply: Reply): void {
+    if (![200, 201, 204].includes(reply.status)) throw unexpected(reply, "record call");
+  },
+  recordTransfer: (reply: Reply): { callerName: string | null } => expect(reply, [201], recordTransferResponse, "record transfer"),
+  recordSurvey(reply: Reply): void {
+    if (![200, 201].includes(reply.status)) throw unexpected(reply, "record survey");
+  },
+  announcements: (reply: Reply): AnnouncementsView => expect(reply, [200], announcementsResponse, "announcements"),
+  information: (reply: Reply): InformationView => expect(reply, [200], informationResponse, "information"),
+  requestCallback(reply: Reply): void {
+    if (![200, 201].includes(reply.status)) throw unexpected(reply, "request callback");
+  },
+};
 
 /** The API's documented refusals of POST /otp/request (by status, confirmed by the error code when present). */
 function otpRefusal(reply: Reply): Exclude<OtpRequestResult, { ok: true }>["reason"] | null {

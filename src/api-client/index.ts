@@ -1,2 +1,2 @@
-export { createApiClient, type ApiClientOptions } from "./client.js";
+export { answers, createApiClient, type ApiClientOptions, type Reply } from "./client.js";
 export { createHeartbeatSender, fetchStatus, HeartbeatRefusedError, type HeartbeatReply } from "./heartbeats.js";

@@ -3,6 +3,7 @@ import type { Settings } from "../config/index.js";
 import type { Actor, Clock, CodeGenerator, MessageSender, Store, User } from "../domain/index.js";
 import { maskPhone } from "../shared/privacy.js";
 import type { PublicUser } from "./contract.js";
+import type { Caller, IvrOperations } from "./ivr-operations.js";
 
 /** What every route plugin gets: the store, the sender port, settings, and the injected clock/random. */
 /**
@@ -22,6 +23,11 @@ export interface ApiContext {
   recordingFiles?: RecordingFiles;
 }
 
+/** What the IVR-facing route plugins get: the context and the operations their bodies are. */
+export interface IvrRouteContext extends ApiContext {
+  ops: IvrOperations;
+}
+
 export function publicUser(u: User): PublicUser {
   return { code: u.code, name: u.name, department: u.department, phoneMasked: maskPhone(u.phone) };
 }
@@ -29,4 +35,9 @@ export function publicUser(u: User): PublicUser {
 /** Who did it, for the audit log: the token's name and the client's address. */
 export function actorOf(request: FastifyRequest): Actor {
   return { client: request.client?.name ?? "anonymous", address: request.ip ?? null };
+}
+
+/** A request as an operation's caller: its actor, and its own logger (the request id). */
+export function callerOf(request: FastifyRequest): Caller {
+  return { actor: actorOf(request), log: request.log };
 }

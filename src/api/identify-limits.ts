@@ -1,5 +1,5 @@
-import type { FastifyBaseLogger, FastifyRequest } from "fastify";
-import { RateLimitedError } from "../domain/index.js";
+import type { FastifyBaseLogger } from "fastify";
+import { RateLimitedError, type Actor } from "../domain/index.js";
 import { describeError } from "../shared/errors.js";
 import { RateWindow } from "../shared/rate-window.js";
 import type { ApiContext } from "./context.js";
@@ -44,12 +44,12 @@ export class IdentifyLimits {
   }
 
   /** Before a lookup: counts it, or throws RateLimitedError (429, with when it ends) at a limit. */
-  admit(request: FastifyRequest): void {
+  admit(actor: Actor): void {
     const now = this.ctx.clock().getTime();
-    const tally = this.tally(request, now);
+    const tally = this.tally(actor, now);
     tally.lookups++;
     let until: Date | null = null;
-    for (const key of keysOf(request)) {
+    for (const key of keysOf(actor)) {
       for (const window of [this.lookups, this.misses]) {
         const ends = window.limitedUntil(key, now);
         if (ends && (!until || ends > until)) until = ends;
@@ -63,17 +63,17 @@ export class IdentifyLimits {
       }
       throw new RateLimitedError(`too many identification lookups from this client: again at ${until.toISOString()}`, until);
     }
-    for (const key of keysOf(request)) this.lookups.add(key, now);
+    for (const key of keysOf(actor)) this.lookups.add(key, now);
   }
 
   /** After a lookup: whether it found someone (lookups that find nobody have their own, lower limit). */
-  result(request: FastifyRequest, found: boolean): void {
+  result(actor: Actor, found: boolean): void {
     const now = this.ctx.clock().getTime();
-    const tally = this.tally(request, now);
+    const tally = this.tally(actor, now);
     if (found) tally.found++;
     else {
       tally.missed++;
-      for (const key of keysOf(request)) this.misses.add(key, now);
+      for (const key of keysOf(actor)) this.misses.add(key, now);
     }
   }
 
@@ -97,9 +97,8 @@ export class IdentifyLimits {
     await this.flush(true);
   }
 
-  private tally(request: FastifyRequest, now: number): Tally {
-    const client = request.client?.name ?? "anonymous";
-    const address = request.ip ?? null;
+  private tally(actor: Actor, now: number): Tally {
+    const { client, address } = actor;
     const key = `${client}\u0000${address}`;
     const current = this.tallies.get(key);
     if (current && now - current.from < MINUTE) return current;
@@ -127,7 +126,7 @@ export class IdentifyLimits {
   }
 }
 
-/** A lookup counts against its token and against its client address. */
-function keysOf(request: FastifyRequest): string[] {
-  return [`token:${request.client?.name ?? "anonymous"}`, `address:${request.ip}`];
+/** A lookup counts against its token and against its client address (none in process: `ura start`'s IVR). */
+function keysOf(actor: Actor): string[] {
+  return actor.address === null ? [`token:${actor.client}`] : [`token:${actor.client}`, `address:${actor.address}`];
 }

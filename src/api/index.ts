@@ -1,5 +1,4 @@
-import { Socket } from "node:net";
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { LivenessBoard, systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
@@ -11,6 +10,7 @@ import { resolveApiTokens, type ApiTokenSpec } from "./auth.js";
 import type { ApiContext, RecordingFiles } from "./context.js";
 import { API_PREFIX } from "./contract.js";
 import { toApiError } from "./errors.js";
+import { IvrOperations } from "./ivr-operations.js";
 import { openApi } from "./plugins/openapi.js";
 import { zodSchemas } from "./plugins/schemas.js";
 import { adminRoutes } from "./routes/admin/index.js";
@@ -27,7 +27,8 @@ import { accountRoutes, consoleSessions } from "./sessions.js";
 import { ticketRoutes } from "./routes/tickets.js";
 
 export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
-export { ApiError } from "./errors.js";
+export { ApiError, toApiError } from "./errors.js";
+export { IvrOperations, type Caller } from "./ivr-operations.js";
 export type { RecordingFiles } from "./context.js";
 export {
   consolePlugin,
@@ -60,11 +61,6 @@ export interface ApiDeps {
   plugins?: ApiPlugin[];
   /** Seed 002's table of parts and their heartbeats; default a new one (stopped when the API closes). */
   liveness?: LivenessBoard;
-  /**
-   * Requests that reach the API through no socket (`ura start`'s IVR, by `inject`) log their
-   * "incoming request" and "request completed" lines at debug instead of info. Default false.
-   */
-  quietInProcessRequests?: boolean;
   /** Default: none, and `POST /admin/purge` reports 0 files (a host that sees no recordings). */
   recordingFiles?: RecordingFiles;
 }
@@ -96,30 +92,6 @@ function apiLogger(logger: Logger): Logger {
   );
 }
 
-/**
- * Fastify's request log, except for requests that came through no socket when `quiet`: under
- * `ura start` those are the IVR's own steps, about nine a call, which the IVR logs itself; at info
- * their two lines each were ~3 % of a call's CPU (docs/performance.md, issue 16) and most of a
- * node's log. A refusal (4xx)
- * or a failure still logs its "request completed" line as fastify does.
- */
-class ApiLogController extends LogController {
-  constructor(private readonly quiet: boolean) {
-    super();
-  }
-  private inProcess(request: FastifyRequest): boolean {
-    return this.quiet && !(request.raw.socket instanceof Socket);
-  }
-  override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
-    if (this.inProcess(request)) request.log.debug({ req: request }, "incoming request");
-    else super.incomingRequest(request, reply, metadata);
-  }
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
-    if (!error && reply.statusCode < 400 && this.inProcess(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed");
-    else super.requestCompleted(error, request, reply, metadata);
-  }
-}
-
 /** Builds the ticket API (not listening): `app.inject()` in tests, `startApi()` to serve. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { settings } = deps;
@@ -127,7 +99,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   const options: FastifyServerOptions = {
     loggerInstance: apiLogger(deps.logger),
-    logController: new ApiLogController(deps.quietInProcessRequests ?? false),
     trustProxy: trustProxyOption(settings.API_TRUST_PROXY),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
@@ -135,6 +106,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify(options) as unknown as FastifyInstance;
   const liveness = deps.liveness ?? new LivenessBoard();
   app.addHook("onClose", async () => liveness.stop());
+  // The IVR-facing routes' bodies; `ura start`'s IVR calls the same object directly (ivrOperationsOf).
+  const ops = new IvrOperations(ctx, app.log);
+  operations.set(app, ops);
+  app.addHook("onClose", () => ops.close());
+  const ivrCtx = { ...ctx, ops };
 
   await app.register(httpAccess, {
     allowedClients: settings.API_ALLOWED_CLIENTS,
@@ -157,15 +133,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes);
   await app.register(
     async (api) => {
-      await api.register(identifyRoutes, ctx);
-      await api.register(otpRoutes, ctx);
-      await api.register(catalogueRoutes, ctx);
-      await api.register(ticketRoutes, ctx);
-      await api.register(hoursRoutes, ctx);
-      await api.register(announcementRoutes, ctx);
-      await api.register(informationRoutes, ctx);
-      await api.register(callbackRoutes, ctx);
-      await api.register(callRoutes, ctx);
+      await api.register(identifyRoutes, ivrCtx);
+      await api.register(otpRoutes, ivrCtx);
+      await api.register(catalogueRoutes, ivrCtx);
+      await api.register(ticketRoutes, ivrCtx);
+      await api.register(hoursRoutes, ivrCtx);
+      await api.register(announcementRoutes, ivrCtx);
+      await api.register(informationRoutes, ivrCtx);
+      await api.register(callbackRoutes, ivrCtx);
+      await api.register(callRoutes, ivrCtx);
       await api.register(statusRoutes, { ...ctx, liveness });
       await api.register(adminRoutes, { ...ctx, prefix: "/admin" });
       await api.register(sessionRoutes, ctx);
@@ -178,6 +154,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     else await app.register(p.plugin, p.options ?? {});
   }
   return app;
+}
+
+const operations = new WeakMap<FastifyInstance, IvrOperations>();
+
+/** The operations behind an API's IVR-facing routes, for a client in the same process (`ura start`). */
+export function ivrOperationsOf(app: FastifyInstance): IvrOperations {
+  const ops = operations.get(app);
+  if (!ops) throw new Error("not an API made by buildApi");
+  return ops;
 }
 
 /** Builds the API and listens on API_HOST:API_PORT. */

@@ -11,9 +11,8 @@ import { createVoiceRecordings } from "./recordings.js";
 
 /** What `buildIvr` can be given instead of its defaults (tests, `ura start` with an in-process API). */
 export interface IvrParts {
+  /** Default: the HTTP client to API_URL (`ura ivr`); `ura start` gives the in-process one (direct-api.ts). */
   api?: TicketApi;
-  /** How the default API client sends its requests (`ura start`: in process, see injectFetch). */
-  fetch?: typeof fetch;
   speech?: SpeechSynthesizer;
   promptFile?: (id: string) => string;
   clock?: () => Date;
@@ -36,7 +35,7 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
   // Prompt references follow AUDIO_MODE (shared path, AUDIO_PBX_PATH remap, or http:// URL).
   const prompts = parts.promptFile ? null : loadPromptSet(settings);
   const deps: IvrDependencies = {
-    api: parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: parts.fetch }),
+    api: parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS }),
     speech: parts.speech ?? createSpeechSynthesizer(settings, { logger: log }),
     promptFile: parts.promptFile ?? ((id) => prompts!.file(id)),
     settings,
@@ -63,7 +62,7 @@ export interface IvrNode {
  * `spoken.warmAtStart` first, then `ivr.listen()`, then `startHeartbeats()`.
  */
 export function buildIvrNode(settings: Settings, logger: Logger, tts: TtsService, parts: Omit<IvrParts, "speech"> = {}): IvrNode {
-  const source = parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS, fetch: parts.fetch });
+  const source = parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS });
   const spoken = new IvrNodeSpeech(source, tts, logger);
   const ivr = buildIvr(settings, logger, { ...parts, api: spoken.api, speech: tts });
   return {

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
-import { ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
+import { ivrOperationsOf, ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { LivenessBoard, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
 import { audioApiPlugin, catalogueAudioPlugin } from "./audio.js";
 import { consoleApiPlugin } from "./console.js";
-import { injectFetch } from "./in-process-fetch.js";
+import { createDirectApiClient } from "./direct-api.js";
 import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats } from "./heartbeats.js";
 import { buildIvr } from "./ivr.js";
 import { reactToLiveness } from "./liveness.js";
@@ -28,14 +28,18 @@ export interface RunningApp {
 }
 
 /**
- * `ura start`: the ticket API and the IVR in one process. The IVR talks to the API through the
- * same routes as over HTTP, with the API's own `ivr` token, but in process (fastify's inject: no
- * socket); a multi-node site runs `ura ivr` against API_URL over HTTP.
+ * `ura start`: the ticket API and the IVR in one process. The IVR calls the API's operations (the
+ * bodies of its routes) directly, as the client named by the `ivr` token (createDirectApiClient);
+ * a multi-node site runs `ura ivr` against API_URL over HTTP.
  */
 export async function startAll(settings: Settings, logger: Logger, extraPlugins: ApiPlugin[] = []): Promise<RunningApp> {
   const { tokens, file } = resolveApiTokens(settings);
   const ivrToken = ivrTokenFor(settings, tokens);
   if (!ivrToken) throw new ConfigError(['API_TOKENS: has no token with scope "ivr" and API_TOKEN is empty, so the IVR could not call the API']);
+  // The IVR's calls are audited and rate-limited under this token's name, as over HTTP; a token the
+  // API would refuse (over HTTP: a 401 on every step of every call) stops the start instead.
+  const ivrClient = tokens.find((t) => t.secret === ivrToken && t.scopes.includes("ivr"));
+  if (!ivrClient) throw new ConfigError(['API_TOKEN: is not one of API_TOKENS with scope "ivr", so the API would refuse the IVR']);
 
   // What has started so far, stopped in reverse if a later part cannot start: a process left
   // running with the API but no IVR would look healthy to a service manager.
@@ -57,8 +61,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness), catalogueAudioPlugin(store, tts, logger), ...extraPlugins];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);
-    // The IVR's requests come in by inject (below) and the IVR logs its own steps.
-    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, quietInProcessRequests: true, recordingFiles: recordingFilesOf(settings) });
+    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, recordingFiles: recordingFilesOf(settings) });
     started.push(() => api.close());
     const apiAddress = api.server.address();
     const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
@@ -66,7 +69,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     logger.info({ address: apiUrl, database: store.dialect, tickets: store.tickets.kind, tokensFile: file ?? undefined }, "ticket API listening");
 
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
-    const ivr = buildIvr(ivrSettings, logger, { speech: tts, fetch: injectFetch(api) });
+    const direct = createDirectApiClient(ivrOperationsOf(api), { client: ivrClient.name, budgetMs: settings.IVR_API_BUDGET_MS, logger });
+    const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: direct });
     // The catalogue's sentences are in the cache before the first call; names follow in the background.
     await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS);
     await ivr.listen();

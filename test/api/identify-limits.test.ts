@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { API_PREFIX } from "../../src/api/contract.js";
 import type { ApiContext } from "../../src/api/context.js";
@@ -92,13 +92,13 @@ describe("identification limits' memory", () => {
     try {
       // 1,000 clients (a token each, from its own address) each guess until refused, twice.
       for (let i = 0; i < 1000; i++) {
-        const request = { client: { name: `ivr-${i}` }, ip: `10.9.${i >> 8}.${i & 255}` } as unknown as FastifyRequest;
+        const actor = { client: `ivr-${i}`, address: `10.9.${i >> 8}.${i & 255}` };
         for (let miss = 0; miss < 2; miss++) {
-          limits.admit(request);
-          limits.result(request, false);
+          limits.admit(actor);
+          limits.result(actor, false);
         }
-        expect(() => limits.admit(request)).toThrow(/too many identification lookups/);
-        expect(() => limits.admit(request)).toThrow(/too many identification lookups/);
+        expect(() => limits.admit(actor)).toThrow(/too many identification lookups/);
+        expect(() => limits.admit(actor)).toThrow(/too many identification lookups/);
       }
       expect(warnings).toHaveLength(1000);
       expect(limits.clientsTracked).toBe(1000);

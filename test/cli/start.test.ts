@@ -37,6 +37,18 @@ describe("ura start on a fresh clone", () => {
     expect(running.output()).toContain("AGI_PORT: expected a whole number from 1 to 65535");
   });
 
+  it("refuses an API_TOKEN that is not one of the API's ivr tokens (its IVR, in process, would be refused on every step)", async () => {
+    running = runUra(["start"], {
+      AGI_PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "ura-start-")),
+      API_TOKENS: "ivr:ivr:start-ivr-token-0123456789,ops:admin:start-admin-token-0123456789",
+      API_TOKEN: "start-admin-token-0123456789",
+    });
+    expect(await running.exited).toBe(78);
+    expect(running.output()).toContain('API_TOKEN: is not one of API_TOKENS with scope "ivr"');
+  });
+
   it("with the AGI port taken, says so and exits instead of running on with the API alone", async () => {
     const taken: Server = createServer();
     await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));

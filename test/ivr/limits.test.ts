@@ -9,13 +9,20 @@ import { FakeSpeech, dial, realBackend, startIvr, type Backend, type IvrUnderTes
  * hours, and out of hours they hear when the desk opens. The clock is the scenarios' Tuesday 10:00
  * (open) or 19:00 (closed), America/Sao_Paulo.
  */
-describe.each(["sqlite", "mysql"] as const)("one-time code limits on %s", (driver) => {
+/** Each rule lives once in the API (IvrOperations): the same answers whether the IVR calls it in process (`ura start`) or over HTTP (`ura ivr`). */
+const BACKENDS = [
+  ["sqlite", "direct"],
+  ["sqlite", "http"],
+  ["mysql", "direct"],
+] as const;
+
+describe.each(BACKENDS)("one-time code limits on %s, %s", (driver, path) => {
   let backend: Backend;
   let ivr: IvrUnderTest;
 
   beforeAll(async () => {
     // Two wrong codes from one number cool it down for 30 minutes; one code per user (and per number) an hour.
-    backend = await realBackend(driver, { database: `ura_limits_${process.pid}`, settings: { OTP_MAX_FAILURES: "2", OTP_COOLDOWN_MINUTES: "30", OTP_MAX_PER_HOUR: "1" } });
+    backend = await realBackend(driver, { path, database: `ura_limits_${process.pid}`, settings: { OTP_MAX_FAILURES: "2", OTP_COOLDOWN_MINUTES: "30", OTP_MAX_PER_HOUR: "1" } });
     ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
   }, 60_000);
   afterAll(async () => {
@@ -67,12 +74,12 @@ describe.each(["sqlite", "mysql"] as const)("one-time code limits on %s", (drive
   });
 });
 
-describe.each(["sqlite", "mysql"] as const)("the identification limit (the API's 429 for too many lookups that find nobody) on %s", (driver) => {
+describe.each(BACKENDS)("the identification limit (the API's 429 for too many lookups that find nobody) on %s, %s", (driver, path) => {
   let backend: Backend;
   let ivr: IvrUnderTest;
 
   beforeAll(async () => {
-    backend = await realBackend(driver, { database: `ura_idlimits_${process.pid}`, settings: { IDENTIFY_MAX_MISSES_PER_MINUTE: "2" } });
+    backend = await realBackend(driver, { path, database: `ura_idlimits_${process.pid}`, settings: { IDENTIFY_MAX_MISSES_PER_MINUTE: "2" } });
     ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
   }, 60_000);
   afterAll(async () => {

@@ -13,11 +13,15 @@ describe("voice description against the in-memory API", () => {
   voiceScenarios(async () => fakeBackend());
 });
 
-describe("voice description against the real API (HTTP) on SQLite", () => {
+describe("voice description against the real API in process (ura start) on SQLite", () => {
   voiceScenarios(() => realBackend("sqlite"));
 });
 
-describe("voice description against the real API (HTTP) on MariaDB", () => {
+describe("voice description against the real API over HTTP (ura ivr) on SQLite", () => {
+  voiceScenarios(() => realBackend("sqlite", { path: "http" }));
+});
+
+describe("voice description against the real API in process (ura start) on MariaDB", () => {
   voiceScenarios(() => realBackend("mysql", { database: `ura_t_ivr_voice_${process.pid}` }));
 });
 

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import pino from "pino";
 import type { AgiServer } from "../../src/agi/index.js";
 import { createApiClient } from "../../src/api-client/index.js";
-import { buildApi } from "../../src/api/index.js";
+import { buildApi, ivrOperationsOf } from "../../src/api/index.js";
+import { createDirectApiClient } from "../../src/app/direct-api.js";
 import { formatProtocol, openStore, systemActor, VOICE_DESCRIPTION_NAME, type MessageSender, type Store } from "../../src/domain/index.js";
 import { createLogSender, lastOutboxMessage } from "../../src/whatsapp/log-sender.js";
 import { createSender } from "../../src/whatsapp/index.js";
@@ -479,8 +480,11 @@ export interface Backend {
    * (never answers: the API gives up only after its SENDER_TIMEOUT_MS, beyond the IVR's budget).
    */
   setSender(mode: SenderMode): Promise<void>;
-  /** Makes the API unreachable (connections refused) or reachable again, in the middle of a call. */
-  setApiReachable(reachable: boolean): Promise<void>;
+  /**
+   * Makes the API unreachable (connections refused) or reachable again, in the middle of a call.
+   * Only over HTTP: under `ura start` the IVR calls the API in its own process.
+   */
+  setApiReachable?(reachable: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -547,10 +551,13 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
 const IVR_TOKEN = "scenario-ivr-token-0123456789";
 
 export interface RealBackendOptions {
+  /**
+   * How the IVR reaches the API: `direct` calls its operations in process, as `ura start` does
+   * (the default); `http` goes through the HTTP client and a socket, as `ura ivr` on another host.
+   */
+  path?: "direct" | "http";
   /** A database name unique to the test file (MariaDB). */
   database?: string;
-  /** Makes the API's own requests this much slower (a slow database). */
-  apiDelayMs?: number;
   /** The IVR client's timeout (its IVR_API_BUDGET_MS). */
   timeoutMs?: number;
   /** More settings of the API's side (TICKET_BACKEND=glpi, TELEGRAM_…). */
@@ -642,14 +649,15 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   let sender = senders.ok;
   const switching: MessageSender = { driver: "log", send: (message, opts) => sender.send(message, opts) };
   const app = await buildApi({ settings, store, sender: switching, logger: pino({ level: "silent" }), clock });
-  if (options.apiDelayMs) {
-    const delay = options.apiDelayMs;
-    app.addHook("onRequest", async () => void (await new Promise((r) => setTimeout(r, delay))));
-  }
   await app.listen({ host: "127.0.0.1", port: 0 });
   const relay = await apiRelay((app.server.address() as { port: number }).port);
   const apiUrl = `http://127.0.0.1:${relay.port}`;
-  const api = createApiClient({ baseUrl: apiUrl, token: IVR_TOKEN, timeoutMs: options.timeoutMs ?? 3000 });
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const path = options.path ?? "direct";
+  const api =
+    path === "http"
+      ? createApiClient({ baseUrl: apiUrl, token: IVR_TOKEN, timeoutMs })
+      : createDirectApiClient(ivrOperationsOf(app), { client: "ivr", budgetMs: timeoutMs, logger: pino({ level: "silent" }) });
 
   const people = [
     { code: "1234", name: "Maria Souza", phone: "+5545999991234", department: "Saúde", extensions: ["1001"] },
@@ -673,7 +681,7 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   await api.recordCall({ callId: "warm-up.1", callerNumber: null, userCode: null, outcome: "abandoned", step: "warm-up", ticketProtocol: null, startedAt: now.toISOString(), durationMs: 0 });
 
   return {
-    name: driver,
+    name: `${driver} (${path})`,
     api,
     apiUrl,
     store,
@@ -730,7 +738,7 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     async setSender(mode) {
       sender = senders[mode];
     },
-    setApiReachable: (reachable) => relay.setUp(reachable),
+    ...(path === "http" ? { setApiReachable: (reachable: boolean) => relay.setUp(reachable) } : {}),
     async close() {
       await relay.close();
       await app.close();

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { announcementsResponse, callbackRequest, callbackResponse, errorBody, informationResponse } from "../contract.js";
-import { actorOf, type ApiContext } from "../context.js";
-import { ApiError } from "../errors.js";
+import { callerOf, type IvrRouteContext } from "../context.js";
 import { IVR_ONLY, IVR_OR_WEB } from "./shared.js";
 
 /** `/announcements`: what callers hear before the main menu now, and what starts later. */
-export const announcementRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const announcementRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.get(
     "/announcements",
     {
@@ -16,15 +15,12 @@ export const announcementRoutes: FastifyPluginAsyncZod<ApiContext> = async (app,
         response: { 200: announcementsResponse },
       },
     },
-    async () => {
-      const { playing, scheduled } = await ctx.store.announcements.forCallers(ctx.clock());
-      return { playing: playing.map((a) => ({ id: a.id, text: a.text })), scheduled: scheduled.map((a) => ({ id: a.id, text: a.text, startsAt: a.startsAt })) };
-    },
+    async () => ops.announcements(),
   );
 };
 
 /** `/information`: the information menu's content (opening hours and guidance texts). */
-export const informationRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const informationRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.get(
     "/information",
     {
@@ -35,15 +31,12 @@ export const informationRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         response: { 200: informationResponse },
       },
     },
-    async () => {
-      const [schedule, guidance] = await Promise.all([ctx.store.hours.schedule(), ctx.store.guidance.list()]);
-      return { schedule, guidance: guidance.map((g) => ({ key: g.key, title: g.title, prompt: g.prompt, text: g.text })) };
-    },
+    async () => ops.information(),
   );
 };
 
 /** `/callbacks`: a caller asked to be called back about the ticket their call opened. */
-export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const callbackRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.post(
     "/callbacks",
     {
@@ -56,8 +49,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       },
     },
     async (request, reply) => {
-      if (!(await ctx.store.tickets.get(request.body.ticketProtocol))) throw new ApiError(404, "not_found", `no ticket ${request.body.ticketProtocol}`, "ticketProtocol");
-      const { created } = await ctx.store.callbacks.request(request.body, actorOf(request), ctx.clock());
+      const { created } = await ops.requestCallback(request.body, callerOf(request));
       return reply.code(created ? 201 : 200).send({ callId: request.body.callId, created });
     },
   );

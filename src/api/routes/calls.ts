@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { errorBody, recordCallRequest, recordCallResponse, recordTransferRequest, recordTransferResponse, surveyRequest, surveyResponse } from "../contract.js";
-import { actorOf, type ApiContext } from "../context.js";
+import { callerOf, type IvrRouteContext } from "../context.js";
 import { IVR_ONLY } from "./shared.js";
 
-export const callRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const callRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.post(
     "/calls",
     {
@@ -16,7 +16,7 @@ export const callRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       },
     },
     async (request, reply) => {
-      const { created } = await ctx.store.calls.record(request.body, actorOf(request), ctx.clock());
+      const { created } = await ops.recordCall(request.body, callerOf(request));
       return reply.code(created ? 201 : 200).send({ callId: request.body.callId, created });
     },
   );
@@ -33,9 +33,7 @@ export const callRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       },
     },
     async (request, reply) => {
-      const transfer = await ctx.store.calls.recordTransfer(request.body, actorOf(request), ctx.clock());
-      request.log.info({ call: transfer.callId, identified: transfer.user !== null }, "call transferred to the technicians");
-      return reply.code(201).send({ callId: transfer.callId, callerName: callerName(transfer.user) });
+      return reply.code(201).send(await ops.recordTransfer(request.body, callerOf(request)));
     },
   );
 
@@ -51,18 +49,9 @@ export const callRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       },
     },
     async (request, reply) => {
-      const { created } = await ctx.store.surveys.record(request.body, ctx.clock());
+      const { created } = await ops.recordSurvey(request.body);
       return reply.code(created ? 201 : 200).send({ callId: request.body.callId, created });
     },
   );
 };
 
-/**
- * What the desk phones show (CALLERID(name)): "Ana Souza · 1234", the name and the user code. Kept
- * short and free of characters a SIP header or the dialplan would choke on.
- */
-export function callerName(user: { name: string; code: string } | null): string | null {
-  if (!user) return null;
-  const name = user.name.replace(/["\\\r\n]/g, " ").replace(/\s+/g, " ").trim().slice(0, 40);
-  return `${name} · ${user.code}`;
-}

@@ -1,18 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { CatalogueNode } from "../../domain/index.js";
-import { catalogueResponse, type ServiceNode } from "../contract.js";
-import type { ApiContext } from "../context.js";
+import { catalogueResponse } from "../contract.js";
+import type { IvrRouteContext } from "../context.js";
 import { IVR_OR_WEB } from "./shared.js";
 
-const toServiceNode = (n: CatalogueNode): ServiceNode => ({
-  id: n.id,
-  key: n.key,
-  label: n.label,
-  prompt: n.prompt,
-  children: n.children.map(toServiceNode),
-});
-
-export const catalogueRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const catalogueRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.get(
     "/catalogue",
     {
@@ -23,7 +14,6 @@ export const catalogueRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
         response: { 200: catalogueResponse },
       },
     },
-    // As callers hear it: a change reaches them once its sentences are synthesised (CatalogueRepository.forCallers).
-    async () => ({ services: (await ctx.store.catalogue.forCallers()).map(toServiceNode) }),
+    async () => ({ services: await ops.catalogue() }),
   );
 };

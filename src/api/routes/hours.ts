@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { hoursResponse } from "../contract.js";
-import type { ApiContext } from "../context.js";
+import type { IvrRouteContext } from "../context.js";
 import { IVR_OR_WEB } from "./shared.js";
 
-export const hoursRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const hoursRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.get(
     "/hours",
     {
@@ -14,6 +14,6 @@ export const hoursRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
         response: { 200: hoursResponse },
       },
     },
-    async () => ctx.store.hours.at(ctx.clock()),
+    async () => ops.hours(),
   );
 };

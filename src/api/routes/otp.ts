@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { errorBody, otpRequest, otpRequestResponse, otpVerifyRequest, otpVerifyResponse } from "../contract.js";
-import { actorOf, type ApiContext } from "../context.js";
+import { callerOf, type IvrRouteContext } from "../context.js";
 import { IVR_OR_WEB } from "./shared.js";
 
 const tags = ["one-time codes"];
 
-export const otpRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const otpRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.post(
     "/otp/request",
     {
@@ -17,18 +17,7 @@ export const otpRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => 
         response: { 202: otpRequestResponse, 404: errorBody, 409: errorBody, 422: errorBody, 423: errorBody, 429: errorBody, 503: errorBody },
       },
     },
-    async (request, reply) => {
-      const { body } = request;
-      const sent = await ctx.store.codes.send(
-        ctx.sender,
-        { userCode: body.userCode, callId: body.callId ?? null, callerNumber: body.callerNumber ?? null },
-        actorOf(request),
-        ctx.clock(),
-        { timeoutMs: ctx.settings.SENDER_TIMEOUT_MS, ...(ctx.random ? { generate: ctx.random } : {}) },
-      );
-      request.log.info({ user: body.userCode, to: sent.phoneMasked, driver: ctx.sender.driver }, "one-time code sent");
-      return reply.code(202).send({ expiresAt: sent.expiresAt.toISOString(), phoneMasked: sent.phoneMasked });
-    },
+    async (request, reply) => reply.code(202).send(await ops.requestOtp(request.body, callerOf(request))),
   );
 
   app.post(
@@ -42,11 +31,6 @@ export const otpRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => 
         response: { 200: otpVerifyResponse, 404: errorBody },
       },
     },
-    async (request) => {
-      const { body } = request;
-      const result = await ctx.store.codes.verify({ userCode: body.userCode, code: body.code }, actorOf(request), ctx.clock());
-      request.log.info({ user: body.userCode, ok: result.ok, reason: result.ok ? undefined : result.reason }, "one-time code checked");
-      return result;
-    },
+    async (request) => ops.verifyOtp(request.body, callerOf(request)),
   );
 };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { attachVoiceDescription, MAX_ATTACHMENT_BYTES } from "../../domain/index.js";
+import { MAX_ATTACHMENT_BYTES } from "../../domain/index.js";
 import {
   BUDGET_HEADER,
   errorBody,
@@ -14,13 +14,13 @@ import {
   voiceDescriptionQuery,
   voiceDescriptionResponse,
 } from "../contract.js";
-import { actorOf, type ApiContext } from "../context.js";
+import { callerOf, type IvrRouteContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { IVR_ONLY, IVR_OR_WEB } from "./shared.js";
 
 const tags = ["tickets"];
 
-export const ticketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+export const ticketRoutes: FastifyPluginAsyncZod<IvrRouteContext> = async (app, { ops }) => {
   app.post(
     "/tickets",
     {
@@ -37,9 +37,7 @@ export const ticketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       // The client's budget counts from when its request is read here: a request held up before
       // (a paused process) is found again by call id; one held up by the database is not committed.
       const budget = (request.headers as Record<string, unknown>)[BUDGET_HEADER];
-      const options = budget === undefined ? {} : { notAfter: Date.now() + Number(budget) };
-      const result = await ctx.store.tickets.open(request.body, actorOf(request), ctx.clock(), options);
-      if (result.created) request.log.info({ protocol: result.ticket.protocol, call: request.body.callId }, "ticket opened");
+      const result = await ops.openTicket(request.body, callerOf(request), budget === undefined ? undefined : Number(budget));
       return reply.code(result.created ? 201 : 200).send(result);
     },
   );
@@ -62,13 +60,7 @@ export const ticketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       },
     },
     async (request, reply) => {
-      const result = await attachVoiceDescription(
-        ctx.store.tickets,
-        { protocol: request.params.protocol, callId: request.query.callId, audio: new Uint8Array(request.body) },
-        actorOf(request),
-        ctx.clock(),
-      );
-      if (result.created) request.log.info({ protocol: request.params.protocol, call: request.query.callId, size: result.attachment.size }, "voice description attached");
+      const result = await ops.attachVoiceDescription({ protocol: request.params.protocol, callId: request.query.callId, audio: new Uint8Array(request.body) }, callerOf(request));
       return reply.code(result.created ? 201 : 200).send(result);
     },
   );
@@ -86,7 +78,7 @@ export const ticketRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       },
     },
     async (request) => {
-      const ticket = await ctx.store.tickets.forRequester(request.params.protocol, request.query.userCode);
+      const ticket = await ops.ticketStatus(request.params.protocol, request.query);
       if (!ticket) throw new ApiError(404, "not_found", "no such ticket for this user");
       return { ticket };
     },

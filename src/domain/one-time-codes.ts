@@ -311,16 +311,41 @@ export class CodeRepository {
     });
   }
 
-  /** When the cool-down of any number that got codes for this user ends, for admins (null: none). */
-  async coolingDownFor(userId: number, now: Date): Promise<Date | null> {
+  /**
+   * For admins, of these users: those with a number (or, without one, the user) cooling down after
+   * wrong codes, and when the latest of those cool-downs ends. One query for a page of users: the
+   * window's failures of these users and of every number they came from (a number's failures
+   * count across users), grouped here as recentFailures groups them.
+   */
+  async coolingDownFor(userIds: readonly number[], now: Date): Promise<Map<number, Date>> {
+    const cooling = new Map<number, Date>();
+    if (userIds.length === 0) return cooling;
     const since = toDbTime(new Date(now.getTime() - this.policy.cooldownMinutes * 60_000));
-    const keys = await this.db.all<{ caller_hash: string | null }>("SELECT DISTINCT caller_hash FROM otp_failures WHERE user_id = ? AND failed_at > ?", [userId, since]);
-    let latest: Date | null = null;
-    for (const k of keys) {
-      const until = await coolDownUntil(this.db, this.policy, { userId, callerHash: k.caller_hash ?? null }, now);
-      if (until && (!latest || until > latest)) latest = until;
+    const marks = userIds.map(() => "?").join(", ");
+    const rows = await this.db.all<{ user_id: number; caller_hash: string | null; failed_at: string }>(
+      `SELECT user_id, caller_hash, failed_at FROM otp_failures
+        WHERE failed_at > ? AND (user_id IN (${marks})
+           OR caller_hash IN (SELECT caller_hash FROM otp_failures WHERE user_id IN (${marks}) AND failed_at > ? AND caller_hash IS NOT NULL))`,
+      [since, ...userIds, ...userIds, since],
+    );
+    const wanted = new Set(userIds);
+    const failuresOf = new Map<string, Date[]>();
+    const keysOf = new Map<number, Set<string>>();
+    for (const r of rows) {
+      const userId = Number(r.user_id);
+      const key = r.caller_hash === null ? `user:${userId}` : `caller:${r.caller_hash}`;
+      failuresOf.set(key, [...(failuresOf.get(key) ?? []), fromDbTime(r.failed_at)]);
+      if (wanted.has(userId)) keysOf.set(userId, (keysOf.get(userId) ?? new Set()).add(key));
     }
-    return latest;
+    for (const [userId, keys] of keysOf) {
+      for (const key of keys) {
+        const newestFirst = failuresOf.get(key)!.sort((a, b) => b.getTime() - a.getTime()).slice(0, this.policy.maxFailures);
+        const until = coolDownOf(this.policy, newestFirst);
+        const latest = cooling.get(userId);
+        if (until && (!latest || until > latest)) cooling.set(userId, until);
+      }
+    }
+    return cooling;
   }
 
   /**

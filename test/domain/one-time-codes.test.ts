@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { randomCode, SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "../../src/domain/index.js";
 import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "../support/databases.js";
 
@@ -172,15 +172,44 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     expect(await failFrom(code, phone, 1, 3000)).toEqual([{ ok: false, reason: "wrong", attemptsLeft: 2 }]);
   });
 
+  it("tells admins which users of a page are cooling down, in one query for the page", async () => {
+    const shared = "(45) 3222-7049";
+    const [a, b, c, d] = [await newUser(), await newUser(), await newUser(), await newUser()];
+    // B once from the shared number, then A four times from it: the number's fifth failure cools it
+    // down, for A and for B (it asked for B's codes too).
+    await failFrom(b, shared, 1, 0);
+    await failFrom(a, shared, 3, 1000);
+    expect((await failFrom(a, shared, 1, 2000)).at(-1)).toMatchObject({ reason: "locked" });
+    // C twice wrong from a client without a calling number: under the limit.
+    const right = nextCode();
+    await t.store.codes.issue({ userCode: c }, admin, plus(3000), () => right);
+    for (let i = 0; i < 2; i++) await t.store.codes.verify({ userCode: c, code: wrongFor(right) }, admin, plus(3001 + i));
+    const ids = await Promise.all([a, b, c, d].map(async (code) => (await t.store.users.byCode(code))!.id));
+
+    const queries = vi.spyOn(t.store.db, "all");
+    const cooling = await t.store.codes.coolingDownFor(ids, plus(5000));
+    expect(queries).toHaveBeenCalledTimes(1);
+    queries.mockRestore();
+    const until = new Date(plus(1).getTime() + 30 * 60_000);
+    expect(cooling).toEqual(
+      new Map([
+        [ids[0], until],
+        [ids[1], until],
+      ]),
+    );
+    // The same answer one user at a time.
+    for (const id of ids) expect((await t.store.codes.coolingDownFor([id], plus(5000))).get(id)).toEqual(cooling.get(id));
+  });
+
   it("an admin's otp-reset ends a cool-down at once", async () => {
     const code = await newUser();
     const phone = "(45) 3222-7022";
     await failFrom(code, phone, 3, 0);
     expect((await failFrom(code, phone, 2, 1000)).at(-1)).toMatchObject({ reason: "locked" });
     const user = await t.store.users.byCode(code);
-    expect(await t.store.codes.coolingDownFor(user!.id, plus(5000))).toEqual(new Date(plus(1).getTime() + 30 * 60_000));
+    expect(await t.store.codes.coolingDownFor([user!.id], plus(5000))).toEqual(new Map([[user!.id, new Date(plus(1).getTime() + 30 * 60_000)]]));
     await t.store.users.resetCodeFailures(code, admin, plus(5000));
-    expect(await t.store.codes.coolingDownFor(user!.id, plus(5001))).toBeNull();
+    expect(await t.store.codes.coolingDownFor([user!.id], plus(5001))).toEqual(new Map());
     const right = nextCode();
     await t.store.codes.issue({ userCode: code, callerNumber: phone }, admin, plus(5002), () => right);
     expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(5003))).toEqual({ ok: true });

@@ -13,8 +13,13 @@ const tags = ["admin: users"];
 /** `/admin/users`: the people who may call, their mobiles and extensions, CSV import, and unlocking. */
 export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const { store } = ctx;
-  // otpLocked: some number that asked for this user's codes is cooling down after wrong ones.
-  const view = async (u: User): Promise<z.output<typeof A.adminUser>> => ({
+  /** The users as admins see them; otpLocked: some number that asked for the user's codes is cooling down after wrong ones. */
+  const views = async (users: User[]): Promise<z.output<typeof A.adminUser>[]> => {
+    const cooling = await store.codes.coolingDownFor(users.map((u) => u.id), ctx.clock());
+    return users.map((u) => viewOf(u, cooling.has(u.id)));
+  };
+  const view = async (u: User) => (await views([u]))[0]!;
+  const viewOf = (u: User, otpLocked: boolean): z.output<typeof A.adminUser> => ({
     code: u.code,
     name: u.name,
     phone: u.phone,
@@ -23,7 +28,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
     active: u.active,
     extensions: u.extensions,
     otpFailures: u.otpFailures,
-    otpLocked: (await store.codes.coolingDownFor(u.id, ctx.clock())) !== null,
+    otpLocked,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   });
@@ -36,7 +41,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ct
     },
     async (request) => {
       const { users, total } = await store.users.list(request.query);
-      return { users: await Promise.all(users.map(view)), total };
+      return { users: await views(users), total };
     },
   );
 

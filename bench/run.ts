@@ -289,7 +289,7 @@ async function measureHappyPath(
     pool.give(user);
   }
   // Issue 13: from the caller's own registered extension (its phone's channel), answering at each
-  // question: a ticket ("Você é …?", no codes), then a status check of that ticket (nothing asked).
+  // question: a ticket (nothing asked: "Olá, <nome>."), then a status check of that ticket (the same).
   const fromExtension = { port, script: "ura", callerId: EXTENSION_USER.callerId, channel: `PJSIP/${EXTENSION_USER.extension}-00000001`, hangupAfterIdleMs: 30_000 };
   const ticketCaller = new OpenTicketCaller(EXTENSION_USER, outbox, Date.now(), OWN_EXTENSION_TICKET_KEYS);
   const ticket = await placeCall({ ...fromExtension, uniqueId: "happy.own-extension", caller: ticketCaller });

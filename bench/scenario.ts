@@ -1,6 +1,7 @@
 import { currentMenu, type Caller, type CallerAction, type CallState, type PromptEvent } from "../src/emulator/asterisk-emulator.js";
 import type { CallPlan } from "./load.js";
 import type { OutboxReader } from "./outbox.js";
+import { PROMPT_IDS } from "../src/ivr/prompt-ids.js";
 
 /** A test user: what the caller types and where the one-time code goes. */
 export interface BenchUser {
@@ -24,7 +25,6 @@ export const EXTENSION_USER: BenchUser = { code: "699999", name: "Ana Silva", ph
 export const OWN_EXTENSION_TICKET_KEYS: OpenTicketKeys = {
   byPrompt: {
     "main-menu": ["1"],
-    "confirm-caller": ["1"],
     "service-menu": ["2"],
     "sub-menu": ["1"],
     // The voice description is skipped with one key (its own cost is not what the targets measure).
@@ -99,13 +99,28 @@ export function openTicketScenario(pool: UserPool, outbox: OutboxReader, keys: O
 
 /** Prompts that begin a menu: a menu's question (its GET DATA) is named after the last of them heard since the previous question. */
 const MENU_HEADS = new Set(["main-menu", "service-menu", "sub-menu", "confirm-name", "confirm-caller", "protocol-repeat", "status-more", "offer-ticket", "offer-technician"]);
+const PROMPTS: ReadonlySet<string> = new Set(PROMPT_IDS);
+/** What the IVR may say before a menu it plays again. */
+const NOTICES = new Set(["invalid-option", "no-input"]);
+
+/**
+ * The head of the menu whose parts these are (what played since the previous question): the last
+ * head prompt among them, or "sub-menu" for a catalogue sub-menu, which begins with the chosen
+ * service's label, synthesised (a file that is no prompt: a TTS cache name, or a test's fake).
+ */
+export function menuHead(parts: string[]): string | undefined {
+  const head = parts.filter((p) => MENU_HEADS.has(p)).at(-1);
+  if (head !== undefined) return head;
+  const menu = parts.filter((p) => !NOTICES.has(p));
+  return menu.length > 1 && !PROMPTS.has(menu[0]!) ? "sub-menu" : undefined;
+}
 
 /**
  * Which question a GET DATA asks: the menu's head ("service-menu") when it belongs to a menu
  * (its last part may be an option or a footer fragment), else the prompt itself ("ask-otp").
  */
 export function questionOf(event: PromptEvent, state: CallState): string {
-  return currentMenu(state).filter((p) => MENU_HEADS.has(p)).at(-1) ?? event.prompt;
+  return menuHead(currentMenu(state)) ?? event.prompt;
 }
 
 /**

@@ -12,8 +12,9 @@ export const callOutcome = z.enum(CALL_OUTCOMES);
 export type CallOutcome = z.infer<typeof callOutcome>;
 
 /**
- * How the caller proved who they are: their registered number confirmed ("Você é …?") or their
- * user code typed, each with or without the one-time code (OTP_POLICY). Null: not identified.
+ * How the caller proved who they are: their own registered extension (or a registered number
+ * confirmed with "Você é …?" where a rule asks it) or their user code typed, each with or without
+ * the one-time code (OTP_POLICY). Null: not identified.
  */
 export const IDENTIFICATION_METHODS = ["caller-id", "caller-id+otp", "code", "code+otp"] as const;
 export const identificationMethod = z.enum(IDENTIFICATION_METHODS);

@@ -6,18 +6,18 @@ import { digitPrompts } from "./numbers.js";
 
 const MAX_CODE_DIGITS = 12;
 
-/** What the caller is identified for: a status check from an own extension asks nothing at all. */
-export type Purpose = "ticket" | "status";
-
 /**
- * Who is calling. From the caller's own registered extension (the default policy, docs/security.md):
- * "Você é <nome>?" and nothing more, and for a status check not even that. From anywhere else: the
- * user code and the one-time code. The API's rules per department and extension
- * can ask a one-time code on an extension too, or make an extension identify nobody (a shared
- * phone); OTP_POLICY (always, unregistered-only, never) overrides the default where a site needs it.
- * `callerLookup` was started when the call was answered so it is ready by now.
+ * Who is calling. From the caller's own registered extension (the default policy, docs/security.md)
+ * nothing is asked: the PBX authenticated the phone, and the caller hears their name ("Olá, Ana
+ * Souza.") as they are identified, so whoever is at that phone knows in whose name the call goes
+ * on. From anywhere else: the user code and the one-time code, then "Obrigado, <nome>.". The API's
+ * rules per department and extension can ask a one-time code on an extension too (after "Você é
+ * <nome>?", so a colleague at that desk can answer no and use their own code), or make an
+ * extension identify nobody (a shared phone); OTP_POLICY (always, unregistered-only, never)
+ * overrides the default where a site needs it. `callerLookup` was started when the call was
+ * answered so it is ready by now.
  */
-export async function identify(call: Call, callerLookup: Promise<CallerMatch> | null, purpose: Purpose = "ticket"): Promise<PublicUser> {
+export async function identify(call: Call, callerLookup: Promise<CallerMatch> | null): Promise<PublicUser> {
   if (call.user) return call.user;
   call.step = "identify";
   let user: PublicUser | null = null;
@@ -27,7 +27,8 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
   const match = callerLookup ? await callerLookup : null;
   const mode = match?.match === "unique" ? (policy === "by-origin" ? match.identification : "extension-otp") : "code-otp";
   if (match?.match === "unique" && mode !== "code-otp") {
-    if (policy === "by-origin" && mode === "extension" && purpose === "status") {
+    if (policy === "by-origin" && mode === "extension") {
+      await hearName(call, "hello-name", match.user);
       await call.identified(match.user, "caller-id");
       return match.user;
     }
@@ -41,8 +42,11 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
 
   const withCode =
     policy === "by-origin" ? !(fromOwnNumber && mode === "extension") : policy === "always" || (policy === "unregistered-only" && !fromOwnNumber);
-  if (withCode) await oneTimeCode(call, user);
-  else if (!fromOwnNumber) {
+  if (withCode) {
+    await oneTimeCode(call, user);
+    // The name the code was sent for, unless the caller has just confirmed it ("Você é …?").
+    if (!fromOwnNumber) await hearName(call, "thanks-name", user);
+  } else if (!fromOwnNumber) {
     // A typed code with no one-time code after it (OTP_POLICY=never): the name is the only check
     // that the code was the caller's own. After a one-time code it would only repeat that check
     // (the code reached this user's mobile), so the caller is not asked twice (issue 13).
@@ -50,6 +54,18 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
   }
   await call.identified(user, `${fromOwnNumber ? "caller-id" : "code"}${withCode ? "+otp" : ""}`);
   return user;
+}
+
+/**
+ * "Olá, <nome>." or "Obrigado, <nome>.": the name from TTS (a name not cached yet is synthesised
+ * while "Olá," plays), or the user code read digit by digit when TTS failed. Not interruptible:
+ * it is short, and a key typed into it would be lost anyway.
+ */
+async function hearName(call: Call, prefix: "hello-name" | "thanks-name", user: PublicUser): Promise<void> {
+  const name = call.background(call.speak(user.name));
+  await call.play(call.p(prefix));
+  const spoken = await name;
+  await call.play(spoken ? [spoken] : call.p("user-with-code", ...digitPrompts(user.code)));
 }
 
 /**

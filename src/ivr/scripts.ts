@@ -122,11 +122,11 @@ async function fullCall(call: Call): Promise<void> {
   const notices = menuOnly ? null : call.background(announcements(call));
   for (;;) {
     call.step = "main-menu";
-    // "main-menu" announces 1, 2, and 3 or 0 for a technician, "main-menu-info" 4; the footer adds 7.
+    // "main-menu" announces 1, 2, 3 or 0 for a technician, and 4; the footer adds 7.
     const choice = await call.menu({
       intro: greeted ? [] : call.p("greeting"),
       introLater: greeted || !notices ? undefined : notices,
-      parts: call.p("main-menu", "main-menu-info"),
+      parts: call.p("main-menu"),
       keys: "12340",
       repeat: true,
     });
@@ -134,7 +134,7 @@ async function fullCall(call: Call): Promise<void> {
     if (choice.kind !== "key") throw new EndCall("abandoned", "main-menu", ["no-input-end"]);
     try {
       if (choice.key === "2") {
-        await statusFlow(call, await identify(call, callerLookup, "status"));
+        await statusFlow(call, await identify(call, callerLookup));
       } else if (choice.key === "4") {
         await informationFlow(call);
       } else {

@@ -48,8 +48,9 @@ export async function openTicketFlow(call: Call, user: PublicUser, start: string
       continue;
     }
 
+    const [head, spoken] = await Promise.all([menuHead(call, node), optionPrompts(call, options)]);
     const choice = await call.menu({
-      parts: [...call.p(path.length ? "sub-menu" : "service-menu"), ...(await optionPrompts(call, options))],
+      parts: [...head, ...spoken],
       keys: options.map((o) => o.key).join(""),
       back: true,
       technician: true,
@@ -95,6 +96,17 @@ export function findById(services: ServiceNode[], id: number, path: string[] = [
     if (inner) return inner;
   }
   return null;
+}
+
+/**
+ * What begins a catalogue menu: the question at the top ("Qual serviço?"), and in a sub-menu the
+ * label of the service just chosen ("Computador."), synthesised, which says where the caller is
+ * in fewer words than a question; "Qual opção?" when TTS fails.
+ */
+async function menuHead(call: Call, node: ServiceNode | null): Promise<string[]> {
+  if (!node) return call.p("service-menu");
+  const label = await call.speak(node.label);
+  return label ? [label] : call.p("sub-menu");
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { callId as apiCallId } from "../../src/api/contract.js";
 import { callerNumber, callIdFor, type AgiRequest } from "../../src/agi/index.js";
-import { ScriptedCaller } from "../support/callers.js";
+import { question, ScriptedCaller } from "../support/callers.js";
 import { dial, realBackend, startIvr, type Backend, type IvrUnderTest } from "../support/scenario.js";
 import { startAgiServer } from "../support/agi-server.js";
 import { prng, RawAsterisk } from "./helpers.js";
@@ -114,7 +114,7 @@ function endToEnd(driver: "sqlite" | "mysql") {
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
       .on("service-menu").press("2")
-      .on("sub-menu").press("2")
+      .on(question("sub-menu")).press("2")
       .on("protocol-repeat").press("2");
 
   it.each([

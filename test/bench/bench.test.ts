@@ -25,14 +25,14 @@ describe("bench harness", () => {
     const [atQuestion, bargeIn] = report.happyPath;
     expect(atQuestion!.keys).toBeGreaterThan(0);
     expect(bargeIn!.perceivedMs).toBeLessThan(atQuestion!.perceivedMs);
-    // Issue 13's paths from the caller's own extension: no code, no one-time code; the status check asks no name either.
+    // Issue 13's paths from the caller's own extension: no code, no one-time code, no "Você é …?": the caller hears their name.
     const ownTicket = report.happyPath.find((h) => h.caller === "own-extension")!;
     const ownStatus = report.happyPath.find((h) => h.caller === "own-extension-status")!;
-    expect(ownTicket.heard).toContain("confirm-caller");
+    expect(ownTicket.heard).toContain("hello-name");
     expect(ownTicket.heard).toContain("ticket-opened");
     expect(ownStatus.heard).toContain("ask-ticket-number");
-    for (const h of [ownTicket, ownStatus]) expect(h.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual([]);
-    expect(ownStatus.heard).not.toContain("confirm-caller");
+    for (const h of [ownTicket, ownStatus]) expect(h.heard.filter((p) => ["ask-user-code", "ask-otp", "confirm-name", "confirm-caller"].includes(p))).toEqual([]);
+    expect(ownStatus.heard).toContain("hello-name");
     expect(ownTicket.perceivedMs).toBeLessThan(atQuestion!.perceivedMs);
     expect(formatReport(report)).toContain("ratio to the floor");
   }, 60_000);

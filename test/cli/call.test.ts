@@ -54,8 +54,11 @@ describe("ura call against ura start", () => {
     expect(code, out).toBeDefined();
     expect(out).toContain(`→ ${code}#`);
     // Synthesised audio is printed as what it says: the catalogue options. After the one-time
-    // code the caller is not asked for the name again (issue 13).
+    // code the caller hears their name and is not asked it (issue 13); the sub-menu begins with
+    // the label of the service chosen.
     expect(out).not.toMatch(/♪ (you-are|confirm-name):/);
+    expect(out).toMatch(/♪ thanks-name: Obrigado,\n♪ tts [0-9a-f]{8}: Ana Souza\n♪ service-menu:/);
+    expect(out).toMatch(/♪ tts [0-9a-f]{8}: Computador\n♪ tts [0-9a-f]{8}: Formatação, 1\./);
     expect(out).toMatch(/♪ tts [0-9a-f]{8}: Sistemas, 1\./);
     expect(out).toMatch(/♪ tts [0-9a-f]{8}: Computador, 2\./);
     expect(out).toMatch(/♪ tts [0-9a-f]{8}: Não liga, 2\./);
@@ -84,9 +87,10 @@ describe("ura call against ura start", () => {
     await finished(runUra(["users", "add", "--code", "1234", "--name", "Ana Souza", "--phone", "(45) 99999-1234", "--ext", "2001"], env));
 
     // The voice description: silence at its prompt, then 4 s of "speech" and # at the tone.
-    const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,1,2,2,,v4,2,5"], env));
+    const own = await finished(runUra(["call", "--caller-id", "2001", "--keys", "1,2,2,,v4,2,5"], env));
     expect(own).toMatch(/♪ describe-problem:[\s\S]*● gravando voice-[\s\S]*fala> v4\n♪ description-saved:/);
-    expect(own).toMatch(/♪ you-are: Você é\n♪ tts [0-9a-f]{8}: Ana Souza\n♪ confirm-caller:/);
+    expect(own).toMatch(/♪ hello-name: Olá,\n♪ tts [0-9a-f]{8}: Ana Souza\n♪ service-menu:/);
+    expect(own).not.toMatch(/♪ (you-are|confirm-caller):/);
     expect(own).not.toMatch(/♪ (ask-user-code|ask-otp):/);
     const protocol = /URA_RESULT=ticket .*URA_TICKET=(\d+)|URA_TICKET=(\d+).*URA_RESULT=ticket/.exec(own);
     const number = protocol?.[1] ?? protocol?.[2];
@@ -103,6 +107,7 @@ describe("ura call against ura start", () => {
 
     const status = await finished(runUra(["call", "--caller-id", "2001", "--keys", `2,${number}#,2,5`], env));
     expect(status).not.toMatch(/♪ (confirm-caller|ask-user-code|ask-otp|confirm-name):/);
+    expect(status).toMatch(/♪ hello-name: Olá,\n♪ tts [0-9a-f]{8}: Ana Souza\n♪ ask-ticket-number:/);
     expect(status).toMatch(/♪ status-open:/);
     expect(status).toMatch(/URA_RESULT=status/);
 

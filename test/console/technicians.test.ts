@@ -86,7 +86,7 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     expect(await page.getByText("Nenhum chamado com esses filtros.").isVisible()).toBe(true);
 
     // Ana calls from her own extension: open a ticket, Computador → Não liga, no voice description.
-    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,2,2,1,2,5"]);
+    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,2,2,1,2,5"]);
     const protocol = /URA_TICKET=(\d+)/.exec(out)?.[1];
     expect(protocol, out).toBeDefined();
     const row = page.getByRole("row", { name: new RegExp(protocol!) });
@@ -121,7 +121,7 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
 
   it("the ticket page shows the requester and the call; a status change with a note lands in the history, live on another desk", TEST, async () => {
     // Impressoras → Instalar, describing the problem by voice: silence at the prompt, 3 s of "speech" and # at the tone.
-    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,3,1,,v3,2,5"]);
+    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,3,1,,v3,2,5"]);
     const protocol = /URA_TICKET=(\d+)/.exec(out)?.[1];
     expect(protocol, out).toBeDefined();
 
@@ -189,7 +189,7 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await expect.poll(() => bruno.getByText("Ao vivo").isVisible(), SLOW).toBe(true);
 
     // Ana, in the Computador menu, asks for a technician (0).
-    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,2,0"]);
+    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,2,0"]);
     expect(out).toMatch(/URA_RESULT=transfer/);
     expect(out).toMatch(/URA_CALLER_NAME=Ana Souza · 1234|URA_CALLER_NAME=Ana/);
     for (const page of [bruno, carla]) {
@@ -276,7 +276,7 @@ describe("the incoming-call card with AMI (the stand-in): only the desk whose ph
     const stop = desk.app.store.events.subscribe((e) => {
       if (e.type === "call-transferred") transfers.push(e.transfer.callId);
     });
-    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,1,0"]);
+    const out = await call(desk, ["--caller-id", "2001", "--keys", "1,0"]);
     expect(out).toMatch(/URA_RESULT=transfer/);
     await expect.poll(() => transfers.length, SLOW).toBe(1);
     const callId = transfers[0]!;
@@ -294,7 +294,7 @@ describe("the incoming-call card with AMI (the stand-in): only the desk whose ph
     expect(await bruno.getByRole("article").count()).toBe(0);
 
     // A second caller rings at Bruno's desk, then gives up in the queue.
-    const second = await call(desk, ["--caller-id", "2002", "--keys", "1,1,0"]);
+    const second = await call(desk, ["--caller-id", "2002", "--keys", "1,0"]);
     expect(second).toMatch(/URA_RESULT=transfer/);
     await expect.poll(() => transfers.length, SLOW).toBe(2);
     stop();

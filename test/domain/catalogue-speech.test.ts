@@ -43,6 +43,18 @@ describe.each(DRIVERS)("the catalogue warms text-to-speech after every change (%
     expect(speech.batches.at(-1)).toEqual(await catalogue.spokenSentences());
   });
 
+  it("a menu's label is synthesised too, since its sub-menu begins with it; a leaf's label is never said", async () => {
+    const speech = new RecordingPrewarmer();
+    const catalogue = new CatalogueRepository(t.store.db, speech);
+    await catalogue.update(2, { label: "Informática" }, admin, now);
+    await catalogue.resynthesise();
+    expect(speech.batches.at(-1)).toContain("Informática");
+    expect(speech.batches.at(-1)).not.toContain("Formatação");
+    await catalogue.update(2, { label: "Computador" }, admin, now);
+    await catalogue.resynthesise();
+    expect(speech.batches.at(-1)).not.toContain("Informática");
+  });
+
   it("callers hear a change only once its sentences are synthesised: until then, the menus they heard before", async () => {
     /** An engine that finishes only while its gate is open. */
     let gate: Promise<void> = Promise.resolve();

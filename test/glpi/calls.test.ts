@@ -5,7 +5,7 @@ import { openTicketStore } from "../../src/app/tickets.js";
 import { commands } from "../../src/cli/commands/index.js";
 import type { Settings } from "../../src/config/index.js";
 import type { Store } from "../../src/domain/index.js";
-import { ScriptedCaller } from "../support/callers.js";
+import { question, ScriptedCaller } from "../support/callers.js";
 import { DRIVERS } from "../support/databases.js";
 import { GlpiStandin } from "../support/glpi-standin.js";
 import { dial, FakeSpeech, realBackend, startIvr, type IvrUnderTest } from "../support/scenario.js";
@@ -111,11 +111,10 @@ describe.each(DRIVERS)("calls with TICKET_BACKEND=glpi on %s", (driver) => {
   const ticketCall = (code: string, keys: [string, string], beforeSubMenu?: () => Promise<void>) =>
     new ScriptedCaller()
       .on("main-menu").press("1")
-      .on("confirm-caller").press("1")
       .on("ask-user-code").press(`${code}#`)
       .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`)
       .on("service-menu").press(keys[0])
-      .on("sub-menu").press(async () => {
+      .on(question("sub-menu")).press(async () => {
         await beforeSubMenu?.();
         return keys[1];
       })

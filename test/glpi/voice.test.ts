@@ -63,7 +63,6 @@ describe("voice description with TICKET_BACKEND=glpi (sqlite)", () => {
   it("the description becomes a GLPI Document of the caller's ticket, a WAV of what was said", { timeout: 60_000 }, async () => {
     const caller = new ScriptedCaller()
       .on("main-menu").press("1")
-      .on("confirm-caller").press("1")
       .on(question("service-menu")).press("2")
       .on(question("sub-menu")).press("2")
       .on(/^record:/).speak(3000, "#")

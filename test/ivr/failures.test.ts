@@ -119,15 +119,14 @@ describe("TTS hanging", () => {
     const speech = new FakeSpeech();
     speech.mode = "hang";
     await start(fake, speech);
-    // "Você é …?" on Maria's own extension is where the name is spoken.
+    // "Olá, <nome>." on Maria's own extension is where the name is spoken.
     const caller = new ScriptedCaller()
       .on("main-menu").press("1")
-      .on("confirm-caller").press("1")
       .on("service-menu").press("5")
       .on("protocol-repeat").press("2");
     const call = await dial(ivr!, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
     expect(call.heard).not.toContain(said("Maria Souza"));
-    expect(call.heard).toContain("confirm-code-prefix");
+    expect(call.heard).toContain("user-with-code");
     expect(call.variables.URA_RESULT).toBe("ticket");
     expect(speech.texts).toEqual(["Maria Souza"]);
     expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);

@@ -44,20 +44,18 @@ describe("bulk work while calls go on (SQLite, one process)", () => {
     let tickets = 0;
     let stop = false;
     // One caller types a user code and a one-time code (the step where the issue's caller waited);
-    // the other calls from her own extension and only confirms her name.
+    // the other calls from her own extension, where nothing is asked to identify her.
     const byCode = () =>
       new ScriptedCaller()
         .on("main-menu").press("1")
         .on("ask-user-code").press("5678#")
         .on("ask-otp").press(async () => `${await backend.lastCode("5678")}#`)
-        .on("confirm-name").press("1")
         .on(question("service-menu")).press("2")
         .on(question("sub-menu")).press("1")
         .on("protocol-repeat").press("2");
     const fromExtension = () =>
       new ScriptedCaller()
         .on("main-menu").press("1")
-        .on("confirm-caller").press("1")
         .on(question("service-menu")).press("6")
         .on("protocol-repeat").press("2");
     const callerLoop = async (call: () => Parameters<typeof dial>[1]) => {

@@ -53,7 +53,7 @@ describe("the information menu when the API fails", () => {
     const api = new FakeTicketApi();
     api.failures.set("information", "down");
     ivr = await startIvr({ api, settings: { IVR_API_BUDGET_MS: String(BUDGET_MS) } });
-    const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu-info").press("4") });
+    const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("4") });
     expect(call.heard.slice(-3)).toEqual(["system-unavailable", "offer-technician", "goodbye"]);
     expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 300);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { systemActor, type Store } from "../../src/domain/index.js";
 import { ScriptedCaller } from "../support/callers.js";
 import { FakeSpeech, dial, said, startIvr, type Backend, type IvrUnderTest } from "../support/scenario.js";
+import { readPromptTexts } from "../../src/tts/index.js";
 
 /**
  * Issue 13's main-menu additions, one scenario each, through the Asterisk emulator against the
@@ -84,15 +85,14 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
       await backend.store.guidance.create({ key: "2", title: "Como configurar o e-mail no celular", text: "Use o aplicativo de e-mail e o endereço completo." }, systemActor, backend.clock());
       await backend.store.guidance.create({ key: "3", title: "Orientação desativada", text: "Não deveria tocar.", active: false }, systemActor, backend.clock());
       const caller = new ScriptedCaller()
-        .on("main-menu").listen()
-        .on("main-menu-info").press("4")
+        .on("main-menu").press("4")
         .on("info-guidance").listen()
         .on(said("Como configurar o e-mail no celular, 2.")).press("1")
         .on(said("Acesse o portal do servidor e clique em esqueci minha senha.")).listen()
         .on("info-guidance").press("*")
         .on("main-menu").hangup();
       const call = await dial(ivr, { caller });
-      expect(call.heard.indexOf("main-menu-info")).toBe(call.heard.indexOf("main-menu") + 1);
+      expect(readPromptTexts("sounds").get("main-menu")).toMatch(/informações, 4\./);
       const info = call.heard.indexOf("info-hours");
       expect(call.heard.slice(info, info + HOURS_HEARD.length + 3)).toEqual([
         ...HOURS_HEARD,
@@ -113,13 +113,13 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
     });
 
     it("without guidance texts 4 reads the hours and returns to the main menu; without a schedule it says there is none", async () => {
-      const caller = new ScriptedCaller().on("main-menu").listen().on("main-menu-info").press("4").on("main-menu").hangup();
+      const caller = new ScriptedCaller().on("main-menu").press("4").on("main-menu").hangup();
       const call = await dial(ivr, { caller });
       const info = call.heard.indexOf("info-hours");
       expect(call.heard.slice(info, info + HOURS_HEARD.length + 1)).toEqual([...HOURS_HEARD, "main-menu"]);
 
       await backend.store.hours.setSchedule([], systemActor, backend.clock());
-      const none = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").listen().on("main-menu-info").press("4").on("main-menu").hangup() });
+      const none = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("4").on("main-menu").hangup() });
       expect(none.heard).toContain("info-no-hours");
       expect(none.heard).not.toContain("info-hours");
     });
@@ -131,7 +131,6 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
       const caller = new ScriptedCaller()
         .on("main-menu").press("3")
         .on("offer-callback").press("3")
-        .on("confirm-caller").press("1")
         .on("service-menu").press("6")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
@@ -151,7 +150,6 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
       const plain = new ScriptedCaller()
         .on("main-menu").press("3")
         .on("offer-callback").press("1")
-        .on("confirm-caller").press("1")
         .on("service-menu").press("6")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller: plain, callerId: "1001", channel: "PJSIP/1001-0000002b" });

@@ -3,12 +3,11 @@ import { ScriptedCaller } from "../support/callers.js";
 import { FakeTicketApi, SlowSpeech, dial, said, startIvr, type IvrUnderTest } from "../support/scenario.js";
 
 /**
- * The name in "Você é <nome>?" (src/ivr/identify.ts), asked on a call from the caller's own
- * extension, when the name is not in the TTS cache yet (a user added while the service runs): with
- * an engine that takes a second per text, the caller waits for it within the silence budget, and
- * when the rest would exceed the budget the wait is cut and the user code is read instead. (Until
- * issue 13 the name was also asked after the one-time code, and its synthesis overlapped the code's
- * entry; that repeated confirmation is gone.)
+ * The name in "Olá, <nome>." (src/ivr/identify.ts), said on a call from the caller's own extension,
+ * when the name is not in the TTS cache yet (a user added while the service runs): with an engine
+ * that takes a second per text, the caller waits for it within the silence budget, and when the
+ * rest would exceed the budget the wait is cut and the user code is read instead. (Until issue 13
+ * the extension's caller was asked "Você é <nome>?"; the name is the same synthesis.)
  */
 
 const SYNTHESIS_MS = 1000;
@@ -20,11 +19,12 @@ afterEach(async () => {
 
 type Dialled = Awaited<ReturnType<typeof dial>>;
 
-/** Real ms the caller waited in silence after the main menu, before the name confirmation began. */
-const silenceBeforeName = (call: Dialled) => {
-  const command = call.commands.find((c) => c.name === "STREAM FILE" && c.args[0]?.endsWith("/you-are"));
-  if (!command) throw new Error(`the caller never heard "you-are": ${call.heard.join(" ")}`);
-  return command.thinkMs;
+/** Real ms the caller waited in silence after "Olá,", before what follows it (the name, or the code). */
+const silenceAfterHello = (call: Dialled) => {
+  const hello = call.commands.findIndex((c) => c.name === "STREAM FILE" && c.args[0]?.endsWith("/hello-name"));
+  const next = call.commands.slice(hello + 1).find((c) => c.name === "STREAM FILE");
+  if (hello < 0 || !next) throw new Error(`the caller never heard "hello-name" and what follows: ${call.heard.join(" ")}`);
+  return next.thinkMs;
 };
 
 /** Maria's own registered extension. */
@@ -37,17 +37,17 @@ async function start(budgetMs: number) {
   return { api, speech };
 }
 
-describe("the name of 'Você é …?' when it is not synthesised yet", () => {
+describe("the name of 'Olá, <nome>.' when it is not synthesised yet", () => {
   it("a synthesis within the budget is waited for, and the caller hears the name", async () => {
     const budget = 1500;
     const { speech } = await start(budget);
-    const caller = new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("1").on("service-menu").hangup();
+    const caller = new ScriptedCaller().on("main-menu").press("1").on("service-menu").hangup();
     const call = await dial(ivr!, { caller, ...OWN_PHONE });
 
-    const i = call.heard.indexOf("you-are");
-    expect(call.heard.slice(i, i + 3)).toEqual(["you-are", said("Maria Souza"), "confirm-caller"]);
+    const i = call.heard.indexOf("hello-name");
+    expect(call.heard.slice(i, i + 3)).toEqual(["hello-name", said("Maria Souza"), "service-menu"]);
     expect(speech.run("Maria Souza").aborted).toBe(false);
-    const silence = silenceBeforeName(call);
+    const silence = silenceAfterHello(call);
     expect(silence).toBeGreaterThan(50);
     expect(silence).toBeLessThan(budget);
   });
@@ -55,14 +55,13 @@ describe("the name of 'Você é …?' when it is not synthesised yet", () => {
   it("when the synthesis would exceed the budget, the wait is cut and the code is read instead", async () => {
     const budget = 400;
     const { speech } = await start(budget);
-    const caller = new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("1").on("service-menu").hangup();
+    const caller = new ScriptedCaller().on("main-menu").press("1").on("service-menu").hangup();
     const call = await dial(ivr!, { caller, ...OWN_PHONE });
 
     expect(call.heard).not.toContain(said("Maria Souza"));
-    const i = call.heard.indexOf("confirm-code-prefix");
-    expect(call.heard.slice(i, i + 6)).toEqual(["confirm-code-prefix", "digit-1", "digit-2", "digit-3", "digit-4", "confirm-caller"]);
-    const fallback = call.commands.find((c) => c.name === "STREAM FILE" && c.args[0]?.endsWith("/confirm-code-prefix"))!;
-    expect(fallback.thinkMs).toBeLessThan(budget + 300);
+    const i = call.heard.indexOf("hello-name");
+    expect(call.heard.slice(i, i + 7)).toEqual(["hello-name", "user-with-code", "digit-1", "digit-2", "digit-3", "digit-4", "service-menu"]);
+    expect(silenceAfterHello(call)).toBeLessThan(budget + 300);
     expect(speech.run("Maria Souza").aborted).toBe(true);
   });
 });

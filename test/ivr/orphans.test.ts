@@ -29,7 +29,7 @@ const BUDGET_MS = 2000;
 const IVR_TOKEN = "orphans-ivr-token-0123456789";
 const ADMIN_TOKEN = "orphans-admin-token-0123456789";
 
-/** Own extension 1001 (no one-time code): main menu 1, "Você é …?" 1, "Computador" 2, "Formatação" 1. */
+/** Own extension 1001 (no one-time code, no question): main menu 1, "Computador" 2, "Formatação" 1. */
 class OpeningCaller implements Caller {
   faulted = false;
   constructor(private readonly beforeOpening: () => void) {}
@@ -37,9 +37,6 @@ class OpeningCaller implements Caller {
     if (event.command !== "GET DATA") return { kind: "listen" };
     switch (questionOf(event, state)) {
       case "main-menu":
-        return { kind: "press", keys: "1", atMs: 0 };
-      case "confirm-caller":
-      case "confirm-name":
         return { kind: "press", keys: "1", atMs: 0 };
       case "service-menu":
         return { kind: "press", keys: "2", atMs: 0 };

@@ -33,7 +33,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     caller
       .on("ask-user-code").press(`${code}#`)
       .on("ask-otp").press(async () => `${await backend.lastCode(code)}#`);
-  /** Maria's own registered extension: "Você é …?" and no codes (docs/security.md). */
+  /** Maria's own registered extension: she hears her name, and no codes (docs/security.md). */
   const OWN_PHONE = { callerId: "1001", channel: "PJSIP/1001-0000002a" };
 
   const ticketsOf = async (user: string) => (await backend.tickets()).filter((t) => t.userCode === user);
@@ -60,8 +60,13 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(Math.max(...groups)).toBeLessThanOrEqual(3);
       // The footer ("7 repete", "* volta", "0 técnico") is heard once in the whole call.
       for (const fragment of ["footer-repeat", "footer-back", "footer-technician"]) expect(call.heard.filter((p) => p === fragment), fragment).toHaveLength(1);
-      // The one-time code was the identity check: no "Você é …?" after it.
+      // The one-time code was the identity check: no "Você é …?" after it, and the caller hears
+      // whose code it was; the sub-menu begins with the service just chosen.
       expect(call.heard.filter((p) => ["you-are", "confirm-name"].includes(p))).toEqual([]);
+      const otp = call.heard.indexOf("ask-otp");
+      expect(call.heard.slice(otp + 1, otp + 4)).toEqual(["thanks-name", said("Maria Souza"), "service-menu"]);
+      expect(call.heard).toContain(said("Computador"));
+      expect(call.heard).not.toContain("sub-menu");
       expect(call.heard.at(-1)).toBe("goodbye");
       expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol, URA_USER: "1234" });
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "ticket", step: "protocol", ticketProtocol: ticket.protocol, userCode: "1234" });
@@ -70,11 +75,10 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.commands.filter((c) => c.line.includes(code))).toEqual([]);
     });
 
-    it("happy path from the caller's own extension: 'Você é Maria Souza?' and no code at all", async () => {
+    it("happy path from the caller's own extension: 'Olá, Maria Souza.', no question and no code at all", async () => {
       const sent = await backend.lastCode("1234").catch(() => null);
       const caller = new ScriptedCaller()
         .on("main-menu").press("1")
-        .on("confirm-caller").press("1")
         .on(question("service-menu")).press("6")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
@@ -83,7 +87,9 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.heard).not.toContain("ask-user-code");
       expect(call.heard).not.toContain("ask-otp");
       expect(await backend.lastCode("1234").catch(() => null)).toBe(sent);
-      expect(call.heard.slice(call.heard.indexOf("you-are"), call.heard.indexOf("you-are") + 3)).toEqual(["you-are", said("Maria Souza"), "confirm-caller"]);
+      expect(call.heard.slice(0, 5)).toEqual(["greeting", "main-menu", "hello-name", said("Maria Souza"), "service-menu"]);
+      expect(call.heard.filter((p) => ["you-are", "confirm-caller", "confirm-name"].includes(p))).toEqual([]);
+      expect(await backend.callRecord(call.uniqueId)).toMatchObject({ identifiedBy: "caller-id", userCode: "1234" });
       expect(call.variables.URA_RESULT).toBe("ticket");
       expect((await ticketsOf("1234")).find((t) => t.protocol === call.variables.URA_TICKET)?.serviceId).toBe(601);
     });
@@ -121,11 +127,11 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "otp" });
     });
 
-    it("after the one-time code the caller is not asked for the name again: the code already reached their mobile", async () => {
+    it("after the one-time code the caller hears their name and is not asked it: the code already reached their mobile", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on(question("service-menu")).hangup();
       const call = await dial(ivr, { caller });
       const i = call.heard.indexOf("ask-otp");
-      expect(call.heard[i + 1]).toBe("service-menu");
+      expect(call.heard.slice(i + 1, i + 4)).toEqual(["thanks-name", said("Maria Souza"), "service-menu"]);
       expect(call.heard.filter((p) => ["you-are", "confirm-name", "confirm-code-prefix"].includes(p))).toEqual([]);
       expect(call.variables.URA_USER).toBe("1234");
     });
@@ -154,7 +160,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         .on("ask-user-code").press("1234#")
         .on("otp-sent").press(async () => `${await backend.lastCode("1234")}#`)
         .on("service-menu").press("3")
-        .on("sub-menu").press("2")
+        .on(said("Impressoras")).press("2")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller });
       expect(call.heard.slice(0, 2)).toEqual(["greeting", "ask-user-code"]);
@@ -178,8 +184,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         .on("protocol-repeat").press("1")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller });
-      const menus = call.heard.filter((p) => ["main-menu", "service-menu", "sub-menu"].includes(p));
-      expect(menus).toEqual(["main-menu", "service-menu", "sub-menu", "service-menu", "service-menu", "main-menu", "service-menu", "sub-menu"]);
+      const menus = call.heard.filter((p) => ["main-menu", "service-menu", said("Acessos")].includes(p));
+      expect(menus).toEqual(["main-menu", "service-menu", said("Acessos"), "service-menu", "service-menu", "main-menu", "service-menu", said("Acessos")]);
       // Every service menu of the call said the catalogue as it was when the call first read it.
       expect(call.heard).not.toContain(said("Sistemas e portais, 1."));
       expect(call.heard.filter((p) => p === said("Sistemas, 1."))).toHaveLength(4);
@@ -207,11 +213,16 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "1234" });
     });
 
-    it("declining 'Você é …?' on an extension (someone else at the desk): user code and one-time code", async () => {
-      const caller = byCode(new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("2"), "5678");
-      const call = await dial(ivr, { caller: ticket(caller), ...OWN_PHONE });
-      expect(call.heard.filter((p) => ["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["confirm-caller", "ask-user-code", "ask-otp"]);
-      expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "5678" });
+    it("where an extension needs a one-time code (extension-otp), someone else at the desk declines 'Você é …?' and uses their own code", async () => {
+      await backend.setIdentification("extension", "1001", "extension-otp");
+      try {
+        const caller = byCode(new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("2"), "5678");
+        const call = await dial(ivr, { caller: ticket(caller), ...OWN_PHONE });
+        expect(call.heard.filter((p) => ["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["confirm-caller", "ask-user-code", "ask-otp"]);
+        expect(call.variables).toMatchObject({ URA_RESULT: "ticket", URA_USER: "5678" });
+      } finally {
+        await backend.setIdentification("extension", "1001", null);
+      }
     });
 
     it("a department's rule asks a one-time code on its extensions; an extension's own rule wins over it", async () => {
@@ -223,6 +234,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
           .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`);
         const first = await dial(ivr, { caller: ticket(withOtp), ...OWN_PHONE });
         expect(first.heard.filter((p) => ["confirm-caller", "ask-user-code", "ask-otp", "confirm-name"].includes(p))).toEqual(["confirm-caller", "ask-otp"]);
+        // She confirmed her name before the code: it is not said again after it.
+        expect(first.heard).not.toContain("thanks-name");
         expect(first.variables.URA_RESULT).toBe("ticket");
 
         await backend.setIdentification("extension", "1001", "code-otp");
@@ -236,11 +249,11 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       }
     });
 
-    it("a status check from the own extension: no code, no one-time code, no name — straight to the protocol", async () => {
+    it("a status check from the own extension: no code, no one-time code, no question — the caller's name, then the protocol", async () => {
       const protocol = await backend.ticketFor("1234");
       const caller = new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2");
       const call = await dial(ivr, { caller, ...OWN_PHONE });
-      expect(call.heard.slice(0, 4)).toEqual(["greeting", "main-menu", "ask-ticket-number", "status-open"]);
+      expect(call.heard.slice(0, 6)).toEqual(["greeting", "main-menu", "hello-name", said("Maria Souza"), "ask-ticket-number", "status-open"]);
       expect(call.variables).toMatchObject({ URA_RESULT: "status", URA_USER: "1234" });
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "status", userCode: "1234" });
     });
@@ -305,24 +318,28 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   });
 
   describe("menus announce every key they accept", () => {
-    it("main menu: 1, 2, '3 ou zero' in its words, 4 (information) after them, 7 in the footer; 7 plays it again with the footer, 0 reaches a technician", async () => {
+    it("main menu: 1, 2, '3 ou zero', 4 in its words, 7 in the footer; 7 plays it again with the footer, 0 reaches a technician", async () => {
       const texts = readPromptTexts("sounds");
-      expect(texts.get("main-menu")).toMatch(/tecle 1[.;].*tecle 2[.;].*tecle 3 ou zero\./);
-      expect(texts.get("main-menu-info")).toMatch(/tecle 4\./);
-      expect(texts.get("footer-repeat")).toMatch(/tecle 7/);
+      expect(texts.get("main-menu")).toMatch(/, 1; .*, 2; .*, 3 ou zero; .*, 4\./);
+      expect(texts.get("footer-repeat")).toMatch(/, 7\./);
       const caller = new ScriptedCaller().on(question("main-menu")).press("7").on(question("main-menu")).press("0");
       const call = await dial(ivr, { caller });
-      expect(call.heard.slice(0, 7)).toEqual(["greeting", "main-menu", "main-menu-info", "footer-repeat", "main-menu", "main-menu-info", "footer-repeat"]);
-      expect(call.heard[7]).toMatch(/^transferring/);
+      expect(call.heard.slice(0, 5)).toEqual(["greeting", "main-menu", "footer-repeat", "main-menu", "footer-repeat"]);
+      expect(call.heard[5]).toMatch(/^transferring/);
       expect(call.variables.URA_RESULT).toBe("transfer");
     });
 
-    it("a menu that accepts '*' says so: 'Você é …?' gets the footer's 'voltar' (once per call)", async () => {
-      const caller = new ScriptedCaller().on("main-menu").press("1").on(question("confirm-caller")).press("*").on("main-menu").hangup();
-      const call = await dial(ivr, { caller, ...OWN_PHONE });
-      const i = call.heard.indexOf("confirm-caller");
-      expect(call.heard.slice(i, i + 2)).toEqual(["confirm-caller", "footer-back"]);
-      expect(call.heard.at(-1)).toBe("main-menu");
+    it("a menu that accepts '*' says so: 'Você é …?' (extension-otp) gets the footer's 'voltar' (once per call)", async () => {
+      await backend.setIdentification("extension", "1001", "extension-otp");
+      try {
+        const caller = new ScriptedCaller().on("main-menu").press("1").on(question("confirm-caller")).press("*").on("main-menu").hangup();
+        const call = await dial(ivr, { caller, ...OWN_PHONE });
+        const i = call.heard.indexOf("confirm-caller");
+        expect(call.heard.slice(i, i + 2)).toEqual(["confirm-caller", "footer-back"]);
+        expect(call.heard.at(-1)).toBe("main-menu");
+      } finally {
+        await backend.setIdentification("extension", "1001", null);
+      }
     });
 
     it("after the one-time code, the first menu that accepts '*' (the services) says so", async () => {
@@ -337,7 +354,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const caller = new ScriptedCaller().on("main-menu").press("9");
       const call = await dial(ivr, { caller });
       // The 9 cut the first menu before its footer ("7 repete"), so the footer plays the next time, and only then.
-      expect(call.heard).toEqual(["greeting", "main-menu", "invalid-option", "main-menu", "main-menu-info", "footer-repeat", "no-input", "main-menu", "main-menu-info", "no-input-end", "goodbye"]);
+      expect(call.heard).toEqual(["greeting", "main-menu", "invalid-option", "main-menu", "footer-repeat", "no-input", "main-menu", "no-input-end", "goodbye"]);
       expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "abandoned", step: "main-menu" });
     });
 
@@ -350,8 +367,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         .on(question("sub-menu")).press("1")
         .on("protocol-repeat").listen();
       const call = await dial(ivr, { caller });
-      const menuPrompts = call.heard.filter((p) => ["invalid-option", "no-input", "service-menu", "sub-menu"].includes(p));
-      expect(menuPrompts).toEqual(["service-menu", "invalid-option", "service-menu", "no-input", "service-menu", "sub-menu", "invalid-option", "sub-menu"]);
+      const menuPrompts = call.heard.filter((p) => ["invalid-option", "no-input", "service-menu", said("Computador")].includes(p));
+      expect(menuPrompts).toEqual(["service-menu", "invalid-option", "service-menu", "no-input", "service-menu", said("Computador"), "invalid-option", said("Computador")]);
       expect(call.variables.URA_RESULT).toBe("ticket");
       expect(call.heard.at(-1)).toBe("goodbye");
     });
@@ -440,19 +457,20 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   });
 
   describe("TTS failing", () => {
-    it("the name falls back to the user code read digit by digit, menu options to 'opção N'", async () => {
+    it("the name falls back to the user code read digit by digit, a sub-menu's label to 'qual opção', options to 'opção N'", async () => {
       speech.mode = "fail";
       const caller = new ScriptedCaller()
         .on("main-menu").press("1")
-        .on(question("confirm-caller")).press("1")
         .on(question("service-menu")).press("1")
         .on(question("sub-menu")).press("1")
         .on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller, ...OWN_PHONE });
-      const i = call.heard.indexOf("confirm-code-prefix");
-      expect(call.heard.slice(i, i + 6)).toEqual(["confirm-code-prefix", "digit-1", "digit-2", "digit-3", "digit-4", "confirm-caller"]);
+      const i = call.heard.indexOf("hello-name");
+      expect(call.heard.slice(i, i + 7)).toEqual(["hello-name", "user-with-code", "digit-1", "digit-2", "digit-3", "digit-4", "service-menu"]);
       const menu = call.heard.indexOf("service-menu");
       expect(call.heard.slice(menu + 1, menu + 5)).toEqual(["option", "digit-1", "option", "digit-2"]);
+      const sub = call.heard.indexOf("sub-menu");
+      expect(call.heard.slice(sub + 1, sub + 3)).toEqual(["option", "digit-1"]);
       expect(call.variables.URA_RESULT).toBe("ticket");
     });
   });
@@ -508,7 +526,8 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const before = (await backend.tickets()).length;
       const caller = new ScriptedCaller()
         .on("main-menu").press("1")
-        .on(question("confirm-caller")).press(async () => {
+        // Identified by the extension: the API goes away while the caller hears their name.
+        .on("hello-name").press(async () => {
           await setApiReachable(false);
           return "1";
         })
@@ -518,7 +537,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
         });
       try {
         const call = await dial(ivr, { caller, ...OWN_PHONE });
-        expect(call.heard.slice(-4)).toEqual(["footer-back", "system-unavailable", "offer-technician", "goodbye"]);
+        expect(call.heard.slice(-5)).toEqual(["hello-name", said("Maria Souza"), "system-unavailable", "offer-technician", "goodbye"]);
         expect(call.heard).not.toContain("service-menu");
         expect(call.variables).toMatchObject({ URA_RESULT: "error", URA_USER: "1234" });
         expect(longestSilence(call)).toBeLessThan(ivr.settings.IVR_API_BUDGET_MS + 300);
@@ -581,7 +600,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const id = uniqueId();
       const first = await dial(ivr, { script: "ura/identify", uniqueId: id, caller: byCode(new ScriptedCaller()) });
       expect(first.variables).toMatchObject({ URA_RESULT: "identified", URA_USER: "1234" });
-      expect(first.heard.at(-1)).toBe("ask-otp");
+      expect(first.heard.slice(-3)).toEqual(["ask-otp", "thanks-name", said("Maria Souza")]);
       const second = await dial(ivr, {
         script: "ura/ticket?service=2.3",
         uniqueId: id,
@@ -620,7 +639,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       const id = uniqueId();
       const vars = identifiedVariables(id, "1234");
       const menu = await dial(ivr, { script: "ura/ticket?service=2", uniqueId: id, variables: vars, caller: new ScriptedCaller().on(question("sub-menu")).press("1").on("protocol-repeat").press("2") });
-      expect(menu.heard[0]).toBe("sub-menu");
+      expect(menu.heard[0]).toBe(said("Computador"));
       expect(menu.variables.URA_RESULT).toBe("ticket");
 
       const protocol = await backend.ticketFor("1234");

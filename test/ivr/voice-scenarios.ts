@@ -32,9 +32,9 @@ export function voiceScenarios(makeBackend: () => Promise<Backend>): void {
     await backend.setHours("open");
   });
 
-  /** Maria from her own extension: 1 (ticket), "sou eu", 6 (Ramal, one option: opens at once), then `describe` at the description. */
+  /** Maria from her own extension: 1 (ticket), 6 (Ramal, one option: opens at once), then `describe` at the description. */
   const ticketCall = (describe: (caller: ScriptedCaller) => ScriptedCaller) =>
-    describe(new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("1").on(question("service-menu")).press("6")).on("protocol-repeat").press("2");
+    describe(new ScriptedCaller().on("main-menu").press("1").on(question("service-menu")).press("6")).on("protocol-repeat").press("2");
   const fromExtension = { callerId: "1001", channel: "PJSIP/1001-0000002a" };
   const ticketsOf = async () => (await backend.tickets()).filter((t) => t.userCode === "1234");
   /** A WAV's audio in ms (8 kHz 16-bit mono after its 44-byte header). */

@@ -32,7 +32,7 @@ describe("voice description when the API cannot take it", () => {
     backend.fake.failures.set("attachVoiceDescription", "down");
     const ivr = await startIvr({ api: backend.api, clock: () => backend.clock(), voice: createVoiceRecordings(testSettings({ VOICE_DIR: dir }), pino({ level: "silent" })) });
     try {
-      const caller = new ScriptedCaller().on("main-menu").press("1").on("confirm-caller").press("1").on(question("service-menu")).press("6").on(/^record:/).speak(5000, "#").on("protocol-repeat").press("2");
+      const caller = new ScriptedCaller().on("main-menu").press("1").on(question("service-menu")).press("6").on(/^record:/).speak(5000, "#").on("protocol-repeat").press("2");
       const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
       expect(call.variables.URA_RESULT).toBe("ticket");
       expect(call.heard).toContain("ticket-opened");

@@ -4,7 +4,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTicketStore } from "../../src/app/tickets.js";
 import { verifyWebhook } from "../../src/notify/index.js";
-import { ScriptedCaller } from "../support/callers.js";
+import { question, ScriptedCaller } from "../support/callers.js";
 import { DRIVERS } from "../support/databases.js";
 import { dial, FakeSpeech, realBackend, startIvr, type IvrUnderTest } from "../support/scenario.js";
 import { TelegramStandin } from "../support/telegram-standin.js";
@@ -68,7 +68,7 @@ describe.each(DRIVERS)("notices of tickets opened by phone (builtin backend) on 
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
       .on("service-menu").press("2")
-      .on("sub-menu").press("2")
+      .on(question("sub-menu")).press("2")
       .on((e) => {
         if (e.prompt === "protocol-repeat") heardProtocolAt ??= Date.now();
         return e.prompt === "protocol-repeat";

@@ -5,7 +5,7 @@ import { testSettings } from "../../src/config/index.js";
 import { openStore } from "../../src/domain/index.js";
 import { startMetricsServer } from "../../src/app/metrics.js";
 import { startProcessMetrics } from "../../src/shared/metrics.js";
-import { ScriptedCaller } from "../support/callers.js";
+import { question, ScriptedCaller } from "../support/callers.js";
 import { sample, metricNames } from "../support/metrics.js";
 import { dial, realBackend, startIvr, type Backend, type IvrUnderTest } from "../support/scenario.js";
 import { fakeSender } from "../api/helper.js";
@@ -39,9 +39,9 @@ describe("/metrics after simulated calls (real API over HTTP, SQLite)", () => {
       .on("main-menu").press("1")
       .on("ask-user-code").press("1234#")
       .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
-      // Barge in on the menus' first sentence: Computador, then Não liga.
+      // Barge in on the services' question (Computador), then Não liga at the sub-menu's end.
       .on("service-menu").press("2")
-      .on("sub-menu").press("2")
+      .on(question("sub-menu")).press("2")
       .on("protocol-repeat").press("2");
     const first = await dial(ivr, { caller: opens });
     expect(first.variables.URA_RESULT, JSON.stringify({ heard: first.heard, logs: ivr.logs.filter((l) => l.level >= 40) })).toBe("ticket");

@@ -1,3 +1,4 @@
+import { menuHead } from "../../bench/scenario.js";
 import { currentMenu, type Caller, type CallerAction, type CallState, type PromptEvent } from "./asterisk-emulator.js";
 
 type Matcher = string | RegExp | ((event: PromptEvent, state: CallState) => boolean);
@@ -80,20 +81,14 @@ function matches(m: Matcher, e: PromptEvent, state: CallState): boolean {
   return m(e, state);
 }
 
-/** Prompts that begin a menu (the heads `question` tells apart). */
-const MENU_HEADS = ["main-menu", "service-menu", "sub-menu", "confirm-name", "confirm-caller", "status-more", "offer-ticket", "offer-technician", "protocol-repeat"];
-
 /**
  * The question of the menu that begins with `head`: the GET DATA at its end, whatever plays there
  * (its last option, or a footer fragment the first time in the call). A caller who listens to the
- * whole menu and then answers: `.on(question("service-menu")).press("2")`.
+ * whole menu and then answers: `.on(question("service-menu")).press("2")`. A catalogue sub-menu,
+ * which begins with its service's label (TTS), is `question("sub-menu")`.
  */
 export function question(head: string): (event: PromptEvent, state: CallState) => boolean {
-  const fn = (event: PromptEvent, state: CallState) => {
-    if (event.command !== "GET DATA") return false;
-    const heads = currentMenu(state).filter((p) => MENU_HEADS.includes(p));
-    return heads.at(-1) === head;
-  };
+  const fn = (event: PromptEvent, state: CallState) => event.command === "GET DATA" && menuHead(currentMenu(state)) === head;
   fn.toString = () => `question(${head})`;
   return fn;
 }

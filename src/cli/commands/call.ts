@@ -18,7 +18,7 @@ newest code followed by # (as if read from WhatsApp).
 
   --caller-id N   calling number (default: unknown, so the IVR asks for a user code). The call
                   comes from that extension's own phone (channel PJSIP/N-…): a user whose
-                  extension it is is asked "Você é …?" and no one-time code (docs/security.md)
+                  extension it is hears "Olá, <nome>." and no code is asked (docs/security.md)
   --outside       the call comes through a trunk (channel PJSIP/trunk-…) whatever --caller-id
                   says: user code and one-time code, as for any outside number
   --channel NAME  the channel Asterisk names (agi_channel), e.g. SIP/2001-0000000a

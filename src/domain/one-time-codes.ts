@@ -118,14 +118,16 @@ function coolDownOf(policy: OtpPolicy, failures: Date[]): Date | null {
  * Locks one number's row in otp_number_locks for the rest of the transaction. On MariaDB the upsert
  * takes the row's exclusive lock (also when the row exists), so a second request for the number
  * waits here until the first commits, and its count (READ COMMITTED) then sees the first's code.
- * On SQLite writers are already serialised (BEGIN IMMEDIATE); the row is written alike.
+ * SQLite serialises every writer already (BEGIN IMMEDIATE, across processes too), so there the
+ * row would lock nothing and is not written: two statements less per code (issue 16).
  */
 async function lockNumber(q: Queryable, kind: "phone" | "caller", hash: string, now: Date): Promise<void> {
-  const sql =
-    q.dialect === "mysql"
-      ? "INSERT INTO otp_number_locks (kind, number_hash, touched_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE touched_at = VALUES(touched_at)"
-      : "INSERT INTO otp_number_locks (kind, number_hash, touched_at) VALUES (?, ?, ?) ON CONFLICT (kind, number_hash) DO UPDATE SET touched_at = excluded.touched_at";
-  await q.run(sql, [kind, hash, toDbTime(now)]);
+  if (q.dialect !== "mysql") return;
+  await q.run("INSERT INTO otp_number_locks (kind, number_hash, touched_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE touched_at = VALUES(touched_at)", [
+    kind,
+    hash,
+    toDbTime(now),
+  ]);
 }
 
 type CountedBy = "user_id" | "phone_hash" | "caller_hash";

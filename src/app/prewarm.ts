@@ -73,6 +73,7 @@ export class IvrNodeSpeech {
   private readonly guidance: ReadySpeech<InformationView["guidance"]>;
   /** The fingerprint of the last heartbeat answer this node fetched for. */
   private spoken: string | null = null;
+  /** The fetch started last. */
   private refreshing: Promise<void> | null = null;
   private readonly log: Logger;
   /** TTS_ENGINE=none: nothing to warm, every view is heard as the API serves it. */
@@ -109,19 +110,20 @@ export class IvrNodeSpeech {
     };
   }
 
-  /** Fetches the three views and starts synthesising whatever in them this node has not (one fetch at a time). */
+  /**
+   * Fetches the three views and starts synthesising whatever in them this node has not. Fetches
+   * run one after the other, each after the one before ended: one that was under way when the API
+   * said something changed may have read the version before.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= (async () => {
-      try {
-        const [services, notices, information] = await Promise.all([this.source.catalogue(), this.source.announcements(), this.source.information()]);
-        this.catalogue.serve(services);
-        this.notices.serve(notices);
-        this.guidance.serve(information.guidance);
-      } finally {
-        this.refreshing = null;
-      }
-    })();
-    return this.refreshing;
+    const run = (this.refreshing ?? Promise.resolve()).catch(() => undefined).then(async () => {
+      const [services, notices, information] = await Promise.all([this.source.catalogue(), this.source.announcements(), this.source.information()]);
+      this.catalogue.serve(services);
+      this.notices.serve(notices);
+      this.guidance.serve(information.guidance);
+    });
+    this.refreshing = run;
+    return run;
   }
 
   /** The API's answer to a heartbeat: a fingerprint unlike the last one means something callers hear changed. */

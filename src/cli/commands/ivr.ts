@@ -16,6 +16,9 @@ Listens on AGI_HOST:AGI_PORT (default 127.0.0.1:4573) for Asterisk's AGI(agi://â
 the ticket API at API_URL with the bearer token API_TOKEN (scope ivr). On the API's own host,
 API_TOKEN may stay empty: the ivr token of API_TOKENS or DATA_DIR/api-tokens.local is used. On SIGTERM it stops
 accepting calls and lets calls in progress finish for up to AGI_DRAIN_TIMEOUT_MS.
+The catalogue's sentences, announcements and guidance texts are synthesised into this host's
+TTS_CACHE_DIR before it listens; a later change reaches its callers once synthesised here, at the
+next heartbeat's answer or the first call that sees it (docs/audio.md).
 Serves Prometheus /metrics on METRICS_HOST:METRICS_PORT (default 127.0.0.1:9464; 0 = none), to
 METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
   async run(_args, ctx) {

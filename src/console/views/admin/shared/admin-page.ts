@@ -10,17 +10,18 @@ export function useAdminPage(load: () => Promise<void>) {
   const problem = ref("");
   const notice = ref("");
 
-  async function run(action: () => Promise<unknown>, done: string): Promise<boolean> {
+  /** Runs the change; its answer (`{ value }`) when it went through, null when it was refused. */
+  async function run<T>(action: () => Promise<T>, done: string): Promise<{ value: T } | null> {
     problem.value = "";
     notice.value = "";
     try {
-      await action();
+      const value = await action();
       notice.value = done;
       await load();
-      return true;
+      return { value };
     } catch (err) {
       problem.value = problemText(err);
-      return false;
+      return null;
     }
   }
 

@@ -126,6 +126,8 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     expect(protocol, out).toBeDefined();
 
     const page = await browser.open(`${desk.url}/#/chamado?protocolo=${protocol}`);
+    const askedForTechnicians: string[] = [];
+    page.on("request", (r) => void (r.url().endsWith("/console/technicians") && askedForTechnicians.push(r.url())));
     await signIn(page, "bruno", "senha-do-bruno-123");
     await expect.poll(() => page.getByRole("heading", { name: `Chamado ${protocol}` }).isVisible(), SLOW).toBe(true);
     const requester = page.getByRole("region", { name: "Solicitante" });
@@ -176,6 +178,14 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await page.getByRole("combobox", { name: "Entregar a" }).selectOption("carla");
     await page.getByRole("button", { name: "Entregar", exact: true }).click();
     await expect.poll(() => other.getByRole("region", { name: "Resumo" }).textContent(), SLOW).toContain("Carla Dias");
+    // Another ticket, then back: the list of technicians was asked for once in this page's life.
+    const { ticket: another } = await desk.app.store.tickets.open({ userCode: "5678", serviceId: 301, source: "web" }, cli, new Date());
+    await page.goto(`${desk.url}/#/chamado?protocolo=${another.protocol}`);
+    await expect.poll(() => page.getByRole("heading", { name: `Chamado ${another.protocol}` }).isVisible(), SLOW).toBe(true);
+    await page.goto(`${desk.url}/#/chamado?protocolo=${protocol}`);
+    await expect.poll(() => page.getByRole("heading", { name: `Chamado ${protocol}` }).isVisible(), SLOW).toBe(true);
+    expect(await page.getByRole("combobox", { name: "Entregar a" }).textContent()).toContain("Carla Dias");
+    expect(askedForTechnicians).toHaveLength(1);
     await page.context().close();
     await other.context().close();
   });

@@ -41,6 +41,12 @@ declare module "fastify" {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+const CONSOLE_CLIENT = "console:";
+/** The client name (audit log, ticket history) of a console account's requests. */
+export const consoleClientName = (username: string) => `${CONSOLE_CLIENT}${username}`;
+/** The console account a client name stands for; null for tokens, the CLI, the system. */
+export const consoleUsernameOf = (client: string) => (client.startsWith(CONSOLE_CLIENT) ? client.slice(CONSOLE_CLIENT.length) : null);
+
 /** The value of one cookie in a Cookie header, or null. */
 export function readCookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
@@ -98,7 +104,7 @@ export function consoleSessions(store: Store, clock: Clock): (request: FastifyRe
     request.account = session.account;
     request.sessionToken = token;
     request.sessionExpiresAt = session.expiresAt;
-    return { name: `console:${session.account.username}`, scopes: new Set(session.account.role === "admin" ? ["admin"] : []) };
+    return { name: consoleClientName(session.account.username), scopes: new Set(session.account.role === "admin" ? ["admin"] : []) };
   };
 }
 

@@ -123,6 +123,14 @@ export class AccountRepository {
     return rows.map(toAccount);
   }
 
+  /** The display names of these accounts (deactivated ones too: history keeps naming them), by user name. */
+  async namesOf(usernames: readonly string[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(usernames)];
+    if (wanted.length === 0) return new Map();
+    const rows = await this.db.all<{ username: string; name: string }>(`SELECT username, name FROM accounts WHERE username IN (${wanted.map(() => "?").join(", ")})`, wanted);
+    return new Map(rows.map((r) => [r.username, r.name]));
+  }
+
   async byId(id: number): Promise<Account | null> {
     const row = await this.db.get<AccountRow>("SELECT * FROM accounts WHERE id = ?", [id]);
     return row ? toAccount(row) : null;

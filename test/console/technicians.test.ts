@@ -154,7 +154,10 @@ describe("the technicians' pages, against ura start (no AMI)", () => {
     await expect.poll(() => history.textContent(), SLOW).toContain("Vou até a sala 12 trocar o cabo de força.");
     expect(await history.textContent()).toContain("Aberto → Em atendimento");
     expect(await history.textContent()).toContain("Prioridade: Alta");
-    expect(await history.textContent()).toContain("console:bruno");
+    // Who did it, by name: Bruno's account; the ticket itself was opened by the IVR.
+    expect(await history.textContent()).toContain("por Bruno Lima");
+    expect(await history.textContent()).toContain("por URA (ligação)");
+    expect(await history.textContent()).not.toContain("console:bruno");
     expect(await page.getByRole("region", { name: "Resumo" }).textContent()).toContain("Em atendimento");
     // The other desk sees it without a reload.
     await expect.poll(() => other.getByRole("region", { name: "Histórico" }).textContent(), SLOW).toContain("Vou até a sala 12");

@@ -5,6 +5,7 @@ import {
   TICKET_SORTS,
   TICKET_STATUSES,
   ticketDetailSchema,
+  ticketHistoryEntrySchema,
   ticketPriority,
   ticketStatus,
   ticketViewSchema,
@@ -73,6 +74,8 @@ export const ticketPage = ticketDetailSchema.extend({
   /** The call that opened the ticket, while its record is kept (RETENTION_CALL_DAYS). */
   call: callFacts.nullable(),
   workHere: z.boolean(),
+  /** `actorName`: the console account's display name; null for a token, the CLI or the system (the page labels `actor`). */
+  history: z.array(ticketHistoryEntrySchema.extend({ actorName: z.string().nullable() })),
 });
 export type TicketPage = z.infer<typeof ticketPage>;
 

@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { QueueEventSource } from "../../../ami/index.js";
-import { findUserByCode, ticketViewSchema, type CatalogueNode, type Clock, type Store, type TicketFilter, type TicketWork } from "../../../domain/index.js";
+import { findUserByCode, ticketViewSchema, type CatalogueNode, type Clock, type Store, type TicketFilter, type TicketHistoryEntry, type TicketWork } from "../../../domain/index.js";
 import { callId, errorBody, fileBytes, protocol } from "../../contract.js";
 import { actorOf } from "../../context.js";
 import { ApiError } from "../../errors.js";
+import { consoleUsernameOf } from "../../sessions.js";
 import { TEXT } from "../text.js";
 import {
   assignableAccounts,
@@ -42,6 +43,12 @@ export interface TechnicianOptions {
 }
 
 const tags = ["console: technicians"];
+
+/** A ticket's history with the display name of each console account in it (technicians read names, not ids). */
+async function namedHistory(store: Store, history: TicketHistoryEntry[]): Promise<(TicketHistoryEntry & { actorName: string | null })[]> {
+  const names = await store.accounts.namesOf(history.flatMap((h) => consoleUsernameOf(h.actor) ?? []));
+  return history.map((h) => ({ ...h, actorName: names.get(consoleUsernameOf(h.actor) ?? "") ?? null }));
+}
 
 type LiveDesk = Desk & { raw(json: string): void };
 const ACTIVE = ["open", "in_progress", "waiting"] as const;
@@ -151,6 +158,7 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
           const callback = (await store.callbacks.forTickets([detail.ticket.protocol])).get(detail.ticket.protocol) ?? null;
           return {
             ...detail,
+            history: await namedHistory(store, detail.history),
             ticket: { ...detail.ticket, callback },
             requester: user ? { code: user.code, name: user.name, department: user.department, extensions: user.extensions } : null,
             call: record
@@ -208,7 +216,8 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
             ...(body.status ? { status: body.status } : {}),
             ...(body.note ? { note: body.note } : {}),
           };
-          return work.call(store.tickets, request.params.protocol, change, actorOf(request), options.clock());
+          const detail = await work.call(store.tickets, request.params.protocol, change, actorOf(request), options.clock());
+          return { ...detail, history: await namedHistory(store, detail.history) };
         },
       );
 

@@ -17,6 +17,16 @@ export const identifiedText = (m: string | null | undefined) => (t.identifiedBy 
 export const outcomeText = (o: string) => (t.outcomes as Record<string, string>)[o] ?? o;
 export const sourceText = (s: string) => (t.sources as Record<string, string>)[s] ?? s;
 
+/**
+ * Who made a history entry: a console account's display name; for the IVR, the CLI, the system and
+ * other tokens a label, else the token's name as it is.
+ */
+export function actorText(h: { actor: string; actorName: string | null }): string {
+  if (h.actorName) return h.actorName;
+  if (h.actor.startsWith("cli:")) return fill(t.ticket.cliActor, { user: h.actor.slice("cli:".length) });
+  return (t.ticket.actors as Record<string, string>)[h.actor] ?? h.actor;
+}
+
 /** `#/chamado?protocolo=…` */
 export const ticketHref = (protocol: string) => hrefOf("ticket", { protocolo: protocol });
 

@@ -263,6 +263,9 @@ export class Call {
    */
   async speak(text: string): Promise<string | null> {
     if (this.ttsDown) return null;
+    // Heard a moment ago: no deadline to set up for an answer already in memory.
+    const ready = this.channel.hungUp ? null : (this.deps.speech.ready?.(text) ?? null);
+    if (ready !== null) return ready;
     try {
       return await this.within("tts", (signal) => this.deps.speech.synthesize(text, { signal }), { dependency: "tts" });
     } catch (err) {

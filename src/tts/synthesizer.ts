@@ -55,6 +55,7 @@ export interface PrewarmReport {
 
 /** SpeechSynthesizer plus what the application and `ura tts` do with it. */
 export interface TtsService extends SpeechSynthesizer {
+  ready(text: string): string | null;
   /** null when TTS_ENGINE=none. */
   readonly cache: AudioCache | null;
   /**
@@ -140,17 +141,25 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
 
   const janitors = new Set<NodeJS.Timeout>();
 
+  /**
+   * Heard on a call a moment ago, with no studio recording of it then: the file is there, no hash,
+   * no lookup on disk, no deadline (a menu's options are asked for on every call).
+   */
+  const ready = (text: string): string | null => {
+    if (recordings.remembered(text) !== null) return null;
+    const known = keys.get(text);
+    return known !== undefined && cache?.fresh(known) ? locator.reference("tts", known) : null;
+  };
+
   return {
     engine: engine?.name ?? "none",
     cache,
 
+    ready,
+
     async synthesize(text, opts = {}) {
-      // Heard on a call a moment ago, with no studio recording of it then: the file is there, no
-      // hash, no lookup on disk, no deadline (a menu's options are asked for on every call).
-      if (recordings.remembered(text) === null) {
-        const known = keys.get(text);
-        if (known !== undefined && cache?.fresh(known)) return locator.reference("tts", known);
-      }
+      const known = ready(text);
+      if (known !== null) return known;
       // A studio recording of this very sentence wins over any engine (even TTS_ENGINE=none).
       const recorded = await recordings.find(text);
       if (recorded) return locator.reference("prompts", recorded);

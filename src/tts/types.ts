@@ -7,6 +7,12 @@ export interface SpeechSynthesizer {
    * when the engine fails, times out, or is `none`.
    */
   synthesize(text: string, options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * What `synthesize` would answer at once from memory (a text heard a moment ago, its file seen),
+   * or null: the flow then skips the deadline and the promise a synthesis needs (issue 16: a call
+   * asks for a dozen menu sentences). Optional: without it every text goes through `synthesize`.
+   */
+  ready?(text: string): string | null;
 }
 
 /** Where the recorded/rendered prompts are, and what each says. */

@@ -133,6 +133,25 @@ describe("TTS hanging", () => {
   });
 });
 
+describe("TTS answering from memory", () => {
+  it("a text heard a moment ago is played from the synthesizer's memory, without waiting on a synthesis", async () => {
+    const fake = new FakeTicketApi();
+    // Any synthesis would hang: only the memory answer can make the name heard.
+    const speech = Object.assign(new FakeSpeech(), { ready: (text: string) => (text === "Maria Souza" ? `/var/cache/tts/say:${text}` : null) });
+    speech.mode = "hang";
+    await start(fake, speech);
+    const caller = new ScriptedCaller()
+      .on("main-menu").press("1")
+      .on("confirm-caller").press("1")
+      .on("service-menu").press("5")
+      .on("protocol-repeat").press("2");
+    const call = await dial(ivr!, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
+    expect(call.heard).toContain(said("Maria Souza"));
+    expect(call.variables.URA_RESULT).toBe("ticket");
+    expect(speech.texts).not.toContain("Maria Souza");
+  });
+});
+
 describe("hang-up with AGIEXITONHANGUP=yes (what the dialplan sets)", () => {
   it("Asterisk leaves at once; the IVR still records the call over HTTP", async () => {
     const fake = new FakeTicketApi();

@@ -93,7 +93,7 @@ export interface ServiceNode {
   /** DTMF key that picks this node inside its parent menu ("1".."9"). */
   key: string;
   label: string;
-  /** What the caller hears for this option, e.g. "Sistemas, 1." (the menu's question says "tecle"). */
+  /** What the caller hears for this option, e.g. "Sistemas, 1." (the main menu set the "<rótulo>, <tecla>." pattern). */
   prompt: string;
   children: ServiceNode[];
 }

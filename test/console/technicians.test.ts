@@ -340,10 +340,17 @@ describe("the ticket page with TICKET_BACKEND=glpi: a link to GLPI instead of th
   it("shows GLPI's ticket through the same port, and links to it for the work", TEST, async () => {
     const { ticket } = await desk.app.store.tickets.open({ userCode: "1234", serviceId: 202, source: "phone", description: "Não liga desde a queda de energia" }, cli, new Date());
     expect(ticket.protocol).toBe("700");
+    await desk.app.store.callbacks.request({ callId: "1796000000.70", ticketProtocol: "700", number: "2001", reason: "closed" }, cli, new Date());
     const page = await browser.open(`${desk.url}/`);
     await signIn(page, "bruno", "senha-do-bruno-123");
     await expect.poll(() => page.getByRole("row", { name: /700/ }).isVisible(), SLOW).toBe(true);
     expect(await page.getByText("Os chamados estão no GLPI").isVisible()).toBe(true);
+    // The ticket's callback request shows on its row; the pending count cannot be told here (the
+    // tickets' statuses are in GLPI), and the page says so instead of a count of 0.
+    expect(await page.getByRole("row", { name: /700/ }).textContent()).toContain("retornar para 2001");
+    expect(await page.getByText(/^Pedidos de retorno pendentes: n\/d/).isVisible()).toBe(true);
+    const queue = await page.request.get(`${desk.url}/api/v1/console/queue`);
+    expect((await queue.json()).callbacksPending).toBeNull();
     await page.getByRole("link", { name: "700", exact: true }).click();
     const link = page.getByRole("link", { name: "Abrir o chamado 700 no GLPI" });
     await expect.poll(() => link.isVisible(), SLOW).toBe(true);

@@ -53,7 +53,8 @@ export const queueResponse = z.object({
   /** Null when the backend cannot count (GLPI): the page shows the total only. */
   counts: counts.nullable(),
   /** Tickets still being worked on whose caller asked to be called back (builtin tickets). */
-  callbacksPending: z.number().int(),
+  /** Null with GLPI: whether a ticket is still being worked on is known there, not here (each ticket carries its `callback`). */
+  callbacksPending: z.number().int().nullable(),
   /** False with GLPI: work happens there (each ticket carries its `link`). */
   workHere: z.boolean(),
 });

@@ -115,7 +115,13 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
             limit: q.limit,
             offset: q.offset,
           };
-          const [page, counts, callbacksPending] = await Promise.all([store.tickets.list(filter), store.tickets.counts ? store.tickets.counts(filter) : null, store.callbacks.pending()]);
+          // Pending callbacks are counted against the tickets' statuses in this database: with GLPI
+          // the count would always be 0, so it is not given (the page says not available).
+          const [page, counts, callbacksPending] = await Promise.all([
+            store.tickets.list(filter),
+            store.tickets.counts ? store.tickets.counts(filter) : null,
+            store.tickets.kind === "builtin" ? store.callbacks.pending() : null,
+          ]);
           const callbacks = await store.callbacks.forTickets(page.tickets.map((t) => t.protocol));
           const tickets = page.tickets.map((t) => ({ ...t, callback: callbacks.get(t.protocol) ?? null }));
           return { ...page, tickets, counts, callbacksPending, workHere: Boolean(store.tickets.work) };

@@ -156,7 +156,7 @@ export class IvrOperations {
   }
 
   async information(): Promise<InformationView> {
-    const [schedule, guidance] = await Promise.all([this.ctx.store.hours.schedule(), this.ctx.store.guidance.list()]);
+    const [schedule, guidance] = await Promise.all([this.ctx.store.hours.schedule(), this.ctx.store.guidance.forCallers()]);
     return { schedule, guidance: guidance.map((g) => ({ key: g.key, title: g.title, prompt: g.prompt, text: g.text })) };
   }
 

@@ -18,6 +18,24 @@ import type { TtsService } from "../tts/index.js";
  * `ura ivr` node with its own cache the node does (IvrNodeSpeech).
  */
 
+/**
+ * `ura start`'s answer to its IVR's heartbeat replies: when what the IVR says changed (another
+ * host sharing the database may have changed it), the store's views for callers are read, which
+ * starts the synthesis of what this host's cache lacks before a caller asks (spoken.ts).
+ */
+export function warmOnSpokenChange(store: Pick<Store, "catalogue" | "announcements" | "guidance">, logger: Logger, clock: () => Date = () => new Date()): (reply: HeartbeatReply) => Promise<void> {
+  let last: string | undefined;
+  // Resolves once the syntheses are queued (not done); never rejects.
+  return async (reply) => {
+    if (reply.spoken === undefined || reply.spoken === last) return;
+    const spoken = reply.spoken;
+    await Promise.all([store.catalogue.forCallers(), store.announcements.forCallers(clock()), store.guidance.forCallers()]).then(
+      () => void (last = spoken),
+      (err: unknown) => logger.warn({ part: "tts", err: describeError(err) }, "spoken texts could not be read: calls will ask again"),
+    );
+  };
+}
+
 /** Every active user's name, page by page. */
 export async function activeUserNames(store: Pick<Store, "users">): Promise<string[]> {
   const names: string[] = [];

@@ -12,7 +12,7 @@ import { createDirectApiClient } from "./direct-api.js";
 import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats } from "./heartbeats.js";
 import { buildIvr } from "./ivr.js";
 import { reactToLiveness } from "./liveness.js";
-import { prewarmAtStart } from "./prewarm.js";
+import { prewarmAtStart, warmOnSpokenChange } from "./prewarm.js";
 import { recordingFilesOf } from "./recordings.js";
 import { openTicketStore } from "./tickets.js";
 
@@ -77,7 +77,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     // The API's own parts go straight into its table; the IVR node reports over HTTP (the API's port), as on a multi-node site.
     const reporters = [
       startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger }),
-      startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(ivrSettings, ivrToken), logger }),
+      // Their answers say when what callers hear changed (also when another host sharing the database changed it).
+      startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(ivrSettings, ivrToken, warmOnSpokenChange(store, logger)), logger }),
     ];
     return running(settings, { ivr, api, store, tts, liveness }, async () => {
       for (const r of reporters) r.stop();

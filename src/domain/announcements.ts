@@ -103,10 +103,20 @@ export class AnnouncementRepository {
     return rows.map((r) => this.view(r, now));
   }
 
-  /** What a caller hears at `now`, oldest first, and what starts later (to synthesise ahead). */
-  async forCallers(now: Date): Promise<{ playing: Announcement[]; scheduled: Announcement[] }> {
+  /** Those playing at `now`, oldest first, and those that start later (to synthesise ahead). */
+  async current(now: Date): Promise<{ playing: Announcement[]; scheduled: Announcement[] }> {
     const current = (await this.list(now, { current: true })).reverse();
     return { playing: current.filter((a) => a.state === "playing"), scheduled: current.filter((a) => a.state === "scheduled") };
+  }
+
+  /**
+   * What callers hear (the IVR's `GET /announcements`): `current(now)` once its texts are
+   * synthesised here (spoken.ts). A write here waits for its synthesis, so this process serves it
+   * at once; a change another process made (`ura start` on several hosts sharing the database)
+   * is heard here once this host's cache has it.
+   */
+  async forCallers(now: Date): Promise<{ playing: Announcement[]; scheduled: Announcement[] }> {
+    return this.spoken.serve(await this.current(now));
   }
 
   async get(id: number, now: Date): Promise<Announcement> {
@@ -198,7 +208,7 @@ export class AnnouncementRepository {
    * at start; resolves with the number of texts.
    */
   resynthesise(now: Date): Promise<number> {
-    return this.spoken.warm(() => this.forCallers(now));
+    return this.spoken.warm(() => this.current(now));
   }
 
   /**

@@ -123,6 +123,15 @@ export class GuidanceRepository {
     });
   }
 
+  /**
+   * The active texts as callers hear them (the IVR's `GET /information`): the list once its
+   * sentences are synthesised here (spoken.ts). A write here waits for its synthesis; a change
+   * another process made is heard here once this host's cache has it.
+   */
+  async forCallers(): Promise<Guidance[]> {
+    return this.spoken.serve(await this.list());
+  }
+
   /** Every sentence the information menu says with TTS: each option and each text. */
   async spokenSentences(): Promise<string[]> {
     return guidanceSentences(await this.list());

@@ -15,7 +15,7 @@ const heartbeatReply = partStatusSchema.extend({
 
 /** What the IVR says with TTS now, as a fingerprint (issue 13: an IVR node on another host warms a change before its callers need it). */
 async function spokenNow(store: Store, now: Date): Promise<string> {
-  const [catalogue, guidance, notices] = await Promise.all([store.catalogue.spokenSentences(), store.guidance.spokenSentences(), store.announcements.forCallers(now)]);
+  const [catalogue, guidance, notices] = await Promise.all([store.catalogue.spokenSentences(), store.guidance.spokenSentences(), store.announcements.current(now)]);
   return spokenFingerprint([...catalogue, ...guidance, ...announcementSentences(notices)]);
 }
 

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { warmOnSpokenChange } from "../../src/app/prewarm.js";
+import { testSettings } from "../../src/config/index.js";
+import { openStore, systemActor, type Store } from "../../src/domain/index.js";
+
+/** Records what the store asked text-to-speech to synthesise. */
+class RecordingSpeech {
+  readonly batches: string[][] = [];
+  private readonly waiting: Array<{ text: string; resolve: () => void }> = [];
+  async prewarm(texts: Iterable<string>) {
+    const batch = [...texts];
+    this.batches.push(batch);
+    for (const w of this.waiting.filter((w) => batch.includes(w.text))) w.resolve();
+  }
+  asked(text: string): boolean {
+    return this.batches.some((b) => b.includes(text));
+  }
+  /** Resolves when a synthesis of `text` is asked for (at once if it was). */
+  until(text: string): Promise<void> {
+    if (this.asked(text)) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiting.push({ text, resolve }));
+  }
+}
+
+/**
+ * `ura start` on two hosts sharing one database (docs/topology.md): host B learns of host A's
+ * change from its IVR's heartbeat answer (a new `spoken` fingerprint) and synthesises it before a
+ * caller asks. Two stores on one SQLite file stand for the two hosts.
+ */
+describe("ura start on two hosts sharing a database", () => {
+  let dir: string;
+  let a: Store;
+  let b: Store;
+  const speechB = new RecordingSpeech();
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ura-shared-db-"));
+    const settings = testSettings({ DATA_DIR: dir });
+    a = await openStore(settings, { migrate: true });
+    b = await openStore(settings, { migrate: false, speech: speechB });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a new fingerprint in the heartbeat's answer makes host B synthesise host A's change; the same one again does nothing", async () => {
+    const onReply = warmOnSpokenChange(b, pino({ level: "silent" }));
+    const sentence = "Para sistemas e portais, tecle 1.";
+    await a.catalogue.update(1, { prompt: sentence }, systemActor, new Date());
+    const notice = "A rede está fora do ar.";
+    await a.announcements.create({ text: notice }, systemActor, new Date());
+    expect(speechB.asked(sentence)).toBe(false);
+
+    await onReply({ spoken: "after-the-change" });
+    // Without the answer's trigger these never come (and the test times out).
+    await speechB.until(sentence);
+    await speechB.until(notice);
+    await b.catalogue.whenSynthesised();
+
+    const batches = speechB.batches.length;
+    await onReply({ spoken: "after-the-change" });
+    await onReply({});
+    await b.catalogue.whenSynthesised();
+    expect(speechB.batches.length).toBe(batches);
+  });
+});

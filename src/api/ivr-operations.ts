@@ -3,6 +3,8 @@ import { attachVoiceDescription, parseInput, type Actor, type CatalogueNode, typ
 import {
   identifyByCallerRequest,
   identifyByCodeRequest,
+  otpRequest,
+  otpVerifyRequest,
   ticketStatusQuery,
   protocol as protocolRule,
   type AnnouncementsView,
@@ -39,8 +41,9 @@ export interface Caller {
  * `toApiError` turns into the same status and body on both paths; "not found" on a read is null,
  * which the route answers as its 404.
  *
- * Request shapes the domain does not check itself (the reads' codes and numbers) are checked here,
- * so a malformed one is a 400 `validation` whichever way it came.
+ * Request shapes the domain does not check itself (codes, numbers, protocols) are checked here with
+ * the contract's schemas, so a malformed one is a 400 `validation` whichever way it came; the
+ * writes' bodies are parsed by the domain itself.
  */
 export class IvrOperations {
   private readonly limits: IdentifyLimits;
@@ -83,8 +86,9 @@ export class IvrOperations {
     return { match: "unique", user: publicUser(r.user), identification };
   }
 
-  async requestOtp(body: { userCode: string; callId?: string; callerNumber?: string }, caller: Caller): Promise<{ expiresAt: string; phoneMasked: string }> {
+  async requestOtp(raw: { userCode: string; callId?: string; callerNumber?: string }, caller: Caller): Promise<{ expiresAt: string; phoneMasked: string }> {
     const { ctx } = this;
+    const body = parseInput(otpRequest, raw);
     const sent = await ctx.store.codes.send(
       ctx.sender,
       { userCode: body.userCode, callId: body.callId ?? null, callerNumber: body.callerNumber ?? null },
@@ -96,7 +100,8 @@ export class IvrOperations {
     return { expiresAt: sent.expiresAt.toISOString(), phoneMasked: sent.phoneMasked };
   }
 
-  async verifyOtp(body: { userCode: string; code: string }, caller: Caller): Promise<OtpVerifyResult> {
+  async verifyOtp(raw: { userCode: string; code: string }, caller: Caller): Promise<OtpVerifyResult> {
+    const body = parseInput(otpVerifyRequest, raw);
     const result = await this.ctx.store.codes.verify({ userCode: body.userCode, code: body.code }, caller.actor, this.ctx.clock());
     this.logOf(caller).info({ user: body.userCode, ok: result.ok, reason: result.ok ? undefined : result.reason }, "one-time code checked");
     return result;

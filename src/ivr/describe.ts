@@ -10,10 +10,16 @@ const SKIP_GRACE_MS = 1000;
  * keeps after its silence detection, a cough or a "hã" little more.
  */
 const MIN_DESCRIPTION_MS = 1500;
+/** Waits before the second and third attempt to send a description the API did not take (ms). */
+const ATTACH_RETRY_MS = [250, 1000];
 
 /** What the caller said, waiting for the ticket the call is about to open. */
 export interface VoiceDescription {
-  /** Sends it to the API for that ticket (a failure is logged: the ticket stays, without it), then removes the file. */
+  /**
+   * Sends it to the API for that ticket, retried while the failure may pass, then removes the file.
+   * Never rejects: a description that could not be sent is logged at error level with the protocol
+   * (the ticket stays, without it).
+   */
   attachTo(protocol: string): Promise<void>;
   /** Removes it unsent (the ticket was not opened). */
   discard(): Promise<void>;
@@ -76,18 +82,37 @@ export async function describeProblem(call: Call): Promise<VoiceDescription | nu
           call.log.warn({ file }, "voice description not found here: is VOICE_DIR the directory the PBX writes to (VOICE_PBX_DIR)?");
           return;
         }
-        // Finished even if the caller hangs up now: the ticket is open and the description belongs to it.
-        await call.within(
-          "attach voice description",
-          (signal) => api.attachVoiceDescription!({ protocol, callId, audio }, { signal }),
-          { keepOnHangup: true, fullBudget: true },
-        );
+        await sendWithRetries(call, protocol, audio);
       } catch (err) {
-        if (!(err instanceof DependencyUnavailableError)) throw err;
-        call.log.warn({ err: describeError(err), protocol }, "voice description not attached: the ticket is open without it");
+        call.log.error({ err: describeError(err), protocol }, "voice description not attached: the ticket is open without it");
       } finally {
         await discard();
       }
     },
   };
+}
+
+/**
+ * Sends the description, retrying a failure that may pass (no answer, a 5xx): the ticket is open and
+ * the upload is idempotent (the API keeps the first copy), so a retry cannot make two. A refusal
+ * (4xx) is not retried. Finished even if the caller hangs up: the description belongs to the ticket.
+ * It runs while the protocol is spoken and after the call, so the retries cost the caller nothing.
+ */
+async function sendWithRetries(call: Call, protocol: string, audio: Uint8Array): Promise<void> {
+  const api = call.deps.api;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call.within("attach voice description", (signal) => api.attachVoiceDescription!({ protocol, callId: call.callId, audio }, { signal }), {
+        keepOnHangup: true,
+        fullBudget: true,
+      });
+      return;
+    } catch (err) {
+      const passing = err instanceof DependencyUnavailableError && err.reason !== "rejected" && err.reason !== "bad_response";
+      const wait = ATTACH_RETRY_MS[attempt - 1];
+      if (!passing || wait === undefined) throw err;
+      call.log.warn({ err: describeError(err), protocol, attempt }, "voice description not attached yet, retrying");
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    }
+  }
 }

@@ -167,19 +167,30 @@ async function createTicket(call: Call, user: PublicUser, service: ServiceNode):
     await description?.discard();
     throw err;
   });
-  await description?.attachTo(ticket.protocol);
   call.ticket = ticket.protocol;
   call.result = "ticket";
   call.log.info({ protocol: ticket.protocol, serviceId: service.id, created }, "ticket opened");
+  // The ticket exists: what rides on it goes on while the protocol is spoken, not before. The
+  // description is sent in the background (to the end, whatever the caller does: describe.ts); the
+  // callback's answer is needed only after the protocol, when "um técnico vai retornar…" is said.
+  if (description) {
+    // Started here whether or not anything tracks it (`track?.(…)` would not even start it without one).
+    const upload = call.background(description.attachTo(ticket.protocol));
+    call.deps.track?.(upload);
+  }
+  const callback = call.background(requestCallback(call, ticket.protocol));
   call.step = "protocol";
   await call.setVariables({ URA_RESULT: "ticket", URA_TICKET: ticket.protocol });
 
-  const callback = await requestCallback(call, ticket.protocol);
-  let parts = call.p("ticket-opened", ...protocolPrompts(ticket.protocol), ...callback, "protocol-repeat");
-  for (let repeats = 0; repeats <= MAX_PROTOCOL_REPEATS; repeats++) {
-    const choice = await call.menu({ parts, keys: "12", retries: 0 });
-    if (!(choice.kind === "key" && choice.key === "1")) break;
-    parts = call.p("protocol-is", ...protocolPrompts(ticket.protocol), "protocol-repeat");
+  let choice = await call.menu({
+    intro: call.p("ticket-opened", ...protocolPrompts(ticket.protocol)),
+    introLater: callback.then((ids) => call.p(...ids)),
+    parts: call.p("protocol-repeat"),
+    keys: "12",
+    retries: 0,
+  });
+  for (let repeats = 0; repeats < MAX_PROTOCOL_REPEATS && choice.kind === "key" && choice.key === "1"; repeats++) {
+    choice = await call.menu({ parts: call.p("protocol-is", ...protocolPrompts(ticket.protocol), "protocol-repeat"), keys: "12", retries: 0 });
   }
   await survey(call, "ticket");
   throw new EndCall("ticket", "protocol");

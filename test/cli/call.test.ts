@@ -97,8 +97,9 @@ describe("ura call against ura start", () => {
     expect(number, own).toMatch(/^\d{5,7}$/);
     const store = await openStore(testSettings({ DATA_DIR: dataDir }), { migrate: false });
     try {
-      const detail = await store.tickets.get(number!);
-      expect(detail?.attachments.map((a) => ({ name: a.name, type: a.contentType, size: a.size }))).toEqual([
+      // The description is sent while the protocol plays and after the call (it never delays the protocol): it lands shortly.
+      const attachments = async () => (await store.tickets.get(number!))?.attachments.map((a) => ({ name: a.name, type: a.contentType, size: a.size }));
+      await expect.poll(attachments, { timeout: 10_000 }).toEqual([
         { name: "descricao-por-voz.wav", type: "audio/wav", size: 44 + 3800 * 16 },
       ]);
     } finally {

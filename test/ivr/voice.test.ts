@@ -46,3 +46,48 @@ describe("voice description when the API cannot take it", () => {
     }
   });
 });
+
+describe("voice description on a slow API", () => {
+  it("the protocol is heard while the description is still on its way, and the description arrives all the same", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ura-voice-slow-"));
+    const backend = fakeBackend();
+    // The upload waits until the caller has heard the protocol (a slow link, a big recording).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const attach = backend.fake.attachVoiceDescription.bind(backend.fake);
+    backend.fake.attachVoiceDescription = async (input, options) => {
+      await released;
+      return attach(input, options);
+    };
+    const ivr = await startIvr({
+      api: backend.api,
+      clock: () => backend.clock(),
+      voice: createVoiceRecordings(testSettings({ VOICE_DIR: dir }), pino({ level: "silent" })),
+      // Long enough that a flow waiting for the upload would wait for it, not give up on it.
+      settings: { IVR_API_BUDGET_MS: "10000" },
+    });
+    try {
+      let attachedAtProtocol: number | null = null;
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("1")
+        .on("confirm-caller").press("1")
+        .on(question("service-menu")).press("6")
+        .on(/^record:/).speak(5000, "#")
+        .on("protocol-repeat").press(() => {
+          attachedAtProtocol = backend.fake.voiceDescriptions.size;
+          release();
+          return "2";
+        });
+      const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002a" });
+      const protocol = call.variables.URA_TICKET!;
+      expect(call.heard.slice(call.heard.indexOf("ticket-opened"))).toContain("protocol-repeat");
+      expect(attachedAtProtocol).toBe(0);
+      expect(await backend.voiceDescription(protocol)).not.toBeNull();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      release();
+      await ivr.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

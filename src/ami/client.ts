@@ -2,7 +2,7 @@ import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
 import { Backoff } from "../shared/backoff.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
-import { AmiAuthError, AmiConnectionError, AmiProtocolError } from "./errors.js";
+import { AmiActionError, AmiAuthError, AmiConnectionError, AmiProtocolError } from "./errors.js";
 import { AmiParser, formatAction, type AmiMessage } from "./protocol.js";
 
 export interface AmiClientOptions {
@@ -19,16 +19,28 @@ export interface AmiClientOptions {
   answerTimeoutMs?: number;
   /** A Ping this often finds a connection that died without a FIN (a rebooted PBX). Default 30000. */
   pingIntervalMs?: number;
+  /**
+   * Log in with `Events: on` (the console follows the queue's events) or off (the IVR only asks
+   * questions; the answers to its own actions come either way). Default true.
+   */
+  events?: boolean;
 }
 
 export type AmiStatus = "connecting" | "connected" | "waiting" | "closed";
 
-type Pending = { resolve: (m: AmiMessage) => void; reject: (e: Error) => void };
+type Pending = {
+  resolve: (m: AmiMessage) => void;
+  reject: (e: Error) => void;
+  /** A list action (QueueSummary…): its events, collected until the one that ends the list. */
+  list?: { events: AmiMessage[]; done: (events: AmiMessage[]) => void };
+};
 
 /**
- * A read-only AMI session that stays up: logs in with `Events: on`, hands every event to its
- * listeners, reconnects with backoff when the connection drops or the login is refused, and logs
- * off on close. It sends only Login, Ping and Logoff, which need no write rights in manager.conf.
+ * A read-only AMI session that stays up: logs in (with `Events: on` unless told otherwise), hands
+ * every event to its listeners, reconnects with backoff when the connection drops or the login is
+ * refused, and logs off on close. It sends only Login, Ping, Logoff and list queries such as
+ * QueueSummary, which app_queue registers with no privilege: any manager.conf user may send them,
+ * and none needs write rights.
  */
 export class AmiClient {
   private socket: Socket | null = null;
@@ -129,7 +141,7 @@ export class AmiClient {
 
   private async login(): Promise<void> {
     const { username, secret } = this.options;
-    const answer = await this.action("Login", { Username: username, Secret: secret, Events: "on" });
+    const answer = await this.action("Login", { Username: username, Secret: secret, Events: this.options.events === false ? "off" : "on" });
     if (answer.Response !== "Success") throw new AmiAuthError(answer.Message ?? "no reason given");
     this.backoff.reset();
     this.setStatus("connected");
@@ -167,6 +179,36 @@ export class AmiClient {
     this.retryTimer.unref();
   }
 
+  /**
+   * Sends a list action (`QueueSummary`, `QueueStatus`…) and resolves with its events, once the
+   * event whose EventList is "Complete" arrives. Rejects with AmiConnectionError when not connected
+   * or without the whole answer within `timeoutMs`, AmiActionError when Asterisk refuses it.
+   */
+  async list(name: string, fields: Record<string, string>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<AmiMessage[]> {
+    const socket = this.socket;
+    if (!socket || this.state !== "connected") throw new AmiConnectionError("not connected");
+    const id = `ura-${this.nextActionId++}`;
+    try {
+      return await withDeadline(
+        options.timeoutMs,
+        () =>
+          new Promise<AmiMessage[]>((resolve, reject) => {
+            const accept = (answer: AmiMessage) => {
+              if (answer.Response !== "Success") reject(new AmiActionError(name, answer.Message ?? answer.Response ?? "no reason given"));
+            };
+            this.pending.set(id, { resolve: accept, reject, list: { events: [], done: resolve } });
+            socket.write(formatAction(name, { ...fields, ActionID: id }));
+          }),
+        { signal: options.signal },
+      );
+    } catch (err) {
+      if (err instanceof DeadlineExceededError) throw new AmiConnectionError(`no complete answer to ${name} within ${options.timeoutMs} ms`);
+      throw err;
+    } finally {
+      this.pending.delete(id);
+    }
+  }
+
   private async action(name: string, fields: Record<string, string>, timeoutMs = this.options.answerTimeoutMs ?? 10_000): Promise<AmiMessage> {
     const socket = this.socket;
     if (!socket) throw new AmiConnectionError("not connected");
@@ -190,12 +232,16 @@ export class AmiClient {
 
   private dispatch(message: AmiMessage): void {
     const id = message.ActionID;
+    const pending = id === undefined ? undefined : this.pending.get(id);
     if (message.Response !== undefined && id !== undefined) {
-      const pending = this.pending.get(id);
-      if (pending) {
-        this.pending.delete(id);
-        pending.resolve(message);
-      }
+      // A list action's answer only opens the list (or refuses it): its events follow.
+      if (pending && !pending.list) this.pending.delete(id);
+      pending?.resolve(message);
+      return;
+    }
+    if (pending?.list && message.Event !== undefined) {
+      if (message.EventList === "Complete") pending.list.done(pending.list.events);
+      else pending.list.events.push(message);
       return;
     }
     if (message.Event === undefined || this.state !== "connected") return;

@@ -31,3 +31,14 @@ export class AmiArgumentError extends Error {
     this.name = "AmiArgumentError";
   }
 }
+
+/** Asterisk answered an action with an error ("Permission denied", "Invalid/unknown command" when app_queue is not loaded). */
+export class AmiActionError extends Error {
+  constructor(
+    readonly action: string,
+    readonly detail: string,
+  ) {
+    super(`AMI ${action} refused: ${detail}`);
+    this.name = "AmiActionError";
+  }
+}

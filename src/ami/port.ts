@@ -46,3 +46,26 @@ export interface QueueEventSource {
   start(): void;
   close(): Promise<void>;
 }
+
+/** One queue right now, from Asterisk's QueueSummary (app_queue.c manager_queues_summary). */
+export interface QueueSummary {
+  /** Callers waiting (Callers). */
+  callers: number;
+  /** The queue's rolling average wait before an answer, in seconds (HoldTime). */
+  holdSeconds: number;
+  /** The current longest wait, in seconds (LongestHoldTime). */
+  longestHoldSeconds: number;
+  /** Members reachable and not paused (Available). */
+  available: number;
+  /** Members whose device is reachable (LoggedIn). */
+  loggedIn: number;
+}
+
+/** The queue's state on request, for the IVR (a long queue offers a callback). */
+export interface QueueSummarySource {
+  /** null when the PBX has no queue by this name; rejects when the PBX cannot say (not connected, no answer in time). */
+  load(queue: string, options?: { signal?: AbortSignal }): Promise<QueueSummary | null>;
+  readonly status: QueueLinkStatus;
+  start(): void;
+  close(): Promise<void>;
+}

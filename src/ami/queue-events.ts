@@ -1,5 +1,5 @@
 import type { AmiMessage } from "./protocol.js";
-import type { QueueCallRef, QueueEvent, QueueMemberRef } from "./port.js";
+import type { QueueCallRef, QueueEvent, QueueMemberRef, QueueSummary } from "./port.js";
 
 /**
  * The extension behind a queue member interface or a channel name:
@@ -42,6 +42,23 @@ function memberRef(event: AmiMessage): QueueMemberRef {
   // Interface is the member as configured; DestChannel is the channel actually rung (same extension).
   const extension = extensionOf(iface) ?? extensionOf(event.DestChannel ?? "") ?? known(event.DestCallerIDNum);
   return { interface: iface, memberName: event.MemberName ?? "", extension };
+}
+
+/**
+ * The QueueSummary event of `queue` among a QueueSummary action's events (the action's Queue
+ * filter compares names case-insensitively, as app_queue does); null when the PBX has no such queue.
+ */
+export function toQueueSummary(events: readonly AmiMessage[], queue: string): QueueSummary | null {
+  const event = events.find((e) => e.Event === "QueueSummary" && e.Queue?.toLowerCase() === queue.toLowerCase());
+  if (!event) return null;
+  const count = (value: string | undefined) => seconds(value) ?? 0;
+  return {
+    callers: count(event.Callers),
+    holdSeconds: count(event.HoldTime),
+    longestHoldSeconds: count(event.LongestHoldTime),
+    available: count(event.Available),
+    loggedIn: count(event.LoggedIn),
+  };
 }
 
 /** Asterisk writes "<unknown>" for an absent caller id. */

@@ -264,6 +264,15 @@ export const settingsSchema = z.object({
   ASTERISK_AMI_PORT: port.default(5038).describe("AMI port (manager.conf [general] port)"),
   ASTERISK_AMI_USER: z.string().default("").describe("AMI user from manager.conf (read = call,agent is enough; docs/console.md)"),
   ASTERISK_AMI_SECRET: z.string().default("").describe("that AMI user's secret"),
+  QUEUE_LONG_CALLERS: int(0, 1000)
+    .default(3)
+    .describe("with AMI: from this many callers waiting in the technicians' queue (URA_QUEUE) a caller asking for a technician is offered a callback first; 0 = not by count"),
+  QUEUE_LONG_HOLD_SECONDS: int(0, 86_400)
+    .default(180)
+    .describe("with AMI: the queue also counts as long when its average wait (Asterisk's HoldTime) or its longest current wait reaches this many seconds; 0 = not by time"),
+  QUEUE_STATUS_TIMEOUT_MS: int(50, 10_000)
+    .default(500)
+    .describe("with AMI: how long the IVR waits for the queue's state before transferring as usual (never more than IVR_API_BUDGET_MS)"),
 
   // ── the call flow (src/ivr) ────────────────────────────────────────────────
   API_URL: z.string().url().default("http://127.0.0.1:8080").describe("where the IVR finds the ticket API"),

@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AmiAuthError, amiQueueEvents, callIdOf, queueEventsFromSettings, type AmiStatus, type QueueEvent, AmiClient } from "../../src/ami/index.js";
+import {
+  AmiActionError,
+  AmiAuthError,
+  AmiConnectionError,
+  amiQueueEvents,
+  callIdOf,
+  queueEventsFromSettings,
+  queueSummariesFromSettings,
+  type AmiStatus,
+  type QueueEvent,
+  AmiClient,
+} from "../../src/ami/index.js";
 import { testSettings } from "../../src/config/index.js";
 import { callIdFor } from "../../src/agi/index.js";
 import { freePort } from "../support/processes.js";
@@ -146,5 +157,62 @@ describe("AMI client against the stand-in", () => {
     src.start();
     await ami.waitForLogins(1);
     expect(ami.actions[0]).toMatchObject({ Username: USER, Secret: SECRET });
+  });
+
+  describe("QueueSummary (the IVR's question: how long is the technicians' queue?)", () => {
+    async function summaries(port: number, timeoutMs = 5000) {
+      const src = queueSummariesFromSettings(
+        testSettings({
+          ASTERISK_AMI_HOST: "127.0.0.1",
+          ASTERISK_AMI_PORT: String(port),
+          ASTERISK_AMI_USER: USER,
+          ASTERISK_AMI_SECRET: SECRET,
+          QUEUE_STATUS_TIMEOUT_MS: String(timeoutMs),
+        }),
+      )!;
+      cleanups.push(() => src.close());
+      src.start();
+      await until(() => src.status === "connected", "connected");
+      return src;
+    }
+
+    it("logs in without events and reads the asked queue's Callers, HoldTime, LongestHoldTime, Available and LoggedIn", async () => {
+      const ami = await standIn();
+      ami.setQueue("400", { Callers: 4, HoldTime: 95, LongestHoldTime: 240, Available: 1, LoggedIn: 3 });
+      ami.setQueue("500", { Callers: 9 });
+      const src = await summaries(ami.port);
+      expect(ami.actions[0]).toMatchObject({ Action: "Login", Events: "off" });
+      expect(await src.load("400")).toEqual({ callers: 4, holdSeconds: 95, longestHoldSeconds: 240, available: 1, loggedIn: 3 });
+      expect(ami.actions.at(-1)).toMatchObject({ Action: "QueueSummary", Queue: "400" });
+      expect(await src.load("401")).toBeNull();
+    });
+
+    it("rejects at once when not connected, and within its time limit when Asterisk does not answer", async () => {
+      expect(queueSummariesFromSettings(testSettings())).toBeNull();
+      const down = queueSummariesFromSettings(
+        testSettings({ ASTERISK_AMI_HOST: "127.0.0.1", ASTERISK_AMI_PORT: String(await freePort()), ASTERISK_AMI_USER: USER, ASTERISK_AMI_SECRET: SECRET }),
+      )!;
+      cleanups.push(() => down.close());
+      down.start();
+      await expect(down.load("400")).rejects.toThrow(AmiConnectionError);
+
+      const ami = await standIn();
+      ami.setQueue("400", { Callers: 1 });
+      const src = await summaries(ami.port, 200);
+      ami.ignoreQueueSummary(true);
+      await expect(src.load("400")).rejects.toThrow(/no complete answer to QueueSummary within 200 ms/);
+      ami.ignoreQueueSummary(false);
+      expect(await src.load("400")).toMatchObject({ callers: 1 });
+    });
+
+    it("an Asterisk without app_queue refuses the action: AmiActionError, and the session stays up", async () => {
+      const ami = await standIn();
+      const client = new AmiClient({ host: "127.0.0.1", port: ami.port, username: USER, secret: SECRET, events: false });
+      cleanups.push(() => client.close());
+      client.start();
+      await until(() => client.status === "connected", "connected");
+      await expect(client.list("NoSuchList", {}, { timeoutMs: 5000 })).rejects.toThrow(AmiActionError);
+      expect(client.status).toBe("connected");
+    });
   });
 });

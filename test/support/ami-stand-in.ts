@@ -5,7 +5,8 @@ import { AmiParser, type AmiMessage } from "../../src/ami/index.js";
  * A stand-in for Asterisk's manager port, speaking AMI over a real socket as main/manager.c does:
  * the "Asterisk Call Manager/x" banner, Login answered "Authentication accepted" (then FullyBooted)
  * or "Authentication failed" (then the connection is closed), Ping → Pong, Logoff → Goodbye, and
- * "Authentication Required" for anything before a login. Tests script the queue events it emits.
+ * "Authentication Required" for anything before a login. Tests script the queue events it emits,
+ * and the queues QueueSummary reports (answered as app_queue's manager_queues_summary does).
  */
 export interface AmiStandIn {
   port: number;
@@ -23,7 +24,20 @@ export interface AmiStandIn {
   dropAll(): void;
   /** Stops answering Ping (a half-dead connection). */
   ignorePings(on: boolean): void;
+  /** What QueueSummary reports for this queue from now on (unset fields are 0; LoggedIn/Available default 2). */
+  setQueue(name: string, summary: Partial<QueueSummaryFields>): void;
+  /** Stops answering QueueSummary (Asterisk stuck on a lock, or a lost answer). */
+  ignoreQueueSummary(on: boolean): void;
   close(): Promise<void>;
+}
+
+export interface QueueSummaryFields {
+  Callers: number;
+  HoldTime: number;
+  TalkTime: number;
+  LongestHoldTime: number;
+  LoggedIn: number;
+  Available: number;
 }
 
 export async function startAmiStandIn(options: { username: string; secret: string; version?: string; port?: number }): Promise<AmiStandIn> {
@@ -32,6 +46,8 @@ export async function startAmiStandIn(options: { username: string; secret: strin
   const loggedIn = new Set<Socket>();
   let logins = 0;
   let deafToPings = false;
+  let deafToSummaries = false;
+  const queues = new Map<string, QueueSummaryFields>();
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const w of waiters) w();
@@ -76,6 +92,16 @@ export async function startAmiStandIn(options: { username: string; secret: strin
         } else if (action === "logoff") {
           write(socket, { Response: "Goodbye", ...id, Message: "Thanks for all the fish." });
           socket.end();
+        } else if (action === "queuesummary") {
+          if (deafToSummaries) return;
+          // astman_send_listack, one QueueSummary per queue the Queue header matches, astman_send_list_complete.
+          write(socket, { Response: "Success", ...id, EventList: "start", Message: "Queue summary will follow" });
+          const filter = (message.Queue ?? "").toLowerCase();
+          const matching = [...queues].filter(([name]) => filter === "" || name.toLowerCase() === filter);
+          for (const [name, q] of matching) {
+            write(socket, { Event: "QueueSummary", Queue: name, ...Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(v)])), ...id });
+          }
+          write(socket, { Event: "QueueSummaryComplete", ...id, EventList: "Complete", ListItems: String(matching.length) });
         } else {
           write(socket, { Response: "Error", ...id, Message: "Invalid/unknown command" });
         }
@@ -127,6 +153,12 @@ export async function startAmiStandIn(options: { username: string; secret: strin
     },
     ignorePings(on) {
       deafToPings = on;
+    },
+    setQueue(name, summary) {
+      queues.set(name, { LoggedIn: 2, Available: 2, Callers: 0, HoldTime: 0, TalkTime: 0, LongestHoldTime: 0, ...summary });
+    },
+    ignoreQueueSummary(on) {
+      deafToSummaries = on;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { AgiServer } from "../agi/index.js";
 import { createApiClient } from "../api-client/index.js";
 import type { Settings } from "../config/index.js";
-import { ivrScripts, type IvrDependencies, type TicketApi, type VoiceRecordings } from "../ivr/index.js";
+import { ivrScripts, type IvrDependencies, type QueueStatus, type TicketApi, type VoiceRecordings } from "../ivr/index.js";
 import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { httpHeartbeats, ivrProbes, startHeartbeats, type HeartbeatOptions, type HeartbeatReporter } from "./heartbeats.js";
 import { IvrNodeSpeech } from "./prewarm.js";
@@ -18,6 +18,8 @@ export interface IvrParts {
   clock?: () => Date;
   /** Where voice descriptions are recorded; default VOICE_DIR when IVR_VOICE_DESCRIPTION is on. */
   voice?: VoiceRecordings;
+  /** The technicians' queue's state (AMI, queueSummariesFromSettings, started and closed by the caller); none: no long-queue offer. */
+  queue?: QueueStatus;
 }
 
 /** Builds the FastAGI server with every IVR script routed (not listening yet). */
@@ -41,6 +43,7 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
     settings,
     stateKey: stateKey(settings, log),
     clock: parts.clock,
+    queue: parts.queue,
     voice: parts.voice ?? (settings.IVR_VOICE_DESCRIPTION ? createVoiceRecordings(settings, log) : undefined),
   };
   const scripts = ivrScripts(deps);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
+import { queueSummariesFromSettings } from "../ami/index.js";
 import { ivrOperationsOf, ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { LivenessBoard, type Store } from "../domain/index.js";
@@ -70,7 +71,11 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
 
     const ivrSettings: Settings = { ...settings, API_URL: apiUrl, API_TOKEN: ivrToken };
     const direct = createDirectApiClient(ivrOperationsOf(api), { client: ivrClient.name, budgetMs: settings.IVR_API_BUDGET_MS, logger });
-    const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: direct });
+    // With AMI, a technician request first asks how long the queue is (a long one offers a callback).
+    const queue = queueSummariesFromSettings(settings, logger);
+    queue?.start();
+    if (queue) started.push(() => queue.close());
+    const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: direct, queue: queue ?? undefined });
     // The catalogue's sentences are in the cache before the first call; names follow in the background.
     await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS);
     await ivr.listen();
@@ -83,6 +88,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     return running(settings, { ivr, api, store, tts, liveness }, async () => {
       for (const r of reporters) r.stop();
       await stopReacting();
+    }, async () => {
+      await queue?.close();
     });
   } catch (err) {
     await undo();
@@ -90,7 +97,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
   }
 }
 
-function running(settings: Settings, parts: Omit<RunningApp, "stop">, stopReporting: () => Promise<void>): RunningApp {
+/** `afterDrain`: what the calls in progress still used (the AMI session), closed once they are done. */
+function running(settings: Settings, parts: Omit<RunningApp, "stop">, stopReporting: () => Promise<void>, afterDrain: () => Promise<void>): RunningApp {
   const { ivr, api, store, tts, liveness } = parts;
   return {
     ivr,
@@ -101,6 +109,7 @@ function running(settings: Settings, parts: Omit<RunningApp, "stop">, stopReport
     async stop() {
       await stopReporting();
       const result = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
+      await afterDrain();
       tts.close();
       await api.close();
       await store.close();

@@ -1,6 +1,4 @@
-import { HangupError } from "../agi/index.js";
 import type { Call } from "./call.js";
-import { describeError } from "../shared/errors.js";
 
 /**
  * The announcements an admin set for now ("a rede da Secretaria de Saúde está fora do ar…"), as
@@ -10,14 +8,11 @@ import { describeError } from "../shared/errors.js";
  * never a reason to lose the call.
  */
 export async function announcements(call: Call): Promise<string[]> {
-  let texts: string[];
-  try {
-    texts = (await call.within("announcements", (signal) => call.deps.api.announcements({ signal }))).playing.map((a) => a.text);
-  } catch (err) {
-    if (call.channel.hungUp) throw new HangupError("caller hung up");
-    call.log.warn({ err: describeError(err) }, "announcements unavailable, going on without them");
-    return [];
-  }
-  const files = await Promise.all(texts.map((text) => call.speak(text)));
+  const view = await call.optional("announcements", (signal) => call.deps.api.announcements({ signal }), {
+    otherwise: null,
+    note: "announcements unavailable, going on without them",
+  });
+  if (!view) return [];
+  const files = await Promise.all(view.playing.map((a) => call.speak(a.text)));
   return files.filter((f): f is string => f !== null);
 }

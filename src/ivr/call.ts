@@ -3,7 +3,7 @@ import { HangupError } from "../agi/index.js";
 import type { IvrDependencies, IvrSettings } from "./deps.js";
 import type { PromptId } from "./prompt-ids.js";
 import type { StepResult } from "./outcome.js";
-import { DependencyUnavailableError, type IdentificationMethod, type PublicUser, type ServiceNode } from "./ports.js";
+import { DependencyUnavailableError, type CallbackReason, type IdentificationMethod, type PublicUser, type ServiceNode } from "./ports.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { callEnded } from "../shared/metrics.js";
@@ -67,8 +67,11 @@ export class Call {
   /** The catalogue menu the caller was in when they asked for a technician. */
   serviceId: number | null = null;
   ticket: string | null = null;
-  /** The caller asked to be called back (technicians closed): the ticket this call opens carries the request. */
-  callbackRequested = false;
+  /**
+   * The caller asked to be called back, and why: the technicians were closed, or their queue was
+   * long. The ticket this call opens carries the request.
+   */
+  callbackReason: CallbackReason | null = null;
   /** The transfer's record on its way to the API; resolves to the desk phones' caller name. */
   transferred: Promise<string | null> | null = null;
   readonly startedAt: Date;
@@ -248,6 +251,27 @@ export class Call {
   async catalogue(): Promise<ServiceNode[]> {
     this.services ??= await this.within("catalogue", (signal) => this.deps.api.catalogue({ signal }));
     return this.services;
+  }
+
+  /**
+   * Work the call can go on without (the announcements, a callback request, a survey answer, the
+   * business hours): run under the silence budget as within() runs it; when it fails or is too
+   * slow, `note` is logged and `otherwise` returned, so the caller carries on. A hang-up still
+   * ends the call (HangupError), so nothing is said to an empty line.
+   */
+  async optional<T, F>(
+    what: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    fallback: { otherwise: F; note: string },
+    options: { keepOnHangup?: boolean; fullBudget?: boolean } = {},
+  ): Promise<T | F> {
+    try {
+      return await this.within(what, work, options);
+    } catch (err) {
+      if (this.channel.hungUp) throw new HangupError("caller hung up");
+      this.log.warn({ err: describeError(err) }, fallback.note);
+      return fallback.otherwise;
+    }
   }
 
   /** Starts work now and lets the flow await it later (e.g. while a prompt plays). */

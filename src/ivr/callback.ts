@@ -1,6 +1,4 @@
-import { HangupError } from "../agi/index.js";
 import type { Call } from "./call.js";
-import { describeError } from "../shared/errors.js";
 import { digitPrompts } from "./numbers.js";
 import type { PromptId } from "./prompt-ids.js";
 
@@ -12,22 +10,24 @@ export function callbackNumber(call: Call): string | null {
 
 /**
  * After the ticket is opened for a caller who asked to be called back: the request goes on that
- * ticket with the number, and the caller hears where the call will come ("…com final 1001"), or
- * that it could not be recorded (the ticket itself is there either way). A hang-up does not stop
- * it: the ticket exists, so the request is finished too.
+ * ticket with the number and the reason (closed, or a long queue), and the caller hears where the
+ * call will come ("…com final 1001"), or that it could not be recorded (the ticket itself is there
+ * either way). A hang-up does not stop it: the ticket exists, so the request is finished too.
  */
 export async function requestCallback(call: Call, ticketProtocol: string): Promise<PromptId[]> {
   const number = callbackNumber(call);
-  if (!call.callbackRequested || !number) return [];
-  try {
-    await call.within("request callback", (signal) => call.deps.api.requestCallback({ callId: call.callId, ticketProtocol, number, reason: "closed" }, { signal }), {
-      keepOnHangup: true,
-    });
-    call.log.info({ protocol: ticketProtocol }, "callback requested");
-    return ["callback-registered", ...digitPrompts(number.slice(-4))];
-  } catch (err) {
-    if (call.channel.hungUp) throw new HangupError("caller hung up");
-    call.log.warn({ err: describeError(err) }, "could not record the callback request");
-    return ["callback-failed"];
-  }
+  const reason = call.callbackReason;
+  if (!reason || !number) return [];
+  const recorded = await call.optional(
+    "request callback",
+    async (signal) => {
+      await call.deps.api.requestCallback({ callId: call.callId, ticketProtocol, number, reason }, { signal });
+      return true;
+    },
+    { otherwise: false, note: "could not record the callback request" },
+    { keepOnHangup: true },
+  );
+  if (!recorded) return [reason === "queue" ? "callback-failed-queue" : "callback-failed"];
+  call.log.info({ protocol: ticketProtocol, reason }, "callback requested");
+  return ["callback-registered", ...digitPrompts(number.slice(-4))];
 }

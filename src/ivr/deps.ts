@@ -1,5 +1,5 @@
 import type { SpeechSynthesizer } from "../tts/index.js";
-import type { Clock, PromptLookup, TicketApi, VoiceRecordings } from "./ports.js";
+import type { Clock, PromptLookup, QueueStatus, TicketApi, VoiceRecordings } from "./ports.js";
 
 /** The settings the flow reads (a subset of `Settings`, so tests can pass plain values). */
 export interface IvrSettings {
@@ -15,6 +15,12 @@ export interface IvrSettings {
   IVR_VOICE_SILENCE_SECONDS: number;
   /** Ask the one-question satisfaction survey at the end of a ticket or status call. */
   IVR_SURVEY: boolean;
+  /**
+   * The technicians' queue counts as long (a callback is offered before the transfer) from this many
+   * callers waiting, or this average or longest wait in seconds; 0 turns that test off.
+   */
+  QUEUE_LONG_CALLERS: number;
+  QUEUE_LONG_HOLD_SECONDS: number;
   OTP_POLICY: "by-origin" | "always" | "unregistered-only" | "never";
   URA_TIMEZONE: string;
 }
@@ -31,6 +37,8 @@ export interface IvrDependencies {
   /** HMAC key that signs URA_USER between step scripts (see state.ts). */
   stateKey: string;
   clock?: Clock;
+  /** The technicians' queue as the PBX sees it (AMI); absent: a technician request transfers without asking. */
+  queue?: QueueStatus;
   /** Receives work that outlives the AGI session (the call record), so tests and shutdown can await it. */
   track?: (work: Promise<unknown>) => void;
 }

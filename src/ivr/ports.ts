@@ -81,6 +81,9 @@ export interface TicketApi {
   requestCallback(request: CallbackRequestBody, options?: RequestOptions): Promise<void>;
 }
 
+/** Why the caller asked to be called back: the technicians were closed, or their queue was long. */
+export type CallbackReason = CallbackRequestBody["reason"];
+
 /** A dependency (API, sender behind it, TTS) did not answer usefully within its budget. */
 export class DependencyUnavailableError extends Error {
   constructor(
@@ -121,6 +124,26 @@ export interface VoiceRecordings {
   read(callId: string): Promise<Uint8Array | null>;
   /** Removes the call's recording, if there is one. */
   remove(callId: string): Promise<void>;
+}
+
+/** The technicians' queue right now, as the PBX counts it (Asterisk's QueueSummary). */
+export interface QueueLoad {
+  /** Callers waiting in the queue now. */
+  callers: number;
+  /** The queue's average wait before a technician answered, over recent calls (seconds). */
+  holdSeconds: number;
+  /** How long the caller who has waited longest has been waiting (seconds). */
+  longestHoldSeconds: number;
+  /** Technicians whose phones can take a call (reachable and not paused). */
+  available: number;
+  /** Technicians whose phones are reachable. */
+  loggedIn: number;
+}
+
+/** The PBX's queue state (AMI today). Rejects when the PBX cannot say (not connected, no answer). */
+export interface QueueStatus {
+  /** null when the PBX has no queue by this name. */
+  load(queue: string, options?: RequestOptions): Promise<QueueLoad | null>;
 }
 
 /** The wall clock the flow uses to say "today"/"tomorrow" (injectable for tests). */

@@ -1,6 +1,4 @@
-import { HangupError } from "../agi/index.js";
 import type { Call } from "./call.js";
-import { describeError } from "../shared/errors.js";
 
 /**
  * The satisfaction survey at the end of a ticket or status call: one question, answered 1 to 5
@@ -15,10 +13,5 @@ export async function survey(call: Call, kind: "ticket" | "status"): Promise<voi
   call.step = step;
   if (choice.kind !== "key") return;
   const answer = { callId: call.callId, userCode: call.user?.code ?? null, ticketProtocol: call.ticket, kind, score: Number(choice.key) };
-  try {
-    await call.within("survey", (signal) => call.deps.api.recordSurvey(answer, { signal }));
-  } catch (err) {
-    if (call.channel.hungUp) throw new HangupError("caller hung up");
-    call.log.warn({ err: describeError(err) }, "could not store the survey answer");
-  }
+  await call.optional("survey", (signal) => call.deps.api.recordSurvey(answer, { signal }), { otherwise: undefined, note: "could not store the survey answer" });
 }

@@ -1,4 +1,3 @@
-import { HangupError } from "../agi/index.js";
 import type { Call } from "./call.js";
 import { describeError } from "../shared/errors.js";
 import { EndCall } from "./outcome.js";
@@ -9,13 +8,30 @@ import { callbackNumber } from "./callback.js";
 
 /** Business hours, or null when the API cannot say within the budget. */
 export async function fetchHours(call: Call): Promise<HoursView | null> {
-  try {
-    return await call.within("hours", (signal) => call.deps.api.hours({ signal }));
-  } catch (err) {
-    if (call.channel.hungUp) throw new HangupError("caller hung up");
-    call.log.warn({ err: describeError(err) }, "business hours unavailable");
-    return null;
+  return call.optional("hours", (signal) => call.deps.api.hours({ signal }), { otherwise: null, note: "business hours unavailable" });
+}
+
+/**
+ * Whether the technicians' queue (the dialplan's URA_QUEUE) is long now: QUEUE_LONG_CALLERS callers
+ * waiting, or QUEUE_LONG_HOLD_SECONDS of average or longest wait, or nobody's phone reachable to
+ * answer. False whenever the PBX cannot say within the budget (no AMI, AMI down or silent): the
+ * caller is then transferred as before, never held up by the question.
+ */
+async function queueIsLong(call: Call): Promise<boolean> {
+  const status = call.deps.queue;
+  const { QUEUE_LONG_CALLERS: callers, QUEUE_LONG_HOLD_SECONDS: hold } = call.settings;
+  if (!status || (callers === 0 && hold === 0)) return false;
+  const queue = await call.channel.getVariable("URA_QUEUE");
+  if (!queue) {
+    call.log.warn("URA_QUEUE is not set on the channel: the queue's length is not checked (docs/freepbx.md, ura-settings)");
+    return false;
   }
+  const load = await call.optional("queue status", (signal) => status.load(queue, { signal }), { otherwise: null, note: "queue status unavailable, transferring as usual" });
+  if (!load) return false;
+  const long =
+    (callers > 0 && load.callers >= callers) || (hold > 0 && Math.max(load.holdSeconds, load.longestHoldSeconds) >= hold) || load.loggedIn === 0;
+  call.log.info({ queue, ...load, long }, "queue status");
+  return long;
 }
 
 /** Hands the call back to the dialplan, which sends it to the technicians' queue. */
@@ -56,24 +72,37 @@ async function recordTransfer(call: Call): Promise<string | null> {
 
 /**
  * "Falar com um técnico": open (or hours unknown: the queue and the dialplan's own time check
- * decide) → transfer. Closed → say why and when it opens, and offer to open a ticket instead, or
- * (3, when the call has a number to call) a ticket that asks to be called back. Returns only when
- * the caller accepts one of them (`call.callbackRequested` says which).
+ * decide) → transfer, unless the queue is long and the call has a number to call: then 1 asks to
+ * be called back instead, anything else waits in the queue. Closed → say why and when it opens,
+ * and offer to open a ticket instead, or (3, when the call has a number to call) a ticket that
+ * asks to be called back. Returns only when the caller chose a ticket (`call.callbackReason`
+ * says whether it carries a callback request, and why).
  */
 export async function technician(call: Call, options: { offerTicket: boolean }): Promise<void> {
   call.step = "technician";
+  const callBack = callbackNumber(call) !== null;
+  // Asked together with the hours: one silence for both.
+  const long = options.offerTicket && callBack ? call.background(queueIsLong(call)) : null;
   const hours = await fetchHours(call);
-  if (!hours || hours.open) return transfer(call);
+  if (!hours || hours.open) {
+    if (!long || !(await long)) return transfer(call);
+    call.step = "technician-queue-long";
+    const choice = await call.menu({ parts: call.p("queue-long", "offer-queue-callback"), keys: "12", retries: 0 });
+    if (choice.kind === "key" && choice.key === "1") {
+      call.callbackReason = "queue";
+      return;
+    }
+    return transfer(call);
+  }
   call.step = "technician-closed";
   const when = whenPrompts(hours.nextOpenAtLocal, call.now(), call.settings.URA_TIMEZONE);
   const opens: PromptId[] = when.length ? ["opens-at", ...when] : [];
   const ids: PromptId[] = [hours.reason === "holiday" ? "closed-holiday" : "closed-now", ...opens];
   if (!options.offerTicket) throw new EndCall("abandoned", call.step, ids);
   const parts = call.p(...ids);
-  const callBack = callbackNumber(call) !== null;
   const offers = call.p("offer-ticket", ...(callBack ? (["offer-callback"] as const) : []));
   const choice = await call.menu({ parts: [...parts, ...offers], keys: callBack ? "123" : "12", retries: 1 });
-  if (choice.kind === "key" && choice.key === "3") call.callbackRequested = true;
+  if (choice.kind === "key" && choice.key === "3") call.callbackReason = "closed";
   if (choice.kind === "key" && (choice.key === "1" || choice.key === "3")) return;
   throw new EndCall("abandoned", call.step);
 }

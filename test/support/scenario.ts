@@ -19,6 +19,7 @@ import {
   signUser,
   type IvrDependencies,
   type OtpRequestResult,
+  type QueueStatus,
   type RequestOptions,
   type TicketApi,
   type VoiceRecordings,
@@ -65,6 +66,8 @@ export async function startIvr(options: {
   promptFile?: (id: string) => string;
   /** Offers the voice description, recorded there (off by default, as in the scenarios before it). */
   voice?: VoiceRecordings;
+  /** The technicians' queue's state (the AMI client against the stand-in); none: no long-queue offer. */
+  queue?: QueueStatus;
 }): Promise<IvrUnderTest> {
   const settings = testSettings({ IVR_API_BUDGET_MS: "400", IVR_INPUT_TIMEOUT_MS: "3000", ...options.settings });
   const deps: IvrDependencies = {
@@ -75,6 +78,7 @@ export async function startIvr(options: {
     stateKey: STATE_KEY,
     clock: options.clock,
     voice: options.voice,
+    queue: options.queue,
     track: (work) => {
       pending.add(work);
       void work.finally(() => pending.delete(work));

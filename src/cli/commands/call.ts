@@ -7,7 +7,7 @@ import { outboxPath } from "../../whatsapp/index.js";
 import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/index.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
-const USAGE = `ura call [--caller-id N] [--outside | --channel NAME] [--script PATH] [--host H] [--port P] [--keys K1,K2,…]
+const USAGE = `ura call [--caller-id N] [--outside | --channel NAME] [--script PATH] [--queue Q] [--host H] [--port P] [--keys K1,K2,…]
 
 Places a simulated call against a running IVR (ura start / ura ivr), playing Asterisk's side of
 FastAGI. Prints what the caller would hear (prompt id and its sentence; for synthesised audio, the
@@ -23,6 +23,8 @@ newest code followed by # (as if read from WhatsApp).
                   says: user code and one-time code, as for any outside number
   --channel NAME  the channel Asterisk names (agi_channel), e.g. SIP/2001-0000000a
   --script PATH   AGI script path with query (default: ura)
+  --queue Q       the technicians' queue the dialplan names (URA_QUEUE; default 400, as the
+                  shipped ura-settings): with AMI the IVR asks Asterisk how long it is
   --keys LIST     answer prompts from this comma-separated list instead of the keyboard
                   ("" = silence, "c" = the newest one-time code from the outbox, then #)
 
@@ -47,6 +49,8 @@ export const command: CliCommand = {
       callerId: opts.callerId,
       channel: opts.channel ?? (opts.outside || !opts.callerId ? "PJSIP/trunk-00000001" : `PJSIP/${opts.callerId}-00000001`),
       uniqueId: `${Math.floor(Date.now() / 1000)}.${process.pid}`,
+      // What the shipped dialplan's ura-settings sets before the AGI starts.
+      variables: { URA_QUEUE: opts.queue ?? "400" },
       caller,
       deadChannelTimeoutMs: 3000,
     });
@@ -65,6 +69,7 @@ interface CallOptionsCli {
   outside?: boolean;
   channel?: string;
   script?: string;
+  queue?: string;
   host?: string;
   port?: number;
   keys?: string[];
@@ -84,6 +89,7 @@ function parseOptions(args: string[]): CallOptionsCli {
     if (flag === "--caller-id") out.callerId = value;
     else if (flag === "--script") out.script = value;
     else if (flag === "--channel") out.channel = value;
+    else if (flag === "--queue") out.queue = value;
     else if (flag === "--host") out.host = value;
     else if (flag === "--port") {
       const port = Number(value);

@@ -1,4 +1,5 @@
 import { buildIvrNode } from "../../app/ivr.js";
+import { queueSummariesFromSettings } from "../../ami/index.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { ivrTokenFor } from "../../api/index.js";
 import { startMetricsServer } from "../../app/metrics.js";
@@ -27,7 +28,10 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     const metrics = await startMetricsServer(settings, ctx.logger);
     const tts = createSpeechSynthesizer(settings, { logger: ctx.logger });
     tts.startJanitor();
-    const node = buildIvrNode(settings, ctx.logger, tts);
+    // With ASTERISK_AMI_*: a long technicians' queue offers a callback before the transfer.
+    const queue = queueSummariesFromSettings(settings, ctx.logger);
+    queue?.start();
+    const node = buildIvrNode(settings, ctx.logger, tts, { queue: queue ?? undefined });
     const { ivr } = node;
     // What callers hear with TTS is in this node's cache before the first call; later changes
     // reach callers once synthesised here (issue 13: no synthesis inside a call).
@@ -40,6 +44,7 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
       await listening.catch(() => undefined);
       heartbeats?.stop();
       const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
+      await queue?.close();
       tts.close();
       await metrics?.close();
       ctx.logger.info({ finished, cut }, "IVR stopped");
@@ -50,6 +55,7 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
       // Their answers also say when what callers hear changed: it is synthesised here at once.
       heartbeats = node.startHeartbeats();
     } catch (err) {
+      await queue?.close();
       tts.close();
       await metrics?.close();
       throw err;

@@ -286,8 +286,8 @@ describe("the technicians' console (no AMI): queue, ticket, work, live updates a
     expect(computer(before)).toBe(all.tickets.filter((t) => t.service.id === 202).length);
     expect(before.calls).toMatchObject({ inIvr: 0, waitingBasis: "recent-transfers", waitingWindowMinutes: 5 });
     const waitingBefore = before.calls.waitingForTechnician as number;
-    // The two transfers above are younger than 5 minutes: both count as waiting.
-    expect(waitingBefore).toBe(2);
+    // Of the two transfers above (both younger than 5 minutes) one had a ticket opened from its card: the other waits.
+    expect(waitingBefore).toBe(1);
 
     await phoneTicket(server, "1733000000.11");
     const after = await dashboardWhere(tv, (m) => m.ticketsToday.total === before.ticketsToday.total + 1);
@@ -296,6 +296,10 @@ describe("the technicians' console (no AMI): queue, ticket, work, live updates a
 
     await server.call("POST", `${P}/transfers`, { callId: "1733000099.12", callerNumber: "2002", userCode: "5678", identifiedBy: "caller-id", serviceId: null });
     await dashboardWhere(tv, (m) => m.calls.waitingForTechnician === waitingBefore + 1);
+    // Bruno takes it and opens a ticket from its card: no longer waiting.
+    const opened = await server.call("POST", `${P}/console/tickets`, { userCode: "5678", serviceId: 301, callId: "1733000099.12" }, cookie("bruno"));
+    expect(opened.status).toBe(201);
+    await dashboardWhere(tv, (m) => m.calls.waitingForTechnician === waitingBefore);
     await tv.close();
   });
 

@@ -83,8 +83,11 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
     for (const desk of desks) desk.raw(json);
   };
   const unsubscribe = store.events.subscribe((event) => {
-    if (event.type === "ticket-opened") broadcast({ type: "ticket_opened", ticket: event.ticket });
-    else if (event.type === "ticket-changed") broadcast({ type: "ticket_changed", ticket: event.ticket });
+    if (event.type === "ticket-opened") {
+      broadcast({ type: "ticket_opened", ticket: event.ticket });
+      // Opened on a console for a transferred call (the card's button): a technician has that caller.
+      if (event.ticket.source === "web" && event.ticket.callId) screenPop.ticketOpenedFor(event.ticket.callId);
+    } else if (event.type === "ticket-changed") broadcast({ type: "ticket_changed", ticket: event.ticket });
     else
       screenPop.transferred(event.transfer).catch((err: unknown) => {
         root.log.error({ err, call: event.transfer.callId }, "screen-pop card failed");

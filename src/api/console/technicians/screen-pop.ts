@@ -16,8 +16,9 @@ const CARD_LIFETIME_MS = 30 * 60_000;
 
 /**
  * Without AMI nothing tells us when a technician picks up or the caller gives up, so the wallboard
- * counts a transferred call as waiting for this long after the transfer: about what a caller
- * waits in a small help desk's queue before someone answers or they hang up (docs/console.md).
+ * counts a transferred call as waiting for this long after the transfer (or until a ticket is
+ * opened from its card): about what a caller waits in a small help desk's queue before someone
+ * answers or they hang up (docs/console.md).
  */
 export const WAITING_WITHOUT_AMI_MS = 5 * 60_000;
 
@@ -77,7 +78,7 @@ export class ScreenPop {
     let count = 0;
     const since = this.now() - WAITING_WITHOUT_AMI_MS;
     for (const tracked of this.calls.values()) {
-      if (this.withAmi ? !tracked.answered : tracked.at > since) count += 1;
+      if (!tracked.answered && (this.withAmi || tracked.at > since)) count += 1;
     }
     return this.withAmi ? { count, basis: "ami", windowMinutes: null } : { count, basis: "recent-transfers", windowMinutes: WAITING_WITHOUT_AMI_MS / 60_000 };
   }
@@ -125,6 +126,17 @@ export class ScreenPop {
     timer.unref();
     this.windowTimers.add(timer);
     for (const desk of this.desks) this.show(tracked, desk, "waiting");
+  }
+
+  /**
+   * A technician opened a ticket from the call's card: someone is talking to that caller, so the
+   * call no longer waits (without AMI, the only sign of an answer we get). The card stays.
+   */
+  ticketOpenedFor(callId: string): void {
+    const tracked = this.calls.get(callId);
+    if (!tracked || tracked.answered) return;
+    tracked.answered = true;
+    this.bus.publish({ type: "waiting-changed" });
   }
 
   close(): void {

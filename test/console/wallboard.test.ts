@@ -58,7 +58,7 @@ describe("the wall TV's calls and today's tickets, against ura start (no AMI)", 
   const callInProgress = async (callerId: string): Promise<RunningUra> => {
     const call = runUra(["call", "--caller-id", callerId], env);
     calls.push(call);
-    // The IVR waits for a key ("Você é Ana Souza?"): the call is inside the IVR.
+    // The IVR waits for a key at the main menu: the call is inside the IVR.
     await call.waitFor(/teclas/, 30_000);
     return call;
   };
@@ -75,8 +75,8 @@ describe("the wall TV's calls and today's tickets, against ura start (no AMI)", 
     const call = await callInProgress("2001");
     await expect.poll(() => number(page, "ivr"), SLOW).toBe("1");
 
-    // Ana confirms who she is, picks Computador (1, 1, 2) and asks for a technician (0).
-    call.child.stdin!.end("1\n1\n2\n0\n");
+    // Ana (known by her extension) opens a ticket, picks Computador (1, 2) and asks for a technician (0).
+    call.child.stdin!.end("1\n2\n0\n");
     expect(await call.exited, call.output()).toBe(0);
     expect(call.output()).toMatch(/URA_RESULT=transfer/);
     await expect.poll(() => number(page, "ivr"), SLOW).toBe("0");
@@ -90,7 +90,7 @@ describe("the wall TV's calls and today's tickets, against ura start (no AMI)", 
     const page = await browser.open(`${url}/#/painel?token=${encodeURIComponent(token)}`);
     await expect.poll(() => page.getByRole("status").textContent(), SLOW).toMatch(/^Ao vivo/);
     // Two tickets for Computador → Não liga and one for Impressoras → Instalar, by phone (no voice description).
-    for (const keys of ["1,1,2,2,1,2,5", "1,1,3,1,1,2,5", "1,1,2,2,1,2,5"]) {
+    for (const keys of ["1,2,2,1,2,5", "1,3,1,1,2,5", "1,2,2,1,2,5"]) {
       const call = runUra(["call", "--caller-id", "2001", "--keys", keys], env);
       expect(await call.exited, call.output()).toBe(0);
       expect(call.output()).toMatch(/URA_TICKET=\d+/);

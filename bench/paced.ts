@@ -72,8 +72,19 @@ export interface PacedReport {
   arrivalsPerSecond: number;
   /** Calls in progress, sampled every 250 ms in the measured window (after the phase-in ramp and 5 s). */
   concurrent: { target: number; mean: number; min: number; max: number };
-  /** Phase-in calls are among the placed and completed ones. */
-  calls: { placed: number; completed: number; phaseIn: number; cutAtEnd: number; errors: number; errorReasons: Record<string, number> };
+  /**
+   * Phase-in calls are among the placed and completed ones. `heardUnavailableThenRecovered`: completed
+   * calls (a ticket) whose caller heard "system-unavailable" first, among the completed, not the errors.
+   */
+  calls: {
+    placed: number;
+    completed: number;
+    heardUnavailableThenRecovered: number;
+    phaseIn: number;
+    cutAtEnd: number;
+    errors: number;
+    errorReasons: Record<string, number>;
+  };
   /** ms from the reply that carried a caller's key to the next prompt starting. */
   deadAir: Summary;
   /** The same, for the worst step (command that followed the key). */
@@ -250,6 +261,7 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
     const completed: string[] = [];
     let placed = 0;
     let cutAtEnd = 0;
+    let recovered = 0;
     let ending = false;
     const startedAt = Date.now();
     // Phase-in callers start spread over the ramp (skipping ahead costs the service a burst of
@@ -288,10 +300,13 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
         if (!s) steps.set(d.step, (s = new Samples()));
         s.push(d.ms);
       }
-      if (r.variables.URA_RESULT === "ticket" && !r.hungUp) return void completed.push(callId);
-      if (r.hungUp && caller.leaveAt <= Date.now()) return void cutAtEnd++;
-      const reason = r.hungUp ? `hung up at "${r.commands.at(-1)?.line ?? "?"}"` : `URA_RESULT=${r.variables.URA_RESULT ?? "(unset)"}`;
-      errorReasons[reason] = (errorReasons[reason] ?? 0) + 1;
+      const outcome = callOutcome(r, caller.leaveAt <= Date.now());
+      if (outcome.kind === "ticket") {
+        if (outcome.heardUnavailable) recovered++;
+        return void completed.push(callId);
+      }
+      if (outcome.kind === "cut") return void cutAtEnd++;
+      errorReasons[outcome.reason] = (errorReasons[outcome.reason] ?? 0) + 1;
     };
 
     const running: Promise<void>[] = [];
@@ -351,7 +366,7 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
       callLengthS: round(callLengthMs / 1000, 1),
       arrivalsPerSecond: round(rate * 1000, 3),
       concurrent: { target: o.calls, mean: round(concurrentMean, 1), min: occ.length ? Math.min(...occ) : Number.NaN, max: occ.length ? Math.max(...occ) : Number.NaN },
-      calls: { placed, completed: completed.length, phaseIn, cutAtEnd, errors: errorCount, errorReasons },
+      calls: { placed, completed: completed.length, heardUnavailableThenRecovered: recovered, phaseIn, cutAtEnd, errors: errorCount, errorReasons },
       deadAir: deadAir.summary(),
       deadAirByStep: [...steps.entries()].map(([step, s]) => ({ step, deadAir: s.summary() })).sort((a, b) => b.deadAir.p99 - a.deadAir.p99),
       service: {
@@ -373,6 +388,19 @@ export async function runPaced(o: PacedOptions): Promise<PacedReport> {
   }
 }
 
+/**
+ * How a call ended for the report: its ticket (and whether the caller heard "system-unavailable"
+ * on the way, so a recovery is not hidden among the successes), cut at the window's end, or an error.
+ */
+export function callOutcome(
+  r: Pick<CallResult, "variables" | "hungUp" | "heard" | "commands">,
+  pastWindow: boolean,
+): { kind: "ticket"; heardUnavailable: boolean } | { kind: "cut" } | { kind: "error"; reason: string } {
+  if (r.variables.URA_RESULT === "ticket" && !r.hungUp) return { kind: "ticket", heardUnavailable: r.heard.includes("system-unavailable") };
+  if (r.hungUp && pastWindow) return { kind: "cut" };
+  return { kind: "error", reason: r.hungUp ? `hung up at "${r.commands.at(-1)?.line ?? "?"}"` : `URA_RESULT=${r.variables.URA_RESULT ?? "(unset)"}` };
+}
+
 const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : "—");
 
 /** The plain-text report `npm run bench -- --paced` prints. */
@@ -387,6 +415,7 @@ export function formatPacedReport(r: PacedReport): string {
     `  one call lasts        ${f(r.callLengthS)} s as the caller lives it → ${f(r.arrivalsPerSecond, 2)} arrivals/s`,
     `  concurrent calls      mean ${f(r.concurrent.mean)}, min ${r.concurrent.min}, max ${r.concurrent.max} (target ${r.concurrent.target})`,
     `  calls                 ${r.calls.placed} placed, ${r.calls.completed} completed, ${r.calls.phaseIn} phase-in, ${r.calls.cutAtEnd} cut at the end, ${r.calls.errors} errors${r.calls.errors ? ` ${JSON.stringify(r.calls.errorReasons)}` : ""}`,
+    `  heard unavailable then recovered  ${r.calls.heardUnavailableThenRecovered} of the completed calls (heard "system-unavailable", then got their ticket)`,
     `  dead air after a key  p50 ${f(d.p50)} ms, p95 ${f(d.p95)} ms, p99 ${f(d.p99)} ms, max ${f(d.max)} ms (n=${d.n})`,
     ...r.deadAirByStep.slice(0, 3).map((x) => `    worst: ${x.step.padEnd(34)} p99 ${f(x.deadAir.p99)} ms, max ${f(x.deadAir.max)} ms (n=${x.deadAir.n})`),
     `  service               CPU ${f(s.cpuPercent)} % of a core (${f(s.cpuMsPerCall, 2)} ms per call), RSS mean ${f(s.rssMeanMb)} MB, max ${f(s.rssMaxMb)} MB, idle ${f(s.idleRssMb)} MB, ${f(s.rssPerCallKb)} KB per call`,

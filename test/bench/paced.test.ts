@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deadAirAfterKeys, DEFAULT_PERSONA, formatPacedReport, runPaced } from "../../bench/paced.js";
+import { callOutcome, deadAirAfterKeys, DEFAULT_PERSONA, formatPacedReport, runPaced } from "../../bench/paced.js";
 
 const cmd = (name: string, args: string[], reply: string, thinkMs: number) => ({ line: `${name} ${args.join(" ")}`, name, args, reply: [reply], at: 0, thinkMs, mediaMs: 0 });
 
@@ -18,6 +18,14 @@ describe("paced bench", () => {
     expect(air[0]!.step).toBe("STREAM FILE otp-sent");
   });
 
+  it("counts a caller who heard the system was unavailable and then got a ticket apart from the plain successes", () => {
+    const call = (heard: string[], result: string, hungUp = false) => ({ heard, variables: { URA_RESULT: result }, hungUp, commands: [] });
+    expect(callOutcome(call(["greeting", "main-menu", "protocol-is"], "ticket"), false)).toEqual({ kind: "ticket", heardUnavailable: false });
+    expect(callOutcome(call(["greeting", "system-unavailable", "ticket-wait", "protocol-is"], "ticket"), false)).toEqual({ kind: "ticket", heardUnavailable: true });
+    expect(callOutcome(call(["greeting", "system-unavailable", "goodbye"], "error"), false)).toEqual({ kind: "error", reason: "URA_RESULT=error" });
+    expect(callOutcome(call(["greeting"], "", true), true)).toEqual({ kind: "cut" });
+  });
+
   it("holds a few human-paced calls on the real service, one ticket per completed call", async () => {
     // Media 50× faster than real time, so a minute-long call takes about a second.
     const report = await runPaced({ calls: 3, durationS: 6, db: "sqlite", split: false, timeScale: 0.02, persona: DEFAULT_PERSONA, seed: 7, json: null, verbose: false });
@@ -29,5 +37,6 @@ describe("paced bench", () => {
     expect(report.concurrent.mean).toBeGreaterThan(0);
     expect(report.service.rssMeanMb).toBeGreaterThan(10);
     expect(formatPacedReport(report)).toContain("dead air after a key");
+    expect(formatPacedReport(report)).toContain(`heard unavailable then recovered  ${report.calls.heardUnavailableThenRecovered} of the completed calls`);
   }, 120_000);
 });

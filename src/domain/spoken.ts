@@ -98,11 +98,11 @@ export class ReadySpeech<T> {
 
 /**
  * Every sentence a catalogue tree makes the IVR say, depth first: each node's, and the label of
- * each menu with options, which begins its sub-menu ("Computador."). The tree as callers get it:
- * active nodes only.
+ * each menu of two options or more, which begins its sub-menu ("Computador."; a menu of one
+ * option opens it without asking). The tree as callers get it: active nodes only.
  */
 export function catalogueSentences(nodes: readonly CatalogueSentences[]): string[] {
-  return nodes.flatMap((n) => [n.prompt, ...(n.children.length > 0 ? [n.label] : []), ...catalogueSentences(n.children)]);
+  return nodes.flatMap((n) => [n.prompt, ...(n.children.length > 1 ? [n.label] : []), ...catalogueSentences(n.children)]);
 }
 interface CatalogueSentences {
   label: string;

@@ -92,13 +92,21 @@ describe("ura sounds / ura tts (espeak-ng)", () => {
       expect(await users.run(args, context({}).ctx), args.join(" ")).toBe(0);
     }
 
-    // What the IVR will say, read back independently: active names, active catalogue sentences.
+    // What the IVR will say, read back independently: active names, active catalogue sentences,
+    // and the label of each menu with two or more active options (its sub-menu begins with it).
     const check = await openStore(setup.ctx.settings);
     let expected: string[];
     try {
       const all = await check.catalogue.tree(true);
       const said: string[] = [];
-      const walk = (nodes: CatalogueNode[]) => nodes.filter((n) => n.active).forEach((n) => (said.push(n.prompt), walk(n.children)));
+      const walk = (nodes: CatalogueNode[]) =>
+        nodes
+          .filter((n) => n.active)
+          .forEach((n) => {
+            said.push(n.prompt);
+            if (n.children.filter((c) => c.active).length > 1) said.push(n.label);
+            walk(n.children);
+          });
       walk(all);
       expect(said.length).toBeGreaterThan(15); // the seeded catalogue, not an empty one
       expect(said.some((t) => /projetor/i.test(t))).toBe(false);

@@ -1,24 +1,10 @@
-import { PassThrough } from "node:stream";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/command.js";
 import { command as accounts } from "../../src/cli/commands/accounts.js";
 import { command as kiosk } from "../../src/cli/commands/kiosk.js";
+import { cliContext } from "../support/cli.js";
 import { openTestDb, type TestDb } from "../support/databases.js";
 
-/** A context whose stdin is a pipe holding `input` (the password, as `echo "$PASSWORD" | ura accounts add`). */
-function context(t: TestDb, input = ""): CliContext & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) => {
-    const s = new PassThrough();
-    s.on("data", (c) => into.push(String(c)));
-    return s;
-  };
-  const stdin = new PassThrough();
-  stdin.end(input);
-  return { settings: t.settings, stdout: sink(out), stderr: sink(err), stdin, logger: pino({ level: "silent" }), out: () => out.join(""), err: () => err.join("") };
-}
+const context = (t: TestDb, input = "") => cliContext(t.settings, input);
 
 describe("ura accounts and ura kiosk", () => {
   let t: TestDb;

@@ -1,20 +1,10 @@
-import { PassThrough } from "node:stream";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UsageError, type CliContext } from "../../src/cli/command.js";
+import { UsageError } from "../../src/cli/command.js";
 import { command } from "../../src/cli/commands/announcements.js";
+import { cliContext } from "../support/cli.js";
 import { DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
-function context(t: TestDb): CliContext & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) => {
-    const s = new PassThrough();
-    s.on("data", (c) => into.push(String(c)));
-    return s;
-  };
-  return { settings: t.settings, stdout: sink(out), stderr: sink(err), stdin: new PassThrough(), logger: pino({ level: "silent" }), out: () => out.join(""), err: () => err.join("") };
-}
+const context = (t: TestDb, input = "") => cliContext(t.settings, input);
 
 describe.each(DRIVERS)("ura announcements (%s)", (driver) => {
   let t: TestDb;

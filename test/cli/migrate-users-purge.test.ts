@@ -1,33 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/command.js";
 import { command as migrate } from "../../src/cli/commands/migrate.js";
 import { command as purge } from "../../src/cli/commands/purge.js";
 import { command as users, formatReport, progressBar } from "../../src/cli/commands/users.js";
 import { loadMigrations } from "../../src/domain/index.js";
+import { cliContext } from "../support/cli.js";
 import { DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
-function context(t: TestDb): CliContext & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) => {
-    const s = new PassThrough();
-    s.on("data", (c) => into.push(String(c)));
-    return s;
-  };
-  return {
-    settings: t.settings,
-    stdout: sink(out),
-    stderr: sink(err),
-    stdin: new PassThrough(),
-    logger: pino({ level: "silent" }),
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
+const context = (t: TestDb, input = "") => cliContext(t.settings, input);
 
 describe.each(DRIVERS)("ura migrate, users, purge (%s)", (driver) => {
   let t: TestDb;

@@ -216,7 +216,7 @@ export class AgiConnection implements AgiChannel {
    */
   private command(verb: string, parts: readonly string[] = [], timeoutMs = this.options.commandTimeoutMs): Promise<AgiReply> {
     if (this.ended) return Promise.reject(this.ended);
-    const line = parts.length === 0 ? verb : buildCommand(verb, ...parts);
+    const line = buildCommand(verb, ...parts);
     return new Promise<AgiReply>((resolve, reject) => {
       this.queue.push({ line, verb, timeoutMs, resolve, reject });
       this.pump();

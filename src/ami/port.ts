@@ -55,8 +55,6 @@ export interface QueueSummary {
   holdSeconds: number;
   /** The current longest wait, in seconds (LongestHoldTime). */
   longestHoldSeconds: number;
-  /** Members reachable and not paused (Available). */
-  available: number;
   /** Members whose device is reachable (LoggedIn). */
   loggedIn: number;
 }

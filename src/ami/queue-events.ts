@@ -56,7 +56,6 @@ export function toQueueSummary(events: readonly AmiMessage[], queue: string): Qu
     callers: count(event.Callers),
     holdSeconds: count(event.HoldTime),
     longestHoldSeconds: count(event.LongestHoldTime),
-    available: count(event.Available),
     loggedIn: count(event.LoggedIn),
   };
 }

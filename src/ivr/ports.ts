@@ -134,8 +134,6 @@ export interface QueueLoad {
   holdSeconds: number;
   /** How long the caller who has waited longest has been waiting (seconds). */
   longestHoldSeconds: number;
-  /** Technicians whose phones can take a call (reachable and not paused). */
-  available: number;
   /** Technicians whose phones are reachable. */
   loggedIn: number;
 }

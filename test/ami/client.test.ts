@@ -182,7 +182,7 @@ describe("AMI client against the stand-in", () => {
       ami.setQueue("500", { Callers: 9 });
       const src = await summaries(ami.port);
       expect(ami.actions[0]).toMatchObject({ Action: "Login", Events: "off" });
-      expect(await src.load("400")).toEqual({ callers: 4, holdSeconds: 95, longestHoldSeconds: 240, available: 1, loggedIn: 3 });
+      expect(await src.load("400")).toEqual({ callers: 4, holdSeconds: 95, longestHoldSeconds: 240, loggedIn: 3 });
       expect(ami.actions.at(-1)).toMatchObject({ Action: "QueueSummary", Queue: "400" });
       expect(await src.load("401")).toBeNull();
     });

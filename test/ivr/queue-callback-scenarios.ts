@@ -66,10 +66,11 @@ export function queueCallbackScenarios(makeBackend: () => Promise<Backend & { st
     const caller = new ScriptedCaller()
       .on("main-menu").press("3")
       .on("offer-queue-callback").press("1")
-      .on("confirm-caller").press("1")
       .on("service-menu").press("6")
       .on("protocol-repeat").press("2");
     const call = await dial(ivr, { caller, ...fromExtension("PJSIP/1001-00000031") });
+    // Every scripted answer was asked for: the call took the own-extension path the test names.
+    expect(caller.unused()).toEqual([]);
     expect(ami.actions.filter((a) => a.Action === "QueueSummary").at(-1)).toMatchObject({ Queue: QUEUE });
     expect(call.heard).toContain("queue-long");
     expect(call.heard.filter((p) => p.startsWith("transferring"))).toEqual([]);

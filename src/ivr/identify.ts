@@ -57,29 +57,31 @@ export async function identify(call: Call, callerLookup: Promise<CallerMatch> | 
 }
 
 /**
- * "Olá, <nome>." or "Obrigado, <nome>.": the name from TTS (a name not cached yet is synthesised
- * while "Olá," plays), or the user code read digit by digit when TTS failed. Not interruptible:
- * it is short, and a key typed into it would be lost anyway.
+ * "Olá, <nome>." or "Obrigado, <nome>." (the name is synthesised while "Olá," plays, if it is not
+ * cached yet). Not interruptible: it is short, and a key typed into it would be lost anyway.
  */
 async function hearName(call: Call, prefix: "hello-name" | "thanks-name", user: PublicUser): Promise<void> {
   const name = call.background(call.speak(user.name));
   await call.play(call.p(prefix));
-  const spoken = await name;
-  await call.play(spoken ? [spoken] : call.p("user-with-code", ...digitPrompts(user.code)));
+  await call.play(nameParts(call, user, await name));
 }
 
 /**
- * "Você é <nome>?" (the name from TTS, or the user code read digit by digit when TTS failed), then
- * the question of `step`: the key pressed, 1 or 2. `*` goes back; silence ends the call.
+ * "Você é <nome>?", then the question of `step`: the key pressed, 1 or 2. `*` goes back; silence
+ * ends the call.
  */
 async function confirmName(call: Call, step: "confirm-caller" | "confirm-name", user: PublicUser): Promise<string> {
   call.step = step;
-  const spoken = await call.speak(user.name);
-  const parts = spoken ? [...call.p("you-are"), spoken, ...call.p(step)] : call.p("confirm-code-prefix", ...digitPrompts(user.code), step);
+  const parts = [...call.p("you-are"), ...nameParts(call, user, await call.speak(user.name)), ...call.p(step)];
   const choice = await call.menu({ parts, keys: "12", back: true });
   if (choice.kind === "back") throw new BackToMenu();
   if (choice.kind !== "key") throw new EndCall("abandoned", step, ["no-input-end"]);
   return choice.key;
+}
+
+/** The user's name as TTS said it, or, when TTS failed, "usuário de código" and the code digit by digit. */
+function nameParts(call: Call, user: PublicUser, spoken: string | null): string[] {
+  return spoken ? [spoken] : call.p("user-with-code", ...digitPrompts(user.code));
 }
 
 async function askUserCode(call: Call): Promise<PublicUser> {

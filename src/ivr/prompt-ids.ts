@@ -31,7 +31,6 @@ export const PROMPT_IDS = [
   "you-are",
   "confirm-caller",
   "confirm-name",
-  "confirm-code-prefix",
   "ask-user-code",
   "unknown-user-code",
   "too-many-tries",

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ScriptedCaller } from "../support/callers.js";
-import { FakeTicketApi, SlowSpeech, dial, said, startIvr, type IvrUnderTest } from "../support/scenario.js";
+import { question, ScriptedCaller } from "../support/callers.js";
+import { FakeSpeech, FakeTicketApi, SlowSpeech, dial, said, startIvr, type IvrUnderTest } from "../support/scenario.js";
 
 /**
  * The name in "Olá, <nome>." (src/ivr/identify.ts), said on a call from the caller's own extension,
@@ -63,5 +63,21 @@ describe("the name of 'Olá, <nome>.' when it is not synthesised yet", () => {
     expect(call.heard.slice(i, i + 7)).toEqual(["hello-name", "user-with-code", "digit-1", "digit-2", "digit-3", "digit-4", "service-menu"]);
     expect(silenceAfterHello(call)).toBeLessThan(budget + 300);
     expect(speech.run("Maria Souza").aborted).toBe(true);
+  });
+});
+
+describe("the name of 'Você é <nome>?' when TTS fails", () => {
+  it("the caller is asked about the user code instead, in the same words as 'Olá, usuário de código …', and can confirm it", async () => {
+    const speech = new FakeSpeech();
+    speech.mode = "fail";
+    // With no one-time code (OTP_POLICY=never) the name is the check that the typed code was the caller's own.
+    ivr = await startIvr({ api: new FakeTicketApi(), speech, settings: { OTP_POLICY: "never" } });
+    const caller = new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#").on(question("confirm-name")).press("1").on("service-menu").hangup();
+    const call = await dial(ivr, { caller });
+
+    expect(caller.unused()).toEqual([]);
+    const i = call.heard.indexOf("you-are");
+    expect(call.heard.slice(i, i + 7)).toEqual(["you-are", "user-with-code", "digit-1", "digit-2", "digit-3", "digit-4", "confirm-name"]);
+    expect(call.variables.URA_USER).toBe("1234");
   });
 });

@@ -13,7 +13,7 @@ import {
   type WallboardViewer,
 } from "../api/index.js";
 import type { Settings } from "../config/index.js";
-import type { EventSource } from "../shared/event-bus.js";
+import { mapSource, mergeSources } from "../shared/event-bus.js";
 import type { Clock, LivenessView, Store } from "../domain/index.js";
 import { wallboardAlerts } from "./liveness.js";
 import { transferRecordingPath } from "./recordings.js";
@@ -51,12 +51,7 @@ export function consoleApiPlugin(settings: Settings, store: Store, logger?: Logg
   const who = access ?? sessionAccess(store, clock);
   const tickets = wallboardEvents(store);
   const alerts = liveness ? wallboardAlerts(liveness.events, settings.URA_TIMEZONE) : null;
-  const events: EventSource<WallboardEvent> = {
-    subscribe(listener) {
-      const stops = [tickets.subscribe(listener), alerts?.subscribe(listener), liveness?.callChanges.subscribe(() => listener({ type: "calls-changed" }))];
-      return () => stops.forEach((stop) => stop?.());
-    },
-  };
+  const events = mergeSources<WallboardEvent>(tickets, alerts, liveness && mapSource(liveness.callChanges, () => ({ type: "calls-changed" })));
   const plugin = consolePlugin({
     webRoot: CONSOLE_DIST_DIR,
     wallboard: {

@@ -30,3 +30,21 @@ export function createEventBus<E>(onListenerError: (err: unknown, event: E) => v
     },
   };
 }
+
+/**
+ * One source made of several: a listener hears every event of each, and the function returned
+ * unsubscribes it from all of them. Null and undefined stand for a part that is not configured.
+ */
+export function mergeSources<E>(...sources: ReadonlyArray<EventSource<E> | null | undefined>): EventSource<E> {
+  return {
+    subscribe(listener) {
+      const stops = sources.map((source) => source?.subscribe(listener));
+      return () => stops.forEach((stop) => stop?.());
+    },
+  };
+}
+
+/** The events of `source`, each as `map` turns it (a calls-changed for each change of the IVR's calls). */
+export function mapSource<A, B>(source: EventSource<A>, map: (event: A) => B): EventSource<B> {
+  return { subscribe: (listener) => source.subscribe((event) => listener(map(event))) };
+}

@@ -5,7 +5,7 @@ import fastifyStatic from "@fastify/static";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { fill, TEXT } from "./text.js";
-import type { EventSource } from "../../shared/event-bus.js";
+import { mapSource, mergeSources } from "../../shared/event-bus.js";
 import { technicianRoutes, type TechnicianOptions } from "./technicians/plugin.js";
 import { ScreenPop } from "./technicians/screen-pop.js";
 import type { CallsNow } from "./wallboard/messages.js";
@@ -68,12 +68,7 @@ function withCalls(wallboard: WallboardOptions & { callsInIvr?: () => number }, 
     const waiting = screenPop?.waiting() ?? { count: 0, basis: "recent-transfers", windowMinutes: null };
     return { inIvr: wallboard.callsInIvr?.() ?? 0, waitingForTechnician: waiting.count, waitingBasis: waiting.basis, waitingWindowMinutes: waiting.windowMinutes };
   };
-  const events: EventSource<WallboardEvent> = {
-    subscribe(listener) {
-      const stops = [wallboard.events.subscribe(listener), screenPop?.changes.subscribe(() => listener({ type: "calls-changed" }))];
-      return () => stops.forEach((stop) => stop?.());
-    },
-  };
+  const events = mergeSources<WallboardEvent>(wallboard.events, screenPop && mapSource(screenPop.changes, () => ({ type: "calls-changed" })));
   return { ...wallboard, calls, events };
 }
 

@@ -8,7 +8,7 @@ import { fill, TEXT } from "./text.js";
 import { mapSource, mergeSources } from "../../shared/event-bus.js";
 import { technicianRoutes, type TechnicianOptions } from "./technicians/plugin.js";
 import { ScreenPop } from "./technicians/screen-pop.js";
-import type { CallsNow } from "./wallboard/messages.js";
+import { NO_CALLS, type CallsNow } from "./wallboard/messages.js";
 import { wallboardRoutes, type WallboardOptions } from "./wallboard/plugin.js";
 import type { WallboardEvent } from "./wallboard/ports.js";
 
@@ -65,8 +65,12 @@ export function consolePlugin(options: ConsoleOptions = {}) {
 function withCalls(wallboard: WallboardOptions & { callsInIvr?: () => number }, screenPop: ScreenPop | null): WallboardOptions {
   if (wallboard.calls) return wallboard;
   const calls = (): CallsNow => {
-    const waiting = screenPop?.waiting() ?? { count: 0, basis: "recent-transfers", windowMinutes: null };
-    return { inIvr: wallboard.callsInIvr?.() ?? 0, waitingForTechnician: waiting.count, waitingBasis: waiting.basis, waitingWindowMinutes: waiting.windowMinutes };
+    const waiting = screenPop?.waiting();
+    return {
+      ...NO_CALLS,
+      inIvr: wallboard.callsInIvr?.() ?? NO_CALLS.inIvr,
+      ...(waiting && { waitingForTechnician: waiting.count, waitingBasis: waiting.basis, waitingWindowMinutes: waiting.windowMinutes }),
+    };
   };
   const events = mergeSources<WallboardEvent>(wallboard.events, screenPop && mapSource(screenPop.changes, () => ({ type: "calls-changed" })));
   return { ...wallboard, calls, events };

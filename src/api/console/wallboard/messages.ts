@@ -99,6 +99,9 @@ export interface CallsNow {
   waitingWindowMinutes: number | null;
 }
 
+/** No calls known: no IVR node reported any, and nothing tracks the transferred ones. */
+export const NO_CALLS: Readonly<CallsNow> = Object.freeze({ inIvr: 0, waitingForTechnician: 0, waitingBasis: "recent-transfers", waitingWindowMinutes: null });
+
 /** Tickets opened today (from midnight in URA_TIMEZONE; `date` is that day, YYYY-MM-DD), by service, most first. */
 export interface TicketsToday {
   date: string;

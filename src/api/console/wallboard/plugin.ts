@@ -5,6 +5,7 @@ import { ApiError } from "../../errors.js";
 import { fill, TEXT } from "../text.js";
 import {
   identifyMessage,
+  NO_CALLS,
   remoteSwitchMessage,
   requestDataMessage,
   type DashboardUpdate,
@@ -65,7 +66,7 @@ export async function wallboardRoutes(app: FastifyInstance, options: WallboardOp
   const screens = new Set<Screen>();
   const text = TEXT.wallboard;
   const snapshots = new Snapshots(options.source, options.snapshotMaxAgeMs ?? 1000);
-  const calls: WallboardCalls = options.calls ?? (() => ({ inIvr: 0, waitingForTechnician: 0, waitingBasis: "recent-transfers", waitingWindowMinutes: null }));
+  const calls: WallboardCalls = options.calls ?? (() => NO_CALLS);
 
   const send = (screen: Screen, message: ServerMessage | string) => {
     if (screen.socket.readyState !== screen.socket.OPEN) return;

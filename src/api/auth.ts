@@ -33,10 +33,19 @@ function apiTokensFile(settings: { DATA_DIR: string }): string {
  * The IVR's bearer token: API_TOKEN, else the `ivr` token of this host's API (API_TOKENS, or the
  * file the API made; never made here). Null when there is none: every call would get a 401.
  */
-export function ivrTokenFor(settings: { API_TOKEN: string; API_TOKENS: string; DATA_DIR: string }, tokens?: readonly ApiTokenSpec[]): string | null {
+export function ivrTokenFor(settings: { API_TOKEN: string; API_TOKENS: string; DATA_DIR: string }): string | null {
+  // For an API on another host, API_TOKEN cannot be checked here: it is taken as given.
   if (settings.API_TOKEN !== "") return settings.API_TOKEN;
-  const known = tokens ?? (settings.API_TOKENS.trim() !== "" || existsSync(apiTokensFile(settings)) ? resolveApiTokens(settings).tokens : []);
-  return known.find((t) => t.scopes.includes("ivr"))?.secret ?? null;
+  if (settings.API_TOKENS.trim() === "" && !existsSync(apiTokensFile(settings))) return null;
+  return ivrTokenAmong(settings, resolveApiTokens(settings).tokens)?.secret ?? null;
+}
+
+/**
+ * The IVR's token among the API's own `tokens` (an IVR in the API's process): the one API_TOKEN
+ * names, if it has scope ivr, or, when API_TOKEN is empty, the first with scope ivr.
+ */
+export function ivrTokenAmong(settings: { API_TOKEN: string }, tokens: readonly ApiTokenSpec[]): ApiTokenSpec | undefined {
+  return tokens.find((t) => t.scopes.includes("ivr") && (settings.API_TOKEN === "" || t.secret === settings.API_TOKEN));
 }
 
 /** The client a request's token belongs to (set by the shared access plugin as `request.client`). */

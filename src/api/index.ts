@@ -26,7 +26,7 @@ import { sessionRoutes } from "./routes/session.js";
 import { accountRoutes, consoleSessions } from "./sessions.js";
 import { ticketRoutes } from "./routes/tickets.js";
 
-export { parseApiTokens, resolveApiTokens, ivrTokenFor, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
+export { parseApiTokens, resolveApiTokens, ivrTokenFor, ivrTokenAmong, createTokenChecker, TokenConfigError, SCOPES, type Scope, type ApiTokenSpec, type ApiClient } from "./auth.js";
 export { ApiError, toApiError } from "./errors.js";
 export { IvrOperations, type Caller } from "./ivr-operations.js";
 export type { RecordingFiles } from "./context.js";

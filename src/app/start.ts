@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
 import { queueSummariesFromSettings } from "../ami/index.js";
-import { ivrOperationsOf, ivrTokenFor, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
+import { ivrOperationsOf, ivrTokenAmong, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
 import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
 import { LivenessBoard, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
@@ -35,12 +35,17 @@ export interface RunningApp {
  */
 export async function startAll(settings: Settings, logger: Logger, extraPlugins: ApiPlugin[] = []): Promise<RunningApp> {
   const { tokens, file } = resolveApiTokens(settings);
-  const ivrToken = ivrTokenFor(settings, tokens);
-  if (!ivrToken) throw new ConfigError(['API_TOKENS: has no token with scope "ivr" and API_TOKEN is empty, so the IVR could not call the API']);
   // The IVR's calls are audited and rate-limited under this token's name, as over HTTP; a token the
   // API would refuse (over HTTP: a 401 on every step of every call) stops the start instead.
-  const ivrClient = tokens.find((t) => t.secret === ivrToken && t.scopes.includes("ivr"));
-  if (!ivrClient) throw new ConfigError(['API_TOKEN: is not one of API_TOKENS with scope "ivr", so the API would refuse the IVR']);
+  const ivrClient = ivrTokenAmong(settings, tokens);
+  if (!ivrClient) {
+    throw new ConfigError([
+      settings.API_TOKEN === ""
+        ? 'API_TOKENS: has no token with scope "ivr" and API_TOKEN is empty, so the IVR could not call the API'
+        : 'API_TOKEN: is not one of API_TOKENS with scope "ivr", so the API would refuse the IVR',
+    ]);
+  }
+  const ivrToken = ivrClient.secret;
 
   // What has started so far, stopped in reverse if a later part cannot start: a process left
   // running with the API but no IVR would look healthy to a service manager.

@@ -49,6 +49,17 @@ describe("ura start on a fresh clone", () => {
     expect(running.output()).toContain('API_TOKEN: is not one of API_TOKENS with scope "ivr"');
   });
 
+  it("refuses API_TOKENS with no ivr token when API_TOKEN is empty (its IVR would have no token to call the API with)", async () => {
+    running = runUra(["start"], {
+      AGI_PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "ura-start-")),
+      API_TOKENS: "ops:admin:start-admin-token-0123456789",
+    });
+    expect(await running.exited).toBe(78);
+    expect(running.output()).toContain('API_TOKENS: has no token with scope "ivr" and API_TOKEN is empty');
+  });
+
   it("with the AGI port taken, says so and exits instead of running on with the API alone", async () => {
     const taken: Server = createServer();
     await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));

@@ -67,7 +67,9 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness), catalogueAudioPlugin(store, tts, logger), ...extraPlugins];
     const stopReacting = reactToLiveness(liveness, settings, logger);
     started.push(stopReacting);
-    const api = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, recordingFiles: recordingFilesOf(settings) });
+    const sender = createSender(settings);
+    started.push(() => sender.close?.());
+    const api = await startApi({ settings, store, sender, logger, tokens, plugins, liveness, recordingFiles: recordingFilesOf(settings) });
     started.push(() => api.close());
     const apiAddress = api.server.address();
     const apiPort = typeof apiAddress === "object" && apiAddress ? apiAddress.port : settings.API_PORT;
@@ -95,7 +97,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
       await stopReacting();
     }, async () => {
       await queue?.close();
-    });
+    }, () => sender.close?.());
   } catch (err) {
     await undo();
     throw err;
@@ -103,7 +105,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
 }
 
 /** `afterDrain`: what the calls in progress still used (the AMI session), closed once they are done. */
-function running(settings: Settings, parts: Omit<RunningApp, "stop">, stopReporting: () => Promise<void>, afterDrain: () => Promise<void>): RunningApp {
+/** `afterApi`: what the API's requests still used (the one-time codes' sender), released once it is closed. */
+function running(settings: Settings, parts: Omit<RunningApp, "stop">, stopReporting: () => Promise<void>, afterDrain: () => Promise<void>, afterApi: () => void): RunningApp {
   const { ivr, api, store, tts, liveness } = parts;
   return {
     ivr,
@@ -117,6 +120,7 @@ function running(settings: Settings, parts: Omit<RunningApp, "stop">, stopReport
       await afterDrain();
       tts.close();
       await api.close();
+      afterApi();
       await store.close();
       return result;
     },

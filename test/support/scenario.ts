@@ -746,6 +746,7 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     async close() {
       await relay.close();
       await app.close();
+      senders.ok.close?.();
       await store.close();
       await database?.drop();
       rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,8 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
     const liveness = new LivenessBoard({ onListenerError: (err) => logger.error({ err }, "a liveness listener failed") });
     const plugins = [audioApiPlugin(settings, logger), consoleApiPlugin(settings, store, logger, undefined, liveness)];
     const stopReacting = reactToLiveness(liveness, settings, logger);
-    const app = await startApi({ settings, store, sender: createSender(settings), logger, tokens, plugins, liveness, recordingFiles: recordingFilesOf(settings) });
+    const sender = createSender(settings);
+    const app = await startApi({ settings, store, sender, logger, tokens, plugins, liveness, recordingFiles: recordingFilesOf(settings) });
     const heartbeats = startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger });
     logger.info(
       { address: `http://${settings.API_HOST}:${settings.API_PORT}`, database: store.dialect, tickets: store.tickets.kind, clients: tokens.map((t) => `${t.name}(${t.scopes.join("+")})`) },
@@ -51,6 +52,7 @@ The technicians' console (built into dist/console by \`npm run build\`) is serve
       heartbeats.stop();
       await stopReacting();
       await app.close();
+      sender.close?.();
       await store.close();
       logger.info("ticket API stopped");
     });

@@ -131,6 +131,8 @@ async function send(args: string[], ctx: CliContext): Promise<number> {
       return 1;
     }
     throw err;
+  } finally {
+    sender.close?.();
   }
 }
 

@@ -15,6 +15,8 @@ export interface MessageSender {
   readonly driver: "log" | "venom" | "cloud";
   /** Resolves once the message is accepted for delivery (queued), with the sender's message id. */
   send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<{ id: string }>;
+  /** Lets go of what the sender holds open (the log sender's outbox file), at shutdown. */
+  close?(): void;
 }
 
 /** The sender cannot take messages now (session unlinked, service down, timeout): the caller is told. */

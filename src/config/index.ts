@@ -5,7 +5,7 @@ import { z } from "zod";
 import { readEnvFile } from "./env-file.js";
 import { settingsSchema, type Settings, type SettingName } from "./schema.js";
 
-export { settingsSchema, type Settings, type SettingName } from "./schema.js";
+export { ESPEAK_DEFAULT_WPM, settingsSchema, type Settings, type SettingName } from "./schema.js";
 export { parseEnvFile } from "./env-file.js";
 
 /** Start-up stops on this: one line per bad setting, each naming the variable. */

@@ -28,6 +28,12 @@ const list = z.string().transform((s) =>
 
 const port = int(1, 65535);
 
+/**
+ * espeak-ng's rate when TTS_ESPEAK_WPM is not set: 190, about 10 % above espeak-ng's own 175, as
+ * IVR prompts are commonly spoken faster than conversation (docs/audio.md, docs/decisions.md).
+ */
+export const ESPEAK_DEFAULT_WPM = 190;
+
 /** A list of IPs/CIDR ranges, checked now rather than when the first connection arrives. */
 const addressList = list.superRefine((entries, ctx) => {
   try {
@@ -236,8 +242,8 @@ export const settingsSchema = z.object({
   TTS_ENGINE: z.enum(["espeak", "polly", "none"]).default("espeak").describe("espeak (offline default), polly (Amazon Polly) or none (no names spoken)"),
   TTS_VOICE: z.string().default("").describe("voice: Polly Camila/Vitoria/Thiago; espeak-ng pt-br variants. Empty = engine default"),
   TTS_ESPEAK_WPM: int(80, 450)
-    .default(175)
-    .describe("espeak-ng speed in words a minute (its own default; a caller hears every menu option at it: docs/audio.md); after a change run `ura sounds render`: names and catalogue sentences are synthesised again by themselves"),
+    .default(ESPEAK_DEFAULT_WPM)
+    .describe("espeak-ng speed in words a minute (IVR prompts are spoken ~10 % faster than conversation; a caller hears every menu option at it: docs/audio.md); after a change run `ura sounds render`: names and catalogue sentences are synthesised again by themselves"),
   TTS_TIMEOUT_MS: int(100, 60_000).default(2500).describe("longest wait for one synthesis before the flow falls back"),
   TTS_CACHE_DIR: z.string().default("").describe("synthesised audio cache; empty = DATA_DIR/tts"),
   TTS_CACHE_KEY: optionalSecret(32)

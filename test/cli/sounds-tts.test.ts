@@ -43,7 +43,7 @@ describe("ura sounds / ura tts (espeak-ng)", () => {
     await writeFile(join(root, "sounds", "prompts.pt-BR.txt"), "# test\ngreeting: Olá!\ndigit-1: um\n");
     const first = context({});
     expect(await sounds.run(["render"], first.ctx)).toBe(0);
-    expect(first.output().stdout).toMatch(/2 prompts \(espeak, pt-br@175wpm\).*2 rendered, 0 unchanged/);
+    expect(first.output().stdout).toMatch(/2 prompts \(espeak, pt-br@190wpm\).*2 rendered, 0 unchanged/);
     const greeting = await readFile(join(root, "sounds", "pt-BR", "greeting.sln"));
     expect(greeting.length / 16_000).toBeGreaterThan(0.2);
 

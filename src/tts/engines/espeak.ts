@@ -1,18 +1,18 @@
 import { spawn } from "node:child_process";
 import { parseWav, resample, SLN_RATE, toSln } from "../audio.js";
 import { checkSln, type SpeechEngine } from "./engine.js";
+import { ESPEAK_DEFAULT_WPM } from "../../config/index.js";
 
 export interface EspeakOptions {
   /** espeak-ng voice (`espeak-ng --voices=pt`): `pt-br`, or a variant such as `pt-br+f3`. */
   voice?: string;
-  /** Words per minute (TTS_ESPEAK_WPM); default 175, espeak-ng's own (docs/audio.md: why not the slower 150). */
+  /** Words per minute (TTS_ESPEAK_WPM); default TTS_ESPEAK_WPM's (docs/audio.md: why 190, not espeak-ng's own 175). */
   wordsPerMinute?: number;
   /** The binary (Debian package espeak-ng). */
   binary?: string;
 }
 
 export const ESPEAK_DEFAULT_VOICE = "pt-br";
-const DEFAULT_WPM = 175;
 /** Enough for any prompt; a runaway process is stopped, not buffered forever. */
 const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 
@@ -22,7 +22,7 @@ const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
  */
 export function createEspeakEngine(options: EspeakOptions = {}): SpeechEngine {
   const voice = options.voice || ESPEAK_DEFAULT_VOICE;
-  const wpm = options.wordsPerMinute ?? DEFAULT_WPM;
+  const wpm = options.wordsPerMinute ?? ESPEAK_DEFAULT_WPM;
   const binary = options.binary ?? "espeak-ng";
   return {
     name: "espeak",

@@ -27,7 +27,7 @@ describe("ura start on a fresh clone", () => {
     } finally {
       await call.stop();
     }
-    expect(call.output()).toMatch(/♪ greeting: Suporte de TI da prefeitura\./);
+    expect(call.output()).toMatch(/♪ greeting: TI da prefeitura\./);
     expect(await running.stop()).toBe(0);
   });
 

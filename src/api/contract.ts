@@ -173,6 +173,25 @@ export const announcementsResponse = z.object({
 });
 export type AnnouncementsView = z.infer<typeof announcementsResponse>;
 
+// ── the names the IVR says ───────────────────────────────────────────────────────────────────
+/**
+ * GET /spoken-names: the active users' names, a page at a time, for an IVR node to synthesise
+ * ahead of its calls. Names only: no code, phone or extension (docs/security.md).
+ */
+export const spokenNamesQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, "the `next` of the page before")
+    .optional()
+    .describe("the `next` of the page before; absent for the first page"),
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+});
+export const spokenNamesResponse = z.object({
+  names: z.array(z.string()),
+  next: z.string().nullable().describe("pass as `after` for the next page; null on the last one"),
+});
+export type SpokenNamesPage = z.infer<typeof spokenNamesResponse>;
+
 // ── the information menu ─────────────────────────────────────────────────────────────────────
 /**
  * What the information menu says: the weekly schedule (URA_TIMEZONE, weekday 0 = Sunday; the IVR

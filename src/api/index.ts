@@ -21,6 +21,7 @@ import { hoursRoutes } from "./routes/hours.js";
 import { announcementRoutes, callbackRoutes, informationRoutes } from "./routes/announcements.js";
 import { identifyRoutes } from "./routes/identify.js";
 import { otpRoutes } from "./routes/otp.js";
+import { spokenNamesRoutes } from "./routes/spoken-names.js";
 import { statusRoutes } from "./routes/status.js";
 import { sessionRoutes } from "./routes/session.js";
 import { accountRoutes, consoleSessions } from "./sessions.js";
@@ -142,6 +143,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await api.register(informationRoutes, ivrCtx);
       await api.register(callbackRoutes, ivrCtx);
       await api.register(callRoutes, ivrCtx);
+      await api.register(spokenNamesRoutes, ctx);
       await api.register(statusRoutes, { ...ctx, liveness });
       await api.register(adminRoutes, { ...ctx, prefix: "/admin" });
       await api.register(sessionRoutes, ctx);

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { AgiServer } from "../agi/index.js";
-import { createApiClient } from "../api-client/index.js";
+import { createApiClient, createSpokenNamesReader, type SpokenNamesSource } from "../api-client/index.js";
 import type { Settings } from "../config/index.js";
 import { ivrScripts, type IvrDependencies, type QueueStatus, type TicketApi, type VoiceRecordings } from "../ivr/index.js";
 import { createSpeechSynthesizer, loadPromptSet, type SpeechSynthesizer, type TtsService } from "../tts/index.js";
@@ -51,6 +51,9 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
   return server;
 }
 
+/** The longest wait for one page of `GET /spoken-names` (500 names). */
+const NAMES_PAGE_TIMEOUT_MS = 10_000;
+
 /** An IVR node on its own host (`ura ivr`): the AGI server, what it says as its own TTS cache has it, and its heartbeats. */
 export interface IvrNode {
   ivr: AgiServer;
@@ -64,9 +67,11 @@ export interface IvrNode {
  * and guidance as this node's TTS cache has them ready (IvrNodeSpeech). Not listening yet: call
  * `spoken.warmAtStart` first, then `ivr.listen()`, then `startHeartbeats()`.
  */
-export function buildIvrNode(settings: Settings, logger: Logger, tts: TtsService, parts: Omit<IvrParts, "speech"> = {}): IvrNode {
+export function buildIvrNode(settings: Settings, logger: Logger, tts: TtsService, parts: Omit<IvrParts, "speech"> & { names?: SpokenNamesSource } = {}): IvrNode {
   const source = parts.api ?? createApiClient({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: settings.IVR_API_BUDGET_MS });
-  const spoken = new IvrNodeSpeech(source, tts, logger);
+  // No call waits on a page of names: a limit of its own, not the call's budget.
+  const names = parts.names ?? createSpokenNamesReader({ baseUrl: settings.API_URL, token: settings.API_TOKEN, timeoutMs: NAMES_PAGE_TIMEOUT_MS });
+  const spoken = new IvrNodeSpeech(source, tts, logger, names);
   const ivr = buildIvr(settings, logger, { ...parts, api: spoken.api, speech: tts });
   return {
     ivr,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { HeartbeatReply } from "../api-client/index.js";
+import type { HeartbeatReply, SpokenNamesSource } from "../api-client/index.js";
 import type { TicketApi } from "../ivr/index.js";
 import { announcementSentences, catalogueSentences, guidanceSentences, ReadySpeech, type SpeechPrewarmer, type Store } from "../domain/index.js";
 import { describeError } from "../shared/errors.js";
@@ -15,7 +15,10 @@ import type { TtsService } from "../tts/index.js";
  * announcements (playing and scheduled) and the information menu's guidance texts are warmed
  * the same way, at start and on every change. Callers hear a change once it is warmed (the rule
  * of the last ready version, domain/spoken.ts): under `ura start` the API applies it, on an
- * `ura ivr` node with its own cache the node does (IvrNodeSpeech).
+ * `ura ivr` node with its own cache the node does (IvrNodeSpeech). Users' names are warmed at
+ * start and whenever the heartbeat's answer says what the IVR says changed (its fingerprint
+ * counts the names' changes): by `ura start` from its store, by an `ura ivr` node from the API's
+ * `GET /spoken-names` (NameWarmer, one class for both).
  */
 
 /**
@@ -23,33 +26,115 @@ import type { TtsService } from "../tts/index.js";
  * host sharing the database may have changed it), the store's views for callers are read, which
  * starts the synthesis of what this host's cache lacks before a caller asks (spoken.ts).
  */
-export function warmOnSpokenChange(store: Pick<Store, "catalogue" | "announcements" | "guidance">, logger: Logger, clock: () => Date = () => new Date()): (reply: HeartbeatReply) => Promise<void> {
+export function warmOnSpokenChange(
+  store: Pick<Store, "catalogue" | "announcements" | "guidance">,
+  logger: Logger,
+  options: { clock?: () => Date; names?: NameWarmer | null } = {},
+): (reply: HeartbeatReply) => Promise<void> {
+  const clock = options.clock ?? (() => new Date());
   let last: string | undefined;
   // Resolves once the syntheses are queued (not done); never rejects.
   return async (reply) => {
     if (reply.spoken === undefined || reply.spoken === last) return;
     const spoken = reply.spoken;
+    const names = options.names?.warm();
     await Promise.all([store.catalogue.forCallers(), store.announcements.forCallers(clock()), store.guidance.forCallers()]).then(
       () => void (last = spoken),
       (err: unknown) => logger.warn({ part: "tts", err: describeError(err) }, "spoken texts could not be read: calls will ask again"),
     );
+    // The names' pass goes on in the background; a failed one makes the next answer try again.
+    names?.catch((err: unknown) => {
+      logger.warn({ part: "tts", err: describeError(err) }, "names could not be read: the next heartbeat tries again");
+      if (last === spoken) last = undefined;
+    });
   };
 }
 
-/** Every active user's name, page by page. */
+/** The names `ura start` (or `ura tts prewarm`) says, from its own store: the same pages the API serves an IVR node. */
+export function storeNames(store: Pick<Store, "users">, pageSize = 500): SpokenNamesSource {
+  return (after) => store.users.spokenNames(after, pageSize);
+}
+
+/** Every active user's name (`ura tts prewarm`). */
 export async function activeUserNames(store: Pick<Store, "users">): Promise<string[]> {
   const names: string[] = [];
-  const page = 500;
-  for (let offset = 0; ; offset += page) {
-    const { users, total } = await store.users.list({ limit: page, offset });
-    names.push(...users.filter((u) => u.active).map((u) => u.name));
-    if (users.length === 0 || offset + page >= total) break;
+  const read = storeNames(store);
+  for (let after: string | null = null; ; ) {
+    const page = await read(after);
+    names.push(...page.names);
+    if (page.next === null) return names;
+    after = page.next;
   }
-  return names;
+}
+
+/**
+ * Synthesises the users' names this host's cache lacks, page by page as the source gives them (a
+ * city's thousands of names are never all in memory), at most two at once (TtsService.prewarm):
+ * the engine stays free for what calls ask. A name the engine fails on is left to the call, which
+ * falls back as before (its synthesis within TTS_TIMEOUT_MS, else the user code read out). Passes
+ * run one at a time; changes that come during a pass cost one more pass, not one each.
+ */
+export class NameWarmer {
+  /** The pass under way. */
+  private running: Promise<void> | null = null;
+  /** The one pass waiting for it. */
+  private next: Promise<void> | null = null;
+  private passes = 0;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly source: SpokenNamesSource,
+    private readonly tts: Pick<TtsService, "prewarm">,
+    logger: Logger,
+  ) {
+    this.log = logger.child({ part: "tts" });
+  }
+
+  /** Starts a pass (after the one under way). Resolves when it ends; rejects when the names could not be read. */
+  warm(): Promise<void> {
+    if (this.next) return this.next;
+    if (!this.running) return this.start();
+    const next = this.running.catch(() => undefined).then(() => {
+      this.next = null;
+      return this.start();
+    });
+    this.next = next;
+    return next;
+  }
+
+  /** Resolves when no pass is under way or waiting. */
+  async idle(): Promise<void> {
+    while (this.running || this.next) await (this.next ?? this.running)!.catch(() => undefined);
+  }
+
+  private start(): Promise<void> {
+    const run = this.pass().finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async pass(): Promise<void> {
+    const first = this.passes++ === 0;
+    const started = Date.now();
+    const total = { names: 0, synthesised: 0, failed: 0 };
+    for (let after: string | null = null; ; ) {
+      const page = await this.source(after);
+      const report = await this.tts.prewarm(page.names);
+      total.names += report.total;
+      total.synthesised += report.synthesised;
+      total.failed += report.failed.length;
+      if (page.next === null) break;
+      after = page.next;
+    }
+    // Counts only: the names are personal data. A pass that found everything cached is not news.
+    if (first || total.synthesised > 0 || total.failed > 0) this.log.info({ ...total, ms: Date.now() - started }, "names prewarmed");
+  }
 }
 
 /** `ura start`: the catalogue before the first call, the names after. Resolves when the catalogue is ready (or its limit passed). */
-export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logger, limitMs: number): Promise<void> {
+export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logger, limitMs: number, names: NameWarmer | null): Promise<void> {
   if (tts.engine === "none") return;
   const log = logger.child({ part: "tts" });
   const started = Date.now();
@@ -63,10 +148,7 @@ export async function prewarmAtStart(store: Store, tts: TtsService, logger: Logg
     const why = err instanceof DeadlineExceededError ? `not done within TTS_PREWARM_WAIT_MS (${limitMs} ms), going on in the background` : "failed";
     log.warn({ err: describeError(err) }, `catalogue prewarm ${why}`);
   }
-  void activeUserNames(store)
-    .then((names) => tts.prewarm(names))
-    .then((r) => log.info({ names: r.total, synthesised: r.synthesised, failed: r.failed.length }, "names prewarmed"))
-    .catch((err: unknown) => log.warn({ err: describeError(err) }, "names prewarm failed"));
+  names?.warm().catch((err: unknown) => log.warn({ err: describeError(err) }, "names prewarm failed"));
 }
 
 type ServiceNode = Awaited<ReturnType<TicketApi["catalogue"]>>[number];
@@ -80,7 +162,10 @@ type InformationView = Awaited<ReturnType<TicketApi["information"]>>;
  * cache; until then callers hear the version before, and the new one is synthesised here in the
  * background. A new version is seen by a call's request or, before any call, by the answer to
  * this node's heartbeat (every 10 s): the API sends a fingerprint of what the IVR says, and a
- * different one makes the node fetch and warm at once.
+ * different one makes the node fetch and warm at once. The users' names follow the same
+ * fingerprint (it counts their changes): the node reads them from `GET /spoken-names` at start
+ * and on every new fingerprint, and synthesises those its cache lacks (NameWarmer). A call for a
+ * user whose name is not ready yet synthesises it as before; names are not versions to hold back.
  */
 export class IvrNodeSpeech {
   /** The API as the call flow uses it: the three spoken views as this node can play them, the rest as they are. */
@@ -97,13 +182,18 @@ export class IvrNodeSpeech {
   /** TTS_ENGINE=none: nothing to warm, every view is heard as the API serves it. */
   private readonly off: boolean;
 
+  /** The users' names (none: a node built without the API's names, as in tests of the views alone). */
+  readonly names: NameWarmer | null;
+
   constructor(
     private readonly source: TicketApi,
     tts: TtsService,
     logger: Logger,
+    names: SpokenNamesSource | null = null,
   ) {
     this.log = logger.child({ part: "tts" });
     this.off = tts.engine === "none";
+    this.names = this.off || !names ? null : new NameWarmer(names, tts, logger);
     const speech: SpeechPrewarmer | null =
       this.off
         ? null
@@ -148,31 +238,46 @@ export class IvrNodeSpeech {
   heartbeatReply(reply: HeartbeatReply): void {
     if (this.off || reply.spoken === undefined || reply.spoken === this.spoken) return;
     const spoken = reply.spoken;
-    this.refresh().then(
+    // Seen once both were read: a failed read makes the next heartbeat's answer try again.
+    Promise.all([
+      this.refresh().catch((err: unknown) => {
+        this.log.warn({ err: describeError(err) }, "spoken texts could not be fetched from the API: calls will ask again");
+        throw err;
+      }),
+      this.names?.warm().catch((err: unknown) => {
+        this.log.warn({ err: describeError(err) }, "names could not be fetched from the API: the next heartbeat tries again");
+        throw err;
+      }),
+    ]).then(
       () => void (this.spoken = spoken),
-      (err: unknown) => this.log.warn({ err: describeError(err) }, "spoken texts could not be fetched from the API: calls will ask again"),
+      () => undefined,
     );
   }
 
-  /** Resolves when every synthesis started so far has ended. */
+  /** Resolves when every synthesis started so far has ended (the names' included). */
   async idle(): Promise<void> {
     await this.refreshing?.catch(() => undefined);
-    await Promise.all([this.catalogue.idle(), this.notices.idle(), this.guidance.idle()]);
+    await Promise.all([this.catalogue.idle(), this.notices.idle(), this.guidance.idle(), this.names?.idle()]);
   }
 
-  /** Before the port opens: fetch and warm, waiting at most `limitMs` (a slow or dead engine must not keep the PBX's calls out). */
+  /**
+   * Before the port opens: fetch and warm the catalogue, the announcements and the guidance,
+   * waiting at most `limitMs` (a slow or dead engine must not keep the PBX's calls out); then the
+   * names, in the background, as `ura start` does.
+   */
   async warmAtStart(limitMs: number): Promise<void> {
     if (this.off) return;
     const started = Date.now();
     try {
       await withDeadline(limitMs, async () => {
         await this.refresh();
-        await this.idle();
+        await Promise.all([this.catalogue.idle(), this.notices.idle(), this.guidance.idle()]);
       });
       this.log.info({ ms: Date.now() - started }, "spoken texts synthesised before the first call");
     } catch (err) {
       const why = err instanceof DeadlineExceededError ? `not done within TTS_PREWARM_WAIT_MS (${limitMs} ms), going on in the background` : "failed";
       this.log.warn({ err: describeError(err) }, `spoken texts prewarm ${why}`);
     }
+    this.names?.warm().catch((err: unknown) => this.log.warn({ err: describeError(err) }, "names prewarm failed: the next heartbeat tries again"));
   }
 }

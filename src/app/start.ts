@@ -13,7 +13,7 @@ import { createDirectApiClient } from "./direct-api.js";
 import { apiProbes, httpHeartbeats, ivrProbes, localHeartbeats, startHeartbeats } from "./heartbeats.js";
 import { buildIvr } from "./ivr.js";
 import { reactToLiveness } from "./liveness.js";
-import { prewarmAtStart, warmOnSpokenChange } from "./prewarm.js";
+import { NameWarmer, prewarmAtStart, storeNames, warmOnSpokenChange } from "./prewarm.js";
 import { recordingFilesOf } from "./recordings.js";
 import { openTicketStore } from "./tickets.js";
 
@@ -83,14 +83,16 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     queue?.start();
     if (queue) started.push(() => queue.close());
     const ivr = buildIvr(ivrSettings, logger, { speech: tts, api: direct, queue: queue ?? undefined });
-    // The catalogue's sentences are in the cache before the first call; names follow in the background.
-    await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS);
+    // The catalogue's sentences are in the cache before the first call; names follow in the background,
+    // and again whenever the heartbeat's answer says they changed.
+    const names = tts.engine === "none" ? null : new NameWarmer(storeNames(store), tts, logger);
+    await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS, names);
     await ivr.listen();
     // The API's own parts go straight into its table; the IVR node reports over HTTP (the API's port), as on a multi-node site.
     const reporters = [
       startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger }),
       // Their answers say when what callers hear changed (also when another host sharing the database changed it).
-      startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(ivrSettings, ivrToken, warmOnSpokenChange(store, logger)), logger }),
+      startHeartbeats({ probes: ivrProbes(settings, ivr, tts), send: httpHeartbeats(ivrSettings, ivrToken, warmOnSpokenChange(store, logger, { names })), logger }),
     ];
     return running(settings, { ivr, api, store, tts, liveness }, async () => {
       for (const r of reporters) r.stop();

@@ -121,12 +121,15 @@ export function announcementSentences(view: { playing: readonly { text: string }
 }
 
 /**
- * A short fingerprint of every sentence the IVR says with TTS: the ticket API sends it in its
- * answer to an IVR node's heartbeat, and the node synthesises afresh when it changes (within one
- * heartbeat, 10 s, of an admin's change, before a caller asks). Order does not matter, only the set.
+ * A short fingerprint of everything the IVR says with TTS: the ticket API sends it in its answer
+ * to an IVR node's heartbeat, and the node synthesises afresh when it changes (within one
+ * heartbeat, 10 s, of an admin's change, before a caller asks). Order does not matter, only the
+ * set. The users' names enter as their counter (`namesVersion`, UserRepository): a city's
+ * thousands of names are not read on every heartbeat of every node.
  */
-export function spokenFingerprint(sentences: Iterable<string>): string {
+export function spokenFingerprint(sentences: Iterable<string>, namesVersion = 0): string {
   const hash = createHash("sha256");
   for (const s of [...new Set(sentences)].sort()) hash.update(s).update("\0");
+  hash.update(`\0names ${namesVersion}`);
   return hash.digest("base64url").slice(0, 22);
 }

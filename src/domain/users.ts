@@ -99,6 +99,15 @@ function changedFields(before: ReturnType<typeof auditView>, after: ReturnType<t
   return out;
 }
 
+/**
+ * Moves the counter of spoken names (sql 050): a user created, renamed, activated or deactivated
+ * changes what the IVR may say. The API's answer to an IVR node's heartbeat carries it, so a node
+ * learns of the change from one row, not from reading every name (docs/topology.md).
+ */
+async function namesChanged(q: Queryable): Promise<void> {
+  await q.run("UPDATE change_counters SET version = version + 1 WHERE name = 'user-names'");
+}
+
 async function replaceExtensions(q: Queryable, userId: number, list: string[]): Promise<void> {
   await q.run("DELETE FROM user_phones WHERE user_id = ?", [userId]);
   for (const number of list) await q.run("INSERT INTO user_phones (user_id, number) VALUES (?, ?)", [userId, number]);
@@ -111,6 +120,7 @@ async function insertUser(q: Queryable, input: ValidUserInput, actor: Actor, now
     [input.code, input.name, input.phone, input.department, input.active ? 1 : 0, at, at],
   );
   await replaceExtensions(q, r.insertId, input.extensions);
+  await namesChanged(q);
   await writeAudit(q, actor, now, { action, entity: "user", entityId: input.code, details: auditView(input) });
   return r.insertId;
 }
@@ -138,6 +148,7 @@ async function applyUpdate(q: Queryable, before: User, next: UserFields, actor: 
     before.id,
   ]);
   if (extChanged) await replaceExtensions(q, before.id, next.extensions);
+  if (next.name !== before.name || next.active !== before.active) await namesChanged(q);
   await writeAudit(q, actor, now, { action, entity: "user", entityId: before.code, details: changes });
   return true;
 }
@@ -224,6 +235,22 @@ export class UserRepository {
     const total = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM users ${clause}`, params);
     const rows = await this.db.all<UserRow>(`SELECT * FROM users ${clause} ORDER BY code LIMIT ? OFFSET ?`, [...params, filter.limit, filter.offset]);
     return { users: await hydrate(this.db, rows), total: Number(total?.n ?? 0) };
+  }
+
+  /**
+   * A page of the names the IVR may say (active users), in a stable order: `after` is the `next`
+   * of the page before (null for the first), and `next` is null on the last page. Names only (no
+   * code, phone or extension): what an IVR node needs to synthesise them ahead of its calls.
+   */
+  async spokenNames(after: string | null, limit: number): Promise<{ names: string[]; next: string | null }> {
+    const rows = await this.db.all<{ id: number; name: string }>("SELECT id, name FROM users WHERE active = 1 AND id > ? ORDER BY id LIMIT ?", [Number(after ?? 0), limit]);
+    return { names: rows.map((r) => r.name), next: rows.length < limit ? null : String(rows.at(-1)!.id) };
+  }
+
+  /** Moves with every change to the names the IVR may say (created, renamed, activated, deactivated). */
+  async namesVersion(): Promise<number> {
+    const row = await this.db.get<{ version: number }>("SELECT version FROM change_counters WHERE name = 'user-names'");
+    return Number(row?.version ?? 0);
   }
 
   async create(raw: unknown, actor: Actor, now: Date): Promise<User> {

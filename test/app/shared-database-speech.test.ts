@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { warmOnSpokenChange } from "../../src/app/prewarm.js";
+import { NameWarmer, storeNames, warmOnSpokenChange } from "../../src/app/prewarm.js";
 import { testSettings } from "../../src/config/index.js";
 import { openStore, systemActor, type Store } from "../../src/domain/index.js";
 
@@ -15,6 +15,7 @@ class RecordingSpeech {
     const batch = [...texts];
     this.batches.push(batch);
     for (const w of this.waiting.filter((w) => batch.includes(w.text))) w.resolve();
+    return { total: batch.length, synthesised: batch.length, cached: 0, failed: [] };
   }
   asked(text: string): boolean {
     return this.batches.some((b) => b.includes(text));
@@ -67,5 +68,20 @@ describe("ura start on two hosts sharing a database", () => {
     await onReply({});
     await b.catalogue.whenSynthesised();
     expect(speechB.batches.length).toBe(batches);
+  });
+
+  it("a user added or renamed on host A: host B synthesises the name after its heartbeat's answer, not in a call", async () => {
+    const names = new NameWarmer(storeNames(b), speechB, pino({ level: "silent" }));
+    const onReply = warmOnSpokenChange(b, pino({ level: "silent" }), { names });
+    await a.users.create({ code: "7001", name: "Benedita Ramos" }, systemActor, new Date());
+    await onReply({ spoken: "names-1" });
+    await names.idle();
+    expect(speechB.asked("Benedita Ramos")).toBe(true);
+
+    await a.users.update("7001", { name: "Benedita Ramos Vieira" }, systemActor, new Date());
+    expect(speechB.asked("Benedita Ramos Vieira")).toBe(false);
+    await onReply({ spoken: "names-2" });
+    await names.idle();
+    expect(speechB.asked("Benedita Ramos Vieira")).toBe(true);
   });
 });

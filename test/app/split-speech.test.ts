@@ -9,47 +9,17 @@ import type { HeartbeatReporter } from "../../src/app/heartbeats.js";
 import { buildIvrNode, type IvrNode } from "../../src/app/ivr.js";
 import { testSettings } from "../../src/config/index.js";
 import { LivenessBoard, openStore, type Store } from "../../src/domain/index.js";
-import { createSpeechSynthesizer, normaliseText, type SpeechEngine, type TtsService } from "../../src/tts/index.js";
+import { createSpeechSynthesizer, normaliseText, type TtsService } from "../../src/tts/index.js";
 import { fakeSender } from "../api/helper.js";
 import { placeCall, type CallResult } from "../support/asterisk-emulator.js";
 import { ScriptedCaller } from "../support/callers.js";
+import { GatedEngine } from "../support/gated-engine.js";
 import { freePort } from "../support/processes.js";
 import { identifiedVariables, STATE_KEY, uniqueId } from "../support/scenario.js";
 
 const IVR_TOKEN = "split-ivr-token-0123456789abcdef";
 const ADMIN_TOKEN = "split-admin-token-0123456789abcdef";
 const silent = pino({ level: "silent" });
-
-/**
- * An engine that records what it is asked to say, and holds every synthesis while its gate is
- * closed: a call that waited for one would still be waiting (or would hear the fallback), so a
- * call that ends while a synthesis is held did not wait for it.
- */
-class GatedEngine implements SpeechEngine {
-  readonly name = "espeak" as const;
-  readonly voiceKey = "gated-test-voice";
-  readonly renders: string[] = [];
-  private gate: Promise<void> = Promise.resolve();
-  private release = () => undefined as void;
-  close() {
-    this.release();
-  }
-  hold() {
-    this.gate = new Promise<void>((r) => (this.release = r));
-  }
-  open() {
-    this.release();
-    this.gate = Promise.resolve();
-  }
-  async render(text: string): Promise<Buffer> {
-    this.renders.push(text);
-    await this.gate;
-    return Buffer.alloc(1600, 1);
-  }
-  count(text: string): number {
-    return this.renders.filter((t) => t === text).length;
-  }
-}
 
 /**
  * Issue 13 ("0 synthesis inside any call, including the first call after a catalogue change") and

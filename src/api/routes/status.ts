@@ -10,13 +10,13 @@ const heartbeatReply = partStatusSchema.extend({
   spoken: z
     .string()
     .optional()
-    .describe("To an IVR node: a fingerprint of every sentence the IVR says with TTS (catalogue, guidance, announcements); when it changes, the node synthesises them again"),
+    .describe("To an IVR node: a fingerprint of everything the IVR says with TTS (catalogue, guidance, announcements, users' names); when it changes, the node synthesises what it lacks"),
 });
 
 /** What the IVR says with TTS now, as a fingerprint (issue 13: an IVR node on another host warms a change before its callers need it). */
 async function spokenNow(store: Store, now: Date): Promise<string> {
-  const [catalogue, guidance, notices] = await Promise.all([store.catalogue.spokenSentences(), store.guidance.spokenSentences(), store.announcements.current(now)]);
-  return spokenFingerprint([...catalogue, ...guidance, ...announcementSentences(notices)]);
+  const [catalogue, guidance, notices, names] = await Promise.all([store.catalogue.spokenSentences(), store.guidance.spokenSentences(), store.announcements.current(now), store.users.namesVersion()]);
+  return spokenFingerprint([...catalogue, ...guidance, ...announcementSentences(notices)], names);
 }
 
 /**

@@ -125,7 +125,21 @@ describe("the wall TV (kiosk token) in a real browser", () => {
     await page.context().close();
   });
 
-  it("stays disconnected (and says so) without a valid kiosk token", async () => {
+  it("shows a dash in the Setor column for a requester with no department", async () => {
+    const page = await browser.open(`${server.url}/#/painel?token=${KIOSK}`);
+    await expect.poll(() => page.getByRole("status").textContent()).toMatch(/^Ao vivo/);
+    tickets.push(ticket("1250600003", "Internet → Sem acesso", "low", ""));
+    bus.publish({ type: "tickets-changed" });
+    const row = page.getByRole("row", { name: /1250600003/ });
+    await expect.poll(() => row.isVisible()).toBe(true);
+    const column = (await page.getByRole("columnheader").allTextContents()).indexOf("Setor");
+    expect(column).toBeGreaterThanOrEqual(0);
+    expect(await row.getByRole("cell").nth(column).textContent()).toBe("—");
+    expect(await page.getByRole("row", { name: /1250600001/ }).getByRole("cell").nth(column).textContent()).toBe("Secretaria de Saúde");
+    await page.context().close();
+  });
+
+    it("stays disconnected (and says so) without a valid kiosk token", async () => {
     const page = await browser.open(`${server.url}/#/painel?token=wrong`);
     await expect.poll(() => page.getByRole("status").textContent()).toMatch(/Sem conexão/);
     expect(await page.getByRole("row").count()).toBe(0);

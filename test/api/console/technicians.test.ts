@@ -311,6 +311,17 @@ describe("the technicians' console (no AMI): queue, ticket, work, live updates a
     expect(server.wallboardLists.filter((f) => f.statuses !== undefined)).toHaveLength(1);
     await tv.close();
   });
+
+  it("a ticket whose requester has no department carries no department to the wallboard (not the requester's name, which reads as one)", async () => {
+    await server.db.store.users.create({ code: "9012", name: "Duda Prado" }, admin, new Date());
+    const protocol = await phoneTicket(server, "1733000000.21", "9012");
+    const tv = await connectWallboard(`${server.base.replace("http", "ws")}/ws/dashboard_control/`, cookie("carla"));
+    tv.send({ type: "identify", clientId: "Kiosk-ABCDE" });
+    const data = (await tv.next("tickets_update")).data as Array<Record<string, unknown>>;
+    expect(data.find((t) => t.id === protocol)).toMatchObject({ entity: "" });
+    expect(data.find((t) => t.entity === "Gabinete")).toBeDefined();
+    await tv.close();
+  });
 });
 
 describe("the technicians' console: assigning to someone else, and attachments", () => {

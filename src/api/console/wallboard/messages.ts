@@ -8,7 +8,7 @@ import { z } from "zod";
 
 export type Priority = "critical" | "high" | "medium" | "low";
 
-/** A ticket as seed 004 shows it. `id` is our protocol number; `entity` the requester's department. */
+/** A ticket as seed 004 shows it. `id` is our protocol number; `entity` the requester's department ("" when none is known). */
 export interface WallboardTicket {
   id: string;
   title: string;

@@ -16,7 +16,7 @@ const TODAY_MAX = 2000;
 
 const text = TEXT.wallboard;
 
-/** A ticket as seed 004 shows it: our protocol as id, the service path as title, the department as entity. */
+/** A ticket as seed 004 shows it: our protocol as id, the service path as title, the requester's department as entity. */
 export function wallboardTicket(t: TicketView): WallboardTicket {
   const priority: TicketPriority = t.priority ?? "medium";
   return {
@@ -28,7 +28,8 @@ export function wallboardTicket(t: TicketView): WallboardTicket {
     status: t.status,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
-    entity: t.requester.department ?? t.requester.name,
+    // No department: empty (the page shows "—"), never the requester's name, which a technician reads as a department.
+    entity: t.requester.department ?? "",
     urgency: text.priorities[priority],
   };
 }

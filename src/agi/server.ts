@@ -60,6 +60,8 @@ export class AgiServer {
   private readonly allowList: IpAllowList;
   private readonly sockets = new Set<Socket>();
   private readonly calls = new Set<Promise<void>>();
+  /** Work calls left running after their session (track()): a drain waits for it too. */
+  private readonly afterCalls = new Set<Promise<void>>();
   private draining = false;
   /** Scripts running now (≤ maxCalls), and the calls waiting for one of them to end. */
   private running = 0;
@@ -80,6 +82,19 @@ export class AgiServer {
   route(path: string, script: AgiScript): this {
     this.router.add(path, script);
     return this;
+  }
+
+  /**
+   * Work a script started that outlives its call (the voice description's upload, the call record):
+   * drain() waits for it as it waits for calls, within the same limit, so a stop does not lose it.
+   */
+  track(work: Promise<unknown>): void {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.afterCalls.add(done);
+    void done.finally(() => this.afterCalls.delete(done));
   }
 
   /** Calls being served right now. */
@@ -129,8 +144,9 @@ export class AgiServer {
   }
 
   /**
-   * Graceful drain: stop accepting, let calls in progress finish for up to `timeoutMs`, then end
-   * the rest. Resolves when every socket is closed.
+   * Graceful drain: stop accepting, let calls in progress, and the work they left running
+   * (track()), finish for up to `timeoutMs`, then end the calls still connected. Resolves when
+   * every socket is closed.
    */
   async drain(timeoutMs: number): Promise<{ finished: number; cut: number }> {
     this.draining = true;
@@ -138,10 +154,18 @@ export class AgiServer {
     const inProgress = this.calls.size;
     this.options.logger.info({ calls: inProgress, timeoutMs }, "draining FastAGI server");
     const callsEnded = async () => void (await Promise.allSettled([...this.calls]));
-    const timedOut = await withDeadline(timeoutMs, callsEnded).then(
+    // A call may leave work behind as it ends, and that work may start more: wait until none is left.
+    const allDone = async () => {
+      await callsEnded();
+      while (this.afterCalls.size > 0) await Promise.allSettled([...this.afterCalls]);
+    };
+    const timedOut = await withDeadline(timeoutMs, allDone).then(
       () => false,
       (err: unknown) => (err instanceof DeadlineExceededError ? true : Promise.reject(err)),
     );
+    if (timedOut && this.afterCalls.size > 0) {
+      this.options.logger.warn({ unfinished: this.afterCalls.size, timeoutMs }, "drain limit reached: stopping without the work calls left running (voice description uploads, call records)");
+    }
     const cut = timedOut ? this.sockets.size : 0;
     // Destroying a socket ends its call (HangupError, signal aborted). A script that ignores the
     // signal gets a short grace to return; it must not hold the shutdown past the limit.

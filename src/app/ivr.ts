@@ -45,6 +45,8 @@ export function buildIvr(settings: Settings, logger: Logger, parts: IvrParts = {
     clock: parts.clock,
     queue: parts.queue,
     voice: parts.voice ?? (settings.IVR_VOICE_DESCRIPTION ? createVoiceRecordings(settings, log) : undefined),
+    // On stop, the drain waits for what calls leave running (an upload, a call record) before the API and database close.
+    track: (work) => server.track(work),
   };
   const scripts = ivrScripts(deps);
   for (const [path, script] of Object.entries(scripts)) server.route(path, script);

@@ -137,7 +137,7 @@ export const settingsSchema = z.object({
   AGI_MAX_CALL_SECONDS: int(10, 86_400).default(900).describe("hard limit on one call's time inside the IVR"),
   AGI_DRAIN_TIMEOUT_MS: int(0, 3_600_000)
     .default(60_000)
-    .describe("on SIGTERM, how long calls in progress may go on before the process exits"),
+    .describe("on SIGTERM, how long calls in progress, and what they leave running (voice description uploads, call records), may go on before the process exits"),
 
   // ── ticket API (src/api) ────────────────────────────────────────────────────
   API_HOST: z.string().default("127.0.0.1").describe("address the HTTP API listens on"),

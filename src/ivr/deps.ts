@@ -39,6 +39,6 @@ export interface IvrDependencies {
   clock?: Clock;
   /** The technicians' queue as the PBX sees it (AMI); absent: a technician request transfers without asking. */
   queue?: QueueStatus;
-  /** Receives work that outlives the AGI session (the call record), so tests and shutdown can await it. */
+  /** Receives work that outlives the AGI session (the voice description's upload, the call record), so a stop waits for it. */
   track?: (work: Promise<unknown>) => void;
 }

@@ -68,6 +68,25 @@ describe("graceful drain", () => {
     expect(s.server.openSockets).toBe(0);
   });
 
+  it("waits for work a call left running (a voice description's upload), and resolves when it is done", async () => {
+    const s = await startAgiServer({ ura: slowScript(0) });
+    stop = s.close;
+    const call = await placeCall({ port: s.port });
+    expect(call.variables.URA_RESULT).toBe("finished");
+    let uploaded = false;
+    s.server.track(sleep(300).then(() => (uploaded = true)));
+    expect(await s.server.drain(5000)).toEqual({ finished: 0, cut: 0 });
+    expect(uploaded).toBe(true);
+  });
+
+  it("gives up work a call left running at the limit, and says so", async () => {
+    const s = await startAgiServer({ ura: slowScript(0) });
+    stop = s.close;
+    s.server.track(new Promise(() => undefined));
+    expect(await s.server.drain(200)).toEqual({ finished: 0, cut: 0 });
+    expect(s.logs.find((l) => l.msg.startsWith("drain limit reached"))).toMatchObject({ unfinished: 1, timeoutMs: 200 });
+  });
+
   it("ura ivr: on SIGTERM a call in progress still completes, then the process exits 0", async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [join(ROOT, "bin/ura.js"), "ivr"], {

@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { buildIvr } from "../../src/app/ivr.js";
 import { createVoiceRecordings } from "../../src/app/recordings.js";
 import { testSettings } from "../../src/config/index.js";
+import { placeCall } from "../support/asterisk-emulator.js";
 import { question, ScriptedCaller } from "../support/callers.js";
-import { dial, fakeBackend, realBackend, startIvr } from "../support/scenario.js";
+import { dial, fakeBackend, FakeSpeech, realBackend, startIvr, strictPrompts, TypeAhead, uniqueId } from "../support/scenario.js";
 import { voiceScenarios } from "./voice-scenarios.js";
 
 describe("voice description against the in-memory API", () => {
@@ -88,6 +90,52 @@ describe("voice description on a slow API", () => {
     } finally {
       release();
       await ivr.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("voice description while the IVR stops", () => {
+  it("a stop (what SIGTERM runs) waits for an upload still on its way: the ticket has the description once the IVR has stopped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ura-voice-stop-"));
+    const backend = fakeBackend();
+    // The upload is held until the stop has begun (a slow link, a big recording).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    const attach = backend.fake.attachVoiceDescription.bind(backend.fake);
+    backend.fake.attachVoiceDescription = async (input, options) => {
+      started();
+      await released;
+      return attach(input, options);
+    };
+    // The IVR as `ura start` and `ura ivr` build it, recording into VOICE_DIR; port 0: any free one.
+    const settings = {
+      ...testSettings({ IVR_VOICE_DESCRIPTION: "true", VOICE_DIR: dir, IVR_SURVEY: "false", IVR_API_BUDGET_MS: "10000", IVR_INPUT_TIMEOUT_MS: "3000" }),
+      AGI_PORT: 0,
+    };
+    const server = buildIvr(settings, pino({ level: "silent" }), { api: backend.api, speech: new FakeSpeech(), promptFile: strictPrompts(), clock: () => backend.clock() });
+    const { port } = await server.listen();
+    let stopped = false;
+    try {
+      const caller = new ScriptedCaller().on("main-menu").press("1").on(question("service-menu")).press("6").on(/^record:/).speak(5000, "#").on("protocol-repeat").press("2");
+      const call = await placeCall({ port, caller: new TypeAhead(caller), uniqueId: uniqueId(), callerId: "1001", channel: "PJSIP/1001-0000002a" });
+      expect(caller.unused()).toEqual([]);
+      const protocol = call.variables.URA_TICKET!;
+      await inFlight;
+      expect(await backend.voiceDescription(protocol)).toBeNull();
+
+      const stopping = server.drain(settings.AGI_DRAIN_TIMEOUT_MS);
+      // A stop that does not wait for the upload is over long before this.
+      setTimeout(release, 300);
+      await stopping;
+      stopped = true;
+      expect(await backend.voiceDescription(protocol)).not.toBeNull();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      release();
+      if (!stopped) await server.drain(1000);
       rmSync(dir, { recursive: true, force: true });
     }
   });

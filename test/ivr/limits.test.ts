@@ -74,6 +74,57 @@ describe.each(BACKENDS)("one-time code limits on %s, %s", (driver, path) => {
   });
 });
 
+describe.each(BACKENDS)("the cool-down is per calling number and ends by itself, on %s, %s", (driver, path) => {
+  let backend: Awaited<ReturnType<typeof realBackend>>;
+  let ivr: IvrUnderTest;
+
+  beforeAll(async () => {
+    // Two wrong codes from one number cool it down for 30 minutes; no hourly cap in the way.
+    backend = await realBackend(driver, { path, database: `ura_cooldown_${process.pid}`, settings: { OTP_MAX_FAILURES: "2", OTP_COOLDOWN_MINUTES: "30", OTP_MAX_PER_HOUR: "100" } });
+    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
+  }, 60_000);
+  afterAll(async () => {
+    await ivr?.close();
+    await backend?.close();
+  });
+
+  /** Maria's code (1234) from an outside number: two wrong one-time codes. */
+  const twoWrong = () => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#").on("ask-otp", 2).press("000000#").on("offer-technician").hangup();
+  /** Maria's code and the right one-time code from the outbox; hangs up at the services. */
+  const rightCode = () =>
+    new ScriptedCaller()
+      .on("main-menu").press("1")
+      .on("ask-user-code").press("1234#")
+      .on("ask-otp").press(async () => `${await backend.lastCode("1234")}#`)
+      .on("service-menu").hangup();
+
+  it("someone who knows a colleague's code cools down only their own number: the colleague, from hers, gets a code and is in", async () => {
+    await backend.setHours("open");
+    const intruder = await dial(ivr, { caller: twoWrong(), callerId: "4533330101" });
+    expect(intruder.heard).toContain("otp-locked");
+
+    const colleague = await dial(ivr, { caller: rightCode(), callerId: "4533330102" });
+    expect(colleague.heard).not.toContain("otp-locked");
+    expect(colleague.heard).toContain("thanks-name");
+    expect(colleague.variables.URA_USER).toBe("1234");
+  });
+
+  it("no admin needed: the same number, once its cool-down has passed, gets a code and is in", async () => {
+    await backend.setHours("open");
+    await dial(ivr, { caller: twoWrong(), callerId: "4533330111" });
+    backend.advanceClock(29 * 60_000);
+    const during = await dial(ivr, { caller: rightCode(), callerId: "4533330111" });
+    expect(during.heard).toContain("otp-locked");
+    expect(during.heard).not.toContain("ask-otp");
+
+    backend.advanceClock(2 * 60_000);
+    const after = await dial(ivr, { caller: rightCode(), callerId: "4533330111" });
+    expect(after.heard).not.toContain("otp-locked");
+    expect(after.heard).toContain("thanks-name");
+    expect(after.variables.URA_USER).toBe("1234");
+  });
+});
+
 describe.each(BACKENDS)("the identification limit (the API's 429 for too many lookups that find nobody) on %s, %s", (driver, path) => {
   let backend: Backend;
   let ivr: IvrUnderTest;

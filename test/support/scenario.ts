@@ -624,7 +624,7 @@ const stuckSender: MessageSender = { driver: "venom", send: () => new Promise<ne
  * `log` sender writing one-time codes to an outbox file that the scripted caller reads — the
  * same way `ura call` shows them. The IVR talks to it through the real HTTP client.
  */
-export async function realBackend(driver: "sqlite" | "mysql", options: RealBackendOptions = {}): Promise<Backend & { apiUrl: string; store: Store; settings: Settings }> {
+export async function realBackend(driver: "sqlite" | "mysql", options: RealBackendOptions = {}): Promise<Backend & { apiUrl: string; store: Store; settings: Settings; advanceClock(ms: number): void }> {
   const dir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
   let now = TUESDAY_10H;
   const clock = () => now;
@@ -741,6 +741,10 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     },
     async setSender(mode) {
       sender = senders[mode];
+    },
+    /** Moves the API's and the IVR's clock on (a limit that ends by itself); setHours sets it back. */
+    advanceClock(ms) {
+      now = new Date(now.getTime() + ms);
     },
     ...(path === "http" ? { setApiReachable: (reachable: boolean) => relay.setUp(reachable) } : {}),
     async close() {

@@ -1,4 +1,4 @@
-import type { AgiChannel } from "../agi/index.js";
+import type { AgiChannel, RecordOptions, RecordResult } from "../agi/index.js";
 import { HangupError } from "../agi/index.js";
 import type { IvrDependencies, IvrSettings } from "./deps.js";
 import type { PromptId } from "./prompt-ids.js";
@@ -119,6 +119,14 @@ export class Call {
       if (key !== null) return key;
     }
     return null;
+  }
+
+  /**
+   * Records the caller (RECORD FILE). The caller was the one talking, or keeping quiet, so the
+   * silence the budget counts starts when the recording ends, as after a prompt.
+   */
+  async recordCaller(file: string, options: RecordOptions): Promise<RecordResult> {
+    return this.heard(this.channel.recordFile(file, options));
   }
 
   /** Media commands end a silence. */

@@ -48,7 +48,7 @@ export async function describeProblem(call: Call): Promise<VoiceDescription | nu
   const discard = () => voice.remove(callId).catch((err: unknown) => call.log.warn({ err: describeError(err) }, "could not remove the voice description"));
   let endpos: number;
   try {
-    ({ endpos } = await call.channel.recordFile(file, {
+    ({ endpos } = await call.recordCaller(file, {
       format,
       escape: "#",
       maxMs: call.settings.IVR_VOICE_MAX_SECONDS * 1000,

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { buildIvr } from "../../src/app/ivr.js";
 import { createVoiceRecordings } from "../../src/app/recordings.js";
 import { testSettings } from "../../src/config/index.js";
-import { placeCall } from "../support/asterisk-emulator.js";
+import { placeCall, type Caller } from "../support/asterisk-emulator.js";
 import { question, ScriptedCaller } from "../support/callers.js";
 import { dial, fakeBackend, FakeSpeech, realBackend, startIvr, strictPrompts, TypeAhead, uniqueId } from "../support/scenario.js";
 import { voiceScenarios } from "./voice-scenarios.js";
@@ -136,6 +136,45 @@ describe("voice description while the IVR stops", () => {
     } finally {
       release();
       if (!stopped) await server.drain(1000);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("voice description and the silence budget", () => {
+  it("the seconds of a silent description are the caller's, not the system's: a ticket the API opens within the budget needs no 'um momento'", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ura-voice-budget-"));
+    const backend = fakeBackend();
+    // The API takes half the budget to open the ticket.
+    const open = backend.fake.openTicket.bind(backend.fake);
+    backend.fake.openTicket = async (input, options) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return open(input, options);
+    };
+    const ivr = await startIvr({
+      api: backend.api,
+      clock: () => backend.clock(),
+      voice: createVoiceRecordings(testSettings({ VOICE_DIR: dir }), pino({ level: "silent" })),
+      settings: { IVR_API_BUDGET_MS: "1200", IVR_VOICE_SILENCE_SECONDS: "1" },
+    });
+    try {
+      // The caller stays silent after the tone: the tone and 1 s of silence, in real time, and no description (under 1.5 s).
+      const script = new ScriptedCaller().on("main-menu").press("1").on(question("service-menu")).press("6").on(/^record:/).speak(0, "silence").on("protocol-repeat").press("2");
+      let scale = 0;
+      const caller: Caller = {
+        react: (event, state) => {
+          scale = event.command === "RECORD FILE" ? 1 : 0;
+          return script.react(event, state);
+        },
+      };
+      const call = await dial(ivr, { caller, mediaTimeScale: () => scale, callerId: "1001", channel: "PJSIP/1001-0000002a" });
+      expect(script.unused()).toEqual([]);
+      expect(call.variables.URA_RESULT).toBe("ticket");
+      const at = call.heard.indexOf("describe-problem");
+      expect(call.heard.slice(at, at + 3)).toEqual(["describe-problem", expect.stringMatching(/^record:voice-/), "ticket-opened"]);
+      expect(call.heard).not.toContain("ticket-wait");
+    } finally {
+      await ivr.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

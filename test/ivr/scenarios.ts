@@ -342,6 +342,14 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       }
     });
 
+    it("the one-time code prompt takes '*' back to the main menu, and says so (a caller who typed a wrong user code sees the code went to another mobile)", async () => {
+      const texts = readPromptTexts("sounds");
+      for (const id of ["ask-user-code", "ask-otp", "ask-ticket-number"]) expect(texts.get(id), id).toMatch(/Para voltar, tecle asterisco\.$/);
+      const caller = new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("5678#").on("ask-otp").press("*").on("main-menu").hangup();
+      const call = await dial(ivr, { caller });
+      expect(call.heard.slice(call.heard.indexOf("ask-otp"))).toEqual(["ask-otp", "main-menu"]);
+    });
+
     it("after the one-time code, the first menu that accepts '*' (the services) says so", async () => {
       const caller = byCode(new ScriptedCaller().on("main-menu").press("1")).on(question("service-menu")).hangup();
       const call = await dial(ivr, { caller });

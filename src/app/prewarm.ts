@@ -33,15 +33,19 @@ export function warmOnSpokenChange(
 ): (reply: HeartbeatReply) => Promise<void> {
   const clock = options.clock ?? (() => new Date());
   let last: string | undefined;
+  let reading: string | undefined;
   // Resolves once the syntheses are queued (not done); never rejects.
   return async (reply) => {
-    if (reply.spoken === undefined || reply.spoken === last) return;
+    // Each of the IVR's parts (IVR, TTS) gets an answer: the second must not start a second pass.
+    if (reply.spoken === undefined || reply.spoken === last || reply.spoken === reading) return;
     const spoken = reply.spoken;
+    reading = spoken;
     const names = options.names?.warm();
     await Promise.all([store.catalogue.forCallers(), store.announcements.forCallers(clock()), store.guidance.forCallers()]).then(
       () => void (last = spoken),
       (err: unknown) => logger.warn({ part: "tts", err: describeError(err) }, "spoken texts could not be read: calls will ask again"),
     );
+    if (reading === spoken) reading = undefined;
     // The names' pass goes on in the background; a failed one makes the next answer try again.
     names?.catch((err: unknown) => {
       logger.warn({ part: "tts", err: describeError(err) }, "names could not be read: the next heartbeat tries again");
@@ -176,6 +180,8 @@ export class IvrNodeSpeech {
   private readonly guidance: ReadySpeech<InformationView["guidance"]>;
   /** The fingerprint of the last heartbeat answer this node fetched for. */
   private spoken: string | null = null;
+  /** The fingerprint being fetched for now. */
+  private fetching: string | null = null;
   /** The fetch started last. */
   private refreshing: Promise<void> | null = null;
   private readonly log: Logger;
@@ -236,8 +242,10 @@ export class IvrNodeSpeech {
 
   /** The API's answer to a heartbeat: a fingerprint unlike the last one means something callers hear changed. */
   heartbeatReply(reply: HeartbeatReply): void {
-    if (this.off || reply.spoken === undefined || reply.spoken === this.spoken) return;
+    if (this.off || reply.spoken === undefined || reply.spoken === this.spoken || reply.spoken === this.fetching) return;
     const spoken = reply.spoken;
+    // Each of the node's parts (IVR, TTS) gets an answer: the second must not start a second pass.
+    this.fetching = spoken;
     // Seen once both were read: a failed read makes the next heartbeat's answer try again.
     Promise.all([
       this.refresh().catch((err: unknown) => {
@@ -248,10 +256,14 @@ export class IvrNodeSpeech {
         this.log.warn({ err: describeError(err) }, "names could not be fetched from the API: the next heartbeat tries again");
         throw err;
       }),
-    ]).then(
-      () => void (this.spoken = spoken),
-      () => undefined,
-    );
+    ])
+      .then(
+        () => void (this.spoken = spoken),
+        () => undefined,
+      )
+      .finally(() => {
+        if (this.fetching === spoken) this.fetching = null;
+      });
   }
 
   /** Resolves when every synthesis started so far has ended (the names' included). */

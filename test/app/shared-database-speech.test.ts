@@ -80,8 +80,9 @@ describe("ura start on two hosts sharing a database", () => {
 
     await a.users.update("7001", { name: "Benedita Ramos Vieira" }, systemActor, new Date());
     expect(speechB.asked("Benedita Ramos Vieira")).toBe(false);
-    await onReply({ spoken: "names-2" });
+    // Two answers with the same fingerprint (the IVR reports also when its calls change): one pass.
+    await Promise.all([onReply({ spoken: "names-2" }), onReply({ spoken: "names-2" })]);
     await names.idle();
-    expect(speechB.asked("Benedita Ramos Vieira")).toBe(true);
+    expect(speechB.batches.filter((b) => b.includes("Benedita Ramos Vieira"))).toHaveLength(1);
   });
 });

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { command } from "../../src/cli/commands/call.js";
 import { testSettings } from "../../src/config/index.js";
 import { openStore } from "../../src/domain/index.js";
+import { cliContext } from "../support/cli.js";
 import { freePort, runUra, type RunningUra } from "../support/processes.js";
 
 /**
@@ -116,6 +118,34 @@ describe("ura call against ura start", () => {
     expect(outside).not.toMatch(/♪ (confirm-caller|confirm-name):/);
     expect(outside).toMatch(/♪ ask-user-code:[\s\S]*♪ ask-otp:/);
     expect(outside).toMatch(/URA_RESULT=ticket/);
+
+    // Step mode as the dialplan chains it, one `ura call` per AGI of one call (--id): ura/identify,
+    // then where URA_AFTER_IDENTIFY leads (ura?greeting=no) with the variables it left; `*` in
+    // ura/ticket gives URA_RESULT=back, which URA_RETURN sends to the same main menu.
+    const id = "1800000000.77";
+    const identified = await finished(runUra(["call", "--script", "ura/identify", "--caller-id", "2001", "--id", id], env));
+    expect(identified).toMatch(/URA_RESULT=identified/);
+    expect(identified).toContain(`call id ${id}`);
+    const auth = /URA_AUTH=(\S+)/.exec(identified)![1]!;
+    const kept = ["--caller-id", "2001", "--id", id, "--var", "URA_USER=1234", "--var", `URA_AUTH=${auth}`];
+    const menu = await finished(runUra(["call", "--script", "ura?greeting=no", ...kept, "--keys", `2,${number}#,2,5`], env));
+    expect(menu).not.toMatch(/♪ (greeting|hello-name|ask-user-code|ask-otp):/);
+    expect(menu).toMatch(/♪ status-open:[\s\S]*URA_RESULT=status/);
+    const back = await finished(runUra(["call", "--script", "ura/ticket?service=2", ...kept, "--keys", "*,*"], env));
+    expect(back).toMatch(/URA_RESULT=back/);
+    // The signature is the call's: another call id with the same variables is not identified.
+    const other = await finished(runUra(["call", "--script", "ura/ticket?service=2", ...kept.slice(0, 2), "--id", "1800000000.78", ...kept.slice(4)], env));
+    expect(other).toMatch(/URA_ERROR=needs-identify/);
     expect(await running.stop()).toBe(0);
   }, 240_000);
+});
+
+describe("ura call's options", () => {
+  it("a call id or a variable it cannot pass to Asterisk is refused before dialling, naming the option", async () => {
+    const ctx = cliContext(testSettings());
+    await expect(command.run(["--id", "1800000000.1/../x"], ctx)).rejects.toThrow(/--id: .* is not a call id/);
+    await expect(command.run(["--var", "URA_USER"], ctx)).rejects.toThrow(/--var: "URA_USER" is not NAME=VALUE/);
+    await expect(command.run(["--var", "=1234"], ctx)).rejects.toThrow(/--var/);
+    expect(ctx.out()).toBe("");
+  });
 });

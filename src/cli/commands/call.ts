@@ -7,7 +7,7 @@ import { outboxPath } from "../../whatsapp/index.js";
 import { placeCall, type Caller, type CallerAction, type PromptEvent } from "../../emulator/index.js";
 import { UsageError, type CliCommand, type CliContext } from "../command.js";
 
-const USAGE = `ura call [--caller-id N] [--outside | --channel NAME] [--script PATH] [--queue Q] [--host H] [--port P] [--keys K1,K2,…]
+const USAGE = `ura call [--caller-id N] [--outside | --channel NAME] [--script PATH] [--id ID] [--var NAME=VALUE]… [--queue Q] [--host H] [--port P] [--keys K1,K2,…]
 
 Places a simulated call against a running IVR (ura start / ura ivr), playing Asterisk's side of
 FastAGI. Prints what the caller would hear (prompt id and its sentence; for synthesised audio, the
@@ -23,6 +23,11 @@ newest code followed by # (as if read from WhatsApp).
                   says: user code and one-time code, as for any outside number
   --channel NAME  the channel Asterisk names (agi_channel), e.g. SIP/2001-0000000a
   --script PATH   AGI script path with query (default: ura)
+  --id ID         the call id (Asterisk's UNIQUEID, default: made up and printed at the end).
+                  With --var, a later step of the same call, as the dialplan chains step scripts
+  --var NAME=VALUE  a channel variable the dialplan set before this AGI (repeatable), e.g. the
+                  URA_USER and URA_AUTH that ura/identify printed, to walk what URA_AFTER_IDENTIFY
+                  and URA_RETURN lead to: --script "ura?greeting=no" --id <its id> --var …
   --queue Q       the technicians' queue the dialplan names (URA_QUEUE; default 400, as the
                   shipped ura-settings): with AMI the IVR asks Asterisk how long it is
   --keys LIST     answer prompts from this comma-separated list instead of the keyboard
@@ -39,6 +44,7 @@ export const command: CliCommand = {
   usage: USAGE,
   async run(args, ctx) {
     const opts = parseOptions(args);
+    const uniqueId = opts.id ?? `${Math.floor(Date.now() / 1000)}.${process.pid}`;
     const texts = readPromptTexts(soundsDir(ctx.settings));
     const outbox = outboxPath(ctx.settings);
     const caller = new TerminalCaller(ctx, texts, outbox, opts.keys, audioDirs(ctx.settings).tts);
@@ -48,9 +54,9 @@ export const command: CliCommand = {
       script: opts.script ?? "ura",
       callerId: opts.callerId,
       channel: opts.channel ?? (opts.outside || !opts.callerId ? "PJSIP/trunk-00000001" : `PJSIP/${opts.callerId}-00000001`),
-      uniqueId: `${Math.floor(Date.now() / 1000)}.${process.pid}`,
-      // What the shipped dialplan's ura-settings sets before the AGI starts.
-      variables: { URA_QUEUE: opts.queue ?? "400" },
+      uniqueId,
+      // What the shipped dialplan's ura-settings sets before the AGI starts, and what earlier steps left.
+      variables: { URA_QUEUE: opts.queue ?? "400", ...opts.vars },
       caller,
       deadChannelTimeoutMs: 3000,
     });
@@ -59,7 +65,7 @@ export const command: CliCommand = {
       .filter(([k]) => k.startsWith("URA_"))
       .map(([k, v]) => `${k}=${v}`)
       .join(" ");
-    ctx.stdout.write(`\n— call ended (${result.agiStatus}) ${vars}\n`);
+    ctx.stdout.write(`\n— call ended (${result.agiStatus}) ${vars}\n  call id ${uniqueId}\n`);
     return 0;
   },
 };
@@ -73,6 +79,8 @@ interface CallOptionsCli {
   host?: string;
   port?: number;
   keys?: string[];
+  id?: string;
+  vars?: Record<string, string>;
 }
 
 function parseOptions(args: string[]): CallOptionsCli {
@@ -96,6 +104,16 @@ function parseOptions(args: string[]): CallOptionsCli {
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: "${value}" is not a port`);
       out.port = port;
     } else if (flag === "--keys") out.keys = value.split(",");
+    else if (flag === "--id") {
+      // What Asterisk's UNIQUEID looks like: the IVR signs step state with it and names files by it.
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) throw new UsageError(`--id: "${value}" is not a call id like 1718000000.42`);
+      out.id = value;
+    } else if (flag === "--var") {
+      const eq = value.indexOf("=");
+      const name = value.slice(0, eq);
+      if (eq < 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--var: "${value}" is not NAME=VALUE`);
+      out.vars = { ...out.vars, [name]: value.slice(eq + 1) };
+    }
     else throw new UsageError(`unknown option ${flag}`);
   }
   return out;

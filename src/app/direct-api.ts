@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { answers, type Reply } from "../api-client/index.js";
 import { toApiError, type Caller, type IvrOperations } from "../api/index.js";
 import { DependencyUnavailableError, type RequestOptions, type TicketApi } from "../ivr/index.js";
+import { errorBody, internalError } from "../shared/http-access.js";
 import { dependencyFailed, observeDependency } from "../shared/metrics.js";
 
 export interface DirectApiOptions {
@@ -40,13 +41,13 @@ export function createDirectApiClient(ops: IvrOperations, options: DirectApiOpti
     }
   }
 
-  /** The status and body the route would have answered for this failure. */
+  /** The status and body the route would have answered for this failure (http-access writes both). */
   function replyOf(err: unknown, what: string): Reply {
-    const e = toApiError(err, ops.now());
-    if (e && e.status < 500) return { status: e.status, body: { error: e.error, message: e.message, ...(e.field === undefined ? {} : { field: e.field }), ...e.details } };
-    dependencyFailed("api", "server_error");
-    if (!e) options.logger.error({ err }, `${what}: the API failed`);
-    return { status: e?.status ?? 500, body: e ? { error: e.error, message: e.message } : null };
+    const known = toApiError(err, ops.now());
+    if (!known) options.logger.error({ err }, `${what}: the API failed`);
+    const e = known ?? internalError();
+    if (e.status >= 500) dependencyFailed("api", "server_error");
+    return { status: e.status, body: errorBody(e) };
   }
 
   return {

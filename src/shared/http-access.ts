@@ -51,13 +51,20 @@ export class HttpError extends Error {
   }
 }
 
-/** The one writer of error bodies: `{ error, message, field?, …details }`. */
+/** The JSON body of every error answer: `{ error, message, field?, …details }`. */
+export function errorBody(e: HttpError): Record<string, unknown> {
+  return { error: e.error, message: e.message, ...(e.field === undefined ? {} : { field: e.field }), ...e.details };
+}
+
+/** What a failure that says nothing to the client answers (the log has the rest). */
+export function internalError(): HttpError {
+  return new HttpError(500, "internal", "internal error");
+}
+
+/** The one writer of error answers: the status, the headers and `errorBody`. */
 export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-  return reply
-    .code(e.status)
-    .type("application/json; charset=utf-8")
-    .send({ error: e.error, message: e.message, ...(e.field === undefined ? {} : { field: e.field }), ...e.details });
+  return reply.code(e.status).type("application/json; charset=utf-8").send(errorBody(e));
 }
 
 /**
@@ -154,7 +161,7 @@ async function httpAccessPlugin(app: FastifyInstance, options: HttpAccessOptions
       return sendError(reply, known);
     }
     logInternal(err, request);
-    return sendError(reply, new HttpError(500, "internal", "internal error"));
+    return sendError(reply, internalError());
   });
 }
 

@@ -49,8 +49,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
-/** Wall-clock parts of an instant in a timezone. */
-export function localParts(d: Date, timeZone: string): LocalParts {
+/** Wall-clock parts of an instant in a timezone, as Intl (ICU's zone data) gives them. */
+function intlParts(d: Date, timeZone: string): LocalParts {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(d)) parts[p.type] = p.value;
   return {
@@ -64,9 +64,48 @@ export function localParts(d: Date, timeZone: string): LocalParts {
   };
 }
 
+/**
+ * Since 1973 every zone's offset is a whole number of minutes and changes at whole minutes (the
+ * last odd one, Monrovia's −0:44:30, ended in January 1972), so within one UTC minute a zone has
+ * one offset. Each zone's offset is kept for the minute it was last asked for: a call asks for
+ * "now" several times a minute, and `formatToParts` was ~1 % of a call's CPU (issue 16).
+ */
+const WHOLE_MINUTE_OFFSETS_FROM = Date.UTC(1973, 0, 1);
+const offsets = new Map<string, { minute: number; offsetMs: number }>();
+
+/** The zone's offset from UTC at `t` (ms), in ms; null before 1973 or for an invalid date. */
+function cachedOffsetMs(t: number, timeZone: string): number | null {
+  if (!(t >= WHOLE_MINUTE_OFFSETS_FROM)) return null;
+  const minute = Math.floor(t / 60_000);
+  const known = offsets.get(timeZone);
+  if (known?.minute === minute) return known.offsetMs;
+  const p = intlParts(new Date(t), timeZone);
+  const offsetMs = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
+  offsets.set(timeZone, { minute, offsetMs });
+  return offsetMs;
+}
+
+/** Wall-clock parts of an instant in a timezone. */
+export function localParts(d: Date, timeZone: string): LocalParts {
+  const offsetMs = cachedOffsetMs(d.getTime(), timeZone);
+  if (offsetMs === null) return intlParts(d, timeZone);
+  const wall = new Date(d.getTime() + offsetMs);
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    weekday: wall.getUTCDay(),
+  };
+}
+
 /** Offset of the timezone from UTC at an instant, in minutes (São Paulo: -180). */
 export function offsetMinutes(d: Date, timeZone: string): number {
-  const p = localParts(d, timeZone);
+  const cached = cachedOffsetMs(d.getTime(), timeZone);
+  if (cached !== null) return Math.round(cached / 60_000);
+  const p = intlParts(d, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return Math.round((asUtc - Math.floor(d.getTime() / 1000) * 1000) / 60_000);
 }

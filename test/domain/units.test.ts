@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { callerKey, normalizeMobile, parseBrazilianPhone } from "../../src/domain/index.js";
 import { splitSqlStatements } from "../../src/domain/db.js";
 import { readCsv } from "../../src/domain/csv.js";
-import { formatLocal, fromDbTime, toDbTime, zonedTimeToUtc } from "../../src/domain/time.js";
+import { formatLocal, fromDbTime, localParts, toDbTime, zonedTimeToUtc } from "../../src/domain/time.js";
 
 describe("Brazilian phone numbers", () => {
   it.each([
@@ -69,5 +69,37 @@ describe("time", () => {
     expect(zonedTimeToUtc(2025, 6, 2, 8, 0, "America/Sao_Paulo").toISOString()).toBe("2025-06-02T11:00:00.000Z");
     // A zone with daylight saving time still converts both ways.
     expect(zonedTimeToUtc(2025, 7, 1, 8, 0, "Europe/Lisbon").toISOString()).toBe("2025-07-01T07:00:00.000Z");
+  });
+
+  it("shows the new offset from the first second after a clock change, asked a moment before it", () => {
+    // São Paulo's last daylight saving time began at midnight on 2018-11-04 (03:00 UTC).
+    expect(formatLocal(new Date("2018-11-04T02:59:30Z"), "America/Sao_Paulo")).toBe("2018-11-03T23:59:30-03:00");
+    expect(formatLocal(new Date("2018-11-04T02:59:59.999Z"), "America/Sao_Paulo")).toBe("2018-11-03T23:59:59-03:00");
+    expect(formatLocal(new Date("2018-11-04T03:00:00Z"), "America/Sao_Paulo")).toBe("2018-11-04T01:00:00-02:00");
+    // And back, the same instant asked twice in a row.
+    expect(formatLocal(new Date("2024-11-03T05:59:59Z"), "America/New_York")).toBe("2024-11-03T01:59:59-04:00");
+    expect(formatLocal(new Date("2024-11-03T06:00:00Z"), "America/New_York")).toBe("2024-11-03T01:00:00-05:00");
+    expect(formatLocal(new Date("2024-11-03T06:00:00Z"), "America/New_York")).toBe("2024-11-03T01:00:00-05:00");
+    // Half-hour and three-quarter offsets, and Monrovia's −0:44:30 before 1972.
+    expect(formatLocal(new Date("2025-01-15T12:00:00Z"), "Asia/Kathmandu")).toBe("2025-01-15T17:45:00+05:45");
+    expect(formatLocal(new Date("2025-04-05T14:59:59Z"), "Australia/Lord_Howe")).toBe("2025-04-06T01:59:59+11:00");
+    expect(formatLocal(new Date("2025-04-05T15:00:00Z"), "Australia/Lord_Howe")).toBe("2025-04-06T01:30:00+10:30");
+    expect(localParts(new Date("1971-06-01T12:00:00Z"), "Africa/Monrovia")).toMatchObject({ hour: 11, minute: 15, second: 30 });
+  });
+
+  it("gives the wall clock Intl gives, for any instant and zone", () => {
+    const zones = ["America/Sao_Paulo", "America/Noronha", "America/Manaus", "America/New_York", "Europe/Lisbon", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kathmandu", "UTC"];
+    const intl = new Map(zones.map((z) => [z, new Intl.DateTimeFormat("en-US", { timeZone: z, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", weekday: "short" })]));
+    const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let seed = 16;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 3000; i++) {
+      const zone = zones[i % zones.length]!;
+      // Mostly a few seconds apart (as "now" is asked during calls), sometimes years apart.
+      const d = new Date(i % 3 === 0 ? Date.UTC(1960, 0, 1) + random() * 80 * 365 * 86_400_000 : Date.UTC(2018, 10, 4, 2, 59) + random() * 120_000);
+      const p = Object.fromEntries(intl.get(zone)!.formatToParts(d).map((x) => [x.type, x.value]));
+      const expected = { year: +p.year!, month: +p.month!, day: +p.day!, hour: +p.hour!, minute: +p.minute!, second: +p.second!, weekday: days.indexOf(p.weekday!) };
+      expect(localParts(d, zone), `${d.toISOString()} in ${zone}`).toEqual(expected);
+    }
   });
 });

@@ -74,6 +74,8 @@ export class AnnouncementRepository {
     private readonly timeZone: string,
     /** Text-to-speech to warm after every change (none: nothing is synthesised ahead). */
     speech: SpeechPrewarmer | null = null,
+    /** Told after each committed change of what callers hear (the store's spokenChanges). */
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.spoken = new ReadySpeech<{ playing: Announcement[]; scheduled: Announcement[] }>(speech, announcementSentences);
   }
@@ -191,6 +193,7 @@ export class AnnouncementRepository {
       await tx.run("UPDATE announcements SET ends_at = ?, updated_at = ? WHERE id = ?", [toDbTime(endsAt), toDbTime(now), id]);
       await writeAudit(tx, actor, now, { action: "announcement.end", entity: "announcement", entityId: id, details: { text: before.text } });
     });
+    this.onChange();
     return this.get(id, now);
   }
 
@@ -200,6 +203,7 @@ export class AnnouncementRepository {
       await tx.run("DELETE FROM announcements WHERE id = ?", [id]);
       await writeAudit(tx, actor, now, { action: "announcement.delete", entity: "announcement", entityId: id, details: { text: before.text } });
     });
+    this.onChange();
   }
 
   /**
@@ -218,6 +222,7 @@ export class AnnouncementRepository {
    * with its own synthesis, or skips it if that fails too.
    */
   private async changed(now: Date): Promise<void> {
+    this.onChange();
     await this.resynthesise(now).catch(() => undefined);
   }
 }

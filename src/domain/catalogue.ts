@@ -146,6 +146,8 @@ export class CatalogueRepository {
     private readonly db: Db,
     /** Text-to-speech to warm after every change (none: nothing is synthesised ahead). */
     speech: SpeechPrewarmer | null = null,
+    /** Told after each committed change of what callers hear (the store's spokenChanges). */
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.spoken = new ReadySpeech<CatalogueNode[]>(speech, catalogueSentences);
   }
@@ -186,6 +188,7 @@ export class CatalogueRepository {
 
   /** Starts resynthesise() after a change without making the admin's request wait for it. */
   private changed(): void {
+    this.onChange();
     this.resynthesise().catch(() => undefined);
   }
 

@@ -66,6 +66,8 @@ export class GuidanceRepository {
   constructor(
     private readonly db: Db,
     speech: SpeechPrewarmer | null = null,
+    /** Told after each committed change of what callers hear (the store's spokenChanges). */
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.spoken = new ReadySpeech<Guidance[]>(speech, guidanceSentences);
   }
@@ -121,6 +123,8 @@ export class GuidanceRepository {
       await tx.run("DELETE FROM guidance WHERE id = ?", [id]);
       await writeAudit(tx, actor, now, { action: "guidance.delete", entity: "guidance", entityId: id, details: { key: before.key, title: before.title } });
     });
+    // Nothing new to synthesise, but the IVR says one option less.
+    this.onChange();
   }
 
   /**
@@ -144,6 +148,7 @@ export class GuidanceRepository {
 
   /** The admin's write answers once its sentences are in the cache (as with announcements); a TTS failure does not fail it. */
   private async changed(): Promise<void> {
+    this.onChange();
     await this.resynthesise().catch(() => undefined);
   }
 }

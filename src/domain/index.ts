@@ -18,7 +18,7 @@ export { callId, digits, formatProtocol, parseInput, protocol, protocolGroups, s
 // The ports (what adapters implement) and the ticket schemas that cross them: listed once, in ports/index.ts.
 export * from "./ports/index.js";
 export { LivenessBoard } from "./liveness.js";
-export { ReadySpeech, announcementSentences, catalogueSentences, guidanceSentences, spokenFingerprint } from "./spoken.js";
+export { ReadySpeech, announcementSentences, catalogueSentences, guidanceSentences, spokenFingerprint, type SpokenChanged } from "./spoken.js";
 
 // Repositories, one per aggregate.
 export {

@@ -121,6 +121,16 @@ export function announcementSentences(view: { playing: readonly { text: string }
 }
 
 /**
+ * What callers hear with TTS changed: a write to the catalogue, the guidance or the announcements,
+ * committed in this process (the store's `spokenChanges`). Another process's writes to a shared
+ * database are not heard here.
+ */
+export interface SpokenChanged {
+  type: "spoken-changed";
+  what: "catalogue" | "guidance" | "announcements";
+}
+
+/**
  * A short fingerprint of everything the IVR says with TTS: the ticket API sends it in its answer
  * to an IVR node's heartbeat, and the node synthesises afresh when it changes (within one
  * heartbeat, 10 s, of an admin's change, before a caller asks). Order does not matter, only the

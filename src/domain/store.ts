@@ -1,5 +1,6 @@
 import type { Settings } from "../config/index.js";
 import { dataPath } from "../config/index.js";
+import { createEventBus, type EventSource } from "../shared/event-bus.js";
 import { ticketOpened } from "../shared/metrics.js";
 import { AuditRepository, type Actor } from "./audit.js";
 import { HoursRepository } from "./business-hours.js";
@@ -20,6 +21,7 @@ import { CodeRepository, resolveOtpSecret, type OtpPolicy } from "./one-time-cod
 import type { SpeechPrewarmer, TicketBackend } from "./ports/index.js";
 import { purgeOld, type PurgeReport } from "./purge.js";
 import { SessionRepository } from "./sessions.js";
+import type { SpokenChanged } from "./spoken.js";
 import { openSqlite } from "./sqlite.js";
 import { BuiltinTicketBackend } from "./tickets.js";
 import { UserRepository } from "./users.js";
@@ -74,6 +76,8 @@ export interface Store {
   readonly audit: AuditRepository;
   /** Tickets opened and changed, calls transferred to the technicians: the console's live views listen. */
   readonly events: HelpDeskEvents;
+  /** Each write here that changes what the IVR says with TTS: the heartbeat's `spoken` fingerprint reads it afresh. */
+  readonly spokenChanges: EventSource<SpokenChanged>;
   /** The console's technician and admin accounts, their sessions, and the wall TVs' kiosk tokens. */
   readonly accounts: AccountRepository;
   readonly sessions: SessionRepository;
@@ -114,7 +118,9 @@ export async function openStore(settings: Settings, options: StoreOptions = {}):
 export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, tickets?: TicketBackendFactory, speech?: SpeechPrewarmer): Store {
   const timeZone = settings.URA_TIMEZONE;
   const users = new UserRepository(db);
-  const catalogue = new CatalogueRepository(db, speech ?? null);
+  const spokenChanges = createEventBus<SpokenChanged>();
+  const spokenChanged = (what: SpokenChanged["what"]) => () => spokenChanges.publish({ type: "spoken-changed", what });
+  const catalogue = new CatalogueRepository(db, speech ?? null, spokenChanged("catalogue"));
   const events = createHelpDeskEvents();
   const backend: TicketBackend = countingOpened(
     publishingBackend(tickets ? tickets({ db, settings, users, catalogue }) : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone }), events),
@@ -133,11 +139,12 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
     hours: new HoursRepository(db, timeZone),
     identification: new IdentificationRules(db),
     surveys: new SurveyRepository(db),
-    announcements: new AnnouncementRepository(db, timeZone, speech ?? null),
-    guidance: new GuidanceRepository(db, speech ?? null),
+    announcements: new AnnouncementRepository(db, timeZone, speech ?? null, spokenChanged("announcements")),
+    guidance: new GuidanceRepository(db, speech ?? null, spokenChanged("guidance")),
     callbacks: new CallbackRepository(db, timeZone),
     audit: new AuditRepository(db),
     events,
+    spokenChanges,
     accounts: new AccountRepository(db, { maxFailures: settings.CONSOLE_SIGNIN_MAX_FAILURES, windowSeconds: settings.CONSOLE_SIGNIN_WINDOW_MINUTES * 60 }),
     sessions: new SessionRepository(db, { idleMinutes: settings.CONSOLE_SESSION_IDLE_MINUTES, maxHours: settings.CONSOLE_SESSION_MAX_HOURS }),
     kiosks: new KioskTokenRepository(db),

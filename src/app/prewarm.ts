@@ -36,21 +36,23 @@ export function warmOnSpokenChange(
   let reading: string | undefined;
   // Resolves once the syntheses are queued (not done); never rejects.
   return async (reply) => {
-    // Each of the IVR's parts (IVR, TTS) gets an answer: the second must not start a second pass.
+    // The IVR also reports when its calls change: an answer with the fingerprint being read starts nothing.
     if (reply.spoken === undefined || reply.spoken === last || reply.spoken === reading) return;
     const spoken = reply.spoken;
     reading = spoken;
-    const names = options.names?.warm();
-    await Promise.all([store.catalogue.forCallers(), store.announcements.forCallers(clock()), store.guidance.forCallers()]).then(
-      () => void (last = spoken),
-      (err: unknown) => logger.warn({ part: "tts", err: describeError(err) }, "spoken texts could not be read: calls will ask again"),
-    );
-    if (reading === spoken) reading = undefined;
-    // The names' pass goes on in the background; a failed one makes the next answer try again.
-    names?.catch((err: unknown) => {
+    // The names' pass goes on in the background; a failed one (before or after the views were
+    // read) makes the next answer try again.
+    let namesFailed = false;
+    options.names?.warm().catch((err: unknown) => {
+      namesFailed = true;
       logger.warn({ part: "tts", err: describeError(err) }, "names could not be read: the next heartbeat tries again");
       if (last === spoken) last = undefined;
     });
+    await Promise.all([store.catalogue.forCallers(), store.announcements.forCallers(clock()), store.guidance.forCallers()]).then(
+      () => void (last = namesFailed ? last : spoken),
+      (err: unknown) => logger.warn({ part: "tts", err: describeError(err) }, "spoken texts could not be read: calls will ask again"),
+    );
+    if (reading === spoken) reading = undefined;
   };
 }
 
@@ -244,7 +246,7 @@ export class IvrNodeSpeech {
   heartbeatReply(reply: HeartbeatReply): void {
     if (this.off || reply.spoken === undefined || reply.spoken === this.spoken || reply.spoken === this.fetching) return;
     const spoken = reply.spoken;
-    // Each of the node's parts (IVR, TTS) gets an answer: the second must not start a second pass.
+    // The node also reports when its calls change: an answer with the fingerprint being fetched starts nothing.
     this.fetching = spoken;
     // Seen once both were read: a failed read makes the next heartbeat's answer try again.
     Promise.all([

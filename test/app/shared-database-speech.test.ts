@@ -85,4 +85,30 @@ describe("ura start on two hosts sharing a database", () => {
     await names.idle();
     expect(speechB.batches.filter((b) => b.includes("Benedita Ramos Vieira"))).toHaveLength(1);
   });
+
+  it("names that could not be read (before the views were) are read again at the next answer with the same fingerprint", async () => {
+    let reads = 0;
+    const source = storeNames(b);
+    const flaky: typeof source = async (after) => {
+      if (reads++ === 0) throw new Error("the database did not answer");
+      return source(after);
+    };
+    const names = new NameWarmer(flaky, speechB, pino({ level: "silent" }));
+    // The views read over the network (MariaDB): the names' failure comes first.
+    const later = <T>(read: () => Promise<T>) => () => new Promise<T>((resolve, reject) => setTimeout(() => read().then(resolve, reject), 20));
+    const remote = {
+      catalogue: { forCallers: later(() => b.catalogue.forCallers()) },
+      announcements: { forCallers: later(() => b.announcements.forCallers(new Date())) },
+      guidance: { forCallers: later(() => b.guidance.forCallers()) },
+    } as unknown as Pick<Store, "catalogue" | "announcements" | "guidance">;
+    const onReply = warmOnSpokenChange(remote, pino({ level: "silent" }), { names });
+    await a.users.create({ code: "7002", name: "Sebastiana Freitas" }, systemActor, new Date());
+    await onReply({ spoken: "names-3" });
+    await names.idle();
+    expect(speechB.asked("Sebastiana Freitas")).toBe(false);
+
+    await onReply({ spoken: "names-3" });
+    await names.idle();
+    expect(speechB.asked("Sebastiana Freitas")).toBe(true);
+  });
 });

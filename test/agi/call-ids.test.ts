@@ -101,7 +101,7 @@ function endToEnd(driver: "sqlite" | "mysql") {
   let ivr: IvrUnderTest;
   beforeAll(async () => {
     backend = await realBackend(driver, { database: `ura_agi_ids_${process.pid}` });
-    ivr = await startIvr({ api: backend.api, clock: () => backend.clock() });
+    ivr = await startIvr({ api: backend.api, clock: () => backend.clock(), settings: { IVR_API_BUDGET_MS: String(backend.budgetMs) } });
   });
   afterAll(async () => {
     await ivr?.close();

@@ -23,7 +23,7 @@ describe.each(BACKENDS)("one-time code limits on %s, %s", (driver, path) => {
   beforeAll(async () => {
     // Two wrong codes from one number cool it down for 30 minutes; one code per user (and per number) an hour.
     backend = await realBackend(driver, { path, database: `ura_limits_${process.pid}`, settings: { OTP_MAX_FAILURES: "2", OTP_COOLDOWN_MINUTES: "30", OTP_MAX_PER_HOUR: "1" } });
-    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
+    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock(), settings: { IVR_API_BUDGET_MS: String(backend.budgetMs) } });
   }, 60_000);
   afterAll(async () => {
     await ivr?.close();
@@ -131,7 +131,7 @@ describe.each(BACKENDS)("the identification limit (the API's 429 for too many lo
 
   beforeAll(async () => {
     backend = await realBackend(driver, { path, database: `ura_idlimits_${process.pid}`, settings: { IDENTIFY_MAX_MISSES_PER_MINUTE: "2" } });
-    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
+    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock(), settings: { IVR_API_BUDGET_MS: String(backend.budgetMs) } });
   }, 60_000);
   afterAll(async () => {
     await ivr?.close();

@@ -25,7 +25,7 @@ export function menuScenarios(makeBackend: () => Promise<Backend & { store: Stor
   beforeAll(async () => {
     backend = await makeBackend();
     speech = new FakeSpeech();
-    ivr = await startIvr({ api: backend.api, speech, clock: () => backend.clock() });
+    ivr = await startIvr({ api: backend.api, speech, clock: () => backend.clock(), settings: { IVR_API_BUDGET_MS: String(backend.budgetMs) } });
   });
   afterAll(async () => {
     await ivr?.close();

@@ -14,10 +14,13 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
   let ivr: IvrUnderTest;
   let speech: FakeSpeech;
 
+  /** The backend's budget (see Backend.budgetMs) unless the file sets one. */
+  const ivrSettings = (more: Partial<Record<SettingName, string>> = {}) => ({ IVR_API_BUDGET_MS: String(backend.budgetMs), ...settings, ...more });
+
   beforeAll(async () => {
     backend = await makeBackend();
     speech = new FakeSpeech();
-    ivr = await startIvr({ api: backend.api, speech, clock: () => backend.clock(), settings });
+    ivr = await startIvr({ api: backend.api, speech, clock: () => backend.clock(), settings: ivrSettings() });
   });
   afterAll(async () => {
     await ivr?.close();
@@ -137,7 +140,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     });
 
     it("with no one-time code (OTP_POLICY=never) the name is the check, and declining it ends the call without a ticket", async () => {
-      const noCodes = await startIvr({ api: backend.api, speech, clock: () => backend.clock(), settings: { ...settings, OTP_POLICY: "never" } });
+      const noCodes = await startIvr({ api: backend.api, speech, clock: () => backend.clock(), settings: ivrSettings({ OTP_POLICY: "never" }) });
       try {
         const before = (await backend.tickets()).length;
         const caller = new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("1234#").on(question("confirm-name")).press("2");

@@ -54,7 +54,7 @@ beforeAll(async () => {
       return createStore(db, settings, policy);
     },
   });
-  ivr = await startIvr({ api: backend.api, clock: () => backend.clock(), settings: { IVR_SURVEY: "true" } });
+  ivr = await startIvr({ api: backend.api, clock: () => backend.clock(), settings: { IVR_SURVEY: "true", IVR_API_BUDGET_MS: String(backend.budgetMs) } });
 });
 afterAll(async () => {
   await ivr?.close();

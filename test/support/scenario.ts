@@ -460,6 +460,13 @@ export interface Backend {
   readonly api: TicketApi;
   /** The clock both the API and the IVR read. */
   readonly clock: () => Date;
+  /**
+   * The silence budget (IVR_API_BUDGET_MS) for an IVR in front of this backend, and its client's
+   * timeout: 400 ms for the in-memory API, which answers at once; production's 3000 ms for the
+   * real API and database, which a loaded CI machine cannot hold to 400 ms (the caller then hears
+   * "sistema indisponível" where the scenario expects the API's answer).
+   */
+  readonly budgetMs: number;
   /** The newest one-time code delivered to a user (the `log` sender's outbox). */
   lastCode(userCode: string): Promise<string>;
   tickets(): Promise<TicketRow[]>;
@@ -502,6 +509,7 @@ export function fakeBackend(api = new FakeTicketApi()): Backend & { fake: FakeTi
     api,
     fake: api,
     clock: () => now,
+    budgetMs: 400,
     lastCode: async (userCode) => api.lastCode(userCode),
     tickets: async () => api.tickets.map((t) => ({ protocol: t.protocol, userCode: t.requester.code, serviceId: t.service.id })),
     callRecord: async (callId) => api.calls.find((c) => c.callId === callId) ?? null,
@@ -562,7 +570,7 @@ export interface RealBackendOptions {
   path?: "direct" | "http";
   /** A database name unique to the test file (MariaDB). */
   database?: string;
-  /** The IVR client's timeout (its IVR_API_BUDGET_MS). */
+  /** The IVR client's timeout (its IVR_API_BUDGET_MS); default production's 3000 ms. */
   timeoutMs?: number;
   /** More settings of the API's side (TICKET_BACKEND=glpi, TELEGRAM_…). */
   settings?: Partial<Record<SettingName, string>>;
@@ -570,8 +578,8 @@ export interface RealBackendOptions {
   openStore?: (settings: Settings) => Promise<Store>;
 }
 
-/** The API's SENDER_TIMEOUT_MS in the real backend: longer than the scenarios' IVR budget (400 ms). */
-export const REAL_SENDER_TIMEOUT_MS = 1000;
+/** The API's SENDER_TIMEOUT_MS in the real backend: this much longer than the IVR's budget, so a stuck sender outlasts the budget. */
+const SENDER_PAST_BUDGET_MS = 1000;
 
 /**
  * A TCP relay in front of the API, so a test can make the real API unreachable mid-call: down
@@ -628,6 +636,7 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   const dir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
   let now = TUESDAY_10H;
   const clock = () => now;
+  const timeoutMs = options.timeoutMs ?? 3000;
   const database = driver === "mysql" ? await freshMysqlDatabase(options.database ?? `ura_ivr_${process.pid}`) : null;
   const settings = testSettings({
     DB_DRIVER: driver,
@@ -639,7 +648,7 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     IDENTIFY_MAX_PER_MINUTE: "100000",
     IDENTIFY_MAX_MISSES_PER_MINUTE: "100000",
     API_TOKENS: `ivr:ivr:${IVR_TOKEN}`,
-    SENDER_TIMEOUT_MS: String(REAL_SENDER_TIMEOUT_MS),
+    SENDER_TIMEOUT_MS: String(timeoutMs + SENDER_PAST_BUDGET_MS),
     ...options.settings,
   });
   const store = options.openStore ? await options.openStore(settings) : await openStore(settings, { migrate: true });
@@ -656,7 +665,6 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   await app.listen({ host: "127.0.0.1", port: 0 });
   const relay = await apiRelay((app.server.address() as { port: number }).port);
   const apiUrl = `http://127.0.0.1:${relay.port}`;
-  const timeoutMs = options.timeoutMs ?? 3000;
   const path = options.path ?? "direct";
   const api =
     path === "http"
@@ -670,8 +678,8 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
   ];
   for (const p of people) await store.users.create(p, systemActor, now);
   let seeded = 0;
-  // The first request to each route of a cold API (JIT, prepared statements) can outlast the
-  // scenarios' 400 ms budget on a loaded machine: make them once before the first call.
+  // The first request to each route of a cold API (JIT, prepared statements) is the slowest: make
+  // them once before the first call.
   await api.identifyByCode("0000");
   await api.identifyByCaller({ number: "1001", internal: false });
   await api.catalogue();
@@ -691,6 +699,7 @@ export async function realBackend(driver: "sqlite" | "mysql", options: RealBacke
     store,
     settings,
     clock,
+    budgetMs: timeoutMs,
     async lastCode(userCode) {
       const phone = people.find((p) => p.code === userCode)!.phone;
       const message = await lastOutboxMessage(outbox, phone);

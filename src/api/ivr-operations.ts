@@ -116,9 +116,12 @@ export class IvrOperations {
    * Opens a ticket, idempotent on callId. `budgetMs`: how long the client waits for the answer
    * (X-Ura-Budget-Ms over HTTP), counted from now: a ticket the database cannot commit within it is
    * rolled back (DeadlinePassedError, 503 `deadline_passed`), since the caller was told it failed.
+   * The client started counting before the request got here, and the commit still has to come
+   * back: the last TRANSIT_SHARE of the budget is kept for both, so a ticket is not committed just
+   * after the caller heard it failed.
    */
   async openTicket(body: OpenTicketRequest, caller: Caller, budgetMs?: number): Promise<{ ticket: TicketView; created: boolean }> {
-    const options = budgetMs === undefined ? {} : { notAfter: Date.now() + budgetMs };
+    const options = budgetMs === undefined ? {} : { notAfter: Date.now() + budgetMs * (1 - TRANSIT_SHARE) };
     const result = await this.ctx.store.tickets.open(body, caller.actor, this.ctx.clock(), options);
     if (result.created) this.logOf(caller).info({ protocol: result.ticket.protocol, call: body.callId }, "ticket opened");
     return result;
@@ -174,6 +177,9 @@ export class IvrOperations {
     return caller.log ?? this.log;
   }
 }
+
+/** The part of a client's budget the API does not spend: the request's way here and the commit's way back (openTicket). */
+const TRANSIT_SHARE = 0.2;
 
 const toServiceNode = (n: CatalogueNode): ServiceNode => ({
   id: n.id,

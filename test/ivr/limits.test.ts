@@ -81,7 +81,7 @@ describe.each(BACKENDS)("the cool-down is per calling number and ends by itself,
   beforeAll(async () => {
     // Two wrong codes from one number cool it down for 30 minutes; no hourly cap in the way.
     backend = await realBackend(driver, { path, database: `ura_cooldown_${process.pid}`, settings: { OTP_MAX_FAILURES: "2", OTP_COOLDOWN_MINUTES: "30", OTP_MAX_PER_HOUR: "100" } });
-    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock() });
+    ivr = await startIvr({ api: backend.api, speech: new FakeSpeech(), clock: () => backend.clock(), settings: { IVR_API_BUDGET_MS: String(backend.budgetMs) } });
   }, 60_000);
   afterAll(async () => {
     await ivr?.close();

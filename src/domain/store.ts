@@ -43,7 +43,7 @@ export interface StoreOptions {
   otpSecret?: Buffer;
   /** The ticket backend in force; the builtin tables when not given. */
   tickets?: TicketBackendFactory;
-  /** Text-to-speech the catalogue warms after each change (`ura start`, `ura api`); none: no synthesis ahead. */
+  /** Text-to-speech the catalogue, announcements, guidance and users' names warm after each change (`ura start`, `ura api`); none: no synthesis ahead. */
   speech?: SpeechPrewarmer;
 }
 
@@ -117,7 +117,7 @@ export async function openStore(settings: Settings, options: StoreOptions = {}):
 /** Composes the repositories over an open database. */
 export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, tickets?: TicketBackendFactory, speech?: SpeechPrewarmer): Store {
   const timeZone = settings.URA_TIMEZONE;
-  const users = new UserRepository(db);
+  const users = new UserRepository(db, speech ?? null);
   const spokenChanges = createEventBus<SpokenChanged>();
   const spokenChanged = (what: SpokenChanged["what"]) => () => spokenChanges.publish({ type: "spoken-changed", what });
   const catalogue = new CatalogueRepository(db, speech ?? null, spokenChanged("catalogue"));

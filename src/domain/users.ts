@@ -5,6 +5,7 @@ import { containsPattern, forUpdate, isUniqueViolation, LIKE_ESCAPE, type Db, ty
 import { ConflictError, NotFoundError } from "./errors.js";
 import { callerKey } from "./phone.js";
 import { parseInput } from "./rules.js";
+import type { SpeechPrewarmer } from "./ports/index.js";
 import { fromDbTime, toDbTime } from "./time.js";
 import { userInputSchema, userPatchSchema, type ValidUserInput } from "./user-schemas.js";
 import { prepareImport, type ImportReport } from "./users-import.js";
@@ -200,7 +201,22 @@ export interface UserFilter {
 
 /** The people who may call: their codes, mobiles and extensions. Writes are audited. */
 export class UserRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Text-to-speech that says the names (`ura start`, `ura api`); none: names are warmed by the heartbeat's pass only. */
+    private readonly speech: SpeechPrewarmer | null = null,
+  ) {}
+
+  /**
+   * An admin's single write answers once the name is in the TTS cache, so the user's first call
+   * right after it synthesises nothing (issue 13); the heartbeat's pass (NameWarmer) would come up
+   * to 10 s later. Imports are left to that pass, which paces the engine. A failed synthesis never
+   * fails the write: the call falls back as before.
+   */
+  private async warmName(user: User): Promise<User> {
+    if (this.speech && user.active) await this.speech.prewarm([user.name]).catch(() => undefined);
+    return user;
+  }
 
   byCode(code: string): Promise<User | null> {
     return findUserByCode(this.db, code);
@@ -262,7 +278,7 @@ export class UserRepository {
         }
         const id = await insertUser(tx, input, actor, now, "user.create");
         return (await findUserById(tx, id))!;
-      });
+      }).then((user) => this.warmName(user));
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError("duplicate_code", `user code ${input.code} already exists`, "code");
       throw err;
@@ -290,7 +306,7 @@ export class UserRepository {
         "user.update",
       );
       return (await findUserById(tx, before.id))!;
-    });
+    }).then((user) => this.warmName(user));
   }
 
   /**

@@ -68,3 +68,41 @@ describe("ura start warms announcements before callers hear them", () => {
     expect((await app.tts.prewarm([changed])).synthesised).toBe(0);
   });
 });
+
+describe("ura start warms a user's name when an admin registers or renames them", () => {
+  const ADMIN = "adm-secret-for-the-names-prewarm-0123";
+  let dir: string;
+  let app: RunningApp;
+  let base: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ura-prewarm-names-"));
+    const apiPort = await freePort();
+    const settings = testSettings({
+      DATA_DIR: dir,
+      TTS_ENGINE: "espeak",
+      AGI_PORT: String(await freePort()),
+      API_PORT: String(apiPort),
+      API_TOKENS: `ivr:ivr:ivr-secret-for-the-names-prewarm-0123,ops:admin:${ADMIN}`,
+    });
+    app = await startAll(settings, pino({ level: "silent" }));
+    base = `http://127.0.0.1:${apiPort}/api/v1/admin/users`;
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const send = (method: string, url: string, body: unknown) =>
+    fetch(url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+  // Until then only the heartbeat's answer (10 s later) started it: a call in between synthesised the name.
+  it("the name is in the TTS cache when the admin's write returns, so her first call synthesises nothing", async () => {
+    const created = await send("POST", base, { code: "4321", name: "Carla Dias Pereira", phone: "(45) 99999-4321", extensions: ["2004"] });
+    expect(created.status).toBe(201);
+    expect((await app.tts.prewarm(["Carla Dias Pereira"])).synthesised).toBe(0);
+
+    const renamed = await send("PATCH", `${base}/4321`, { name: "Carla Pereira Lobo" });
+    expect(renamed.status).toBe(200);
+    expect((await app.tts.prewarm(["Carla Pereira Lobo"])).synthesised).toBe(0);
+  });
+});

@@ -6,6 +6,7 @@ import { command as migrate } from "../../src/cli/commands/migrate.js";
 import { command as purge } from "../../src/cli/commands/purge.js";
 import { command as users, formatReport, progressBar } from "../../src/cli/commands/users.js";
 import { loadMigrations } from "../../src/domain/index.js";
+import { createSpeechSynthesizer } from "../../src/tts/index.js";
 import { cliContext } from "../support/cli.js";
 import { DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
@@ -70,6 +71,12 @@ describe.each(DRIVERS)("ura migrate, users, purge (%s)", (driver) => {
     const dup = context(t);
     expect(await users.run(["add", "--code", "5010", "--name", "Y"], dup)).toBe(1);
     expect(dup.err()).toContain("already exists");
+  });
+
+  it("ura users add leaves the name in this host's TTS cache: a running ura start finds it there at the user's first call", async () => {
+    expect(await users.run(["add", "--code", "5012", "--name", "Elisa Prado Nogueira", "--ext", "2012"], context(t))).toBe(0);
+    const tts = createSpeechSynthesizer({ ...t.settings, TTS_ENGINE: "espeak" });
+    expect(await tts.prewarm(["Elisa Prado Nogueira"])).toMatchObject({ cached: 1, synthesised: 0 });
   });
 
   it("ura purge deletes what is past retention and says how much", async () => {

@@ -129,8 +129,8 @@ export {
 export { isUniqueViolation } from "./db.js";
 export { writeAudit } from "./audit.js";
 export { findUserByCode } from "./users.js";
-export { serviceIndex } from "./catalogue.js";
+export { serviceIndex, type ServiceInfo } from "./catalogue.js";
 export { mobileProblem } from "./phone.js";
-export { fromDbTime, localParts, toDbTime, zonedTimeToUtc } from "./time.js";
+export { fromDbTime, localDate, localParts, toDbTime, zonedTimeToUtc } from "./time.js";
 export { message, type MessageId, type MessageValues } from "./messages.js";
 export { attachVoiceDescription, isWav, VOICE_DESCRIPTION_NAME, VOICE_DESCRIPTION_TYPE } from "./voice-descriptions.js";

@@ -405,6 +405,10 @@ function whereOf(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): { cla
     where.push("t.created_at < ?");
     params.push(toDbTime(filter.createdBefore));
   }
+  if (filter.createdSince) {
+    where.push("t.created_at >= ?");
+    params.push(toDbTime(filter.createdSince));
+  }
   if (filter.assignee !== undefined) {
     if (filter.assignee === null) where.push("t.assignee IS NULL");
     else {

@@ -231,10 +231,26 @@ export const outbox = {
     return out;
   },
 
-  /** Tickets still waiting for GLPI, oldest first (optionally one requester's). */
-  async pending(q: Queryable, filter: { requesterCode?: string; limit: number; offset: number }): Promise<{ rows: OutboxTicket[]; total: number }> {
-    const where = filter.requesterCode === undefined ? "state = 'pending'" : "state = 'pending' AND requester_code = ?";
-    const params = filter.requesterCode === undefined ? [] : [filter.requesterCode];
+  /** Tickets still waiting for GLPI, oldest first (optionally one requester's, opened within [createdSince, createdBefore)). */
+  async pending(
+    q: Queryable,
+    filter: { requesterCode?: string; createdSince?: Date; createdBefore?: Date; limit: number; offset: number },
+  ): Promise<{ rows: OutboxTicket[]; total: number }> {
+    const conditions = ["state = 'pending'"];
+    const params: string[] = [];
+    if (filter.requesterCode !== undefined) {
+      conditions.push("requester_code = ?");
+      params.push(filter.requesterCode);
+    }
+    if (filter.createdSince) {
+      conditions.push("created_at >= ?");
+      params.push(toDbTime(filter.createdSince));
+    }
+    if (filter.createdBefore) {
+      conditions.push("created_at < ?");
+      params.push(toDbTime(filter.createdBefore));
+    }
+    const where = conditions.join(" AND ");
     const total = await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM glpi_tickets WHERE ${where}`, params);
     const rows = await q.all<TicketRow>(`SELECT * FROM glpi_tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...params, filter.limit, filter.offset]);
     return { rows: rows.map(toTicket), total: Number(total?.n ?? 0) };

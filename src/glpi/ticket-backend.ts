@@ -237,7 +237,7 @@ export class GlpiTicketBackend implements TicketBackend {
     // Tickets still in the outbox count as open and come first (they are the newest).
     const withPending = filter.status === undefined || filter.status === "open";
     const pending = withPending
-      ? await outbox.pending(this.db, { requesterCode: filter.userCode, limit: filter.limit, offset: filter.offset })
+      ? await outbox.pending(this.db, { requesterCode: filter.userCode, createdSince: filter.createdSince, createdBefore: filter.createdBefore, limit: filter.limit, offset: filter.offset })
       : { rows: [], total: 0 };
     const tickets = pending.rows.map((r) => this.localView(r));
     const fromGlpi = filter.userCode !== undefined && requesterGlpiId === null ? null : { start: Math.max(0, filter.offset - pending.total) };
@@ -246,6 +246,13 @@ export class GlpiTicketBackend implements TicketBackend {
       const room = filter.limit - tickets.length;
       const criteria: Parameters<GlpiClient["search"]>[1]["criteria"] = [{ field: TICKET_FIELD.status, searchtype: "equals", value: glpiStatusCriterion(filter.status) }];
       if (requesterGlpiId !== null) criteria.push({ link: "AND", field: TICKET_FIELD.requester, searchtype: "equals", value: requesterGlpiId });
+      // GLPI's dates are to the second and its morethan/lessthan compare strictly (> and <,
+      // reference §3.5 [inference]): "since" asks for more than the second before it.
+      if (filter.createdSince) {
+        const second = Math.floor(filter.createdSince.getTime() / 1000) * 1000;
+        criteria.push({ link: "AND", field: TICKET_FIELD.openedAt, searchtype: "morethan", value: this.glpiDateText(new Date(second - 1000)) });
+      }
+      if (filter.createdBefore) criteria.push({ link: "AND", field: TICKET_FIELD.openedAt, searchtype: "lessthan", value: this.glpiDateText(filter.createdBefore) });
       const result = await this.client.search(
         "Ticket",
         { criteria, forcedisplay: SEARCH_COLUMNS, sort: TICKET_FIELD.id, order: "DESC", range: [fromGlpi.start, fromGlpi.start + Math.max(room, 1) - 1] },
@@ -694,6 +701,9 @@ export class GlpiTicketBackend implements TicketBackend {
   ): Record<string, unknown> {
     return {
       name: ticketName(service.path),
+      // When the call opened it, not when the outbox delivered it: a ticket opened at 23:59 while
+      // GLPI was down is still that day's, in GLPI and in "opened since" searches (the wallboard's today).
+      date: this.glpiDateText(facts.openedAt),
       content: ticketContent(
         {
           source: facts.source,
@@ -736,6 +746,11 @@ export class GlpiTicketBackend implements TicketBackend {
   /** Waits for `p` at most `ms`; it goes on either way. */
   private async within(p: Promise<unknown>, ms: number): Promise<void> {
     await withDeadline(ms, () => p, { timers: this.timers }).catch(() => undefined);
+  }
+
+  /** An instant as GLPI writes its dates: `YYYY-MM-DD HH:MM:SS` in its timezone. */
+  private glpiDateText(d: Date): string {
+    return formatLocal(d, this.glpiTimeZone).slice(0, 19).replace("T", " ");
   }
 
   /** GLPI's `YYYY-MM-DD HH:MM:SS` in its timezone. */

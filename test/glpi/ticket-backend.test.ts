@@ -3,7 +3,7 @@ import type { Db } from "../../src/domain/index.js";
 import { ConflictError, DomainValidationError, NotFoundError } from "../../src/domain/index.js";
 import { GlpiClient, GlpiTicketBackend, type GlpiBackendOptions } from "../../src/glpi/index.js";
 import type { Notifier, TicketOpenedEvent } from "../../src/notify/port.js";
-import { GlpiStandin } from "../support/glpi-standin.js";
+import { GlpiStandin, glpiDate } from "../support/glpi-standin.js";
 import { waitFor } from "../support/wait.js";
 import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
@@ -349,6 +349,29 @@ describe.each(DRIVERS)("GLPI backend and its outbox on %s", (driver) => {
     expect(read!.history.at(-1)!.note).toContain("Aguardando peça");
     expect(await b.get(w.ticket.protocol)).toMatchObject({ ticket: { pending: true }, history: [{ to: "open" }] });
     expect(await b.get("777")).toBeNull();
+  });
+
+  it("lists only the tickets opened since an instant: waiting ones by when the call opened them, GLPI's by GLPI's date", async () => {
+    const b = backend();
+    const now = new Date();
+    const since = new Date(now.getTime() - 3_600_000);
+    const yesterday = new Date(now.getTime() - 86_400_000);
+    const early = await b.open(call("1700000000.15-a"), admin, yesterday);
+    const late = await b.open(call("1700000000.15-b"), admin, now);
+    // GLPI's opening date is the call's, not the moment GLPI got it.
+    expect(s.tickets.get(Number(early.ticket.protocol))!.date).toBe(glpiDate(yesterday));
+    await s.goDown();
+    await b.open(call("1700000000.15-c"), admin, yesterday);
+    const waiting = await b.open(call("1700000000.15-d"), admin, now);
+    await s.comeBack();
+    await db.run("UPDATE glpi_tickets SET next_attempt_at = '2099-01-01 00:00:00.000' WHERE state = 'pending'");
+    const today = await b.list({ createdSince: since, limit: 10, offset: 0 });
+    expect(today.tickets.map((t) => t.protocol)).toEqual([waiting.ticket.protocol, late.ticket.protocol]);
+    expect(today.total).toBe(2);
+    expect((await b.list({ limit: 10, offset: 0 })).total).toBe(4);
+    const before = await b.list({ createdBefore: since, limit: 10, offset: 0 });
+    expect(before.total).toBe(2);
+    expect(before.tickets.map((t) => t.protocol)).toContain(early.ticket.protocol);
   });
 });
 

@@ -649,6 +649,8 @@ export class GlpiStandin {
       2: (t, c) => numberMatches(t.id, c),
       4: (t, c) => (c.searchtype === "equals" ? t.requesters.includes(Number(c.value)) : t.requesters.some((u) => textMatches(this.userLogin(u), c.value)) === (c.searchtype === "contains")),
       12: (t, c) => statusMatches(t.status, c),
+      15: (t, c) => dateMatches(t.date, c),
+      19: (t, c) => dateMatches(t.date_mod, c),
       7: (t, c) => (c.searchtype === "equals" || c.searchtype === "under" ? t.itilcategories_id === Number(c.value) : textMatches(String(values(t)[7] ?? ""), c.value)),
       80: (t, c) => (c.searchtype === "equals" ? t.entities_id === Number(c.value) : textMatches(String(values(t)[80]), c.value)),
     };
@@ -872,6 +874,16 @@ function numberMatches(n: number, c: ParsedCriterion): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * A date column against `lessthan`/`morethan` (strictly, as SQL's < and > on GLPI's
+ * `YYYY-MM-DD HH:MM:SS`, which sorts as text); other search types match the text.
+ */
+function dateMatches(value: string | null, c: ParsedCriterion): boolean {
+  if (c.searchtype === "lessthan") return value !== null && value < c.value;
+  if (c.searchtype === "morethan") return value !== null && value > c.value;
+  return textMatches(value ?? "", c.value);
 }
 
 /** Status 12 with its meta-values (TKT:3803-3822). */

@@ -89,6 +89,19 @@ export function ticketBackendContract(name: string, open: () => Promise<TicketBa
       expect(working.tickets.map((t) => [t.protocol, t.status])).toEqual([[a.protocol, "in_progress"]]);
     });
 
+    it("lists only the tickets opened at or after an instant (the wallboard's today), with their total", async () => {
+      const { ticket } = await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, callId: callId() }, actor, at(13));
+      // When the backend says it was opened (GLPI keeps its own clock, to the second).
+      const newest = (await f.backend.list({ limit: 1, offset: 0 })).tickets[0]!;
+      expect(newest.protocol).toBe(ticket.protocol);
+      const since = new Date(newest.createdAt);
+      const today = await f.backend.list({ createdSince: since, limit: 50, offset: 0 });
+      expect(today.tickets.map((t) => t.protocol)).toContain(ticket.protocol);
+      expect(today.tickets.every((t) => Date.parse(t.createdAt) >= since.getTime())).toBe(true);
+      expect(today.total).toBe(today.tickets.length);
+      expect(await f.backend.list({ createdSince: new Date(since.getTime() + 1000), limit: 50, offset: 0 })).toEqual({ tickets: [], total: 0 });
+    });
+
     it("moves a ticket along its lifecycle, keeps each move with its note, and refuses impossible moves", async () => {
       const { ticket } = await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, callId: callId() }, actor, at(7));
       expect(await f.backend.get(ticket.protocol)).toMatchObject({ ticket: { protocol: ticket.protocol }, history: [{ from: null, to: "open" }], attachments: [] });

@@ -106,6 +106,8 @@ export interface TicketFilter {
   department?: string;
   /** Opened before this instant (the queue's "older than"). */
   createdBefore?: Date;
+  /** Opened at or after this instant (the wallboard's "today", from midnight). */
+  createdSince?: Date;
   /** A console account's username; null: nobody has it. */
   assignee?: string | null;
   sort?: TicketSort;

@@ -303,12 +303,16 @@ describe("the technicians' console (no AMI): queue, ticket, work, live updates a
     await tv.close();
   });
 
-  it("lists the tickets being worked on once per push (tickets_update and the technicians share one list)", async () => {
+  it("lists the tickets being worked on once per push (tickets_update and the technicians share one list), and today's in one list from midnight", async () => {
     const tv = await connectWallboard(`${server.base.replace("http", "ws")}/ws/dashboard_control/`, cookie("carla"));
     server.wallboardLists.length = 0;
     tv.send({ type: "identify", clientId: "Kiosk-ABCDE" });
     await tv.next("dashboard_update");
     expect(server.wallboardLists.filter((f) => f.statuses !== undefined)).toHaveLength(1);
+    // Not pages of every ticket, newest first, until yesterday's (with GLPI, each page a search).
+    const today = server.wallboardLists.filter((f) => f.statuses === undefined && f.status === undefined);
+    expect(today).toHaveLength(1);
+    expect(today[0]!.createdSince).toBeInstanceOf(Date);
     await tv.close();
   });
 

@@ -1,4 +1,4 @@
-import { fromDbTime, localParts, toDbTime, zonedTimeToUtc, type AuditRecord, type CatalogueNode, type Store, type TicketPriority, type TicketView } from "../../../domain/index.js";
+import { fromDbTime, localDate, localParts, serviceIndex, toDbTime, zonedTimeToUtc, type AuditRecord, type ServiceInfo, type Store, type TicketPriority, type TicketView } from "../../../domain/index.js";
 import type { EventSource } from "../../../shared/event-bus.js";
 import { fill, TEXT } from "../text.js";
 import type { Activity, Kpis, StaffMember, TicketsToday, WallboardTicket } from "./messages.js";
@@ -10,8 +10,7 @@ const ACTIVE = ["open", "in_progress", "waiting"] as const;
 const DAY_MS = 86_400_000;
 /** The KPIs' window. */
 const KPI_DAYS = 30;
-/** Tickets opened today are read newest first, this many at a time, up to TODAY_MAX (a city's help desk opens far fewer a day). */
-const TODAY_PAGE = 100;
+/** Today's tickets are read in one list of at most this many (a city's help desk opens far fewer a day); past it the total is still exact. */
 const TODAY_MAX = 2000;
 
 const text = TEXT.wallboard;
@@ -45,7 +44,7 @@ export function storeWallboardSource(store: Store, clock: () => Date): Wallboard
     async snapshot() {
       const now = clock();
       const since = new Date(now.getTime() - KPI_DAYS * DAY_MS);
-      const [active, counts, open, kpis, surveys, recent, today, catalogue] = await Promise.all([
+      const [active, counts, open, kpis, surveys, recent, today, services] = await Promise.all([
         store.tickets.list({ statuses: ACTIVE, sort: "priority", limit: MAX_TICKETS, offset: 0 }),
         store.tickets.counts ? store.tickets.counts({ statuses: ACTIVE, limit: 1, offset: 0 }) : null,
         // Without counts (GLPI), one page of one ticket gives the open total.
@@ -54,9 +53,8 @@ export function storeWallboardSource(store: Store, clock: () => Date): Wallboard
         store.surveys.summary(since, now),
         store.audit.list({ limit: 40 }),
         ticketsToday(store, now),
-        store.catalogue.tree(true),
+        serviceIndex(store.db),
       ]);
-      const services = servicePaths(catalogue);
       const { tickets, total } = active;
       const by = (p: TicketPriority) => counts?.byPriority[p] ?? tickets.filter((t) => (t.priority ?? "medium") === p).length;
       return {
@@ -83,26 +81,20 @@ function satisfaction(summary: { customerSatisfaction: number | null; surveyCoun
 
 /**
  * Tickets opened since midnight in the site's timezone (URA_TIMEZONE, as the business hours
- * count days), by service. Read through the ticket backend, newest first, so GLPI's count too.
+ * count days), by service: one list through the ticket backend (`createdSince`), so GLPI's count
+ * too, in one search.
  */
 async function ticketsToday(store: Store, now: Date): Promise<TicketsToday> {
   const local = localParts(now, store.timeZone);
-  const midnight = zonedTimeToUtc(local.year, local.month, local.day, 0, 0, store.timeZone).getTime();
+  const midnight = zonedTimeToUtc(local.year, local.month, local.day, 0, 0, store.timeZone);
+  const { tickets, total } = await store.tickets.list({ createdSince: midnight, sort: "newest", limit: TODAY_MAX, offset: 0 });
   const byService = new Map<number, { serviceId: number; service: string; count: number }>();
-  let total = 0;
-  for (let offset = 0; offset < TODAY_MAX; offset += TODAY_PAGE) {
-    const { tickets } = await store.tickets.list({ sort: "newest", limit: TODAY_PAGE, offset });
-    const todays = tickets.filter((t) => Date.parse(t.createdAt) >= midnight);
-    for (const t of todays) {
-      const entry = byService.get(t.service.id) ?? { serviceId: t.service.id, service: t.service.path, count: 0 };
-      entry.count += 1;
-      byService.set(t.service.id, entry);
-    }
-    total += todays.length;
-    if (tickets.length < TODAY_PAGE || todays.length < tickets.length) break;
+  for (const t of tickets) {
+    const entry = byService.get(t.service.id) ?? { serviceId: t.service.id, service: t.service.path, count: 0 };
+    entry.count += 1;
+    byService.set(t.service.id, entry);
   }
-  const date = `${local.year}-${String(local.month).padStart(2, "0")}-${String(local.day).padStart(2, "0")}`;
-  return { date, total, byService: [...byService.values()].sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)) };
+  return { date: localDate(now, store.timeZone), total, byService: [...byService.values()].sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)) };
 }
 
 /** What the wallboard reacts to, from the store's events. */
@@ -152,24 +144,14 @@ function technicians(active: TicketView[]): StaffMember[] {
   return [...by.values()].sort((a, b) => b.assignedCount - a.assignedCount);
 }
 
-/** Each service's path ("Computador > Não liga", as the tickets show it), by id, so the activity names services instead of numbers. */
-function servicePaths(nodes: CatalogueNode[], above: string[] = [], into = new Map<number, string>()): Map<number, string> {
-  for (const node of nodes) {
-    const path = [...above, node.label];
-    into.set(node.id, path.join(" > "));
-    servicePaths(node.children, path, into);
-  }
-  return into;
-}
-
-/** Audit rows people care about on a wall, as sentences. */
-function activity(r: AuditRecord, services: Map<number, string>): Activity[] {
+/** Audit rows people care about on a wall, as sentences; `services` names a service by its path ("Computador > Não liga"), not its number. */
+function activity(r: AuditRecord, services: (id: number) => ServiceInfo | null): Activity[] {
   const d = (r.details ?? {}) as Record<string, unknown>;
   const base = { id: `audit-${r.id}`, timestamp: r.at };
   const protocol = r.entityId ?? "";
   switch (r.action) {
     case "ticket.open":
-      return [{ ...base, type: "ticket", severity: "medium", description: fill(text.activity.opened, { protocol, service: services.get(Number(d.serviceId)) ?? String(d.serviceId ?? ""), requester: String(d.requester ?? "") }) }];
+      return [{ ...base, type: "ticket", severity: "medium", description: fill(text.activity.opened, { protocol, service: services(Number(d.serviceId))?.path ?? String(d.serviceId ?? ""), requester: String(d.requester ?? "") }) }];
     case "ticket.status":
     case "ticket.work": {
       if (typeof d.assignee === "string") return [{ ...base, type: "assignment", severity: "medium", description: fill(text.activity.assigned, { protocol, assignee: d.assignee }) }];

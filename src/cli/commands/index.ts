@@ -7,6 +7,7 @@ import { command as call } from "./call.js";
 import { command as catalogue } from "./catalogue.js";
 import { command as config } from "./config.js";
 import { command as doctor } from "./doctor.js";
+import { command as identification } from "./identification.js";
 import { command as ivr } from "./ivr.js";
 import { command as kiosk } from "./kiosk.js";
 import { command as migrate } from "./migrate.js";
@@ -29,6 +30,7 @@ export const commands: CliCommand[] = [
   accounts,
   kiosk,
   announcements,
+  identification,
   purge,
   backup,
   restore,

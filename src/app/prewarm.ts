@@ -86,6 +86,7 @@ export class NameWarmer {
   /** The one pass waiting for it. */
   private next: Promise<void> | null = null;
   private passes = 0;
+  private readonly stopping = new AbortController();
   private readonly log: Logger;
 
   constructor(
@@ -98,6 +99,7 @@ export class NameWarmer {
 
   /** Starts a pass (after the one under way). Resolves when it ends; rejects when the names could not be read. */
   warm(): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
     if (this.next) return this.next;
     if (!this.running) return this.start();
     const next = this.running.catch(() => undefined).then(() => {
@@ -106,6 +108,15 @@ export class NameWarmer {
     });
     this.next = next;
     return next;
+  }
+
+  /**
+   * The process is stopping: the pass under way reads no more pages and starts no more syntheses
+   * (a fresh node's first pass takes an hour for 20,000 names, docs/topology.md, and would hold
+   * the process past its stop), and none starts after it.
+   */
+  stop(): void {
+    this.stopping.abort();
   }
 
   /** Resolves when no pass is under way or waiting. */
@@ -125,9 +136,10 @@ export class NameWarmer {
     const first = this.passes++ === 0;
     const started = Date.now();
     const total = { names: 0, synthesised: 0, failed: 0 };
-    for (let after: string | null = null; ; ) {
+    const signal = this.stopping.signal;
+    for (let after: string | null = null; !signal.aborted; ) {
       const page = await this.source(after);
-      const report = await this.tts.prewarm(page.names);
+      const report = await this.tts.prewarm(page.names, { signal });
       total.names += report.total;
       total.synthesised += report.synthesised;
       total.failed += report.failed.length;
@@ -266,6 +278,11 @@ export class IvrNodeSpeech {
       .finally(() => {
         if (this.fetching === spoken) this.fetching = null;
       });
+  }
+
+  /** The node is stopping: its names pass ends (NameWarmer.stop); the heartbeats, stopped first, start none. */
+  stop(): void {
+    this.names?.stop();
   }
 
   /** Resolves when every synthesis started so far has ended (the names' included). */

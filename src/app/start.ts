@@ -86,6 +86,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     // The catalogue's sentences are in the cache before the first call; names follow in the background,
     // and again whenever the heartbeat's answer says they changed.
     const names = tts.engine === "none" ? null : new NameWarmer(storeNames(store), tts, logger);
+    started.push(() => names?.stop());
     await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS, names);
     await ivr.listen();
     // The API's own parts go straight into its table; the IVR node reports over HTTP (the API's port), as on a multi-node site.
@@ -96,6 +97,8 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     ];
     return running(settings, { ivr, api, store, tts, liveness }, async () => {
       for (const r of reporters) r.stop();
+      // A names pass would go on synthesising after the stop (an hour on a fresh cache).
+      names?.stop();
       await stopReacting();
     }, async () => {
       await queue?.close();

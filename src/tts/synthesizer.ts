@@ -65,7 +65,7 @@ export interface TtsService extends SpeechSynthesizer {
    */
   localFile(text: string): Promise<string>;
   /** Synthesises each distinct text ahead of the calls that will need it (`ura tts prewarm`). */
-  prewarm(texts: Iterable<string>, options?: { concurrency?: number; onProgress?: (done: number, total: number) => void }): Promise<PrewarmReport>;
+  prewarm(texts: Iterable<string>, options?: { concurrency?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<PrewarmReport>;
   /** Applies TTS_CACHE_MAX_AGE_DAYS and TTS_CACHE_MAX_MB once. */
   cleanup(): Promise<CleanupReport>;
   /** Cleans up now and then every `intervalMs` (default: hourly); returns the function that stops it. */
@@ -201,7 +201,8 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
       let next = 0;
       let done = 0;
       const worker = async () => {
-        while (next < distinct.length) {
+        // Aborted (the process stops): the syntheses under way end within their limit, no more start.
+        while (next < distinct.length && !opts.signal?.aborted) {
           const text = distinct[next++]!;
           const hash = cache.name(engine.name, engine.voiceKey, text);
           try {

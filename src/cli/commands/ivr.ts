@@ -43,6 +43,7 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     const stopped = runUntilSignal(ctx.logger, async () => {
       await listening.catch(() => undefined);
       heartbeats?.stop();
+      node.spoken.stop();
       const { finished, cut } = await ivr.drain(settings.AGI_DRAIN_TIMEOUT_MS);
       await queue?.close();
       tts.close();
@@ -55,6 +56,7 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
       // Their answers also say when what callers hear changed: it is synthesised here at once.
       heartbeats = node.startHeartbeats();
     } catch (err) {
+      node.spoken.stop();
       await queue?.close();
       tts.close();
       await metrics?.close();

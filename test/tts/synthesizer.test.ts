@@ -60,6 +60,10 @@ describe("speech synthesizer", () => {
     const engine = slowEngine(10);
     const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir }), { engine });
     await expect(tts.synthesize("Maria", { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(TtsUnavailableError);
+    // The synthesis still runs for the next caller (as when one hangs up): its file is written
+    // after the rejection, and removing the cache folder under it failed with ENOTEMPTY.
+    expect(await tts.synthesize("Maria")).toBe(join(dir, cacheKey("espeak", "slow", "Maria", resolveCacheSecret(dir))));
+    expect(engine.calls).toBe(1);
   });
 
   it("refuses an empty text instead of caching silence", async () => {

@@ -5,6 +5,7 @@ import { isUniqueViolation, forUpdate, type Db, type Queryable } from "./db.js";
 import { checkNotAfter, ConflictError, DomainValidationError, NotFoundError } from "./errors.js";
 import {
   attachmentFileSchema,
+  filterStatuses,
   openTicketSchema,
   statusChangeSchema,
   ticketWorkSchema,
@@ -380,7 +381,7 @@ const ORDER: Record<NonNullable<TicketFilter["sort"]>, string> = {
 function whereOf(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): { clause: string; params: (string | number)[] } {
   const where: string[] = [];
   const params: (string | number)[] = [];
-  const statuses = filter.statuses ?? (filter.status ? [filter.status] : []);
+  const statuses = filterStatuses(filter);
   if (statuses.length) {
     where.push(`t.status IN (${statuses.map(() => "?").join(", ")})`);
     params.push(...statuses);

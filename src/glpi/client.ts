@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { GlpiApiError, GlpiUnavailableError, parseGlpiErrorBody } from "./errors.js";
-import { phpQuery, type Criterion, type QueryValue } from "./query.js";
+import { criteriaParams, phpQuery, type Criterion, type QueryValue } from "./query.js";
 import { TICKET_FIELD } from "./status.js";
 import { HttpRequestError, neverReachedServer, requestJson, type JsonResponse } from "../shared/http-client.js";
 
@@ -230,7 +230,7 @@ export class GlpiClient {
 
   async search(itemtype: "Ticket" | "User" | "ITILCategory", query: SearchQuery, opts: CallOptions = {}): Promise<SearchResult> {
     const params: Record<string, QueryValue> = {
-      criteria: query.criteria.map((c) => ({ ...(c.link ? { link: c.link } : {}), field: c.field, searchtype: c.searchtype, value: c.value })),
+      criteria: criteriaParams(query.criteria),
       forcedisplay: query.forcedisplay,
       sort: query.sort,
       order: query.order,

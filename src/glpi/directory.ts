@@ -27,6 +27,8 @@ export interface ServiceEntry {
  */
 export interface GlpiDirectory {
   requester(code: string): Promise<Requester | null>;
+  /** Our users whose department is exactly this one (the list's department filter). */
+  requestersInDepartment(department: string): Promise<Requester[]>;
   service(id: number): Promise<ServiceEntry | null>;
   /** The active leaf filed under a GLPI category, for tickets opened in GLPI itself. */
   serviceForCategory(categoryId: number): Promise<ServiceEntry | null>;
@@ -49,6 +51,19 @@ export function sqlDirectory(q: Queryable): GlpiDirectory {
         active: user.active,
         glpiId: row?.glpi_id === null || row?.glpi_id === undefined ? null : Number(row.glpi_id),
       };
+    },
+    async requestersInDepartment(department) {
+      const rows = await q.all<{ code: string; name: string; department: string | null; active: number; glpi_id: number | null }>(
+        "SELECT code, name, department, active, glpi_id FROM users WHERE department = ? ORDER BY code",
+        [department],
+      );
+      return rows.map((r) => ({
+        code: r.code,
+        name: r.name,
+        department: r.department,
+        active: Boolean(Number(r.active)),
+        glpiId: r.glpi_id === null ? null : Number(r.glpi_id),
+      }));
     },
     async service(id) {
       const row = await q.get<{ glpi_category_id: number | null }>("SELECT glpi_category_id FROM services WHERE id = ?", [id]);

@@ -231,17 +231,20 @@ export const outbox = {
     return out;
   },
 
-  /** Tickets still waiting for GLPI, oldest first (optionally one requester's, opened within [createdSince, createdBefore)). */
+  /** Tickets still waiting for GLPI (oldest first unless `newestFirst`), narrowed as the list's query says (list-query.ts). */
   async pending(
     q: Queryable,
-    filter: { requesterCode?: string; createdSince?: Date; createdBefore?: Date; limit: number; offset: number },
+    filter: { requesterCodes?: string[]; serviceIds?: number[]; createdSince?: Date; createdBefore?: Date; newestFirst?: boolean; limit: number; offset: number },
   ): Promise<{ rows: OutboxTicket[]; total: number }> {
     const conditions = ["state = 'pending'"];
-    const params: string[] = [];
-    if (filter.requesterCode !== undefined) {
-      conditions.push("requester_code = ?");
-      params.push(filter.requesterCode);
-    }
+    const params: (string | number)[] = [];
+    const oneOf = (column: string, values: ReadonlyArray<string | number>) => {
+      // An empty list matches nothing, not everything.
+      conditions.push(values.length === 0 ? "1 = 0" : `${column} IN (${values.map(() => "?").join(", ")})`);
+      params.push(...values);
+    };
+    if (filter.requesterCodes !== undefined) oneOf("requester_code", filter.requesterCodes);
+    if (filter.serviceIds !== undefined) oneOf("service_id", filter.serviceIds);
     if (filter.createdSince) {
       conditions.push("created_at >= ?");
       params.push(toDbTime(filter.createdSince));
@@ -252,7 +255,11 @@ export const outbox = {
     }
     const where = conditions.join(" AND ");
     const total = await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM glpi_tickets WHERE ${where}`, params);
-    const rows = await q.all<TicketRow>(`SELECT * FROM glpi_tickets WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`, [...params, filter.limit, filter.offset]);
+    const rows = await q.all<TicketRow>(`SELECT * FROM glpi_tickets WHERE ${where} ORDER BY id ${filter.newestFirst ? "DESC" : "ASC"} LIMIT ? OFFSET ?`, [
+      ...params,
+      filter.limit,
+      filter.offset,
+    ]);
     return { rows: rows.map(toTicket), total: Number(total?.n ?? 0) };
   },
 

@@ -22,10 +22,29 @@ export function phpQuery(params: Record<string, QueryValue>): string {
   return text === "" ? "" : `?${text}`;
 }
 
+export type CriterionLink = "AND" | "OR" | "AND NOT" | "OR NOT";
+
 /** One search criterion: `field` is GLPI's search option id (reference §3.5, Ticket: 12 = status, 4 = requester …). */
-export interface Criterion {
+export interface FieldCriterion {
   field: number;
   searchtype: "contains" | "equals" | "notequals" | "lessthan" | "morethan" | "under" | "notunder";
   value: string | number;
-  link?: "AND" | "OR" | "AND NOT" | "OR NOT";
+  link?: CriterionLink;
+}
+
+/** A bracketed group, `criteria[i][criteria][j][…]` (reference §3.5, MD:889-944): how an OR list sits inside ANDs. */
+export interface CriteriaGroup {
+  criteria: Criterion[];
+  link?: CriterionLink;
+}
+
+export type Criterion = FieldCriterion | CriteriaGroup;
+
+/** The criteria as GLPI's query string nests them. */
+export function criteriaParams(criteria: readonly Criterion[]): QueryValue[] {
+  return criteria.map((c) =>
+    "criteria" in c
+      ? { ...(c.link ? { link: c.link } : {}), criteria: criteriaParams(c.criteria) }
+      : { ...(c.link ? { link: c.link } : {}), field: c.field, searchtype: c.searchtype, value: c.value },
+  );
 }

@@ -36,6 +36,7 @@ export function toGlpiStatus(status: TicketStatus): number {
 export const TICKET_FIELD = {
   name: 1,
   id: 2,
+  priority: 3,
   requester: 4,
   category: 7,
   status: 12,

@@ -33,7 +33,9 @@ import type { GlpiClient } from "./client.js";
 import { htmlToText, ticketContent, ticketMarker, ticketName } from "./content.js";
 import { sqlDirectory, type GlpiDirectory, type Requester, type ServiceEntry } from "./directory.js";
 import { certainlyNotApplied, GlpiApiError } from "./errors.js";
+import { glpiCriteria, glpiOrder, includesWaiting, outboxFilter, resolveListQuery } from "./list-query.js";
 import { outbox, type Lease, type OutboxAttachment, type OutboxTicket } from "./outbox.js";
+import type { Criterion } from "./query.js";
 import { fromGlpiStatus, TICKET_FIELD, toGlpiStatus } from "./status.js";
 
 /** A ticket as the GLPI backend shows it: `pending` while it waits in the local outbox for GLPI. */
@@ -229,43 +231,46 @@ export class GlpiTicketBackend implements TicketBackend {
     return hit ? this.searchView(hit, null, requester) : null;
   }
 
+  /**
+   * GLPI's search and the outbox, filtered by one resolved query (list-query.ts). Tickets still in
+   * the outbox are the newest: they lead "newest" and close "oldest"; with no priority yet they
+   * follow GLPI's in "priority". A filter GLPI cannot express (assignee, a service without a GLPI
+   * category) is refused, never dropped.
+   */
   async list(filter: TicketFilter): Promise<{ tickets: BackendTicketView[]; total: number }> {
-    let requesterGlpiId: number | null = null;
-    if (filter.userCode !== undefined) {
-      requesterGlpiId = (await this.directory.requester(filter.userCode))?.glpiId ?? null;
+    const query = await resolveListQuery(filter, this.directory);
+    const waiting = includesWaiting(query) ? outboxFilter(query) : null;
+    const criteria = glpiCriteria(query, (d) => this.glpiDateText(d));
+    const fromOutbox = async (start: number, count: number) => {
+      if (!waiting) return { tickets: [], total: 0 };
+      const { rows, total } = await outbox.pending(this.db, { ...waiting, limit: count, offset: start });
+      return { tickets: rows.map((r) => this.localView(r)), total };
+    };
+    const fromGlpi = async (start: number, count: number) => (criteria ? this.searchPage(criteria, glpiOrder(query.sort), start, count) : { tickets: [], total: 0 });
+    const [first, second] = query.sort === "newest" ? [fromOutbox, fromGlpi] : [fromGlpi, fromOutbox];
+    const a = await first(filter.offset, filter.limit);
+    const b = await second(Math.max(0, filter.offset - a.total), filter.limit - a.tickets.length);
+    return { tickets: [...a.tickets, ...b.tickets], total: a.total + b.total };
+  }
+
+  /** One page of search/Ticket (count 0: only the total), tickets opened through us shown from our ledger. */
+  private async searchPage(criteria: Criterion[], order: { sort: number; order: "ASC" | "DESC" }, start: number, count: number): Promise<{ tickets: BackendTicketView[]; total: number }> {
+    const ask = (range: [number, number]) => this.client.search("Ticket", { criteria, forcedisplay: SEARCH_COLUMNS, ...order, range }, this.readOptions());
+    let result;
+    try {
+      result = await ask(count > 0 ? [start, start + count - 1] : [0, 0]);
+    } catch (err) {
+      // A page past the end: GLPI refuses the range (reference §6), the total is still wanted.
+      if (!(err instanceof GlpiApiError && err.code === "ERROR_RANGE_EXCEED_TOTAL")) throw err;
+      return { tickets: [], total: (await ask([0, 0])).totalcount };
     }
-    // Tickets still in the outbox count as open and come first (they are the newest).
-    const withPending = filter.status === undefined || filter.status === "open";
-    const pending = withPending
-      ? await outbox.pending(this.db, { requesterCode: filter.userCode, createdSince: filter.createdSince, createdBefore: filter.createdBefore, limit: filter.limit, offset: filter.offset })
-      : { rows: [], total: 0 };
-    const tickets = pending.rows.map((r) => this.localView(r));
-    const fromGlpi = filter.userCode !== undefined && requesterGlpiId === null ? null : { start: Math.max(0, filter.offset - pending.total) };
-    let glpiTotal = 0;
-    if (fromGlpi) {
-      const room = filter.limit - tickets.length;
-      const criteria: Parameters<GlpiClient["search"]>[1]["criteria"] = [{ field: TICKET_FIELD.status, searchtype: "equals", value: glpiStatusCriterion(filter.status) }];
-      if (requesterGlpiId !== null) criteria.push({ link: "AND", field: TICKET_FIELD.requester, searchtype: "equals", value: requesterGlpiId });
-      // GLPI's dates are to the second and its morethan/lessthan compare strictly (> and <,
-      // reference §3.5 [inference]): "since" asks for more than the second before it.
-      if (filter.createdSince) {
-        const second = Math.floor(filter.createdSince.getTime() / 1000) * 1000;
-        criteria.push({ link: "AND", field: TICKET_FIELD.openedAt, searchtype: "morethan", value: this.glpiDateText(new Date(second - 1000)) });
-      }
-      if (filter.createdBefore) criteria.push({ link: "AND", field: TICKET_FIELD.openedAt, searchtype: "lessthan", value: this.glpiDateText(filter.createdBefore) });
-      const result = await this.client.search(
-        "Ticket",
-        { criteria, forcedisplay: SEARCH_COLUMNS, sort: TICKET_FIELD.id, order: "DESC", range: [fromGlpi.start, fromGlpi.start + Math.max(room, 1) - 1] },
-        this.readOptions(),
-      );
-      glpiTotal = result.totalcount;
-      if (room > 0) {
-        const rows = result.data ?? [];
-        const ledger = await outbox.byGlpiIds(this.db, rows.map((r) => Number(r[String(TICKET_FIELD.id)])));
-        for (const r of rows) tickets.push(await this.searchView(r, ledger.get(Number(r[String(TICKET_FIELD.id)])) ?? null, null));
-      }
+    const tickets: BackendTicketView[] = [];
+    if (count > 0) {
+      const rows = result.data ?? [];
+      const ledger = await outbox.byGlpiIds(this.db, rows.map((r) => Number(r[String(TICKET_FIELD.id)])));
+      for (const r of rows) tickets.push(await this.searchView(r, ledger.get(Number(r[String(TICKET_FIELD.id)])) ?? null, null));
     }
-    return { tickets, total: pending.total + glpiTotal };
+    return { tickets, total: result.totalcount };
   }
 
   async get(protocol: string): Promise<(TicketDetail & { ticket: BackendTicketView }) | null> {
@@ -769,13 +774,6 @@ export function pendingProtocol(id: number): string {
 
 /** The columns list and status reads need from search/Ticket. */
 const SEARCH_COLUMNS = [TICKET_FIELD.id, TICKET_FIELD.name, TICKET_FIELD.status, TICKET_FIELD.openedAt, TICKET_FIELD.updatedAt, TICKET_FIELD.category, TICKET_FIELD.requester, TICKET_FIELD.content];
-
-/** Our status filter as GLPI's status criterion (2 and 3 are both "in progress": the `process` meta-value). */
-function glpiStatusCriterion(status: TicketStatus | undefined): string | number {
-  if (status === undefined) return "all";
-  if (status === "in_progress") return "process";
-  return toGlpiStatus(status);
-}
 
 function describe(err: unknown): string {
   return err instanceof GlpiApiError ? `${err.code} (HTTP ${err.status})` : describeError(err);

@@ -687,14 +687,29 @@ export class GlpiStandin {
     known: number[],
   ): Reply {
     const params = parsePhpQuery(query);
-    const criteria: ParsedCriterion[] = [];
-    for (const raw of asList(params.criteria)) {
-      const c = raw as Record<string, unknown>;
-      if (c.field === undefined || c.searchtype === undefined || c.value === undefined) return glpiError(400, "ERROR", "Malformed search criteria", false);
-      const field = Number(c.field);
-      if (!known.includes(field)) return glpiError(400, "ERROR", "Bad field ID in search criteria", false);
-      criteria.push({ link: String(c.link ?? "AND").toUpperCase(), field, searchtype: String(c.searchtype), value: String(c.value) });
-    }
+    // criteria[i][criteria][j]…: a bracketed group (reference §3.5), checked as the top level is.
+    const parse = (list: unknown): ParsedNode[] | Reply => {
+      const out: ParsedNode[] = [];
+      for (const raw of asList(list)) {
+        const c = raw as Record<string, unknown>;
+        const link = String(c.link ?? "AND").toUpperCase();
+        if (c.criteria !== undefined) {
+          const group = parse(c.criteria);
+          if (group instanceof Reply) return group;
+          out.push({ link, group });
+          continue;
+        }
+        if (c.field === undefined || c.searchtype === undefined || c.value === undefined) return glpiError(400, "ERROR", "Malformed search criteria", false);
+        const field = Number(c.field);
+        if (!known.includes(field)) return glpiError(400, "ERROR", "Bad field ID in search criteria", false);
+        out.push({ link, field, searchtype: String(c.searchtype), value: String(c.value) });
+      }
+      return out;
+    };
+    const tree = parse(params.criteria);
+    if (tree instanceof Reply) return tree;
+    const flat = (nodes: ParsedNode[]): ParsedCriterion[] => nodes.flatMap((n) => ("group" in n ? flat(n.group) : [n]));
+    const criteria = flat(tree);
     const test = (item: T, c: ParsedCriterion): boolean => {
       const custom = matchers[c.field];
       if (custom) return custom(item, c);
@@ -704,18 +719,23 @@ export class GlpiStandin {
       if (c.searchtype === "notequals") return text !== c.value;
       return textMatches(text, c.value);
     };
-    const matching = items.filter((item) => {
-      let result = true;
-      criteria.forEach((c, i) => {
-        const hit = test(item, c);
-        if (i === 0) result = c.link.includes("NOT") ? !hit : hit;
-        else if (c.link === "OR") result = result || hit;
-        else if (c.link === "OR NOT") result = result || !hit;
-        else if (c.link === "AND NOT") result = result && !hit;
-        else result = result && hit;
+    // GLPI writes each criterion as `<link> (<clause>)` into one SQL WHERE (a group in brackets), so
+    // SQL's precedence holds: AND binds before OR, and a NOT negates its own clause only.
+    const evaluate = (item: T, nodes: ParsedNode[]): boolean => {
+      const ored: boolean[] = [];
+      let current = true;
+      nodes.forEach((n, i) => {
+        const raw = "group" in n ? evaluate(item, n.group) : test(item, n);
+        const hit = n.link.includes("NOT") ? !raw : raw;
+        if (i > 0 && n.link.startsWith("OR")) {
+          ored.push(current);
+          current = hit;
+        } else current = i === 0 ? hit : current && hit;
       });
-      return result;
-    });
+      ored.push(current);
+      return nodes.length === 0 || ored.some(Boolean);
+    };
+    const matching = items.filter((item) => evaluate(item, tree));
     const sortField = params.sort === undefined ? 1 : Number(params.sort);
     const desc = params.order === "DESC";
     matching.sort((a, b) => compare(values(a)[sortField], values(b)[sortField]) * (desc ? -1 : 1));
@@ -806,6 +826,8 @@ interface ParsedCriterion {
   searchtype: string;
   value: string;
 }
+
+type ParsedNode = ParsedCriterion | { link: string; group: ParsedNode[] };
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];

@@ -14,6 +14,14 @@ export interface TicketBackendFixture {
   /** A leaf of the catalogue, and a menu (a node with options under it). */
   leafServiceId: number;
   menuServiceId: number;
+  /** Another leaf (the filters by service tell the two apart). */
+  otherLeafServiceId: number;
+  /** The requesters' departments, one each (different). */
+  departments: [string, string];
+  /** False: the backend cannot filter by the console's assignee and says so (field `assignee`). */
+  assigneeFilter?: boolean;
+  /** Tickets opened while held stay on our side, not yet delivered (GLPI's outbox); they must filter the same. */
+  holdDelivery?(hold: boolean): Promise<void>;
   /** What a protocol looks like; default the builtin's 6 to 16 digits (GLPI's ids are short). */
   protocolPattern?: RegExp;
   /**
@@ -100,6 +108,90 @@ export function ticketBackendContract(name: string, open: () => Promise<TicketBa
       expect(today.tickets.every((t) => Date.parse(t.createdAt) >= since.getTime())).toBe(true);
       expect(today.total).toBe(today.tickets.length);
       expect(await f.backend.list({ createdSince: new Date(since.getTime() + 1000), limit: 50, offset: 0 })).toEqual({ tickets: [], total: 0 });
+    });
+
+    it("filters by statuses, services and department, alone and together, and sorts newest, oldest or by priority", async () => {
+      const open = async (user: string, serviceId: number, minute: number) =>
+        (await f.backend.open({ userCode: user, serviceId, callId: callId() }, actor, at(minute))).ticket.protocol;
+      const other = f.otherLeafServiceId;
+      const t1 = await open(ana, f.leafServiceId, 20);
+      const t2 = await open(bia, other, 21);
+      const t3 = await open(ana, other, 22);
+      await f.backend.changeStatus(t2, { status: "in_progress" }, actor, at(23));
+      await f.backend.changeStatus(t3, { status: "waiting" }, actor, at(24));
+      const protocols = (r: { tickets: Array<{ protocol: string }> }) => r.tickets.map((t) => t.protocol);
+      const mine = (r: { tickets: Array<{ protocol: string }> }) => protocols(r).filter((p) => [t1, t2, t3].includes(p));
+      const all = { limit: 100, offset: 0 } as const;
+
+      const working = await f.backend.list({ statuses: ["in_progress", "waiting"], ...all });
+      expect(mine(working)).toEqual([t3, t2]);
+      expect(working.tickets.every((t) => t.status === "in_progress" || t.status === "waiting")).toBe(true);
+      expect(working.total).toBe(working.tickets.length);
+      expect(mine(await f.backend.list({ statuses: ["open"], ...all }))).toEqual([t1]);
+
+      const byService = await f.backend.list({ serviceIds: [other], ...all });
+      expect(mine(byService)).toEqual([t3, t2]);
+      expect(byService.tickets.every((t) => t.service.id === other)).toBe(true);
+      expect(byService.total).toBe(byService.tickets.length);
+      expect(await f.backend.list({ serviceIds: [], ...all })).toEqual({ tickets: [], total: 0 });
+
+      const byDepartment = await f.backend.list({ department: f.departments[1], ...all });
+      expect(mine(byDepartment)).toEqual([t2]);
+      expect(byDepartment.tickets.every((t) => t.requester.code === bia)).toBe(true);
+      expect(await f.backend.list({ department: "Departamento que não existe", ...all })).toEqual({ tickets: [], total: 0 });
+
+      const together = await f.backend.list({ statuses: ["in_progress", "waiting"], serviceIds: [other], department: f.departments[0], ...all });
+      expect(protocols(together)).toEqual([t3]);
+      expect(together.total).toBe(1);
+
+      expect(mine(await f.backend.list({ sort: "oldest", ...all }))).toEqual([t1, t2, t3]);
+      expect(mine(await f.backend.list({ sort: "newest", ...all }))).toEqual([t3, t2, t1]);
+      // Oldest first pages from the oldest: the first page holds the first ticket of the whole list.
+      const oldest = await f.backend.list({ serviceIds: [other], sort: "oldest", limit: 1, offset: 0 });
+      expect(oldest).toMatchObject({ total: byService.total, tickets: [{ protocol: protocols(byService).at(-1) }] });
+      // Same priority (nobody set one): the same tickets as the default order.
+      const urgent = await f.backend.list({ statuses: ["in_progress", "waiting"], sort: "priority", ...all });
+      expect(protocols(urgent).sort()).toEqual(protocols(working).sort());
+
+      if (f.assigneeFilter === false) {
+        await expect(f.backend.list({ assignee: null, ...all })).rejects.toMatchObject({ field: "assignee" });
+        await expect(f.backend.list({ assignee: "tecnico", ...all })).rejects.toMatchObject({ field: "assignee" });
+      } else {
+        const nobody = await f.backend.list({ assignee: null, ...all });
+        expect(mine(nobody)).toEqual([t3, t2, t1]);
+        expect(await f.backend.list({ assignee: "ninguem.com.esse.nome", ...all })).toEqual({ tickets: [], total: 0 });
+      }
+    });
+
+    it("filters tickets not yet delivered by the same rules as the delivered ones", async () => {
+      if (!f.holdDelivery) return;
+      await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, callId: callId() }, actor, at(30)); // delivered
+      await f.holdDelivery(true);
+      try {
+        const p1 = (await f.backend.open({ userCode: ana, serviceId: f.leafServiceId, callId: callId() }, actor, at(31))).ticket.protocol;
+        const p2 = (await f.backend.open({ userCode: bia, serviceId: f.otherLeafServiceId, callId: callId() }, actor, at(32))).ticket.protocol;
+        const all = { limit: 100, offset: 0 } as const;
+        const protocols = (r: { tickets: Array<{ protocol: string }> }) => r.tickets.map((t) => t.protocol);
+        const held = (r: { tickets: Array<{ protocol: string }> }) => protocols(r).filter((p) => p === p1 || p === p2);
+        expect(held(await f.backend.list({ serviceIds: [f.otherLeafServiceId], ...all }))).toEqual([p2]);
+        expect(held(await f.backend.list({ department: f.departments[0], ...all }))).toEqual([p1]);
+        expect(held(await f.backend.list({ statuses: ["in_progress", "waiting"], ...all }))).toEqual([]);
+        expect(held(await f.backend.list({ statuses: ["open", "waiting"], ...all }))).toEqual([p2, p1]);
+        const byService = await f.backend.list({ serviceIds: [f.otherLeafServiceId], ...all });
+        expect(byService.tickets.every((t) => t.service.id === f.otherLeafServiceId)).toBe(true);
+        expect(byService.total).toBe(byService.tickets.length);
+        // Newest first: the held ones (the newest) lead; oldest first: they close the list.
+        const newest = await f.backend.list({ sort: "newest", ...all });
+        expect(protocols(newest).slice(0, 2)).toEqual([p2, p1]);
+        const oldest = await f.backend.list({ sort: "oldest", ...all });
+        expect(protocols(oldest).slice(-2)).toEqual([p1, p2]);
+        expect(oldest.total).toBe(newest.total);
+        // A page across the two sides: the last delivered one, then the first held one.
+        const across = await f.backend.list({ sort: "oldest", limit: 2, offset: oldest.total - 3 });
+        expect(protocols(across)).toEqual(protocols(oldest).slice(-3, -1));
+      } finally {
+        await f.holdDelivery(false);
+      }
     });
 
     it("moves a ticket along its lifecycle, keeps each move with its note, and refuses impossible moves", async () => {

@@ -27,6 +27,7 @@ export {
   statusChangeSchema,
   TICKET_PRIORITIES,
   TICKET_SORTS,
+  filterStatuses,
   TICKET_SOURCES,
   TICKET_STATUSES,
   ticketAttachmentSchema,

@@ -115,6 +115,11 @@ export interface TicketFilter {
   offset: number;
 }
 
+/** The statuses a filter asks for (`statuses` wins over `status`); empty: any status. */
+export function filterStatuses(filter: Pick<TicketFilter, "status" | "statuses">): readonly TicketStatus[] {
+  return filter.statuses ?? (filter.status ? [filter.status] : []);
+}
+
 /** How many tickets match a filter, by status and by priority (status and priority filters left out, so the queue shows its tabs' counts). */
 export interface TicketCounts {
   byStatus: Record<TicketStatus, number>;

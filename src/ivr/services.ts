@@ -192,6 +192,6 @@ async function createTicket(call: Call, user: PublicUser, service: ServiceNode):
   for (let repeats = 0; repeats < MAX_PROTOCOL_REPEATS && choice.kind === "key" && choice.key === "1"; repeats++) {
     choice = await call.menu({ parts: call.p("protocol-is", ...protocolPrompts(ticket.protocol), "protocol-repeat"), keys: "12", retries: 0 });
   }
-  await survey(call, "ticket");
+  await survey(call, "ticket", call.ticket);
   throw new EndCall("ticket", "protocol");
 }

@@ -13,6 +13,8 @@ import { whenPrompts } from "./when.js";
 export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
   let parts = call.p("ask-ticket-number");
   let misses = 0;
+  // The survey is about the last ticket the caller heard the status of.
+  let heardLast: string | null = null;
   for (;;) {
     call.step = "ticket-number";
     const entry = await call.digits(parts, 16);
@@ -31,6 +33,7 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
     }
     call.result = "status";
     call.step = "status";
+    heardLast = ticket.protocol;
     const when = whenPrompts(ticket.updatedAtLocal, call.now(), call.settings.URA_TIMEZONE);
     const updated: PromptId[] = when.length ? ["updated-at", ...when] : [];
     const heard = call.p(`status-${ticket.status}` as const, ...updated, "status-more");
@@ -41,7 +44,7 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
       misses = 0;
       continue;
     }
-    await survey(call, "status");
+    await survey(call, "status", heardLast);
     throw new EndCall("status", "status");
   }
 }

@@ -308,7 +308,7 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
     it("after a status check too; silence or another key skips it at once, and nothing is stored", async () => {
       const protocol = await backend.ticketFor("1234");
       const status = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2").on("survey").press("5"), callerId: "1001", channel: "PJSIP/1001-0000002c" });
-      expect(await backend.surveyOf(status.uniqueId)).toMatchObject({ score: 5, kind: "status" });
+      expect(await backend.surveyOf(status.uniqueId)).toMatchObject({ score: 5, kind: "status", ticketProtocol: protocol });
 
       const skipped = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("2").on("ask-ticket-number").press(`${protocol}#`).on("status-more").press("2").on("survey").press("9"), callerId: "1001", channel: "PJSIP/1001-0000002d" });
       expect(skipped.heard.slice(-2)).toEqual(["survey", "goodbye"]);
@@ -317,6 +317,25 @@ export function callScenarios(makeBackend: () => Promise<Backend>, settings: Par
       expect(silent.heard.slice(-2)).toEqual(["survey", "goodbye"]);
       expect(silent.variables.URA_RESULT).toBe("status");
       expect(await backend.surveyOf(silent.uniqueId)).toBeNull();
+    });
+
+    it("after checking several tickets, the answer is about the last one the caller heard, and the summary counts it once", async () => {
+      const first = await backend.ticketFor("1234");
+      const last = await backend.ticketFor("1234");
+      const before = await backend.surveySummary();
+      const caller = new ScriptedCaller()
+        .on("main-menu").press("2")
+        .on("ask-ticket-number").press(`${first}#`)
+        .on("status-more").press("1")
+        .on("ask-ticket-number").press(`${last}#`)
+        .on("status-more").press("2")
+        .on("survey").press("3");
+      const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002f" });
+      expect(call.heard.filter((p) => p === "status-open")).toHaveLength(2);
+      expect(await backend.surveyOf(call.uniqueId)).toMatchObject({ score: 3, kind: "status", ticketProtocol: last });
+      const after = await backend.surveySummary();
+      expect(after.surveyCount).toBe(before.surveyCount + 1);
+      expect(after.customerSatisfaction).not.toBeNull();
     });
   });
 

@@ -13,8 +13,6 @@ import { whenPrompts } from "./when.js";
 export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
   let parts = call.p("ask-ticket-number");
   let misses = 0;
-  // The survey is about the last ticket the caller heard the status of.
-  let heardLast: string | null = null;
   for (;;) {
     call.step = "ticket-number";
     const entry = await call.digits(parts, 16);
@@ -33,7 +31,6 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
     }
     call.result = "status";
     call.step = "status";
-    heardLast = ticket.protocol;
     const when = whenPrompts(ticket.updatedAtLocal, call.now(), call.settings.URA_TIMEZONE);
     const updated: PromptId[] = when.length ? ["updated-at", ...when] : [];
     const heard = call.p(`status-${ticket.status}` as const, ...updated, "status-more");
@@ -44,7 +41,8 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
       misses = 0;
       continue;
     }
-    await survey(call, "status", heardLast);
+    // About the ticket just heard: after several checks, the last one.
+    await survey(call, "status", ticket.protocol);
     throw new EndCall("status", "status");
   }
 }

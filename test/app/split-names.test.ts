@@ -1,22 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/index.js";
 import type { HeartbeatReporter } from "../../src/app/heartbeats.js";
-import { buildIvrNode, type IvrNode } from "../../src/app/ivr.js";
-import { testSettings } from "../../src/config/index.js";
+import type { IvrNode } from "../../src/app/ivr.js";
 import { LivenessBoard, systemActor } from "../../src/domain/index.js";
-import { createSpeechSynthesizer, normaliseText, type TtsService } from "../../src/tts/index.js";
 import { fakeSender } from "../api/helper.js";
 import { placeCall, type CallResult } from "../support/asterisk-emulator.js";
 import { ScriptedCaller } from "../support/callers.js";
 import { DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
-import { GatedEngine } from "../support/gated-engine.js";
-import { freePort } from "../support/processes.js";
-import { STATE_KEY, uniqueId } from "../support/scenario.js";
+import type { GatedEngine } from "../support/gated-engine.js";
+import { uniqueId } from "../support/scenario.js";
+import { adminOf, startIvrNodeOnItsOwnHost, type IvrNodeOnItsOwnHost } from "../support/split-node.js";
 
 const IVR_TOKEN = "names-ivr-token-0123456789abcdef";
 const ADMIN_TOKEN = "names-admin-token-0123456789abcdef";
@@ -31,15 +26,15 @@ const silent = pino({ level: "silent" });
  * needed a synthesis would have waited for it and heard the user code instead of the name.
  */
 describe.each(DRIVERS)("an IVR node on another host has the users' names ready before their calls (%s)", (driver) => {
-  const dirs: string[] = [];
   let db: TestDb;
   let api: FastifyInstance;
-  let apiUrl: string;
+  let split: IvrNodeOnItsOwnHost;
   let engine: GatedEngine;
-  let tts: TtsService;
   let node: IvrNode;
   let heartbeats: HeartbeatReporter;
   let agiPort: number;
+  let admin: ReturnType<typeof adminOf>;
+  let file: (text: string) => string;
 
   beforeAll(async () => {
     // `ura api`: no text-to-speech.
@@ -48,47 +43,20 @@ describe.each(DRIVERS)("an IVR node on another host has the users' names ready b
     await db.store.users.create({ code: "1234", name: "Maria Souza", phone: "+5545999991234", extensions: ["1001"] }, systemActor, new Date());
     api = await buildApi({ settings: db.settings, store: db.store, sender: fakeSender(), logger: silent, liveness: new LivenessBoard() });
     await api.listen({ host: "127.0.0.1", port: 0 });
-    apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
-
+    const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    admin = adminOf(apiUrl, ADMIN_TOKEN);
     // `ura ivr` on its own host.
-    const nodeDir = mkdtempSync(join(tmpdir(), "ura-names-ivr-"));
-    dirs.push(nodeDir);
-    agiPort = await freePort();
-    const nodeSettings = testSettings({
-      DATA_DIR: nodeDir,
-      API_URL: apiUrl,
-      API_TOKEN: IVR_TOKEN,
-      AGI_PORT: String(agiPort),
-      IVR_STATE_SECRET: STATE_KEY,
-      IVR_API_BUDGET_MS: "10000",
-      TTS_TIMEOUT_MS: "500",
-    });
-    engine = new GatedEngine();
-    tts = createSpeechSynthesizer(nodeSettings, { engine, logger: silent });
-    node = buildIvrNode(nodeSettings, silent, tts);
-    await node.spoken.warmAtStart(600_000);
-    await node.ivr.listen();
-    // One round now, the next in an hour: the rounds that matter are the test's own.
-    heartbeats = node.startHeartbeats({ everyMs: 3_600_000 });
+    split = await startIvrNodeOnItsOwnHost({ apiUrl, token: IVR_TOKEN, ttsTimeoutMs: 500 });
+    ({ engine, node, heartbeats, agiPort, file } = split);
     await node.spoken.idle();
   }, 60_000);
 
   afterAll(async () => {
-    heartbeats?.stop();
-    engine?.open();
-    await node?.ivr.drain(1000);
-    tts?.close();
+    await split?.close();
     await api?.close();
     await db?.cleanup();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  const admin = async (method: string, path: string, body: unknown) => {
-    const r = await fetch(`${apiUrl}/api/v1/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-    expect(r.status, await r.text()).toBeLessThan(300);
-  };
-  /** The TTS file a name is played from on this node (its cache's name for it). */
-  const file = (text: string) => tts.cache!.name(engine.name, engine.voiceKey, normaliseText(text));
   /**
    * A call from the user's own extension (PJSIP: internal, no one-time code): "Olá, <nome>." after
    * choosing to open a ticket; the caller hangs up at the next question. The engine is held for

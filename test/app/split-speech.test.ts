@@ -6,16 +6,15 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/index.js";
 import type { HeartbeatReporter } from "../../src/app/heartbeats.js";
-import { buildIvrNode, type IvrNode } from "../../src/app/ivr.js";
+import type { IvrNode } from "../../src/app/ivr.js";
 import { testSettings } from "../../src/config/index.js";
 import { LivenessBoard, openStore, type Store } from "../../src/domain/index.js";
-import { createSpeechSynthesizer, normaliseText, type TtsService } from "../../src/tts/index.js";
 import { fakeSender } from "../api/helper.js";
 import { placeCall, type CallResult } from "../support/asterisk-emulator.js";
 import { ScriptedCaller } from "../support/callers.js";
-import { GatedEngine } from "../support/gated-engine.js";
-import { freePort } from "../support/processes.js";
-import { identifiedVariables, STATE_KEY, uniqueId } from "../support/scenario.js";
+import type { GatedEngine } from "../support/gated-engine.js";
+import { identifiedVariables, uniqueId } from "../support/scenario.js";
+import { adminOf, startIvrNodeOnItsOwnHost, type IvrNodeOnItsOwnHost } from "../support/split-node.js";
 
 const IVR_TOKEN = "split-ivr-token-0123456789abcdef";
 const ADMIN_TOKEN = "split-admin-token-0123456789abcdef";
@@ -30,64 +29,38 @@ const silent = pino({ level: "silent" });
  * engine that holds its syntheses shows that a call did not wait for one.
  */
 describe("an IVR node on another host hears a change once its own cache has it", () => {
-  const dirs: string[] = [];
+  let apiDir: string;
   let store: Store;
   let api: FastifyInstance;
-  let apiUrl: string;
+  let split: IvrNodeOnItsOwnHost;
   let engine: GatedEngine;
-  let tts: TtsService;
   let node: IvrNode;
   let heartbeats: HeartbeatReporter;
   let agiPort: number;
+  let admin: ReturnType<typeof adminOf>;
+  let file: (text: string) => string;
 
   beforeAll(async () => {
-    const apiDir = mkdtempSync(join(tmpdir(), "ura-split-api-"));
-    const nodeDir = mkdtempSync(join(tmpdir(), "ura-split-ivr-"));
-    dirs.push(apiDir, nodeDir);
+    apiDir = mkdtempSync(join(tmpdir(), "ura-split-api-"));
     // `ura api`: no text-to-speech in its store, so it serves every change at once.
     const apiSettings = testSettings({ DATA_DIR: apiDir, API_TOKENS: `ivr:ivr:${IVR_TOKEN},admin:admin:${ADMIN_TOKEN}` });
     store = await openStore(apiSettings, { migrate: true });
     api = await buildApi({ settings: apiSettings, store, sender: fakeSender(), logger: silent, liveness: new LivenessBoard() });
     await api.listen({ host: "127.0.0.1", port: 0 });
-    apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
-
+    const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    admin = adminOf(apiUrl, ADMIN_TOKEN);
     // `ura ivr` on its own host.
-    agiPort = await freePort();
-    const nodeSettings = testSettings({
-      DATA_DIR: nodeDir,
-      API_URL: apiUrl,
-      API_TOKEN: IVR_TOKEN,
-      AGI_PORT: String(agiPort),
-      IVR_STATE_SECRET: STATE_KEY,
-      IVR_API_BUDGET_MS: "10000",
-      TTS_TIMEOUT_MS: "3000",
-    });
-    engine = new GatedEngine();
-    tts = createSpeechSynthesizer(nodeSettings, { engine, logger: silent });
-    node = buildIvrNode(nodeSettings, silent, tts);
-    await node.spoken.warmAtStart(600_000);
-    await node.ivr.listen();
-    // One round now, the next in an hour: the rounds that matter are the test's own.
-    heartbeats = node.startHeartbeats({ everyMs: 3_600_000 });
+    split = await startIvrNodeOnItsOwnHost({ apiUrl, token: IVR_TOKEN, ttsTimeoutMs: 3000 });
+    ({ engine, node, heartbeats, agiPort, file } = split);
   }, 60_000);
 
   afterAll(async () => {
-    heartbeats?.stop();
-    engine?.open();
-    await node?.ivr.drain(1000);
-    tts?.close();
+    await split?.close();
     await api?.close();
     await store?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    if (apiDir) rmSync(apiDir, { recursive: true, force: true });
   });
 
-  const admin = (method: string, path: string, body: unknown) =>
-    fetch(`${apiUrl}/api/v1/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => {
-      expect(r.status, await r.clone().text()).toBeLessThan(300);
-      return r;
-    });
-  /** The TTS file a sentence is played from on this node (its cache's name for it). */
-  const file = (text: string) => tts.cache!.name(engine.name, engine.voiceKey, normaliseText(text));
   /** A caller already identified (step mode) enters the catalogue's top menu and hangs up at its question. */
   const callTopMenu = async (): Promise<CallResult> => {
     const id = uniqueId();

@@ -373,5 +373,23 @@ describe.each(DRIVERS)("GLPI backend and its outbox on %s", (driver) => {
     expect(before.total).toBe(2);
     expect(before.tickets.map((t) => t.protocol)).toContain(early.ticket.protocol);
   });
+  it("refuses a filter GLPI cannot run, naming the field, and answers a page past the end with the total", async () => {
+    const b = backend();
+    await b.open(call("1700000000.16-a"), admin, new Date());
+    const page = { limit: 5, offset: 0 };
+    // 201 (Computador > Formatação) files tickets under no GLPI category: GLPI cannot tell them apart.
+    await expect(b.list({ serviceIds: [201], ...page })).rejects.toMatchObject({ field: "serviceIds", message: expect.stringContaining("201") });
+    await expect(b.list({ assignee: "tecnico", ...page })).rejects.toBeInstanceOf(DomainValidationError);
+    // A department of 31 GLPI users would not fit one GET line (8 KiB): refused, not cut short.
+    const at = "2026-03-02 12:00:00.000";
+    for (let i = 0; i < 31; i++) {
+      await db.run("INSERT INTO users (code, name, department, active, created_at, updated_at, glpi_id) VALUES (?, ?, 'Obras', 1, ?, ?, ?)", [String(5000 + i), `Obras ${i}`, at, at, 500 + i]);
+    }
+    await expect(b.list({ department: "Obras", ...page })).rejects.toMatchObject({ field: "department" });
+    await db.run("DELETE FROM users WHERE department = 'Obras'");
+    // Oldest first asks GLPI first: a page past its end is GLPI's ERROR_RANGE_EXCEED_TOTAL, and the list still says how many.
+    const all = await b.list({ sort: "oldest", ...page });
+    expect(all.total).toBeGreaterThan(0);
+    expect(await b.list({ sort: "oldest", limit: 5, offset: all.total + 10 })).toEqual({ tickets: [], total: all.total });
+  });
 });
-

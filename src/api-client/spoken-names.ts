@@ -1,6 +1,8 @@
-import { API_PREFIX, spokenNamesResponse, type SpokenNamesPage } from "../api/contract.js";
+import { API_PREFIX, SPOKEN_NAMES_PAGE, spokenNamesResponse, type SpokenNamesPage } from "../api/contract.js";
 import { DependencyUnavailableError } from "../ivr/index.js";
 import { requestJson } from "../shared/http-client.js";
+
+export { SPOKEN_NAMES_PAGE };
 
 /** One page of the names the IVR says: `after` is the `next` of the page before (null: the first). */
 export type SpokenNamesSource = (after: string | null) => Promise<SpokenNamesPage>;
@@ -11,7 +13,7 @@ export type SpokenNamesSource = (after: string | null) => Promise<SpokenNamesPag
  * does not answer 200 with the contract's shape.
  */
 export function createSpokenNamesReader(options: { baseUrl: string; token: string; timeoutMs: number; pageSize?: number }): SpokenNamesSource {
-  const base = `${options.baseUrl.replace(/\/+$/, "")}${API_PREFIX}/spoken-names?limit=${options.pageSize ?? 500}`;
+  const base = `${options.baseUrl.replace(/\/+$/, "")}${API_PREFIX}/spoken-names?limit=${options.pageSize ?? SPOKEN_NAMES_PAGE}`;
   return async (after) => {
     const url = after === null ? base : `${base}&after=${encodeURIComponent(after)}`;
     const reply = await requestJson(url, { headers: { authorization: `Bearer ${options.token}` }, timeoutMs: options.timeoutMs, dependency: "api" });

@@ -174,6 +174,9 @@ export const announcementsResponse = z.object({
 export type AnnouncementsView = z.infer<typeof announcementsResponse>;
 
 // ── the names the IVR says ───────────────────────────────────────────────────────────────────
+/** Names a page by default: what a node reads at once (GET /spoken-names) and what ura start reads from its store. */
+export const SPOKEN_NAMES_PAGE = 500;
+
 /**
  * GET /spoken-names: the active users' names, a page at a time, for an IVR node to synthesise
  * ahead of its calls. Names only: no code, phone or extension (docs/security.md).
@@ -184,7 +187,7 @@ export const spokenNamesQuery = z.object({
     .regex(/^\d{1,15}$/, "the `next` of the page before")
     .optional()
     .describe("the `next` of the page before; absent for the first page"),
-  limit: z.coerce.number().int().min(1).max(2000).default(500),
+  limit: z.coerce.number().int().min(1).max(2000).default(SPOKEN_NAMES_PAGE),
 });
 export const spokenNamesResponse = z.object({
   names: z.array(z.string()),

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { HeartbeatReply, SpokenNamesSource } from "../api-client/index.js";
+import { SPOKEN_NAMES_PAGE, type HeartbeatReply, type SpokenNamesSource } from "../api-client/index.js";
 import type { TicketApi } from "../ivr/index.js";
 import { announcementSentences, catalogueSentences, guidanceSentences, ReadySpeech, type SpeechPrewarmer, type Store } from "../domain/index.js";
 import { describeError } from "../shared/errors.js";
@@ -57,7 +57,7 @@ export function warmOnSpokenChange(
 }
 
 /** The names `ura start` (or `ura tts prewarm`) says, from its own store: the same pages the API serves an IVR node. */
-export function storeNames(store: Pick<Store, "users">, pageSize = 500): SpokenNamesSource {
+export function storeNames(store: Pick<Store, "users">, pageSize = SPOKEN_NAMES_PAGE): SpokenNamesSource {
   return (after) => store.users.spokenNames(after, pageSize);
 }
 

@@ -5,6 +5,7 @@ import { LivenessBoard, systemClock, type Clock, type CodeGenerator, type Messag
 import { httpAccess, trustProxyOption } from "../shared/http-access.js";
 import { metricsRoutes } from "../shared/metrics-route.js";
 import { maskPhone } from "../shared/privacy.js";
+import { closeUnusedConnections } from "../shared/unused-connections.js";
 import { REDACTED_PATHS } from "../shared/logger.js";
 import { resolveApiTokens, type ApiTokenSpec } from "./auth.js";
 import type { ApiContext, RecordingFiles } from "./context.js";
@@ -105,6 +106,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   };
   const app = Fastify(options) as unknown as FastifyInstance;
+  closeUnusedConnections(app);
   const liveness = deps.liveness ?? new LivenessBoard();
   app.addHook("onClose", async () => liveness.stop());
   // The IVR-facing routes' bodies; `ura start`'s IVR calls the same object directly (ivrOperationsOf).

@@ -13,7 +13,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function api(handler: (req: IncomingMessage, res: ServerResponse) => void, timeoutMs = 500) {
+/** `timeoutMs`: long enough that a loaded machine's answer is never taken for no answer (0.5 s was not, session 21). */
+async function api(handler: (req: IncomingMessage, res: ServerResponse) => void, timeoutMs = 10_000) {
   server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
@@ -86,7 +87,7 @@ describe("IVR API client", () => {
       else if (mode === "bad") json(res, 200, { services: [{ id: "x" }] });
       else if (mode === "html") res.end("<html>");
       // "hang": never answers.
-    }, 200);
+    }, 2000);
     const reasons: string[] = [];
     for (let n = 0; n < modes.length; n++) {
       const err = await client.catalogue().catch((e: unknown) => e);

@@ -13,17 +13,24 @@ afterEach(async () => {
   running = undefined;
 });
 
+/**
+ * How long `ura start` may take to listen, or to give up: on a loaded machine its start (migrations,
+ * the catalogue's names synthesised by espeak-ng, up to TTS_PREWARM_WAIT_MS) outlasted 20 s
+ * (session 21). A limit for a hung process, not a speed test: the tests wait for what it prints.
+ */
+const START_LIMIT_MS = 120_000;
+
 describe("ura start on a fresh clone", () => {
-  it("listens for FastAGI with no settings but ports and a data directory, and ura call reaches the ura script", async () => {
+  it("listens for FastAGI with no settings but ports and a data directory, and ura call reaches the ura script", { timeout: 3 * START_LIMIT_MS }, async () => {
     const agiPort = await freePort();
     const apiPort = await freePort();
     const env = { AGI_PORT: String(agiPort), API_PORT: String(apiPort), DATA_DIR: mkdtempSync(join(tmpdir(), "ura-start-")) };
     running = runUra(["start"], env);
-    await running.waitFor(/FastAGI server listening/);
+    await running.waitFor(/FastAGI server listening/, START_LIMIT_MS);
 
     const call = runUra(["call", "--keys", ",,,,,,,,"], env);
     try {
-      await call.waitFor(/call ended/);
+      await call.waitFor(/call ended/, START_LIMIT_MS);
     } finally {
       await call.stop();
     }
@@ -60,14 +67,14 @@ describe("ura start on a fresh clone", () => {
     expect(running.output()).toContain('API_TOKENS: has no token with scope "ivr" and API_TOKEN is empty');
   });
 
-  it("with the AGI port taken, says so and exits instead of running on with the API alone", async () => {
+  it("with the AGI port taken, says so and exits instead of running on with the API alone", { timeout: 2 * START_LIMIT_MS }, async () => {
     const taken: Server = createServer();
     await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
     const agiPort = (taken.address() as { port: number }).port;
     const apiPort = await freePort();
     try {
       running = runUra(["start"], { AGI_PORT: String(agiPort), API_PORT: String(apiPort), DATA_DIR: mkdtempSync(join(tmpdir(), "ura-start-")) });
-      const code = await Promise.race([running.exited, new Promise((r) => setTimeout(() => r("still running"), 15_000))]);
+      const code = await Promise.race([running.exited, new Promise((r) => setTimeout(() => r("still running"), START_LIMIT_MS))]);
       expect(code).toBe(1);
       expect(running.output()).toContain("EADDRINUSE");
       // The API it had started is closed too: its port can be taken again.
@@ -87,11 +94,11 @@ describe("ura ivr", () => {
     expect(running.output()).toContain("API_TOKEN: required by ura ivr");
   });
 
-  it("on the API's host, uses the ivr token the API made in DATA_DIR", async () => {
+  it("on the API's host, uses the ivr token the API made in DATA_DIR", { timeout: 2 * START_LIMIT_MS }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "ura-ivr-"));
     resolveApiTokens(testSettings({ DATA_DIR: dataDir })); // what `ura api` does at its first start
     running = runUra(["ivr"], { AGI_PORT: String(await freePort()), METRICS_PORT: "0", DATA_DIR: dataDir });
-    await running.waitFor(/FastAGI server listening/);
+    await running.waitFor(/FastAGI server listening/, START_LIMIT_MS);
     expect(await running.stop()).toBe(0);
   });
 });

@@ -351,6 +351,14 @@ describe("the ticket page with TICKET_BACKEND=glpi: a link to GLPI instead of th
     expect(await page.getByText(/^Pedidos de retorno pendentes: n\/d/).isVisible()).toBe(true);
     const queue = await page.request.get(`${desk.url}/api/v1/console/queue`);
     expect((await queue.json()).callbacksPending).toBeNull();
+    // Who works on a ticket is GLPI's: the queue does not offer that filter, and the API refuses it by name.
+    expect(await page.getByLabel("Técnico", { exact: true }).count()).toBe(0);
+    const mine = await page.request.get(`${desk.url}/api/v1/console/queue?assignee=mine`);
+    expect(mine.status()).toBe(400);
+    expect(await mine.json()).toMatchObject({ field: "assignee" });
+    // The queue's "being worked on", oldest first, is GLPI's open ticket, not every status.
+    const active = await (await page.request.get(`${desk.url}/api/v1/console/queue?status=active&sort=oldest`)).json();
+    expect(active.tickets.map((t: { protocol: string }) => t.protocol)).toEqual(["700"]);
     await page.getByRole("link", { name: "700", exact: true }).click();
     const link = page.getByRole("link", { name: "Abrir o chamado 700 no GLPI" });
     await expect.poll(() => link.isVisible(), SLOW).toBe(true);

@@ -130,8 +130,8 @@ export const answers = {
   requestOtp(reply: Reply): OtpRequestResult {
     const refusal = otpRefusal(reply);
     if (refusal === "rate_limited" || refusal === "locked") {
-      const until = errorBody.safeParse(reply.body).data?.until;
-      return { ok: false, reason: refusal, ...(until ? { until } : {}) };
+      const { until, scope } = errorBody.safeParse(reply.body).data ?? {};
+      return { ok: false, reason: refusal, ...(until ? { until } : {}), ...(refusal === "locked" && scope ? { scope } : {}) };
     }
     if (refusal) return { ok: false, reason: refusal };
     const sent = expect(reply, [200, 201, 202], otpRequestResponse, "request one-time code");
@@ -139,8 +139,8 @@ export const answers = {
   },
   verifyOtp(reply: Reply): OtpVerifyResult {
     if (reply.status === 423) {
-      const until = errorBody.safeParse(reply.body).data?.until;
-      return { ok: false, reason: "locked", attemptsLeft: 0, ...(until ? { until } : {}) };
+      const { until, scope } = errorBody.safeParse(reply.body).data ?? {};
+      return { ok: false, reason: "locked", attemptsLeft: 0, ...(until ? { until } : {}), ...(scope ? { scope } : {}) };
     }
     return expect(reply, [200], otpVerifyResponse, "verify one-time code");
   },

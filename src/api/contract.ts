@@ -45,6 +45,8 @@ export const errorBody = z.object({
   /** 429 `rate_limited`, 423 `locked`: when the limit ends by itself (ISO 8601), and the seconds until then (also `Retry-After`). */
   until: z.string().optional(),
   retryAfterSeconds: z.number().int().optional(),
+  /** 423 `locked`: whose cool-down, the calling number's (`caller`) or, asked without one, the user's codes (`user`). */
+  scope: z.enum(["caller", "user"]).optional(),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
 

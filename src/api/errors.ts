@@ -25,9 +25,9 @@ export class ApiError extends HttpError {
  * A limit that ends by itself: when (`until`), and the seconds to it from the answer's `now`
  * (`retryAfterSeconds`, `Retry-After`), so a caller can be told when to call back.
  */
-function limited(status: 429 | 423, error: string, message: string, until: Date, now: Date): ApiError {
+function limited(status: 429 | 423, error: string, message: string, until: Date, now: Date, extra: Record<string, string> = {}): ApiError {
   const retryAfterSeconds = secondsUntil(until, now);
-  return new ApiError(status, error, message, undefined, { "retry-after": String(retryAfterSeconds) }, { until: until.toISOString(), retryAfterSeconds });
+  return new ApiError(status, error, message, undefined, { "retry-after": String(retryAfterSeconds) }, { until: until.toISOString(), retryAfterSeconds, ...extra });
 }
 
 /**
@@ -45,7 +45,9 @@ export function toApiError(err: unknown, now: Date = new Date()): ApiError | nul
   if (err instanceof NotFoundError) return new ApiError(404, err.code, err.message);
   if (err instanceof ConflictError) return new ApiError(409, err.code, err.message, err.field);
   if (err instanceof RateLimitedError) return limited(429, "rate_limited", err.message, err.until, now);
-  if (err instanceof LockedError) return err.until ? limited(423, "locked", err.message, err.until, now) : new ApiError(423, "locked", err.message);
+  if (err instanceof LockedError) {
+    return err.until ? limited(423, "locked", err.message, err.until, now, { scope: err.scope }) : new ApiError(423, "locked", err.message, undefined, {}, { scope: err.scope });
+  }
   if (err instanceof NoPhoneError) return new ApiError(409, "no_phone", err.message);
   if (err instanceof DeadlinePassedError) return new ApiError(503, "deadline_passed", err.message);
   if (err instanceof SenderUnavailableError) return new ApiError(503, "sender_unavailable", "the message sender cannot deliver codes right now");

@@ -50,6 +50,9 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** Whose wrong codes are cooling down: the calling number's (any user), or one user's codes asked without a number. */
+export type CoolDownScope = "caller" | "user";
+
 /**
  * Too many wrong one-time codes from this calling number (or, without one, for this user): no codes
  * for it until `until`, when the cool-down ends by itself (an admin's otp-reset ends it sooner).
@@ -58,6 +61,8 @@ export class LockedError extends Error {
   constructor(
     message = "too many wrong codes from this number: wait for the cool-down to end",
     readonly until: Date | null = null,
+    /** Whose cool-down: the calling number's, or (no calling number) the user's codes. */
+    readonly scope: CoolDownScope = "caller",
   ) {
     super(message);
     this.name = "LockedError";

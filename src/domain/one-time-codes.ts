@@ -49,6 +49,8 @@ export const otpVerifyResultSchema = z.discriminatedUnion("ok", [
     attemptsLeft: z.number().int().min(0),
     /** locked: when the cool-down ends by itself (ISO 8601). */
     until: z.string().optional(),
+    /** locked: whose cool-down, the calling number's (`caller`) or, asked without one, the user's codes (`user`). */
+    scope: z.enum(["caller", "user"]).optional(),
   }),
 ]);
 export type OtpVerifyResult = z.infer<typeof otpVerifyResultSchema>;
@@ -180,6 +182,7 @@ export class CodeRepository {
         throw new LockedError(
           `too many wrong codes from ${caller ? "this calling number" : "this client for this user"}: codes again at ${coolingDown.toISOString()}`,
           coolingDown,
+          caller ? "caller" : "user",
         );
       }
 
@@ -272,7 +275,7 @@ export class CodeRepository {
       const locked = async (until: Date, failures?: number): Promise<OtpVerifyResult> => {
         await tx.run("UPDATE otp_codes SET state = 'void' WHERE id = ?", [row.id]);
         await audit({ result: "locked", until: until.toISOString(), ...(failures === undefined ? {} : { failures }) });
-        return { ok: false, reason: "locked", attemptsLeft: 0, until: until.toISOString() };
+        return { ok: false, reason: "locked", attemptsLeft: 0, until: until.toISOString(), scope: key.callerHash === null ? "user" : "caller" };
       };
       const failed = await recentFailures(tx, policy, key, now);
       const already = coolDownOf(policy, failed);

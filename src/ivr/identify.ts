@@ -1,6 +1,7 @@
 import type { Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
 import type { CallerMatch, PublicUser } from "./ports.js";
+import type { PromptId } from "./prompt-ids.js";
 import { callAgain } from "./technician.js";
 import { digitPrompts } from "./numbers.js";
 
@@ -118,7 +119,7 @@ async function oneTimeCode(call: Call, user: PublicUser): Promise<void> {
     );
     if (result.ok) return;
     call.log.info({ tries, reason: result.reason, attemptsLeft: result.attemptsLeft }, "one-time code refused");
-    if (result.reason === "locked") throw new EndCall("abandoned", "otp", ["otp-locked", ...callAgain(call, result.until)], { limit: true });
+    if (result.reason === "locked") throw new EndCall("abandoned", "otp", [lockedPrompt(result.scope), ...callAgain(call, result.until)], { limit: true });
     if (result.reason === "expired" || result.reason === "none") {
       if (resent) throw new EndCall("abandoned", "otp", ["otp-expired", "too-many-tries"], { limit: true });
       resent = true;
@@ -144,7 +145,7 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
     case "rate_limited":
       throw new EndCall("abandoned", "otp", ["otp-rate-limited", ...callAgain(call, result.until)], { limit: true });
     case "locked":
-      throw new EndCall("abandoned", "otp", ["otp-locked", ...callAgain(call, result.until)], { limit: true });
+      throw new EndCall("abandoned", "otp", [lockedPrompt(result.scope), ...callAgain(call, result.until)], { limit: true });
     case "no_phone":
       throw new EndCall("abandoned", "otp", ["otp-no-phone"], { offerTechnician: true });
     case "undeliverable":
@@ -154,3 +155,11 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
   }
 }
 
+
+/**
+ * What is cooling down, in the caller's words: this calling number (for any user: the usual case),
+ * or, for a call without a number, the user's codes. An API that does not say is taken as the number's.
+ */
+function lockedPrompt(scope: "caller" | "user" | undefined): PromptId {
+  return scope === "user" ? "otp-locked" : "otp-locked-number";
+}

@@ -39,6 +39,7 @@ export const PROMPT_IDS = [
   "ask-otp",
   "otp-wrong",
   "otp-expired",
+  "otp-locked-number",
   "otp-locked",
   "otp-send-failed",
   "otp-rate-limited",

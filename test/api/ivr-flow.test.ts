@@ -110,10 +110,11 @@ describe.each(DRIVERS)("the IVR's routes (%s)", (driver) => {
       last = (await api.call("POST", `${P}/otp/verify`, { token: "ivr", body: { userCode: "1010", code: "000000" } })).json();
     }
     const until = new Date(firstFailure + 1000 + cooldownMs).toISOString();
-    expect(last).toEqual({ ok: false, reason: "locked", attemptsLeft: 0, until });
+    // scope: what cooled down is the calling number (what the IVR says to the caller).
+    expect(last).toEqual({ ok: false, reason: "locked", attemptsLeft: 0, until, scope: "caller" });
     const refused = await request(intruder);
     expect(refused.statusCode).toBe(423);
-    expect(refused.json()).toMatchObject({ error: "locked", until, retryAfterSeconds: expect.any(Number) });
+    expect(refused.json()).toMatchObject({ error: "locked", until, retryAfterSeconds: expect.any(Number), scope: "caller" });
     expect(Number(refused.headers["retry-after"])).toBe(refused.json().retryAfterSeconds);
     expect((await api.call("GET", `${P}/admin/users/1010`)).json().user).toMatchObject({ otpLocked: true });
     // The user's own extension is not cooled down.

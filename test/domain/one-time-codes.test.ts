@@ -125,6 +125,19 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     return results;
   };
 
+  it("without a calling number the user's codes cool down, and the lockout says so (scope user)", async () => {
+    const user = await newUser();
+    // 3 wrong on a first code (it is spent), then 2 on a second: the fifth cools the user's codes down.
+    const results = [];
+    for (const [at, times] of [[0, 3], [1000, 2]] as const) {
+      const right = nextCode();
+      await t.store.codes.issue({ userCode: user }, admin, plus(at), () => right);
+      for (let i = 0; i < times; i++) results.push(await t.store.codes.verify({ userCode: user, code: wrongFor(right) }, admin, plus(at + 1 + i)));
+    }
+    expect(results.at(-1)).toMatchObject({ ok: false, reason: "locked", scope: "user" });
+    await expect(t.store.codes.issue({ userCode: user }, admin, plus(60_000), nextCode)).rejects.toMatchObject({ name: "LockedError", scope: "user" });
+  });
+
   it("someone who knows a colleague's code cannot lock the colleague out from their own phone", async () => {
     const colleague = await newUser();
     const intruderPhone = "(45) 3222-7001";
@@ -135,11 +148,12 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     const until = new Date(plus(1).getTime() + 30 * 60_000);
     expect(second).toEqual([
       { ok: false, reason: "wrong", attemptsLeft: 2 },
-      { ok: false, reason: "locked", attemptsLeft: 0, until: until.toISOString() },
+      { ok: false, reason: "locked", attemptsLeft: 0, until: until.toISOString(), scope: "caller" },
     ]);
     await expect(t.store.codes.issue({ userCode: colleague, callerNumber: intruderPhone }, admin, plus(120_000), nextCode)).rejects.toMatchObject({
       name: "LockedError",
       until,
+      scope: "caller",
     });
     // The colleague, calling from their own extension, gets a code and is let in.
     const right = nextCode();

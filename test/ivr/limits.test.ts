@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../support/callers.js";
+import { readPromptTexts } from "../../src/tts/index.js";
 import { FakeSpeech, dial, realBackend, startIvr, type Backend, type IvrUnderTest } from "../support/scenario.js";
 
 /**
@@ -37,15 +38,15 @@ describe.each(BACKENDS)("one-time code limits on %s, %s", (driver, path) => {
     const caller = upToCode("1234").on("ask-otp", 2).press("000000#").on("offer-technician").press("0");
     const call = await dial(ivr, { caller, callerId: "4533330001" });
     // The second wrong code started a 30-minute cool-down at 10:00: "hoje às dez e trinta".
-    const i = call.heard.indexOf("otp-locked");
-    expect(call.heard.slice(i)).toEqual(["otp-locked", "call-again", "today", "at-10", "and", "num-30", "offer-technician", "transferring-recorded"]);
+    const i = call.heard.indexOf("otp-locked-number");
+    expect(call.heard.slice(i)).toEqual(["otp-locked-number", "call-again", "today", "at-10", "and", "num-30", "offer-technician", "transferring-recorded"]);
     expect(call.variables.URA_RESULT).toBe("transfer");
     expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "transfer", step: "otp" });
 
     // Calling again from the same number during the cool-down: no code is sent, the same answer.
     const again = await dial(ivr, { caller: upToCode("1234"), callerId: "4533330001" });
     expect(again.heard).not.toContain("ask-otp");
-    expect(again.heard.slice(again.heard.indexOf("otp-locked"))).toEqual(["otp-locked", "call-again", "today", "at-10", "and", "num-30", "offer-technician", "goodbye"]);
+    expect(again.heard.slice(again.heard.indexOf("otp-locked-number"))).toEqual(["otp-locked-number", "call-again", "today", "at-10", "and", "num-30", "offer-technician", "goodbye"]);
   });
 
   it("the hourly cap on codes: when the next code can be sent, then a technician in business hours", async () => {
@@ -101,10 +102,12 @@ describe.each(BACKENDS)("the cool-down is per calling number and ends by itself,
   it("someone who knows a colleague's code cools down only their own number: the colleague, from hers, gets a code and is in", async () => {
     await backend.setHours("open");
     const intruder = await dial(ivr, { caller: twoWrong(), callerId: "4533330101" });
-    expect(intruder.heard).toContain("otp-locked");
+    // What cools down is this number, and that is what the intruder hears, not "your record's codes".
+    expect(intruder.heard).toContain("otp-locked-number");
+    expect(intruder.heard).not.toContain("otp-locked");
 
     const colleague = await dial(ivr, { caller: rightCode(), callerId: "4533330102" });
-    expect(colleague.heard).not.toContain("otp-locked");
+    expect(colleague.heard.filter((p) => p.startsWith("otp-locked"))).toEqual([]);
     expect(colleague.heard).toContain("thanks-name");
     expect(colleague.variables.URA_USER).toBe("1234");
   });
@@ -114,14 +117,43 @@ describe.each(BACKENDS)("the cool-down is per calling number and ends by itself,
     await dial(ivr, { caller: twoWrong(), callerId: "4533330111" });
     backend.advanceClock(29 * 60_000);
     const during = await dial(ivr, { caller: rightCode(), callerId: "4533330111" });
-    expect(during.heard).toContain("otp-locked");
+    expect(during.heard).toContain("otp-locked-number");
     expect(during.heard).not.toContain("ask-otp");
 
     backend.advanceClock(2 * 60_000);
     const after = await dial(ivr, { caller: rightCode(), callerId: "4533330111" });
-    expect(after.heard).not.toContain("otp-locked");
+    expect(after.heard.filter((p) => p.startsWith("otp-locked"))).toEqual([]);
     expect(after.heard).toContain("thanks-name");
     expect(after.variables.URA_USER).toBe("1234");
+  });
+
+  it("a call without a number cools down the user's codes, and hears that (the same user from a number still gets a code)", async () => {
+    await backend.setHours("open");
+    const byCode = () => new ScriptedCaller().on("main-menu").press("1").on("ask-user-code").press("5678#");
+    const wrong = byCode().on("ask-otp", 2).press("000000#").on("offer-technician").hangup();
+    const hidden = await dial(ivr, { caller: wrong, callerId: "anonymous" });
+    const i = hidden.heard.indexOf("otp-locked");
+    expect(hidden.heard.slice(i, i + 2)).toEqual(["otp-locked", "call-again"]);
+    expect(hidden.heard).not.toContain("otp-locked-number");
+    expect(hidden.heard.slice(i)).toContain("offer-technician");
+
+    const again = await dial(ivr, { caller: byCode().on("offer-technician").hangup(), callerId: "anonymous" });
+    expect(again.heard).not.toContain("ask-otp");
+    expect(again.heard).toContain("otp-locked");
+
+    const fromNumber = await dial(ivr, {
+      caller: byCode().on("ask-otp").press(async () => `${await backend.lastCode("5678")}#`).on("service-menu").hangup(),
+      callerId: "4533330121",
+    });
+    expect(fromNumber.heard.filter((p) => p.startsWith("otp-locked"))).toEqual([]);
+    expect(fromNumber.variables.URA_USER).toBe("5678");
+  });
+
+  it("each lockout says what is blocked: this number's calls, or the codes of the caller's record", () => {
+    const texts = readPromptTexts("sounds");
+    expect(texts.get("otp-locked-number")).toMatch(/deste número/);
+    expect(texts.get("otp-locked-number")).not.toMatch(/cadastro/);
+    expect(texts.get("otp-locked")).toMatch(/do seu cadastro/);
   });
 });
 

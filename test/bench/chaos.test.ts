@@ -20,16 +20,17 @@ describe("SenderStandIn (the ura whatsapp wire protocol)", () => {
     const standIn = new SenderStandIn("chaos-test-token");
     await standIn.listen();
     closers.push(() => standIn.close());
-    const sender = createVenomSender({ url: `http://127.0.0.1:${standIn.port}`, token: "chaos-test-token", timeoutMs: 300 });
+    // 2 s: the stand-in's first answer must come in time on a loaded machine (300 ms did not, session 21); 5 s is too late.
+    const sender = createVenomSender({ url: `http://127.0.0.1:${standIn.port}`, token: "chaos-test-token", timeoutMs: 2000 });
 
     await sender.send({ phone: "+5545999991234", text: "Seu código: 123456" });
     expect(await standIn.codeFor("+5545999991234", 0, 0)).toBe("123456");
 
-    standIn.delayMs = 1000;
+    standIn.delayMs = 5000;
     await expect(sender.send({ phone: "+5545999991234", text: "Seu código: 654321" })).rejects.toBeInstanceOf(SenderUnavailableError);
     expect(standIn.to("+5545999991234").map((m) => m.text)).toEqual(["Seu código: 123456", "Seu código: 654321"]);
 
-    const wrong = createVenomSender({ url: `http://127.0.0.1:${standIn.port}`, token: "other", timeoutMs: 300 });
+    const wrong = createVenomSender({ url: `http://127.0.0.1:${standIn.port}`, token: "other", timeoutMs: 2000 });
     await expect(wrong.send({ phone: "+5545999991234", text: "x" })).rejects.toThrow(/refused this client \(401/);
   });
 });

@@ -13,6 +13,7 @@ import { LivenessBoard, openStore, type PartStatusChanged, type Store } from "..
 import { realTimers } from "../../src/shared/timers.js";
 import { fakeSender } from "../api/helper.js";
 import { eventually } from "../support/eventually.js";
+import { closedPort } from "../support/scenario.js";
 import { SteppedTimers } from "../support/stepped-timers.js";
 import { TelegramStandin } from "../support/telegram-standin.js";
 
@@ -167,7 +168,7 @@ describe("every part's liveness (seed 002)", () => {
   it("ura status says so, exit 2, when the API does not answer", async () => {
     let err = "";
     const stderr = new Writable({ write: (chunk, _enc, done) => ((err += String(chunk)), done()) });
-    const code = await statusCommand.run([], { settings: { ...settings, API_URL: "http://127.0.0.1:9", API_TOKEN: IVR_TOKEN }, stdout: stderr, stderr, stdin: process.stdin, logger: silent });
+    const code = await statusCommand.run([], { settings: { ...settings, API_URL: `http://127.0.0.1:${await closedPort()}`, API_TOKEN: IVR_TOKEN }, stdout: stderr, stderr, stdin: process.stdin, logger: silent });
     expect(code).toBe(2);
     expect(err).toContain("did not answer");
   });

@@ -37,10 +37,9 @@ function slowEngine(delayMs: number): SpeechEngine & { calls: number } {
 describe("speech synthesizer", () => {
   it("gives up after TTS_TIMEOUT_MS with TtsUnavailableError, and caches nothing", async () => {
     const tts = createSpeechSynthesizer(testSettings({ TTS_CACHE_DIR: dir, TTS_TIMEOUT_MS: "200" }), { engine: slowEngine(5000) });
-    const started = Date.now();
+    // The engine would answer after 5 s: without the limit the synthesis succeeds, and this fails.
     const error = await tts.synthesize("Maria").catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TtsUnavailableError);
-    expect(Date.now() - started).toBeLessThan(3000); // the engine takes 5 s: sooner means the limit worked
     expect((await readdir(dir).catch(() => [])).filter((n) => n.endsWith(".sln"))).toEqual([]);
   });
 

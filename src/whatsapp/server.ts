@@ -17,6 +17,7 @@ import { withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
 import { metricsRoutes } from "../shared/metrics-route.js";
+import { closeUnusedConnections } from "../shared/unused-connections.js";
 
 export interface ServerOptions {
   client: WhatsappClient;
@@ -100,6 +101,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({ loggerInstance, bodyLimit: 16 * 1024, trustProxy: trustProxyOption(options.trustProxy ?? false) });
+  // The API's sender aborts a slow send and fetch keeps a spare connection: a stop must not wait for it.
+  closeUnusedConnections(app);
 
   // The token, the allow-list (all but /health), the JSON error bodies and the zod schemas: the same plugins as the ticket API's.
   await app.register(httpAccess, {

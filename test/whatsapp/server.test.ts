@@ -1,3 +1,5 @@
+import { connect, type AddressInfo } from "node:net";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -504,5 +506,20 @@ describe("logs", () => {
     expect(text).toContain("******");
     expect(text).toContain("+55*******9999");
     expect(logs.lines().some((l) => l.msg === "message delivered")).toBe(true);
+  });
+});
+
+describe("stopping the service", () => {
+  it("closes at once while a client holds a connection it never sent a request on (fetch's spare after an aborted send)", async () => {
+    const { app } = await service();
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const accepted = once(app.server, "connection");
+    const unused = connect(port, "127.0.0.1");
+    await once(unused, "connect");
+    await accepted;
+    const closed = new Promise<boolean>((resolve) => unused.once("close", () => resolve(true)));
+    await app.close();
+    expect(await closed).toBe(true);
   });
 });

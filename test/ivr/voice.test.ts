@@ -145,20 +145,22 @@ describe("voice description and the silence budget", () => {
   it("the seconds of a silent description are the caller's, not the system's: a ticket the API opens within the budget needs no 'um momento'", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ura-voice-budget-"));
     const backend = fakeBackend();
-    // The API takes half the budget to open the ticket.
+    // The API takes half the budget to open the ticket, and the silence lasts the whole budget: a
+    // budget still counting through the recording has nothing left for the ticket (margins of 2 s
+    // either way, so a loaded machine's event-loop delays do not decide it).
     const open = backend.fake.openTicket.bind(backend.fake);
     backend.fake.openTicket = async (input, options) => {
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
       return open(input, options);
     };
     const ivr = await startIvr({
       api: backend.api,
       clock: () => backend.clock(),
       voice: createVoiceRecordings(testSettings({ VOICE_DIR: dir }), pino({ level: "silent" })),
-      settings: { IVR_API_BUDGET_MS: "1200", IVR_VOICE_SILENCE_SECONDS: "1" },
+      settings: { IVR_API_BUDGET_MS: "4000", IVR_VOICE_SILENCE_SECONDS: "4" },
     });
     try {
-      // The caller stays silent after the tone: the tone and 1 s of silence, in real time, and no description (under 1.5 s).
+      // The caller stays silent after the tone: the tone and 4 s of silence, in real time.
       const script = new ScriptedCaller().on("main-menu").press("1").on(question("service-menu")).press("6").on(/^record:/).speak(0, "silence").on("protocol-repeat").press("2");
       let scale = 0;
       const caller: Caller = {

@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
+import { createSpeechSynthesizer } from "../tts/index.js";
 import { ConflictError, DomainValidationError, NotFoundError, openStore, type Actor, type Store, type StoreOptions } from "../domain/index.js";
 
 export interface CliContext {
@@ -50,6 +51,12 @@ export interface StoreWorkOptions {
   open?: StoreOptions;
   /** How a refused field is named on this command line (`--ext`, `USERNAME`); absent: the message alone. */
   field?: (field: string) => string;
+  /**
+   * The store speaks what the command writes (a name, an announcement) before the command returns,
+   * so a running `ura start` sharing DATA_DIR finds it in the cache instead of synthesising it in a
+   * call. The synthesiser is closed with the store.
+   */
+  speech?: boolean;
 }
 
 /**
@@ -57,7 +64,15 @@ export interface StoreWorkOptions {
  * conflict, an unknown id) are one line on stderr and exit code 1; anything else is thrown.
  */
 export async function withStore(ctx: CliContext, command: string, work: (store: Store) => Promise<number>, options: StoreWorkOptions = {}): Promise<number> {
-  const store = await openStore(ctx.settings, options.open);
+  const tts = options.speech ? createSpeechSynthesizer(ctx.settings, { logger: ctx.logger }) : undefined;
+  const speech = tts && tts.engine !== "none" ? tts : undefined;
+  let store: Store;
+  try {
+    store = await openStore(ctx.settings, { ...options.open, ...(speech ? { speech } : {}) });
+  } catch (err) {
+    tts?.close();
+    throw err;
+  }
   try {
     return await work(store);
   } catch (err) {
@@ -72,5 +87,6 @@ export async function withStore(ctx: CliContext, command: string, work: (store: 
     throw err;
   } finally {
     await store.close();
+    tts?.close();
   }
 }

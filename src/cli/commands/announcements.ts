@@ -1,5 +1,4 @@
 import type { Store } from "../../domain/index.js";
-import { createSpeechSynthesizer } from "../../tts/index.js";
 import { cliActor, parseCommandLine, UsageError, withStore, type CliCommand, type CliContext } from "../command.js";
 
 const USAGE = `ura announcements add [--from INSTANT] [--until INSTANT] TEXT
@@ -14,8 +13,7 @@ ura announcements end ID
 
 /** The store with the synthesiser, so an announcement's text is spoken before the command returns. */
 function withAnnouncements(ctx: CliContext, work: (store: Store) => Promise<number>): Promise<number> {
-  const tts = createSpeechSynthesizer(ctx.settings, { logger: ctx.logger });
-  return withStore(ctx, "announcements", work, { open: { speech: tts.engine === "none" ? undefined : tts } });
+  return withStore(ctx, "announcements", work, { speech: true });
 }
 
 export const command: CliCommand = {

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { CsvFileError, decodeCsv, type ImportReport } from "../../domain/index.js";
 import { maskPhone } from "../../shared/privacy.js";
-import { createSpeechSynthesizer } from "../../tts/index.js";
 import { cliActor, parseCommandLine, UsageError, withStore, type CliCommand, type CliContext } from "../command.js";
 import { USERS_SYNC_USAGE, usersSyncGlpi } from "./glpi-sync.js";
 
@@ -93,9 +92,6 @@ async function addUser(args: string[], ctx: CliContext): Promise<number> {
   });
   const { code, name } = values;
   if (!code || !name) throw new UsageError("--code and --name are required");
-  // The name goes into this host's TTS cache before the command returns: a running `ura start`
-  // sharing DATA_DIR finds it there on the user's first call instead of synthesising it in the call.
-  const tts = createSpeechSynthesizer(ctx.settings, { logger: ctx.logger });
   return withStore(
     ctx,
     "users add",
@@ -117,7 +113,7 @@ async function addUser(args: string[], ctx: CliContext): Promise<number> {
       );
       return 0;
     },
-    { field: (field) => `--${field === "extensions" ? "ext" : field}`, open: { speech: tts.engine === "none" ? undefined : tts } },
+    { field: (field) => `--${field === "extensions" ? "ext" : field}`, speech: true },
   );
 }
 

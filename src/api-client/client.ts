@@ -131,7 +131,7 @@ export const answers = {
     const refusal = otpRefusal(reply);
     if (refusal === "rate_limited" || refusal === "locked") {
       const { until, scope } = errorBody.safeParse(reply.body).data ?? {};
-      return { ok: false, reason: refusal, ...(until ? { until } : {}), ...(refusal === "locked" && scope ? { scope } : {}) };
+      return { ok: false, reason: refusal, ...(until ? { until } : {}), ...(scope ? { scope } : {}) };
     }
     if (refusal) return { ok: false, reason: refusal };
     const sent = expect(reply, [200, 201, 202], otpRequestResponse, "request one-time code");

@@ -45,7 +45,10 @@ export const errorBody = z.object({
   /** 429 `rate_limited`, 423 `locked`: when the limit ends by itself (ISO 8601), and the seconds until then (also `Retry-After`). */
   until: z.string().optional(),
   retryAfterSeconds: z.number().int().optional(),
-  /** 423 `locked`: whose cool-down, the calling number's (`caller`) or, asked without one, the user's codes (`user`). */
+  /**
+   * 423 `locked`: whose cool-down, the calling number's (`caller`) or, asked without one, the user's codes (`user`).
+   * 429 `rate_limited` of POST /otp/request: whose hourly cap, the calling number's (`caller`) or the user's or their mobile's (`user`).
+   */
   scope: z.enum(["caller", "user"]).optional(),
 });
 export type ErrorBody = z.infer<typeof errorBody>;

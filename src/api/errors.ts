@@ -44,7 +44,7 @@ export function toApiError(err: unknown, now: Date = new Date()): ApiError | nul
   }
   if (err instanceof NotFoundError) return new ApiError(404, err.code, err.message);
   if (err instanceof ConflictError) return new ApiError(409, err.code, err.message, err.field);
-  if (err instanceof RateLimitedError) return limited(429, "rate_limited", err.message, err.until, now);
+  if (err instanceof RateLimitedError) return limited(429, "rate_limited", err.message, err.until, now, err.scope ? { scope: err.scope } : {});
   if (err instanceof LockedError) {
     return err.until ? limited(423, "locked", err.message, err.until, now, { scope: err.scope }) : new ApiError(423, "locked", err.message, undefined, {}, { scope: err.scope });
   }

@@ -39,11 +39,19 @@ export function secondsUntil(until: Date, now: Date): number {
   return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 }
 
+/**
+ * Whose hourly cap of one-time codes was reached: the calling number's (codes asked from it, for
+ * any user), or the user's (their codes, or their mobile's, shared with whoever has the same one).
+ */
+export type CodeCapScope = "caller" | "user";
+
 /** Too many one-time codes (or identification lookups, or refused sign-ins) for this user, number or client: try again at `until`. */
 export class RateLimitedError extends Error {
   constructor(
     message: string,
     readonly until: Date,
+    /** One-time codes only: whose cap was reached. Absent for the other limits. */
+    readonly scope?: CodeCapScope,
   ) {
     super(message);
     this.name = "RateLimitedError";

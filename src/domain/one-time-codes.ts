@@ -205,7 +205,7 @@ export class CodeRepository {
         const c = counts.get(column) ?? { n: 0, oldest: null };
         if (c.n >= policy.maxPerHour) {
           const until = new Date((c.oldest ? fromDbTime(c.oldest).getTime() : now.getTime()) + 3_600_000);
-          throw new RateLimitedError(`too many codes for ${what} in the last hour`, until);
+          throw new RateLimitedError(`too many codes for ${what} in the last hour`, until, column === "caller_hash" ? "caller" : "user");
         }
       }
 

@@ -143,7 +143,7 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
     case "sender_unavailable":
       throw new EndCall("error", "otp", ["otp-send-failed"], { offerTechnician: true });
     case "rate_limited":
-      throw new EndCall("abandoned", "otp", ["otp-rate-limited", ...callAgain(call, result.until)], { limit: true });
+      throw new EndCall("abandoned", "otp", [rateLimitedPrompt(result.scope), ...callAgain(call, result.until)], { limit: true });
     case "locked":
       throw new EndCall("abandoned", "otp", [lockedPrompt(result.scope), ...callAgain(call, result.until)], { limit: true });
     case "no_phone":
@@ -162,4 +162,13 @@ async function requestCode(call: Call, user: PublicUser): Promise<string> {
  */
 function lockedPrompt(scope: "caller" | "user" | undefined): PromptId {
   return scope === "user" ? "otp-locked" : "otp-locked-number";
+}
+
+/**
+ * Whose hourly cap on codes was reached, in the caller's words: this calling number's (codes asked
+ * from it for any user), or the caller's record. An API that does not say is taken as the record's,
+ * what this prompt always said.
+ */
+function rateLimitedPrompt(scope: "caller" | "user" | undefined): PromptId {
+  return scope === "caller" ? "otp-rate-limited-number" : "otp-rate-limited";
 }

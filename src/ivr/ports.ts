@@ -35,7 +35,7 @@ export type OtpRequestResult =
       reason: "rate_limited" | "locked";
       /** When the limit ends by itself (ISO 8601), to say when to call back; absent if the API did not say. */
       until?: string;
-      /** locked: whose cool-down, the calling number's or (called without one) the user's codes. */
+      /** locked: whose cool-down, the calling number's or (called without one) the user's codes · rate_limited: whose hourly cap, the calling number's or the user's. */
       scope?: "caller" | "user";
     }
   | { ok: false; reason: "no_phone" | "undeliverable" | "sender_unavailable" | "unknown_user" };

@@ -42,6 +42,7 @@ export const PROMPT_IDS = [
   "otp-locked-number",
   "otp-locked",
   "otp-send-failed",
+  "otp-rate-limited-number",
   "otp-rate-limited",
   "call-again",
   "try-later",

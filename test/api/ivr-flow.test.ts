@@ -77,7 +77,8 @@ describe.each(DRIVERS)("the IVR's routes (%s)", (driver) => {
     for (let i = 0; i < 3; i++) expect((await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1002" } })).statusCode).toBe(202);
     const limited = await api.call("POST", `${P}/otp/request`, { token: "ivr", body: { userCode: "1002" } });
     expect(limited.statusCode).toBe(429);
-    expect(limited.json()).toMatchObject({ error: "rate_limited" });
+    // scope: the user's cap (no calling number here), what the IVR tells the caller.
+    expect(limited.json()).toMatchObject({ error: "rate_limited", scope: "user" });
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
     api.now.value = t0;
   });

@@ -18,7 +18,7 @@ const BACKENDS = [
 ] as const;
 
 describe.each(BACKENDS)("one-time code limits on %s, %s", (driver, path) => {
-  let backend: Backend;
+  let backend: Awaited<ReturnType<typeof realBackend>>;
   let ivr: IvrUnderTest;
 
   beforeAll(async () => {
@@ -72,6 +72,34 @@ describe.each(BACKENDS)("one-time code limits on %s, %s", (driver, path) => {
     } finally {
       await backend.setHours("open");
     }
+  });
+
+  it("the hourly cap says whose it is: a colleague calling from a number that used its code hears this number's cap, a user over theirs hears their record's", async () => {
+    await backend.setHours("open");
+    // An hour on, the earlier cases' codes no longer count.
+    backend.advanceClock(61 * 60_000);
+    const first = await dial(ivr, { caller: upToCode("1234").on("ask-otp").hangup(), callerId: "4533330004" });
+    expect(first.heard).toContain("ask-otp");
+
+    // João has had no code this hour; the number he calls from has.
+    const colleague = await dial(ivr, { caller: upToCode("5678"), callerId: "4533330004" });
+    expect(colleague.heard).not.toContain("ask-otp");
+    expect(colleague.heard).not.toContain("otp-rate-limited");
+    const i = colleague.heard.indexOf("otp-rate-limited-number");
+    expect(colleague.heard.slice(i, i + 2), colleague.heard.join(" ")).toEqual(["otp-rate-limited-number", "call-again"]);
+
+    // Maria, from a number that asked for nothing, is over her own cap.
+    const user = await dial(ivr, { caller: upToCode("1234"), callerId: "4533330005" });
+    expect(user.heard).not.toContain("otp-rate-limited-number");
+    const j = user.heard.indexOf("otp-rate-limited");
+    expect(user.heard.slice(j, j + 2), user.heard.join(" ")).toEqual(["otp-rate-limited", "call-again"]);
+  });
+
+  it("each hourly cap says whose it is: this number's calls, or the caller's record", () => {
+    const texts = readPromptTexts("sounds");
+    expect(texts.get("otp-rate-limited-number")).toMatch(/deste número/);
+    expect(texts.get("otp-rate-limited-number")).not.toMatch(/cadastro/);
+    expect(texts.get("otp-rate-limited")).toMatch(/seu cadastro/);
   });
 });
 

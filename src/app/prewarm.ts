@@ -22,9 +22,49 @@ import type { TtsService } from "../tts/index.js";
  */
 
 /**
+ * Follows the fingerprint of what the IVR says as the heartbeat's answers carry it, for `ura
+ * start` (warmOnSpokenChange) and an `ura ivr` node (IvrNodeSpeech) alike. A fingerprint unlike
+ * the last one followed starts one pass. The IVR also reports when its calls change, so the same
+ * new fingerprint can come again while its pass runs: that starts nothing. A pass with a part
+ * that failed leaves its fingerprint unfollowed, so the next answer tries again.
+ */
+export class FingerprintFollower {
+  /** The fingerprint of the last pass that ended well. */
+  private last: string | undefined;
+  /** The fingerprint of the pass started last, while it runs. */
+  private inFlight: string | undefined;
+  /** Passes started, and the number of the one `last` is from: an older pass ending late does not undo a newer one. */
+  private started = 0;
+  private lastPass = 0;
+  private running: Promise<void> = Promise.resolve();
+
+  /** Starts `pass` (its parts at once) for a new fingerprint. Resolves when its parts have all ended; never rejects. */
+  follow(fingerprint: string | undefined, pass: () => (Promise<unknown> | undefined)[]): Promise<void> {
+    if (fingerprint === undefined || fingerprint === this.last || fingerprint === this.inFlight) return Promise.resolve();
+    this.inFlight = fingerprint;
+    const number = ++this.started;
+    const run = Promise.allSettled(pass()).then((parts) => {
+      if (parts.every((part) => part.status === "fulfilled") && number > this.lastPass) {
+        this.last = fingerprint;
+        this.lastPass = number;
+      }
+      if (this.inFlight === fingerprint) this.inFlight = undefined;
+    });
+    this.running = Promise.all([this.running, run]).then(() => undefined);
+    return run;
+  }
+
+  /** Resolves when every pass started so far has ended. */
+  idle(): Promise<void> {
+    return this.running;
+  }
+}
+
+/**
  * `ura start`'s answer to its IVR's heartbeat replies: when what the IVR says changed (another
  * host sharing the database may have changed it), the store's views for callers are read, which
- * starts the synthesis of what this host's cache lacks before a caller asks (spoken.ts).
+ * starts the synthesis of what this host's cache lacks before a caller asks (spoken.ts), and the
+ * names' pass starts.
  */
 export function warmOnSpokenChange(
   store: Pick<Store, "catalogue" | "announcements" | "guidance">,
@@ -32,28 +72,19 @@ export function warmOnSpokenChange(
   options: { clock?: () => Date; names?: NameWarmer | null } = {},
 ): (reply: HeartbeatReply) => Promise<void> {
   const clock = options.clock ?? (() => new Date());
-  let last: string | undefined;
-  let reading: string | undefined;
-  // Resolves once the syntheses are queued (not done); never rejects.
-  return async (reply) => {
-    // The IVR also reports when its calls change: an answer with the fingerprint being read starts nothing.
-    if (reply.spoken === undefined || reply.spoken === last || reply.spoken === reading) return;
-    const spoken = reply.spoken;
-    reading = spoken;
-    // The names' pass goes on in the background; a failed one (before or after the views were
-    // read) makes the next answer try again.
-    let namesFailed = false;
-    options.names?.warm().catch((err: unknown) => {
-      namesFailed = true;
-      logger.warn({ part: "tts", err: describeError(err) }, "names could not be read: the next heartbeat tries again");
-      if (last === spoken) last = undefined;
-    });
-    await Promise.all([store.catalogue.forCallers(), store.announcements.forCallers(clock()), store.guidance.forCallers()]).then(
-      () => void (last = namesFailed ? last : spoken),
-      (err: unknown) => logger.warn({ part: "tts", err: describeError(err) }, "spoken texts could not be read: calls will ask again"),
-    );
-    if (reading === spoken) reading = undefined;
-  };
+  const follower = new FingerprintFollower();
+  // Resolves once the views were read (their syntheses queued, not done) and the names' pass ended; never rejects.
+  return (reply) =>
+    follower.follow(reply.spoken, () => [
+      Promise.all([store.catalogue.forCallers(), store.announcements.forCallers(clock()), store.guidance.forCallers()]).catch((err: unknown) => {
+        logger.warn({ part: "tts", err: describeError(err) }, "spoken texts could not be read: calls will ask again");
+        throw err;
+      }),
+      options.names?.warm().catch((err: unknown) => {
+        logger.warn({ part: "tts", err: describeError(err) }, "names could not be read: the next heartbeat tries again");
+        throw err;
+      }),
+    ]);
 }
 
 /** The names `ura start` (or `ura tts prewarm`) says, from its own store: the same pages the API serves an IVR node. */
@@ -192,10 +223,8 @@ export class IvrNodeSpeech {
   private readonly notices: ReadySpeech<AnnouncementsView>;
   /** The guidance texts only: the information menu's schedule is recorded prompts, heard as it is. */
   private readonly guidance: ReadySpeech<InformationView["guidance"]>;
-  /** The fingerprint of the last heartbeat answer this node fetched for. */
-  private spoken: string | null = null;
-  /** The fingerprint being fetched for now. */
-  private fetching: string | null = null;
+  /** The fingerprint in the heartbeat's answers. */
+  private readonly follower = new FingerprintFollower();
   /** The fetch started last. */
   private refreshing: Promise<void> | null = null;
   private readonly log: Logger;
@@ -256,12 +285,8 @@ export class IvrNodeSpeech {
 
   /** The API's answer to a heartbeat: a fingerprint unlike the last one means something callers hear changed. */
   heartbeatReply(reply: HeartbeatReply): void {
-    if (this.off || reply.spoken === undefined || reply.spoken === this.spoken || reply.spoken === this.fetching) return;
-    const spoken = reply.spoken;
-    // The node also reports when its calls change: an answer with the fingerprint being fetched starts nothing.
-    this.fetching = spoken;
-    // Seen once both were read: a failed read makes the next heartbeat's answer try again.
-    Promise.all([
+    if (this.off) return;
+    void this.follower.follow(reply.spoken, () => [
       this.refresh().catch((err: unknown) => {
         this.log.warn({ err: describeError(err) }, "spoken texts could not be fetched from the API: calls will ask again");
         throw err;
@@ -270,14 +295,7 @@ export class IvrNodeSpeech {
         this.log.warn({ err: describeError(err) }, "names could not be fetched from the API: the next heartbeat tries again");
         throw err;
       }),
-    ])
-      .then(
-        () => void (this.spoken = spoken),
-        () => undefined,
-      )
-      .finally(() => {
-        if (this.fetching === spoken) this.fetching = null;
-      });
+    ]);
   }
 
   /** The node is stopping: its names pass ends (NameWarmer.stop); the heartbeats, stopped first, start none. */
@@ -287,6 +305,7 @@ export class IvrNodeSpeech {
 
   /** Resolves when every synthesis started so far has ended (the names' included). */
   async idle(): Promise<void> {
+    await this.follower.idle();
     await this.refreshing?.catch(() => undefined);
     await Promise.all([this.catalogue.idle(), this.notices.idle(), this.guidance.idle(), this.names?.idle()]);
   }

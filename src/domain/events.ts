@@ -46,6 +46,7 @@ export function publishingBackend(backend: TicketBackend, events: HelpDeskEvents
     observed.work = async (protocol, w, actor, now) => changed(await work(protocol, w, actor, now));
   }
   if (backend.counts) observed.counts = backend.counts.bind(backend);
+  if (backend.countByService) observed.countByService = backend.countByService.bind(backend);
   if (backend.close) observed.close = backend.close.bind(backend);
   return observed;
 }

@@ -17,6 +17,7 @@ import {
   type StatusChange,
   type TicketAttachment,
   type TicketBackend,
+  type ServiceCount,
   type TicketCounts,
   type TicketPriority,
   type TicketWork,
@@ -202,6 +203,14 @@ export class BuiltinTicketBackend implements TicketBackend {
       if (wanted.includes(r.status)) byPriority[r.priority] += Number(r.n);
     }
     return { byStatus, byPriority };
+  }
+
+  async countByService(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): Promise<ServiceCount[]> {
+    const { clause, params } = whereOf(filter);
+    // The requester is joined only when the filter reads their columns (code, department).
+    const join = filter.userCode !== undefined || filter.department !== undefined ? "JOIN users u ON u.id = t.requester_id" : "";
+    const rows = await this.db.all<{ service_id: number; n: number }>(`SELECT t.service_id, COUNT(*) AS n FROM tickets t ${join} ${clause} GROUP BY t.service_id`, params);
+    return rows.map((r) => ({ serviceId: Number(r.service_id), count: Number(r.n) }));
   }
 
   async get(protocol: string): Promise<TicketDetail | null> {

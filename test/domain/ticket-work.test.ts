@@ -78,4 +78,20 @@ describe.each(DRIVERS)("technicians' queue and work (builtin tickets on %s)", (d
     expect(counts.byStatus).toEqual({ open: 1, in_progress: 1, waiting: 0, resolved: 0, closed: 1 });
     expect(counts.byPriority).toEqual({ critical: 1, high: 0, medium: 1, low: 0 });
   });
+
+  it("counts tickets per service (the wallboard's today) in one grouped read, by the same filters as the list", async () => {
+    const count = (f: Parameters<NonNullable<typeof t.store.tickets.countByService>>[0]) =>
+      t.store.tickets.countByService!(f).then((rows) => rows.sort((x, y) => x.serviceId - y.serviceId));
+    expect(await count({})).toEqual([
+      { serviceId: 202, count: 2 },
+      { serviceId: 301, count: 1 },
+    ]);
+    // Opened from minute 2 on: the first ticket (minute 1) is left out.
+    expect(await count({ createdSince: at(2) })).toEqual([
+      { serviceId: 202, count: 1 },
+      { serviceId: 301, count: 1 },
+    ]);
+    expect(await count({ department: "Gabinete" })).toEqual([{ serviceId: 202, count: 1 }]);
+    expect(await count({ createdSince: at(30) })).toEqual([]);
+  });
 });

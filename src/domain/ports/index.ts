@@ -45,6 +45,7 @@ export {
   type OpenTicketInput,
   type StatusChange,
   type TicketAttachment,
+  type ServiceCount,
   type TicketCounts,
   type TicketPriority,
   type TicketSort,

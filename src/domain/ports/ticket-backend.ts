@@ -126,6 +126,12 @@ export interface TicketCounts {
   byPriority: Record<TicketPriority, number>;
 }
 
+/** How many tickets of a filter each service has: one entry per service with any (the wallboard's "today by service"). */
+export interface ServiceCount {
+  serviceId: number;
+  count: number;
+}
+
 export const ticketViewSchema = z.object({
   protocol,
   status: ticketStatus,
@@ -245,6 +251,11 @@ export interface TicketBackend {
   work?(protocol: string, work: TicketWork, actor: Actor, now: Date): Promise<TicketDetail>;
   /** The queue's counts for a filter (its status, priority, limit and offset ignored); absent: the console shows the total only. */
   counts?(filter: TicketFilter): Promise<TicketCounts>;
+  /**
+   * How many tickets match a filter, per service (its sort, limit and offset ignored): one grouped
+   * count, no ticket read. Absent (GLPI): count a list of the tickets instead.
+   */
+  countByService?(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): Promise<ServiceCount[]>;
   /** Stores a file with the ticket (a voice recording, a screenshot). */
   attach(protocol: string, file: AttachmentFile, actor: Actor, now: Date): Promise<TicketAttachment>;
   /** One attachment with its bytes; null when the ticket or the attachment is unknown. */

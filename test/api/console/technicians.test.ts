@@ -9,7 +9,7 @@ import { connectWallboard, type WallboardClient } from "../../support/wallboard-
 import pino from "pino";
 import type { FastifyInstance } from "fastify";
 import { buildApi } from "../../../src/api/index.js";
-import type { TicketFilter } from "../../../src/domain/index.js";
+import type { Store, TicketFilter } from "../../../src/domain/index.js";
 import { openTestDb, type TestDb } from "../../support/databases.js";
 import { TOKENS } from "../helper.js";
 
@@ -73,6 +73,8 @@ interface Server {
   db: TestDb;
   /** The filters of every ticket list the wallboard's store source asked for. */
   wallboardLists: TicketFilter[];
+  /** The filters of every grouped count by service it asked for. */
+  wallboardServiceCounts: Array<Parameters<NonNullable<Store["tickets"]["countByService"]>>[0]>;
   app: FastifyInstance;
   base: string;
   /** As the IVR (token ivr) or an admin would call the API. */
@@ -87,9 +89,14 @@ async function serve(name: string, queueEvents: QueueEventSource | null): Promis
   const store = db.store;
   const clock = () => new Date();
   const wallboardLists: TicketFilter[] = [];
+  const wallboardServiceCounts: Server["wallboardServiceCounts"] = [];
   const listing = new Proxy(store.tickets, {
     get: (target, property) =>
-      property === "list" ? (filter: TicketFilter) => (wallboardLists.push(filter), target.list(filter)) : (Reflect.get(target, property) as unknown),
+      property === "list"
+        ? (filter: TicketFilter) => (wallboardLists.push(filter), target.list(filter))
+        : property === "countByService"
+          ? (filter: Server["wallboardServiceCounts"][number]) => (wallboardServiceCounts.push(filter), target.countByService!(filter))
+          : (Reflect.get(target, property) as unknown),
   });
   const app = await buildApi({
     settings: db.settings,
@@ -115,6 +122,7 @@ async function serve(name: string, queueEvents: QueueEventSource | null): Promis
   return {
     db,
     wallboardLists,
+    wallboardServiceCounts,
     app,
     base,
     async call(method, path, body, headers = { authorization: `Bearer ${TOKENS.ivr}` }) {
@@ -303,17 +311,35 @@ describe("the technicians' console (no AMI): queue, ticket, work, live updates a
     await tv.close();
   });
 
-  it("lists the tickets being worked on once per push (tickets_update and the technicians share one list), and today's in one list from midnight", async () => {
+  it("lists the tickets being worked on once per push (tickets_update and the technicians share one list), and counts today's by service without reading a ticket", async () => {
     const tv = await connectWallboard(`${server.base.replace("http", "ws")}/ws/dashboard_control/`, cookie("carla"));
     server.wallboardLists.length = 0;
+    server.wallboardServiceCounts.length = 0;
     tv.send({ type: "identify", clientId: "Kiosk-ABCDE" });
     await tv.next("dashboard_update");
     expect(server.wallboardLists.filter((f) => f.statuses !== undefined)).toHaveLength(1);
-    // Not pages of every ticket, newest first, until yesterday's (with GLPI, each page a search).
-    const today = server.wallboardLists.filter((f) => f.statuses === undefined && f.status === undefined);
-    expect(today).toHaveLength(1);
-    expect(today[0]!.createdSince).toBeInstanceOf(Date);
+    // Today's tickets are one grouped count from midnight (a row per service), not a list of up to 2,000 tickets.
+    expect(server.wallboardLists.filter((f) => f.createdSince !== undefined)).toEqual([]);
+    expect(server.wallboardServiceCounts).toHaveLength(1);
+    expect(server.wallboardServiceCounts[0]!.createdSince).toBeInstanceOf(Date);
     await tv.close();
+  });
+
+  it("without a grouped count (GLPI's backend), today's tickets by service come from one list from midnight, with the same numbers", async () => {
+    const store = server.db.store;
+    const lists: TicketFilter[] = [];
+    const glpiLike = new Proxy(store.tickets, {
+      get: (target, property) =>
+        property === "countByService" ? undefined : property === "list" ? (f: TicketFilter) => (lists.push(f), target.list(f)) : (Reflect.get(target, property) as unknown),
+    });
+    const now = () => new Date();
+    const grouped = (await storeWallboardSource(store, now).snapshot()).dashboard.ticketsToday;
+    const listed = (await storeWallboardSource({ ...store, tickets: glpiLike }, now).snapshot()).dashboard.ticketsToday;
+    expect(grouped.total).toBeGreaterThan(0);
+    expect(grouped.byService.length).toBeGreaterThan(1);
+    expect(listed).toEqual(grouped);
+    const today = lists.filter((f) => f.createdSince !== undefined);
+    expect(today).toHaveLength(1);
   });
 
   it("a ticket whose requester has no department carries no department to the wallboard (not the requester's name, which reads as one)", async () => {

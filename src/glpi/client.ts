@@ -52,6 +52,8 @@ export interface GlpiTicketRow {
   name: string;
   content: string;
   status: number;
+  /** 1–6; null when the row did not carry it. */
+  priority: number | null;
   date: string;
   date_mod: string;
   entities_id: number;
@@ -485,6 +487,7 @@ function toTicketRow(row: Record<string, unknown>): GlpiTicketRow {
     name: String(row.name ?? ""),
     content: String(row.content ?? ""),
     status: Number(row.status),
+    priority: row.priority === undefined || row.priority === null ? null : Number(row.priority),
     date: String(row.date ?? ""),
     date_mod: String(row.date_mod ?? row.date ?? ""),
     entities_id: Number(row.entities_id ?? 0),

@@ -1,4 +1,4 @@
-import type { TicketStatus } from "../domain/index.js";
+import type { TicketPriority, TicketStatus } from "../domain/index.js";
 
 /**
  * GLPI's ticket statuses (CommonITILObject constants, reference §5.1) onto our five. GLPI has two
@@ -32,6 +32,27 @@ export function toGlpiStatus(status: TicketStatus): number {
   return TO_GLPI[status];
 }
 
+/**
+ * GLPI's priority, 1 to 6 (CommonITILObject::getPriorityName: 1 Very low, 2 Low, 3 Medium, 4 High,
+ * 5 Very high, 6 Major), onto our four words. GLPI computes it from urgency × impact (its default
+ * matrix tops out at 5) unless a technician sets it; Major is only ever set by hand. Very high and
+ * Major are both "critical", so the wallboard's most urgent counter shows what GLPI's own matrix
+ * calls most urgent, not only hand-set majors. The list's "priority" order still sorts on GLPI's six.
+ */
+const FROM_GLPI_PRIORITY: Record<number, TicketPriority> = {
+  1: "low",
+  2: "low",
+  3: "medium",
+  4: "high",
+  5: "critical",
+  6: "critical",
+};
+
+/** Our word for GLPI's priority (a number, or the numeric text some database drivers give); undefined for anything else. */
+export function fromGlpiPriority(value: unknown): TicketPriority | undefined {
+  return value === null || value === undefined || value === "" ? undefined : FROM_GLPI_PRIORITY[Number(value)];
+}
+
 /** Ticket search option ids, GLPI 10.0.15 (reference §3.5). */
 export const TICKET_FIELD = {
   name: 1,
@@ -39,6 +60,8 @@ export const TICKET_FIELD = {
   priority: 3,
   requester: 4,
   category: 7,
+  urgency: 10,
+  impact: 11,
   status: 12,
   openedAt: 15,
   updatedAt: 19,

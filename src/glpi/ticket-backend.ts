@@ -21,6 +21,7 @@ import {
   type TicketDetail,
   type TicketFilter,
   type TicketHistoryEntry,
+  type TicketPriority,
   type TicketStatus,
   type TicketView,
 } from "../domain/index.js";
@@ -36,7 +37,7 @@ import { certainlyNotApplied, GlpiApiError } from "./errors.js";
 import { glpiCriteria, glpiOrder, includesWaiting, outboxFilter, resolveListQuery } from "./list-query.js";
 import { outbox, type Lease, type OutboxAttachment, type OutboxTicket } from "./outbox.js";
 import type { Criterion } from "./query.js";
-import { fromGlpiStatus, TICKET_FIELD, toGlpiStatus } from "./status.js";
+import { fromGlpiPriority, fromGlpiStatus, TICKET_FIELD, toGlpiStatus } from "./status.js";
 
 /** A ticket as the GLPI backend shows it: `pending` while it waits in the local outbox for GLPI. */
 export type BackendTicketView = TicketView & { pending?: boolean };
@@ -579,23 +580,35 @@ export class GlpiTicketBackend implements TicketBackend {
   }
 
   /** A ticket opened through us, with GLPI's current status and last update. */
-  private glpiView(row: OutboxTicket, t: { status: number; date_mod: string }): BackendTicketView {
+  private glpiView(row: OutboxTicket, t: { status: number; priority: number | null; date_mod: string }): BackendTicketView {
     const updated = this.glpiDate(t.date_mod);
     return {
       ...this.localView(row),
       status: fromGlpiStatus(t.status) ?? "open",
+      ...withPriority(t.priority),
       updatedAt: updated.toISOString(),
       updatedAtLocal: formatLocal(updated, this.options.timeZone),
     };
   }
 
   /** A ticket opened in GLPI itself (read with GET /Ticket/:id). */
-  private async foreignView(t: { id: number; name: string; content: string; status: number; date: string; date_mod: string; itilcategories_id: number; requesttypes_id: number }): Promise<BackendTicketView> {
+  private async foreignView(t: {
+    id: number;
+    name: string;
+    content: string;
+    status: number;
+    priority: number | null;
+    date: string;
+    date_mod: string;
+    itilcategories_id: number;
+    requesttypes_id: number;
+  }): Promise<BackendTicketView> {
     const service = t.itilcategories_id ? await this.directory.serviceForCategory(t.itilcategories_id) : null;
     const updated = this.glpiDate(t.date_mod);
     return {
       protocol: String(t.id),
       status: fromGlpiStatus(t.status) ?? "open",
+      ...withPriority(t.priority),
       service: service ? { id: service.id, label: service.label, path: service.path } : { id: 0, label: t.name, path: t.name },
       requester: { code: "", name: "" },
       description: htmlToText(t.content).slice(0, 4000) || null,
@@ -611,7 +624,12 @@ export class GlpiTicketBackend implements TicketBackend {
   private async searchView(r: Record<string, unknown>, row: OutboxTicket | null, requester: Requester | null): Promise<BackendTicketView> {
     const col = (f: number) => r[String(f)];
     const updated = this.glpiDate(String(col(TICKET_FIELD.updatedAt) ?? ""));
-    const base = { status: fromGlpiStatus(col(TICKET_FIELD.status)) ?? "open", updatedAt: updated.toISOString(), updatedAtLocal: formatLocal(updated, this.options.timeZone) };
+    const base = {
+      status: fromGlpiStatus(col(TICKET_FIELD.status)) ?? "open",
+      ...withPriority(col(TICKET_FIELD.priority)),
+      updatedAt: updated.toISOString(),
+      updatedAtLocal: formatLocal(updated, this.options.timeZone),
+    };
     if (row) return { ...this.localView(row), ...base };
     const category = String(col(TICKET_FIELD.category) ?? "");
     const name = String(col(TICKET_FIELD.name) ?? "");
@@ -773,7 +791,13 @@ export function pendingProtocol(id: number): string {
 }
 
 /** The columns list and status reads need from search/Ticket. */
-const SEARCH_COLUMNS = [TICKET_FIELD.id, TICKET_FIELD.name, TICKET_FIELD.status, TICKET_FIELD.openedAt, TICKET_FIELD.updatedAt, TICKET_FIELD.category, TICKET_FIELD.requester, TICKET_FIELD.content];
+const SEARCH_COLUMNS = [TICKET_FIELD.id, TICKET_FIELD.name, TICKET_FIELD.status, TICKET_FIELD.priority, TICKET_FIELD.openedAt, TICKET_FIELD.updatedAt, TICKET_FIELD.category, TICKET_FIELD.requester, TICKET_FIELD.content];
+
+/** GLPI's priority as our word, left out when GLPI gave none (a waiting ticket has none either). */
+function withPriority(value: unknown): { priority?: TicketPriority } {
+  const priority = fromGlpiPriority(value);
+  return priority ? { priority } : {};
+}
 
 function describe(err: unknown): string {
   return err instanceof GlpiApiError ? `${err.code} (HTTP ${err.status})` : describeError(err);

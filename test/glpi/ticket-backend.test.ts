@@ -351,6 +351,28 @@ describe.each(DRIVERS)("GLPI backend and its outbox on %s", (driver) => {
     expect(await b.get("777")).toBeNull();
   });
 
+  it("shows the priority GLPI's technicians gave each ticket, and lists the most urgent first", async () => {
+    const b = backend();
+    const ids: string[] = [];
+    for (const c of ["a", "b", "c", "d"]) ids.push((await b.open(call(`1700000000.17-${c}`), admin, new Date())).ticket.protocol);
+    const [first, second, third, fourth] = ids.map(Number) as [number, number, number, number];
+    // Opened by phone with GLPI's defaults (urgency and impact 3: priority 3, Medium); then, in GLPI:
+    s.technicianSets(first, { urgency: 5, impact: 5 }); // the matrix's highest: Very high (5)
+    s.technicianSets(second, { urgency: 1, impact: 1 }); // Very low (1)
+    s.technicianSets(fourth, { priority: 6 }); // Major, set by hand
+    const list = await b.list({ sort: "priority", limit: 10, offset: 0 });
+    expect(list.tickets.map((t) => [t.protocol, t.priority])).toEqual([
+      [String(fourth), "critical"],
+      [String(first), "critical"],
+      [String(third), "medium"],
+      [String(second), "low"],
+    ]);
+    expect((await b.get(String(first)))!.ticket.priority).toBe("critical");
+    expect((await b.forRequester(String(second), "1001"))!.priority).toBe("low");
+    s.technicianSets(third, { urgency: 4 }); // 4 × 3: High
+    expect((await b.list({ limit: 10, offset: 0 })).tickets.find((t) => t.protocol === String(third))!.priority).toBe("high");
+  });
+
   it("lists only the tickets opened since an instant: waiting ones by when the call opened them, GLPI's by GLPI's date", async () => {
     const b = backend();
     const now = new Date();

@@ -473,7 +473,8 @@ export class GlpiStandin {
       type: input.type === undefined ? 1 : Number(input.type),
       urgency,
       impact,
-      priority: PRIORITY[urgency - 1]![impact - 1]!,
+      // CommonITILObject.php:2594-2601: a given priority is kept (the account may change it), else the matrix's.
+      priority: [1, 2, 3, 4, 5, 6].includes(Number(input.priority)) ? Number(input.priority) : PRIORITY[urgency - 1]![impact - 1]!,
       itilcategories_id: Number(input.itilcategories_id ?? 0),
       requesttypes_id: Number(input.requesttypes_id ?? 1),
       // CommonITILObject.php:2606-2623: the writer is the API user.
@@ -517,11 +518,32 @@ export class GlpiStandin {
       if (status === 5) t.solvedate = now;
       if (status === 6) t.closedate = now;
     }
-    for (const field of ["name", "content", "itilcategories_id", "urgency", "impact"] as const) {
+    for (const field of ["name", "content", "itilcategories_id"] as const) {
       if (input[field] !== undefined) (t as unknown as Record<string, unknown>)[field] = typeof t[field] === "number" ? Number(input[field]) : String(input[field]);
     }
+    this.applyPriority(t, input);
     t.date_mod = now;
     return new Reply(200, [{ [String(id)]: true, message: "" }]);
+  }
+
+  /**
+   * What a technician does in GLPI's form: change urgency, impact or priority (1–6, 6 = Major).
+   * GLPI recomputes the priority from its matrix when urgency or impact change and no priority is
+   * given (CommonITILObject, reference §5.3 [inference for updates]).
+   */
+  technicianSets(id: number, change: { urgency?: number; impact?: number; priority?: number }): void {
+    const t = this.tickets.get(id);
+    if (!t) throw new Error(`the stand-in has no ticket ${id}`);
+    this.applyPriority(t, change);
+    t.date_mod = glpiDate(this.now());
+  }
+
+  private applyPriority(t: StandinTicket, input: Record<string, unknown>): void {
+    if (input.urgency !== undefined) t.urgency = clampLevel(input.urgency);
+    if (input.impact !== undefined) t.impact = clampLevel(input.impact);
+    const priority = Number(input.priority);
+    if (input.priority !== undefined && Number.isInteger(priority) && priority >= 1 && priority <= 6) t.priority = priority;
+    else if (input.urgency !== undefined || input.impact !== undefined) t.priority = PRIORITY[t.urgency - 1]![t.impact - 1]!;
   }
 
   private ticketUsers(id: number): Reply {
@@ -736,9 +758,14 @@ export class GlpiStandin {
       return nodes.length === 0 || ored.some(Boolean);
     };
     const matching = items.filter((item) => evaluate(item, tree));
-    const sortField = params.sort === undefined ? 1 : Number(params.sort);
-    const desc = params.order === "DESC";
-    matching.sort((a, b) => compare(values(a)[sortField], values(b)[sortField]) * (desc ? -1 : 1));
+    const { sort, order } = sortOf(params);
+    matching.sort((a, b) => {
+      for (const [i, field] of sort.entries()) {
+        const c = compare(values(a)[field], values(b)[field]) * (order[i] === "DESC" ? -1 : 1);
+        if (c !== 0) return c;
+      }
+      return 0; // ties: the database's order (here, insertion)
+    });
     const total = matching.length;
     const range = typeof params.range === "string" ? params.range : `0-${this.listLimit - 1}`;
     const m = /^(\d+)-(\d+)$/.exec(range);
@@ -747,12 +774,13 @@ export class GlpiStandin {
     const end = Number(m[2]);
     if (total > 0 && start > total) return glpiError(400, "ERROR_RANGE_EXCEED_TOTAL", "Provided range exceed total of data");
     const page = matching.slice(start, end + 1);
-    const shown = new Set<number>([1, 2, 80, ...asList(params.forcedisplay).map(Number), ...criteria.map((c) => c.field)]);
+    // The sort columns are added to the displayed ones (SearchEngine::prepareDataForSearch, "Add order item").
+    const shown = new Set<number>([1, 2, 80, ...asList(params.forcedisplay).map(Number), ...criteria.map((c) => c.field), ...sort]);
     const body: Record<string, unknown> = {
       totalcount: total,
       count: page.length,
-      sort: [sortField],
-      order: [desc ? "DESC" : "ASC"],
+      sort,
+      order,
       "content-range": `${start}-${start + page.length - 1}/${total}`,
     };
     if (page.length > 0) {
@@ -858,6 +886,23 @@ export function parsePhpQuery(query: URLSearchParams): Record<string, unknown> {
     });
   }
   return out;
+}
+
+/**
+ * search/'s `sort` and `order` as GLPI reads them (SearchEngine::prepareDataForSearch and
+ * SQLProvider::getOrderByCriteria, GLPI 10/11): `sort` is a search option id, a scalar cast to int
+ * (or an array of ids for several columns); a scalar `order` counts only when it is exactly "ASC" or
+ * "DESC" (anything else leaves the default ASC), and each direction of an array that is not "ASC" is
+ * DESC. No sort: the first displayed column (1, the title, for tickets).
+ */
+function sortOf(params: Record<string, unknown>): { sort: number[]; order: Array<"ASC" | "DESC"> } {
+  let sort = [0];
+  if (params.sort !== undefined && typeof params.sort === "object" && params.sort !== null) sort = asList(params.sort).map((v) => Number.parseInt(String(v), 10) || 0);
+  else if (params.sort !== undefined && (Number.parseInt(String(params.sort), 10) || 0) >= 0) sort = [Number.parseInt(String(params.sort), 10) || 0];
+  let order: string[] = ["ASC"];
+  if (params.order !== undefined && typeof params.order === "object" && params.order !== null) order = asList(params.order).map(String);
+  else if (params.order === "ASC" || params.order === "DESC") order = [params.order];
+  return { sort: sort.map((f) => (f === 0 ? 1 : f)), order: sort.map((_, i) => ((order[i] ?? "ASC") === "ASC" ? "ASC" : "DESC")) };
 }
 
 function asList(value: unknown): unknown[] {

@@ -144,7 +144,7 @@ export const ticketViewSchema = z.object({
   updatedAt: z.string(),
   /** updatedAt in the site's timezone (URA_TIMEZONE), for people to read. */
   updatedAtLocal: z.string(),
-  /** The technicians' work (builtin backend; a system of record such as GLPI keeps its own). */
+  /** Set by technicians (builtin backend), or read back from a system of record such as GLPI; absent: not known yet. */
   priority: ticketPriority.optional(),
   assignee: assigneeSchema.nullable().optional(),
   /** The call that opened it (the IVR's call id), when one did. */

@@ -60,6 +60,17 @@ export interface BenchReport {
   errors: string[];
 }
 
+/** `--happy-path`'s report: the happy-path calls alone, with what the run noted and what failed. */
+export interface HappyPathReport {
+  version: 1;
+  at: string;
+  machine: BenchReport["machine"];
+  options: BenchOptions;
+  notes: string[];
+  happyPath: HappyPath[];
+  errors: string[];
+}
+
 export interface TicketCheck {
   tickets: number;
   completedCalls: number;
@@ -405,7 +416,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   --floor-duration S  seconds of load against the floor server (default: min(S, 10))
   --db                sqlite (default, under a temp DATA_DIR) or mysql (a fresh database on
                       127.0.0.1:3306 as root, dropped at the end)
-  --json path         where to write the JSON report (default bench/results/<timestamp>.json)
+  --json path         where to write the JSON report (default bench/results/<timestamp>.json;
+                      with --happy-path, bench/results/happy-path-<timestamp>.json)
   --profile dir       run the service under node --cpu-prof, writing the .cpuprofile into dir
   --happy-path        only the happy-path calls (caller-perceived time, with a breakdown per
                       prompt): no load, no floor; about 20 s
@@ -430,19 +442,26 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   await build();
   if (options.happyPathOnly) {
+    const loadBefore = (await import("node:os")).loadavg();
     const r = await runHappyPaths(options);
+    const report: HappyPathReport = { version: 1, at: new Date().toISOString(), machine: { ...(await machine()), loadBefore }, options, ...r };
     process.stdout.write(formatHappyPaths(r.happyPath, true));
     if (r.errors.length) process.stdout.write(`\n  FAILED: ${r.errors.join("; ")}\n`);
+    await writeReport(options.json ?? join(ROOT, "bench", "results", `happy-path-${report.at.replace(/[:.]/g, "-")}.json`), report);
     process.exitCode = r.errors.length > 0 ? 1 : 0;
     return;
   }
   const report = await runBench(options);
   process.stdout.write(formatReport(report));
-  const file = options.json ?? join(ROOT, "bench", "results", `${report.at.replace(/[:.]/g, "-")}.json`);
+  await writeReport(options.json ?? join(ROOT, "bench", "results", `${report.at.replace(/[:.]/g, "-")}.json`), report);
+  process.exitCode = report.errors.length > 0 ? 1 : 0;
+}
+
+/** Writes a report where `--json` says (or its default under bench/results/, not committed), without the per-call id lists. */
+async function writeReport(file: string, report: BenchReport | HappyPathReport): Promise<void> {
   await mkdir(join(file, ".."), { recursive: true });
   await writeFile(file, `${JSON.stringify(report, (k, v: unknown) => (k === "completedCallIds" || k === "failedCallIds" ? undefined : v), 2)}\n`);
   process.stdout.write(`\nJSON: ${file}\n`);
-  process.exitCode = report.errors.length > 0 ? 1 : 0;
 }
 
 if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {

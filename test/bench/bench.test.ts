@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runBench } from "../../bench/run.js";
 import { formatReport } from "../../bench/report.js";
@@ -36,4 +41,22 @@ describe("bench harness", () => {
     expect(ownTicket.perceivedMs).toBeLessThan(atQuestion!.perceivedMs);
     expect(formatReport(report)).toContain("ratio to the floor");
   }, 60_000);
+
+  it("--happy-path --json writes the happy paths' report where it is told, as a full run writes its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ura-bench-happy-"));
+    try {
+      const file = join(dir, "happy.json");
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--happy-path", "--json", file, "--quiet"], {
+        cwd: join(import.meta.dirname, "../.."),
+        maxBuffer: 16 << 20,
+      });
+      expect(stdout).toContain(`JSON: ${file}`);
+      const report = JSON.parse(readFileSync(file, "utf8"));
+      expect(report).toMatchObject({ version: 1, options: { happyPathOnly: true, json: file }, errors: [] });
+      expect(report.happyPath.map((h: { caller: string }) => h.caller)).toEqual(["answers-at-the-question", "barges-in", "own-extension", "own-extension-status"]);
+      expect(report.happyPath[0].perceivedMs).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

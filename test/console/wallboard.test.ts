@@ -83,6 +83,10 @@ describe("the wall TV's calls and today's tickets, against ura start (no AMI)", 
     await expect.poll(() => number(page, "waiting"), SLOW).toBe("1");
     // Without AMI the count is an estimate, and the page says of what.
     expect(await page.getByRole("region", { name: "Ligações agora" }).textContent()).toContain("transferidas nos últimos 5 min");
+    // The activity names the caller as the console does, never by the code that identifies them to the IVR.
+    const activity = page.getByRole("region", { name: "Atividade recente" });
+    await expect.poll(() => activity.textContent(), SLOW).toContain("Ligação de Ana Souza transferida para os técnicos");
+    expect(await activity.textContent()).not.toContain("1234");
     await page.context().close();
   });
 
@@ -100,7 +104,9 @@ describe("the wall TV's calls and today's tickets, against ura start (no AMI)", 
     expect(await today(page).getByRole("term").allTextContents()).toEqual(["Computador > Não liga", "Impressoras > Instalar", "Total hoje"]);
     // The recent activity names the service, not its number; the survey's 5s make the satisfaction
     // (the last call's answer comes after its ticket, so it may wait for the next 30-s push).
-    expect(await page.getByRole("region", { name: "Atividade recente" }).textContent()).toContain("aberto (Impressoras > Instalar)");
+    const activity = await page.getByRole("region", { name: "Atividade recente" }).textContent();
+    expect(activity).toContain("aberto (Impressoras > Instalar) por Ana Souza");
+    expect(activity).not.toContain("1234");
     const kpis = await page.getByRole("region", { name: "Indicadores" }).textContent();
     expect(kpis).toContain("Satisfação100%");
     expect(kpis).toMatch(/Pesquisas respondidas[23]$/);

@@ -52,7 +52,7 @@ export function storeWallboardSource(store: Store, clock: () => Date): Wallboard
         store.tickets.counts ? null : store.tickets.list({ status: "open", limit: 1, offset: 0 }),
         ticketKpis(store, since),
         store.surveys.summary(since, now),
-        store.audit.list({ limit: 40 }),
+        store.audit.list({ limit: 40 }).then(async (rows) => ({ rows, names: await requesterNames(store, rows) })),
         index.then((services) => ticketsToday(store, now, services)),
         index,
       ]);
@@ -64,7 +64,7 @@ export function storeWallboardSource(store: Store, clock: () => Date): Wallboard
           kpis: { openTickets: counts?.byStatus.open ?? open?.total ?? 0, ...kpis, ...satisfaction(surveys) },
           technicians: technicians(tickets),
           analysts: [],
-          recentActivity: recent.flatMap((r) => activity(r, services)).slice(0, 10),
+          recentActivity: recent.rows.flatMap((r) => activity(r, services, recent.names)).slice(0, 10),
           ticketsToday: today,
         },
       };
@@ -157,14 +157,39 @@ function technicians(active: TicketView[]): StaffMember[] {
   return [...by.values()].sort((a, b) => b.assignedCount - a.assignedCount);
 }
 
-/** Audit rows people care about on a wall, as sentences; `services` names a service by its path ("Computador > Não liga"), not its number. */
-function activity(r: AuditRecord, services: (id: number) => ServiceInfo | null): Activity[] {
+/**
+ * The names of the people the audit rows name by user code (a ticket's requester, a transferred
+ * caller), in one read. The wall names people as the rest of the console does, never by their
+ * code: the code alone identifies a caller to the IVR (docs/security.md, "The wall TV").
+ */
+async function requesterNames(store: Store, rows: AuditRecord[]): Promise<Map<string, string>> {
+  const codes = [...new Set(rows.flatMap((r) => personCode(r) ?? []))];
+  if (!codes.length) return new Map();
+  const found = await store.db.all<{ code: string; name: string }>(`SELECT code, name FROM users WHERE code IN (${codes.map(() => "?").join(", ")})`, codes);
+  return new Map(found.map((u) => [u.code, u.name]));
+}
+
+/** The user code an activity row names: the requester of an opened ticket, the caller of a transfer. */
+function personCode(r: AuditRecord): string | null {
+  const d = (r.details ?? {}) as Record<string, unknown>;
+  const code = r.action === "ticket.open" ? d.requester : r.action === "call.transfer" ? d.user : null;
+  return typeof code === "string" && code ? code : null;
+}
+
+/**
+ * Audit rows people care about on a wall, as sentences; `services` names a service by its path
+ * ("Computador > Não liga"), not its number, and `names` a person by name, not their code.
+ */
+function activity(r: AuditRecord, services: (id: number) => ServiceInfo | null, names: Map<string, string>): Activity[] {
   const d = (r.details ?? {}) as Record<string, unknown>;
   const base = { id: `audit-${r.id}`, timestamp: r.at };
   const protocol = r.entityId ?? "";
+  const code = personCode(r);
+  // A user removed since (only users without tickets can be): said so, still without the code.
+  const person = code === null ? text.activity.unidentified : (names.get(code) ?? text.activity.removedUser);
   switch (r.action) {
     case "ticket.open":
-      return [{ ...base, type: "ticket", severity: "medium", description: fill(text.activity.opened, { protocol, service: services(Number(d.serviceId))?.path ?? String(d.serviceId ?? ""), requester: String(d.requester ?? "") }) }];
+      return [{ ...base, type: "ticket", severity: "medium", description: fill(text.activity.opened, { protocol, service: services(Number(d.serviceId))?.path ?? String(d.serviceId ?? ""), requester: person }) }];
     case "ticket.status":
     case "ticket.work": {
       if (typeof d.assignee === "string") return [{ ...base, type: "assignment", severity: "medium", description: fill(text.activity.assigned, { protocol, assignee: d.assignee }) }];
@@ -173,7 +198,7 @@ function activity(r: AuditRecord, services: (id: number) => ServiceInfo | null):
       return [{ ...base, type: "status", severity: "low", description: fill(text.activity.changed, { protocol, status: to }) }];
     }
     case "call.transfer":
-      return [{ ...base, type: "call", severity: "high", description: fill(text.activity.transfer, { caller: typeof d.user === "string" ? d.user : text.activity.unidentified }) }];
+      return [{ ...base, type: "call", severity: "high", description: fill(text.activity.transfer, { caller: person }) }];
     default:
       return [];
   }

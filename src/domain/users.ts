@@ -103,10 +103,19 @@ function changedFields(before: ReturnType<typeof auditView>, after: ReturnType<t
 /**
  * Moves the counter of spoken names (sql 050): a user created, renamed, activated or deactivated
  * changes what the IVR may say. The API's answer to an IVR node's heartbeat carries it, so a node
- * learns of the change from one row, not from reading every name (docs/topology.md).
+ * learns of the change from one row, not from reading every name (docs/topology.md). Once per
+ * transaction that changed a name, as its last statement, however many users it wrote: an
+ * import's chunk of 500 users updates the one row once, and on MariaDB holds its lock (which every
+ * other writer of a name waits for) only while it commits.
  */
 async function namesChanged(q: Queryable): Promise<void> {
   await q.run("UPDATE change_counters SET version = version + 1 WHERE name = 'user-names'");
+}
+
+/** What writing one user did: its outcome, and whether the names the IVR may say changed (the caller moves the counter once: namesChanged). */
+interface Written {
+  outcome: UpsertOutcome;
+  names: boolean;
 }
 
 async function replaceExtensions(q: Queryable, userId: number, list: string[]): Promise<void> {
@@ -114,6 +123,7 @@ async function replaceExtensions(q: Queryable, userId: number, list: string[]): 
   for (const number of list) await q.run("INSERT INTO user_phones (user_id, number) VALUES (?, ?)", [userId, number]);
 }
 
+/** A new user: a new name (the caller moves the names' counter). */
 async function insertUser(q: Queryable, input: ValidUserInput, actor: Actor, now: Date, action: string): Promise<number> {
   const at = toDbTime(now);
   const r = await q.run(
@@ -121,7 +131,6 @@ async function insertUser(q: Queryable, input: ValidUserInput, actor: Actor, now
     [input.code, input.name, input.phone, input.department, input.active ? 1 : 0, at, at],
   );
   await replaceExtensions(q, r.insertId, input.extensions);
-  await namesChanged(q);
   await writeAudit(q, actor, now, { action, entity: "user", entityId: input.code, details: auditView(input) });
   return r.insertId;
 }
@@ -136,9 +145,9 @@ function updateOf(before: User, next: UserFields): { changes: Record<string, unk
   return Object.keys(changes).length === 0 && !phoneChanged && !extChanged ? null : { changes, extChanged };
 }
 
-async function applyUpdate(q: Queryable, before: User, next: UserFields, actor: Actor, now: Date, action: string): Promise<boolean> {
+async function applyUpdate(q: Queryable, before: User, next: UserFields, actor: Actor, now: Date, action: string): Promise<Written> {
   const update = updateOf(before, next);
-  if (!update) return false;
+  if (!update) return { outcome: "unchanged", names: false };
   const { changes, extChanged } = update;
   await q.run("UPDATE users SET name = ?, phone = ?, department = ?, active = ?, updated_at = ? WHERE id = ?", [
     next.name,
@@ -149,9 +158,8 @@ async function applyUpdate(q: Queryable, before: User, next: UserFields, actor: 
     before.id,
   ]);
   if (extChanged) await replaceExtensions(q, before.id, next.extensions);
-  if (next.name !== before.name || next.active !== before.active) await namesChanged(q);
   await writeAudit(q, actor, now, { action, entity: "user", entityId: before.code, details: changes });
-  return true;
+  return { outcome: "updated", names: next.name !== before.name || next.active !== before.active };
 }
 
 /** A chunk of an import: long enough to cost little per row, short enough that a call's request waiting behind it does not notice. */
@@ -164,13 +172,13 @@ async function upsertIn(
   actor: Actor,
   now: Date,
   columns: ReadonlySet<keyof ValidUserInput>,
-): Promise<UpsertOutcome> {
+): Promise<Written> {
   const before = await findUserByCode(tx, input.code, true);
   if (!before) {
     await insertUser(tx, input, actor, now, "user.import.create");
-    return "created";
+    return { outcome: "created", names: true };
   }
-  return (await applyUpdate(tx, before, merged(before, input, columns), actor, now, "user.import.update")) ? "updated" : "unchanged";
+  return applyUpdate(tx, before, merged(before, input, columns), actor, now, "user.import.update");
 }
 
 const allColumns = (input: ValidUserInput) => new Set(Object.keys(input) as (keyof ValidUserInput)[]);
@@ -277,6 +285,7 @@ export class UserRepository {
           throw new ConflictError("duplicate_code", `user code ${input.code} already exists`, "code");
         }
         const id = await insertUser(tx, input, actor, now, "user.create");
+        await namesChanged(tx);
         return (await findUserById(tx, id))!;
       }).then((user) => this.warmName(user));
     } catch (err) {
@@ -291,7 +300,7 @@ export class UserRepository {
     return this.db.transaction(async (tx) => {
       const before = await findUserByCode(tx, code, true);
       if (!before) throw new NotFoundError("unknown_user", `no user with code ${code}`);
-      await applyUpdate(
+      const written = await applyUpdate(
         tx,
         before,
         {
@@ -305,6 +314,7 @@ export class UserRepository {
         now,
         "user.update",
       );
+      if (written.names) await namesChanged(tx);
       return (await findUserById(tx, before.id))!;
     }).then((user) => this.warmName(user));
   }
@@ -316,7 +326,11 @@ export class UserRepository {
   async upsert(input: ValidUserInput, actor: Actor, now: Date, columns: ReadonlySet<keyof ValidUserInput> = allColumns(input)): Promise<UpsertOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction((tx) => upsertIn(tx, input, actor, now, columns));
+        return await this.db.transaction(async (tx) => {
+          const written = await upsertIn(tx, input, actor, now, columns);
+          if (written.names) await namesChanged(tx);
+          return written.outcome;
+        });
       } catch (err) {
         // Two importers created the same code at once: the second one now updates it.
         if (isUniqueViolation(err) && attempt === 0) continue;
@@ -352,13 +366,14 @@ export class UserRepository {
       try {
         const outcomes = await this.db.transaction(async (tx) => {
           const started = performance.now();
-          const out: UpsertOutcome[] = [];
+          const out: Written[] = [];
           tried = 0;
           while (at + out.length < good.length && out.length < IMPORT_CHUNK_ROWS && (out.length === 0 || performance.now() - started < IMPORT_CHUNK_MS)) {
             tried = out.length + 1;
             out.push(await upsertIn(tx, good[at + out.length]!.input, actor, now, columns));
           }
-          return out;
+          if (out.some((written) => written.names)) await namesChanged(tx);
+          return out.map((written) => written.outcome);
         });
         for (const outcome of outcomes) report[outcome]++;
         at += outcomes.length;

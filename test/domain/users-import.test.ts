@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareImport, CsvFileError } from "../../src/domain/index.js";
+import { prepareImport, CsvFileError, UserRepository, type Db, type Queryable } from "../../src/domain/index.js";
 import { admin, DRIVERS, openTestDb, type TestDb } from "../support/databases.js";
 
 const NOW = new Date("2025-06-02T12:00:00Z");
@@ -122,6 +122,36 @@ describe.each(DRIVERS)("CSV import on %s", (driver) => {
     expect((await t.store.users.list({ limit: 1, offset: 0, search: "Pessoa " })).total).toBe(rows);
   });
 
+  // The names' counter (sql 050) is one row every write of a name moves: moved once per user, an
+  // import of thousands updated that one row thousands of times, and on MariaDB concurrent imports
+  // queued on its lock (review finding). Now once per transaction that changed a name.
+  it("an import moves the names' counter once per chunk that changed a name, not once per user; an import of new phones only does not move it", { timeout: 120_000 }, async () => {
+    const { db, transactions } = countingTransactions(t.store.db);
+    const users = new UserRepository(db);
+    const rows = 1_200;
+    const lines = ["code,name,phone"];
+    for (let i = 0; i < rows; i++) lines.push(`${8_000_000 + i},Servidora ${i},+55459${String(10_000_000 + i)}`);
+    const before = await users.namesVersion();
+
+    const report = await users.importCsv(lines.join("\n"), admin, NOW);
+    expect(report).toMatchObject({ created: rows, rejected: [] });
+    expect(await users.namesVersion()).toBeGreaterThan(before);
+    const writes = transactions.filter((tx) => tx.some((sql) => sql.startsWith("INSERT INTO users")));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const tx of writes) expect(tx.filter(movesCounter)).toHaveLength(1);
+    expect(await users.namesVersion()).toBe(before + writes.length);
+
+    // New phones, the same names: the names the IVR says are the same, so is the fingerprint.
+    const phones = ["code,name,phone", ...Array.from({ length: rows }, (_, i) => `${8_000_000 + i},Servidora ${i},+55459${String(20_000_000 + i)}`)];
+    const moved = await users.namesVersion();
+    expect(await users.importCsv(phones.join("\n"), admin, NOW)).toMatchObject({ updated: rows, rejected: [] });
+    expect(await users.namesVersion()).toBe(moved);
+
+    // One name among them changed: the counter moves.
+    expect(await users.importCsv("code,name\n8000600,Servidora Renomeada\n", admin, NOW)).toMatchObject({ updated: 1 });
+    expect(await users.namesVersion()).toBe(moved + 1);
+  });
+
   it("writes nothing of a row that fails half-way", async () => {
     // Each row is one transaction (user + extensions + audit row). Make the second statement of
     // such a transaction fail (an extension pointing at no user) and nothing of it remains.
@@ -140,3 +170,30 @@ describe.each(DRIVERS)("CSV import on %s", (driver) => {
     expect((await t.store.audit.list({ limit: 1000 })).length).toBe(audits);
   });
 });
+
+const movesCounter = (sql: string) => sql.startsWith("UPDATE change_counters");
+
+/** The database, with the statements of each transaction recorded (the import's chunks are transactions). */
+function countingTransactions(db: Db): { db: Db; transactions: string[][] } {
+  const transactions: string[][] = [];
+  const counted = (q: Queryable, statements: string[]): Queryable => ({
+    dialect: q.dialect,
+    all: (sql, params) => (statements.push(sql), q.all(sql, params)),
+    get: (sql, params) => (statements.push(sql), q.get(sql, params)),
+    run: (sql, params) => (statements.push(sql), q.run(sql, params)),
+  });
+  return {
+    transactions,
+    db: {
+      ...counted(db, []),
+      transaction: (fn) => {
+        const statements: string[] = [];
+        transactions.push(statements);
+        return db.transaction((tx) => fn(counted(tx, statements)));
+      },
+      execScript: (sql) => db.execScript(sql),
+      ping: () => db.ping(),
+      close: () => db.close(),
+    },
+  };
+}

@@ -99,6 +99,8 @@ export interface GlpiCategory {
 }
 
 const USER_AGENT = "ura-chamados";
+/** The longest search query string sent as a GET (the rest of the line is the path; 8 KiB in all is the web servers' default). */
+export const MAX_GET_QUERY = 6000;
 const PAGE = 200;
 
 /**
@@ -238,7 +240,14 @@ export class GlpiClient {
       order: query.order,
       range: query.range ? `${query.range[0]}-${query.range[1]}` : undefined,
     };
-    const body = (await this.call("GET", `/search/${itemtype}${phpQuery(params)}`, { what: `search/${itemtype}`, ok: [200, 206], ...opts })) as Partial<SearchResult>;
+    const line = phpQuery(params);
+    // A long filter (a large department's requesters) goes as a JSON body: GLPI dispatches search/
+    // on the resource whatever the verb and reads a POST's JSON body as its parameters
+    // (APIRest::call and parseIncomingParams, 9.5 to 11), while a GET line over 8 KiB is refused by
+    // Apache's and nginx's defaults (LimitRequestLine 8190, large_client_header_buffers 8k).
+    const body = (await (line.length <= MAX_GET_QUERY
+      ? this.call("GET", `/search/${itemtype}${line}`, { what: `search/${itemtype}`, ok: [200, 206], ...opts })
+      : this.call("POST", `/search/${itemtype}`, { json: params, what: `search/${itemtype}`, ok: [200, 206], ...opts }))) as Partial<SearchResult>;
     if (typeof body !== "object" || body === null || body.totalcount === undefined) {
       throw new GlpiUnavailableError("bad_response", "unknown", `search/${itemtype}: not a search answer`);
     }

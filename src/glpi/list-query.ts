@@ -22,12 +22,13 @@ export interface ListQuery {
 }
 
 /**
- * How many OR'ed values (requesters, categories) one search may carry. Each costs ~216 bytes of
- * query string (`criteria%5B1%5D%5Bcriteria%5D%5B0%5D%5Bfield%5D=4&…`; 30 make a 6.8 KB query), and
- * GET lines beyond 8 KiB are refused by Apache's and nginx's defaults (LimitRequestLine 8190,
- * large_client_header_buffers 8k).
+ * How many OR'ed values (requesters, categories) one filter may carry. A long search goes to GLPI as
+ * a JSON body (client.ts, MAX_GET_QUERY), so the web server's 8 KiB GET line no longer bounds it;
+ * what does is one SQL WHERE of that many `OR`s in GLPI and the outbox's `IN (…)` list (SQLite
+ * takes 32,766 parameters, MariaDB 65,535). 5,000 linked users is a large city's largest
+ * department with room to spare; beyond it the filter is refused, never cut short.
  */
-export const MAX_SEARCH_VALUES = 30;
+export const MAX_SEARCH_VALUES = 5000;
 
 export async function resolveListQuery(filter: TicketFilter, directory: GlpiDirectory): Promise<ListQuery> {
   // Who works on a ticket lives in GLPI (its technicians and groups), not in our console accounts.
@@ -62,7 +63,7 @@ export async function resolveListQuery(filter: TicketFilter, directory: GlpiDire
   const categories = new Set((services ?? []).map((s) => s.glpiCategoryId)).size;
   if (linked + categories > MAX_SEARCH_VALUES) {
     const field = linked >= categories ? (filter.department !== undefined ? "department" : "userCode") : "serviceIds";
-    throw new DomainValidationError(field, `GLPI's search takes at most ${MAX_SEARCH_VALUES} requesters and categories at once (this filter asks for ${linked + categories}): narrow it`);
+    throw new DomainValidationError(field, `GLPI's search takes at most ${MAX_SEARCH_VALUES} requesters and categories at once (this filter asks for ${linked + categories}): narrow it, or filter in GLPI`);
   }
   return {
     statuses: filterStatuses(filter),

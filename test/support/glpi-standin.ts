@@ -253,6 +253,13 @@ export class GlpiStandin {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? "/", "http://glpi");
+    // Apache's LimitRequestLine (8190 bytes by default; nginx's 8k buffers likewise) refuses a longer GET line.
+    if (`${req.method} ${req.url} HTTP/1.1`.length > 8190) {
+      this.requests.push({ method: req.method ?? "", path: url.pathname, query: url.search, status: 414 });
+      res.writeHead(414, { "content-type": "text/html; charset=iso-8859-1" });
+      res.end("<html><head><title>414 Request-URI Too Long</title></head><body><h1>Request-URI Too Long</h1></body></html>");
+      return;
+    }
     const prefix = "/glpi/apirest.php";
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || "/" : url.pathname;
     let reply: Reply | "drop";
@@ -346,10 +353,12 @@ export class GlpiStandin {
 
     const parts = path.split("/").filter(Boolean);
     if (parts[0] === "search" && parts.length === 2) {
-      if (parts[1] === "Ticket") return this.searchTickets(query);
+      // search/ whatever the verb, a POST's JSON body over the query string (APIRest::call, parseIncomingParams).
+      const params = { ...parsePhpQuery(query), ...(body ?? {}) };
+      if (parts[1] === "Ticket") return this.searchTickets(params);
       if (parts[1] === "User") {
         if (user.rights?.userRead === false) return glpiError(403, "ERROR_RIGHT_MISSING", "You don't have permission to perform this action.");
-        return this.searchUsers(query);
+        return this.searchUsers(params);
       }
       return glpiError(400, "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM", "resource not found or not an instance of CommonDBTM");
     }
@@ -646,7 +655,7 @@ export class GlpiStandin {
     return new Reply(end - start + 1 < total ? 206 : 200, page, headers);
   }
 
-  private searchTickets(query: URLSearchParams): Reply {
+  private searchTickets(params: Record<string, unknown>): Reply {
     const name = (id: number) => this.categories.find((c) => c.id === id);
     const values = (t: StandinTicket): Record<number, unknown> => ({
       1: t.name,
@@ -676,10 +685,10 @@ export class GlpiStandin {
       7: (t, c) => (c.searchtype === "equals" || c.searchtype === "under" ? t.itilcategories_id === Number(c.value) : textMatches(String(values(t)[7] ?? ""), c.value)),
       80: (t, c) => (c.searchtype === "equals" ? t.entities_id === Number(c.value) : textMatches(String(values(t)[80]), c.value)),
     };
-    return this.search([...this.tickets.values()], query, values, matchers, [1, 2, 3, 4, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 21, 22, 80]);
+    return this.search([...this.tickets.values()], params, values, matchers, [1, 2, 3, 4, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 21, 22, 80]);
   }
 
-  private searchUsers(query: URLSearchParams): Reply {
+  private searchUsers(params: Record<string, unknown>): Reply {
     const values = (u: StandinUser): Record<number, unknown> => ({
       1: u.login,
       2: u.id,
@@ -697,18 +706,17 @@ export class GlpiStandin {
       2: (u, c) => numberMatches(u.id, c),
       8: (u, c) => (u.is_active ?? 1) === Number(c.value),
     };
-    return this.search(this.users, query, values, matchers, [1, 2, 5, 6, 8, 9, 10, 11, 22, 34, 80]);
+    return this.search(this.users, params, values, matchers, [1, 2, 5, 6, 8, 9, 10, 11, 22, 34, 80]);
   }
 
   /** search/:itemtype (API.php:1564-1795): criteria by option id, 1/2/80 always shown, no `data` when empty. */
   private search<T>(
     items: T[],
-    query: URLSearchParams,
+    params: Record<string, unknown>,
     values: (item: T) => Record<number, unknown>,
     matchers: Record<number, (item: T, c: ParsedCriterion) => boolean>,
     known: number[],
   ): Reply {
-    const params = parsePhpQuery(query);
     // criteria[i][criteria][j]…: a bracketed group (reference §3.5), checked as the top level is.
     const parse = (list: unknown): ParsedNode[] | Reply => {
       const out: ParsedNode[] = [];

@@ -1,6 +1,6 @@
 import Fastify from "fastify";
 import type { Logger } from "pino";
-import { localUrl, type Settings } from "../config/index.js";
+import { ConfigError, localUrl, type Settings } from "../config/index.js";
 import { httpAccess } from "../shared/http-access.js";
 import { metricsRoutes } from "../shared/metrics-route.js";
 
@@ -12,7 +12,8 @@ export interface MetricsServer {
 /**
  * `/metrics` for `ura ivr` running alone (the API and the WhatsApp service serve it on their own
  * port): METRICS_HOST:METRICS_PORT, readable from METRICS_ALLOWED_CLIENTS only. Null when
- * METRICS_PORT is 0.
+ * METRICS_PORT is 0. The port in use is a configuration error naming the variable: two nodes on
+ * one host both on the default was a bare EADDRINUSE.
  */
 export async function startMetricsServer(settings: Settings, logger: Logger, options: { port?: number } = {}): Promise<MetricsServer | null> {
   if (settings.METRICS_PORT === 0) return null;
@@ -26,7 +27,16 @@ export async function startMetricsServer(settings: Settings, logger: Logger, opt
     invalidRequest: "invalid_request",
   });
   await app.register(metricsRoutes);
-  await app.listen({ host: settings.METRICS_HOST, port: options.port ?? settings.METRICS_PORT });
+  const wanted = options.port ?? settings.METRICS_PORT;
+  try {
+    await app.listen({ host: settings.METRICS_HOST, port: wanted });
+  } catch (err) {
+    await app.close();
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    throw new ConfigError([
+      `METRICS_PORT: ${settings.METRICS_HOST}:${wanted} is in use (another ura ivr on this host?): give each node its own METRICS_PORT, or 0 for none`,
+    ]);
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : settings.METRICS_PORT;
   const url = localUrl(settings.METRICS_HOST, port);

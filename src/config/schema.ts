@@ -117,7 +117,7 @@ export const settingsSchema = z.object({
     .default("")
     .describe("this node's name in ura status, heartbeats and the metrics' node label; empty = the host name"),
   METRICS_HOST: z.string().default("127.0.0.1").describe("address ura ivr (running alone) serves /metrics on; ura api, ura start and ura whatsapp serve it on their own port"),
-  METRICS_PORT: int(0, 65535).default(9464).describe("port of /metrics for ura ivr running alone; 0 = none"),
+  METRICS_PORT: int(0, 65535).default(9464).describe("port of /metrics for ura ivr running alone; 0 = none. Two ura ivr on one host need one each: the second one's start fails naming this variable"),
   METRICS_ALLOWED_CLIENTS: addressList
     .default(["127.0.0.1", "::1"])
     .describe("IPs or CIDR ranges allowed to read METRICS_PORT (the API's and the WhatsApp service's own allow-lists cover theirs)"),

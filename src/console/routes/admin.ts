@@ -13,4 +13,6 @@ export const adminPages: PageRoute[] = [
   { name: "adminStatus", path: "/admin/estado", component: defineAsyncComponent(() => import("../views/admin/StatusView.vue")), guard: admin, nav: text.app.navStatus },
   { name: "adminKiosks", path: "/admin/quiosques", component: defineAsyncComponent(() => import("../views/admin/KiosksView.vue")), guard: admin, nav: text.app.navKiosks },
   { name: "adminAnnouncements", path: "/admin/avisos", component: defineAsyncComponent(() => import("../views/admin/AnnouncementsView.vue")), guard: admin, nav: text.app.navAnnouncements },
+  { name: "adminIdentification", path: "/admin/identificacao", component: defineAsyncComponent(() => import("../views/admin/IdentificationView.vue")), guard: admin, nav: text.app.navIdentification },
+  { name: "adminGuidance", path: "/admin/orientacoes", component: defineAsyncComponent(() => import("../views/admin/GuidanceView.vue")), guard: admin, nav: text.app.navGuidance },
 ];

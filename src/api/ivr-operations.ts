@@ -107,9 +107,12 @@ export class IvrOperations {
     return result;
   }
 
-  /** As callers hear it: a change reaches them once its sentences are synthesised (CatalogueRepository.forCallers). */
+  /**
+   * As callers hear it: a change reaches them once its sentences are synthesised (CatalogueRepository.forCallers).
+   * Read once per CATALOGUE_KEPT_MS, not per call: a change here is heard by the next call.
+   */
   async catalogue(): Promise<ServiceNode[]> {
-    return (await this.ctx.store.catalogue.forCallers()).map(toServiceNode);
+    return (await this.ctx.store.catalogue.forCallers({ recent: true })).map(toServiceNode);
   }
 
   /**

@@ -53,7 +53,8 @@ export async function openTicketStore(settings: Settings, logger: Logger, option
 /** TICKET_BACKEND as the store's ticket backend, telling `notifier` about every new ticket. */
 export function ticketBackendFactory(settings: Settings, logger: Logger, notifier: Notifier, glpi?: GlpiTuning): TicketBackendFactory {
   if (settings.TICKET_BACKEND === "glpi") return glpiBackendFactory({ logger, notifier, tuning: glpi });
-  return ({ db, users }) => notifying(new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone: settings.URA_TIMEZONE }), users, notifier, logger);
+  return ({ db, users, catalogue }) =>
+    notifying(new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone: settings.URA_TIMEZONE, services: (q) => catalogue.recentIndex(q) }), users, notifier, logger);
 }
 
 /**

@@ -97,7 +97,10 @@ export interface ServiceInfo {
 
 /** Resolves services by id against one read of the catalogue (for pages of tickets). */
 export async function serviceIndex(q: Queryable): Promise<(id: number) => ServiceInfo | null> {
-  const all = await rows(q);
+  return indexOf(await rows(q));
+}
+
+function indexOf(all: ServiceRow[]): (id: number) => ServiceInfo | null {
   const byId = new Map(all.map((r) => [Number(r.id), r]));
   const withActiveChildren = new Set(all.filter((r) => Number(r.active) === 1 && r.parent_id !== null).map((r) => Number(r.parent_id)));
   return (id) => {
@@ -137,10 +140,40 @@ async function assertParent(q: Queryable, parentId: number | null, selfId: numbe
   }
 }
 
+/**
+ * How long a read of the services is kept when no write here changed them (`recent` reads): a
+ * change through another process sharing the database (a second API node) reaches calls within
+ * this. A write here clears it at once, as the heartbeat's fingerprint is (SPOKEN_SENTENCES_MAX_AGE_MS).
+ */
+export const CATALOGUE_KEPT_MS = 5_000;
+
+/** One read of the services and what is derived from it, each made when first asked. */
+class KeptServices {
+  private callersTree: CatalogueNode[] | undefined;
+  private index: ((id: number) => ServiceInfo | null) | undefined;
+  constructor(
+    readonly at: number,
+    readonly rows: Promise<ServiceRow[]>,
+  ) {}
+  async tree(): Promise<CatalogueNode[]> {
+    return (this.callersTree ??= build(await this.rows, false));
+  }
+  async lookup(): Promise<(id: number) => ServiceInfo | null> {
+    return (this.index ??= indexOf(await this.rows));
+  }
+}
+
 /** The service catalogue: menus and options, as the IVR offers them and admins edit them. Writes are audited. */
 export class CatalogueRepository {
   /** The rule of the last ready version (spoken.ts): what callers hear while a change is synthesised. */
   private readonly spoken: ReadySpeech<CatalogueNode[]>;
+  /**
+   * The last read of the services, for the reads of every call (the IVR's menus, the ticket's
+   * service; issue 16: the whole table was read twice a call). Cleared by every write here.
+   */
+  private kept: KeptServices | null = null;
+  /** The callers' tree last found ready (every sentence synthesised): served again without checking. */
+  private readyTree: CatalogueNode[] | null = null;
 
   constructor(
     private readonly db: Db,
@@ -172,8 +205,40 @@ export class CatalogueRepository {
    * its sentences is synthesised, and until then the tree callers heard before the change (spoken.ts).
    * A change another process made (a second API node) is synthesised here when first seen.
    */
-  async forCallers(): Promise<CatalogueNode[]> {
-    return this.spoken.serve(await this.tree());
+  async forCallers(options: { recent?: boolean } = {}): Promise<CatalogueNode[]> {
+    const tree = await (await this.services(options.recent ?? false)).tree();
+    if (tree === this.readyTree) return tree;
+    const served = this.spoken.serve(tree);
+    if (served === tree && this.spoken.ready(tree)) this.readyTree = tree;
+    return served;
+  }
+
+  /**
+   * Resolves services by id, as `serviceIndex` does, against a read of the last CATALOGUE_KEPT_MS
+   * (or since the last write here): a ticket's service and its path without reading the table.
+   * `q`: where to read if none is kept (a transaction's own connection).
+   */
+  async recentIndex(q: Queryable = this.db): Promise<(id: number) => ServiceInfo | null> {
+    return (await this.services(true, q)).lookup();
+  }
+
+  /**
+   * The services as read within CATALOGUE_KEPT_MS and after the last write here (`recent`), or
+   * read now; either way the read is kept for the next `recent` ones. Reads arriving together
+   * share one; a failed one is not kept. `q`: where to read (inside a transaction, the
+   * transaction: the database's other connection would wait for it to end).
+   */
+  private services(recent: boolean, q: Queryable = this.db): KeptServices {
+    const now = Date.now();
+    const kept = this.kept;
+    if (recent && kept && Math.abs(now - kept.at) < CATALOGUE_KEPT_MS) return kept;
+    const entry = new KeptServices(now, rows(q));
+    // A write here ending while this read runs clears it (changed), so a read that may predate the write is not kept.
+    this.kept = entry;
+    entry.rows.catch(() => {
+      if (this.kept === entry) this.kept = null;
+    });
+    return entry;
   }
 
   /** Whether callers hear the catalogue as it is now (false while a change is being synthesised). */
@@ -188,6 +253,7 @@ export class CatalogueRepository {
 
   /** Starts resynthesise() after a change without making the admin's request wait for it. */
   private changed(): void {
+    this.kept = null;
     this.onChange();
     this.resynthesise().catch(() => undefined);
   }

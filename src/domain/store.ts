@@ -123,7 +123,7 @@ export function createStore(db: Db, settings: Settings, otpPolicy: OtpPolicy, ti
   const catalogue = new CatalogueRepository(db, speech ?? null, spokenChanged("catalogue"));
   const events = createHelpDeskEvents();
   const backend: TicketBackend = countingOpened(
-    publishingBackend(tickets ? tickets({ db, settings, users, catalogue }) : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone }), events),
+    publishingBackend(tickets ? tickets({ db, settings, users, catalogue }) : new BuiltinTicketBackend(db, { siteCode: settings.SITE_CODE, timeZone, services: (q) => catalogue.recentIndex(q) }), events),
   );
   const calls = new CallRepository(db, (transfer) => events.publish({ type: "call-transferred", transfer }));
   return {

@@ -36,6 +36,11 @@ export interface BuiltinTicketOptions {
   siteCode: string;
   /** URA_TIMEZONE: the `…Local` instants. */
   timeZone: string;
+  /**
+   * Resolves services by id without reading the table each time (CatalogueRepository.recentIndex):
+   * a new ticket's service check and every ticket's service path. Default: read them each time.
+   */
+  services?: (q: Queryable) => Promise<(id: number) => ServiceInfo | null>;
 }
 
 interface TicketRow {
@@ -113,7 +118,7 @@ export class BuiltinTicketBackend implements TicketBackend {
         }
         const user = await findUserCoreByCode(tx, input.userCode);
         if (!user || !user.active) throw new NotFoundError("unknown_user", `no active user with code ${input.userCode}`);
-        const service = await serviceInfo(tx, input.serviceId);
+        const service = await this.service(tx, input.serviceId);
         if (!service || !service.active) throw new NotFoundError("unknown_service", `no service ${input.serviceId}`);
         if (!service.leaf) throw new DomainValidationError("serviceId", `service ${input.serviceId} is a menu: choose one of its options`);
         const protocol = await nextProtocol(tx, this.options.siteCode);
@@ -346,8 +351,12 @@ export class BuiltinTicketBackend implements TicketBackend {
     return row ? { attachment: this.attachmentView(row), data: row.data } : null;
   }
 
+  private async service(q: Queryable, id: number): Promise<ServiceInfo | null> {
+    return this.options.services ? (await this.options.services(q))(id) : serviceInfo(q, id);
+  }
+
   private async view(q: Queryable, row: TicketRow, index?: (id: number) => ServiceInfo | null): Promise<TicketView> {
-    const service = index ? index(Number(row.service_id)) : await serviceInfo(q, Number(row.service_id));
+    const service = index ? index(Number(row.service_id)) : await this.service(q, Number(row.service_id));
     const updated = fromDbTime(row.updated_at);
     return {
       protocol: row.protocol,

@@ -71,6 +71,27 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     });
   });
 
+  it("the services read for calls are kept, but an admin's change counts from the next ticket and the next menu", async () => {
+    const now = at("2025-06-02T10:30:00");
+    // A call reads the menus, then opens a ticket: both from the services kept in memory.
+    expect((await t.store.catalogue.forCallers({ recent: true }))[4]!.children.map((c) => c.label)).toEqual(["Reserva"]);
+    const before = await t.store.tickets.open({ userCode: "1001", serviceId: 501, source: "phone" }, admin, now);
+    expect(before.ticket.service).toEqual({ id: 501, label: "Reserva", path: "Projetor > Reserva" });
+    await t.store.catalogue.update(501, { label: "Reserva de sala" }, admin, now);
+    expect((await t.store.catalogue.forCallers({ recent: true }))[4]!.children.map((c) => c.label)).toEqual(["Reserva de sala"]);
+    expect((await t.store.tickets.open({ userCode: "1001", serviceId: 501, source: "phone" }, admin, now)).ticket.service.path).toBe("Projetor > Reserva de sala");
+    // An option given options of its own becomes a menu: no ticket for it any more.
+    const child = await t.store.catalogue.create({ parentId: 501, key: "1", label: "Sem imagem" }, admin, now);
+    await expect(t.store.tickets.open({ userCode: "1001", serviceId: 501, source: "phone" }, admin, now)).rejects.toMatchObject({ field: "serviceId" });
+    // Deactivated: callers no longer hear it, and a ticket for it is refused.
+    await t.store.catalogue.update(child.id, { active: false }, admin, now);
+    await t.store.catalogue.update(501, { active: false, label: "Reserva" }, admin, now);
+    expect((await t.store.catalogue.forCallers({ recent: true }))[4]!.children).toEqual([]);
+    await expect(t.store.tickets.open({ userCode: "1001", serviceId: 501, source: "phone" }, admin, now)).rejects.toMatchObject({ code: "unknown_service" });
+    await t.store.catalogue.update(501, { active: true }, admin, now);
+    await t.store.catalogue.remove(child.id, admin, now);
+  });
+
   it("moves a ticket through its lifecycle with a history, and refuses impossible moves", async () => {
     const now = at("2025-06-02T11:00:00");
     const { ticket } = await t.store.tickets.open({ userCode: "1002", serviceId: 301, source: "web" }, admin, now);

@@ -8,7 +8,8 @@ export type StepResult = CallResult | "identified" | "back";
 
 /**
  * Thrown to end the call from anywhere in the flow: the runner plays `prompts` (then goodbye,
- * unless it is a transfer), sets the channel variables and records the call.
+ * unless it is a transfer), sets the channel variables and records the call. An outcome, not a
+ * failure: made without a stack trace (every call ends with one; issue 16).
  */
 export class EndCall extends Error {
   constructor(
@@ -27,7 +28,10 @@ export class EndCall extends Error {
       handBack?: boolean;
     } = {},
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`call ends: ${result}`);
+    Error.stackTraceLimit = limit;
     this.name = "EndCall";
   }
 }

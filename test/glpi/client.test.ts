@@ -229,6 +229,23 @@ describe("GLPI client: tickets", () => {
     expect(open42.data![0]).toMatchObject({ "2": 3, "12": 1 });
   });
 
+  it("sorts a search by a search option id, ASC or DESC in capitals as GLPI reads them; a long search goes as a POST body and answers the same", async () => {
+    const s = await standin();
+    const c = client(s);
+    // Priority from GLPI's matrix at impact 3: urgency 1 → 2, urgency 5 → 4, urgency 3 → 3.
+    for (const urgency of [1, 5, 3]) await c.createTicket({ name: `u${urgency}`, content: "x", urgency, impact: 3, _users_id_requester: 42 });
+    const status = { field: 12, searchtype: "equals" as const, value: "all" };
+    const short = await c.search("Ticket", { criteria: [status], forcedisplay: [2, 3], sort: 3, order: "DESC" });
+    expect(short.data!.map((r) => [r["2"], r["3"]])).toEqual([[2, 4], [3, 3], [1, 2]]);
+    expect(s.requests.at(-1)).toMatchObject({ method: "GET", query: expect.stringContaining("sort=3&order=DESC") });
+    // 200 OR'ed requesters (a large department) do not fit a GET line: the same search as a JSON body.
+    const requesters = Array.from({ length: 200 }, (_, i) => ({ ...(i > 0 ? { link: "OR" as const } : {}), field: 4, searchtype: "equals" as const, value: 42 + i }));
+    const long = await c.search("Ticket", { criteria: [status, { link: "AND", criteria: requesters }], forcedisplay: [2, 3], sort: 3, order: "DESC", range: [0, 1] });
+    expect(s.requests.at(-1)).toMatchObject({ method: "POST", path: "/search/Ticket", status: 206 });
+    expect(long.totalcount).toBe(3);
+    expect(long.data!.map((r) => r["2"])).toEqual([2, 3]);
+  });
+
   it("updates a status and refuses an unknown ticket with ERROR_GLPI_UPDATE", async () => {
     const s = await standin();
     const c = client(s);

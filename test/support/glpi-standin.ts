@@ -639,8 +639,12 @@ export class GlpiStandin {
         list = list.filter((r) => textMatches(String(r[field] ?? ""), String(value)));
       }
     }
+    // API.php getItems: `order` ASC or DESC in any case, `sort` a column of the table, else a 400.
     const sort = typeof params.sort === "string" ? params.sort : "id";
-    const desc = params.order === "DESC";
+    const orderText = typeof params.order === "string" ? params.order.toUpperCase() : "ASC";
+    if (orderText !== "ASC" && orderText !== "DESC") return glpiError(400, "ERROR", "order must be DESC or ASC", false);
+    if (rows.length > 0 && !(sort in rows[0]!)) return glpiError(400, "ERROR", "sort param is not a field of the table", false);
+    const desc = orderText === "DESC";
     list = [...list].sort((a, b) => compare(a[sort], b[sort]) * (desc ? -1 : 1));
     const total = list.length;
     const range = typeof params.range === "string" ? params.range : `0-${this.listLimit - 1}`;

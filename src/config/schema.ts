@@ -283,7 +283,7 @@ export const settingsSchema = z.object({
   // ── the call flow (src/ivr) ────────────────────────────────────────────────
   API_URL: z.string().url().default("http://127.0.0.1:8080").describe("where the IVR finds the ticket API"),
   API_TOKEN: z.string().default("").describe("the IVR's bearer token for the API (scope ivr); empty with ura start = the API's own ivr token, whose name the in-process IVR's audit rows carry"),
-  IVR_API_BUDGET_MS: int(100, 60_000).default(3000).describe("longest silence the IVR allows a dependency before telling the caller"),
+  IVR_API_BUDGET_MS: int(100, 60_000).default(3000).describe("longest silence a caller hears while the IVR waits on a dependency (API, sender, TTS): it stops waiting at 90 % of it, so the sentence that says why is heard by its end"),
   IVR_INPUT_TIMEOUT_MS: int(1000, 60_000).default(5000).describe("wait for a key after a prompt"),
   IVR_NO_INPUT_RETRIES: int(0, 10).default(2).describe("times a prompt is repeated after no input or an invalid key"),
   IVR_CODE_TRIES: int(1, 10).default(3).describe("tries for the user code and the ticket number"),

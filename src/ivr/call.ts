@@ -19,6 +19,12 @@ export const TECHNICIAN_KEY = "0";
 const MAX_REPEATS = 10;
 /** Work that follows other work in one silence still gets this much time (ms) before it is given up. */
 const MIN_SLICE_MS = 250;
+/**
+ * The last part of the silence budget is the IVR's own: after it gives up on a dependency, the
+ * prompt that ends the silence still has to reach Asterisk, behind timers that fire late on a busy
+ * event loop. A share, not fixed ms, like the API's TRANSIT_SHARE: it scales with what the admin set.
+ */
+const SPEAKING_SHARE = 0.1;
 
 export type Choice = { kind: "key"; key: string } | { kind: "back" } | { kind: "technician" } | { kind: "none" };
 export type Entry = { kind: "digits"; digits: string } | { kind: "back" } | { kind: "none" };
@@ -230,8 +236,9 @@ export class Call {
    * rejected with DependencyUnavailableError when the budget runs out, and aborted and rejected
    * with what ended the call (HangupError…) when the call ends, unless `keepOnHangup` (the call
    * record, a ticket being created). Either way it settles then, even if the work ignores its
-   * signal. The budget is what is left of the current silence, so two requests in a row (code
-   * lookup, then sending the one-time code) together stay within it; each still gets MIN_SLICE_MS.
+   * signal. The budget is what is left of the current silence, less SPEAKING_SHARE, so two requests
+   * in a row (code lookup, then sending the one-time code) together stay within it and the caller
+   * hears why by the budget's end; each still gets MIN_SLICE_MS.
    */
   async within<T>(
     what: string,
@@ -241,7 +248,8 @@ export class Call {
     const dependency = options.dependency ?? "api";
     if (!options.keepOnHangup && this.channel.signal.aborted) throw new HangupError("caller hung up");
     const full = this.settings.IVR_API_BUDGET_MS;
-    const budgetMs = options.fullBudget ? full : Math.max(full - (Date.now() - this.quietSince), Math.min(MIN_SLICE_MS, full));
+    const usable = Math.floor(full * (1 - SPEAKING_SHARE));
+    const budgetMs = options.fullBudget ? full : Math.max(usable - (Date.now() - this.quietSince), Math.min(MIN_SLICE_MS, usable));
     try {
       return await withDeadline(budgetMs, work, { signal: options.keepOnHangup ? undefined : this.channel.signal });
     } catch (err) {

@@ -47,7 +47,7 @@ describe("the API unreachable or slow", () => {
     const call = await dial(ivr!, { caller: upToCode().on("offer-technician").press("0"), callerId: "1001" });
     expect(call.heard).toEqual(["greeting", "main-menu", "ask-user-code", "system-unavailable", "offer-technician", "transferring-recorded"]);
     expect(call.variables.URA_RESULT).toBe("transfer");
-    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);
+    expect(longestSilence(call)).toBeLessThanOrEqual(BUDGET_MS);
     expect(logs.some((l) => l.msg === "could not record the call")).toBe(true);
     expect(logs.filter((l) => l.level >= 50)).toEqual([]);
   });
@@ -58,7 +58,7 @@ describe("the API unreachable or slow", () => {
     const call = await dial(ivr!, { caller: upToCode() });
     expect(call.heard).toEqual(["greeting", "main-menu", "ask-user-code", "system-unavailable", "offer-technician", "goodbye"]);
     expect(call.variables.URA_RESULT).toBe("error");
-    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);
+    expect(longestSilence(call)).toBeLessThanOrEqual(BUDGET_MS);
   });
 
   it("the API fails after identification (catalogue): the step is recorded with the error", async () => {
@@ -129,7 +129,7 @@ describe("TTS hanging", () => {
     expect(call.heard).toContain("user-with-code");
     expect(call.variables.URA_RESULT).toBe("ticket");
     expect(speech.texts).toEqual(["Maria Souza"]);
-    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 500);
+    expect(longestSilence(call)).toBeLessThanOrEqual(BUDGET_MS);
   });
 });
 

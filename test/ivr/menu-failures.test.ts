@@ -23,7 +23,7 @@ describe("announcements when something fails", () => {
     ivr = await startIvr({ api, settings: { IVR_API_BUDGET_MS: String(BUDGET_MS) } });
     const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").hangup() });
     expect(call.heard.slice(0, 2)).toEqual(["greeting", "main-menu"]);
-    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 300);
+    expect(longestSilence(call)).toBeLessThanOrEqual(BUDGET_MS);
   });
 
   it("the speech engine failing: the announcement is skipped and the menu plays", async () => {
@@ -55,6 +55,6 @@ describe("the information menu when the API fails", () => {
     ivr = await startIvr({ api, settings: { IVR_API_BUDGET_MS: String(BUDGET_MS) } });
     const call = await dial(ivr, { caller: new ScriptedCaller().on("main-menu").press("4") });
     expect(call.heard.slice(-3)).toEqual(["system-unavailable", "offer-technician", "goodbye"]);
-    expect(longestSilence(call)).toBeLessThan(BUDGET_MS + 300);
+    expect(longestSilence(call)).toBeLessThanOrEqual(BUDGET_MS);
   });
 });

@@ -84,7 +84,7 @@ export interface CleanupReport {
  * TTS_CACHE_MAX_MB.
  */
 export class AudioCache {
-  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly inFlight = new Map<string, { work: Promise<string>; counted: boolean; found?: boolean }>();
   /** Entries whose sidecar this process has seen or written (no disk read on every hit). */
   private readonly withText = new Set<string>();
   /** hash → when its file was last seen present (see SEEN_FOR_MS). */
@@ -169,14 +169,24 @@ export class AudioCache {
   /**
    * The file for `hash`, produced at most once however many callers ask at the same time. A
    * failed production is not remembered: the next request tries again. `text` is what it says,
-   * kept beside it (and added to an entry cached before sidecars existed).
+   * kept beside it (and added to an entry cached before sidecars existed). `counted: false` (a
+   * prewarm, which no caller waits for) leaves the hit and miss counters alone: they say what
+   * calls found. A call that joins such a synthesis is counted, once.
    */
-  obtain(hash: string, produce: () => Promise<Buffer>, text?: string): Promise<string> {
+  obtain(hash: string, produce: () => Promise<Buffer>, text?: string, options: { counted?: boolean } = {}): Promise<string> {
     const pending = this.inFlight.get(hash);
-    if (pending) return pending;
+    if (pending) {
+      if (options.counted !== false && !pending.counted) {
+        pending.counted = true;
+        if (pending.found !== undefined) ttsCacheLookup(pending.found);
+      }
+      return pending.work;
+    }
+    const entry: { counted: boolean; found?: boolean } = { counted: options.counted !== false };
     const work = (async () => {
       const found = await this.lookup(hash);
-      ttsCacheLookup(found !== null);
+      entry.found = found !== null;
+      if (entry.counted) ttsCacheLookup(entry.found);
       if (found) {
         if (text !== undefined && !this.withText.has(hash)) {
           // Best effort: a missing sidecar must never cost the caller the audio that is there.
@@ -187,9 +197,9 @@ export class AudioCache {
       }
       return this.put(hash, await produce(), text);
     })();
-    this.inFlight.set(hash, work);
+    this.inFlight.set(hash, Object.assign(entry, { work }));
     const forget = () => {
-      if (this.inFlight.get(hash) === work) this.inFlight.delete(hash);
+      if (this.inFlight.get(hash)?.work === work) this.inFlight.delete(hash);
     };
     work.then(forget, forget);
     return work;

@@ -118,8 +118,8 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     return hash;
   };
 
-  /** The cache file for `text`, synthesised within `limitMs` if it is not there yet. */
-  const obtain = (text: string, limitMs: number) => {
+  /** The cache file for `text`, synthesised within `limitMs` if it is not there yet; a prewarm's is not `counted` (AudioCache.obtain). */
+  const obtain = (text: string, limitMs: number, counted = true) => {
     if (!engine || !cache) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
     const said = normaliseText(text);
     if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
@@ -128,7 +128,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
       withDeadline(limitMs, async (signal) => finishAudio(await engine.render(said, signal)), { dependency: "tts" }).catch((err: unknown) => {
         throw ttsFailure(`${engine.name} synthesis`, err);
       });
-    const file = cache.obtain(hash, render, said);
+    const file = cache.obtain(hash, render, said, { counted });
     return { hash, file };
   };
 
@@ -208,7 +208,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
           try {
             if (await cache.lookup(hash)) report.cached++;
             else {
-              await obtain(text, prewarmTimeoutMs).file; // its synthesis already runs within the limit
+              await obtain(text, prewarmTimeoutMs, false).file; // its synthesis already runs within the limit
               report.synthesised++;
             }
           } catch (err) {

@@ -126,3 +126,22 @@ describe("who may read /metrics", () => {
     expect(await startMetricsServer(testSettings({ METRICS_PORT: "0" }), log)).toBeNull();
   });
 });
+
+describe("the latency histograms (think time, dependencies, dead air)", () => {
+  it("count each observation in its bucket and every bucket above, with _sum and _count, per label value", async () => {
+    const { observeDependency, observeDeadAir, renderMetrics } = await import("../../src/shared/metrics.js");
+    const before = await renderMetrics();
+    const delta = (text: string, name: string, labels: Record<string, string> = {}) => sample(text, name, labels) - sample(before, name, labels);
+    // 0.7 ms, 4 ms and exactly 25 ms (a bound counts in its own bucket), and 12 s, above every bound.
+    for (const ms of [0.7, 4, 25, 12_000]) observeDependency("webhook", ms);
+    observeDeadAir(120);
+    const after = await renderMetrics();
+    const bucket = (le: string) => delta(after, "ura_dependency_seconds_bucket", { dependency: "webhook", le });
+    expect(["0.001", "0.005", "0.01", "0.025", "10", "+Inf"].map(bucket)).toEqual([1, 2, 2, 3, 3, 4]);
+    expect(delta(after, "ura_dependency_seconds_count", { dependency: "webhook" })).toBe(4);
+    expect(delta(after, "ura_dependency_seconds_sum", { dependency: "webhook" })).toBeCloseTo(12.0297, 6);
+    expect(delta(after, "ura_dependency_seconds_count", { dependency: "api" })).toBe(0);
+    expect(delta(after, "ura_dead_air_after_key_seconds_bucket", { le: "0.1" })).toBe(0);
+    expect(delta(after, "ura_dead_air_after_key_seconds_bucket", { le: "0.25" })).toBe(1);
+  });
+});

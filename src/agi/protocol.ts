@@ -13,6 +13,8 @@ export const MAX_COMMAND_BYTES = 8191;
  * The only place in the code base that builds argument text.
  */
 export function escapeAndQuote(value: string): string {
+  // Nearly every argument (a prompt's path, a key list, a timeout) has nothing to escape: one test.
+  if (!/[\\"\r\n\0]/.test(value)) return `"${value}"`;
   if (/[\r\n\0]/.test(value)) {
     throw new AgiArgumentError("AGI arguments cannot contain line breaks or NUL characters");
   }

@@ -151,10 +151,17 @@ export const CATALOGUE_KEPT_MS = 5_000;
 class KeptServices {
   private callersTree: CatalogueNode[] | undefined;
   private index: ((id: number) => ServiceInfo | null) | undefined;
+  /** The read has ended (well): a transaction may use it without waiting for the connection. */
+  settled = false;
   constructor(
     readonly at: number,
     readonly rows: Promise<ServiceRow[]>,
-  ) {}
+  ) {
+    rows.then(
+      () => (this.settled = true),
+      () => undefined,
+    );
+  }
   async tree(): Promise<CatalogueNode[]> {
     return (this.callersTree ??= build(await this.rows, false));
   }
@@ -226,12 +233,14 @@ export class CatalogueRepository {
    * The services as read within CATALOGUE_KEPT_MS and after the last write here (`recent`), or
    * read now; either way the read is kept for the next `recent` ones. Reads arriving together
    * share one; a failed one is not kept. `q`: where to read (inside a transaction, the
-   * transaction: the database's other connection would wait for it to end).
+   * transaction: the database's other connection would wait for it to end). A transaction never
+   * waits for a kept read still under way: on SQLite that read is queued behind the transaction
+   * (one connection), so waiting for it would stall the database for good.
    */
   private services(recent: boolean, q: Queryable = this.db): KeptServices {
     const now = Date.now();
     const kept = this.kept;
-    if (recent && kept && Math.abs(now - kept.at) < CATALOGUE_KEPT_MS) return kept;
+    if (recent && kept && Math.abs(now - kept.at) < CATALOGUE_KEPT_MS && (q === this.db || kept.settled)) return kept;
     const entry = new KeptServices(now, rows(q));
     // A write here ending while this read runs clears it (changed), so a read that may predate the write is not kept.
     this.kept = entry;

@@ -92,6 +92,21 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     await t.store.catalogue.remove(child.id, admin, now);
   });
 
+  it("a ticket opened while another call reads the menus is opened, and the menus are read (the database does not stall)", async () => {
+    const now = at("2025-06-02T10:40:00");
+    // A change clears the services kept for calls: the next call's menus read them afresh.
+    await t.store.catalogue.update(501, { label: "Reserva" }, admin, now);
+    // One caller's key opens a ticket as another caller's menus are asked for.
+    const opened = t.store.tickets.open({ userCode: "1001", serviceId: 501, source: "phone" }, admin, now);
+    const menus = t.store.catalogue.forCallers({ recent: true });
+    const stalled = new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 10_000).unref());
+    const outcome = await Promise.race([Promise.all([opened, menus]), stalled]);
+    expect(outcome).not.toBe("stalled");
+    const [ticket, tree] = outcome as [Awaited<typeof opened>, Awaited<typeof menus>];
+    expect(ticket.ticket.service.path).toBe("Projetor > Reserva");
+    expect(tree[4]!.children.map((c) => c.label)).toEqual(["Reserva"]);
+  }, 20_000);
+
   it("moves a ticket through its lifecycle with a history, and refuses impossible moves", async () => {
     const now = at("2025-06-02T11:00:00");
     const { ticket } = await t.store.tickets.open({ userCode: "1002", serviceId: 301, source: "web" }, admin, now);

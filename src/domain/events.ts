@@ -47,6 +47,7 @@ export function publishingBackend(backend: TicketBackend, events: HelpDeskEvents
   }
   if (backend.counts) observed.counts = backend.counts.bind(backend);
   if (backend.countByService) observed.countByService = backend.countByService.bind(backend);
+  if (backend.responseStats) observed.responseStats = backend.responseStats.bind(backend);
   if (backend.close) observed.close = backend.close.bind(backend);
   return observed;
 }

@@ -18,6 +18,7 @@ import {
   type TicketAttachment,
   type TicketBackend,
   type ServiceCount,
+  type TicketResponseStats,
   type TicketCounts,
   type TicketPriority,
   type TicketWork,
@@ -216,6 +217,30 @@ export class BuiltinTicketBackend implements TicketBackend {
     const join = filter.userCode !== undefined || filter.department !== undefined ? "JOIN users u ON u.id = t.requester_id" : "";
     const rows = await this.db.all<{ service_id: number; n: number }>(`SELECT t.service_id, COUNT(*) AS n FROM tickets t ${join} ${clause} GROUP BY t.service_id`, params);
     return rows.map((r) => ({ serviceId: Number(r.service_id), count: Number(r.n) }));
+  }
+
+  async responseStats(since: Date): Promise<TicketResponseStats> {
+    // Each ticket's wait in whole milliseconds (its first move out of "open" less its opening),
+    // summed here so the mean is the same division the wallboard made over the listed tickets.
+    const wait =
+      this.db.dialect === "mysql"
+        ? "TIMESTAMPDIFF(MICROSECOND, t.created_at, MIN(h.at)) DIV 1000"
+        : "CAST(ROUND((julianday(MIN(h.at)) - julianday(t.created_at)) * 86400000) AS INTEGER)";
+    const row = await this.db.get<{ opened: number | string; resolved: number | string | null; responded: number | string; wait_ms: number | string | null }>(
+      `SELECT COUNT(*) AS opened, SUM(CASE WHEN w.status IN ('resolved', 'closed') THEN 1 ELSE 0 END) AS resolved,
+              COUNT(w.wait_ms) AS responded, SUM(w.wait_ms) AS wait_ms
+         FROM (SELECT t.status,
+                      (SELECT ${wait} FROM ticket_history h WHERE h.ticket_id = t.id AND h.from_status = 'open' AND h.to_status <> 'open') AS wait_ms
+                 FROM tickets t WHERE t.created_at >= ?) w`,
+      [toDbTime(since)],
+    );
+    const responded = Number(row?.responded ?? 0);
+    return {
+      opened: Number(row?.opened ?? 0),
+      resolved: Number(row?.resolved ?? 0),
+      responded,
+      meanFirstResponseMs: responded ? Number(row?.wait_ms ?? 0) / responded : null,
+    };
   }
 
   async get(protocol: string): Promise<TicketDetail | null> {

@@ -118,6 +118,16 @@ describe("the wall TV's calls and today's tickets, against ura start (no AMI)", 
     call.child.stdin!.end("h\n");
     expect(await call.exited, call.output()).toBe(0);
     await expect.poll(() => number(page, "ivr"), SLOW).toBe("0");
+
+    // Nobody has answered yet: no response time, nothing resolved. A technician resolves one ticket
+    // 1 h 15 min after it was opened: the 30-day KPIs (one aggregate in the database) say so.
+    const indicators = page.getByRole("region", { name: "Indicadores" });
+    expect(await indicators.textContent()).toContain("Tempo médio de resposta—");
+    expect(await indicators.textContent()).toContain("Taxa de resolução0%");
+    const [first] = (await app.store.tickets.list({ sort: "oldest", limit: 1, offset: 0 })).tickets;
+    await app.store.tickets.work!(first!.protocol, { status: "resolved" }, cli, new Date(Date.parse(first!.createdAt) + 75 * 60_000));
+    await expect.poll(() => indicators.textContent(), SLOW).toContain("Tempo médio de resposta1h 15m");
+    expect(await indicators.textContent()).toContain("Taxa de resolução33%");
     await page.context().close();
   });
 });

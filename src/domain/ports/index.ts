@@ -46,6 +46,7 @@ export {
   type StatusChange,
   type TicketAttachment,
   type ServiceCount,
+  type TicketResponseStats,
   type TicketCounts,
   type TicketPriority,
   type TicketSort,

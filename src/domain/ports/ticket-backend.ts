@@ -132,6 +132,20 @@ export interface ServiceCount {
   count: number;
 }
 
+/**
+ * Tickets opened since an instant, as the wallboard's KPIs read them: how many, how many are
+ * resolved or closed now, and how long the first response took (the first move out of "open").
+ */
+export interface TicketResponseStats {
+  opened: number;
+  /** Resolved or closed now (a reopened ticket is not). */
+  resolved: number;
+  /** Moved out of "open" at least once. */
+  responded: number;
+  /** Mean milliseconds from opening to that first move, over `responded`; null when none. */
+  meanFirstResponseMs: number | null;
+}
+
 export const ticketViewSchema = z.object({
   protocol,
   status: ticketStatus,
@@ -256,6 +270,11 @@ export interface TicketBackend {
    * count, no ticket read. Absent (GLPI): count a list of the tickets instead.
    */
   countByService?(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): Promise<ServiceCount[]>;
+  /**
+   * Opened, resolved and first-response figures for the tickets opened since an instant, counted
+   * by the database (one row, no ticket read). Absent (GLPI): the wallboard shows no figures.
+   */
+  responseStats?(since: Date): Promise<TicketResponseStats>;
   /** Stores a file with the ticket (a voice recording, a screenshot). */
   attach(protocol: string, file: AttachmentFile, actor: Actor, now: Date): Promise<TicketAttachment>;
   /** One attachment with its bytes; null when the ticket or the attachment is unknown. */

@@ -1,4 +1,4 @@
-import { fromDbTime, localDate, localParts, serviceIndex, toDbTime, zonedTimeToUtc, type AuditRecord, type ServiceInfo, type Store, type TicketPriority, type TicketView } from "../../../domain/index.js";
+import { localDate, localParts, serviceIndex, zonedTimeToUtc, type AuditRecord, type ServiceInfo, type Store, type TicketPriority, type TicketView } from "../../../domain/index.js";
 import type { EventSource } from "../../../shared/event-bus.js";
 import { fill, TEXT } from "../text.js";
 import type { Activity, Kpis, StaffMember, TicketsToday, WallboardTicket } from "./messages.js";
@@ -126,22 +126,18 @@ export function wallboardEvents(store: Store): EventSource<WallboardEvent> {
   };
 }
 
-/** Average time to first response (first move out of "open"), and the share resolved, over 30 days. */
+/**
+ * Average time to first response (first move out of "open"), and the share resolved, over 30
+ * days: counted by the ticket backend in one aggregate (`responseStats`); a backend without it
+ * (GLPI) shows none.
+ */
 async function ticketKpis(store: Store, since: Date): Promise<{ avgResponseTime: string; resolutionRate: number }> {
-  if (store.tickets.kind !== "builtin") return { avgResponseTime: "—", resolutionRate: 0 };
-  const rows = await store.db.all<{ created_at: string; status: string; first_move: string | null }>(
-    `SELECT t.created_at, t.status,
-            (SELECT MIN(h.at) FROM ticket_history h WHERE h.ticket_id = t.id AND h.from_status = 'open' AND h.to_status <> 'open') AS first_move
-       FROM tickets t WHERE t.created_at >= ?`,
-    [toDbTime(since)],
-  );
-  const waits = rows.filter((r) => r.first_move !== null).map((r) => fromDbTime(r.first_move!).getTime() - fromDbTime(r.created_at).getTime());
-  const avg = waits.length ? waits.reduce((a, b) => a + b, 0) / waits.length : 0;
-  const minutes = Math.round(avg / 60_000);
-  const resolved = rows.filter((r) => r.status === "resolved" || r.status === "closed").length;
+  if (!store.tickets.responseStats) return { avgResponseTime: "—", resolutionRate: 0 };
+  const stats = await store.tickets.responseStats(since);
+  const minutes = Math.round((stats.meanFirstResponseMs ?? 0) / 60_000);
   return {
-    avgResponseTime: waits.length ? `${Math.floor(minutes / 60)}h ${minutes % 60}m` : "—",
-    resolutionRate: rows.length ? Math.round((resolved / rows.length) * 100) : 0,
+    avgResponseTime: stats.meanFirstResponseMs === null ? "—" : `${Math.floor(minutes / 60)}h ${minutes % 60}m`,
+    resolutionRate: stats.opened ? Math.round((stats.resolved / stats.opened) * 100) : 0,
   };
 }
 

@@ -1,12 +1,49 @@
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Db, Queryable, RunResult, SqlValue } from "./db.js";
+
+/** A write (or a read queued behind one) waiting for its group's commit. */
+interface Member {
+  /** A transaction's function, or one statement. */
+  readonly work: (q: Queryable) => Promise<unknown>;
+  /** A transaction runs in its own SAVEPOINT, so that its failure undoes it alone. */
+  readonly savepoint: boolean;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The members queued in one event-loop turn: one SQLite transaction, one COMMIT. */
+interface Batch {
+  readonly members: Member[];
+  /** Handed to the mutex to run (at the turn's end, or early when full). */
+  taken: boolean;
+}
+
+/** At most this many members a group: a full one runs at once instead of at the turn's end. */
+const GROUP_CAP = 64;
+
+/**
+ * Connections of this process to one file, by path. While one runs a group (the write lock held,
+ * its members awaiting between statements), another must wait for it instead of asking SQLite for
+ * the lock, which would block the event loop the first one needs (busy_timeout, then SQLITE_BUSY).
+ * Tests and two `openStore` on one file do this.
+ */
+const writers = new Map<string, { busy: Promise<void> | null }>();
 
 /**
  * SQLite through better-sqlite3. The driver is synchronous and one connection serves the process,
  * so every statement and every transaction goes through one async mutex: a transaction's statements
  * never interleave with another request's, which is what gives SQLite the same isolation MySQL has.
+ *
+ * Writes are committed in groups (docs/decisions.md): the transactions and single writes asked for
+ * in one event-loop turn are queued, and at the turn's end (`setImmediate`) run one after the other
+ * in one `BEGIN IMMEDIATE … COMMIT`, each transaction in its own SAVEPOINT so that its failure undoes
+ * it alone. A commit is SQLite's costliest step (WAL frames, `-shm` locks). Every member's promise
+ * settles after the COMMIT, so nobody hears "done" for a row that is not durable; when SQLite drops
+ * the transaction or the COMMIT fails, every member of the group is rejected. Reads asked for while
+ * writes are queued queue behind them (the order callers asked in is kept) and answer after the
+ * commit too; other reads run at once. The write lock is held only while the group runs.
  */
 export function openSqlite(path: string): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -24,6 +61,10 @@ export function openSqlite(path: string): Db {
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   db.pragma("synchronous = NORMAL");
+
+  const key = path === ":memory:" ? null : realpathSync(path);
+  const writer = (key === null ? undefined : writers.get(key)) ?? { busy: null };
+  if (key !== null) writers.set(key, writer);
 
   let tail: Promise<unknown> = Promise.resolve();
   function exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -45,49 +86,164 @@ export function openSqlite(path: string): Db {
     }
     return stmt;
   };
+  const savepoint = db.prepare("SAVEPOINT member");
+  const release = db.prepare("RELEASE member");
+  const rollbackTo = db.prepare("ROLLBACK TO member");
 
   const bind = (params: readonly SqlValue[] = []) =>
     params.map((p) => (p === undefined ? null : typeof p === "boolean" ? (p ? 1 : 0) : p));
 
+  /** While a group runs: whether SQLite rolled its whole transaction back (SQLITE_FULL, `OR ROLLBACK`, …). */
+  let running: { lost: { error: unknown } | null } | null = null;
+
+  /** Runs one statement; notes when SQLite dropped the group's transaction under it. */
+  const statement = <T>(work: () => T): T => {
+    const group = running;
+    // After the loss, a statement would run outside any transaction: refused.
+    if (group?.lost) throw group.lost.error;
+    try {
+      return work();
+    } catch (err) {
+      if (group !== null && !db.inTransaction) group.lost = { error: err };
+      throw err;
+    }
+  };
+
   const direct: Queryable = {
     dialect: "sqlite",
     async all<T>(sql: string, params?: readonly SqlValue[]) {
-      return prepare(sql).all(...bind(params)) as T[];
+      return statement(() => prepare(sql).all(...bind(params)) as T[]);
     },
     async get<T>(sql: string, params?: readonly SqlValue[]) {
-      return prepare(sql).get(...bind(params)) as T | undefined;
+      return statement(() => prepare(sql).get(...bind(params)) as T | undefined);
     },
     async run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
-      const r = prepare(sql).run(...bind(params));
+      const r = statement(() => prepare(sql).run(...bind(params)));
       return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
     },
+  };
+
+  let batch: Batch | null = null;
+
+  function enqueue<T>(work: (q: Queryable) => Promise<T>, withSavepoint: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let b = batch;
+      if (b === null) {
+        const fresh: Batch = { members: [], taken: false };
+        b = batch = fresh;
+        setImmediate(() => void commitBatch(fresh));
+      }
+      b.members.push({ work, savepoint: withSavepoint, resolve: resolve as (value: unknown) => void, reject });
+      if (b.members.length >= GROUP_CAP) void commitBatch(b);
+    });
+  }
+
+  /** Hands the batch to the mutex (once); later callers start a new batch. */
+  function commitBatch(b: Batch): Promise<void> {
+    if (b.taken) return Promise.resolve();
+    b.taken = true;
+    if (batch === b) batch = null;
+    return exclusive(async () => {
+      let rest = b.members;
+      while (rest.length > 0) rest = await runGroup(rest);
+    });
+  }
+
+  /**
+   * Runs members in one transaction and commits it, then settles them. When SQLite drops the
+   * transaction under a member, that member and those before it fail; returns the ones not run.
+   */
+  async function runGroup(members: Member[]): Promise<Member[]> {
+    while (writer.busy !== null) await writer.busy;
+    try {
+      db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      for (const m of members) m.reject(error);
+      return [];
+    }
+    let end!: () => void;
+    writer.busy = new Promise<void>((resolve) => (end = resolve));
+    const group: { lost: { error: unknown } | null } = { lost: null };
+    running = group;
+    const outcomes: { member: Member; ok: boolean; value: unknown }[] = [];
+    let ran = 0;
+    for (const member of members) {
+      ran += 1;
+      if (member.savepoint) savepoint.run();
+      try {
+        const value = await member.work(direct);
+        if (group.lost !== null) throw group.lost.error;
+        if (member.savepoint) release.run();
+        outcomes.push({ member, ok: true, value });
+      } catch (error) {
+        if (group.lost === null && db.inTransaction) {
+          try {
+            if (member.savepoint) {
+              rollbackTo.run();
+              release.run();
+            }
+            outcomes.push({ member, ok: false, value: error });
+            continue;
+          } catch (undo) {
+            group.lost = { error: undo };
+          }
+        }
+        group.lost ??= { error };
+        outcomes.push({ member, ok: false, value: group.lost.error });
+        break;
+      }
+    }
+    running = null;
+    let failure = group.lost;
+    if (failure === null) {
+      try {
+        db.exec("COMMIT");
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    if (failure !== null && db.inTransaction) {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // Nothing of the group is reported done; the next BEGIN says what is wrong.
+      }
+    }
+    writer.busy = null;
+    end();
+    for (const { member, ok, value } of outcomes) {
+      if (failure !== null) member.reject(ok ? failure.error : value);
+      else if (ok) member.resolve(value);
+      else member.reject(value);
+    }
+    return members.slice(ran);
+  }
+
+  /** Reads run at once, unless writes are queued: then behind them, in their group. */
+  const read = <T>(work: (q: Queryable) => Promise<T>): Promise<T> => (batch === null ? exclusive(() => work(direct)) : enqueue(work, false));
+
+  /** Runs what is queued before `fn` (a script, closing). */
+  const afterQueued = <T>(fn: () => T): Promise<T> => {
+    if (batch !== null) void commitBatch(batch);
+    return exclusive(async () => {
+      while (writer.busy !== null) await writer.busy;
+      return fn();
+    });
   };
 
   let closed = false;
   return {
     dialect: "sqlite",
-    all: (sql, params) => exclusive(() => direct.all(sql, params)),
-    get: (sql, params) => exclusive(() => direct.get(sql, params)),
-    run: (sql, params) => exclusive(() => direct.run(sql, params)),
-    transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return exclusive(async () => {
-        db.exec("BEGIN IMMEDIATE");
-        try {
-          const value = await fn(direct);
-          db.exec("COMMIT");
-          return value;
-        } catch (err) {
-          if (db.inTransaction) db.exec("ROLLBACK");
-          throw err;
-        }
-      });
-    },
-    execScript: (sql) => exclusive(() => void db.exec(sql)),
-    ping: () => exclusive(() => void db.prepare("SELECT 1").get()),
+    all: (sql, params) => read((q) => q.all(sql, params)),
+    get: (sql, params) => read((q) => q.get(sql, params)),
+    run: (sql, params) => enqueue((q) => q.run(sql, params), false),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => enqueue(fn, true),
+    execScript: (sql) => afterQueued(() => void db.exec(sql)),
+    ping: () => read(async () => void prepare("SELECT 1").get()),
     async close() {
       if (closed) return;
       closed = true;
-      await exclusive(() => db.close());
+      await afterQueued(() => db.close());
     },
   };
 }

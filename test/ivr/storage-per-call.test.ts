@@ -3,12 +3,14 @@ import { dataPath } from "../../src/config/index.js";
 import { createStore, migrate, openSqlite, resolveOtpSecret, type Db, type Queryable } from "../../src/domain/index.js";
 import { question, ScriptedCaller } from "../support/callers.js";
 import { dial, realBackend, startIvr, type IvrUnderTest } from "../support/scenario.js";
+import { walWrites } from "../support/sqlite-wal.js";
 
 /**
  * What one happy-path call costs the database (issue 16): the bench's call (user code, one-time
  * code, a two-level service, the survey) against the real API on SQLite, every statement and
- * transaction counted. The bounds are today's counts: more is a regression to look at, fewer is
- * welcome (lower them). docs/performance.md lists them.
+ * transaction counted, and the commits and pages (WAL frames) the file received. The bounds are
+ * today's counts: more is a regression to look at, fewer is welcome (lower them).
+ * docs/performance.md lists them.
  */
 const statements: string[] = [];
 let counting = false;
@@ -37,11 +39,14 @@ function countingDb(db: Db): Db {
 }
 
 let backend: Awaited<ReturnType<typeof realBackend>>;
+let file: string;
+let db: Db;
 let ivr: IvrUnderTest;
 beforeAll(async () => {
   backend = await realBackend("sqlite", {
     openStore: async (settings) => {
-      const db = countingDb(openSqlite(dataPath(settings, settings.SQLITE_PATH, "ura.sqlite")));
+      file = dataPath(settings, settings.SQLITE_PATH, "ura.sqlite");
+      db = countingDb(openSqlite(file));
       await migrate(db);
       const policy = {
         secret: resolveOtpSecret(settings),
@@ -61,7 +66,7 @@ afterAll(async () => {
   await backend?.close();
 });
 
-it("a happy-path call costs at most 4 write transactions and 26 statements, and leaves its ticket, survey answer and call record", async () => {
+it("a happy-path call costs at most 4 write transactions, 26 statements, 5 commits and 29 pages written, and leaves its ticket, survey answer and call record", async () => {
   const caller = new ScriptedCaller()
     .on("main-menu").press("1")
     .on("ask-user-code").press("1234#")
@@ -70,6 +75,8 @@ it("a happy-path call costs at most 4 write transactions and 26 statements, and 
     .on(question("sub-menu")).press("1")
     .on("protocol-repeat").press("2")
     .on("survey").press("5");
+  // The write-ahead log emptied: what the call commits is what the file shows after it.
+  await db.execScript("PRAGMA wal_checkpoint(TRUNCATE)");
   counting = true;
   // A number nobody registered, as the bench's callers: identified by code, the number checked for codes.
   const call = await dial(ivr, { caller, callerId: "30001" });
@@ -82,6 +89,11 @@ it("a happy-path call costs at most 4 write transactions and 26 statements, and 
   expect(await backend.callRecord(call.uniqueId)).toMatchObject({ outcome: "ticket", userCode: "1234" });
 
   const breakdown = statements.join("\n");
+  const wal = walWrites(file);
   expect(statements.filter((s) => s === "BEGIN").length, breakdown).toBeLessThanOrEqual(4);
   expect(statements.filter((s) => s !== "BEGIN").length, breakdown).toBeLessThanOrEqual(26);
+  // Alone on the line, the call's writes do not share a commit with another call's (group commit
+  // needs company); the survey answer is a write of its own.
+  expect(wal.commits, breakdown).toBeLessThanOrEqual(5);
+  expect(wal.frames, breakdown).toBeLessThanOrEqual(29);
 });

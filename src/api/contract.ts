@@ -124,6 +124,12 @@ export const openTicketRequest = openTicketSchema;
  * not committed (503 deadline_passed): the IVR would already have told its caller it failed.
  */
 export const BUDGET_HEADER = "x-ura-budget-ms";
+/**
+ * The last part of the IVR's silence budget that no request gets: after it stops waiting, the
+ * prompt that says why still has to reach Asterisk, behind timers that fire late on a busy event
+ * loop. The IVR waits at most (1 − this) of the budget it announces in BUDGET_HEADER.
+ */
+export const SPEAKING_SHARE = 0.1;
 export const openTicketHeaders = z.object({ [BUDGET_HEADER]: z.coerce.number().int().min(1).max(600_000).optional() });
 export type OpenTicketRequest = z.input<typeof openTicketRequest>;
 export const ticketView = ticketViewSchema;

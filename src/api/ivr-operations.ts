@@ -7,6 +7,7 @@ import {
   otpVerifyRequest,
   ticketStatusQuery,
   protocol as protocolRule,
+  SPEAKING_SHARE,
   type AnnouncementsView,
   type CallbackRequestBody,
   type CallerMatch,
@@ -121,10 +122,11 @@ export class IvrOperations {
    * rolled back (DeadlinePassedError, 503 `deadline_passed`), since the caller was told it failed.
    * The client started counting before the request got here, and the commit still has to come
    * back: the last TRANSIT_SHARE of the budget is kept for both, so a ticket is not committed just
-   * after the caller heard it failed.
+   * after the caller heard it failed, and before it the IVR's SPEAKING_SHARE, since the IVR stops
+   * waiting that much before the budget's end.
    */
   async openTicket(body: OpenTicketRequest, caller: Caller, budgetMs?: number): Promise<{ ticket: TicketView; created: boolean }> {
-    const options = budgetMs === undefined ? {} : { notAfter: Date.now() + budgetMs * (1 - TRANSIT_SHARE) };
+    const options = budgetMs === undefined ? {} : { notAfter: Date.now() + budgetMs * (1 - TRANSIT_SHARE - SPEAKING_SHARE) };
     const result = await this.ctx.store.tickets.open(body, caller.actor, this.ctx.clock(), options);
     if (result.created) this.logOf(caller).info({ protocol: result.ticket.protocol, call: body.callId }, "ticket opened");
     return result;

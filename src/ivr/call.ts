@@ -1,4 +1,5 @@
 import type { AgiChannel, RecordOptions, RecordResult } from "../agi/index.js";
+import { SPEAKING_SHARE } from "../api/contract.js";
 import { HangupError } from "../agi/index.js";
 import type { IvrDependencies, IvrSettings } from "./deps.js";
 import type { PromptId } from "./prompt-ids.js";
@@ -19,12 +20,6 @@ export const TECHNICIAN_KEY = "0";
 const MAX_REPEATS = 10;
 /** Work that follows other work in one silence still gets this much time (ms) before it is given up. */
 const MIN_SLICE_MS = 250;
-/**
- * The last part of the silence budget is the IVR's own: after it gives up on a dependency, the
- * prompt that ends the silence still has to reach Asterisk, behind timers that fire late on a busy
- * event loop. A share, not fixed ms, like the API's TRANSIT_SHARE: it scales with what the admin set.
- */
-const SPEAKING_SHARE = 0.1;
 
 export type Choice = { kind: "key"; key: string } | { kind: "back" } | { kind: "technician" } | { kind: "none" };
 export type Entry = { kind: "digits"; digits: string } | { kind: "back" } | { kind: "none" };

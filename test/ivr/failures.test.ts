@@ -2,7 +2,7 @@ import { closedPort } from "../support/scenario.js";
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApiClient } from "../../src/api-client/index.js";
-import type { TicketApi } from "../../src/ivr/index.js";
+import { DependencyUnavailableError, type RequestOptions, type TicketApi } from "../../src/ivr/index.js";
 import { ScriptedCaller } from "../support/callers.js";
 import { FakeSpeech, FakeTicketApi, dial, fakeBackend, said, startIvr, type IvrUnderTest } from "../support/scenario.js";
 
@@ -89,6 +89,42 @@ describe("the API unreachable or slow", () => {
     expect(call.heard).toContain("ask-user-code");
     expect(call.heard).not.toContain("confirm-caller");
   });
+});
+
+describe("transit slower than the API's share of the budget", () => {
+  it("the API opens the ticket at once but its answer comes back after the IVR stopped waiting: 'um momento' within the budget, then the ticket's protocol", async () => {
+    // The API keeps a fifth of the budget for the request's way there and the answer's way back
+    // (TRANSIT_SHARE); here the way back alone takes most of the budget, the API none of it.
+    const budget = 3000;
+    const there = budget * 0.05;
+    const back = budget * 0.875;
+    const fake = new FakeTicketApi();
+    const sleep = (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener("abort", () => (clearTimeout(timer), reject(new DependencyUnavailableError("api", "timeout", "aborted in transit"))), { once: true });
+      });
+    const slowNetwork: TicketApi = Object.assign(Object.create(fake) as TicketApi, {
+      async openTicket(input: Parameters<TicketApi["openTicket"]>[0], options?: RequestOptions) {
+        await sleep(there, options?.signal);
+        const answer = await fake.openTicket(input, options);
+        await sleep(back, options?.signal);
+        return answer;
+      },
+    });
+    ivr = await startIvr({ api: slowNetwork, settings: { IVR_API_BUDGET_MS: String(budget) } });
+    const caller = new ScriptedCaller().on("main-menu").press("1").on("service-menu").press("5").on("protocol-repeat").press("2");
+    const call = await dial(ivr, { caller, callerId: "1001", channel: "PJSIP/1001-0000002b" });
+
+    // The first answer was too late: the caller heard why they wait, then the protocol the second try brought back.
+    const wait = call.heard.indexOf("ticket-wait");
+    expect(wait, call.heard.join(" ")).toBeGreaterThan(0);
+    expect(call.heard.slice(wait + 1)).toContain("ticket-opened");
+    expect(call.heard).not.toContain("system-unavailable");
+    expect(call.variables.URA_RESULT).toBe("ticket");
+    expect(fake.tickets).toHaveLength(1);
+    expect(longestSilence(call)).toBeLessThanOrEqual(budget);
+  }, 30_000);
 });
 
 describe("the message sender down", () => {

@@ -38,11 +38,15 @@ export interface SearchResult {
   "content-range"?: string;
 }
 
+export type SortOrder = "ASC" | "DESC";
+
 export interface SearchQuery {
   criteria: Criterion[];
   forcedisplay?: number[];
-  sort?: number;
-  order?: "ASC" | "DESC";
+  /** Search option ids, the first the most significant (a GLPI before 10.0 gets the first only: see search()). */
+  sort?: number | readonly number[];
+  /** One per sort column, in capitals (GLPI ignores anything else). */
+  order?: SortOrder | readonly SortOrder[];
   /** Zero-based, inclusive: [start, end]. */
   range?: [number, number];
 }
@@ -116,6 +120,8 @@ export class GlpiClient {
   private token: string | null = null;
   private login: Promise<string> | null = null;
   private refused: { until: number; error: GlpiApiError } | null = null;
+  /** Whether this GLPI sorts a search on several columns (10.0 and later); null until an answer said. */
+  private severalSortColumns: boolean | null = null;
 
   constructor(private readonly options: GlpiClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
@@ -233,11 +239,18 @@ export class GlpiClient {
   }
 
   async search(itemtype: "Ticket" | "User" | "ITILCategory", query: SearchQuery, opts: CallOptions = {}): Promise<SearchResult> {
+    // GLPI 10.0+ sorts on several columns (`sort[]`/`order[]`); 9.5 compares `sort` with one column and
+    // falls back to ORDER BY id when it is an array. The answers say which: 10.0+ echoes `sort` as an
+    // array even for one column (SearchEngine::prepareDataForSearch), 9.5 as it was sent. Until one
+    // has, and on 9.5, only the first column is sent.
+    const sorts = query.sort === undefined ? [] : ([] as number[]).concat(query.sort);
+    const orders = query.order === undefined ? [] : ([] as SortOrder[]).concat(query.order);
+    const several = sorts.length > 1 && this.severalSortColumns === true;
     const params: Record<string, QueryValue> = {
       criteria: criteriaParams(query.criteria),
       forcedisplay: query.forcedisplay,
-      sort: query.sort,
-      order: query.order,
+      sort: several ? sorts : sorts[0],
+      order: several ? orders.slice(0, sorts.length) : orders[0],
       range: query.range ? `${query.range[0]}-${query.range[1]}` : undefined,
     };
     const line = phpQuery(params);
@@ -251,6 +264,8 @@ export class GlpiClient {
     if (typeof body !== "object" || body === null || body.totalcount === undefined) {
       throw new GlpiUnavailableError("bad_response", "unknown", `search/${itemtype}: not a search answer`);
     }
+    const echoed = (body as { sort?: unknown }).sort;
+    if (!several && echoed !== undefined && echoed !== null) this.severalSortColumns = Array.isArray(echoed);
     return { totalcount: Number(body.totalcount), count: Number(body.count ?? 0), data: Array.isArray(body.data) ? body.data : undefined };
   }
 

@@ -1,4 +1,5 @@
 import { DomainValidationError, filterStatuses, type TicketFilter, type TicketSort, type TicketStatus } from "../domain/index.js";
+import type { SearchQuery } from "./client.js";
 import type { GlpiDirectory, Requester, ServiceEntry } from "./directory.js";
 import type { Criterion, FieldCriterion } from "./query.js";
 import { TICKET_FIELD, toGlpiStatus } from "./status.js";
@@ -119,10 +120,14 @@ export function glpiCriteria(q: ListQuery, dateText: (d: Date) => string): Crite
   return criteria;
 }
 
-/** GLPI's order for the search: option id and direction (priority: highest first, GLPI's 6 = major). */
-export function glpiOrder(sort: TicketSort): { sort: number; order: "ASC" | "DESC" } {
+/**
+ * GLPI's order for the search: option ids and directions. Priority: highest first (GLPI's 6 =
+ * Major), then oldest first as the builtin does, which also keeps pages of equal priorities stable
+ * (a GLPI before 10.0 gets the first column only: client.ts).
+ */
+export function glpiOrder(sort: TicketSort): Pick<SearchQuery, "sort" | "order"> {
   if (sort === "oldest") return { sort: TICKET_FIELD.id, order: "ASC" };
-  if (sort === "priority") return { sort: TICKET_FIELD.priority, order: "DESC" };
+  if (sort === "priority") return { sort: [TICKET_FIELD.priority, TICKET_FIELD.id], order: ["DESC", "ASC"] };
   return { sort: TICKET_FIELD.id, order: "DESC" };
 }
 

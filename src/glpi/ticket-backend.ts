@@ -30,7 +30,7 @@ import { withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
 import type { Notifier } from "../notify/index.js";
-import type { GlpiClient } from "./client.js";
+import type { GlpiClient, SearchQuery } from "./client.js";
 import { htmlToText, ticketContent, ticketMarker, ticketName } from "./content.js";
 import { sqlDirectory, type GlpiDirectory, type Requester, type ServiceEntry } from "./directory.js";
 import { certainlyNotApplied, GlpiApiError } from "./errors.js";
@@ -255,7 +255,7 @@ export class GlpiTicketBackend implements TicketBackend {
   }
 
   /** One page of search/Ticket (count 0: only the total), tickets opened through us shown from our ledger. */
-  private async searchPage(criteria: Criterion[], order: { sort: number; order: "ASC" | "DESC" }, start: number, count: number): Promise<{ tickets: BackendTicketView[]; total: number }> {
+  private async searchPage(criteria: Criterion[], order: Pick<SearchQuery, "sort" | "order">, start: number, count: number): Promise<{ tickets: BackendTicketView[]; total: number }> {
     const ask = (range: [number, number]) => this.client.search("Ticket", { criteria, forcedisplay: SEARCH_COLUMNS, ...order, range }, this.readOptions());
     let result;
     try {

@@ -246,6 +246,26 @@ describe("GLPI client: tickets", () => {
     expect(long.data!.map((r) => r["2"])).toEqual([2, 3]);
   });
 
+  it("sorts on a second column only once GLPI's answers show it takes several (10.0+); a GLPI 9.5 gets one", async () => {
+    for (const version of ["10", "9.5"] as const) {
+      const s = await standin({ version });
+      const c = client(s);
+      for (const urgency of [3, 5, 3, 3]) await c.createTicket({ name: "x", content: "x", urgency, impact: 3 });
+      const query = { criteria: [{ field: 12, searchtype: "equals" as const, value: "all" }], forcedisplay: [2, 3], sort: [3, 2], order: ["DESC", "ASC"] as Array<"DESC" | "ASC"> };
+      const first = await c.search("Ticket", query);
+      const second = await c.search("Ticket", query);
+      expect(first.data![0]!["2"]).toBe(2); // the most urgent first, either way
+      const several = s.requests.filter((r) => r.query.includes("sort%5B1%5D=2"));
+      if (version === "10") {
+        expect(several).toHaveLength(1); // the second search, after the first's answer
+        expect(second.data!.map((r) => r["2"])).toEqual([2, 1, 3, 4]);
+      } else {
+        expect(several).toHaveLength(0); // an array would make 9.5 sort by id alone
+        expect(second.data![0]!["2"]).toBe(2);
+      }
+    }
+  });
+
   it("updates a status and refuses an unknown ticket with ERROR_GLPI_UPDATE", async () => {
     const s = await standin();
     const c = client(s);

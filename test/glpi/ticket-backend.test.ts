@@ -410,6 +410,17 @@ describe.each(DRIVERS)("GLPI backend and its outbox on %s", (driver) => {
     expect(before.total).toBe(2);
     expect(before.tickets.map((t) => t.protocol)).toContain(early.ticket.protocol);
   });
+  it("lists equal priorities oldest first, as the builtin does, so the pages of 'most urgent first' do not shift", async () => {
+    const b = backend();
+    const ids: string[] = [];
+    for (const c of ["a", "b", "c", "d"]) ids.push((await b.open(call(`1700000000.19-${c}`), admin, new Date())).ticket.protocol);
+    s.technicianSets(Number(ids[3]), { urgency: 5, impact: 5 });
+    // The first answer tells the client that this GLPI (10 or later) sorts on several columns.
+    await b.list({ sort: "priority", limit: 1, offset: 0 });
+    const pages = [await b.list({ sort: "priority", limit: 2, offset: 0 }), await b.list({ sort: "priority", limit: 2, offset: 2 })];
+    expect(pages.flatMap((p) => p.tickets.map((t) => t.protocol))).toEqual([ids[3], ids[0], ids[1], ids[2]]);
+  });
+
   it("lists a department of 120 GLPI users: its tickets, newest first, paged, with the right total", async () => {
     const b = backend();
     // 120 requesters make a query string of ~26 KB, three times what a web server takes in a GET line.

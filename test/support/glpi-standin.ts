@@ -99,6 +99,12 @@ export interface StandinOptions {
   firstTicketId?: number;
   /** The user's list_limit: the default page of collections and searches. */
   listLimit?: number;
+  /**
+   * "9.5": search/ sorts on one column only (a `sort` array is not one of the columns, so the search
+   * falls back to ORDER BY id) and echoes `sort`/`order` as sent; default: GLPI 10/11, which sorts
+   * on several columns and echoes them as arrays.
+   */
+  version?: "9.5" | "10";
   now?: () => Date;
 }
 
@@ -175,6 +181,7 @@ export class GlpiStandin {
   private nextDocumentId = 1;
   private failNextCreate: "drop" | "500" | null = null;
   private readonly listLimit: number;
+  private readonly version: "9.5" | "10";
   private readonly now: () => Date;
 
   constructor(options: StandinOptions = {}) {
@@ -189,6 +196,7 @@ export class GlpiStandin {
     this.entities = options.entities ?? [{ id: 0, name: "Root entity" }];
     this.nextTicketId = options.firstTicketId ?? 1;
     this.listLimit = options.listLimit ?? 20;
+    this.version = options.version ?? "10";
     this.now = options.now ?? (() => new Date());
   }
 
@@ -770,7 +778,10 @@ export class GlpiStandin {
       return nodes.length === 0 || ored.some(Boolean);
     };
     const matching = items.filter((item) => evaluate(item, tree));
-    const { sort, order } = sortOf(params);
+    const { sort, order } = this.version === "9.5" ? sortOf95(params) : sortOf(params);
+    // Ties come in the database's order, which SQL leaves undefined: here newest first, so that
+    // nothing passes by relying on an order GLPI does not promise.
+    matching.reverse();
     matching.sort((a, b) => {
       for (const [i, field] of sort.entries()) {
         const c = compare(values(a)[field], values(b)[field]) * (order[i] === "DESC" ? -1 : 1);
@@ -791,8 +802,7 @@ export class GlpiStandin {
     const body: Record<string, unknown> = {
       totalcount: total,
       count: page.length,
-      sort,
-      order,
+      ...(this.version === "9.5" ? { sort: params.sort ?? "1", order: params.order ?? "ASC" } : { sort, order }),
       "content-range": `${start}-${start + page.length - 1}/${total}`,
     };
     if (page.length > 0) {
@@ -915,6 +925,12 @@ function sortOf(params: Record<string, unknown>): { sort: number[]; order: Array
   if (params.order !== undefined && typeof params.order === "object" && params.order !== null) order = asList(params.order).map(String);
   else if (params.order === "ASC" || params.order === "DESC") order = [params.order];
   return { sort: sort.map((f) => (f === 0 ? 1 : f)), order: sort.map((_, i) => ((order[i] ?? "ASC") === "ASC" ? "ASC" : "DESC")) };
+}
+
+/** GLPI 9.5's reading: one `sort` column (an array matches none, so ORDER BY id ASC) and one `order`. */
+function sortOf95(params: Record<string, unknown>): { sort: number[]; order: Array<"ASC" | "DESC"> } {
+  if (typeof params.sort === "object" && params.sort !== null) return { sort: [2], order: ["ASC"] };
+  return { sort: [Number.parseInt(String(params.sort ?? "1"), 10) || 1], order: [params.order === "ASC" || params.order === undefined ? "ASC" : "DESC"] };
 }
 
 function asList(value: unknown): unknown[] {

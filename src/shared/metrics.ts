@@ -52,15 +52,45 @@ export function watchCalls(source: () => { active: number; waiting: number }): (
   return () => void callSources.delete(source);
 }
 
-const callsEnded = new Counter({
-  name: "ura_calls_ended_total",
-  help: "Calls ended, by outcome (URA_RESULT) and by the last step the caller reached",
-  labelNames: ["outcome", "step"] as const,
-  registers,
-});
+/**
+ * A counter of two labels counted once or twice a call (calls ended, tickets opened): each pair's
+ * count kept in a map, for the reason SeriesHistogram is (prom-client validates and hashes the
+ * labels on `labels()` and again on the child's `inc()`). Printed as prom-client prints a counter.
+ */
+class PairCounter {
+  readonly type = "counter";
+  readonly aggregator = "sum";
+  private readonly counts = new Map<string, { labels: Record<string, string>; value: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly [string, string],
+  ) {
+    metricsRegistry.registerMetric(this as unknown as Metric);
+  }
+
+  inc(a: string, b: string): void {
+    const key = `${a}\0${b}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.value += 1;
+    else this.counts.set(key, { labels: { [this.labelNames[0]]: a, [this.labelNames[1]]: b }, value: 1 });
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: Array<{ labels: Record<string, string>; value: number }> } {
+    const values = [...this.counts.values()].map((e) => ({ labels: { ...e.labels }, value: e.value }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+}
+
+const callsEnded = new PairCounter("ura_calls_ended_total", "Calls ended, by outcome (URA_RESULT) and by the last step the caller reached", ["outcome", "step"]);
 
 export function callEnded(outcome: string, step: string): void {
-  callsEnded.labels(outcome, step).inc();
+  callsEnded.inc(outcome, step);
 }
 
 /** One series of a SeriesHistogram: its label's value, the count in each bucket (the last: above every bound), sum and count. */
@@ -282,15 +312,10 @@ export function watchWhatsapp(states: readonly string[], source: () => { queued:
 
 // ── tickets ──────────────────────────────────────────────────────────────────
 
-const ticketsOpened = new Counter({
-  name: "ura_tickets_opened_total",
-  help: "Tickets opened (not a repeated request for the same call), by backend and service",
-  labelNames: ["backend", "service"] as const,
-  registers,
-});
+const ticketsOpened = new PairCounter("ura_tickets_opened_total", "Tickets opened (not a repeated request for the same call), by backend and service", ["backend", "service"]);
 
 export function ticketOpened(backend: string, service: string): void {
-  ticketsOpened.labels(backend, service).inc();
+  ticketsOpened.inc(backend, service);
 }
 
 // ── liveness (seed 002) ──────────────────────────────────────────────────────

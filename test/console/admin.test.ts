@@ -1,3 +1,4 @@
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consoleViewers, type WallboardSource } from "../../src/api/console/index.js";
 import type { WallboardEvent } from "../../src/api/console/index.js";
@@ -24,6 +25,16 @@ const source: WallboardSource = {
     };
   },
 };
+
+/** The text under a field (the element its aria-describedby names), whether it is marked invalid, and whether the line above the page says anything. */
+async function fieldProblem(page: Page, field: Locator) {
+  const ids = ((await field.getAttribute("aria-describedby")) ?? "").split(" ");
+  return {
+    invalid: await field.getAttribute("aria-invalid"),
+    text: (await page.locator(`[id="${ids.at(-1)}"]`).textContent())?.trim() ?? "",
+    abovePage: await page.locator("p.problem:not(.field-problem)").count(),
+  };
+}
 
 describe("the admin pages, in a real browser", () => {
   let server: ConsoleServer;
@@ -54,10 +65,20 @@ describe("the admin pages, in a real browser", () => {
     await form.getByLabel("Ramal").fill("2001");
     await form.getByLabel("Senha").fill("curta");
     await form.getByRole("button", { name: "Criar conta" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent(), SLOW).toBe("Senha: use pelo menos 10 caracteres.");
+    // Said under the field the API's 400 names, not in the line above the page.
+    await expect.poll(() => fieldProblem(page, form.getByLabel("Senha")), SLOW).toEqual({ invalid: "true", text: "Senha: use pelo menos 10 caracteres.", abovePage: 0 });
     await form.getByLabel("Senha").fill("senha-do-bruno-123");
     await form.getByRole("button", { name: "Criar conta" }).click();
     await expect.poll(() => page.getByRole("row", { name: /bruno\.lima/ }).textContent(), SLOW).toContain("Técnico");
+    expect(await fieldProblem(page, form.getByLabel("Senha"))).toEqual({ invalid: null, text: "", abovePage: 0 });
+    // Changing a row: a bad extension is said under that row's field.
+    await page.getByRole("button", { name: "Editar bruno.lima" }).click();
+    const row = page.getByRole("row", { name: /bruno\.lima/ });
+    await row.getByLabel("Ramal").fill("2x");
+    await row.getByRole("button", { name: "Salvar" }).click();
+    await expect.poll(() => fieldProblem(page, row.getByLabel("Ramal")), SLOW).toEqual({ invalid: "true", text: "Ramal: de 2 a 20 dígitos.", abovePage: 0 });
+    expect((await server.api.db.store.accounts.byUsername("bruno.lima"))?.extension).toBe("2001");
+    await row.getByRole("button", { name: "Cancelar" }).click();
     await screenshot(page, "admin-contas");
     const [created] = await server.api.db.store.audit.list({ limit: 1, entity: "account" });
     expect(created).toMatchObject({ client: "console:ana.souza", action: "account.create", entityId: "bruno.lima" });
@@ -148,11 +169,24 @@ describe("the admin pages, in a real browser", () => {
     await expect.poll(() => page.getByRole("alert").textContent(), SLOW).toMatch(/^Nada foi importado: a linha 3 tem aspas/);
     expect(await server.api.db.store.users.byCode("4011")).toBeNull();
 
+    // A refusal naming a field is said under it: a mobile number without its area code.
+    const form = page.getByRole("form", { name: "Novo usuário" });
+    await form.getByLabel("Código").fill("4020");
+    await form.getByLabel("Nome").fill("Joana Prado");
+    await form.getByLabel("Celular").fill("123");
+    await form.getByRole("button", { name: "Adicionar usuário" }).click();
+    await expect.poll(() => fieldProblem(page, form.getByLabel("Celular")), SLOW).toEqual({ invalid: "true", text: "Celular: informe DDD e número, por exemplo (45) 99999-0000.", abovePage: 0 });
+    expect(await server.api.db.store.users.byCode("4020")).toBeNull();
+
     await page.getByLabel("Buscar por nome ou código").fill("Davi");
     await page.getByRole("button", { name: "Buscar" }).click();
     await expect.poll(() => page.getByRole("row", { name: /4002/ }).isVisible(), SLOW).toBe(true);
     await page.getByRole("button", { name: "Editar 4002" }).click();
-    await page.getByRole("row", { name: /4002/ }).getByLabel("Ramais").fill("2102 2103");
+    const row = page.getByRole("row", { name: /4002/ });
+    await row.getByLabel("Ramais").fill("21a");
+    await row.getByRole("button", { name: "Salvar" }).click();
+    await expect.poll(() => fieldProblem(page, row.getByLabel("Ramais")), SLOW).toEqual({ invalid: "true", text: "Ramais: só dígitos, separados por espaço.", abovePage: 0 });
+    await row.getByLabel("Ramais").fill("2102 2103");
     await page.getByRole("button", { name: "Salvar" }).click();
     await expect.poll(() => page.getByRole("row", { name: /4002/ }).textContent(), SLOW).toContain("2102 2103");
     await page.getByRole("button", { name: "Desativar 4002" }).click();

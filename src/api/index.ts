@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
 import type { Logger } from "pino";
-import type { Settings } from "../config/index.js";
+import { listenOn, type Settings } from "../config/index.js";
 import { LivenessBoard, systemClock, type Clock, type CodeGenerator, type MessageSender, type Store } from "../domain/index.js";
 import { httpAccess, trustProxyOption } from "../shared/http-access.js";
 import { metricsRoutes } from "../shared/metrics-route.js";
@@ -172,6 +172,10 @@ export function ivrOperationsOf(app: FastifyInstance): IvrOperations {
 /** Builds the API and listens on API_HOST:API_PORT. */
 export async function startApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = await buildApi(deps);
-  await app.listen({ host: deps.settings.API_HOST, port: deps.settings.API_PORT });
+  const address = { host: deps.settings.API_HOST, port: deps.settings.API_PORT };
+  await listenOn("API_PORT", address, () => app.listen(address).catch(async (err: unknown) => {
+    await app.close();
+    throw err;
+  }));
   return app;
 }

@@ -1,6 +1,6 @@
 import Fastify from "fastify";
 import type { Logger } from "pino";
-import { ConfigError, localUrl, type Settings } from "../config/index.js";
+import { listenOn, localUrl, type Settings } from "../config/index.js";
 import { httpAccess } from "../shared/http-access.js";
 import { metricsRoutes } from "../shared/metrics-route.js";
 
@@ -28,15 +28,16 @@ export async function startMetricsServer(settings: Settings, logger: Logger, opt
   });
   await app.register(metricsRoutes);
   const wanted = options.port ?? settings.METRICS_PORT;
-  try {
-    await app.listen({ host: settings.METRICS_HOST, port: wanted });
-  } catch (err) {
-    await app.close();
-    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
-    throw new ConfigError([
-      `METRICS_PORT: ${settings.METRICS_HOST}:${wanted} is in use (another ura ivr on this host?): give each node its own METRICS_PORT, or 0 for none`,
-    ]);
-  }
+  await listenOn(
+    "METRICS_PORT",
+    { host: settings.METRICS_HOST, port: wanted },
+    () => app.listen({ host: settings.METRICS_HOST, port: wanted }).catch(async (err: unknown) => {
+      await app.close();
+      throw err;
+    }),
+    "another ura ivr on this host?",
+    "give each node its own METRICS_PORT, or 0 for none",
+  );
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : settings.METRICS_PORT;
   const url = localUrl(settings.METRICS_HOST, port);

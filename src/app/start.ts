@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { AgiServer } from "../agi/index.js";
 import { queueSummariesFromSettings } from "../ami/index.js";
 import { ivrOperationsOf, ivrTokenAmong, resolveApiTokens, startApi, type ApiPlugin } from "../api/index.js";
-import { ConfigError, localApiUrl, type Settings } from "../config/index.js";
+import { ConfigError, listenOn, localApiUrl, type Settings } from "../config/index.js";
 import { LivenessBoard, type Store } from "../domain/index.js";
 import { createSpeechSynthesizer, type TtsService } from "../tts/index.js";
 import { createSender } from "../whatsapp/index.js";
@@ -88,7 +88,7 @@ export async function startAll(settings: Settings, logger: Logger, extraPlugins:
     const names = tts.engine === "none" ? null : new NameWarmer(storeNames(store), tts, logger);
     started.push(() => names?.stop());
     await prewarmAtStart(store, tts, logger, settings.TTS_PREWARM_WAIT_MS, names);
-    await ivr.listen();
+    await listenOn("AGI_PORT", { host: settings.AGI_HOST, port: settings.AGI_PORT }, () => ivr.listen());
     // The API's own parts go straight into its table; the IVR node reports over HTTP (the API's port), as on a multi-node site.
     const reporters = [
       startHeartbeats({ probes: apiProbes(settings, store), send: localHeartbeats(liveness), logger }),

@@ -23,6 +23,23 @@ export interface LoadOptions {
   envFile?: string | false;
 }
 
+/**
+ * Listens with `listen`, and turns a port already taken into the configuration error naming the
+ * setting that chose it: a bare EADDRINUSE said nothing of which variable to change (two nodes on
+ * one host, or a second `ura start`).
+ */
+export async function listenOn<T>(setting: SettingName, address: { host: string; port: number }, listen: () => Promise<T>,
+  why = "another process listens there",
+  advice = `set ${setting} to a free port`,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    throw new ConfigError([`${setting}: ${address.host}:${address.port} is in use (${why}): ${advice}`]);
+  }
+}
+
 /** Reads and validates every setting. Throws ConfigError naming each bad variable. */
 export function loadSettings(options: LoadOptions = {}): Settings {
   const fromFile = options.envFile === false ? {} : readEnvFile(options.envFile ?? ".env");

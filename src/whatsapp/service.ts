@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { dataPath, localUrl, type Settings } from "../config/index.js";
+import { dataPath, listenOn, localUrl, type Settings } from "../config/index.js";
 import { watchWhatsapp } from "../shared/metrics.js";
 import { SESSION_STATES, type SessionStatus, type WhatsappClient } from "./client.js";
 import { DeliveryQueue, type QueueOptions } from "./delivery-queue.js";
@@ -79,7 +79,8 @@ export async function startWhatsappService(settings: Settings, options: StartOpt
     linkedMarkerFile: join(sessionDir, `${settings.WHATSAPP_SESSION_NAME}.linked`),
   });
   try {
-    await app.listen({ host: settings.WHATSAPP_HOST, port: options.port ?? settings.WHATSAPP_PORT });
+    const address = { host: settings.WHATSAPP_HOST, port: options.port ?? settings.WHATSAPP_PORT };
+    await listenOn("WHATSAPP_PORT", address, () => app.listen(address));
   } catch (err) {
     unwatch();
     queue.close();

@@ -3,7 +3,7 @@ import { queueSummariesFromSettings } from "../../ami/index.js";
 import { runUntilSignal } from "../../app/lifecycle.js";
 import { ivrTokenFor } from "../../api/index.js";
 import { startMetricsServer } from "../../app/metrics.js";
-import { ConfigError, nodeName, type Settings } from "../../config/index.js";
+import { ConfigError, listenOn, nodeName, type Settings } from "../../config/index.js";
 import { startProcessMetrics } from "../../shared/metrics.js";
 import { createSpeechSynthesizer } from "../../tts/index.js";
 import type { CliCommand } from "../command.js";
@@ -38,7 +38,7 @@ METRICS_ALLOWED_CLIENTS (docs/operations.md).`,
     await node.spoken.warmAtStart(settings.TTS_PREWARM_WAIT_MS);
     // Signals are handled from before the port opens: a SIGTERM right after "listening" must
     // drain, not kill (a deploy can restart a node at any moment).
-    const listening = ivr.listen();
+    const listening = listenOn("AGI_PORT", { host: settings.AGI_HOST, port: settings.AGI_PORT }, () => ivr.listen());
     let heartbeats: { stop(): void } | null = null;
     const stopped = runUntilSignal(ctx.logger, async () => {
       await listening.catch(() => undefined);

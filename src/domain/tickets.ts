@@ -212,9 +212,9 @@ export class BuiltinTicketBackend implements TicketBackend {
   }
 
   async countByService(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): Promise<ServiceCount[]> {
-    const { clause, params } = whereOf(filter);
-    // The requester is joined only when the filter reads their columns (code, department).
-    const join = filter.userCode !== undefined || filter.department !== undefined ? "JOIN users u ON u.id = t.requester_id" : "";
+    const { clause, params, readsRequester } = whereOf(filter);
+    // The requester is joined only when the filter reads their columns.
+    const join = readsRequester ? "JOIN users u ON u.id = t.requester_id" : "";
     const rows = await this.db.all<{ service_id: number; n: number }>(`SELECT t.service_id, COUNT(*) AS n FROM tickets t ${join} ${clause} GROUP BY t.service_id`, params);
     return rows.map((r) => ({ serviceId: Number(r.service_id), count: Number(r.n) }));
   }
@@ -421,7 +421,8 @@ const ORDER: Record<NonNullable<TicketFilter["sort"]>, string> = {
   priority: "CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, t.id ASC",
 };
 
-function whereOf(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): { clause: string; params: (string | number)[] } {
+/** The WHERE of a filter; `readsRequester`: it names the requester's columns (`u.`), so the query must join users. */
+function whereOf(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): { clause: string; params: (string | number)[]; readsRequester: boolean } {
   const where: string[] = [];
   const params: (string | number)[] = [];
   const statuses = filterStatuses(filter);
@@ -460,7 +461,7 @@ function whereOf(filter: Omit<TicketFilter, "limit" | "offset" | "sort">): { cla
       params.push(filter.assignee);
     }
   }
-  return { clause: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
+  return { clause: where.length ? `WHERE ${where.join(" AND ")}` : "", params, readsRequester: where.some((w) => /\bu\./.test(w)) };
 }
 
 async function byCallId(q: Queryable, callId: string): Promise<TicketRow | undefined> {

@@ -1,9 +1,20 @@
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, screenshot, signIn, startConsoleServer, type ConsoleServer, type TestBrowser } from "../support/browser.js";
 
 const BUILD_TIMEOUT = 240_000;
 const cli = { client: "cli:root", address: null };
 const SLOW = { timeout: 20_000 };
+
+/** The text under a field (the element its aria-describedby names), whether it is marked invalid, and whether the line above the page says anything. */
+async function fieldProblem(page: Page, field: Locator) {
+  const ids = ((await field.getAttribute("aria-describedby")) ?? "").split(" ");
+  return {
+    invalid: await field.getAttribute("aria-invalid"),
+    text: (await page.locator(`[id="${ids.at(-1)}"]`).textContent())?.trim() ?? "",
+    abovePage: await page.locator("p.problem:not(.field-problem)").count(),
+  };
+}
 
 describe("the business hours and holidays page, in a real browser", () => {
   let server: ConsoleServer;
@@ -26,8 +37,13 @@ describe("the business hours and holidays page, in a real browser", () => {
     await expect.poll(() => page.getByLabel("Sexta-feira, intervalo 2: fecha às").inputValue(), SLOW).toBe("17:00");
     expect(await page.getByRole("row", { name: /Domingo/ }).textContent()).toContain("Fechado");
 
-    // A holiday: the IVR is closed all day.
+    // A holiday: the IVR is closed all day. A name of spaces only is refused under the name.
     const form = page.getByRole("form", { name: "Novo feriado" });
+    await form.getByLabel("Data").fill("2025-12-08");
+    await form.getByLabel("Nome do feriado").fill("   ");
+    await form.getByRole("button", { name: "Adicionar feriado" }).click();
+    await expect.poll(() => fieldProblem(page, form.getByLabel("Nome do feriado")), SLOW).toEqual({ invalid: "true", text: "Informe o nome.", abovePage: 0 });
+    expect(await store.hours.holidays()).not.toEqual(expect.arrayContaining([expect.objectContaining({ date: "2025-12-08" })]));
     await form.getByLabel("Data").fill("2025-12-08");
     await form.getByLabel("Nome do feriado").fill("Dia da padroeira");
     await form.getByRole("button", { name: "Adicionar feriado" }).click();
@@ -42,10 +58,20 @@ describe("the business hours and holidays page, in a real browser", () => {
     await page.getByLabel("Sábado, intervalo 1: fecha às").fill("07:00");
     await page.getByRole("button", { name: "Salvar horário" }).click();
     await expect.poll(() => page.getByRole("alert").textContent(), SLOW).toBe("Horário: cada intervalo fecha depois de abrir, com horas de 00:00 a 24:00.");
+    // Said in Saturday's row, under the interval the API named, which is marked; not above the page, and Friday's is not marked.
+    expect(await fieldProblem(page, page.getByLabel("Sábado, intervalo 1: fecha às"))).toEqual({
+      invalid: "true",
+      text: "Horário: cada intervalo fecha depois de abrir, com horas de 00:00 a 24:00.",
+      abovePage: 0,
+    });
+    expect(await page.getByLabel("Sábado, intervalo 1: abre às").getAttribute("aria-invalid")).toBe("true");
+    expect((await fieldProblem(page, page.getByLabel("Sexta-feira, intervalo 2: fecha às"))).invalid).toBeNull();
+    expect(await page.getByRole("row", { name: /Sábado/ }).getByRole("alert").textContent()).toContain("cada intervalo fecha depois de abrir");
     expect((await store.hours.schedule()).filter((i) => i.weekday === 6)).toEqual([]);
     await page.getByLabel("Sábado, intervalo 1: fecha às").fill("12:00");
     await page.getByRole("button", { name: "Salvar horário" }).click();
     await expect.poll(() => page.getByRole("status").textContent(), SLOW).toBe("Horário da semana salvo.");
+    expect(await fieldProblem(page, page.getByLabel("Sábado, intervalo 1: fecha às"))).toEqual({ invalid: null, text: "", abovePage: 0 });
     const schedule = await store.hours.schedule();
     expect(schedule.filter((i) => i.weekday >= 5)).toEqual([
       { weekday: 5, opens: "08:00", closes: "12:00" },

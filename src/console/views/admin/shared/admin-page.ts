@@ -12,6 +12,8 @@ export interface Beside {
 export interface FieldProblem {
   form: string;
   field: string;
+  /** The whole field the API named ("intervals.3.closes"): which item of a list field. */
+  path: string;
   text: string;
 }
 
@@ -38,8 +40,9 @@ export function useAdminPage(load: () => Promise<void>) {
       return { value };
     } catch (err) {
       const text = problemText(err);
-      const field = err instanceof ApiFailure ? err.field?.split(".")[0] : undefined;
-      if (beside && field && beside.fields.includes(field)) fieldProblem.value = { form: beside.form, field, text };
+      const path = err instanceof ApiFailure ? err.field : undefined;
+      const field = path?.split(".")[0];
+      if (beside && path && field && beside.fields.includes(field)) fieldProblem.value = { form: beside.form, field, path, text };
       else problem.value = text;
       return null;
     }
@@ -50,5 +53,5 @@ export function useAdminPage(load: () => Promise<void>) {
     fieldProblem.value && fieldProblem.value.form === form && fieldProblem.value.field === field ? fieldProblem.value.text : "";
 
   onMounted(() => void load().catch((err: unknown) => (problem.value = problemText(err))));
-  return { problem, notice, run, problemAt };
+  return { problem, notice, run, problemAt, fieldProblem };
 }

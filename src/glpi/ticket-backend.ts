@@ -30,7 +30,7 @@ import { withDeadline } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { realTimers, type Timers } from "../shared/timers.js";
 import type { Notifier } from "../notify/index.js";
-import type { GlpiClient, SearchQuery } from "./client.js";
+import type { GlpiClient, GlpiTicketRow, SearchQuery } from "./client.js";
 import { htmlToText, ticketContent, ticketMarker, ticketName } from "./content.js";
 import { sqlDirectory, type GlpiDirectory, type Requester, type ServiceEntry } from "./directory.js";
 import { certainlyNotApplied, GlpiApiError } from "./errors.js";
@@ -592,17 +592,7 @@ export class GlpiTicketBackend implements TicketBackend {
   }
 
   /** A ticket opened in GLPI itself (read with GET /Ticket/:id). */
-  private async foreignView(t: {
-    id: number;
-    name: string;
-    content: string;
-    status: number;
-    priority: number | null;
-    date: string;
-    date_mod: string;
-    itilcategories_id: number;
-    requesttypes_id: number;
-  }): Promise<BackendTicketView> {
+  private async foreignView(t: GlpiTicketRow): Promise<BackendTicketView> {
     const service = t.itilcategories_id ? await this.directory.serviceForCategory(t.itilcategories_id) : null;
     const updated = this.glpiDate(t.date_mod);
     return {

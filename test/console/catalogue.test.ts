@@ -81,8 +81,16 @@ describe("the catalogue editor, in a real browser, heard in the next call", () =
     await page.getByRole("button", { name: "Adicionar opção ao menu principal" }).click();
     const add = page.getByRole("form", { name: "Adicionar opção ao menu principal" });
     expect(await add.getByLabel("Tecla", { exact: true }).inputValue()).toBe("7");
-    await add.getByLabel("Tecla", { exact: true }).fill("8");
+    // A key the menu already uses (Computador's 2): said under "Tecla", marked invalid, not above the page.
+    const key = add.getByLabel("Tecla", { exact: true });
+    await key.fill("2");
     await add.getByLabel("Nome", { exact: true }).fill("Telefonia");
+    await add.getByRole("button", { name: "Adicionar" }).click();
+    await expect.poll(() => key.getAttribute("aria-invalid"), SLOW).toBe("true");
+    const describedBy = (await key.getAttribute("aria-describedby"))!;
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe("Essa tecla já é usada neste menu.");
+    expect(await page.locator("p.problem:not(.field-problem)").count()).toBe(0);
+    await key.fill("8");
     await add.getByRole("button", { name: "Adicionar" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Editar Telefonia" }).isVisible(), SLOW).toBe(true);
     // The page says when the new sentences are synthesised (callers hear the old menus until then).

@@ -1,7 +1,7 @@
 import { inject, reactive, ref, type InjectionKey } from "vue";
 import { api } from "../../../api/http";
 import { fill, text } from "../../../text";
-import { useAdminPage } from "../shared/admin-page";
+import { useAdminPage, type Beside } from "../shared/admin-page";
 
 /** A menu or option as `GET /admin/catalogue` gives it. */
 export interface ServiceNode {
@@ -25,6 +25,9 @@ export interface Draft {
   active: boolean;
   glpiCategoryId: string;
 }
+
+/** The one option form open at a time (NodeForm) and the fields it shows. */
+export const NODE_FORM: Beside = { form: "node", fields: ["key", "label", "prompt", "glpiCategoryId"] };
 
 /** While callers still hear the previous menus, the page looks again this often. */
 const READY_POLL_MS = 1_000;
@@ -53,10 +56,10 @@ export function createEditor() {
   }
 
   const page = useAdminPage(load);
-  const { problem, notice } = page;
-  /** A change, then the form closes (when it went through). */
-  const run = async (action: () => Promise<unknown>, done: string) => {
-    if (await page.run(action, done)) form.value = null;
+  const { problem, notice, problemAt } = page;
+  /** A change, then the form closes (when it went through); a refusal naming a field of the open form is said under it. */
+  const run = async (action: () => Promise<unknown>, done: string, beside?: Beside) => {
+    if (await page.run(action, done, beside)) form.value = null;
   };
 
   const category = () => (draft.glpiCategoryId.trim() === "" ? null : Number(draft.glpiCategoryId.trim()));
@@ -84,6 +87,7 @@ export function createEditor() {
           ...(glpi.value ? { glpiCategoryId: category() } : {}),
         }),
       fill(t.saved, { label: draft.label.trim() }),
+      NODE_FORM,
     );
 
   const add = (parentId: number | null) =>
@@ -98,6 +102,7 @@ export function createEditor() {
           ...(glpi.value ? { glpiCategoryId: category() } : {}),
         }),
       fill(t.added, { label: draft.label.trim() }),
+      NODE_FORM,
     );
 
   const swap = (node: ServiceNode, other: ServiceNode) => run(() => api("POST", `/admin/catalogue/${node.id}/swap`, { with: other.id }), fill(t.moved, { label: node.label, key: other.key }));
@@ -120,7 +125,7 @@ export function createEditor() {
     if (poll) clearTimeout(poll);
   }
 
-  return { services, ready, glpi, problem, notice, form, draft, load, startEdit, startAdd, save, add, swap, remove, play, stop };
+  return { services, ready, glpi, problem, notice, problemAt, form, draft, load, startEdit, startAdd, save, add, swap, remove, play, stop };
 }
 
 export type Editor = ReturnType<typeof createEditor>;

@@ -235,12 +235,15 @@ export class CatalogueRepository {
    * share one; a failed one is not kept. `q`: where to read (inside a transaction, the
    * transaction: the database's other connection would wait for it to end). A transaction never
    * waits for a kept read still under way: on SQLite that read is queued behind the transaction
-   * (one connection), so waiting for it would stall the database for good.
+   * (one connection), so waiting for it would stall the database for good. A read through a
+   * transaction is not kept: it may see rows of its group that are never committed (SQLite's group
+   * commit, sqlite.ts), which callers would then hear for CATALOGUE_KEPT_MS.
    */
   private services(recent: boolean, q: Queryable = this.db): KeptServices {
     const now = Date.now();
     const kept = this.kept;
     if (recent && kept && Math.abs(now - kept.at) < CATALOGUE_KEPT_MS && (q === this.db || kept.settled)) return kept;
+    if (q !== this.db) return new KeptServices(now, rows(q));
     const entry = new KeptServices(now, rows(q));
     // A write here ending while this read runs clears it (changed), so a read that may predate the write is not kept.
     this.kept = entry;

@@ -107,6 +107,22 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     expect(tree[4]!.children.map((c) => c.label)).toEqual(["Reserva"]);
   }, 20_000);
 
+  it.runIf(driver === "sqlite")("a menu change whose commit failed is not heard, even when a ticket of the same commit read it", async () => {
+    const now = at("2025-06-02T10:50:00");
+    await t.store.catalogue.update(501, { label: "Reserva" }, admin, now);
+    // A write whose constraint is checked at COMMIT, as a full disk fails a COMMIT: the whole group is undone.
+    await t.store.db.execScript(`CREATE TABLE IF NOT EXISTS probe_parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS probe_child (parent_id INTEGER NOT NULL REFERENCES probe_parent (id) DEFERRABLE INITIALLY DEFERRED)`);
+    // In one turn: an admin renames the option, a caller's ticket for it, and the failing write.
+    const renamed = t.store.catalogue.update(501, { label: "Reserva de sala" }, admin, now);
+    const opened = t.store.tickets.open({ userCode: "1001", serviceId: 501, source: "phone" }, admin, now);
+    const failing = t.store.db.run("INSERT INTO probe_child (parent_id) VALUES (99)");
+    for (const write of [renamed, opened, failing]) await expect(write).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_FOREIGNKEY" });
+    expect((await t.store.catalogue.tree())[4]!.children.map((c) => c.label)).toEqual(["Reserva"]);
+    expect((await t.store.catalogue.forCallers({ recent: true }))[4]!.children.map((c) => c.label)).toEqual(["Reserva"]);
+    await t.store.db.execScript("DROP TABLE probe_child; DROP TABLE probe_parent");
+  });
+
   it("moves a ticket through its lifecycle with a history, and refuses impossible moves", async () => {
     const now = at("2025-06-02T11:00:00");
     const { ticket } = await t.store.tickets.open({ userCode: "1002", serviceId: 301, source: "web" }, admin, now);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
+import { CATALOGUE_KEPT_MS } from "../../src/domain/catalogue.js";
 import { BuiltinTicketBackend, loadMigrations, migrate, openStore } from "../../src/domain/index.js";
 import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "../support/databases.js";
 
@@ -122,6 +123,22 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     expect((await t.store.catalogue.forCallers({ recent: true }))[4]!.children.map((c) => c.label)).toEqual(["Reserva"]);
     await t.store.db.execScript("DROP TABLE probe_child; DROP TABLE probe_parent");
   });
+
+  it("a menu change made through another process reaches this one's calls and ticket checks within CATALOGUE_KEPT_MS (docs/topology.md)", async () => {
+    const now = at("2025-06-02T10:55:00");
+    // Another process on the same database: a second API node, `ura catalogue sync-glpi`.
+    const other = await openStore(t.settings, { migrate: false });
+    try {
+      expect((await t.store.catalogue.forCallers({ recent: true }))[4]!.children.map((c) => c.label)).toEqual(["Reserva"]);
+      await other.catalogue.update(501, { label: "Reserva do auditório" }, admin, now);
+      await new Promise((resolve) => setTimeout(resolve, CATALOGUE_KEPT_MS + 100));
+      expect((await t.store.catalogue.forCallers({ recent: true }))[4]!.children.map((c) => c.label)).toEqual(["Reserva do auditório"]);
+      expect((await t.store.tickets.open({ userCode: "1001", serviceId: 501, source: "phone" }, admin, now)).ticket.service.path).toBe("Projetor > Reserva do auditório");
+    } finally {
+      await t.store.catalogue.update(501, { label: "Reserva" }, admin, now);
+      await other.close();
+    }
+  }, 20_000);
 
   it("moves a ticket through its lifecycle with a history, and refuses impossible moves", async () => {
     const now = at("2025-06-02T11:00:00");

@@ -230,6 +230,19 @@ export class UserRepository {
     return findUserByCode(this.db, code);
   }
 
+  /** The names of the given codes, in one read (codes nobody has are left out). */
+  async namesByCode(codes: readonly string[]): Promise<Map<string, string>> {
+    if (!codes.length) return new Map();
+    const rows = await this.db.all<{ code: string; name: string }>(`SELECT code, name FROM users WHERE code IN (${codes.map(() => "?").join(", ")})`, codes);
+    return new Map(rows.map((u) => [u.code, u.name]));
+  }
+
+  /** The departments users belong to, sorted, without blanks: what a department filter may offer. */
+  async departments(): Promise<string[]> {
+    const rows = await this.db.all<{ department: string }>("SELECT DISTINCT department FROM users WHERE department IS NOT NULL AND department <> '' ORDER BY department");
+    return rows.map((r) => r.department);
+  }
+
   /** Recognises a caller by number: only when exactly one active user registered it. */
   async byCaller(number: string): Promise<CallerMatchResult> {
     const key = callerKey(number);

@@ -144,8 +144,7 @@ export async function technicianRoutes(root: FastifyInstance, options: Technicia
             }
           };
           walk(await store.catalogue.tree(), []);
-          const rows = await store.db.all<{ department: string }>("SELECT DISTINCT department FROM users WHERE department IS NOT NULL AND department <> '' ORDER BY department");
-          return { services, departments: rows.map((r) => r.department) };
+          return { services, departments: await store.users.departments() };
         },
       );
 

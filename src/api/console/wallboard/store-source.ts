@@ -160,9 +160,7 @@ function technicians(active: TicketView[]): StaffMember[] {
  */
 async function requesterNames(store: Store, rows: AuditRecord[]): Promise<Map<string, string>> {
   const codes = [...new Set(rows.flatMap((r) => personCode(r) ?? []))];
-  if (!codes.length) return new Map();
-  const found = await store.db.all<{ code: string; name: string }>(`SELECT code, name FROM users WHERE code IN (${codes.map(() => "?").join(", ")})`, codes);
-  return new Map(found.map((u) => [u.code, u.name]));
+  return store.users.namesByCode(codes);
 }
 
 /** The user code an activity row names: the requester of an opened ticket, the caller of a transfer. */

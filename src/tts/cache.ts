@@ -1,6 +1,5 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { readFile, readdir, stat, unlink, utimes } from "node:fs/promises";
-import { statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { secretFile } from "../shared/secret-file.js";
 import { TMP_SUFFIX, writeAtomically } from "./atomic-write.js";
@@ -119,12 +118,15 @@ export class AudioCache {
     const now = this.now();
     const seenAt = this.seen.get(hash);
     if (seenAt !== undefined && now - seenAt < SEEN_FOR_MS) return path;
-    // On the loop, not through the thread pool: a caller's name is looked up here on nearly every
-    // call, and an async stat cost ~28 us of CPU against ~4 (issue 16; the log sender's outbox does the same).
-    const info = statSync(path, { throwIfNoEntry: false });
-    if (!info) {
-      this.seen.delete(hash);
-      return null;
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        this.seen.delete(hash);
+        return null;
+      }
+      throw err;
     }
     if (now - info.mtimeMs > TOUCH_EVERY_MS) await utimes(path, now / 1000, now / 1000);
     this.remember(hash, now);

@@ -29,7 +29,7 @@ const GROUP_CAP = 64;
  * the lock, which would block the event loop the first one needs (busy_timeout, then SQLITE_BUSY).
  * Tests and two `openStore` on one file do this.
  */
-const writers = new Map<string, { busy: Promise<void> | null }>();
+const writers = new Map<string, { busy: Promise<void> | null; connections: number }>();
 
 /**
  * SQLite through better-sqlite3. The driver is synchronous and one connection serves the process,
@@ -44,6 +44,9 @@ const writers = new Map<string, { busy: Promise<void> | null }>();
  * the transaction or the COMMIT fails, every member of the group is rejected. Reads asked for while
  * writes are queued queue behind them (the order callers asked in is kept) and answer after the
  * commit too; other reads run at once. The write lock is held only while the group runs.
+ *
+ * Inside a transaction use its `tx` only: a promise of the outer Db awaited there queues behind
+ * the group that awaits it, and never settles.
  */
 export function openSqlite(path: string): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -63,7 +66,8 @@ export function openSqlite(path: string): Db {
   db.pragma("synchronous = NORMAL");
 
   const key = path === ":memory:" ? null : realpathSync(path);
-  const writer = (key === null ? undefined : writers.get(key)) ?? { busy: null };
+  const writer = (key === null ? undefined : writers.get(key)) ?? { busy: null, connections: 0 };
+  writer.connections += 1;
   if (key !== null) writers.set(key, writer);
 
   let tail: Promise<unknown> = Promise.resolve();
@@ -169,8 +173,13 @@ export function openSqlite(path: string): Db {
     let ran = 0;
     for (const member of members) {
       ran += 1;
-      if (member.savepoint) savepoint.run();
+      // Inside the try: a SAVEPOINT that failed must still end the group, or every later one waits.
+      let saved = false;
       try {
+        if (member.savepoint) {
+          savepoint.run();
+          saved = true;
+        }
         const value = await member.work(direct);
         if (group.lost !== null) throw group.lost.error;
         if (member.savepoint) release.run();
@@ -178,7 +187,7 @@ export function openSqlite(path: string): Db {
       } catch (error) {
         if (group.lost === null && db.inTransaction) {
           try {
-            if (member.savepoint) {
+            if (saved) {
               rollbackTo.run();
               release.run();
             }
@@ -244,6 +253,8 @@ export function openSqlite(path: string): Db {
       if (closed) return;
       closed = true;
       await afterQueued(() => db.close());
+      writer.connections -= 1;
+      if (key !== null && writer.connections === 0) writers.delete(key);
     },
   };
 }

@@ -11,7 +11,7 @@ import { FakeSpeech, FakeTicketApi, dial, fakeBackend, said, startIvr, type IvrU
  * (never silence), and during business hours (or when hours are unknown) is offered a technician.
  */
 
-const BUDGET_MS = 400;
+const BUDGET_MS = 1500;
 let ivr: IvrUnderTest | undefined;
 let server: Server | undefined;
 afterEach(async () => {

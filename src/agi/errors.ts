@@ -1,16 +1,11 @@
+import { StacklessError } from "../shared/errors.js";
+
 /** One class per cause, so callers catch what they can act on (asterisk-java's model). */
 
-/**
- * The caller hung up (HANGUP line, 511, or the connection closed). Ends the call quietly. Made
- * without a stack trace: every call ends with one, and where it was made says nothing (issue 16:
- * capturing it cost five times the rest of the error).
- */
-export class HangupError extends Error {
+/** The caller hung up (HANGUP line, 511, or the connection closed). Ends the call quietly. */
+export class HangupError extends StacklessError {
   constructor(readonly reason: string = "channel hung up") {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(reason);
-    Error.stackTraceLimit = limit;
     this.name = "HangupError";
   }
 }

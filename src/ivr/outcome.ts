@@ -1,5 +1,6 @@
 import type { RecordCallRequest } from "../api/contract.js";
 import type { PromptId } from "./prompt-ids.js";
+import { StacklessError } from "../shared/errors.js";
 
 /** What the dialplan reads in URA_RESULT: the call record's outcome. */
 export type CallResult = RecordCallRequest["outcome"];
@@ -9,9 +10,9 @@ export type StepResult = CallResult | "identified" | "back";
 /**
  * Thrown to end the call from anywhere in the flow: the runner plays `prompts` (then goodbye,
  * unless it is a transfer), sets the channel variables and records the call. An outcome, not a
- * failure: made without a stack trace (every call ends with one; issue 16).
+ * failure, so it carries no stack.
  */
-export class EndCall extends Error {
+export class EndCall extends StacklessError {
   constructor(
     readonly result: StepResult,
     readonly step: string | null = null,
@@ -28,10 +29,7 @@ export class EndCall extends Error {
       handBack?: boolean;
     } = {},
   ) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(`call ends: ${result}`);
-    Error.stackTraceLimit = limit;
     this.name = "EndCall";
   }
 }

@@ -18,6 +18,7 @@ import {
   ticketStatus,
   ticketViewSchema,
   userCode,
+  codeLimitScopes,
 } from "../domain/index.js";
 
 /**
@@ -49,7 +50,7 @@ export const errorBody = z.object({
    * 423 `locked`: whose cool-down, the calling number's (`caller`) or, asked without one, the user's codes (`user`).
    * 429 `rate_limited` of POST /otp/request: whose hourly cap, the calling number's (`caller`) or the user's or their mobile's (`user`).
    */
-  scope: z.enum(["caller", "user"]).optional(),
+  scope: z.enum(codeLimitScopes).optional(),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
 

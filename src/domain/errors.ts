@@ -40,10 +40,12 @@ export function secondsUntil(until: Date, now: Date): number {
 }
 
 /**
- * Whose hourly cap of one-time codes was reached: the calling number's (codes asked from it, for
- * any user), or the user's (their codes, or their mobile's, shared with whoever has the same one).
+ * Whose limit on one-time codes was reached: the calling number's (codes asked from it, for any
+ * user), or the user's (their codes, or their mobile's, shared with whoever has the same one; for
+ * a cool-down, codes asked without a calling number). The hourly cap and the cool-down say it alike.
  */
-export type CodeCapScope = "caller" | "user";
+export const codeLimitScopes = ["caller", "user"] as const;
+export type CodeLimitScope = (typeof codeLimitScopes)[number];
 
 /** Too many one-time codes (or identification lookups, or refused sign-ins) for this user, number or client: try again at `until`. */
 export class RateLimitedError extends Error {
@@ -51,15 +53,12 @@ export class RateLimitedError extends Error {
     message: string,
     readonly until: Date,
     /** One-time codes only: whose cap was reached. Absent for the other limits. */
-    readonly scope?: CodeCapScope,
+    readonly scope?: CodeLimitScope,
   ) {
     super(message);
     this.name = "RateLimitedError";
   }
 }
-
-/** Whose wrong codes are cooling down: the calling number's (any user), or one user's codes asked without a number. */
-export type CoolDownScope = "caller" | "user";
 
 /**
  * Too many wrong one-time codes from this calling number (or, without one, for this user): no codes
@@ -70,7 +69,7 @@ export class LockedError extends Error {
     message = "too many wrong codes from this number: wait for the cool-down to end",
     readonly until: Date | null = null,
     /** Whose cool-down: the calling number's, or (no calling number) the user's codes. */
-    readonly scope: CoolDownScope = "caller",
+    readonly scope: CodeLimitScope = "caller",
   ) {
     super(message);
     this.name = "LockedError";

@@ -122,6 +122,8 @@ export {
   LockedError,
   NoPhoneError,
   secondsUntil,
+  codeLimitScopes,
+  type CodeLimitScope,
 } from "./errors.js";
 
 // For a second ticket backend and the notifiers (src/glpi, src/notify): what the builtin backend

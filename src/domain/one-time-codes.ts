@@ -7,7 +7,7 @@ import { maskPhone } from "../shared/privacy.js";
 import { secretFile } from "../shared/secret-file.js";
 import { writeAudit, type Actor } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
-import { LockedError, NoPhoneError, NotFoundError, RateLimitedError } from "./errors.js";
+import { codeLimitScopes, LockedError, NoPhoneError, NotFoundError, RateLimitedError } from "./errors.js";
 import { message } from "./messages.js";
 import { callerKey } from "./phone.js";
 import { SenderRejectedError, SenderUnavailableError, type MessageSender, type OutgoingMessage } from "./ports/index.js";
@@ -50,7 +50,7 @@ export const otpVerifyResultSchema = z.discriminatedUnion("ok", [
     /** locked: when the cool-down ends by itself (ISO 8601). */
     until: z.string().optional(),
     /** locked: whose cool-down, the calling number's (`caller`) or, asked without one, the user's codes (`user`). */
-    scope: z.enum(["caller", "user"]).optional(),
+    scope: z.enum(codeLimitScopes).optional(),
   }),
 ]);
 export type OtpVerifyResult = z.infer<typeof otpVerifyResultSchema>;

@@ -54,6 +54,8 @@ export interface LoadResult {
   /** CPU of the bench process itself (the emulated callers), % of one core: near 100 % it is the bottleneck. */
   emulatorCpuPercent: number;
   completedCallIds: string[];
+  /** When each completed call ended (epoch ms), in completedCallIds' order: CPU per call by window. */
+  completedAt: number[];
   failedCallIds: string[];
 }
 
@@ -75,6 +77,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const steps = new Map<string, Samples>();
   const errorReasons: Record<string, number> = {};
   const completedCallIds: string[] = [];
+  const completedAt: number[] = [];
   const failedCallIds: string[] = [];
   let coarse = 0;
   let seq = 0;
@@ -146,6 +149,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     if (result.hungUp) return fail(`hung up at "${result.commands.at(-1)?.line ?? "?"}"`, callId);
     if (outcome !== o.expectedResult) return fail(`URA_RESULT=${outcome ?? "(unset)"}`, callId);
     completedCallIds.push(callId);
+    completedAt.push(Date.now());
     callThink.push(total);
     commandsPerCall.push(result.commands.length);
     perceived.push(result.perceivedMs);
@@ -180,6 +184,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     connected: { mean: sampled ? connectedSum / sampled : Number.NaN, max: connectedMax },
     emulatorCpuPercent: ((cpu.user + cpu.system) / 1000 / (endedAt - startedAt)) * 100,
     completedCallIds,
+    completedAt,
     failedCallIds,
   };
 }

@@ -124,6 +124,22 @@ export class ProcSampler {
   }
 }
 
+/**
+ * CPU ms a completed call cost, in consecutive windows of `windowMs` from `from` to `to` (a last
+ * window shorter than half of one is left out): shows how the cost settles while V8 compiles the
+ * hot paths. NaN for a window without a completed call.
+ */
+export function cpuMsPerCallByWindow(sampler: ProcSampler, from: number, to: number, completedAt: readonly number[], windowMs = 5000): number[] {
+  const out: number[] = [];
+  for (let start = from; to - start >= windowMs / 2; start += windowMs) {
+    const end = Math.min(start + windowMs, to);
+    const w = sampler.window(start, end);
+    const calls = completedAt.filter((t) => t >= start && t < end).length;
+    out.push(calls > 0 ? ((w.cpuPercent / 100) * (end - start)) / calls : Number.NaN);
+  }
+  return out;
+}
+
 /** The pid of a process by its command name (/proc/<pid>/comm), e.g. the local `mariadbd`; null if none. */
 export function pidByName(...names: string[]): number | null {
   try {

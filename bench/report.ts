@@ -36,7 +36,20 @@ export function formatReport(r: BenchReport): string {
   lines.push(
     `  machine CPU          ${f(s.proc.machineCpuPercent, 0)} % of ${r.machine.cpus * 100} %: other processes took ${f(others(s.proc, s.emulatorCpuPercent, dbCpu), 0)} %${fl ? `   (floor run: ${f(others(fl.proc, fl.emulatorCpuPercent), 0)} %)` : ""}; load average before ${r.machine.loadBefore.map((x) => x.toFixed(1)).join(" ")}`,
   );
-  lines.push(`  service CPU / call   ${f((s.proc.cpuPercent * 10) / s.callsPerSecond, 2)} ms${fl ? `   (floor: ${f((fl.proc.cpuPercent * 10) / fl.callsPerSecond, 2)} ms)` : ""}`);
+  const c = r.cpuPerCall;
+  const w = r.warmUp;
+  const series = (xs: number[]) => xs.map((x) => f(x, 1)).join(" ");
+  lines.push(
+    `  service CPU / call   ${f(c.serviceMs, 2)} ms${c.floorMs !== null ? `   (floor: ${f(c.floorMs, 2)} ms): ${f(c.ratio ?? Number.NaN, 1)}× the floor's` : ""}${w ? `, measured after a ${w.service.seconds} s warm-up load` : ", no warm-up load"}`,
+  );
+  lines.push(`    by 5 s window      ${series(c.serviceWindowsMs)}${c.floorWindowsMs.length ? `   (floor: ${series(c.floorWindowsMs)})` : ""}`);
+  if (w) {
+    const ratio = w.floor ? w.service.cpuMsPerCall / w.floor.cpuMsPerCall : Number.NaN;
+    lines.push(
+      `  warm-up CPU / call   ${f(w.service.cpuMsPerCall, 2)} ms${w.floor ? `   (floor: ${f(w.floor.cpuMsPerCall, 2)} ms): ${f(ratio, 1)}×` : ""}, the first ${w.service.seconds} s of load (${w.service.completed} calls, V8 compiling: a cost a node pays once)`,
+    );
+    lines.push(`    by 5 s window      ${series(w.service.windowsMs)}${w.floor ? `   (floor: ${series(w.floor.windowsMs)})` : ""}`);
+  }
   lines.push(`  calls in the service  mean ${f(s.inService.mean, 0)}, max ${s.inService.max}  (connected: mean ${f(s.connected.mean, 0)}, max ${s.connected.max}; the rest wait in the kernel's accept queue)`);
   lines.push(`  service RSS          idle ${f(s.idleRssMb, 1)} MB, under load mean ${f(s.proc.rssMeanMb, 1)} / max ${f(s.proc.rssMaxMb, 1)} MB  → ${f(s.rssPerCallKb, 1)} kB per call in the service (mean RSS − idle) / mean calls inside`);
   const t = r.tickets;

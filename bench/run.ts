@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { placeCall, type CallResult } from "../src/emulator/asterisk-emulator.js";
 import { runLoad, RecordingCaller, ReplayCaller, type LoadResult } from "./load.js";
-import { pidByName, ProcSampler, type ProcWindow } from "./proc.js";
+import { cpuMsPerCallByWindow, pidByName, ProcSampler, type ProcWindow } from "./proc.js";
 import { startFloor } from "./floor.js";
 import type { OutboxReader } from "./outbox.js";
 import { prepareService, type PreparedService } from "./prepare.js";
@@ -29,6 +29,12 @@ export interface BenchOptions {
   calls: number;
   durationS: number;
   floorDurationS: number;
+  /**
+   * Seconds of the same load, not measured, before each measured window (the service's and the
+   * floor's): V8 compiles the hot paths in the first seconds of load, a one-time cost that a node
+   * serving calls for hours does not pay per call. Its own figures are reported beside (0: none).
+   */
+  warmupS: number;
   db: DbChoice;
   json: string | null;
   profile: string | null;
@@ -53,6 +59,10 @@ export interface BenchReport {
   /** The local MariaDB server's CPU and RSS during the load (--db mysql). */
   database: ProcWindow | null;
   floor: (LoadResult & { proc: ProcWindow }) | null;
+  /** The warm-up loads (service, floor) before the measured windows; null with --warmup 0. */
+  warmUp: { service: WarmUpLoad; floor: WarmUpLoad | null } | null;
+  /** CPU per completed call, measured window, and by 5 s windows (the warm-up's in `warmUp`). */
+  cpuPerCall: { serviceMs: number; floorMs: number | null; ratio: number | null; serviceWindowsMs: number[]; floorWindowsMs: number[] };
   ratio: { p50: number; p95: number; p99: number; mean: number } | null;
   tickets: TicketCheck;
   /** The service's warnings and errors, counted (see Service.logSummary). */
@@ -70,6 +80,18 @@ export interface HappyPathReport {
   happyPath: HappyPath[];
   errors: string[];
 }
+
+/** A load run before the measured window, its cost reported but not counted in the measured figures. */
+export interface WarmUpLoad {
+  seconds: number;
+  completed: number;
+  errors: number;
+  cpuMsPerCall: number;
+  windowsMs: number[];
+}
+
+/** The service's (or the floor's) CPU per completed call over a load: CPU time in the window / calls completed. */
+const cpuMsPerCall = (proc: ProcWindow, load: LoadResult) => (proc.cpuPercent * 10) / load.callsPerSecond;
 
 export interface TicketCheck {
   tickets: number;
@@ -121,20 +143,26 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     await new Promise((r) => setTimeout(r, 500));
     const idle = sampler.sample();
     const idleRssMb = idle ? idle.rssKb / 1024 : Number.NaN;
-    log(o.verbose, `driving ${o.calls} callers for ${o.durationS} s`);
     // MariaDB's own CPU is part of the cost with --db mysql (the server is shared: other clients count too).
     const dbPid = db ? pidByName("mariadbd", "mysqld") : null;
     const dbSampler = dbPid ? new ProcSampler(dbPid).start() : null;
-    const result = await runLoad({
-      port: agiPort,
-      concurrency: o.calls,
-      durationMs: o.durationS * 1000,
-      idPrefix: String(Math.floor(Date.now() / 1000)),
-      plan: (n) => scenario.plan(n),
-      expectedResult: scenario.expectedResult,
-    });
+    const serviceLoad = (durationMs: number, idPrefix: string) =>
+      runLoad({ port: agiPort, concurrency: o.calls, durationMs, idPrefix, plan: (n) => scenario.plan(n), expectedResult: scenario.expectedResult });
+    let serviceWarmUp: (LoadResult & { figures: WarmUpLoad }) | null = null;
+    const warmUpPrefix = Math.floor(Date.now() / 1000);
+    if (o.warmupS > 0) {
+      log(o.verbose, `warm-up load: ${o.calls} callers for ${o.warmupS} s (V8 compiles the hot paths; reported, not measured)`);
+      const w = await serviceLoad(o.warmupS * 1000, String(warmUpPrefix));
+      sampler.sample();
+      serviceWarmUp = { ...w, figures: warmUpFigures(sampler, w, o.warmupS) };
+      if (w.errors > 0) errors.push(`warm-up: ${w.errors} calls did not end with URA_RESULT=${scenario.expectedResult}: ${JSON.stringify(w.errorReasons)}`);
+    }
+    log(o.verbose, `measuring: ${o.calls} callers for ${o.durationS} s`);
+    // Call ids are `<epoch seconds>.<n>`: the measured load's never repeat the warm-up's.
+    const result = await serviceLoad(o.durationS * 1000, String(Math.max(warmUpPrefix + 1, Math.floor(Date.now() / 1000))));
     sampler.sample();
     const proc = sampler.window(result.startedAt, result.endedAt);
+    const serviceWindowsMs = cpuMsPerCallByWindow(sampler, result.startedAt, result.endedAt, result.completedAt);
     dbSampler?.sample();
     dbSampler?.stop();
     const dbProc = dbSampler ? dbSampler.window(result.startedAt, result.endedAt) : null;
@@ -150,7 +178,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
     // ── correctness: one ticket per completed call ──────────────────────────────────────────
     const ids = await ticketCallIds(o.db, dataDir, db?.url ?? null);
-    const tickets = checkTickets(ids.filter((id) => !id.startsWith("warmup.") && !id.startsWith("happy.")), result.completedCallIds);
+    const tickets = checkTickets(
+      ids.filter((id) => !id.startsWith("warmup.") && !id.startsWith("happy.")),
+      [...(serviceWarmUp?.completedCallIds ?? []), ...result.completedCallIds],
+    );
     if (tickets.completedWithoutTicket > 0) errors.push(`${tickets.completedWithoutTicket} completed calls have no ticket`);
     if (tickets.duplicateCallIds > 0) errors.push(`${tickets.duplicateCallIds} call ids have more than one ticket`);
     if (result.errors > 0) errors.push(`${result.errors} calls did not end with URA_RESULT=${scenario.expectedResult}: ${JSON.stringify(result.errorReasons)}`);
@@ -161,18 +192,29 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     log(o.verbose, `floor server pid ${floor.pid} on ${floor.port}`);
     const floorSampler = new ProcSampler(floor.pid).start();
     let floorResult: LoadResult & { proc: ProcWindow };
+    let floorWarmUp: WarmUpLoad | null = null;
+    let floorWindowsMs: number[];
     try {
       const actions = recorded.caller.actions;
-      const r = await runLoad({
-        port: floor.port,
-        concurrency: o.calls,
-        durationMs: o.floorDurationS * 1000,
-        idPrefix: "floor",
-        plan: () => ({ callerId: "30000", caller: new ReplayCaller(actions) }),
-        expectedResult: scenario.expectedResult,
-      });
+      const floorLoad = (durationMs: number, idPrefix: string) =>
+        runLoad({
+          port: floor.port,
+          concurrency: o.calls,
+          durationMs,
+          idPrefix,
+          plan: () => ({ callerId: "30000", caller: new ReplayCaller(actions) }),
+          expectedResult: scenario.expectedResult,
+        });
+      // The same warm-up as the service's, so that both are measured warm.
+      if (o.warmupS > 0) {
+        const w = await floorLoad(o.warmupS * 1000, "floorwarmup");
+        floorSampler.sample();
+        floorWarmUp = warmUpFigures(floorSampler, w, o.warmupS);
+      }
+      const r = await floorLoad(o.floorDurationS * 1000, "floor");
       floorSampler.sample();
       floorResult = { ...r, proc: floorSampler.window(r.startedAt, r.endedAt) };
+      floorWindowsMs = cpuMsPerCallByWindow(floorSampler, r.startedAt, r.endedAt, r.completedAt);
     } finally {
       floorSampler.stop();
       await floor.stop();
@@ -202,6 +244,14 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       },
       database: dbProc,
       floor: floorResult,
+      warmUp: serviceWarmUp ? { service: serviceWarmUp.figures, floor: floorWarmUp } : null,
+      cpuPerCall: {
+        serviceMs: round(cpuMsPerCall(proc, result)),
+        floorMs: round(cpuMsPerCall(floorResult.proc, floorResult)),
+        ratio: round(cpuMsPerCall(proc, result) / cpuMsPerCall(floorResult.proc, floorResult)),
+        serviceWindowsMs: serviceWindowsMs.map((x) => round(x)),
+        floorWindowsMs: floorWindowsMs.map((x) => round(x)),
+      },
       ratio,
       tickets,
       serviceLog,
@@ -212,6 +262,17 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     sampler?.stop();
     await svc?.cleanup(errors);
   }
+}
+
+/** A warm-up load's own figures: what the first seconds of load cost while V8 compiled. */
+function warmUpFigures(sampler: ProcSampler, w: LoadResult, seconds: number): WarmUpLoad {
+  return {
+    seconds,
+    completed: w.completed,
+    errors: w.errors,
+    cpuMsPerCall: round(cpuMsPerCall(sampler.window(w.startedAt, w.endedAt), w)),
+    windowsMs: cpuMsPerCallByWindow(sampler, w.startedAt, w.endedAt, w.completedAt).map((x) => round(x)),
+  };
 }
 
 /** One unloaded call on the happy path, as the caller lives it (virtual media time + real think time). */
@@ -398,6 +459,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       calls: { type: "string", short: "c", default: "10" },
       duration: { type: "string", short: "d", default: "20" },
       "floor-duration": { type: "string" },
+      warmup: { type: "string", default: "15" },
       db: { type: "string", default: "sqlite" },
       json: { type: "string" },
       profile: { type: "string" },
@@ -414,6 +476,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   --calls C           concurrent emulated callers, closed loop (default 10)
   --duration S        seconds of load against the service (default 20)
   --floor-duration S  seconds of load against the floor server (default: min(S, 10))
+  --warmup S          seconds of the same load before each measured window, the service's and
+                      the floor's, reported but not measured (default 15; 0: none): V8 compiles
+                      the hot paths in the first seconds of load
   --db                sqlite (default, under a temp DATA_DIR) or mysql (a fresh database on
                       127.0.0.1:3306 as root, dropped at the end)
   --json path         where to write the JSON report (default bench/results/<timestamp>.json;
@@ -431,10 +496,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (!(durationS > 0 && durationS <= 3600)) throw new Error("--duration: seconds, more than 0 and at most 3600");
   const floorDurationS = values["floor-duration"] !== undefined ? Number(values["floor-duration"]) : Math.min(durationS, 10);
   if (!(floorDurationS > 0 && floorDurationS <= 3600)) throw new Error("--floor-duration: seconds, more than 0 and at most 3600");
+  const warmupS = Number(values.warmup);
+  if (!(warmupS >= 0 && warmupS <= 3600)) throw new Error("--warmup: seconds, from 0 to 3600");
   if (values.db !== "sqlite" && values.db !== "mysql") throw new Error("--db: sqlite or mysql");
   const logLevel = values["log-level"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new Error("--log-level: debug, info, warn or error");
-  return { calls, durationS, floorDurationS, db: values.db, json: values.json ?? null, profile: values.profile ?? null, logLevel, verbose: !values.quiet, happyPathOnly: values["happy-path"] };
+  return { calls, durationS, floorDurationS, warmupS, db: values.db, json: values.json ?? null, profile: values.profile ?? null, logLevel, verbose: !values.quiet, happyPathOnly: values["happy-path"] };
 }
 
 async function main(): Promise<void> {

@@ -4,16 +4,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { runBench } from "../../bench/run.js";
+import { parseOptions, runBench } from "../../bench/run.js";
 import { formatReport } from "../../bench/report.js";
 
 /**
  * The benchmark harness end to end, small: the real service as a child process, 2 callers for 2 s,
  * the floor for 1 s. Proves the harness works (numbers are not asserted: CI machines vary).
  */
+describe("bench options", () => {
+  it("warms up 15 s by default, takes --warmup 0 for none, and names --warmup when it is not seconds", () => {
+    expect(parseOptions([]).warmupS).toBe(15);
+    expect(parseOptions(["--warmup", "0"]).warmupS).toBe(0);
+    expect(() => parseOptions(["--warmup", "soon"])).toThrow(/--warmup/);
+    expect(() => parseOptions(["--warmup", "-1"])).toThrow(/--warmup/);
+  });
+});
+
 describe("bench harness", () => {
   it("drives the service and the floor, and reports think times, CPU, memory and tickets", async () => {
-    const report = await runBench({ calls: 2, durationS: 1.5, floorDurationS: 1, db: "sqlite", json: null, profile: null, logLevel: "warn", verbose: false });
+    const report = await runBench({ calls: 2, durationS: 1.5, floorDurationS: 1, warmupS: 1, db: "sqlite", json: null, profile: null, logLevel: "warn", verbose: false });
     expect(report.errors).toEqual([]);
     expect(report.service.completed).toBeGreaterThan(0);
     expect(report.service.errors).toBe(0);
@@ -26,7 +35,12 @@ describe("bench harness", () => {
     expect(report.floor!.commandsPerCall.p50).toBe(report.service.commandsPerCall.p50);
     expect(report.tickets.completedWithoutTicket).toBe(0);
     expect(report.tickets.duplicateCallIds).toBe(0);
-    expect(report.tickets.completedWithTicket).toBe(report.service.completed);
+    // The warm-up load's calls are checked too: each opened its one ticket.
+    expect(report.warmUp!.service.completed).toBeGreaterThan(0);
+    expect(report.warmUp!.floor!.completed).toBeGreaterThan(0);
+    expect(report.tickets.completedWithTicket).toBe(report.service.completed + report.warmUp!.service.completed);
+    expect(report.cpuPerCall.serviceMs).toBeGreaterThan(0);
+    expect(report.cpuPerCall.ratio).toBeCloseTo(report.cpuPerCall.serviceMs / report.cpuPerCall.floorMs!, 1);
     const [atQuestion, bargeIn] = report.happyPath;
     expect(atQuestion!.keys).toBeGreaterThan(0);
     expect(bargeIn!.perceivedMs).toBeLessThan(atQuestion!.perceivedMs);
@@ -40,6 +54,8 @@ describe("bench harness", () => {
     expect(ownStatus.heard).toContain("hello-name");
     expect(ownTicket.perceivedMs).toBeLessThan(atQuestion!.perceivedMs);
     expect(formatReport(report)).toContain("ratio to the floor");
+    expect(formatReport(report)).toMatch(/service CPU \/ call .* measured after a 1 s warm-up load/);
+    expect(formatReport(report)).toContain("warm-up CPU / call");
   }, 60_000);
 
   it("--happy-path --json writes the happy paths' report where it is told, as a full run writes its own", async () => {

@@ -459,7 +459,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       calls: { type: "string", short: "c", default: "10" },
       duration: { type: "string", short: "d", default: "20" },
       "floor-duration": { type: "string" },
-      warmup: { type: "string", default: "15" },
+      warmup: { type: "string", default: "20" },
       db: { type: "string", default: "sqlite" },
       json: { type: "string" },
       profile: { type: "string" },
@@ -477,7 +477,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   --duration S        seconds of load against the service (default 20)
   --floor-duration S  seconds of load against the floor server (default: min(S, 10))
   --warmup S          seconds of the same load before each measured window, the service's and
-                      the floor's, reported but not measured (default 15; 0: none): V8 compiles
+                      the floor's, reported but not measured (default 20; 0: none): V8 compiles
                       the hot paths in the first seconds of load
   --db                sqlite (default, under a temp DATA_DIR) or mysql (a fresh database on
                       127.0.0.1:3306 as root, dropped at the end)

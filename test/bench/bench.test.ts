@@ -12,8 +12,8 @@ import { formatReport } from "../../bench/report.js";
  * the floor for 1 s. Proves the harness works (numbers are not asserted: CI machines vary).
  */
 describe("bench options", () => {
-  it("warms up 15 s by default, takes --warmup 0 for none, and names --warmup when it is not seconds", () => {
-    expect(parseOptions([]).warmupS).toBe(15);
+  it("warms up 20 s by default, takes --warmup 0 for none, and names --warmup when it is not seconds", () => {
+    expect(parseOptions([]).warmupS).toBe(20);
     expect(parseOptions(["--warmup", "0"]).warmupS).toBe(0);
     expect(() => parseOptions(["--warmup", "soon"])).toThrow(/--warmup/);
     expect(() => parseOptions(["--warmup", "-1"])).toThrow(/--warmup/);

@@ -34,6 +34,13 @@ export const identificationRuleSchema = z.object({
   subject: z.string(),
   mode: identificationMode,
   updatedAt: z.string(),
+  usersInScope: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe(
+      "How many users (active or not) now carry the department, or the extension, as the rule is matched. 0: the rule applies to no one yet (a typo, or users not imported yet); it is kept all the same",
+    ),
 });
 export type IdentificationRule = z.infer<typeof identificationRuleSchema>;
 
@@ -44,7 +51,24 @@ interface RuleRow {
   updated_at: string | Date;
 }
 
-const view = (r: RuleRow): IdentificationRule => ({ scope: r.scope, subject: r.subject, mode: r.mode, updatedAt: fromDbTime(r.updated_at).toISOString() });
+/**
+ * The users rule `r` can reach: a department's by `users.department = subject`, an extension's by
+ * the users carrying it, the comparisons modeFor and byCaller make. In SQL, not against
+ * UserRepository.departments() in JS: MariaDB's utf8mb4_unicode_ci makes "saude" match "Saúde",
+ * which a JS comparison would wrongly call a department nobody is in.
+ */
+const USERS_IN_SCOPE = `CASE r.scope
+  WHEN 'department' THEN (SELECT COUNT(*) FROM users u WHERE u.department = r.subject)
+  ELSE (SELECT COUNT(DISTINCT p.user_id) FROM user_phones p WHERE p.number = r.subject) END`;
+const RULE_COLUMNS = `r.scope, r.subject, r.mode, r.updated_at, ${USERS_IN_SCOPE} AS users_in_scope`;
+
+const view = (r: RuleRow & { users_in_scope: number | string | bigint }): IdentificationRule => ({
+  scope: r.scope,
+  subject: r.subject,
+  mode: r.mode,
+  updatedAt: fromDbTime(r.updated_at).toISOString(),
+  usersInScope: Number(r.users_in_scope),
+});
 
 /** An extension rule's subject is the extension as users' extensions are stored (callerKey). */
 function normaliseSubject(scope: IdentificationScope, subject: string): string {
@@ -60,11 +84,14 @@ export class IdentificationRules {
   constructor(private readonly db: Db) {}
 
   async list(): Promise<IdentificationRule[]> {
-    const rows = await this.db.all<RuleRow>("SELECT scope, subject, mode, updated_at FROM identification_rules ORDER BY scope, subject");
+    const rows = await this.db.all<RuleRow & { users_in_scope: number }>(`SELECT ${RULE_COLUMNS} FROM identification_rules r ORDER BY r.scope, r.subject`);
     return rows.map(view);
   }
 
-  /** Adds or changes the rule of one department or extension. */
+  /**
+   * Adds or changes the rule of one department or extension. It is kept even when no user is in
+   * its scope yet (`usersInScope` 0): a department may be set up before its users are imported.
+   */
   async put(scope: IdentificationScope, subject: string, raw: unknown, actor: Actor, now: Date): Promise<{ rule: IdentificationRule; created: boolean }> {
     const key = normaliseSubject(scope, subject);
     const { mode } = parseInput(identificationRuleInput, raw);
@@ -79,7 +106,8 @@ export class IdentificationRules {
         entityId: `${scope}:${key}`,
         details: before ? { mode: [before.mode, mode] } : { mode },
       });
-      return { rule: { scope, subject: key, mode, updatedAt: now.toISOString() }, created: !before };
+      const saved = await tx.get<RuleRow & { users_in_scope: number }>(`SELECT ${RULE_COLUMNS} FROM identification_rules r WHERE r.scope = ? AND r.subject = ?`, [scope, key]);
+      return { rule: view(saved!), created: !before };
     });
   }
 

@@ -70,6 +70,32 @@ describe.each(DRIVERS)("identification rules (%s)", (driver) => {
     expect((audit.json() as { entries: { action: string }[] }).entries.map((e) => e.action)).toEqual(expect.arrayContaining(["create", "update", "delete"]));
   });
 
+  it("a rule no user is in the scope of is saved all the same, and its reply and the list say so (usersInScope 0)", async () => {
+    const typo = await put("department", "sala 3", { mode: "code-otp" });
+    expect(typo.statusCode).toBe(201);
+    expect(typo.json()).toMatchObject({ rule: { scope: "department", subject: "sala 3", mode: "code-otp", usersInScope: 0 } });
+    const known = await put("department", "Saúde", { mode: "extension-otp" });
+    expect(known.json()).toMatchObject({ rule: { subject: "Saúde", usersInScope: 1 } });
+    // An extension no user carries: byCaller matches nobody, so the rule could not apply either.
+    expect((await put("extension", "2999", { mode: "code-otp" })).json()).toMatchObject({ rule: { subject: "2999", usersInScope: 0 } });
+    expect((await put("extension", "(45) 3264-1000", { mode: "code-otp" })).json()).toMatchObject({ rule: { subject: "+554532641000", usersInScope: 1 } });
+
+    // The user imported later: the same rule now reaches them, and the list says so.
+    expect((await api.call("POST", `${P}/admin/users`, { body: { code: "1003", name: "Carla Dias", extensions: ["2003"], department: "sala 3" } })).statusCode).toBe(201);
+    const list = (await api.call("GET", `${P}/admin/identification-rules`)).json() as { rules: { subject: string; usersInScope: number }[] };
+    expect(Object.fromEntries(list.rules.map((r) => [r.subject, r.usersInScope]))).toEqual({ Saúde: 1, "sala 3": 1, "2999": 0, "+554532641000": 1 });
+    for (const [scope, subject] of [["department", "sala 3"], ["department", "Saúde"], ["extension", "2999"], ["extension", "+554532641000"]] as const) {
+      expect((await api.call("DELETE", `${P}/admin/identification-rules/${scope}/${encodeURIComponent(subject)}`)).statusCode).toBe(204);
+    }
+  });
+
+  it("usersInScope says whether the rule applies as the database compares: on MariaDB \"saude\" is Saúde's department", async () => {
+    const rule = (await put("department", "saude", { mode: "code-otp" })).json() as { rule: { usersInScope: number } };
+    expect(rule.rule.usersInScope).toBe(driver === "mysql" ? 1 : 0);
+    expect(await ask("2001", true)).toMatchObject({ identification: rule.rule.usersInScope > 0 ? "code-otp" : "extension" });
+    expect((await api.call("DELETE", `${P}/admin/identification-rules/department/saude`)).statusCode).toBe(204);
+  });
+
   it("bad input is a 400 naming the field; only admins may change rules", async () => {
     const badMode = await put("extension", "2001", { mode: "trust-everyone" });
     expect(badMode.statusCode).toBe(400);

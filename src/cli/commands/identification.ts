@@ -1,4 +1,4 @@
-import { IDENTIFICATION_MODES, identificationScope } from "../../domain/index.js";
+import { IDENTIFICATION_MODES, identificationScope, type IdentificationRule } from "../../domain/index.js";
 import { cliActor, UsageError, withStore, type CliCommand } from "../command.js";
 
 const USAGE = `ura identification list
@@ -6,11 +6,18 @@ const USAGE = `ura identification list
     (docs/security.md). Without one, an own internal extension needs nothing more ("extension").
 ura identification set department|extension SUBJECT MODE
     MODE: ${IDENTIFICATION_MODES.join(", ")}. An extension's rule wins over its department's; a call
-    from outside is always code + one-time code. E.g.
+    from outside is always code + one-time code. A rule no user is in the scope of yet (a typo, or
+    users not imported yet) is saved with a warning; list marks it "(no user yet)". E.g.
       ura identification set department Saúde extension-otp
       ura identification set extension 2001 code-otp
 ura identification delete department|extension SUBJECT
     Back to the default. The same as /api/v1/admin/identification-rules; every change is audited.`;
+
+/** What a rule no user is in the scope of gets said: it is kept, but it applies to no one yet. */
+function nobodyYet(rule: IdentificationRule): string {
+  const whom = rule.scope === "department" ? `no user is in department "${rule.subject}"` : `no user has extension ${rule.subject}`;
+  return `warning: ${whom} yet: the rule applies once one is\n`;
+}
 
 /** `department` or `extension`, else a usage error naming what was given. */
 function scopeOf(value: string | undefined): "department" | "extension" {
@@ -30,7 +37,7 @@ export const command: CliCommand = {
       return withStore(ctx, "identification list", async (store) => {
         const rules = await store.identification.list();
         if (rules.length === 0) ctx.stdout.write("no rules: own internal extensions need nothing more, outside calls code + one-time code\n");
-        for (const r of rules) ctx.stdout.write(`${r.scope.padEnd(10)}  ${r.subject.padEnd(20)}  ${r.mode}\n`);
+        for (const r of rules) ctx.stdout.write(`${r.scope.padEnd(10)}  ${r.subject.padEnd(20)}  ${r.mode}${r.usersInScope === 0 ? "  (no user yet)" : ""}\n`);
         return 0;
       });
     }
@@ -44,6 +51,7 @@ export const command: CliCommand = {
         async (store) => {
           const { rule, created } = await store.identification.put(scope, subject, { mode }, cliActor(), new Date());
           ctx.stdout.write(`${created ? "rule added" : "rule changed"}: ${rule.scope} ${rule.subject} → ${rule.mode}\n`);
+          if (rule.usersInScope === 0) ctx.stdout.write(nobodyYet(rule));
           return 0;
         },
         { field: (field) => (field === "mode" ? `MODE (${IDENTIFICATION_MODES.join(", ")})` : field === "subject" ? "SUBJECT" : field) },

@@ -85,6 +85,40 @@ describe("the identification and guidance pages, in a real browser", () => {
     await page.context().close();
   });
 
+  it("a rule for a department no user is in is saved all the same, with a warning under the field, and the list marks it; a known department gets no warning", { timeout: 180_000 }, async () => {
+    const page = await browser.open(`${server.url}/#/admin/identificacao`);
+    await signIn(page, "ana.souza", "senha-forte-da-ana");
+    const form = page.getByRole("form", { name: "Nova regra ou mudança" });
+    const subject = form.getByLabel("Setor ou ramal", { exact: true });
+    const warning = page.locator("#rule-subject-nobody");
+    const saveRule = async (department: string) => {
+      await form.getByLabel("Vale para").selectOption({ label: "Setor" });
+      await subject.fill(department);
+      await form.getByLabel("Como identificar").selectOption({ label: "Código do usuário e código no WhatsApp" });
+      await form.getByRole("button", { name: "Salvar regra" }).click();
+    };
+
+    await saveRule("sala 3");
+    await expect.poll(() => page.getByRole("row", { name: /sala 3/ }).count(), SLOW).toBe(1);
+    expect(await warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toBe("Nenhum usuário está no setor “sala 3” ainda: a regra só vale quando houver.");
+    // Beside the field: read out with it, after the hint and before any refusal.
+    expect((await subject.getAttribute("aria-describedby"))?.split(" ")).toContain("rule-subject-nobody");
+    expect(await page.getByRole("row", { name: /sala 3/ }).textContent()).toContain("nenhum usuário ainda");
+    expect(await server.api.db.store.identification.list()).toEqual(expect.arrayContaining([expect.objectContaining({ subject: "sala 3", mode: "code-otp", usersInScope: 0 })]));
+    await screenshot(page, "admin-identificacao-sem-usuario");
+
+    // Typing again clears the warning; a department users carry is saved without one, and its row is not marked.
+    await subject.fill("Secretaria");
+    expect(await warning.isVisible()).toBe(false);
+    await saveRule("Secretaria de Saúde");
+    await expect.poll(() => page.getByText("Regra salva: Setor Secretaria de Saúde.").isVisible(), SLOW).toBe(true);
+    expect(await warning.isVisible()).toBe(false);
+    expect(await page.getByRole("row", { name: /Secretaria de Saúde/ }).textContent()).not.toContain("nenhum usuário ainda");
+    expect(await page.getByRole("row", { name: /sala 3/ }).textContent()).toContain("nenhum usuário ainda");
+    await page.context().close();
+  });
+
   it("an admin adds a guidance text that the information menu then offers; a key already in use is refused under the key", { timeout: 180_000 }, async () => {
     const page = await browser.open(`${server.url}/#/admin/orientacoes`);
     await signIn(page, "ana.souza", "senha-forte-da-ana");

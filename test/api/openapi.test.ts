@@ -61,6 +61,16 @@ describe("the OpenAPI document at /docs/json", () => {
     expect(admin.items).toEqual({ $ref: "#/components/schemas/AdminServiceNode" });
   });
 
+  it("documents a saved identification rule's usersInScope (0: the rule reaches no one yet) in the PUT reply and the list", () => {
+    const path = doc.paths[`${API_PREFIX}/admin/identification-rules/{scope}/{subject}`]!.put!;
+    const rule = path.responses["201"]!.content!["application/json"]!.schema.properties!.rule!;
+    const field = rule.properties!.usersInScope as Schema & { description?: string };
+    expect(field.type).toBe("integer");
+    expect(field.description).toMatch(/^How many users .* 0: the rule applies to no one yet/);
+    const list = doc.paths[`${API_PREFIX}/admin/identification-rules`]!.get!.responses["200"]!.content!["application/json"]!.schema.properties!.rules!;
+    expect(list.items!.properties!.usersInScope).toEqual(field);
+  });
+
   it("lists text/csv beside JSON for the user import", () => {
     expect(Object.keys(doc.paths[`${API_PREFIX}/admin/users/import`]!.post!.requestBody!.content).sort()).toEqual(["application/json", "text/csv"]);
   });

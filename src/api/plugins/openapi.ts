@@ -9,10 +9,12 @@ import { serviceNode } from "../contract.js";
 /**
  * Schemas that become named components of the document. The catalogue trees are recursive: as
  * components their children refer back to them (`$ref`), instead of being unrolled to some depth.
+ * zod's global registry, because the document's metadata is read from the registry given here:
+ * a registry of its own left out every field's `.describe()` text.
  */
-const components = z.registry<{ id: string }>();
-components.add(serviceNode, { id: "ServiceNode" });
-components.add(adminServiceNode, { id: "AdminServiceNode" });
+const components = z.globalRegistry;
+components.add(serviceNode, { ...components.get(serviceNode), id: "ServiceNode" });
+components.add(adminServiceNode, { ...components.get(adminServiceNode), id: "AdminServiceNode" });
 
 /** The OpenAPI 3.1 document at /docs/json and its UI at /docs, made from the routes' zod schemas. */
 export async function openApi(app: FastifyInstance): Promise<void> {

@@ -28,7 +28,7 @@ export interface IvrRouteContext extends ApiContext {
   ops: IvrOperations;
 }
 
-export function publicUser(u: User): PublicUser {
+export function publicUser(u: Pick<User, "code" | "name" | "department" | "phone">): PublicUser {
   return { code: u.code, name: u.name, department: u.department, phoneMasked: maskPhone(u.phone) };
 }
 

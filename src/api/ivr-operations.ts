@@ -71,7 +71,7 @@ export class IvrOperations {
   async identifyByCode(body: { code: string }, caller: Caller): Promise<PublicUser | null> {
     const { code } = parseInput(identifyByCodeRequest, body);
     this.limits.admit(caller.actor);
-    const user = await this.ctx.store.users.byCode(code);
+    const user = await this.ctx.store.users.coreByCode(code);
     const found = Boolean(user?.active);
     this.limits.result(caller.actor, found);
     return found ? publicUser(user!) : null;

@@ -230,6 +230,11 @@ export class UserRepository {
     return findUserByCode(this.db, code);
   }
 
+  /** The user by code without the extensions (one statement, not two): what identifying a caller by code answers with. */
+  coreByCode(code: string): Promise<UserCore | null> {
+    return findUserCoreByCode(this.db, code);
+  }
+
   /** The names of the given codes, in one read (codes nobody has are left out). */
   async namesByCode(codes: readonly string[]): Promise<Map<string, string>> {
     if (!codes.length) return new Map();

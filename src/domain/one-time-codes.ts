@@ -84,20 +84,24 @@ interface FailureKey {
   callerHash: string | null;
 }
 
+/**
+ * The read of `key`'s failures within the cool-down window, newest first, at most maxFailures of
+ * them: how recentFailures reads them, and what issuing a code counts (issueChecks).
+ */
+function failuresRead(policy: OtpPolicy, key: FailureKey, now: Date): { sql: string; params: (string | number)[] } {
+  const since = toDbTime(new Date(now.getTime() - policy.cooldownMinutes * 60_000));
+  return key.callerHash === null
+    ? {
+        sql: "SELECT failed_at FROM otp_failures WHERE user_id = ? AND caller_hash IS NULL AND failed_at > ? ORDER BY failed_at DESC LIMIT ?",
+        params: [key.userId, since, policy.maxFailures],
+      }
+    : { sql: "SELECT failed_at FROM otp_failures WHERE caller_hash = ? AND failed_at > ? ORDER BY failed_at DESC LIMIT ?", params: [key.callerHash, since, policy.maxFailures] };
+}
+
 /** The failures of `key` within the cool-down window, newest first (at most maxFailures of them). */
 async function recentFailures(q: Queryable, policy: OtpPolicy, key: FailureKey, now: Date): Promise<Date[]> {
-  const since = toDbTime(new Date(now.getTime() - policy.cooldownMinutes * 60_000));
-  const rows =
-    key.callerHash === null
-      ? await q.all<{ failed_at: string }>(
-          "SELECT failed_at FROM otp_failures WHERE user_id = ? AND caller_hash IS NULL AND failed_at > ? ORDER BY failed_at DESC LIMIT ?",
-          [key.userId, since, policy.maxFailures],
-        )
-      : await q.all<{ failed_at: string }>("SELECT failed_at FROM otp_failures WHERE caller_hash = ? AND failed_at > ? ORDER BY failed_at DESC LIMIT ?", [
-          key.callerHash,
-          since,
-          policy.maxFailures,
-        ]);
+  const { sql, params } = failuresRead(policy, key, now);
+  const rows = await q.all<{ failed_at: string }>(sql, params);
   return rows.map((r) => fromDbTime(r.failed_at));
 }
 
@@ -111,10 +115,14 @@ async function coolDownUntil(q: Queryable, policy: OtpPolicy, key: FailureKey, n
 
 /** coolDownUntil for failures already read (recentFailures). */
 function coolDownOf(policy: OtpPolicy, failures: Date[]): Date | null {
-  if (failures.length < policy.maxFailures) return null;
-  return new Date(failures[policy.maxFailures - 1]!.getTime() + policy.cooldownMinutes * 60_000);
+  return coolDownEnd(policy, failures.length, failures[policy.maxFailures - 1] ?? null);
 }
 
+/** coolDownUntil for `n` failures counted (at most maxFailures, the newest), the oldest of them `oldest`. */
+function coolDownEnd(policy: OtpPolicy, n: number, oldest: Date | null): Date | null {
+  if (n < policy.maxFailures || oldest === null) return null;
+  return new Date(oldest.getTime() + policy.cooldownMinutes * 60_000);
+}
 
 /**
  * Locks one number's row in otp_number_locks for the rest of the transaction. On MariaDB the upsert
@@ -134,13 +142,50 @@ async function lockNumber(q: Queryable, kind: "phone" | "caller", hash: string, 
 
 type CountedBy = "user_id" | "phone_hash" | "caller_hash";
 
-/** Codes issued since `since` (not counting undelivered ones) per user, phone and calling number, in one statement. */
-async function countsSince(q: Queryable, by: [CountedBy, string | number][], since: string): Promise<Map<CountedBy, { n: number; oldest: string | null }>> {
-  const rows = await q.all<{ k: CountedBy; n: number; oldest: string | null }>(
-    by.map(([column]) => `SELECT '${column}' AS k, COUNT(*) AS n, MIN(created_at) AS oldest FROM otp_codes WHERE ${column} = ? AND created_at > ? AND state <> 'failed'`).join(" UNION ALL "),
-    by.flatMap(([, value]) => [value, since]),
+/** What issuing a code must know first (issueChecks). */
+interface IssueChecks {
+  /** Codes issued in the window (not counting undelivered ones) per user, phone and calling number, and the oldest of them. */
+  counts: Map<CountedBy, { n: number; oldest: string | null }>;
+  /** When the failure key's cool-down ends; null: it is not cooling down. */
+  coolingDown: Date | null;
+  /** The user's codes still active (superseded by the new one). */
+  active: number;
+}
+
+/**
+ * What issuing a code must know, in one statement (issue 16: it was three): the codes issued since
+ * `since` per user, phone and calling number; `key`'s cool-down, from its failures read as
+ * recentFailures reads them; and whether the user has an active code to void (none, most times:
+ * the last one was used). The user's row is locked (or, on SQLite, every writer waits), so no
+ * code of theirs becomes active before the transaction ends.
+ */
+async function issueChecks(
+  q: Queryable,
+  policy: OtpPolicy,
+  userId: number,
+  by: [CountedBy, string | number][],
+  since: string,
+  key: FailureKey,
+  now: Date,
+): Promise<IssueChecks> {
+  const failures = failuresRead(policy, key, now);
+  const rows = await q.all<{ k: CountedBy | "failures" | "active"; n: number; oldest: string | null }>(
+    [
+      `SELECT 'failures' AS k, COUNT(*) AS n, MIN(failed_at) AS oldest FROM (${failures.sql}) f`,
+      "SELECT 'active' AS k, COUNT(*) AS n, NULL AS oldest FROM otp_codes WHERE user_id = ? AND state = 'active'",
+      ...by.map(([column]) => `SELECT '${column}' AS k, COUNT(*) AS n, MIN(created_at) AS oldest FROM otp_codes WHERE ${column} = ? AND created_at > ? AND state <> 'failed'`),
+    ].join(" UNION ALL "),
+    [...failures.params, userId, ...by.flatMap(([, value]) => [value, since])],
   );
-  return new Map(rows.map((r) => [r.k, { n: Number(r.n ?? 0), oldest: r.oldest ?? null }]));
+  const checks: IssueChecks = { counts: new Map(), coolingDown: null, active: 0 };
+  for (const r of rows) {
+    const n = Number(r.n ?? 0);
+    const oldest = r.oldest ?? null;
+    if (r.k === "failures") checks.coolingDown = coolDownEnd(policy, n, oldest === null ? null : fromDbTime(oldest));
+    else if (r.k === "active") checks.active = n;
+    else checks.counts.set(r.k, { n, oldest });
+  }
+  return checks;
 }
 
 /** The message the caller receives (pt-BR, from sounds/messages.pt-BR.txt). */
@@ -177,15 +222,6 @@ export class CodeRepository {
       if (!user.phone) throw new NoPhoneError();
       const caller = input.callerNumber ? callerKey(input.callerNumber) : null;
       const callerHash = caller ? numberHash(policy, caller) : null;
-      const coolingDown = await coolDownUntil(tx, policy, { userId: user.id, callerHash }, now);
-      if (coolingDown) {
-        throw new LockedError(
-          `too many wrong codes from ${caller ? "this calling number" : "this client for this user"}: codes again at ${coolingDown.toISOString()}`,
-          coolingDown,
-          caller ? "caller" : "user",
-        );
-      }
-
       const hourAgo = new Date(now.getTime() - 3_600_000);
       const since = toDbTime(hourAgo);
       const phoneHash = numberHash(policy, user.phone);
@@ -198,7 +234,14 @@ export class CodeRepository {
         ["phone_hash", phoneHash],
       ];
       if (callerHash) by.push(["caller_hash", callerHash]);
-      const counts = await countsSince(tx, by, since);
+      const { counts, coolingDown, active } = await issueChecks(tx, policy, user.id, by, since, { userId: user.id, callerHash }, now);
+      if (coolingDown) {
+        throw new LockedError(
+          `too many wrong codes from ${caller ? "this calling number" : "this client for this user"}: codes again at ${coolingDown.toISOString()}`,
+          coolingDown,
+          caller ? "caller" : "user",
+        );
+      }
       const names: Record<CountedBy, string> = { user_id: "this user", phone_hash: "this phone number", caller_hash: "the calling number" };
       for (const [column] of by) {
         const what = names[column];
@@ -209,7 +252,7 @@ export class CodeRepository {
         }
       }
 
-      await tx.run("UPDATE otp_codes SET state = 'void' WHERE user_id = ? AND state = 'active'", [user.id]);
+      if (active > 0) await tx.run("UPDATE otp_codes SET state = 'void' WHERE user_id = ? AND state = 'active'", [user.id]);
       const code = generate();
       if (!/^[0-9]{6,}$/.test(code)) throw new Error("code generator must return at least 6 digits");
       const expiresAt = new Date(now.getTime() + Math.min(policy.ttlSeconds, 600) * 1000);

@@ -56,6 +56,18 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     expect(await t.store.codes.verify({ userCode: code, code: typed }, admin, plus(11_000))).toEqual({ ok: false, reason: "none", attemptsLeft: 0 });
   });
 
+  it("a new code voids the one before it: once the new one is used, the old one is not let in", async () => {
+    const code = await newUser();
+    const [first, second, third] = [nextCode(), nextCode(), nextCode()];
+    await t.store.codes.issue({ userCode: code }, admin, T0, () => first);
+    await t.store.codes.issue({ userCode: code }, admin, plus(1000), () => second);
+    expect(await t.store.codes.verify({ userCode: code, code: second }, admin, plus(2000))).toEqual({ ok: true });
+    expect(await t.store.codes.verify({ userCode: code, code: first }, admin, plus(3000))).toEqual({ ok: false, reason: "none", attemptsLeft: 0 });
+    // After a used code there is nothing to void: the next one is issued and let in as usual.
+    await t.store.codes.issue({ userCode: code }, admin, plus(4000), () => third);
+    expect(await t.store.codes.verify({ userCode: code, code: third }, admin, plus(5000))).toEqual({ ok: true });
+  });
+
   it("counts down tries on a wrong code and burns the code at zero", async () => {
     const code = await newUser();
     const right = nextCode();

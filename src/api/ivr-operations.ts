@@ -164,7 +164,7 @@ export class IvrOperations {
   }
 
   async announcements(): Promise<AnnouncementsView> {
-    const { playing, scheduled } = await this.ctx.store.announcements.forCallers(this.ctx.clock());
+    const { playing, scheduled } = await this.ctx.store.announcements.forCallers(this.ctx.clock(), { recent: true });
     return { playing: playing.map((a) => ({ id: a.id, text: a.text })), scheduled: scheduled.map((a) => ({ id: a.id, text: a.text, startsAt: a.startsAt })) };
   }
 

@@ -4,6 +4,7 @@ import type { Db, Queryable } from "./db.js";
 import { DomainValidationError, NotFoundError } from "./errors.js";
 import type { SpeechPrewarmer } from "./ports/index.js";
 import { parseInput } from "./rules.js";
+import { CATALOGUE_KEPT_MS } from "./catalogue.js";
 import { announcementSentences, ReadySpeech } from "./spoken.js";
 import { formatLocal, fromDbTime, toDbTime } from "./time.js";
 
@@ -64,10 +65,23 @@ interface Row {
 
 const COLUMNS = "id, text, starts_at, ends_at, created_at, updated_at";
 
+/** A read of the announcements not ended at `now`, made at `at` (Date.now()): kept for the IVR's reads (forCallers `recent`). */
+interface KeptRows {
+  at: number;
+  now: Date;
+  rows: Promise<Row[]>;
+}
+
 /** Announcements, as admins edit them and the IVR plays them. Writes are audited. */
 export class AnnouncementRepository {
   /** Serialised syntheses (spoken.ts); the API serves announcements as written: a write waits for its synthesis. */
   private readonly spoken: ReadySpeech<{ playing: Announcement[]; scheduled: Announcement[] }>;
+  /**
+   * The last read of the current announcements, for the reads of every call (issue 16: one
+   * statement a call), as the catalogue keeps its services: for CATALOGUE_KEPT_MS, cleared by
+   * every write here.
+   */
+  private kept: KeptRows | null = null;
 
   constructor(
     private readonly db: Db,
@@ -99,26 +113,48 @@ export class AnnouncementRepository {
 
   /** Every announcement, newest first (`current`: only those playing or scheduled). */
   async list(now: Date, options: { current?: boolean } = {}): Promise<Announcement[]> {
-    const rows = options.current
-      ? await this.db.all<Row>(`SELECT ${COLUMNS} FROM announcements WHERE ends_at IS NULL OR ends_at > ? ORDER BY starts_at DESC, id DESC`, [toDbTime(now)])
-      : await this.db.all<Row>(`SELECT ${COLUMNS} FROM announcements ORDER BY starts_at DESC, id DESC`);
+    const rows = options.current ? await this.currentRows(now, false) : await this.db.all<Row>(`SELECT ${COLUMNS} FROM announcements ORDER BY starts_at DESC, id DESC`);
     return rows.map((r) => this.view(r, now));
   }
 
-  /** Those playing at `now`, oldest first, and those that start later (to synthesise ahead). */
-  async current(now: Date): Promise<{ playing: Announcement[]; scheduled: Announcement[] }> {
-    const current = (await this.list(now, { current: true })).reverse();
+  /** Those playing at `now`, oldest first, and those that start later (to synthesise ahead); `recent` as in forCallers. */
+  async current(now: Date, options: { recent?: boolean } = {}): Promise<{ playing: Announcement[]; scheduled: Announcement[] }> {
+    const current = (await this.currentRows(now, options.recent ?? false)).map((r) => this.view(r, now)).reverse();
     return { playing: current.filter((a) => a.state === "playing"), scheduled: current.filter((a) => a.state === "scheduled") };
+  }
+
+  /**
+   * The rows of the announcements not ended at `now`, newest first: with `recent`, from a read made
+   * within CATALOGUE_KEPT_MS, after the last write here, for an instant not after `now` (what ended
+   * since, its state says: `ended`, neither playing nor scheduled); else read now. Either way the
+   * read is kept for the next `recent` ones; a failed one is not.
+   */
+  private currentRows(now: Date, recent: boolean): Promise<Row[]> {
+    const at = Date.now();
+    const kept = this.kept;
+    if (recent && kept && Math.abs(at - kept.at) < CATALOGUE_KEPT_MS && kept.now <= now) return kept.rows;
+    const entry: KeptRows = {
+      at,
+      now,
+      rows: this.db.all<Row>(`SELECT ${COLUMNS} FROM announcements WHERE ends_at IS NULL OR ends_at > ? ORDER BY starts_at DESC, id DESC`, [toDbTime(now)]),
+    };
+    // A write here ending while this read runs clears it (forget), so a read that may predate the write is not kept.
+    this.kept = entry;
+    entry.rows.catch(() => {
+      if (this.kept === entry) this.kept = null;
+    });
+    return entry.rows;
   }
 
   /**
    * What callers hear (the IVR's `GET /announcements`): `current(now)` once its texts are
    * synthesised here (spoken.ts). A write here waits for its synthesis, so this process serves it
    * at once; a change another process made (`ura start` on several hosts sharing the database)
-   * is heard here once this host's cache has it.
+   * is heard here once this host's cache has it. `recent` (the IVR's calls): a read of the last
+   * CATALOGUE_KEPT_MS may answer (currentRows), so another process's change may take that long more.
    */
-  async forCallers(now: Date): Promise<{ playing: Announcement[]; scheduled: Announcement[] }> {
-    return this.spoken.serve(await this.current(now));
+  async forCallers(now: Date, options: { recent?: boolean } = {}): Promise<{ playing: Announcement[]; scheduled: Announcement[] }> {
+    return this.spoken.serve(await this.current(now, options));
   }
 
   async get(id: number, now: Date): Promise<Announcement> {
@@ -193,7 +229,7 @@ export class AnnouncementRepository {
       await tx.run("UPDATE announcements SET ends_at = ?, updated_at = ? WHERE id = ?", [toDbTime(endsAt), toDbTime(now), id]);
       await writeAudit(tx, actor, now, { action: "announcement.end", entity: "announcement", entityId: id, details: { text: before.text } });
     });
-    this.onChange();
+    this.forget();
     return this.get(id, now);
   }
 
@@ -203,7 +239,7 @@ export class AnnouncementRepository {
       await tx.run("DELETE FROM announcements WHERE id = ?", [id]);
       await writeAudit(tx, actor, now, { action: "announcement.delete", entity: "announcement", entityId: id, details: { text: before.text } });
     });
-    this.onChange();
+    this.forget();
   }
 
   /**
@@ -222,8 +258,14 @@ export class AnnouncementRepository {
    * with its own synthesis, or skips it if that fails too.
    */
   private async changed(now: Date): Promise<void> {
-    this.onChange();
+    this.forget();
     await this.resynthesise(now).catch(() => undefined);
+  }
+
+  /** After a committed change: the kept read is dropped (the next call reads the table), and the store is told. */
+  private forget(): void {
+    this.kept = null;
+    this.onChange();
   }
 }
 

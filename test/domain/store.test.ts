@@ -140,6 +140,31 @@ describe.each(DRIVERS)("store on %s", (driver) => {
     }
   }, 20_000);
 
+  it("the announcements read for calls are kept, but each caller hears them as at the call's instant, and an admin's change from the next call", async () => {
+    const now = at("2025-06-02T10:57:00");
+    const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
+    const heard = async (instant: Date) => {
+      const { playing, scheduled } = await t.store.announcements.forCallers(instant, { recent: true });
+      return { playing: playing.map((a) => a.text), scheduled: scheduled.map((a) => a.text) };
+    };
+    const outage = await t.store.announcements.create({ text: "A rede está fora do ar.", endsAt: minutes(2).toISOString() }, admin, now);
+    await t.store.announcements.create({ text: "Manutenção às 11h.", startsAt: minutes(3).toISOString() }, admin, now);
+    expect(await heard(minutes(3))).toEqual({ playing: ["Manutenção às 11h."], scheduled: [] });
+    // A clock that went back reads again: the kept read left out what had ended by its instant.
+    expect(await heard(minutes(1))).toEqual({ playing: ["A rede está fora do ar."], scheduled: ["Manutenção às 11h."] });
+    // Later callers, from the read kept: what ended is no longer heard, what started is.
+    expect(await heard(minutes(2))).toEqual({ playing: [], scheduled: ["Manutenção às 11h."] });
+    expect(await heard(minutes(3))).toEqual({ playing: ["Manutenção às 11h."], scheduled: [] });
+    // An admin's change: the next caller hears it.
+    await t.store.announcements.update(outage.id, { endsAt: null }, admin, minutes(1));
+    expect(await heard(minutes(3))).toEqual({ playing: ["A rede está fora do ar.", "Manutenção às 11h."], scheduled: [] });
+    const added = await t.store.announcements.create({ text: "O e-mail voltou." }, admin, minutes(3));
+    expect((await heard(minutes(3))).playing).toContain("O e-mail voltou.");
+    for (const a of await t.store.announcements.list(minutes(3))) await t.store.announcements.remove(a.id, admin, minutes(3));
+    expect(await heard(minutes(3))).toEqual({ playing: [], scheduled: [] });
+    expect(added.state).toBe("playing");
+  });
+
   it("moves a ticket through its lifecycle with a history, and refuses impossible moves", async () => {
     const now = at("2025-06-02T11:00:00");
     const { ticket } = await t.store.tickets.open({ userCode: "1002", serviceId: 301, source: "web" }, admin, now);

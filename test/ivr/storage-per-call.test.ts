@@ -66,7 +66,7 @@ afterAll(async () => {
   await backend?.close();
 });
 
-it("a happy-path call costs at most 4 write transactions, 26 statements, 5 commits and 29 pages written, and leaves its ticket, survey answer and call record", async () => {
+it("a happy-path call costs at most 4 write transactions, 22 statements, 5 commits and 29 pages written, and leaves its ticket, survey answer and call record", async () => {
   const caller = new ScriptedCaller()
     .on("main-menu").press("1")
     .on("ask-user-code").press("1234#")
@@ -75,6 +75,9 @@ it("a happy-path call costs at most 4 write transactions, 26 statements, 5 commi
     .on(question("sub-menu")).press("1")
     .on("protocol-repeat").press("2")
     .on("survey").press("5");
+  // As under the bench's load, the services and the announcements read for calls are kept (5 s):
+  // the warm-up read the services; a call just before this one would have read the announcements.
+  await backend.api.announcements();
   // The write-ahead log emptied: what the call commits is what the file shows after it.
   await db.execScript("PRAGMA wal_checkpoint(TRUNCATE)");
   counting = true;
@@ -91,7 +94,9 @@ it("a happy-path call costs at most 4 write transactions, 26 statements, 5 commi
   const breakdown = statements.join("\n");
   const wal = walWrites(file);
   expect(statements.filter((s) => s === "BEGIN").length, breakdown).toBeLessThanOrEqual(4);
-  expect(statements.filter((s) => s !== "BEGIN").length, breakdown).toBeLessThanOrEqual(26);
+  // 20 today; 2 more for the services and announcements kept for calls read again (their 5 s
+  // may run out during the call on a loaded CI machine).
+  expect(statements.filter((s) => s !== "BEGIN").length, breakdown).toBeLessThanOrEqual(22);
   // Alone on the line, the call's writes do not share a commit with another call's (group commit
   // needs company); the survey answer is a write of its own.
   expect(wal.commits, breakdown).toBeLessThanOrEqual(5);

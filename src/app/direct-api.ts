@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { answers, type Reply } from "../api-client/index.js";
 import { toApiError, type Caller, type IvrOperations } from "../api/index.js";
-import { DependencyUnavailableError, type RequestOptions, type TicketApi } from "../ivr/index.js";
+import type { TicketApi } from "../ivr/index.js";
 import { errorBody, internalError } from "../shared/http-access.js";
 import { dependencyFailed, observeDependency } from "../shared/metrics.js";
 
@@ -24,13 +24,15 @@ export interface DirectApiOptions {
  * this process) and the check of each answer against the contract (the types are the contract's).
  *
  * No deadline of its own: every request of the flow runs inside `Call.within`, which bounds it by
- * the same budget and turns its end into the same DependencyUnavailableError "timeout".
+ * the same budget and turns its end into the same DependencyUnavailableError "timeout", and which
+ * settles at a hang-up and does not start the request if the call has already ended. So the
+ * request's signal is not read: an operation here cannot be stopped midway, and reading it would
+ * make `withDeadline` create the AbortSignal it otherwise skips (issue 16).
  */
 export function createDirectApiClient(ops: IvrOperations, options: DirectApiOptions): TicketApi {
   const caller: Caller = { actor: { client: options.client, address: null } };
 
-  async function call<T>(what: string, opts: RequestOptions | undefined, work: () => Promise<T>, refused: (reply: Reply) => T): Promise<T> {
-    if (opts?.signal?.aborted) throw new DependencyUnavailableError("api", "unreachable", `${what}: abandoned (the call ended)`);
+  async function call<T>(what: string, work: () => Promise<T>, refused: (reply: Reply) => T): Promise<T> {
     const started = performance.now();
     try {
       return await work();
@@ -51,26 +53,25 @@ export function createDirectApiClient(ops: IvrOperations, options: DirectApiOpti
   }
 
   return {
-    identifyByCode: (code, opts) => call("identify by code", opts, () => ops.identifyByCode({ code }, caller), answers.identifyByCode),
-    identifyByCaller: (number, opts) => call("identify by caller", opts, () => ops.identifyByCaller(number, caller), answers.identifyByCaller),
-    requestOtp: (input, opts) => call("request one-time code", opts, async () => ({ ok: true as const, ...(await ops.requestOtp(input, caller)) }), answers.requestOtp),
-    verifyOtp: (input, opts) => call("verify one-time code", opts, () => ops.verifyOtp(input, caller), answers.verifyOtp),
-    catalogue: (opts) => call("catalogue", opts, () => ops.catalogue(), answers.catalogue),
-    openTicket: (input, opts) => call("open ticket", opts, () => ops.openTicket({ ...input, source: "phone" }, caller, options.budgetMs), answers.openTicket),
-    ticketStatus: (protocol, userCode, opts) => call("ticket status", opts, () => ops.ticketStatus(protocol, { userCode }), answers.ticketStatus),
-    attachVoiceDescription: (input, opts) =>
+    identifyByCode: (code) => call("identify by code", () => ops.identifyByCode({ code }, caller), answers.identifyByCode),
+    identifyByCaller: (number) => call("identify by caller", () => ops.identifyByCaller(number, caller), answers.identifyByCaller),
+    requestOtp: (input) => call("request one-time code", async () => ({ ok: true as const, ...(await ops.requestOtp(input, caller)) }), answers.requestOtp),
+    verifyOtp: (input) => call("verify one-time code", () => ops.verifyOtp(input, caller), answers.verifyOtp),
+    catalogue: () => call("catalogue", () => ops.catalogue(), answers.catalogue),
+    openTicket: (input) => call("open ticket", () => ops.openTicket({ ...input, source: "phone" }, caller, options.budgetMs), answers.openTicket),
+    ticketStatus: (protocol, userCode) => call("ticket status", () => ops.ticketStatus(protocol, { userCode }), answers.ticketStatus),
+    attachVoiceDescription: (input) =>
       call(
         "attach voice description",
-        opts,
         async () => void (await ops.attachVoiceDescription(input, caller)),
         answers.attachVoiceDescription,
       ),
-    hours: (opts) => call("hours", opts, () => ops.hours(), answers.hours),
-    recordCall: (record, opts) => call("record call", opts, async () => void (await ops.recordCall(record, caller)), answers.recordCall),
-    recordTransfer: (transfer, opts) => call("record transfer", opts, () => ops.recordTransfer(transfer, caller), answers.recordTransfer),
-    recordSurvey: (answer, opts) => call("record survey", opts, async () => void (await ops.recordSurvey(answer)), answers.recordSurvey),
-    announcements: (opts) => call("announcements", opts, () => ops.announcements(), answers.announcements),
-    information: (opts) => call("information", opts, () => ops.information(), answers.information),
-    requestCallback: (body, opts) => call("request callback", opts, async () => void (await ops.requestCallback(body, caller)), answers.requestCallback),
+    hours: () => call("hours", () => ops.hours(), answers.hours),
+    recordCall: (record) => call("record call", async () => void (await ops.recordCall(record, caller)), answers.recordCall),
+    recordTransfer: (transfer) => call("record transfer", () => ops.recordTransfer(transfer, caller), answers.recordTransfer),
+    recordSurvey: (answer) => call("record survey", async () => void (await ops.recordSurvey(answer)), answers.recordSurvey),
+    announcements: () => call("announcements", () => ops.announcements(), answers.announcements),
+    information: () => call("information", () => ops.information(), answers.information),
+    requestCallback: (body) => call("request callback", async () => void (await ops.requestCallback(body, caller)), answers.requestCallback),
   };
 }

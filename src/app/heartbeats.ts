@@ -88,7 +88,7 @@ export function startHeartbeats(options: HeartbeatOptions): HeartbeatReporter {
     lastReport.set(probe, timers.now());
     let result: string | ProbeReport | null;
     try {
-      result = await withDeadline(options.probeTimeoutMs ?? 5000, (signal) => probe.check(signal), { timers });
+      result = await withDeadline(options.probeTimeoutMs ?? 5000, ({ signal }) => probe.check(signal), { timers });
     } catch (err) {
       note(probe.name, describeError(err), "part not working: no heartbeat for it (OFFLINE after 30 s)");
       return;

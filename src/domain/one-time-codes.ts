@@ -426,7 +426,7 @@ export class CodeRepository {
 /** Sends with a deadline, even if a driver ignores its abort signal (withDeadline settles anyway). */
 async function deliver(sender: MessageSender, message: OutgoingMessage, timeoutMs: number): Promise<void> {
   try {
-    await withDeadline(timeoutMs, (signal) => sender.send(message, { signal }));
+    await withDeadline(timeoutMs, (request) => sender.send(message, request));
   } catch (err) {
     if (err instanceof DeadlineExceededError) {
       throw new SenderUnavailableError(`the message sender did not accept the message within ${timeoutMs} ms`, { maybeSent: true });

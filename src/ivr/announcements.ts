@@ -8,7 +8,7 @@ import type { Call } from "./call.js";
  * never a reason to lose the call.
  */
 export async function announcements(call: Call): Promise<string[]> {
-  const view = await call.optional("announcements", (signal) => call.deps.api.announcements({ signal }), {
+  const view = await call.optional("announcements", (request) => call.deps.api.announcements(request), {
     otherwise: null,
     note: "announcements unavailable, going on without them",
   });

@@ -5,7 +5,7 @@ import type { IvrDependencies, IvrSettings } from "./deps.js";
 import type { PromptId } from "./prompt-ids.js";
 import type { StepResult } from "./outcome.js";
 import { DependencyUnavailableError, type CallbackReason, type IdentificationMethod, type PublicUser, type ServiceNode } from "./ports.js";
-import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
+import { DeadlineExceededError, withDeadline, type DeadlineScope } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { callEnded } from "../shared/metrics.js";
 import { signUser } from "./state.js";
@@ -237,7 +237,7 @@ export class Call {
    */
   async within<T>(
     what: string,
-    work: (signal: AbortSignal) => Promise<T>,
+    work: (request: DeadlineScope) => Promise<T>,
     options: { dependency?: "api" | "tts"; keepOnHangup?: boolean; fullBudget?: boolean } = {},
   ): Promise<T> {
     const dependency = options.dependency ?? "api";
@@ -260,7 +260,7 @@ export class Call {
    * heard from the next call. A failed fetch is not kept: the next menu asks again.
    */
   async catalogue(): Promise<ServiceNode[]> {
-    this.services ??= await this.within("catalogue", (signal) => this.deps.api.catalogue({ signal }));
+    this.services ??= await this.within("catalogue", (request) => this.deps.api.catalogue(request));
     return this.services;
   }
 
@@ -272,7 +272,7 @@ export class Call {
    */
   async optional<T, F>(
     what: string,
-    work: (signal: AbortSignal) => Promise<T>,
+    work: (request: DeadlineScope) => Promise<T>,
     fallback: { otherwise: F; note: string },
     options: { keepOnHangup?: boolean; fullBudget?: boolean } = {},
   ): Promise<T | F> {
@@ -302,7 +302,7 @@ export class Call {
     const ready = this.channel.hungUp ? null : (this.deps.speech.ready?.(text) ?? null);
     if (ready !== null) return ready;
     try {
-      return await this.within("tts", (signal) => this.deps.speech.synthesize(text, { signal }), { dependency: "tts" });
+      return await this.within("tts", (request) => this.deps.speech.synthesize(text, request), { dependency: "tts" });
     } catch (err) {
       return this.speechFailed(err);
     }
@@ -356,7 +356,7 @@ export class Call {
     try {
       await this.within(
         "record call",
-        (signal) =>
+        (request) =>
           this.deps.api.recordCall(
             {
               callId: this.callId,
@@ -369,7 +369,7 @@ export class Call {
               startedAt: this.startedAt.toISOString(),
               durationMs: Math.max(0, this.now().getTime() - this.startedAt.getTime()),
             },
-            { signal },
+            request,
           ),
         { keepOnHangup: true, fullBudget: true },
       );

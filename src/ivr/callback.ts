@@ -20,8 +20,8 @@ export async function requestCallback(call: Call, ticketProtocol: string): Promi
   if (!reason || !number) return [];
   const recorded = await call.optional(
     "request callback",
-    async (signal) => {
-      await call.deps.api.requestCallback({ callId: call.callId, ticketProtocol, number, reason }, { signal });
+    async (request) => {
+      await call.deps.api.requestCallback({ callId: call.callId, ticketProtocol, number, reason }, request);
       return true;
     },
     { otherwise: false, note: "could not record the callback request" },

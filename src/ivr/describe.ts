@@ -102,7 +102,7 @@ async function sendWithRetries(call: Call, protocol: string, audio: Uint8Array):
   const api = call.deps.api;
   for (let attempt = 1; ; attempt++) {
     try {
-      await call.within("attach voice description", (signal) => api.attachVoiceDescription!({ protocol, callId: call.callId, audio }, { signal }), {
+      await call.within("attach voice description", (request) => api.attachVoiceDescription!({ protocol, callId: call.callId, audio }, request), {
         keepOnHangup: true,
         fullBudget: true,
       });

@@ -92,7 +92,7 @@ async function askUserCode(call: Call): Promise<PublicUser> {
     const entry = await call.digits(parts, MAX_CODE_DIGITS);
     if (entry.kind === "back") throw new BackToMenu();
     if (entry.kind === "none") throw new EndCall("abandoned", "user-code", ["no-input-end"]);
-    const user = await call.within("identify by code", (signal) => call.deps.api.identifyByCode(entry.digits, { signal }));
+    const user = await call.within("identify by code", (request) => call.deps.api.identifyByCode(entry.digits, request));
     if (user) return user;
     call.log.info({ tries }, "unknown user code");
     if (tries >= call.settings.IVR_CODE_TRIES) throw new EndCall("abandoned", "user-code", ["too-many-tries"]);
@@ -114,8 +114,8 @@ async function oneTimeCode(call: Call, user: PublicUser): Promise<void> {
     const entry = await call.digits(parts, MAX_CODE_DIGITS);
     if (entry.kind === "back") throw new BackToMenu();
     if (entry.kind === "none") throw new EndCall("abandoned", "otp", ["no-input-end"]);
-    const result = await call.within("verify one-time code", (signal) =>
-      call.deps.api.verifyOtp({ userCode: user.code, code: entry.digits }, { signal }),
+    const result = await call.within("verify one-time code", (request) =>
+      call.deps.api.verifyOtp({ userCode: user.code, code: entry.digits }, request),
     );
     if (result.ok) return;
     call.log.info({ tries, reason: result.reason, attemptsLeft: result.attemptsLeft }, "one-time code refused");
@@ -134,8 +134,8 @@ async function oneTimeCode(call: Call, user: PublicUser): Promise<void> {
 
 /** Asks the API to send a code; returns the masked phone it went to. Refusals end the call with their reason. */
 async function requestCode(call: Call, user: PublicUser): Promise<string> {
-  const result = await call.within("request one-time code", (signal) =>
-    call.deps.api.requestOtp({ userCode: user.code, callId: call.callId, callerNumber: call.channel.request.callerId ?? undefined }, { signal }),
+  const result = await call.within("request one-time code", (request) =>
+    call.deps.api.requestOtp({ userCode: user.code, callId: call.callId, callerNumber: call.channel.request.callerId ?? undefined }, request),
   );
   if (result.ok) return result.phoneMasked;
   call.log.warn({ reason: result.reason }, "one-time code not sent");

@@ -11,7 +11,7 @@ import { optionPrompts } from "./services.js";
  */
 export async function informationFlow(call: Call): Promise<void> {
   call.step = "information";
-  const { schedule, guidance } = await call.within("information", (signal) => call.deps.api.information({ signal }));
+  const { schedule, guidance } = await call.within("information", (request) => call.deps.api.information(request));
   const week = schedulePrompts(schedule);
   const hours = call.p(...(week.length ? (["info-hours", ...week] as const) : (["info-no-hours"] as const)));
   if (guidance.length === 0) {

@@ -99,7 +99,7 @@ function lookupCaller(call: Call): Promise<CallerMatch> | null {
   if (!number) return null;
   return call.background(
     call
-      .within("identify by caller", (signal) => call.deps.api.identifyByCaller({ number, internal: fromOwnExtension(call) }, { signal }))
+      .within("identify by caller", (request) => call.deps.api.identifyByCaller({ number, internal: fromOwnExtension(call) }, request))
       .catch((err: unknown): CallerMatch => {
         if (call.channel.hungUp) throw new HangupError("caller hung up");
         // Not fatal: the caller types their code (and meets the failure then if the API is down).

@@ -1,3 +1,4 @@
+import type { DeadlineScope } from "../shared/deadline.js";
 import { describeError } from "../shared/errors.js";
 import { REPEAT_KEY, type Call } from "./call.js";
 import { BackToMenu, EndCall } from "./outcome.js";
@@ -132,7 +133,7 @@ export async function optionPrompts(call: Call, options: Pick<ServiceNode, "key"
  * ticket if the first request made one, while the caller hears "um momento". A caller who hangs up
  * meanwhile still gets the ticket into the call record.
  */
-async function openTicket(call: Call, open: (signal: AbortSignal) => Promise<OpenTicketResult>): Promise<OpenTicketResult> {
+async function openTicket(call: Call, open: (request: DeadlineScope) => Promise<OpenTicketResult>): Promise<OpenTicketResult> {
   try {
     return await call.within("open ticket", open, { keepOnHangup: true });
   } catch (err) {
@@ -158,10 +159,10 @@ async function openTicket(call: Call, open: (signal: AbortSignal) => Promise<Ope
 async function createTicket(call: Call, user: PublicUser, service: ServiceNode): Promise<void> {
   const description = await describeProblem(call);
   call.step = "open-ticket";
-  const { ticket, created } = await openTicket(call, (signal) =>
+  const { ticket, created } = await openTicket(call, (request) =>
     call.deps.api.openTicket(
       { userCode: user.code, serviceId: service.id, callId: call.callId, call: { callerNumber: call.channel.request.callerId, identifiedBy: call.identifiedBy } },
-      { signal },
+      request,
     ),
   ).catch(async (err: unknown) => {
     await description?.discard();

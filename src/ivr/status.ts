@@ -19,7 +19,7 @@ export async function statusFlow(call: Call, user: PublicUser): Promise<void> {
     if (entry.kind === "back") throw new BackToMenu();
     if (entry.kind === "none") throw new EndCall(call.result === "status" ? "status" : "abandoned", call.step, ["no-input-end"]);
     const ticket = protocol.safeParse(entry.digits).success
-      ? await call.within("ticket status", (signal) => call.deps.api.ticketStatus(entry.digits, user.code, { signal }))
+      ? await call.within("ticket status", (request) => call.deps.api.ticketStatus(entry.digits, user.code, request))
       : null;
     if (!ticket) {
       call.log.info({ misses: misses + 1 }, "ticket not found for this caller");

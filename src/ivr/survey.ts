@@ -15,5 +15,5 @@ export async function survey(call: Call, kind: "ticket" | "status", ticket: stri
   call.step = step;
   if (choice.kind !== "key") return;
   const answer = { callId: call.callId, userCode: call.user?.code ?? null, ticketProtocol: ticket, kind, score: Number(choice.key) };
-  await call.optional("survey", (signal) => call.deps.api.recordSurvey(answer, { signal }), { otherwise: undefined, note: "could not store the survey answer" });
+  await call.optional("survey", (request) => call.deps.api.recordSurvey(answer, request), { otherwise: undefined, note: "could not store the survey answer" });
 }

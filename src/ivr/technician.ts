@@ -8,7 +8,7 @@ import { callbackNumber } from "./callback.js";
 
 /** Business hours, or null when the API cannot say within the budget. */
 export async function fetchHours(call: Call): Promise<HoursView | null> {
-  return call.optional("hours", (signal) => call.deps.api.hours({ signal }), { otherwise: null, note: "business hours unavailable" });
+  return call.optional("hours", (request) => call.deps.api.hours(request), { otherwise: null, note: "business hours unavailable" });
 }
 
 /**
@@ -26,7 +26,7 @@ async function queueIsLong(call: Call): Promise<boolean> {
     call.log.warn("URA_QUEUE is not set on the channel: the queue's length is not checked (docs/freepbx.md, ura-settings)");
     return false;
   }
-  const load = await call.optional("queue status", (signal) => status.load(queue, { signal }), { otherwise: null, note: "queue status unavailable, transferring as usual" });
+  const load = await call.optional("queue status", (request) => status.load(queue, request), { otherwise: null, note: "queue status unavailable, transferring as usual" });
   if (!load) return false;
   const long =
     (callers > 0 && load.callers >= callers) || (hold > 0 && Math.max(load.holdSeconds, load.longestHoldSeconds) >= hold) || load.loggedIn === 0;
@@ -54,11 +54,11 @@ async function recordTransfer(call: Call): Promise<string | null> {
   try {
     const { callerName } = await call.within(
       "record transfer",
-      (signal) =>
+      (request) =>
         record.call(
           call.deps.api,
           { callId: call.callId, callerNumber: call.channel.request.callerId, userCode: user?.code ?? null, identifiedBy: user ? call.identifiedBy : null, serviceId: call.serviceId },
-          { signal },
+          request,
         ),
       { fullBudget: true },
     );

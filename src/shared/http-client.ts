@@ -1,4 +1,4 @@
-import { DeadlineExceededError, withDeadline } from "./deadline.js";
+import { DeadlineExceededError, withDeadline, type DeadlineScope } from "./deadline.js";
 import { describeError } from "./errors.js";
 import { dependencyFailed, type Dependency } from "./metrics.js";
 
@@ -56,7 +56,7 @@ export class HttpRequestError extends Error {
  */
 export async function requestJson(url: string, request: JsonRequest): Promise<JsonResponse> {
   const doFetch = request.fetch ?? fetch;
-  const send = async (signal: AbortSignal) => {
+  const send = async ({ signal }: DeadlineScope) => {
     const json = request.form === undefined && request.raw === undefined && request.body !== undefined;
     const response = await doFetch(url, {
       method: request.method ?? (request.body === undefined && request.form === undefined && request.raw === undefined ? "GET" : "POST"),

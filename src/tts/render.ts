@@ -149,7 +149,7 @@ export async function renderPrompts(options: RenderOptions): Promise<RenderRepor
       const pause = PAUSE.exec(text);
       const audio = pause
         ? silence(Number(pause[1]))
-        : finishAudio(await withDeadline(options.timeoutMs ?? 60_000, (signal) => engine.render(normaliseText(text), signal)));
+        : finishAudio(await withDeadline(options.timeoutMs ?? 60_000, ({ signal }) => engine.render(normaliseText(text), signal)));
       await writeAtomically(join(outDir, `${id}.sln`), audio);
       manifest.prompts[id] = { engine: engine.name, voice: engine.voiceKey, source, audio: sha256(audio) };
       report.rendered.push(id);

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Settings } from "../config/index.js";
 import { AudioCache, type CleanupReport } from "./cache.js";
-import { withDeadline } from "../shared/deadline.js";
+import { withDeadline, type DeadlineScope } from "../shared/deadline.js";
 import { ttsFailure } from "./failure.js";
 import { finishAudio } from "./level.js";
 import { SentenceRecordings } from "./sentences.js";
@@ -125,7 +125,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
     if (said === "") throw new TtsUnavailableError("nothing to say: the text is empty");
     const hash = keyOf(text, said);
     const render = () =>
-      withDeadline(limitMs, async (signal) => finishAudio(await engine.render(said, signal)), { dependency: "tts" }).catch((err: unknown) => {
+      withDeadline(limitMs, async ({ signal }) => finishAudio(await engine.render(said, signal)), { dependency: "tts" }).catch((err: unknown) => {
         throw ttsFailure(`${engine.name} synthesis`, err);
       });
     const file = cache.obtain(hash, render, said, { counted });
@@ -187,7 +187,7 @@ export function createSpeechSynthesizer(settings: Settings, options: Synthesizer
 
     async check(signal) {
       if (!engine) throw new TtsUnavailableError("text-to-speech is off (TTS_ENGINE=none)");
-      const probe = (s: AbortSignal) => (engine.check ? engine.check(s) : engine.render("ok", s).then(() => undefined));
+      const probe = ({ signal: s }: DeadlineScope) => (engine.check ? engine.check(s) : engine.render("ok", s).then(() => undefined));
       await withDeadline(timeoutMs, probe, { signal, dependency: "tts" });
     },
 

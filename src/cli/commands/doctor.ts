@@ -110,7 +110,7 @@ async function checkTts(settings: Settings): Promise<Omit<Check, "name">> {
   const started = Date.now();
   try {
     // withDeadline settles by the deadline even if the engine ignores its abort signal.
-    const audio = await withDeadline(settings.TTS_TIMEOUT_MS, (signal) => engine.render("Teste de voz.", signal));
+    const audio = await withDeadline(settings.TTS_TIMEOUT_MS, ({ signal }) => engine.render("Teste de voz.", signal));
     const ms = Date.now() - started;
     return {
       level: ms > settings.TTS_TIMEOUT_MS / 2 ? "warn" : "ok",

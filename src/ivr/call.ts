@@ -233,7 +233,9 @@ export class Call {
    * record, a ticket being created). Either way it settles then, even if the work ignores its
    * signal. The budget is what is left of the current silence, less SPEAKING_SHARE, so two requests
    * in a row (code lookup, then sending the one-time code) together stay within it and the caller
-   * hears why by the budget's end; each still gets MIN_SLICE_MS.
+   * hears why by the budget's end; each still gets MIN_SLICE_MS. `work` gets the request's options
+   * (`{ signal }`): pass them on as they are (`(request) => api.catalogue(request)`), so a request
+   * that never reads its signal (the API's operations in this process) costs no AbortSignal.
    */
   async within<T>(
     what: string,

@@ -41,7 +41,6 @@ class Step implements DeadlineScope {
   #reason: unknown;
   #controller: AbortController | undefined;
   #stop: ((reason: unknown) => void) | undefined;
-  readonly #outer: AbortSignal | undefined;
 
   /**
    * An own property, so spreading the scope into other options ({ ...opts, headers }) keeps it;
@@ -59,8 +58,7 @@ class Step implements DeadlineScope {
     },
   };
 
-  constructor(outer: AbortSignal | undefined) {
-    this.#outer = outer;
+  constructor() {
     Object.defineProperty(this, "signal", Step.#signal);
   }
 
@@ -80,11 +78,6 @@ class Step implements DeadlineScope {
     this.#reason = reason;
     this.#controller?.abort(reason);
     this.#stop?.(reason);
-  }
-
-  /** The outer signal's "abort" listener (an EventListener object: no closure per run). */
-  handleEvent(): void {
-    this.abort("outer", this.#outer!.reason);
   }
 }
 
@@ -111,7 +104,9 @@ export async function withDeadline<T>(
   const outer = options.signal;
   if (outer?.aborted) throw outer.reason;
   const timers = options.timers ?? realTimers;
-  const step = new Step(outer);
+  const step = new Step();
+  // A function, not the Step as an EventListener object: Node wraps an object in an async closure.
+  const onOuterAbort = () => step.abort("outer", outer!.reason);
   const dependency = options.dependency;
   const started = dependency ? timers.now() : 0;
   let timer: unknown;
@@ -119,7 +114,7 @@ export async function withDeadline<T>(
     return await new Promise<T>((resolve, reject) => {
       step.onStop(reject);
       timer = timers.setTimeout(() => step.abort("deadline", new DeadlineExceededError(timeoutMs)), timeoutMs);
-      outer?.addEventListener("abort", step, { once: true });
+      outer?.addEventListener("abort", onOuterAbort, { once: true });
       work(step).then(resolve, reject);
     });
   } catch (err) {
@@ -132,7 +127,7 @@ export async function withDeadline<T>(
     throw err;
   } finally {
     timers.clearTimeout(timer);
-    outer?.removeEventListener("abort", step);
+    outer?.removeEventListener("abort", onOuterAbort);
     if (dependency) observeDependency(dependency, timers.now() - started);
   }
 }

@@ -4,7 +4,7 @@ import type { Db, Queryable } from "./db.js";
 import { DomainValidationError, NotFoundError } from "./errors.js";
 import type { SpeechPrewarmer } from "./ports/index.js";
 import { parseInput } from "./rules.js";
-import { CATALOGUE_KEPT_MS } from "./catalogue.js";
+import { KeptRead } from "./kept-read.js";
 import { announcementSentences, ReadySpeech } from "./spoken.js";
 import { formatLocal, fromDbTime, toDbTime } from "./time.js";
 
@@ -65,9 +65,8 @@ interface Row {
 
 const COLUMNS = "id, text, starts_at, ends_at, created_at, updated_at";
 
-/** A read of the announcements not ended at `now`, made at `at` (Date.now()): kept for the IVR's reads (forCallers `recent`). */
+/** A read of the announcements not ended at `now`: kept for the IVR's reads (forCallers `recent`). */
 interface KeptRows {
-  at: number;
   now: Date;
   rows: Promise<Row[]>;
 }
@@ -81,7 +80,7 @@ export class AnnouncementRepository {
    * statement a call), as the catalogue keeps its services: for CATALOGUE_KEPT_MS, cleared by
    * every write here.
    */
-  private kept: KeptRows | null = null;
+  private readonly kept = new KeptRead<KeptRows>();
 
   constructor(
     private readonly db: Db,
@@ -130,20 +129,10 @@ export class AnnouncementRepository {
    * read is kept for the next `recent` ones; a failed one is not.
    */
   private currentRows(now: Date, recent: boolean): Promise<Row[]> {
-    const at = Date.now();
-    const kept = this.kept;
-    if (recent && kept && Math.abs(at - kept.at) < CATALOGUE_KEPT_MS && kept.now <= now) return kept.rows;
-    const entry: KeptRows = {
-      at,
-      now,
-      rows: this.db.all<Row>(`SELECT ${COLUMNS} FROM announcements WHERE ends_at IS NULL OR ends_at > ? ORDER BY starts_at DESC, id DESC`, [toDbTime(now)]),
-    };
-    // A write here ending while this read runs clears it (forget), so a read that may predate the write is not kept.
-    this.kept = entry;
-    entry.rows.catch(() => {
-      if (this.kept === entry) this.kept = null;
-    });
-    return entry.rows;
+    const kept = recent ? this.kept.recent((k) => k.now <= now) : null;
+    if (kept) return kept.rows;
+    const rows = this.db.all<Row>(`SELECT ${COLUMNS} FROM announcements WHERE ends_at IS NULL OR ends_at > ? ORDER BY starts_at DESC, id DESC`, [toDbTime(now)]);
+    return this.kept.keep({ now, rows }, rows).rows;
   }
 
   /**
@@ -264,7 +253,7 @@ export class AnnouncementRepository {
 
   /** After a committed change: the kept read is dropped (the next call reads the table), and the store is told. */
   private forget(): void {
-    this.kept = null;
+    this.kept.forget();
     this.onChange();
   }
 }

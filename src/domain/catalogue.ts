@@ -6,6 +6,7 @@ import { message } from "./messages.js";
 import { parseInput, serviceKey } from "./rules.js";
 import type { SpeechPrewarmer } from "./ports/index.js";
 import { catalogueSentences, ReadySpeech } from "./spoken.js";
+import { KeptRead } from "./kept-read.js";
 import { toDbTime } from "./time.js";
 
 /** A catalogue node as admins see it (the IVR's view, `ServiceNode`, drops parentId/active). */
@@ -140,23 +141,13 @@ async function assertParent(q: Queryable, parentId: number | null, selfId: numbe
   }
 }
 
-/**
- * How long a read of the services is kept when no write here changed them (`recent` reads): a
- * change through another process sharing the database (a second API node) reaches calls within
- * this. A write here clears it at once, as the heartbeat's fingerprint is (SPOKEN_SENTENCES_MAX_AGE_MS).
- */
-export const CATALOGUE_KEPT_MS = 5_000;
-
 /** One read of the services and what is derived from it, each made when first asked. */
 class KeptServices {
   private callersTree: CatalogueNode[] | undefined;
   private index: ((id: number) => ServiceInfo | null) | undefined;
   /** The read has ended (well): a transaction may use it without waiting for the connection. */
   settled = false;
-  constructor(
-    readonly at: number,
-    readonly rows: Promise<ServiceRow[]>,
-  ) {
+  constructor(readonly rows: Promise<ServiceRow[]>) {
     rows.then(
       () => (this.settled = true),
       () => undefined,
@@ -178,7 +169,7 @@ export class CatalogueRepository {
    * The last read of the services, for the reads of every call (the IVR's menus, the ticket's
    * service; issue 16: the whole table was read twice a call). Cleared by every write here.
    */
-  private kept: KeptServices | null = null;
+  private readonly kept = new KeptRead<KeptServices>();
   /** The callers' tree last found ready (every sentence synthesised): served again without checking. */
   private readyTree: CatalogueNode[] | null = null;
 
@@ -240,17 +231,10 @@ export class CatalogueRepository {
    * commit, sqlite.ts), which callers would then hear for CATALOGUE_KEPT_MS.
    */
   private services(recent: boolean, q: Queryable = this.db): KeptServices {
-    const now = Date.now();
-    const kept = this.kept;
-    if (recent && kept && Math.abs(now - kept.at) < CATALOGUE_KEPT_MS && (q === this.db || kept.settled)) return kept;
-    if (q !== this.db) return new KeptServices(now, rows(q));
-    const entry = new KeptServices(now, rows(q));
-    // A write here ending while this read runs clears it (changed), so a read that may predate the write is not kept.
-    this.kept = entry;
-    entry.rows.catch(() => {
-      if (this.kept === entry) this.kept = null;
-    });
-    return entry;
+    const kept = recent ? this.kept.recent((k) => q === this.db || k.settled) : null;
+    if (kept) return kept;
+    const entry = new KeptServices(rows(q));
+    return q === this.db ? this.kept.keep(entry, entry.rows) : entry;
   }
 
   /** Whether callers hear the catalogue as it is now (false while a change is being synthesised). */
@@ -265,7 +249,7 @@ export class CatalogueRepository {
 
   /** Starts resynthesise() after a change without making the admin's request wait for it. */
   private changed(): void {
-    this.kept = null;
+    this.kept.forget();
     this.onChange();
     this.resynthesise().catch(() => undefined);
   }

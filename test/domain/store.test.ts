@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testSettings } from "../../src/config/index.js";
-import { CATALOGUE_KEPT_MS } from "../../src/domain/catalogue.js";
+import { CATALOGUE_KEPT_MS } from "../../src/domain/kept-read.js";
 import { BuiltinTicketBackend, loadMigrations, migrate, openStore } from "../../src/domain/index.js";
 import { admin, DRIVERS, dumpAll, openTestDb, type TestDb } from "../support/databases.js";
 

@@ -40,6 +40,13 @@ describe("signing in to the console, in a real browser", () => {
     // A reload keeps the session; signing out ends it.
     await page.reload();
     await expect.poll(() => page.getByRole("button", { name: "Sair" }).isVisible(), SIGN_IN).toBe(true);
+    // Signed in, the console's bare address (a bookmark) and the sign-in page lead to the account's
+    // home (an admin's: the queue), not to a sign-in form under a header that says who is signed in.
+    for (const address of [`${server.url}/`, `${server.url}/#/entrar`]) {
+      await page.goto(address);
+      await expect.poll(() => page.getByRole("heading", { name: "Fila de chamados" }).isVisible(), SIGN_IN).toBe(true);
+      expect(await page.getByRole("heading", { name: "Entrar no console" }).count()).toBe(0);
+    }
     await page.getByRole("button", { name: "Sair" }).click();
     await expect.poll(() => page.getByRole("heading", { name: "Entrar no console" }).isVisible(), SIGN_IN).toBe(true);
     await page.goto(`${server.url}/#/painel`);

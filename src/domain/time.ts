@@ -6,12 +6,50 @@ export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
 
+/*
+ * Both conversions run a few dozen times a call (issue 16). Their fast paths write and read the
+ * stored form field by field, about three times quicker than toISOString with two replaces and a
+ * parse of a rebuilt string; they give what the general paths give (units.test.ts compares them),
+ * which remain for what the fast ones leave out.
+ */
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
 export function toDbTime(d: Date): string {
+  const year = d.getUTCFullYear();
+  // Also false for an invalid date (NaN), which toISOString refuses (RangeError).
+  if (year >= 1000 && year <= 9999) {
+    return `${year}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}`;
+  }
   return d.toISOString().replace("T", " ").replace("Z", "");
+}
+
+/** The number the digits of s[from, to) write; -1 if one of them is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` (what toDbTime writes) read field by field; null for anything else. */
+function dbTimeFields(s: string): number | null {
+  if (s.length !== 23 || s[4] !== "-" || s[7] !== "-" || s[10] !== " " || s[13] !== ":" || s[16] !== ":" || s[19] !== ".") return null;
+  const [year, month, day, hour, minute, second, ms] = [digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10), digits(s, 11, 13), digits(s, 14, 16), digits(s, 17, 19), digits(s, 20, 23)];
+  // Within these ranges Date.UTC and the ISO parser agree (a 30 February is 2 March for both);
+  // outside them (a second 60, an hour 24, a year Date.UTC would read as 19xx) the parser decides.
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 export function fromDbTime(s: string | Date): Date {
   if (s instanceof Date) return s;
+  const t = dbTimeFields(s);
+  if (t !== null) return new Date(t);
   const iso = s.includes("T") ? s : s.replace(" ", "T");
   return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
 }

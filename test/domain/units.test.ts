@@ -71,6 +71,43 @@ describe("time", () => {
     expect(zonedTimeToUtc(2025, 7, 1, 8, 0, "Europe/Lisbon").toISOString()).toBe("2025-07-01T07:00:00.000Z");
   });
 
+  it("converts to and from the stored form as the general path does, also off the fast path", () => {
+    // The general paths, as they were before the fast ones (issue 16).
+    const toDbTimeGeneral = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+    const fromDbTimeGeneral = (s: string) => {
+      const iso = s.includes("T") ? s : s.replace(" ", "T");
+      return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+    };
+    for (const t of [0, -1, 1_733_000_000_123, Date.UTC(1000, 0, 1), Date.UTC(999, 11, 31, 23, 59, 59, 999), Date.UTC(2024, 1, 29, 0, 0, 0, 7), Date.UTC(2024, 9, 5, 9, 9, 9, 99), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), Date.UTC(-1, 0, 1), Date.UTC(99, 0, 1)]) {
+      expect(toDbTime(new Date(t))).toBe(toDbTimeGeneral(new Date(t)));
+    }
+    expect(() => toDbTime(new Date(NaN))).toThrow(RangeError);
+    const stored = [
+      "2025-06-02 12:34:56.789",
+      "2025-02-30 00:00:00.000",
+      "2024-02-31 23:59:59.999",
+      "2025-04-31 12:00:00.000",
+      "2025-00-10 00:00:00.000",
+      "2025-01-00 00:00:00.000",
+      "2025-01-32 00:00:00.000",
+      "1000-01-01 00:00:00.000",
+      "0999-12-31 23:59:59.999",
+      "9999-12-31 23:59:59.999",
+      "2025-01-01 24:00:00.000",
+      "2025-01-01 23:59:60.000",
+      "2025-13-01 00:00:00.000",
+      "0099-01-01 00:00:00.000",
+      "2025-06-02T12:34:56.789",
+      "2025-06-02 12:34:56.789Z",
+      "2025-06-02 12:34:56.789-03:00",
+      "2025-06-02 12:34:56",
+      "2025-06-02 12:34:5x.789",
+      "+010000-01-01 00:00:00.000",
+      "",
+    ];
+    for (const s of stored) expect(fromDbTime(s).getTime(), s).toEqual(fromDbTimeGeneral(s).getTime());
+  });
+
   it("shows the new offset from the first second after a clock change, asked a moment before it", () => {
     // São Paulo's last daylight saving time began at midnight on 2018-11-04 (03:00 UTC).
     expect(formatLocal(new Date("2018-11-04T02:59:30Z"), "America/Sao_Paulo")).toBe("2018-11-03T23:59:30-03:00");

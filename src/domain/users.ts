@@ -38,10 +38,16 @@ interface UserRow {
   updated_at: string;
 }
 
-/** A user without the extensions: what one-time codes and tickets read (one statement, not two). */
-export type UserCore = Omit<User, "extensions">;
+/**
+ * What a call reads of a user (identification, one-time codes, tickets): no extensions (one
+ * statement, not two) and no timestamps (issue 16: their conversion was half the reading).
+ */
+export type UserCore = Omit<User, "extensions" | "createdAt" | "updatedAt">;
 
-function core(r: UserRow): UserCore {
+/** The columns UserCore is read from. */
+const CORE_COLUMNS = "id, code, name, phone, department, active, otp_failures";
+
+function core(r: Omit<UserRow, "created_at" | "updated_at">): UserCore {
   return {
     id: Number(r.id),
     code: r.code,
@@ -50,9 +56,11 @@ function core(r: UserRow): UserCore {
     department: r.department,
     active: Number(r.active) === 1,
     otpFailures: Number(r.otp_failures),
-    createdAt: fromDbTime(r.created_at).toISOString(),
-    updatedAt: fromDbTime(r.updated_at).toISOString(),
   };
+}
+
+function full(r: UserRow): Omit<User, "extensions"> {
+  return { ...core(r), createdAt: fromDbTime(r.created_at).toISOString(), updatedAt: fromDbTime(r.updated_at).toISOString() };
 }
 
 async function hydrate(q: Queryable, rows: UserRow[]): Promise<User[]> {
@@ -62,12 +70,12 @@ async function hydrate(q: Queryable, rows: UserRow[]): Promise<User[]> {
     `SELECT user_id, number FROM user_phones WHERE user_id IN (${ids.map(() => "?").join(",")}) ORDER BY id`,
     ids,
   );
-  return rows.map((r) => ({ ...core(r), extensions: phones.filter((p) => Number(p.user_id) === Number(r.id)).map((p) => p.number) }));
+  return rows.map((r) => ({ ...full(r), extensions: phones.filter((p) => Number(p.user_id) === Number(r.id)).map((p) => p.number) }));
 }
 
 /** The user by code without the extensions; `lock` as in findUserByCode. */
 export async function findUserCoreByCode(q: Queryable, code: string, lock = false): Promise<UserCore | null> {
-  const row = await q.get<UserRow>(`SELECT * FROM users WHERE code = ?${lock ? forUpdate(q) : ""}`, [code]);
+  const row = await q.get<UserRow>(`SELECT ${CORE_COLUMNS} FROM users WHERE code = ?${lock ? forUpdate(q) : ""}`, [code]);
   return row ? core(row) : null;
 }
 

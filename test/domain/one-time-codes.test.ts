@@ -201,6 +201,21 @@ describe.each(DRIVERS)("one-time codes on %s", (driver) => {
     expect(await failFrom(code, phone, 1, 3000)).toEqual([{ ok: false, reason: "wrong", attemptsLeft: 2 }]);
   });
 
+  it("without a calling number, a right code forgives the user's wrong codes too", async () => {
+    const code = await newUser();
+    let right = nextCode();
+    await t.store.codes.issue({ userCode: code }, admin, T0, () => right);
+    for (let i = 0; i < 3; i++) await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(i));
+    right = nextCode();
+    await t.store.codes.issue({ userCode: code }, admin, plus(1000), () => right);
+    expect(await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(1001))).toEqual({ ok: false, reason: "wrong", attemptsLeft: 2 });
+    expect(await t.store.codes.verify({ userCode: code, code: right }, admin, plus(1002))).toEqual({ ok: true });
+    // Had it not, this would be the fifth.
+    right = nextCode();
+    await t.store.codes.issue({ userCode: code }, admin, plus(3000), () => right);
+    expect(await t.store.codes.verify({ userCode: code, code: wrongFor(right) }, admin, plus(3001))).toEqual({ ok: false, reason: "wrong", attemptsLeft: 2 });
+  });
+
   it("tells admins which users of a page are cooling down, in one query for the page", async () => {
     const shared = "(45) 3222-7049";
     const [a, b, c, d] = [await newUser(), await newUser(), await newUser(), await newUser()];

@@ -196,7 +196,7 @@ async function issueChecks(
   return checks;
 }
 
-/** The user's active code, with what decides whether its failure key is cooling down (activeCode). */
+/** What activeCode reads: the user's active code, and what decides whether its failure key is cooling down. */
 interface ActiveCode {
   id: number;
   code_hash: string;

@@ -34,7 +34,8 @@ interface Pending {
   timeoutMs: number;
   resolve: (reply: AgiReply) => void;
   reject: (err: Error) => void;
-  timer?: NodeJS.Timeout;
+  /** performance.now() past which its reply is late: set when it is sent. */
+  deadline: number;
 }
 
 export interface ConnectionOptions {
@@ -64,6 +65,15 @@ export class AgiConnection implements AgiChannel {
   private lastReplyAt = performance.now();
   /** When a reply carried a key the caller pressed, until the next audio command (dead air). */
   private keyAt: number | null = null;
+  /**
+   * One timer for the connection's command timeouts, armed for the earliest deadline it must
+   * catch: a command sent while it is armed for an earlier time costs no timer work (a timer set
+   * and cleared per command was a measurable part of a command's CPU, issue 16). When it fires
+   * early for the command in flight it is armed again for what is left.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  /** performance.now() at which `timer` fires. */
+  private timerAt = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -99,8 +109,7 @@ export class AgiConnection implements AgiChannel {
         const usage = this.usage.join("\n");
         this.usage = null;
         this.usageBytes = 0;
-        this.settle((p) => p.reject(new AgiCommandError(520, p.line, usage || line.slice(4))));
-        return;
+        return this.refused(520, usage || line.slice(4));
       }
       this.usageBytes += Buffer.byteLength(line) + 1;
       if (this.usage.length >= MAX_USAGE_LINES || this.usageBytes > MAX_USAGE_BYTES) {
@@ -120,30 +129,30 @@ export class AgiConnection implements AgiChannel {
       this.usageBytes = Buffer.byteLength(line) + 1;
       return;
     }
-    const code = /^(\d{3})[ -]/.exec(line)?.[1];
+    // The status code is the three characters before a space or a dash; anything else is unexpected.
+    const separator = line.charCodeAt(3);
+    const code = separator === 32 || separator === 45 ? line.slice(0, 3) : "";
     switch (code) {
       case "100": // GOSUB's "Trying...": the real reply follows.
         return;
       case "200": {
         const reply = parseResultLine(line);
         if (!reply) return this.protocolError(`unreadable reply "${line.slice(0, 80)}"`);
+        const p = this.replied();
+        if (!p) return;
+        p.resolve(reply);
         // Our own HANGUP succeeded: the call is over before anything queued behind it is sent.
-        const ownHangup = this.inFlight?.verb === "HANGUP" && reply.result === "1";
-        this.settle(
-          (p) => p.resolve(reply),
-          ownHangup ? () => this.markHangup("hung up by the script") : undefined,
-        );
+        if (p.verb === "HANGUP" && reply.result === "1") this.markHangup("hung up by the script");
+        this.pump();
         return;
       }
       case "510":
-        this.settle((p) => p.reject(new AgiCommandError(510, p.line, line.slice(4))));
-        return;
+        return this.refused(510, line.slice(4));
       case "511":
         this.markHangup("command refused on a dead channel (511)");
         return;
       case "520":
-        this.settle((p) => p.reject(new AgiCommandError(520, p.line, line.slice(4))));
-        return;
+        return this.refused(520, line.slice(4));
       default:
         this.protocolError(`unexpected line "${line.slice(0, 80)}"`);
     }
@@ -164,10 +173,9 @@ export class AgiConnection implements AgiChannel {
     this.ended = error;
     const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
     this.inFlight = null;
-    for (const p of pending) {
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(error);
-    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const p of pending) p.reject(error);
     for (const wake of [...this.hangupWaiters]) wake();
     this.hangupWaiters.clear();
     if (!this.controller.signal.aborted) this.controller.abort(error);
@@ -196,17 +204,23 @@ export class AgiConnection implements AgiChannel {
     this.socket.destroy();
   }
 
-  private settle(action: (p: Pending) => void, before?: () => void): void {
+  /** The command in flight, now answered (null when a reply came with none in flight). */
+  private replied(): Pending | null {
     const p = this.inFlight;
     if (!p) {
       this.log.debug("reply with no command in flight ignored");
-      return;
+      return null;
     }
-    if (p.timer) clearTimeout(p.timer);
     this.lastReplyAt = performance.now();
     this.inFlight = null;
-    action(p);
-    before?.();
+    return p;
+  }
+
+  /** A 510 or 520 for the command in flight. */
+  private refused(code: 510 | 520, message: string): void {
+    const p = this.replied();
+    if (!p) return;
+    p.reject(new AgiCommandError(code, p.line, message));
     this.pump();
   }
 
@@ -216,17 +230,25 @@ export class AgiConnection implements AgiChannel {
    */
   private command(verb: string, parts: readonly string[] = [], timeoutMs = this.options.commandTimeoutMs): Promise<AgiReply> {
     if (this.ended) return Promise.reject(this.ended);
-    const line = buildCommand(verb, ...parts);
+    const line = buildCommand(verb, parts);
     return new Promise<AgiReply>((resolve, reject) => {
-      this.queue.push({ line, verb, timeoutMs, resolve, reject });
-      this.pump();
+      const pending: Pending = { line, verb, timeoutMs, resolve, reject, deadline: 0 };
+      // The usual case, nothing in flight or waiting: sent at once, without a pass through the queue.
+      if (this.inFlight === null && this.queue.length === 0) this.send(pending);
+      else {
+        this.queue.push(pending);
+        this.pump();
+      }
     });
   }
 
   private pump(): void {
     if (this.inFlight || this.ended) return;
     const next = this.queue.shift();
-    if (!next) return;
+    if (next) this.send(next);
+  }
+
+  private send(next: Pending): void {
     this.inFlight = next;
     const now = performance.now();
     observeThinkTime(next.verb, now - this.lastReplyAt);
@@ -234,15 +256,30 @@ export class AgiConnection implements AgiChannel {
       observeDeadAir(now - this.keyAt);
       this.keyAt = null;
     }
-    next.timer = setTimeout(() => {
-      const err = new AgiTimeoutError(next.line, next.timeoutMs);
-      this.log.warn({ command: next.line.split(" ", 2).join(" "), timeoutMs: next.timeoutMs }, "AGI command timed out, ending call");
-      // A late reply would be read as the answer to the next command: this call is over.
-      this.end(err);
-      this.socket.destroy();
-    }, next.timeoutMs);
+    next.deadline = now + next.timeoutMs;
+    if (this.timer === null || next.deadline < this.timerAt) this.armTimer(next.timeoutMs, next.deadline);
     this.socket.write(`${next.line}\n`);
   }
+
+  private armTimer(ms: number, at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimer, ms);
+    this.timerAt = at;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    const p = this.inFlight;
+    // Nothing in flight: the next command arms it again.
+    if (!p || this.ended) return;
+    const left = p.deadline - performance.now();
+    if (left > 0) return this.armTimer(left, p.deadline);
+    const err = new AgiTimeoutError(p.line, p.timeoutMs);
+    this.log.warn({ command: p.line.split(" ", 2).join(" "), timeoutMs: p.timeoutMs }, "AGI command timed out, ending call");
+    // A late reply would be read as the answer to the next command: this call is over.
+    this.end(err);
+    this.socket.destroy();
+  };
 
   /** A -1 from a playback is either a hang-up (HANGUP follows at once) or a missing file. */
   private async failedPlayback(file: string, failure: () => Error = () => new PlaybackError(file)): Promise<never> {

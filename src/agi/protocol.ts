@@ -22,8 +22,9 @@ export function escapeAndQuote(value: string): string {
 }
 
 /** Builds a command line from a verb and already-safe parts; checks the 8191-byte limit. */
-export function buildCommand(verb: string, ...parts: string[]): string {
-  const line = parts.length === 0 ? verb : `${verb} ${parts.join(" ")}`;
+export function buildCommand(verb: string, parts: readonly string[] = []): string {
+  let line = verb;
+  for (const part of parts) line += ` ${part}`;
   // UTF-8 takes at most 3 bytes per UTF-16 unit: a short line needs no byte count (every command).
   if (line.length * 3 > MAX_COMMAND_BYTES && Buffer.byteLength(line) > MAX_COMMAND_BYTES) {
     throw new AgiArgumentError(`AGI command over ${MAX_COMMAND_BYTES} bytes`);
@@ -52,6 +53,8 @@ export interface AgiReply {
 
 /** Parses a `200 result=…` line. Returns null for anything that is not a result line. */
 export function parseResultLine(line: string): AgiReply | null {
+  const usual = parseUsualResult(line);
+  if (usual) return usual;
   const head = /^(\d{3}) result=(\S*)/.exec(line);
   if (!head) return null;
   let rest = line.slice(head[0].length);
@@ -71,6 +74,30 @@ export function parseResultLine(line: string): AgiReply | null {
     rest = rest.slice(0, end.index) + rest.slice(end.index + end[0].length);
   }
   return { code: Number(head[1]), result: head[2] ?? "", data, endpos, extra: rest.trim() };
+}
+
+const RESULT_AT = "200 result=".length;
+const ENDPOS = " endpos=";
+
+/**
+ * Nearly every reply is `200 result=<token>`, alone or followed by ` endpos=<digits>`: read here
+ * without regular expressions (a command's reply is on every command's path, issue 16). Null for
+ * anything else, which parseResultLine reads in full, to the same result.
+ */
+function parseUsualResult(line: string): AgiReply | null {
+  if (!line.startsWith("200 result=")) return null;
+  let end = RESULT_AT;
+  // The token is printable ASCII up to a space or the end; a tab or a non-ASCII character goes the long way.
+  for (let c = line.charCodeAt(end); end < line.length && c > 32 && c < 127; c = line.charCodeAt(++end));
+  if (end === line.length) return { code: 200, result: line.slice(RESULT_AT), data: null, endpos: null, extra: "" };
+  if (!line.startsWith(ENDPOS, end)) return null;
+  const digits = end + ENDPOS.length;
+  if (digits === line.length) return null;
+  for (let i = digits; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  return { code: 200, result: line.slice(RESULT_AT, end), data: null, endpos: Number(line.slice(digits)), extra: "" };
 }
 
 /** Splits one `agi_name: value` line at the first colon; values keep their own colons. */

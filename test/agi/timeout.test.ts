@@ -78,6 +78,55 @@ describe("a command that never gets a reply", () => {
     expect(got).toEqual(["AgiTimeoutError", "AgiTimeoutError"]);
   });
 
+  it("each command gets its whole timeout: replies that each come within it never time out, however long the commands take together", async () => {
+    let result: string | null = null;
+    const s = await startAgiServer(
+      {
+        ura: async (ch) => {
+          for (const name of ["A", "B", "C", "D"]) await ch.getVariable(name);
+          // Idle longer than the timeout between commands: the next command still gets its own.
+          await new Promise((r) => setTimeout(r, 450));
+          result = await ch.getVariable("E");
+        },
+      },
+      { commandTimeoutMs: 300 },
+    );
+    stop = s.close;
+    const raw = await RawAsterisk.call(s.port);
+    for (const name of ["A", "B", "C", "D", "E"]) {
+      expect(await raw.nextLine()).toBe(`GET VARIABLE ${name}`);
+      await new Promise((r) => setTimeout(r, 200));
+      raw.send(`200 result=1 (${name})\n`);
+    }
+    await raw.waitClosed();
+    expect(result).toBe("E");
+    expect(s.logs.some((l) => l.msg === "AGI command timed out, ending call")).toBe(false);
+  });
+
+  it("a command after a RECORD FILE (whose timeout is its longest length + 30 s) times out at the command timeout", async () => {
+    const tracker = new PromiseTracker();
+    const s = await startAgiServer(
+      {
+        ura: async (ch) => {
+          await tracker.track(ch.recordFile("/tmp/voice", { format: "wav", maxMs: 1000 }));
+          await tracker.track(ch.streamFile("menu")).catch(() => undefined);
+        },
+      },
+      { commandTimeoutMs: 300 },
+    );
+    stop = s.close;
+    const raw = await RawAsterisk.call(s.port);
+    expect(await raw.nextLine()).toMatch(/^RECORD FILE /);
+    raw.send("200 result=35 (dtmf) endpos=8000\n");
+    expect(await raw.nextLine()).toBe('STREAM FILE "menu" ""');
+    const sentAt = Date.now();
+    await raw.waitClosed(5000);
+    expect(raw.closedAt! - sentAt).toBeLessThan(1500);
+    const [timeout] = tracker.rejections() as Error[];
+    expect(timeout).toBeInstanceOf(AgiTimeoutError);
+    expect((timeout as AgiTimeoutError).timeoutMs).toBe(300);
+  });
+
   it("the call time limit ends a call that goes on too long, and closes the socket", async () => {
     const tracker = new PromiseTracker();
     const s = await startAgiServer({

@@ -12,6 +12,8 @@ import { signUser } from "./state.js";
 
 /** Every key a phone can send: any of them may interrupt a prompt (barge-in). */
 export const ALL_KEYS = "0123456789*#";
+/** The options of a prompt any key interrupts (one object for every such prompt). */
+const BARGE_IN = { escape: ALL_KEYS } as const;
 /** Repeats the current menu (the thesis' "7 repetir"), unless an option of that menu uses it. */
 export const REPEAT_KEY = "7";
 export const BACK_KEY = "*";
@@ -115,8 +117,9 @@ export class Call {
 
   /** Plays files in order, stopping at the first key of `escape`; returns that key. */
   async play(files: string[], escape = ""): Promise<string | null> {
+    const options = { escape };
     for (const file of files) {
-      const { key } = await this.heard(this.channel.streamFile(file, { escape }));
+      const { key } = await this.heard(this.channel.streamFile(file, options));
       if (key !== null) return key;
     }
     return null;
@@ -130,14 +133,23 @@ export class Call {
     return this.heard(this.channel.recordFile(file, options));
   }
 
-  /** Media commands end a silence. */
-  private async heard<T>(command: Promise<T>): Promise<T> {
-    try {
-      return await command;
-    } finally {
-      this.quietSince = Date.now();
-    }
+  /**
+   * Media commands end a silence, answered or failed. A reaction on the command's own promise
+   * rather than an async wrapper: one promise less on every prompt (issue 16).
+   */
+  private heard<T>(command: Promise<T>): Promise<T> {
+    return command.then(this.quietAfter, this.quietAfterFailure);
   }
+
+  private readonly quietAfter = <T>(value: T): T => {
+    this.quietSince = Date.now();
+    return value;
+  };
+
+  private readonly quietAfterFailure = (err: unknown): never => {
+    this.quietSince = Date.now();
+    throw err;
+  };
 
   /**
    * Plays `files` and collects up to `maxDigits` keys. Every part is interruptible; a key typed
@@ -147,15 +159,16 @@ export class Call {
   async ask(files: string[], maxDigits: number, timeoutMs = this.settings.IVR_INPUT_TIMEOUT_MS): Promise<{ digits: string; timedOut: boolean; reachedLast: boolean }> {
     const last = files[files.length - 1];
     if (last === undefined) throw new Error("ask() needs at least one prompt");
-    for (const file of files.slice(0, -1)) {
-      const { key } = await this.heard(this.channel.streamFile(file, { escape: ALL_KEYS }));
+    for (let i = 0; i < files.length - 1; i++) {
+      const { key } = await this.heard(this.channel.streamFile(files[i]!, BARGE_IN));
       if (key === null) continue;
       if (key === "#") return { digits: "", timedOut: false, reachedLast: false };
       if (maxDigits === 1 || key === BACK_KEY) return { digits: key, timedOut: false, reachedLast: false };
       const rest = await this.heard(this.channel.getData(last, { timeoutMs, maxDigits: maxDigits - 1 }));
       return { digits: key + rest.digits, timedOut: false, reachedLast: false };
     }
-    return { ...(await this.heard(this.channel.getData(last, { timeoutMs, maxDigits }))), reachedLast: true };
+    const { digits, timedOut } = await this.heard(this.channel.getData(last, { timeoutMs, maxDigits }));
+    return { digits, timedOut, reachedLast: true };
   }
 
   /** A one-key ask() whose first files play while the next ones are still being fetched. */

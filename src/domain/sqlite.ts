@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
+import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import type { Db, Queryable, RunResult, SqlValue } from "./db.js";
 
@@ -20,8 +21,22 @@ interface Batch {
   taken: boolean;
 }
 
-/** At most this many members a group: a full one runs at once instead of at the turn's end. */
+/** At most this many members a group: a full one runs at once instead of waiting. */
 const GROUP_CAP = 64;
+
+/**
+ * After a group of several members (writes come from several callers at once), the next group
+ * starts at least this long after its COMMIT (docs/decisions.md): writes then gather over a few
+ * turns instead of one. Each COMMIT rewrites the pages every group touches (tables' and indexes'
+ * last pages), so fewer, larger groups write fewer WAL frames a call. A write after a quiet spell,
+ * or one writer's writes one after the other (an import), still commit at their turn's end.
+ */
+export const GROUP_SPACING_MS = 10;
+
+export interface SqliteOptions {
+  /** Default GROUP_SPACING_MS; tests set it to make a group's gathering obvious. */
+  groupSpacingMs?: number;
+}
 
 /**
  * Connections of this process to one file, by path. While one runs a group (the write lock held,
@@ -48,7 +63,8 @@ const writers = new Map<string, { busy: Promise<void> | null; connections: numbe
  * Inside a transaction use its `tx` only: a promise of the outer Db awaited there queues behind
  * the group that awaits it, and never settles.
  */
-export function openSqlite(path: string): Db {
+export function openSqlite(path: string, options: SqliteOptions = {}): Db {
+  const spacingMs = options.groupSpacingMs ?? GROUP_SPACING_MS;
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   // Personal data (LGPD): only the service's user may read the file.
@@ -128,6 +144,8 @@ export function openSqlite(path: string): Db {
   };
 
   let batch: Batch | null = null;
+  /** When the next group may start (performance.now()): set after a COMMIT of several members (GROUP_SPACING_MS). */
+  let nextGroupAt = -Infinity;
 
   function enqueue<T>(work: (q: Queryable) => Promise<T>, withSavepoint: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -135,7 +153,9 @@ export function openSqlite(path: string): Db {
       if (b === null) {
         const fresh: Batch = { members: [], taken: false };
         b = batch = fresh;
-        setImmediate(() => void commitBatch(fresh));
+        const wait = nextGroupAt - performance.now();
+        if (wait > 0) setTimeout(() => void commitBatch(fresh), wait);
+        else setImmediate(() => void commitBatch(fresh));
       }
       b.members.push({ work, savepoint: withSavepoint, resolve: resolve as (value: unknown) => void, reject });
       if (b.members.length >= GROUP_CAP) void commitBatch(b);
@@ -210,6 +230,7 @@ export function openSqlite(path: string): Db {
       } catch (error) {
         failure = { error };
       }
+      nextGroupAt = outcomes.length > 1 ? performance.now() + spacingMs : -Infinity;
     }
     if (failure !== null && db.inTransaction) {
       try {

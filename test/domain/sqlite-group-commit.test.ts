@@ -154,4 +154,41 @@ describe("SQLite group commit", () => {
     expect(rows.filter((t) => t.startsWith("cli"))).toHaveLength(20);
     expect(rows.filter((t) => t.startsWith("service"))).toHaveLength(written);
   });
+
+  describe("after a group of several callers' writes, the next group waits (GROUP_SPACING_MS)", () => {
+    // A long spacing, so that gathering is plain to see and a slow machine cannot blur it.
+    const spacingMs = 1000;
+    let spaced: Db;
+    beforeEach(async () => {
+      await db.close();
+      spaced = openSqlite(file, { groupSpacingMs: spacingMs });
+    });
+    afterEach(async () => {
+      await spaced.close();
+      // The outer afterEach closes `db` again: closing twice is a no-op.
+    });
+    const write = (text: string) => spaced.run("INSERT INTO notes (text) VALUES (?)", [text]);
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it("writes of later turns join one group: one COMMIT, each done only once committed", async () => {
+      await Promise.all([write("a"), write("b")]);
+      expect(walWrites(file).commits).toBe(1);
+      const c = write("c").then(() => committed());
+      await nextTurn();
+      await nextTurn();
+      const d = write("d").then(() => committed());
+      expect(await c).toEqual(["a", "b", "c", "d"]);
+      expect(await d).toEqual(["a", "b", "c", "d"]);
+      expect(walWrites(file).commits).toBe(2);
+    });
+
+    it("one writer's writes one after the other are not held back", async () => {
+      const started = performance.now();
+      for (const text of ["a", "b", "c", "d", "e"]) await write(text);
+      expect(committed()).toEqual(["a", "b", "c", "d", "e"]);
+      expect(walWrites(file).commits).toBe(5);
+      // Held back, five writes would take four spacings.
+      expect(performance.now() - started).toBeLessThan(spacingMs);
+    });
+  });
 });

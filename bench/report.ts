@@ -1,5 +1,5 @@
 import type { BenchReport, HappyPath } from "./run.js";
-import type { Summary } from "./stats.js";
+import { summarize, type Summary } from "./stats.js";
 
 const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
 const pad = (s: string, n: number) => s.padStart(n);
@@ -43,6 +43,13 @@ export function formatReport(r: BenchReport): string {
     `  service CPU / call   ${f(c.serviceMs, 2)} ms${c.floorMs !== null ? `   (floor: ${f(c.floorMs, 2)} ms): ${f(c.ratio ?? Number.NaN, 1)}× the floor's` : ""}${w ? `, measured after a ${w.service.seconds} s warm-up load` : ", no warm-up load"}`,
   );
   lines.push(`    by 5 s window      ${series(c.serviceWindowsMs)}${c.floorWindowsMs.length ? `   (floor: ${series(c.floorWindowsMs)})` : ""}`);
+  if (c.pairs.length > 0) {
+    const ratios = c.pairs.map((p) => p.ratio);
+    lines.push(
+      `  paired windows       ${f(summarize(ratios).p50, 1)}× the floor's, the median (nearest rank) of ${c.pairs.length} pairs of 5 s windows (the service's, then the floor's at once after): ${series(ratios)}`,
+    );
+    lines.push(`    service, floor     ${c.pairs.map((p) => `${f(p.serviceMs, 2)}/${f(p.floorMs, 2)}`).join(" ")} ms a call`);
+  }
   if (w) {
     const ratio = w.floor ? w.service.cpuMsPerCall / w.floor.cpuMsPerCall : Number.NaN;
     lines.push(

@@ -35,6 +35,13 @@ export interface BenchOptions {
    * serving calls for hours does not pay per call. Its own figures are reported beside (0: none).
    */
   warmupS: number;
+  /**
+   * `--pairs K`: after the measured window, K pairs of 5 s windows, the service's then the
+   * floor's, alternating, each pair's ratio reported (0: none). The machine's speed drifts over
+   * minutes (a shared host); the two halves of a pair share its conditions, the two long windows
+   * a minute apart do not.
+   */
+  pairs?: number;
   db: DbChoice;
   json: string | null;
   profile: string | null;
@@ -62,7 +69,7 @@ export interface BenchReport {
   /** The warm-up loads (service, floor) before the measured windows; null with --warmup 0. */
   warmUp: { service: WarmUpLoad; floor: WarmUpLoad | null } | null;
   /** CPU per completed call, measured window, and by 5 s windows (the warm-up's in `warmUp`). */
-  cpuPerCall: { serviceMs: number; floorMs: number | null; ratio: number | null; serviceWindowsMs: number[]; floorWindowsMs: number[] };
+  cpuPerCall: { serviceMs: number; floorMs: number | null; ratio: number | null; serviceWindowsMs: number[]; floorWindowsMs: number[]; pairs: CpuPair[] };
   ratio: { p50: number; p95: number; p99: number; mean: number } | null;
   tickets: TicketCheck;
   /** The service's warnings and errors, counted (see Service.logSummary). */
@@ -80,6 +87,16 @@ export interface HappyPathReport {
   happyPath: HappyPath[];
   errors: string[];
 }
+
+/** One of `--pairs`: the service's CPU per call over 5 s, then the floor's, at once after. */
+export interface CpuPair {
+  serviceMs: number;
+  floorMs: number;
+  ratio: number;
+}
+
+/** Each half of a `--pairs` pair. */
+const PAIR_WINDOW_MS = 5000;
 
 /** A load run before the measured window, its cost reported but not counted in the measured figures. */
 export interface WarmUpLoad {
@@ -112,6 +129,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   let svc: PreparedService | null = null;
   let serviceLog: Record<string, number>;
   let sampler: ProcSampler | null = null;
+  let stopFloor: (() => Promise<void>) | null = null;
   try {
     // ── prepare: migrations (MySQL), the service, users, TTS cache ──────────────────────────
     svc = await prepareService({
@@ -171,6 +189,60 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       const to = (result.endedAt - spawnedAt) / 1000;
       notes.push(`CPU profile in ${profileDir}; the load is seconds ${from.toFixed(1)} to ${to.toFixed(1)} of it: node --import tsx bench/profile-summary.ts <file> --from ${from.toFixed(1)} --to ${to.toFixed(1)}`);
     }
+    // ── --pairs: the service and the floor alternating, 5 s each ─────────────────────────────
+    const pairs: CpuPair[] = [];
+    const pairCallIds: string[] = [];
+    let floor: Awaited<ReturnType<typeof startFloor>> | null = null;
+    let floorSampler: ProcSampler | null = null;
+    let floorWarmUp: WarmUpLoad | null = null;
+    const actions = recorded.caller.actions;
+    const floorLoad = (port: number, durationMs: number, idPrefix: string) =>
+      runLoad({
+        port,
+        concurrency: o.calls,
+        durationMs,
+        idPrefix,
+        plan: () => ({ callerId: "30000", caller: new ReplayCaller(actions) }),
+        expectedResult: scenario.expectedResult,
+      });
+    const startTheFloor = async () => {
+      log(o.verbose, `floor: same ${sequence.length} commands, ${o.calls} callers`);
+      const started = await startFloor(sequence, dataDir);
+      log(o.verbose, `floor server pid ${started.pid} on ${started.port}`);
+      floor = started;
+      floorSampler = new ProcSampler(started.pid).start();
+      // The same warm-up as the service's, so that both are measured warm.
+      if (o.warmupS > 0) {
+        const w = await floorLoad(started.port, o.warmupS * 1000, "floorwarmup");
+        floorSampler.sample();
+        floorWarmUp = warmUpFigures(floorSampler, w, o.warmupS);
+      }
+      return { floor: started, floorSampler };
+    };
+    stopFloor = stopTheFloor;
+    if ((o.pairs ?? 0) > 0) {
+      const f = await startTheFloor();
+      log(o.verbose, `${o.pairs} pairs of ${PAIR_WINDOW_MS / 1000} s windows: the service, then the floor`);
+      for (let i = 0; i < o.pairs!; i++) {
+        const s = await serviceLoad(PAIR_WINDOW_MS, `pair${i}-${Math.floor(Date.now() / 1000)}`);
+        sampler.sample();
+        pairCallIds.push(...s.completedCallIds);
+        if (s.errors > 0) errors.push(`pair ${i + 1}: ${s.errors} calls did not end with URA_RESULT=${scenario.expectedResult}: ${JSON.stringify(s.errorReasons)}`);
+        const fl = await floorLoad(f.floor.port, PAIR_WINDOW_MS, `floorpair${i}`);
+        f.floorSampler.sample();
+        const serviceMs = cpuMsPerCall(sampler.window(s.startedAt, s.endedAt), s);
+        const floorMs = cpuMsPerCall(f.floorSampler.window(fl.startedAt, fl.endedAt), fl);
+        pairs.push({ serviceMs: round(serviceMs), floorMs: round(floorMs), ratio: round(serviceMs / floorMs) });
+      }
+    }
+    /** Stops the floor server once (the pairs may have started it; anything failing after must not leave it running). */
+    async function stopTheFloor() {
+      const running = floor;
+      floor = null;
+      floorSampler?.stop();
+      await running?.stop();
+    }
+
     sampler.stop();
     log(o.verbose, "stopping the service (SIGTERM, graceful drain)");
     errors.push(...(await svc.stop()));
@@ -180,44 +252,24 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const ids = await ticketCallIds(o.db, dataDir, db?.url ?? null);
     const tickets = checkTickets(
       ids.filter((id) => !id.startsWith("warmup.") && !id.startsWith("happy.")),
-      [...(serviceWarmUp?.completedCallIds ?? []), ...result.completedCallIds],
+      [...(serviceWarmUp?.completedCallIds ?? []), ...result.completedCallIds, ...pairCallIds],
     );
     if (tickets.completedWithoutTicket > 0) errors.push(`${tickets.completedWithoutTicket} completed calls have no ticket`);
     if (tickets.duplicateCallIds > 0) errors.push(`${tickets.duplicateCallIds} call ids have more than one ticket`);
     if (result.errors > 0) errors.push(`${result.errors} calls did not end with URA_RESULT=${scenario.expectedResult}: ${JSON.stringify(result.errorReasons)}`);
 
     // ── the floor, same C, same calls ───────────────────────────────────────────────────────
-    log(o.verbose, `floor: same ${sequence.length} commands, ${o.calls} callers for ${o.floorDurationS} s`);
-    const floor = await startFloor(sequence, dataDir);
-    log(o.verbose, `floor server pid ${floor.pid} on ${floor.port}`);
-    const floorSampler = new ProcSampler(floor.pid).start();
     let floorResult: LoadResult & { proc: ProcWindow };
-    let floorWarmUp: WarmUpLoad | null = null;
     let floorWindowsMs: number[];
     try {
-      const actions = recorded.caller.actions;
-      const floorLoad = (durationMs: number, idPrefix: string) =>
-        runLoad({
-          port: floor.port,
-          concurrency: o.calls,
-          durationMs,
-          idPrefix,
-          plan: () => ({ callerId: "30000", caller: new ReplayCaller(actions) }),
-          expectedResult: scenario.expectedResult,
-        });
-      // The same warm-up as the service's, so that both are measured warm.
-      if (o.warmupS > 0) {
-        const w = await floorLoad(o.warmupS * 1000, "floorwarmup");
-        floorSampler.sample();
-        floorWarmUp = warmUpFigures(floorSampler, w, o.warmupS);
-      }
-      const r = await floorLoad(o.floorDurationS * 1000, "floor");
-      floorSampler.sample();
-      floorResult = { ...r, proc: floorSampler.window(r.startedAt, r.endedAt) };
-      floorWindowsMs = cpuMsPerCallByWindow(floorSampler, r.startedAt, r.endedAt, r.completedAt);
+      const f = floor !== null && floorSampler !== null ? { floor: floor as NonNullable<typeof floor>, floorSampler: floorSampler as ProcSampler } : await startTheFloor();
+      log(o.verbose, `floor: ${o.calls} callers for ${o.floorDurationS} s`);
+      const r = await floorLoad(f.floor.port, o.floorDurationS * 1000, "floor");
+      f.floorSampler.sample();
+      floorResult = { ...r, proc: f.floorSampler.window(r.startedAt, r.endedAt) };
+      floorWindowsMs = cpuMsPerCallByWindow(f.floorSampler, r.startedAt, r.endedAt, r.completedAt);
     } finally {
-      floorSampler.stop();
-      await floor.stop();
+      await stopTheFloor();
     }
 
     const ratio = {
@@ -251,6 +303,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         ratio: round(cpuMsPerCall(proc, result) / cpuMsPerCall(floorResult.proc, floorResult)),
         serviceWindowsMs: serviceWindowsMs.map((x) => round(x)),
         floorWindowsMs: floorWindowsMs.map((x) => round(x)),
+        pairs,
       },
       ratio,
       tickets,
@@ -260,6 +313,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     return report;
   } finally {
     sampler?.stop();
+    await stopFloor?.();
     await svc?.cleanup(errors);
   }
 }
@@ -460,6 +514,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       duration: { type: "string", short: "d", default: "20" },
       "floor-duration": { type: "string" },
       warmup: { type: "string", default: "20" },
+      pairs: { type: "string", default: "0" },
       db: { type: "string", default: "sqlite" },
       json: { type: "string" },
       profile: { type: "string" },
@@ -479,6 +534,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   --warmup S          seconds of the same load before each measured window, the service's and
                       the floor's, reported but not measured (default 20; 0: none): V8 compiles
                       the hot paths in the first seconds of load
+  --pairs K           after the measured window, K pairs of 5 s windows, the service's then
+                      the floor's, each pair's ratio and their median reported (default 0)
   --db                sqlite (default, under a temp DATA_DIR) or mysql (a fresh database on
                       127.0.0.1:3306 as root, dropped at the end)
   --json path         where to write the JSON report (default bench/results/<timestamp>.json;
@@ -498,10 +555,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (!(floorDurationS > 0 && floorDurationS <= 3600)) throw new Error("--floor-duration: seconds, more than 0 and at most 3600");
   const warmupS = Number(values.warmup);
   if (!(warmupS >= 0 && warmupS <= 3600)) throw new Error("--warmup: seconds, from 0 to 3600");
+  const pairs = Number(values.pairs);
+  if (!Number.isInteger(pairs) || pairs < 0 || pairs > 100) throw new Error("--pairs: a whole number from 0 to 100");
   if (values.db !== "sqlite" && values.db !== "mysql") throw new Error("--db: sqlite or mysql");
   const logLevel = values["log-level"];
   if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new Error("--log-level: debug, info, warn or error");
-  return { calls, durationS, floorDurationS, warmupS, db: values.db, json: values.json ?? null, profile: values.profile ?? null, logLevel, verbose: !values.quiet, happyPathOnly: values["happy-path"] };
+  return { calls, durationS, floorDurationS, warmupS, pairs, db: values.db, json: values.json ?? null, profile: values.profile ?? null, logLevel, verbose: !values.quiet, happyPathOnly: values["happy-path"] };
 }
 
 async function main(): Promise<void> {

@@ -17,6 +17,9 @@ describe("bench options", () => {
     expect(parseOptions(["--warmup", "0"]).warmupS).toBe(0);
     expect(() => parseOptions(["--warmup", "soon"])).toThrow(/--warmup/);
     expect(() => parseOptions(["--warmup", "-1"])).toThrow(/--warmup/);
+    expect(parseOptions([]).pairs).toBe(0);
+    expect(parseOptions(["--pairs", "6"]).pairs).toBe(6);
+    expect(() => parseOptions(["--pairs", "two"])).toThrow(/--pairs/);
   });
 });
 
@@ -57,6 +60,21 @@ describe("bench harness", () => {
     expect(formatReport(report)).toMatch(/service CPU \/ call .* measured after a 1 s warm-up load/);
     expect(formatReport(report)).toContain("warm-up CPU / call");
   }, 60_000);
+
+  it("--pairs alternates 5 s windows of the service and the floor, reports each pair, and checks the pairs' tickets too", async () => {
+    const report = await runBench({ calls: 2, durationS: 1, floorDurationS: 1, warmupS: 0, pairs: 2, db: "sqlite", json: null, profile: null, logLevel: "warn", verbose: false });
+    expect(report.errors).toEqual([]);
+    expect(report.cpuPerCall.pairs).toHaveLength(2);
+    for (const pair of report.cpuPerCall.pairs) {
+      expect(pair.serviceMs).toBeGreaterThan(0);
+      expect(pair.floorMs).toBeGreaterThan(0);
+    }
+    // Each pair's 5 s of service load opened tickets, checked one per completed call with the rest.
+    expect(report.tickets.completedWithTicket).toBeGreaterThan(report.service.completed);
+    expect(report.tickets.completedWithoutTicket).toBe(0);
+    expect(report.floor!.completed).toBeGreaterThan(0);
+    expect(formatReport(report)).toMatch(/paired windows .*× the floor's, the median \(nearest rank\) of 2 pairs/);
+  }, 90_000);
 
   it("--happy-path --json writes the happy paths' report where it is told, as a full run writes its own", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ura-bench-happy-"));

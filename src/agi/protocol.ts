@@ -53,8 +53,11 @@ export interface AgiReply {
 
 /** Parses a `200 result=…` line. Returns null for anything that is not a result line. */
 export function parseResultLine(line: string): AgiReply | null {
-  const usual = parseUsualResult(line);
-  if (usual) return usual;
+  return parseUsualResult(line) ?? parseAnyResult(line);
+}
+
+/** The general parse, for any result line (the usual ones take parseUsualResult's shortcut; a fuzz test holds the two together). */
+export function parseAnyResult(line: string): AgiReply | null {
   const head = /^(\d{3}) result=(\S*)/.exec(line);
   if (!head) return null;
   let rest = line.slice(head[0].length);

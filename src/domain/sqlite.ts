@@ -52,10 +52,10 @@ const writers = new Map<string, { busy: Promise<void> | null; connections: numbe
  * never interleave with another request's, which is what gives SQLite the same isolation MySQL has.
  *
  * Writes are committed in groups (docs/decisions.md): the transactions and single writes asked for
- * in one event-loop turn are queued, and at the turn's end (`setImmediate`; under load, GROUP_SPACING_MS after the
- * previous group's COMMIT) run one after the other
- * in one `BEGIN IMMEDIATE … COMMIT`, each transaction in its own SAVEPOINT so that its failure undoes
- * it alone. A commit is SQLite's costliest step (WAL frames, `-shm` locks). Every member's promise
+ * in one event-loop turn are queued, and at the turn's end (`setImmediate`; under load,
+ * GROUP_SPACING_MS after the previous group's COMMIT) run one after the other in one
+ * `BEGIN IMMEDIATE … COMMIT`, each transaction in its own SAVEPOINT so that its failure undoes it
+ * alone. A commit is SQLite's costliest step (WAL frames, `-shm` locks). Every member's promise
  * settles after the COMMIT, so nobody hears "done" for a row that is not durable; when SQLite drops
  * the transaction or the COMMIT fails, every member of the group is rejected. Reads asked for while
  * writes are queued queue behind them (the order callers asked in is kept) and answer after the

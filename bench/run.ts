@@ -129,7 +129,16 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   let svc: PreparedService | null = null;
   let serviceLog: Record<string, number>;
   let sampler: ProcSampler | null = null;
-  let stopFloor: (() => Promise<void>) | null = null;
+  // The floor server, once started (by --pairs, or for its own window): a holder, not a `let`, so
+  // that the `finally` below sees what the closures set.
+  const theFloor: { running: { server: Awaited<ReturnType<typeof startFloor>>; sampler: ProcSampler } | null } = { running: null };
+  /** Stops the floor server once: after its window, or if anything fails before. */
+  const stopFloor = async () => {
+    const f = theFloor.running;
+    theFloor.running = null;
+    f?.sampler.stop();
+    await f?.server.stop();
+  };
   try {
     // ── prepare: migrations (MySQL), the service, users, TTS cache ──────────────────────────
     svc = await prepareService({
@@ -192,8 +201,6 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     // ── --pairs: the service and the floor alternating, 5 s each ─────────────────────────────
     const pairs: CpuPair[] = [];
     const pairCallIds: string[] = [];
-    let floor: Awaited<ReturnType<typeof startFloor>> | null = null;
-    let floorSampler: ProcSampler | null = null;
     let floorWarmUp: WarmUpLoad | null = null;
     const actions = recorded.caller.actions;
     const floorLoad = (port: number, durationMs: number, idPrefix: string) =>
@@ -205,42 +212,36 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         plan: () => ({ callerId: "30000", caller: new ReplayCaller(actions) }),
         expectedResult: scenario.expectedResult,
       });
-    const startTheFloor = async () => {
+    /** The floor server, started and warmed up the first time it is asked for. */
+    const floorServer = async () => {
+      if (theFloor.running) return theFloor.running;
       log(o.verbose, `floor: same ${sequence.length} commands, ${o.calls} callers`);
-      const started = await startFloor(sequence, dataDir);
-      log(o.verbose, `floor server pid ${started.pid} on ${started.port}`);
-      floor = started;
-      floorSampler = new ProcSampler(started.pid).start();
+      const server = await startFloor(sequence, dataDir);
+      log(o.verbose, `floor server pid ${server.pid} on ${server.port}`);
+      const f = (theFloor.running = { server, sampler: new ProcSampler(server.pid).start() });
       // The same warm-up as the service's, so that both are measured warm.
       if (o.warmupS > 0) {
-        const w = await floorLoad(started.port, o.warmupS * 1000, "floorwarmup");
-        floorSampler.sample();
-        floorWarmUp = warmUpFigures(floorSampler, w, o.warmupS);
+        const w = await floorLoad(server.port, o.warmupS * 1000, "floorwarmup");
+        f.sampler.sample();
+        floorWarmUp = warmUpFigures(f.sampler, w, o.warmupS);
       }
-      return { floor: started, floorSampler };
+      return f;
     };
-    stopFloor = stopTheFloor;
-    if ((o.pairs ?? 0) > 0) {
-      const f = await startTheFloor();
-      log(o.verbose, `${o.pairs} pairs of ${PAIR_WINDOW_MS / 1000} s windows: the service, then the floor`);
-      for (let i = 0; i < o.pairs!; i++) {
+    const pairCount = o.pairs ?? 0;
+    if (pairCount > 0) {
+      const f = await floorServer();
+      log(o.verbose, `${pairCount} pairs of ${PAIR_WINDOW_MS / 1000} s windows: the service, then the floor`);
+      for (let i = 0; i < pairCount; i++) {
         const s = await serviceLoad(PAIR_WINDOW_MS, `pair${i}-${Math.floor(Date.now() / 1000)}`);
         sampler.sample();
         pairCallIds.push(...s.completedCallIds);
         if (s.errors > 0) errors.push(`pair ${i + 1}: ${s.errors} calls did not end with URA_RESULT=${scenario.expectedResult}: ${JSON.stringify(s.errorReasons)}`);
-        const fl = await floorLoad(f.floor.port, PAIR_WINDOW_MS, `floorpair${i}`);
-        f.floorSampler.sample();
+        const fl = await floorLoad(f.server.port, PAIR_WINDOW_MS, `floorpair${i}`);
+        f.sampler.sample();
         const serviceMs = cpuMsPerCall(sampler.window(s.startedAt, s.endedAt), s);
-        const floorMs = cpuMsPerCall(f.floorSampler.window(fl.startedAt, fl.endedAt), fl);
+        const floorMs = cpuMsPerCall(f.sampler.window(fl.startedAt, fl.endedAt), fl);
         pairs.push({ serviceMs: round(serviceMs), floorMs: round(floorMs), ratio: round(serviceMs / floorMs) });
       }
-    }
-    /** Stops the floor server once (the pairs may have started it; anything failing after must not leave it running). */
-    async function stopTheFloor() {
-      const running = floor;
-      floor = null;
-      floorSampler?.stop();
-      await running?.stop();
     }
 
     sampler.stop();
@@ -262,14 +263,14 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     let floorResult: LoadResult & { proc: ProcWindow };
     let floorWindowsMs: number[];
     try {
-      const f = floor !== null && floorSampler !== null ? { floor: floor as NonNullable<typeof floor>, floorSampler: floorSampler as ProcSampler } : await startTheFloor();
+      const f = await floorServer();
       log(o.verbose, `floor: ${o.calls} callers for ${o.floorDurationS} s`);
-      const r = await floorLoad(f.floor.port, o.floorDurationS * 1000, "floor");
-      f.floorSampler.sample();
-      floorResult = { ...r, proc: f.floorSampler.window(r.startedAt, r.endedAt) };
-      floorWindowsMs = cpuMsPerCallByWindow(f.floorSampler, r.startedAt, r.endedAt, r.completedAt);
+      const r = await floorLoad(f.server.port, o.floorDurationS * 1000, "floor");
+      f.sampler.sample();
+      floorResult = { ...r, proc: f.sampler.window(r.startedAt, r.endedAt) };
+      floorWindowsMs = cpuMsPerCallByWindow(f.sampler, r.startedAt, r.endedAt, r.completedAt);
     } finally {
-      await stopTheFloor();
+      await stopFloor();
     }
 
     const ratio = {
@@ -313,7 +314,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     return report;
   } finally {
     sampler?.stop();
-    await stopFloor?.();
+    await stopFloor();
     await svc?.cleanup(errors);
   }
 }
